@@ -1,0 +1,79 @@
+/**
+ * The validated configuration, as the rest of the program sees it.
+ *
+ * Keys mirror the YAML of SPEC §6 one to one; every duration is already parsed into milliseconds
+ * (the YAML says `timeout: 5s`, this type holds `timeout: 5000`). Defaults are filled in.
+ */
+
+/** A workload kind that `kubectl rollout restart` can restart. */
+export type RolloutKind = 'Deployment' | 'StatefulSet' | 'DaemonSet';
+
+/** What a target watches: a rollout-capable workload by name, or bare pods by label selector. */
+export type WorkloadRef = { kind: RolloutKind; name: string } | { kind: 'Pods'; selector: string };
+
+/** An optional active probe; without one, the workload's pod readiness is the health signal. */
+export type ProbeConfig =
+  | { http: { url: string; timeout: number; expectStatus: number } }
+  | { tcp: { host: string; port: number; timeout: number } };
+
+/** Limits on restarts of one target (SPEC §3 step 4 and 5). */
+export interface RestartPolicy {
+  maxPerHour: number;
+  /** Waits between successive automatic restarts within one incident; the last repeats. */
+  backoff: number[];
+  circuitBreakAfter: number;
+  nodeRecoveryGrace: number;
+  /** After any restart, further restarts are refused for this long (SPEC §3 step 4). */
+  cooldown: number;
+}
+
+/** One watched workload. */
+export interface TargetConfig {
+  name: string;
+  namespace: string;
+  workload: WorkloadRef;
+  probe?: ProbeConfig;
+  failureThreshold: number;
+  successThreshold: number;
+  autoRestart: boolean;
+  restart: RestartPolicy;
+}
+
+/** Discord connection and who may act. */
+export interface DiscordConfig {
+  token: string;
+  guildId: string;
+  channelId: string;
+  mentionRoleId?: string;
+  operatorRoleIds: string[];
+  apiUrl: string;
+}
+
+/** SMTP email for fallback and escalation. */
+export interface EmailConfig {
+  smtp: { host: string; port: number; secure: boolean; user?: string; pass?: string };
+  from: string;
+  to: string[];
+  fallbackAfter: number;
+}
+
+/** ntfy push notifications. */
+export interface NtfyConfig {
+  url: string;
+  topic: string;
+  token?: string;
+}
+
+/** The whole configuration after validation and defaults. */
+export interface Config {
+  discord?: DiscordConfig;
+  kubernetes: { kubeconfig?: string; context?: string };
+  database: { path: string };
+  schedule: string;
+  watchNodes: boolean;
+  targets: TargetConfig[];
+  notify: { escalateAfter: number; email?: EmailConfig; ntfy?: NtfyConfig };
+  http: { port: number };
+  heartbeat?: { url: string };
+  reopenWindow: number;
+}

@@ -1,0 +1,156 @@
+/**
+ * Plain data shared by the pure core and the shell: what the cluster looked like, what we remember
+ * about each target and incident, and the effects the core asks the shell to carry out.
+ * Times are epoch milliseconds throughout.
+ */
+
+/** The Ready condition of a node as the API reports it. */
+export type NodeReadiness = 'True' | 'False' | 'Unknown';
+
+/** What one cycle learned about one node. */
+export interface NodeFacts {
+  name: string;
+  ready: NodeReadiness;
+  /** lastTransitionTime of the Ready condition, or null when the API gave none. */
+  readySince: number | null;
+  /** `spec.unschedulable`: the node is cordoned (maintenance). */
+  unschedulable: boolean;
+}
+
+/** One pod of a watched workload. */
+export interface PodFacts {
+  name: string;
+  /** `spec.nodeName`, null while unscheduled. */
+  node: string | null;
+  phase: string;
+  ready: boolean;
+}
+
+/** What one cycle learned about one target's workload. */
+export interface WorkloadFacts {
+  target: string;
+  /** False when the Deployment/StatefulSet/DaemonSet does not exist (Pods targets: always true). */
+  found: boolean;
+  pods: PodFacts[];
+  /** Nodes the pods are bound to, else the node the template pins via kubernetes.io/hostname. */
+  relevantNodes: string[];
+  readyReplicas: number;
+  desiredReplicas: number;
+  /** A rollout has not finished (new template not yet fully rolled out and available). */
+  rolloutInProgress: boolean;
+}
+
+/** The cluster as one cycle saw it; `reachable: false` means unknown, never healthy nor down. */
+export type ClusterSnapshot =
+  | {
+      reachable: true;
+      observedAt: number;
+      nodes: Record<string, NodeFacts>;
+      workloads: Record<string, WorkloadFacts>;
+    }
+  | { reachable: false; observedAt: number; error: string };
+
+/** The outcome of probing one target once; `unknown` changes no counters. */
+export interface Observation {
+  target: string;
+  result: 'ok' | 'fail' | 'unknown';
+  /** A short human detail ("HTTP 503", "connection refused", "0/1 pods ready"). */
+  detail: string;
+}
+
+/** Remembered health of one target, with hysteresis counters. */
+export interface TargetState {
+  target: string;
+  health: 'up' | 'down';
+  consecutiveFailures: number;
+  consecutiveSuccesses: number;
+  lastDetail: string;
+  lastObservedAt: number | null;
+}
+
+/** Lifecycle states of an incident; a silence is an overlay, not a state. */
+export type IncidentState = 'open' | 'acknowledged' | 'resolved';
+
+/** What an incident is about. */
+export type IncidentKind = 'target' | 'node' | 'cluster';
+
+/** One outage of one subject (`target:frigate`, `node:k3s-2`, `cluster`). */
+export interface Incident {
+  /** Null until the store has inserted it. */
+  id: number | null;
+  subject: string;
+  kind: IncidentKind;
+  state: IncidentState;
+  /** A sentence for people: why this incident exists right now. */
+  cause: string;
+  /** Targets this incident covers (a target incident: just its target). */
+  targets: string[];
+  openedAt: number;
+  resolvedAt: number | null;
+  reopenCount: number;
+  acknowledgedBy: string | null;
+  acknowledgedAt: number | null;
+  /** When the role was rung for the current opening; null while the ring is still owed (muted). */
+  notifiedAt: number | null;
+  escalatedAt: number | null;
+  /** Automatic restarts in this incident, for the circuit breaker and the message. */
+  restartCount: number;
+  /** The circuit breaker tripped: automatic restarts stopped, a person must act. */
+  needsHuman: boolean;
+  /** Last automatic-restart refusal recorded, so a refusal is audited once per change. */
+  lastGateReason: string | null;
+}
+
+/** A silence: mutes notifications and automatic restarts until `endsAt` (derived, never stored). */
+export interface Silence {
+  id: number;
+  /** Null silences everything (maintenance). */
+  target: string | null;
+  startsAt: number;
+  endsAt: number;
+  createdBy: string;
+  reason: string;
+  /** Set when lifted early with `/silence off`. */
+  liftedAt: number | null;
+}
+
+/** Outcome of one restart attempt; `pending` is written before the API call (persist, then act). */
+export type RestartStatus = 'pending' | 'succeeded' | 'failed' | 'unknown';
+
+/** One restart attempt, automatic or by a person. */
+export interface RestartRecord {
+  id: number;
+  target: string;
+  incidentId: number | null;
+  requestedBy: string;
+  automatic: boolean;
+  requestedAt: number;
+  status: RestartStatus;
+  error: string | null;
+}
+
+/** Why a ring (a message that mentions the role) is sent. */
+export type RingReason = 'open' | 'reopen' | 'unmuted' | 'escalation';
+
+/** Something the shell must carry out after the state that caused it has been committed. */
+export type Effect =
+  | { type: 'postMessage'; mention: boolean }
+  | { type: 'editMessage' }
+  | { type: 'threadNote'; text: string }
+  | { type: 'ring'; reason: Exclude<RingReason, 'open'>; text: string }
+  | { type: 'archiveThread' }
+  | { type: 'email'; reason: RingReason | 'fallback' }
+  | { type: 'push'; reason: RingReason }
+  | { type: 'restart'; target: string; automatic: boolean; requestedBy: string };
+
+/** One audit record: who did what to which subject, and why. */
+export interface AuditEntry {
+  at: number;
+  /** A Discord user id or `scheduler`. */
+  actor: string;
+  action: string;
+  subject: string;
+  incidentId: number | null;
+  reason: string | null;
+  detail: Record<string, unknown>;
+}
