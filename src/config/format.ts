@@ -1,0 +1,89 @@
+/**
+ * The effective configuration as YAML, for `stormguard check-config`: defaults filled in,
+ * durations written back as people write them, secrets masked so the output can be pasted into
+ * an issue or a chat.
+ */
+import { stringify } from 'yaml';
+import { formatDuration } from '../core/duration.js';
+import type { Config, ProbeConfig, RestartPolicy, TargetConfig } from './types.js';
+
+/** What every secret is replaced with. */
+export const MASK = '********';
+
+/** Renders `config` as YAML with durations as strings (`5m`) and secrets (tokens, passwords, the heartbeat URL's path, URL passwords) masked. */
+export function formatConfig(config: Config): string {
+  const { discord, notify } = config;
+  const shape = {
+    discord: discord && {
+      ...discord,
+      token: MASK,
+      apiUrl: maskUrlPassword(discord.apiUrl),
+    },
+    kubernetes: config.kubernetes,
+    database: config.database,
+    schedule: config.schedule,
+    watchNodes: config.watchNodes,
+    targets: config.targets.map(formatTarget),
+    notify: {
+      escalateAfter: formatDuration(notify.escalateAfter),
+      email: notify.email && {
+        ...notify.email,
+        smtp: { ...notify.email.smtp, pass: maskIfSet(notify.email.smtp.pass) },
+        fallbackAfter: formatDuration(notify.email.fallbackAfter),
+      },
+      ntfy: notify.ntfy && {
+        ...notify.ntfy,
+        url: maskUrlPassword(notify.ntfy.url),
+        token: maskIfSet(notify.ntfy.token),
+      },
+    },
+    http: config.http,
+    heartbeat: config.heartbeat && { url: maskUrlPath(config.heartbeat.url) },
+    reopenWindow: formatDuration(config.reopenWindow),
+  };
+  // yaml leaves out keys whose value is undefined, so optional sections simply do not appear.
+  return stringify(shape, { lineWidth: 0 });
+}
+
+function formatTarget(target: TargetConfig) {
+  return {
+    ...target,
+    probe: target.probe && formatProbe(target.probe),
+    restart: formatRestart(target.restart),
+  };
+}
+
+function formatProbe(probe: ProbeConfig) {
+  if ('http' in probe) {
+    const { http } = probe;
+    return { http: { ...http, url: maskUrlPassword(http.url), timeout: formatDuration(http.timeout) } };
+  }
+  return { tcp: { ...probe.tcp, timeout: formatDuration(probe.tcp.timeout) } };
+}
+
+function formatRestart(restart: RestartPolicy) {
+  return {
+    ...restart,
+    backoff: restart.backoff.map(formatDuration),
+    nodeRecoveryGrace: formatDuration(restart.nodeRecoveryGrace),
+    cooldown: formatDuration(restart.cooldown),
+  };
+}
+
+function maskIfSet(secret: string | undefined): string | undefined {
+  return secret === undefined ? undefined : MASK;
+}
+
+/** `https://user:pw@host/x` → `https://user:********@host/x`: credentials in a URL are still credentials. */
+function maskUrlPassword(text: string): string {
+  const url = new URL(text);
+  if (url.password === '') return text;
+  url.password = MASK;
+  return url.toString();
+}
+
+/** Keeps only scheme and host: a dead man's switch URL (hc-ping.com/<uuid>) is itself the secret. */
+function maskUrlPath(text: string): string {
+  const url = new URL(text);
+  return `${url.protocol}//${url.host}/${MASK}`;
+}

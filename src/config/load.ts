@@ -1,0 +1,220 @@
+/**
+ * Reading the configuration file: locate it, parse the YAML, substitute `${VAR}` from the
+ * environment, validate against the schema. Every failure becomes one {@link ConfigError} whose
+ * message is ready to print (`config error: <where>: <what>`), so the CLI only has to print it and
+ * exit with status 2.
+ */
+import { readFileSync } from 'node:fs';
+import { parseDocument } from 'yaml';
+import type * as z from 'zod';
+import { configSchema } from './schema.js';
+import type { Config } from './types.js';
+
+/** One thing wrong with the configuration: where (a field path or file position) and what. */
+export interface ConfigProblem {
+  where: string;
+  message: string;
+}
+
+// Enough to fix a file in one go without burying the first problem under a wall of text.
+const MAX_PROBLEM_LINES = 10;
+
+/** A configuration that cannot be used; `message` is one `config error: <where>: <what>` line per problem, first problem first. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+
+  constructor(readonly problems: readonly ConfigProblem[]) {
+    super(formatProblems(problems));
+  }
+}
+
+function formatProblems(problems: readonly ConfigProblem[]): string {
+  const lines = problems.slice(0, MAX_PROBLEM_LINES).map((p) => `config error: ${p.where}: ${p.message}`);
+  const hidden = problems.length - MAX_PROBLEM_LINES;
+  if (hidden > 0) lines.push(`config error: and ${hidden} more`);
+  return lines.join('\n');
+}
+
+function fail(where: string, message: string): never {
+  throw new ConfigError([{ where, message }]);
+}
+
+/** The configuration file to use: the `--config` flag, else `$STORMGUARD_CONFIG`, else `./stormguard.yaml`. */
+export function resolveConfigPath(flag: string | undefined, env: NodeJS.ProcessEnv): string {
+  // An empty value (`STORMGUARD_CONFIG=`) means "not set", as shells and Kubernetes often produce it.
+  return flag || env.STORMGUARD_CONFIG || './stormguard.yaml';
+}
+
+/** Reads, interpolates and validates the configuration file; throws {@link ConfigError} when it cannot be used. */
+export function loadConfig(opts: { path?: string; env: NodeJS.ProcessEnv }): Config {
+  const path = resolveConfigPath(opts.path, opts.env);
+  const document = parseYaml(readConfigText(path), path);
+  const interpolated = interpolateEnv(document, opts.env);
+  return validateConfig(interpolated, path);
+}
+
+/** Validates already-parsed configuration data (after interpolation); `file` names the top level in errors. */
+export function validateConfig(data: unknown, file: string): Config {
+  if (data === null || data === undefined) fail(file, 'the file is empty; expected settings such as "targets:"');
+  if (typeof data !== 'object' || Array.isArray(data)) {
+    fail(file, `expected a mapping of settings (key: value) at the top level, got ${describeValue(data)}`);
+  }
+  const result = configSchema.safeParse(data, { error: describeIssue });
+  if (result.success) return result.data;
+  throw new ConfigError(result.error.issues.flatMap((issue) => toProblems(issue, file)));
+}
+
+function readConfigText(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    fail(`cannot read ${path}`, describeReadError(error));
+  }
+}
+
+function describeReadError(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  switch (code) {
+    case 'ENOENT':
+      return 'no such file';
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied';
+    case 'EISDIR':
+      return 'it is a directory, not a file';
+    default:
+      return code ?? (error instanceof Error ? error.message : String(error));
+  }
+}
+
+function parseYaml(text: string, path: string): unknown {
+  const document = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
+  const error = document.errors[0];
+  if (error) {
+    const position = error.linePos?.[0];
+    const where = position ? `${path}:${position.line}:${position.col}` : path;
+    const sourceLine = position ? (text.split(/\r?\n/)[position.line - 1] ?? '') : '';
+    fail(where, describeYamlError(error.message, sourceLine));
+  }
+  return document.toJS();
+}
+
+function describeYamlError(message: string, sourceLine: string): string {
+  // yaml appends the position and a source excerpt; the position is already in `where`, and the
+  // excerpt could show a secret written into the file.
+  const summary = (message.split('\n')[0] ?? message).replace(/ at line \d+, column \d+:?$/, '');
+  // `{ token: ${X} }` is invalid YAML: inside a flow collection `{` and `}` end a plain scalar.
+  const unquotedVariableInFlow = /[{[][^'"]*(?<![$"'])\$\{/.test(sourceLine);
+  return unquotedVariableInFlow ? `${summary}; inside { } or [ ], quote variables: "\${VAR}"` : summary;
+}
+
+const VARIABLE = /\$(\$?)\{([^}]*)\}/g;
+const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** Replaces `${VAR}` in every string value (not keys) from `env`; `$${X}` stays a literal `${X}`. */
+export function interpolateEnv(value: unknown, env: NodeJS.ProcessEnv): unknown {
+  const problems: ConfigProblem[] = [];
+  const result = interpolateValue(value, [], env, problems);
+  if (problems.length > 0) throw new ConfigError(problems);
+  return result;
+}
+
+function interpolateValue(value: unknown, path: Path, env: NodeJS.ProcessEnv, problems: ConfigProblem[]): unknown {
+  if (typeof value === 'string') return interpolateString(value, path, env, problems);
+  if (Array.isArray(value)) return value.map((item, index) => interpolateValue(item, [...path, index], env, problems));
+  if (isPlainObject(value)) {
+    return Object.fromEntries(
+      Object.entries(value).map(([key, item]) => [key, interpolateValue(item, [...path, key], env, problems)]),
+    );
+  }
+  return value;
+}
+
+function interpolateString(text: string, path: Path, env: NodeJS.ProcessEnv, problems: ConfigProblem[]): string {
+  return text.replace(VARIABLE, (whole, escape: string, name: string) => {
+    if (escape) return whole.slice(1);
+    if (!VARIABLE_NAME.test(name)) {
+      problems.push({
+        where: formatPath(path),
+        message: `"\${${name}}" is not a variable reference; names use letters, digits and "_"`,
+      });
+      return whole;
+    }
+    const replacement = env[name];
+    if (replacement === undefined) {
+      problems.push({ where: formatPath(path), message: `environment variable ${name} is not set` });
+      return whole;
+    }
+    return replacement;
+  });
+}
+
+type Path = readonly PropertyKey[];
+
+/** Renders a zod path the way people write it: `targets[0].probe.http.url`. */
+function formatPath(path: Path): string {
+  let text = '';
+  for (const key of path) {
+    if (typeof key === 'number') text += `[${key}]`;
+    else text += text === '' ? String(key) : `.${String(key)}`;
+  }
+  return text;
+}
+
+function toProblems(issue: z.core.$ZodIssue, file: string): ConfigProblem[] {
+  if (issue.code === 'unrecognized_keys') {
+    return issue.keys.map((key) => ({ where: formatPath([...issue.path, key]), message: 'unknown key' }));
+  }
+  return [{ where: formatPath(issue.path) || file, message: issue.message }];
+}
+
+/**
+ * Messages for issues the schema leaves to the loader: mostly wrong types, said in YAML words
+ * ("a list", "a mapping"), and never repeating the value, which may be a secret.
+ */
+function describeIssue(issue: z.core.$ZodRawIssue): string | undefined {
+  switch (issue.code) {
+    case 'invalid_type':
+      if (issue.input === undefined) return 'is required';
+      if (issue.input === null) return `is empty; expected ${describeType(issue.expected)}`;
+      return `expected ${describeType(issue.expected)}, got ${describeValue(issue.input)}`;
+    case 'invalid_value':
+      return `must be one of ${issue.values.map((value) => String(value)).join(', ')}`;
+    case 'invalid_union':
+      return issue.input === undefined ? 'is required' : undefined;
+    default:
+      return undefined;
+  }
+}
+
+function describeType(expected: string): string {
+  switch (expected) {
+    case 'object':
+      return 'a mapping (key: value)';
+    case 'array':
+      return 'a list';
+    case 'boolean':
+      return 'true or false';
+    case 'string':
+      return 'text';
+    case 'int':
+      return 'a whole number';
+    default:
+      return `a ${expected}`;
+  }
+}
+
+function describeValue(value: unknown): string {
+  if (value === null) return 'nothing';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'string') return 'text';
+  if (typeof value === 'boolean') return value ? 'true' : 'false';
+  if (typeof value === 'number') return 'a number';
+  if (value instanceof Date) return 'a date';
+  if (typeof value === 'object') return 'a mapping';
+  return typeof value;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && Object.getPrototypeOf(value) === Object.prototype;
+}
