@@ -1,0 +1,106 @@
+/** The `outbox` table: effects committed with the state that caused them, delivered after commit. */
+import type { Database } from 'better-sqlite3';
+import type { Effect } from '../../core/types.js';
+
+/** Delivery status of an outbox row. */
+export type OutboxStatus = 'pending' | 'done' | 'failed';
+
+/** An effect waiting to be delivered; `id` is its stable id (e.g. the Discord nonce). */
+export interface PendingEffect {
+  id: number;
+  incidentId: number | null;
+  effect: Effect;
+  attempts: number;
+}
+
+/** Which outbox rows to count; every given field must match. */
+export interface OutboxFilter {
+  status?: OutboxStatus;
+  incidentId?: number;
+  type?: Effect['type'];
+}
+
+/** Typed access to the outbox; synchronous. */
+export interface OutboxRepo {
+  /** Queues `effect` for delivery from `at` on and returns its stable id. */
+  enqueueEffect(incidentId: number | null, effect: Effect, at: number): number;
+  /**
+   * Pending effects due at `now`, by id; an effect waits while an earlier effect of the same incident
+   * is still backing off, so one incident's effects are never delivered out of order.
+   */
+  pendingEffects(now: number, limit?: number): PendingEffect[];
+  /** Records a delivery; throws when `id` is not pending. */
+  markEffectDone(id: number, at: number): void;
+  /** Records a failed attempt to be retried at `nextAttemptAt`; throws when `id` is not pending. */
+  markEffectRetry(id: number, error: string, nextAttemptAt: number): void;
+  /** Gives up on an effect for good; throws when `id` is not pending. */
+  markEffectFailed(id: number, error: string, at: number): void;
+  /** How many outbox rows match `filter` (all rows without one). */
+  countEffects(filter?: OutboxFilter): number;
+}
+
+interface OutboxRow {
+  id: number;
+  incident_id: number | null;
+  payload_json: string;
+  attempts: number;
+}
+
+/** Builds the outbox repository over `db`. */
+export function createOutboxRepo(db: Database): OutboxRepo {
+  const insert = db.prepare(
+    'INSERT INTO outbox (incident_id, type, payload_json, next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?)',
+  );
+  const due = db.prepare<[{ now: number; limit: number }], OutboxRow>(`
+    SELECT o.id, o.incident_id, o.payload_json, o.attempts FROM outbox AS o
+    WHERE o.status = 'pending' AND o.next_attempt_at <= @now
+      AND NOT EXISTS (
+        SELECT 1 FROM outbox AS earlier
+        WHERE earlier.status = 'pending' AND earlier.incident_id = o.incident_id
+          AND earlier.id < o.id AND earlier.next_attempt_at > @now)
+    ORDER BY o.id LIMIT @limit`);
+  const done = db.prepare(
+    "UPDATE outbox SET status = 'done', attempts = attempts + 1, done_at = ? WHERE id = ? AND status = 'pending'",
+  );
+  const retry = db.prepare(
+    "UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ? WHERE id = ? AND status = 'pending'",
+  );
+  const failed = db.prepare(`
+    UPDATE outbox SET status = 'failed', attempts = attempts + 1, last_error = ?, done_at = ?
+    WHERE id = ? AND status = 'pending'`);
+  const count = db.prepare<[{ status: OutboxStatus | null; incident_id: number | null; type: string | null }], { n: number }>(`
+    SELECT count(*) AS n FROM outbox
+    WHERE (@status IS NULL OR status = @status) AND (@incident_id IS NULL OR incident_id = @incident_id)
+      AND (@type IS NULL OR type = @type)`);
+
+  const expectOne = (what: string, id: number, changes: number) => {
+    if (changes !== 1) throw new Error(`${what}: no pending outbox effect with id ${id}`);
+  };
+
+  return {
+    enqueueEffect(incidentId, effect, at) {
+      const { lastInsertRowid } = insert.run(incidentId, effect.type, JSON.stringify(effect), at, at);
+      return Number(lastInsertRowid);
+    },
+    pendingEffects(now, limit = 100) {
+      return due.all({ now, limit }).map((row) => ({
+        id: row.id,
+        incidentId: row.incident_id,
+        effect: JSON.parse(row.payload_json) as Effect,
+        attempts: row.attempts,
+      }));
+    },
+    markEffectDone(id, at) {
+      expectOne('markEffectDone', id, done.run(at, id).changes);
+    },
+    markEffectRetry(id, error, nextAttemptAt) {
+      expectOne('markEffectRetry', id, retry.run(error, nextAttemptAt, id).changes);
+    },
+    markEffectFailed(id, error, at) {
+      expectOne('markEffectFailed', id, failed.run(error, at, id).changes);
+    },
+    countEffects(filter = {}) {
+      return count.get({ status: filter.status ?? null, incident_id: filter.incidentId ?? null, type: filter.type ?? null })?.n ?? 0;
+    },
+  };
+}

@@ -1,0 +1,55 @@
+/** The database behind stormguard as one typed, synchronous repository (better-sqlite3). */
+import type { Database } from 'better-sqlite3';
+import { createAuditRepo, type AuditRepo } from './audit.js';
+import { createIncidentRepo, type IncidentRepo } from './incidents.js';
+import { createMetaRepo, type MetaRepo } from './meta.js';
+import { createOutboxRepo, type OutboxRepo } from './outbox.js';
+import { createRestartRepo, type RestartRepo } from './restarts.js';
+import { createSilenceRepo, type SilenceRepo } from './silences.js';
+import { createTargetStateRepo, type TargetStateRepo } from './targetState.js';
+
+export type { AuditFilter } from './audit.js';
+export type { DiscordRefs } from './incidents.js';
+export type { OutboxFilter, OutboxStatus, PendingEffect } from './outbox.js';
+export type { FinishedRestartStatus } from './restarts.js';
+
+/** Every repository of the database, plus atomic grouping and shutdown. */
+export interface Store
+  extends IncidentRepo, TargetStateRepo, SilenceRepo, RestartRepo, AuditRepo, OutboxRepo, MetaRepo {
+  /**
+   * Runs `fn` in one transaction: all its writes commit together or none do. `fn` must be
+   * synchronous (persist, then act: never await inside); nested calls become savepoints.
+   */
+  transaction<T>(fn: () => T): T;
+  /** Checkpoints the WAL into the main file and closes the database; safe to call twice. */
+  close(): void;
+}
+
+/** Options for `createStore`. */
+export interface StoreOptions {
+  /** Clock for bookkeeping columns (created_at, updated_at); domain times are always passed in. */
+  now?: () => number;
+}
+
+/** Builds the store over an open, migrated database (see `openDatabase`). */
+export function createStore(db: Database, options: StoreOptions = {}): Store {
+  const now = options.now ?? Date.now;
+  return {
+    ...createIncidentRepo(db, now),
+    ...createTargetStateRepo(db),
+    ...createSilenceRepo(db),
+    ...createRestartRepo(db),
+    ...createAuditRepo(db),
+    ...createOutboxRepo(db),
+    ...createMetaRepo(db),
+    transaction<T>(fn: () => T): T {
+      return db.transaction(fn)();
+    },
+    close() {
+      if (!db.open) return;
+      // Folding the WAL back leaves a single self-contained file for backups and the next start.
+      if (!db.memory && !db.readonly) db.pragma('wal_checkpoint(TRUNCATE)');
+      db.close();
+    },
+  };
+}

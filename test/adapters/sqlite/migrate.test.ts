@@ -1,0 +1,191 @@
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import Sqlite from 'better-sqlite3';
+import { afterEach, describe, expect, it } from 'vitest';
+import { migrate, migrationsDir, readMigrations, schemaVersion } from '../../../src/adapters/sqlite/migrate.js';
+import { openDatabase } from '../../../src/adapters/sqlite/open.js';
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const dir of dirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+});
+function tempDir(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stormguard-migrate-'));
+  dirs.push(dir);
+  return dir;
+}
+
+function tables(db: Sqlite.Database): string[] {
+  return db
+    .prepare<[], { name: string }>("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name")
+    .all()
+    .map((row) => row.name);
+}
+
+function sha256(file: string): string {
+  return createHash('sha256').update(fs.readFileSync(file)).digest('hex');
+}
+
+/** A migrations folder with the given files. */
+function migrationsWith(files: Record<string, string>): string {
+  const dir = tempDir();
+  for (const [name, sql] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), sql);
+  return dir;
+}
+
+const HEAD = readMigrations(migrationsDir()).length;
+
+describe('migrationsDir', () => {
+  it('finds the repository migrations folder from src/ and from a dist/src/ build', () => {
+    const repo = path.resolve(import.meta.dirname, '../../..');
+    expect(migrationsDir()).toBe(path.join(repo, 'migrations'));
+    expect(migrationsDir(path.join(repo, 'dist', 'src', 'adapters', 'sqlite'))).toBe(path.join(repo, 'migrations'));
+    expect(fs.existsSync(path.join(migrationsDir(), '001_initial.sql'))).toBe(true);
+  });
+});
+
+describe('readMigrations', () => {
+  it('orders files by number and ignores files that are not .sql', () => {
+    const dir = migrationsWith({ '002_b.sql': '', '001_a.sql': '', 'README.md': '' });
+    expect(readMigrations(dir).map((m) => [m.version, m.name])).toEqual([
+      [1, 'a'],
+      [2, 'b'],
+    ]);
+  });
+
+  it.each([
+    ['a gap', { '001_a.sql': '', '003_c.sql': '' }, /expected version 2/],
+    ['a duplicate', { '001_a.sql': '', '001_b.sql': '' }, /share version 1/],
+    ['a misnamed file', { '001_a.sql': '', '2_b.sql': '' }, /not named NNN_name\.sql/],
+    ['not starting at 1', { '002_b.sql': '' }, /expected version 1/],
+  ])('refuses %s', (_label, files, message) => {
+    expect(() => readMigrations(migrationsWith(files))).toThrow(message);
+  });
+});
+
+describe('migrate', () => {
+  it('brings a fresh database to the head, sets user_version, and is idempotent', () => {
+    const db = new Sqlite(path.join(tempDir(), 'fresh.db'));
+    expect(migrate(db, migrationsDir())).toEqual({ from: 0, to: HEAD });
+    expect(schemaVersion(db)).toBe(HEAD);
+    expect(tables(db)).toEqual(
+      expect.arrayContaining(['incidents', 'target_state', 'silences', 'restart_attempts', 'audit_log', 'outbox', 'meta']),
+    );
+    const schemaBefore = db.prepare('SELECT sql FROM sqlite_schema ORDER BY name').all();
+    expect(migrate(db, migrationsDir())).toEqual({ from: HEAD, to: HEAD });
+    expect(db.prepare('SELECT sql FROM sqlite_schema ORDER BY name').all()).toEqual(schemaBefore);
+    db.close();
+  });
+
+  it('creates STRICT tables and the named partial unique index', () => {
+    const db = new Sqlite(':memory:');
+    migrate(db, migrationsDir());
+    const strict = db.prepare<[], { name: string; strict: number }>(
+      "SELECT name, strict FROM pragma_table_list WHERE schema = 'main' AND name NOT LIKE 'sqlite_%'",
+    );
+    for (const row of strict.all()) expect(row, row.name).toMatchObject({ strict: 1 });
+    const index = db
+      .prepare<[], { sql: string }>("SELECT sql FROM sqlite_schema WHERE name = 'incidents_by_open_subject'")
+      .get();
+    expect(index?.sql).toMatch(/UNIQUE INDEX incidents_by_open_subject ON incidents \(subject\) WHERE state <> 'resolved'/);
+    db.close();
+  });
+
+  it('applies only the pending migrations of an older database', () => {
+    const dir = migrationsWith({ '001_a.sql': 'CREATE TABLE a (x INTEGER) STRICT;' });
+    const db = new Sqlite(path.join(tempDir(), 'old.db'));
+    expect(migrate(db, dir)).toEqual({ from: 0, to: 1 });
+    fs.writeFileSync(path.join(dir, '002_b.sql'), 'CREATE TABLE b (y INTEGER) STRICT;');
+    expect(migrate(db, dir)).toEqual({ from: 1, to: 2 });
+    expect(tables(db)).toEqual(['a', 'b']);
+    db.close();
+  });
+
+  it('rolls back every pending migration when a later one fails, leaving no partial tables', () => {
+    const dir = migrationsWith({
+      '001_good.sql': 'CREATE TABLE good (x INTEGER) STRICT;',
+      '002_broken.sql': 'CREATE TABLE half (y INTEGER) STRICT;\nCREATE TABLE broken (z NOT_A_STRICT_TYPE) STRICT;',
+    });
+    const db = new Sqlite(path.join(tempDir(), 'broken.db'));
+    expect(() => migrate(db, dir)).toThrow(/migration 002_broken\.sql failed/);
+    expect(schemaVersion(db)).toBe(0);
+    expect(tables(db)).toEqual([]);
+    expect(db.inTransaction).toBe(false);
+    db.close();
+  });
+
+  it('rolls back a broken migration on top of an existing schema, keeping its data', () => {
+    const dir = migrationsWith({ '001_good.sql': 'CREATE TABLE good (x INTEGER) STRICT;' });
+    const db = new Sqlite(path.join(tempDir(), 'existing.db'));
+    migrate(db, dir);
+    db.prepare('INSERT INTO good (x) VALUES (42)').run();
+    fs.writeFileSync(
+      path.join(dir, '002_broken.sql'),
+      'ALTER TABLE good ADD COLUMN y INTEGER;\nCREATE TABLE half (y INTEGER) STRICT;\nINSERT INTO nowhere VALUES (1);',
+    );
+    expect(() => migrate(db, dir)).toThrow(/002_broken\.sql/);
+    expect(schemaVersion(db)).toBe(1);
+    expect(tables(db)).toEqual(['good']);
+    expect(db.prepare('SELECT * FROM good').all()).toEqual([{ x: 42 }]);
+    db.close();
+  });
+
+  it('refuses a migration that leaves a foreign key dangling', () => {
+    const dir = migrationsWith({
+      '001_fk.sql': `CREATE TABLE parent (id INTEGER PRIMARY KEY) STRICT;
+        CREATE TABLE child (parent_id INTEGER REFERENCES parent (id)) STRICT;
+        INSERT INTO child VALUES (7);`,
+    });
+    const db = new Sqlite(':memory:');
+    db.pragma('foreign_keys = ON');
+    expect(() => migrate(db, dir)).toThrow(/foreign key violation/);
+    expect(schemaVersion(db)).toBe(0);
+    expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
+    db.close();
+  });
+});
+
+describe('openDatabase', () => {
+  it('creates the parent directory, migrates, and turns on WAL, foreign keys and a busy timeout', () => {
+    const file = path.join(tempDir(), 'nested', 'deeper', 'stormguard.db');
+    const seen: unknown[] = [];
+    const db = openDatabase(file, { onMigrated: (result) => seen.push(result) });
+    expect(fs.existsSync(file)).toBe(true);
+    expect(seen).toEqual([{ from: 0, to: HEAD }]);
+    expect(schemaVersion(db)).toBe(HEAD);
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
+    expect(db.pragma('busy_timeout', { simple: true })).toBeGreaterThan(0);
+    expect(db.pragma('synchronous', { simple: true })).toBe(1); // NORMAL
+    db.close();
+
+    const again = openDatabase(file, { onMigrated: (result) => seen.push(result) });
+    expect(seen[1]).toEqual({ from: HEAD, to: HEAD });
+    expect(again.pragma('journal_mode', { simple: true })).toBe('wal');
+    again.close();
+  });
+
+  it('refuses a database newer than the code with a clear message and leaves it untouched', () => {
+    const file = path.join(tempDir(), 'future.db');
+    const future = new Sqlite(file);
+    future.exec('CREATE TABLE from_the_future (x INTEGER); INSERT INTO from_the_future VALUES (1);');
+    future.pragma('user_version = 7');
+    future.close();
+    const before = sha256(file);
+
+    expect(() => openDatabase(file)).toThrow(
+      `database ${file} is at schema version 7 but this stormguard only knows up to ${HEAD}; ` +
+        'upgrade stormguard or restore a backup',
+    );
+
+    expect(sha256(file)).toBe(before);
+    expect(fs.existsSync(`${file}-wal`)).toBe(false);
+    const check = new Sqlite(file, { readonly: true });
+    expect(schemaVersion(check)).toBe(7);
+    expect(check.pragma('journal_mode', { simple: true })).toBe('delete');
+    expect(tables(check)).toEqual(['from_the_future']);
+    check.close();
+  });
+});

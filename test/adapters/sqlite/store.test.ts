@@ -1,0 +1,414 @@
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import Sqlite from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { AuditEntry, Effect, Incident, TargetState } from '../../../src/core/types.js';
+import { openDatabase } from '../../../src/adapters/sqlite/open.js';
+import { createStore, type Store } from '../../../src/adapters/sqlite/store.js';
+
+const dirs: string[] = [];
+function tempDir(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stormguard-store-'));
+  dirs.push(dir);
+  return dir;
+}
+
+const T0 = 1_700_000_000_000;
+const MINUTE = 60_000;
+
+function incident(overrides: Partial<Incident> = {}): Incident {
+  return {
+    id: null,
+    subject: 'target:frigate',
+    kind: 'target',
+    state: 'open',
+    cause: 'HTTP 503 twice in a row',
+    targets: ['frigate'],
+    openedAt: T0,
+    resolvedAt: null,
+    reopenCount: 0,
+    acknowledgedBy: null,
+    acknowledgedAt: null,
+    notifiedAt: null,
+    escalatedAt: null,
+    restartCount: 0,
+    needsHuman: false,
+    ...overrides,
+  };
+}
+
+function audit(overrides: Partial<AuditEntry> = {}): AuditEntry {
+  return {
+    at: T0,
+    actor: 'scheduler',
+    action: 'opened',
+    subject: 'target:frigate',
+    incidentId: null,
+    reason: null,
+    detail: {},
+    ...overrides,
+  };
+}
+
+/** The SQLite error code of whatever `fn` throws. */
+function sqliteCode(fn: () => unknown): string | undefined {
+  try {
+    fn();
+  } catch (error) {
+    return (error as { code?: string }).code;
+  }
+  return undefined;
+}
+
+let file: string;
+let store: Store;
+
+beforeEach(() => {
+  file = path.join(tempDir(), 'stormguard.db');
+  store = createStore(openDatabase(file), { now: () => T0 });
+});
+
+afterEach(() => {
+  store.close();
+  for (const dir of dirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+describe('incidents', () => {
+  it('round-trips every field through insert, get and update', () => {
+    const stored = store.insertIncident(incident());
+    expect(stored.id).toEqual(expect.any(Number));
+    expect(store.getIncident(stored.id!)).toEqual(stored);
+
+    const changed: Incident = {
+      ...stored,
+      kind: 'node',
+      subject: 'target:frigate',
+      state: 'acknowledged',
+      cause: 'node k3s-2 is NotReady',
+      targets: ['frigate', 'mqtt'],
+      reopenCount: 2,
+      acknowledgedBy: '1234',
+      acknowledgedAt: T0 + MINUTE,
+      notifiedAt: T0,
+      escalatedAt: T0 + 15 * MINUTE,
+      restartCount: 3,
+      needsHuman: true,
+    };
+    store.updateIncident(changed);
+    expect(store.getIncident(stored.id!)).toEqual(changed);
+    expect(store.getIncident(9999)).toBeNull();
+  });
+
+  it('refuses to insert a stored incident or update an unstored one', () => {
+    const stored = store.insertIncident(incident());
+    expect(() => store.insertIncident(stored)).toThrow(/already stored/);
+    expect(() => store.updateIncident(incident())).toThrow(/has no id/);
+    expect(() => store.updateIncident({ ...stored, id: 9999 })).toThrow(/no incident with id 9999/);
+  });
+
+  it('lists open incidents, the latest per subject, and the reopen window', () => {
+    const old = store.insertIncident(incident({ state: 'resolved', resolvedAt: T0 - 60 * MINUTE, openedAt: T0 - 90 * MINUTE }));
+    const recent = store.insertIncident(incident({ state: 'resolved', resolvedAt: T0 - 5 * MINUTE, openedAt: T0 - 20 * MINUTE }));
+    const node = store.insertIncident(incident({ subject: 'node:k3s-2', kind: 'node', targets: ['frigate'] }));
+    const acked = store.insertIncident(
+      incident({ subject: 'target:mqtt', state: 'acknowledged', acknowledgedBy: 'u', acknowledgedAt: T0 }),
+    );
+
+    expect(store.openIncidents().map((i) => i.id)).toEqual([node.id, acked.id]);
+    expect(store.latestIncidentFor('target:frigate')?.id).toBe(recent.id);
+    expect(store.latestIncidentFor('target:nothing')).toBeNull();
+    expect(store.recentIncidents(T0 - 10 * MINUTE).map((i) => i.id)).toEqual([recent.id, node.id, acked.id]);
+    expect(store.recentIncidents(T0 - 5 * MINUTE).map((i) => i.id)).toContain(recent.id);
+    expect(store.recentIncidents(T0 - 120 * MINUTE).map((i) => i.id)).toEqual([old.id, recent.id, node.id, acked.id]);
+  });
+
+  it('stores Discord message and thread ids apart from the incident, and keeps them across updates', () => {
+    const stored = store.insertIncident(incident());
+    expect(store.getDiscordRefs(stored.id!)).toEqual({ messageId: null, threadId: null });
+    store.setDiscordMessage(stored.id!, '111', null);
+    expect(store.getDiscordRefs(stored.id!)).toEqual({ messageId: '111', threadId: null });
+    store.setDiscordMessage(stored.id!, '111', '222');
+    store.updateIncident({ ...stored, cause: 'still down' });
+    expect(store.getDiscordRefs(stored.id!)).toEqual({ messageId: '111', threadId: '222' });
+    expect(store.getDiscordRefs(9999)).toBeNull();
+    expect(() => store.setDiscordMessage(9999, '1', null)).toThrow(/no incident/);
+  });
+
+  it('lets the database refuse a second unresolved incident for one subject, even when code tries twice', () => {
+    store.insertIncident(incident());
+    const second = () => store.insertIncident(incident({ cause: 'a duplicate' }));
+    expect(sqliteCode(second)).toMatch(/^SQLITE_CONSTRAINT/);
+    expect(sqliteCode(second)).toMatch(/^SQLITE_CONSTRAINT/);
+    expect(sqliteCode(() => store.insertIncident(incident({ state: 'acknowledged', acknowledgedBy: 'u', acknowledgedAt: T0 })))).toMatch(
+      /^SQLITE_CONSTRAINT/,
+    );
+    expect(store.openIncidents()).toHaveLength(1);
+  });
+
+  it('allows a new open incident once the previous one of the subject is resolved', () => {
+    const first = store.insertIncident(incident());
+    store.updateIncident({ ...first, state: 'resolved', resolvedAt: T0 + MINUTE });
+    const next = store.insertIncident(incident({ openedAt: T0 + 30 * MINUTE }));
+    expect(next.id).not.toBe(first.id);
+    expect(store.openIncidents().map((i) => i.id)).toEqual([next.id]);
+    // Reopening the old one while the new one is open is refused by the same index.
+    expect(sqliteCode(() => store.updateIncident({ ...first, state: 'open' }))).toMatch(/^SQLITE_CONSTRAINT/);
+  });
+
+  it('enforces the CHECK constraints', () => {
+    expect(sqliteCode(() => store.insertIncident(incident({ state: 'closed' as never })))).toBe('SQLITE_CONSTRAINT_CHECK');
+    expect(sqliteCode(() => store.insertIncident(incident({ kind: 'pod' as never })))).toBe('SQLITE_CONSTRAINT_CHECK');
+    expect(sqliteCode(() => store.insertIncident(incident({ state: 'resolved' })))).toBe('SQLITE_CONSTRAINT_CHECK');
+  });
+});
+
+describe('target state', () => {
+  it('saves, replaces and loads target states keyed by target', () => {
+    const frigate: TargetState = {
+      target: 'frigate',
+      health: 'down',
+      consecutiveFailures: 2,
+      consecutiveSuccesses: 0,
+      lastDetail: 'HTTP 503',
+      lastObservedAt: T0,
+      lastGateReason: 'nodeNotReady',
+    };
+    const mqtt: TargetState = { ...frigate, target: 'mqtt', health: 'up', lastObservedAt: null, lastGateReason: null };
+    expect(store.loadTargetStates()).toEqual({});
+    store.saveTargetState(frigate);
+    store.saveTargetState(mqtt);
+    const recovered = { ...frigate, health: 'up' as const, consecutiveFailures: 0, consecutiveSuccesses: 2, lastDetail: 'HTTP 200' };
+    store.saveTargetState(recovered);
+    expect(store.loadTargetStates()).toEqual({ frigate: recovered, mqtt });
+  });
+});
+
+describe('silences', () => {
+  it('adds, lists and lifts silences', () => {
+    const all = store.addSilence({ target: null, startsAt: T0, endsAt: T0 + 60 * MINUTE, createdBy: 'u1', reason: 'maintenance' });
+    const frigate = store.addSilence({ target: 'frigate', startsAt: T0, endsAt: T0 + 30 * MINUTE, createdBy: 'u2', reason: '' });
+    const expired = store.addSilence({ target: 'mqtt', startsAt: T0 - 60 * MINUTE, endsAt: T0 - 30 * MINUTE, createdBy: 'u3', reason: 'old' });
+    expect(all).toEqual({ id: expect.any(Number), target: null, startsAt: T0, endsAt: T0 + 60 * MINUTE, createdBy: 'u1', reason: 'maintenance', liftedAt: null });
+
+    expect(store.silencesActiveOrEndedSince(T0)).toEqual([all, frigate]);
+    expect(store.silencesActiveOrEndedSince(T0 - 30 * MINUTE)).toEqual([all, frigate, expired]);
+
+    expect(store.liftSilences('frigate', T0 + 10 * MINUTE, 'u4')).toBe(1);
+    expect(store.liftSilences('frigate', T0 + 11 * MINUTE, 'u4')).toBe(0);
+    expect(store.silencesActiveOrEndedSince(T0 + 10 * MINUTE)).toEqual([all, { ...frigate, liftedAt: T0 + 10 * MINUTE }]);
+    expect(store.silencesActiveOrEndedSince(T0 + 10 * MINUTE + 1)).toEqual([all]);
+
+    expect(store.liftSilences(null, T0 + 20 * MINUTE, 'u4')).toBe(1);
+    expect(store.silencesActiveOrEndedSince(T0 + 20 * MINUTE + 1)).toEqual([]);
+  });
+
+  it('refuses a silence that ends before it starts', () => {
+    expect(sqliteCode(() => store.addSilence({ target: null, startsAt: T0, endsAt: T0, createdBy: 'u', reason: '' }))).toBe(
+      'SQLITE_CONSTRAINT_CHECK',
+    );
+  });
+});
+
+describe('restart attempts', () => {
+  it('records pending attempts, finishes them and lists them by time and target', () => {
+    const owner = store.insertIncident(incident());
+    const auto = store.insertRestartAttempt({ target: 'frigate', incidentId: owner.id, requestedBy: 'scheduler', automatic: true, requestedAt: T0 });
+    const manual = store.insertRestartAttempt({ target: 'mqtt', incidentId: null, requestedBy: '1234', automatic: false, requestedAt: T0 + MINUTE });
+    expect(auto).toEqual({ id: expect.any(Number), target: 'frigate', incidentId: owner.id, requestedBy: 'scheduler', automatic: true, requestedAt: T0, status: 'pending', error: null });
+    expect(store.pendingRestartAttempts()).toEqual([auto, manual]);
+
+    store.finishRestartAttempt(auto.id, 'succeeded', null, T0 + 1000);
+    store.finishRestartAttempt(manual.id, 'failed', 'HTTP 403', T0 + MINUTE + 1000);
+    expect(() => store.finishRestartAttempt(auto.id, 'failed', 'again', T0 + 2000)).toThrow(/no pending restart attempt/);
+
+    expect(store.restartsSince(T0)).toEqual([
+      { ...auto, status: 'succeeded' },
+      { ...manual, status: 'failed', error: 'HTTP 403' },
+    ]);
+    expect(store.restartsSince(T0 + 1)).toEqual([{ ...manual, status: 'failed', error: 'HTTP 403' }]);
+    expect(store.restartsSince(T0, 'frigate').map((r) => r.id)).toEqual([auto.id]);
+    expect(store.pendingRestartAttempts()).toEqual([]);
+  });
+
+  it('marks attempts left pending by a crash as unknown, never pending again', () => {
+    const left = store.insertRestartAttempt({ target: 'frigate', incidentId: null, requestedBy: 'scheduler', automatic: true, requestedAt: T0 });
+    expect(store.markPendingRestartsUnknown(T0 + MINUTE)).toBe(1);
+    expect(store.markPendingRestartsUnknown(T0 + MINUTE)).toBe(0);
+    const [after] = store.restartsSince(T0);
+    expect(after).toMatchObject({ id: left.id, status: 'unknown', error: expect.stringMatching(/stopped before/) });
+    expect(store.pendingRestartAttempts()).toEqual([]);
+  });
+
+  it('refuses an attempt that points at a missing incident', () => {
+    expect(
+      sqliteCode(() => store.insertRestartAttempt({ target: 'x', incidentId: 9999, requestedBy: 's', automatic: true, requestedAt: T0 })),
+    ).toBe('SQLITE_CONSTRAINT_FOREIGNKEY');
+  });
+});
+
+describe('audit log', () => {
+  it('appends entries and reads them back in order, filtered', () => {
+    const a = store.insertIncident(incident());
+    const b = store.insertIncident(incident({ subject: 'node:k3s-2', kind: 'node' }));
+    const entries = [
+      audit({ incidentId: a.id, action: 'opened', detail: { targets: ['frigate'] } }),
+      audit({ incidentId: b.id, subject: 'node:k3s-2', action: 'opened' }),
+      audit({ incidentId: a.id, action: 'restartSkipped', reason: 'nodeNotReady', at: T0 + 1 }),
+      audit({ incidentId: null, actor: '1234', action: 'silenced', subject: 'everything', reason: 'maintenance', detail: { until: T0 + 1 } }),
+      audit({ incidentId: a.id, action: 'acknowledged', actor: '1234', at: T0 + 2 }),
+    ];
+    const ids = entries.map((e) => store.appendAudit(e));
+    expect(ids).toEqual([...ids].sort((x, y) => x - y));
+
+    expect(store.auditFor({})).toEqual(entries);
+    expect(store.auditFor({ incidentId: a.id! })).toEqual([entries[0], entries[2], entries[4]]);
+    expect(store.auditFor({ subject: 'node:k3s-2' })).toEqual([entries[1]]);
+    expect(store.auditFor({ action: 'opened' })).toEqual([entries[0], entries[1]]);
+    expect(store.auditFor({ incidentId: a.id!, action: 'acknowledged' })).toEqual([entries[4]]);
+    expect(store.auditFor({ subject: 'nobody' })).toEqual([]);
+  });
+});
+
+describe('outbox', () => {
+  const post: Effect = { type: 'postMessage', mention: true };
+  const note: Effect = { type: 'threadNote', text: 'restart skipped: node k3s-2 is NotReady' };
+  const edit: Effect = { type: 'editMessage' };
+
+  it('queues effects and hands out the due ones in id order with their payload', () => {
+    const inc = store.insertIncident(incident());
+    const id1 = store.enqueueEffect(inc.id, post, T0);
+    const id2 = store.enqueueEffect(inc.id, note, T0);
+    const id3 = store.enqueueEffect(null, { type: 'email', reason: 'fallback' }, T0 + MINUTE);
+    expect(store.pendingEffects(T0)).toEqual([
+      { id: id1, incidentId: inc.id, effect: post, attempts: 0 },
+      { id: id2, incidentId: inc.id, effect: note, attempts: 0 },
+    ]);
+    expect(store.pendingEffects(T0 + MINUTE).map((e) => e.id)).toEqual([id1, id2, id3]);
+    expect(store.pendingEffects(T0 + MINUTE, 1).map((e) => e.id)).toEqual([id1]);
+  });
+
+  it('records delivery, retries and failures, and counts by filter', () => {
+    const inc = store.insertIncident(incident());
+    const posted = store.enqueueEffect(inc.id, post, T0);
+    const retried = store.enqueueEffect(inc.id, edit, T0);
+    const failed = store.enqueueEffect(null, { type: 'push', reason: 'open' }, T0);
+
+    store.markEffectDone(posted, T0 + 1);
+    store.markEffectRetry(retried, 'HTTP 502', T0 + MINUTE);
+    store.markEffectFailed(failed, 'HTTP 401', T0 + 2);
+    expect(() => store.markEffectDone(posted, T0 + 3)).toThrow(/no pending outbox effect/);
+    expect(() => store.markEffectRetry(failed, 'x', T0)).toThrow(/no pending outbox effect/);
+
+    expect(store.pendingEffects(T0 + 10)).toEqual([]);
+    expect(store.pendingEffects(T0 + MINUTE)).toEqual([{ id: retried, incidentId: inc.id, effect: edit, attempts: 1 }]);
+
+    expect(store.countEffects()).toBe(3);
+    expect(store.countEffects({ status: 'pending' })).toBe(1);
+    expect(store.countEffects({ status: 'done' })).toBe(1);
+    expect(store.countEffects({ status: 'failed' })).toBe(1);
+    expect(store.countEffects({ incidentId: inc.id! })).toBe(2);
+    expect(store.countEffects({ type: 'editMessage', status: 'pending' })).toBe(1);
+  });
+
+  it('holds an incident’s later effects while an earlier one backs off, without holding other incidents', () => {
+    const a = store.insertIncident(incident());
+    const b = store.insertIncident(incident({ subject: 'target:mqtt', targets: ['mqtt'] }));
+    const aPost = store.enqueueEffect(a.id, post, T0);
+    const aEdit = store.enqueueEffect(a.id, edit, T0);
+    const bPost = store.enqueueEffect(b.id, post, T0);
+    store.markEffectRetry(aPost, 'HTTP 503', T0 + MINUTE);
+
+    expect(store.pendingEffects(T0 + 1).map((e) => e.id)).toEqual([bPost]);
+    expect(store.pendingEffects(T0 + MINUTE).map((e) => e.id)).toEqual([aPost, aEdit, bPost]);
+    expect(aEdit).toBeGreaterThan(aPost);
+  });
+});
+
+describe('meta', () => {
+  it('gets and replaces values', () => {
+    expect(store.getMeta('discord.lastReachableAt')).toBeNull();
+    store.setMeta('discord.lastReachableAt', String(T0));
+    store.setMeta('discord.lastReachableAt', String(T0 + 1));
+    expect(store.getMeta('discord.lastReachableAt')).toBe(String(T0 + 1));
+  });
+});
+
+describe('transactions and crashes', () => {
+  it('commits every write of a transaction together', () => {
+    const id = store.transaction(() => {
+      const inc = store.insertIncident(incident());
+      store.appendAudit(audit({ incidentId: inc.id }));
+      store.enqueueEffect(inc.id, { type: 'postMessage', mention: true }, T0);
+      return inc.id;
+    });
+    expect(store.getIncident(id!)).not.toBeNull();
+    expect(store.auditFor({ incidentId: id! })).toHaveLength(1);
+    expect(store.countEffects({ incidentId: id! })).toBe(1);
+  });
+
+  it('shows neither write when the transaction throws between them', () => {
+    expect(() =>
+      store.transaction(() => {
+        const inc = store.insertIncident(incident());
+        store.appendAudit(audit({ incidentId: inc.id }));
+        throw new Error('crash between writes');
+      }),
+    ).toThrow('crash between writes');
+    expect(store.openIncidents()).toEqual([]);
+    expect(store.auditFor({})).toEqual([]);
+  });
+
+  it('refuses an async function, so nobody awaits inside a transaction', () => {
+    expect(() => store.transaction((async () => store.insertIncident(incident())) as never)).toThrow(/promise/i);
+    expect(store.openIncidents()).toEqual([]);
+  });
+
+  it('rolls back a nested transaction alone when the caller catches its error', () => {
+    store.transaction(() => {
+      store.insertIncident(incident());
+      try {
+        store.transaction(() => {
+          store.insertIncident(incident({ subject: 'target:mqtt' }));
+          throw new Error('inner');
+        });
+      } catch {
+        // the outer cycle carries on without the inner writes
+      }
+    });
+    expect(store.openIncidents().map((i) => i.subject)).toEqual(['target:frigate']);
+  });
+
+  it('keeps committed data and drops the open transaction when the process is SIGKILLed mid-transaction', () => {
+    store.close();
+    const fixture = path.resolve(import.meta.dirname, '../../fixtures/sqlite-crash.mjs');
+    const child = spawnSync(process.execPath, [fixture, file], { encoding: 'utf8', timeout: 20_000 });
+    expect(child.stderr).toBe('');
+    expect(child.signal).toBe('SIGKILL');
+    // The torn transaction had spilled pages into the WAL: the crash left real work to recover from.
+    expect(fs.statSync(`${file}-wal`).size).toBeGreaterThan(100_000);
+
+    const db = openDatabase(file);
+    store = createStore(db, { now: () => T0 });
+    expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
+    expect(db.pragma('foreign_key_check')).toEqual([]);
+    expect(store.openIncidents().map((i) => i.subject)).toEqual(['target:committed']);
+    expect(store.auditFor({ subject: 'target:committed' })).toHaveLength(1);
+    expect(store.auditFor({ subject: 'target:torn' })).toEqual([]);
+    // And the database still takes writes.
+    expect(store.insertIncident(incident({ subject: 'target:torn' })).id).toEqual(expect.any(Number));
+  });
+
+  it('checkpoints the WAL on close so the main file stands alone', () => {
+    store.insertIncident(incident());
+    store.close();
+    store.close();
+    const walSize = fs.existsSync(`${file}-wal`) ? fs.statSync(`${file}-wal`).size : 0;
+    expect(walSize).toBe(0);
+    const db = new Sqlite(file, { readonly: true });
+    expect(db.prepare('SELECT count(*) AS n FROM incidents').get()).toEqual({ n: 1 });
+    db.close();
+    store = createStore(openDatabase(file));
+  });
+});
