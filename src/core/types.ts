@@ -66,6 +66,8 @@ export interface TargetState {
   consecutiveSuccesses: number;
   lastDetail: string;
   lastObservedAt: number | null;
+  /** Last automatic-restart refusal recorded for this target, so a refusal is audited once per change. */
+  lastGateReason: string | null;
 }
 
 /** Lifecycle states of an incident; a silence is an overlay, not a state. */
@@ -97,8 +99,6 @@ export interface Incident {
   restartCount: number;
   /** The circuit breaker tripped: automatic restarts stopped, a person must act. */
   needsHuman: boolean;
-  /** Last automatic-restart refusal recorded, so a refusal is audited once per change. */
-  lastGateReason: string | null;
 }
 
 /** A silence: mutes notifications and automatic restarts until `endsAt` (derived, never stored). */

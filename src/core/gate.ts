@@ -1,0 +1,182 @@
+import type { TargetConfig } from '../config/types.js';
+import { formatDuration } from './duration.js';
+import type { ClusterSnapshot, Incident, NodeFacts, RestartRecord, Silence } from './types.js';
+import { activeSilenceForTarget } from './silence.js';
+
+/** Stable identifiers of every reason the gate can refuse a restart, in evaluation order. */
+export const GATE_REASONS = [
+  'unknownTarget',
+  'clusterUnreachable',
+  'nodeMissing',
+  'nodeNotReady',
+  'nodeUnknown',
+  'nodeCordoned',
+  'restartInProgress',
+  'cooldown',
+  'autoRestartDisabled',
+  'nodeRecovering',
+  'silenced',
+  'rateLimited',
+  'backoff',
+  'circuitOpen',
+] as const;
+
+/** Why the gate refused a restart. */
+export type GateReason = (typeof GATE_REASONS)[number];
+
+/** The gate's answer: allowed, or refused with a stable reason, a sentence for people and context. */
+export type GateDecision =
+  | { allowed: true; target: TargetConfig }
+  | { allowed: false; reason: GateReason; message: string; context: Record<string, unknown> };
+
+/** Who asks: the scheduler (all of SPEC §3) or a person (steps 1–4 only). */
+export type GateMode = 'automatic' | 'manual';
+
+/** Everything the gate looks at; the caller gathers it, the gate does no I/O. */
+export interface GateInput {
+  targetName: string;
+  mode: GateMode;
+  targets: TargetConfig[];
+  snapshot: ClusterSnapshot;
+  /** Restart attempts of this target, at least those of the last hour and of the current incident. */
+  restarts: RestartRecord[];
+  /** The open incident that covers the target, if any (backoff and the circuit breaker count within it). */
+  incident: Incident | null;
+  silences: Silence[];
+  now: number;
+}
+
+const HOUR = 3_600_000;
+
+/**
+ * Decides whether `targetName` may be restarted now (SPEC §3), checking the preconditions in their
+ * fixed order and returning the first that fails. The scheduler and `/restart` both call this.
+ */
+export function evaluateGate(input: GateInput): GateDecision {
+  const { snapshot, now } = input;
+  const target = input.targets.find((t) => t.name === input.targetName);
+  if (!target) {
+    return refuse('unknownTarget', `“${input.targetName}” is not a configured target`, { target: input.targetName });
+  }
+  if (!snapshot.reachable) {
+    return refuse('clusterUnreachable', `the Kubernetes API did not answer (${snapshot.error}), so nothing is restarted`, {
+      error: snapshot.error,
+    });
+  }
+
+  const workload = snapshot.workloads[target.name];
+  const relevantNodes = workload?.relevantNodes ?? [];
+  for (const nodeName of relevantNodes) {
+    const node = snapshot.nodes[nodeName];
+    const refusal = nodeRefusal(nodeName, node);
+    if (refusal) return refusal;
+  }
+
+  if (workload?.rolloutInProgress) {
+    return refuse('restartInProgress', `a rollout of ${target.name} is still in progress`, { target: target.name });
+  }
+  const inFlight = input.restarts.find((r) => r.target === target.name && r.status === 'pending');
+  if (inFlight) {
+    return refuse('restartInProgress', `a restart of ${target.name} is already being carried out`, { attemptId: inFlight.id });
+  }
+  const last = latest(input.restarts.filter((r) => r.target === target.name));
+  if (last && now - last.requestedAt < target.restart.cooldown) {
+    const wait = target.restart.cooldown - (now - last.requestedAt);
+    return refuse(
+      'cooldown',
+      `${target.name} was restarted ${ago(now - last.requestedAt)} ago; the next restart is possible in ${formatDuration(roundUp(wait))}`,
+      { lastRestartAt: last.requestedAt, retryInMs: wait },
+    );
+  }
+
+  if (input.mode === 'manual') return { allowed: true, target };
+  return automaticChecks(input, target, relevantNodes);
+}
+
+function automaticChecks(input: GateInput, target: TargetConfig, relevantNodes: string[]): GateDecision {
+  const { snapshot, now } = input;
+  if (!target.autoRestart) {
+    return refuse('autoRestartDisabled', `automatic restarts are turned off for ${target.name}`, {});
+  }
+  if (snapshot.reachable) {
+    for (const nodeName of relevantNodes) {
+      const readySince = snapshot.nodes[nodeName]?.readySince ?? null;
+      if (readySince !== null && now - readySince < target.restart.nodeRecoveryGrace) {
+        const wait = target.restart.nodeRecoveryGrace - (now - readySince);
+        return refuse(
+          'nodeRecovering',
+          `node ${nodeName} has been Ready for only ${ago(now - readySince)}; waiting ${formatDuration(roundUp(wait))} more for its pods to come back by themselves`,
+          { node: nodeName, readySince, retryInMs: wait },
+        );
+      }
+    }
+  }
+  const silence = activeSilenceForTarget(target.name, input.silences, now);
+  if (silence) {
+    return refuse('silenced', `${target.name} is silenced until ${new Date(silence.endsAt).toISOString()}`, {
+      silenceId: silence.id,
+      until: silence.endsAt,
+    });
+  }
+  const ownRestarts = input.restarts.filter((r) => r.target === target.name);
+  const lastHour = ownRestarts.filter((r) => now - r.requestedAt < HOUR);
+  if (lastHour.length >= target.restart.maxPerHour) {
+    return refuse(
+      'rateLimited',
+      `${target.name} was restarted ${lastHour.length} times in the last hour (limit ${target.restart.maxPerHour})`,
+      { count: lastHour.length, limit: target.restart.maxPerHour },
+    );
+  }
+  const inIncident = input.incident
+    ? ownRestarts.filter((r) => r.automatic && r.incidentId === input.incident!.id)
+    : [];
+  const lastAutomatic = latest(inIncident);
+  if (lastAutomatic) {
+    const backoff = target.restart.backoff;
+    const wait = backoff[Math.min(inIncident.length - 1, backoff.length - 1)] ?? 0;
+    if (now - lastAutomatic.requestedAt < wait) {
+      const remaining = wait - (now - lastAutomatic.requestedAt);
+      return refuse('backoff', `the next automatic restart of ${target.name} is due in ${formatDuration(roundUp(remaining))}`, {
+        attempts: inIncident.length,
+        retryInMs: remaining,
+      });
+    }
+  }
+  if (inIncident.length >= target.restart.circuitBreakAfter) {
+    return refuse(
+      'circuitOpen',
+      `${inIncident.length} automatic restarts did not bring ${target.name} back; automatic restarts stopped, a person needs to look`,
+      { attempts: inIncident.length },
+    );
+  }
+  return { allowed: true, target };
+}
+
+function nodeRefusal(nodeName: string, node: NodeFacts | undefined): GateDecision | null {
+  if (!node) return refuse('nodeMissing', `node ${nodeName} is not in the cluster`, { node: nodeName });
+  if (node.ready === 'False') return refuse('nodeNotReady', `node ${nodeName} is NotReady`, { node: nodeName });
+  if (node.ready === 'Unknown') {
+    return refuse('nodeUnknown', `node ${nodeName}'s readiness is Unknown (its kubelet stopped reporting)`, { node: nodeName });
+  }
+  if (node.unschedulable) {
+    return refuse('nodeCordoned', `node ${nodeName} is cordoned (maintenance)`, { node: nodeName });
+  }
+  return null;
+}
+
+function refuse(reason: GateReason, message: string, context: Record<string, unknown>): GateDecision {
+  return { allowed: false, reason, message, context };
+}
+
+function latest(records: RestartRecord[]): RestartRecord | undefined {
+  return records.reduce<RestartRecord | undefined>((a, r) => (a === undefined || r.requestedAt > a.requestedAt ? r : a), undefined);
+}
+
+/** Rounds up to whole seconds so a message never says "0s" while time remains. */
+function roundUp(ms: number): number {
+  return Math.max(1000, Math.ceil(ms / 1000) * 1000);
+}
+
+function ago(ms: number): string {
+  return formatDuration(Math.max(1000, Math.floor(ms / 1000) * 1000));
+}

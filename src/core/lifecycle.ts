@@ -1,0 +1,299 @@
+import type { AuditEntry, Effect, Incident, IncidentKind } from './types.js';
+
+/** Something that happened to an incident's subject, as the pure lifecycle sees it. */
+export type IncidentEvent =
+  /** The subject is confirmed down (after hysteresis); `targets` are the targets it affects now. */
+  | { type: 'fail'; subject: string; kind: IncidentKind; cause: string; targets: string[] }
+  /** The subject is confirmed healthy again. */
+  | { type: 'recover'; cause: string }
+  | { type: 'acknowledge'; by: string }
+  /** Time passed: a ring that a silence held back, or the escalation, may be due. */
+  | { type: 'tick' }
+  | { type: 'restartRequested'; target: string; automatic: boolean; by: string; reason: string | null }
+  | { type: 'restartSkipped'; target: string; reason: string; message: string }
+  | { type: 'restartFinished'; target: string; ok: boolean; error: string | null }
+  | { type: 'circuitOpen'; target: string; message: string }
+  | { type: 'silenceChanged'; by: string; text: string };
+
+/** What a transition needs to know besides the incident and the event. */
+export interface TransitionContext {
+  now: number;
+  reopenWindow: number;
+  escalateAfter: number;
+  /** Whether an active silence covers this incident now (derived by the caller from `now`). */
+  silenced: boolean;
+  /** Who causes the transition: a Discord user id or `scheduler`. */
+  actor: string;
+}
+
+/** The next state of one incident plus the effects and audit records the shell must persist with it. */
+export interface Transition {
+  incident: Incident | null;
+  effects: Effect[];
+  audit: AuditEntry[];
+}
+
+/**
+ * The incident lifecycle as a pure reducer (XState's contract, hand-written): it returns the next
+ * state and the effects to carry out, and carries out none of them. A `fail` on a resolved incident
+ * within the reopen window reopens it; after the window it starts a fresh incident (id null).
+ */
+export function transition(incident: Incident | null, event: IncidentEvent, ctx: TransitionContext): Transition {
+  switch (event.type) {
+    case 'fail':
+      return onFail(incident, event, ctx);
+    case 'recover':
+      return onRecover(incident, event, ctx);
+    case 'acknowledge':
+      return onAcknowledge(incident, event, ctx);
+    case 'tick':
+      return onTick(incident, ctx);
+    case 'restartRequested':
+      return onRestartRequested(incident, event, ctx);
+    case 'restartSkipped':
+      return onRestartSkipped(incident, event, ctx);
+    case 'restartFinished':
+      return onRestartFinished(incident, event, ctx);
+    case 'circuitOpen':
+      return onCircuitOpen(incident, event, ctx);
+    case 'silenceChanged':
+      return onSilenceChanged(incident, event, ctx);
+  }
+}
+
+/** Whether an incident is still open (acknowledged counts as open). */
+export function isOpen(incident: Incident | null): incident is Incident {
+  return incident !== null && incident.state !== 'resolved';
+}
+
+function unchanged(incident: Incident | null): Transition {
+  return { incident, effects: [], audit: [] };
+}
+
+function audit(ctx: TransitionContext, incident: Incident, action: string, reason: string | null, detail: Record<string, unknown> = {}): AuditEntry {
+  return { at: ctx.now, actor: ctx.actor, action, subject: incident.subject, incidentId: incident.id, reason, detail };
+}
+
+/** The ring that goes with (re)opening: the mention and push now, or owed until the silence ends. */
+function ringOnOpen(incident: Incident, ctx: TransitionContext, reopen: boolean): Transition {
+  const effects: Effect[] = [];
+  const entries: AuditEntry[] = [];
+  let next = incident;
+  if (reopen) {
+    effects.push({ type: 'editMessage' });
+    effects.push({ type: 'threadNote', text: `Reopened: ${incident.cause}` });
+  } else {
+    effects.push({ type: 'postMessage', mention: !ctx.silenced });
+  }
+  if (ctx.silenced) {
+    next = { ...next, notifiedAt: null };
+    entries.push(audit(ctx, next, 'notificationMuted', 'silenced'));
+  } else {
+    next = { ...next, notifiedAt: ctx.now };
+    if (reopen) effects.push({ type: 'ring', reason: 'reopen', text: `Reopened: ${incident.cause}` });
+    effects.push({ type: 'push', reason: reopen ? 'reopen' : 'open' });
+    entries.push(audit(ctx, next, 'notified', reopen ? 'reopen' : 'open'));
+  }
+  return { incident: next, effects, audit: entries };
+}
+
+function onFail(incident: Incident | null, event: Extract<IncidentEvent, { type: 'fail' }>, ctx: TransitionContext): Transition {
+  if (incident && incident.state !== 'resolved') {
+    const targets = union(incident.targets, event.targets);
+    const added = targets.filter((t) => !incident.targets.includes(t));
+    // A target incident keeps the cause it opened with: probe details vary and must not cause edits.
+    const cause = incident.kind === 'target' ? incident.cause : event.cause;
+    if (added.length === 0 && cause === incident.cause) return unchanged(incident);
+    const next = { ...incident, targets, cause };
+    const effects: Effect[] = [{ type: 'editMessage' }];
+    const entries: AuditEntry[] = [];
+    if (added.length > 0) {
+      effects.push({ type: 'threadNote', text: `Also affected: ${added.join(', ')}` });
+      entries.push(audit(ctx, next, 'targetsAdded', null, { targets: added }));
+    }
+    if (cause !== incident.cause) {
+      effects.push({ type: 'threadNote', text: cause });
+      entries.push(audit(ctx, next, 'causeChanged', null, { cause }));
+    }
+    return { incident: next, effects, audit: entries };
+  }
+
+  if (incident && incident.resolvedAt !== null && ctx.now - incident.resolvedAt <= ctx.reopenWindow) {
+    const reopened: Incident = {
+      ...incident,
+      state: 'open',
+      cause: event.cause,
+      targets: union(incident.targets, event.targets),
+      resolvedAt: null,
+      reopenCount: incident.reopenCount + 1,
+      acknowledgedBy: null,
+      acknowledgedAt: null,
+      escalatedAt: null,
+    };
+    const ring = ringOnOpen(reopened, ctx, true);
+    return { ...ring, audit: [audit(ctx, reopened, 'reopened', null, { cause: event.cause }), ...ring.audit] };
+  }
+
+  const opened: Incident = {
+    id: null,
+    subject: event.subject,
+    kind: event.kind,
+    state: 'open',
+    cause: event.cause,
+    targets: [...event.targets].sort(),
+    openedAt: ctx.now,
+    resolvedAt: null,
+    reopenCount: 0,
+    acknowledgedBy: null,
+    acknowledgedAt: null,
+    notifiedAt: null,
+    escalatedAt: null,
+    restartCount: 0,
+    needsHuman: false,
+  };
+  const ring = ringOnOpen(opened, ctx, false);
+  return { ...ring, audit: [audit(ctx, opened, 'opened', null, { cause: event.cause, targets: opened.targets }), ...ring.audit] };
+}
+
+function onRecover(incident: Incident | null, event: Extract<IncidentEvent, { type: 'recover' }>, ctx: TransitionContext): Transition {
+  if (!isOpen(incident)) return unchanged(incident);
+  const next: Incident = { ...incident, state: 'resolved', resolvedAt: ctx.now };
+  return {
+    incident: next,
+    effects: [{ type: 'editMessage' }, { type: 'threadNote', text: `Resolved: ${event.cause}` }, { type: 'archiveThread' }],
+    audit: [audit(ctx, next, 'resolved', null, { cause: event.cause, openFor: ctx.now - incident.openedAt })],
+  };
+}
+
+function onAcknowledge(incident: Incident | null, event: Extract<IncidentEvent, { type: 'acknowledge' }>, ctx: TransitionContext): Transition {
+  if (!incident || incident.state !== 'open') return unchanged(incident);
+  const next: Incident = { ...incident, state: 'acknowledged', acknowledgedBy: event.by, acknowledgedAt: ctx.now };
+  return {
+    incident: next,
+    effects: [{ type: 'editMessage' }, { type: 'threadNote', text: `Acknowledged by <@${event.by}>` }],
+    audit: [audit(ctx, next, 'acknowledged', null)],
+  };
+}
+
+function onTick(incident: Incident | null, ctx: TransitionContext): Transition {
+  if (!incident || incident.state !== 'open' || ctx.silenced) return unchanged(incident);
+  if (incident.notifiedAt === null) {
+    // A silence held the ring back and has ended while the incident is still open: ring now.
+    const next = { ...incident, notifiedAt: ctx.now };
+    return {
+      incident: next,
+      effects: [
+        { type: 'ring', reason: 'unmuted', text: `Silence ended and this is still open: ${incident.cause}` },
+        { type: 'push', reason: 'unmuted' },
+      ],
+      audit: [audit(ctx, next, 'notified', 'unmuted')],
+    };
+  }
+  if (incident.escalatedAt === null && ctx.now - incident.notifiedAt >= ctx.escalateAfter) {
+    return escalate(incident, ctx, `Still open and unacknowledged after ${minutes(ctx.now - incident.notifiedAt)}: ${incident.cause}`, 'unacknowledged');
+  }
+  return unchanged(incident);
+}
+
+function escalate(incident: Incident, ctx: TransitionContext, text: string, reason: string): Transition {
+  const next = { ...incident, escalatedAt: ctx.now };
+  return {
+    incident: next,
+    effects: [
+      { type: 'ring', reason: 'escalation', text },
+      { type: 'email', reason: 'escalation' },
+      { type: 'push', reason: 'escalation' },
+    ],
+    audit: [audit(ctx, next, 'escalated', reason)],
+  };
+}
+
+function onRestartRequested(
+  incident: Incident | null,
+  event: Extract<IncidentEvent, { type: 'restartRequested' }>,
+  ctx: TransitionContext,
+): Transition {
+  const restart: Effect = { type: 'restart', target: event.target, automatic: event.automatic, requestedBy: event.by };
+  if (!incident) {
+    // A person may restart a target that has no incident; the restart is still carried out and audited.
+    return {
+      incident: null,
+      effects: [restart],
+      audit: [{ at: ctx.now, actor: ctx.actor, action: 'restartRequested', subject: `target:${event.target}`, incidentId: null, reason: event.reason, detail: { automatic: event.automatic } }],
+    };
+  }
+  const next = event.automatic ? { ...incident, restartCount: incident.restartCount + 1 } : incident;
+  const who = event.automatic ? `automatically (attempt ${next.restartCount})` : `by <@${event.by}>`;
+  const why = event.reason ? `: ${event.reason}` : '';
+  return {
+    incident: next,
+    effects: [restart, { type: 'threadNote', text: `Restarting ${event.target} ${who}${why}` }, { type: 'editMessage' }],
+    audit: [audit(ctx, next, 'restartRequested', event.reason, { target: event.target, automatic: event.automatic })],
+  };
+}
+
+function onRestartSkipped(
+  incident: Incident | null,
+  event: Extract<IncidentEvent, { type: 'restartSkipped' }>,
+  ctx: TransitionContext,
+): Transition {
+  if (!incident) return unchanged(incident);
+  // Waiting out our own restart is expected; only refusals that tell people something go to the thread.
+  const noteworthy = !WAITING_REASONS.has(event.reason);
+  return {
+    incident,
+    effects: noteworthy ? [{ type: 'threadNote', text: `Not restarting ${event.target}: ${event.message}` }] : [],
+    audit: [audit(ctx, incident, 'restartSkipped', event.reason, { target: event.target, message: event.message })],
+  };
+}
+
+function onRestartFinished(
+  incident: Incident | null,
+  event: Extract<IncidentEvent, { type: 'restartFinished' }>,
+  ctx: TransitionContext,
+): Transition {
+  const subject = incident?.subject ?? `target:${event.target}`;
+  const entry: AuditEntry = {
+    at: ctx.now,
+    actor: ctx.actor,
+    action: event.ok ? 'restartSucceeded' : 'restartFailed',
+    subject,
+    incidentId: incident?.id ?? null,
+    reason: event.error,
+    detail: { target: event.target },
+  };
+  if (event.ok || !incident) return { incident, effects: [], audit: [entry] };
+  return { incident, effects: [{ type: 'threadNote', text: `Restart of ${event.target} failed: ${event.error}` }], audit: [entry] };
+}
+
+function onCircuitOpen(incident: Incident | null, event: Extract<IncidentEvent, { type: 'circuitOpen' }>, ctx: TransitionContext): Transition {
+  if (!isOpen(incident) || incident.needsHuman) return unchanged(incident);
+  const next = { ...incident, needsHuman: true };
+  const note: Effect = { type: 'threadNote', text: `Needs a human: ${event.message}` };
+  const entry = audit(ctx, next, 'circuitOpen', 'circuitOpen', { target: event.target });
+  if (next.state === 'acknowledged' || next.escalatedAt !== null || ctx.silenced) {
+    return { incident: next, effects: [note, { type: 'editMessage' }], audit: [entry] };
+  }
+  const escalation = escalate(next, ctx, `Needs a human: ${event.message}`, 'circuitOpen');
+  return { incident: escalation.incident, effects: [note, { type: 'editMessage' }, ...escalation.effects], audit: [entry, ...escalation.audit] };
+}
+
+function onSilenceChanged(incident: Incident | null, event: Extract<IncidentEvent, { type: 'silenceChanged' }>, ctx: TransitionContext): Transition {
+  if (!isOpen(incident)) return unchanged(incident);
+  return {
+    incident,
+    effects: [{ type: 'editMessage' }, { type: 'threadNote', text: event.text }],
+    audit: [audit(ctx, incident, 'silenceChanged', null, { text: event.text })],
+  };
+}
+
+/** Gate reasons that only mean "wait for the restart we already made"; audited, not noted in the thread. */
+const WAITING_REASONS = new Set(['restartInProgress', 'cooldown', 'backoff']);
+
+function union(a: string[], b: string[]): string[] {
+  return [...new Set([...a, ...b])].sort();
+}
+
+function minutes(ms: number): string {
+  return `${Math.round(ms / 60_000)} min`;
+}

@@ -1,0 +1,312 @@
+import type { Config, TargetConfig } from '../config/types.js';
+import { evaluateGate } from './gate.js';
+import { initialTargetState, observe } from './hysteresis.js';
+import { isOpen, transition, type IncidentEvent, type Transition } from './lifecycle.js';
+import { activeSilenceForIncident } from './silence.js';
+import type {
+  AuditEntry,
+  ClusterSnapshot,
+  Effect,
+  Incident,
+  IncidentKind,
+  NodeFacts,
+  Observation,
+  RestartRecord,
+  Silence,
+  TargetState,
+} from './types.js';
+
+/** The subject of the incident that stands for the cluster's API itself. */
+export const CLUSTER_SUBJECT = 'cluster';
+
+/** Everything one check cycle decides from; the shell loads it, the plan does no I/O. */
+export interface CycleInput {
+  now: number;
+  config: Pick<Config, 'targets' | 'watchNodes' | 'reopenWindow' | 'notify'>;
+  snapshot: ClusterSnapshot;
+  observations: Observation[];
+  targetStates: Record<string, TargetState>;
+  /** Every open incident and, per subject, the latest resolved one still inside the reopen window. */
+  incidents: Incident[];
+  silences: Silence[];
+  /** Restart attempts of at least the last hour and of the open incidents. */
+  restarts: RestartRecord[];
+}
+
+/** One incident's new state with the effects and audit records to commit alongside it. */
+export interface IncidentPlan {
+  /** `id` null: a new incident for the store to insert. */
+  incident: Incident;
+  effects: Effect[];
+  audit: AuditEntry[];
+}
+
+/** The outcome of one cycle: new target states and every incident that changed or has effects. */
+export interface CyclePlan {
+  targetStates: TargetState[];
+  incidents: IncidentPlan[];
+}
+
+const SCHEDULER = 'scheduler';
+
+/**
+ * Plans one check cycle (level-triggered, like a Kubernetes controller): folds the observations into
+ * the targets' hysteresis, decides which incident each down target belongs to (one per NotReady node,
+ * else one per target), opens, updates, resolves and ticks incidents, and passes every down target
+ * through the gate for an automatic restart. Pure: `now` and all state come in, data goes out.
+ */
+export function planCycle(input: CycleInput): CyclePlan {
+  const ctx = new PlanContext(input);
+  if (!input.snapshot.reachable) {
+    ctx.apply(CLUSTER_SUBJECT, {
+      type: 'fail',
+      subject: CLUSTER_SUBJECT,
+      kind: 'cluster',
+      cause: `Kubernetes API unreachable: ${input.snapshot.error}`,
+      targets: [],
+    });
+    ctx.tickAll();
+    // Target states stay as they are: no observation is trustworthy without the API.
+    return ctx.result(input.config.targets.map((t) => ctx.stateOf(t.name)));
+  }
+  ctx.apply(CLUSTER_SUBJECT, { type: 'recover', cause: 'the Kubernetes API answers again' });
+
+  const states = observeAll(input);
+  const snapshot = input.snapshot;
+  const assignment = assignDownTargets(input, states);
+
+  planNodeIncidents(ctx, input, snapshot, assignment);
+  planTargetIncidents(ctx, input, states, assignment);
+  ctx.tickAll();
+  const finalStates = planAutomaticRestarts(ctx, input, states, assignment);
+  return ctx.result(finalStates);
+}
+
+/** Folds this cycle's observations into each configured target's state. */
+function observeAll(input: CycleInput): Map<string, TargetState> {
+  const byTarget = new Map(input.observations.map((o) => [o.target, o]));
+  const states = new Map<string, TargetState>();
+  for (const target of input.config.targets) {
+    const previous = input.targetStates[target.name] ?? initialTargetState(target.name);
+    const observation = byTarget.get(target.name);
+    const next = observation ? observe(previous, observation, target, input.now) : previous;
+    states.set(target.name, next.health === 'up' ? { ...next, lastGateReason: null } : next);
+  }
+  return states;
+}
+
+/** Why a node cannot run pods right now, or null when it is Ready. */
+export function nodeProblem(name: string, node: NodeFacts | undefined): string | null {
+  if (!node) return `node ${name} is gone from the cluster`;
+  if (node.ready === 'False') return `node ${name} is NotReady`;
+  if (node.ready === 'Unknown') return `node ${name}'s readiness is Unknown (its kubelet stopped reporting)`;
+  return null;
+}
+
+/**
+ * Maps each down target to the subject of the incident it belongs to: its own open incident first,
+ * else the incident of a NotReady relevant node, else the open node incident that already lists it
+ * (the node is back but the target is not), else an incident of its own.
+ */
+function assignDownTargets(input: CycleInput, states: Map<string, TargetState>): Map<string, string> {
+  const snapshot = input.snapshot;
+  if (!snapshot.reachable) return new Map();
+  const openBySubject = new Map(input.incidents.filter((i) => isOpen(i)).map((i) => [i.subject, i]));
+  const assignment = new Map<string, string>();
+  for (const target of input.config.targets) {
+    if (states.get(target.name)?.health !== 'down') continue;
+    const own = `target:${target.name}`;
+    if (openBySubject.has(own)) {
+      assignment.set(target.name, own);
+      continue;
+    }
+    const relevant = snapshot.workloads[target.name]?.relevantNodes ?? [];
+    const badNode = [...relevant].sort().find((n) => nodeProblem(n, snapshot.nodes[n]) !== null);
+    if (badNode) {
+      assignment.set(target.name, `node:${badNode}`);
+      continue;
+    }
+    const listing = [...openBySubject.values()].find((i) => i.kind === 'node' && i.targets.includes(target.name));
+    if (listing) {
+      assignment.set(target.name, listing.subject);
+      continue;
+    }
+    // Flapping folds in: the incident that last covered this target reopens within the window.
+    const recent = input.incidents
+      .filter((i) => i.state === 'resolved' && i.targets.includes(target.name) && i.kind !== 'cluster')
+      .filter((i) => i.resolvedAt !== null && input.now - i.resolvedAt <= input.config.reopenWindow)
+      .sort((a, b) => (b.resolvedAt ?? 0) - (a.resolvedAt ?? 0))[0];
+    assignment.set(target.name, recent ? recent.subject : own);
+  }
+  return assignment;
+}
+
+function planNodeIncidents(
+  ctx: PlanContext,
+  input: CycleInput,
+  snapshot: Extract<ClusterSnapshot, { reachable: true }>,
+  assignment: Map<string, string>,
+): void {
+  const assignedTo = (subject: string) => [...assignment].filter(([, s]) => s === subject).map(([t]) => t);
+  const nodeNames = new Set<string>(Object.keys(snapshot.nodes));
+  for (const subject of assignment.values()) if (subject.startsWith('node:')) nodeNames.add(subject.slice(5));
+  for (const incident of input.incidents) if (isOpen(incident) && incident.kind === 'node') nodeNames.add(incident.subject.slice(5));
+
+  for (const name of [...nodeNames].sort()) {
+    const subject = `node:${name}`;
+    const problem = nodeProblem(name, snapshot.nodes[name]);
+    const targets = assignedTo(subject);
+    const current = ctx.current(subject);
+    if (problem) {
+      if (input.config.watchNodes || targets.length > 0 || isOpen(current)) {
+        ctx.apply(subject, { type: 'fail', subject, kind: 'node', cause: problem, targets });
+      }
+      continue;
+    }
+    // The node is Ready: its incident stays open (or reopens) while a target assigned to it is down.
+    if (targets.length > 0) {
+      const cause = `node ${name} is Ready again; still down: ${targets.join(', ')}`;
+      ctx.apply(subject, { type: 'fail', subject, kind: 'node', cause, targets });
+    } else if (isOpen(current)) {
+      ctx.apply(subject, { type: 'recover', cause: `node ${name} is Ready and everything on it is up` });
+    }
+  }
+}
+
+function planTargetIncidents(ctx: PlanContext, input: CycleInput, states: Map<string, TargetState>, assignment: Map<string, string>): void {
+  const configured = new Set(input.config.targets.map((t) => t.name));
+  for (const [target, subject] of assignment) {
+    if (subject !== `target:${target}`) continue;
+    const detail = states.get(target)?.lastDetail || 'failing';
+    ctx.apply(subject, { type: 'fail', subject, kind: 'target', cause: `${target} is down: ${detail}`, targets: [target] });
+  }
+  for (const incident of input.incidents) {
+    if (!isOpen(incident) || incident.kind !== 'target') continue;
+    const target = incident.targets[0] ?? incident.subject.slice('target:'.length);
+    if (!configured.has(target)) {
+      ctx.apply(incident.subject, { type: 'recover', cause: `${target} is no longer in the configuration` });
+    } else if (states.get(target)?.health === 'up') {
+      ctx.apply(incident.subject, { type: 'recover', cause: `${target} is healthy again` });
+    }
+  }
+}
+
+/** Sends every down target through the gate; records a refusal only when its reason changes. */
+function planAutomaticRestarts(
+  ctx: PlanContext,
+  input: CycleInput,
+  states: Map<string, TargetState>,
+  assignment: Map<string, string>,
+): TargetState[] {
+  const restarts = [...input.restarts];
+  for (const target of input.config.targets) {
+    const subject = assignment.get(target.name);
+    const state = states.get(target.name)!;
+    if (!subject) continue;
+    const incident = ctx.current(subject);
+    if (!isOpen(incident)) continue;
+    const decision = evaluateGate({
+      targetName: target.name,
+      mode: 'automatic',
+      targets: input.config.targets,
+      snapshot: input.snapshot,
+      restarts,
+      incident,
+      silences: input.silences,
+      now: input.now,
+    });
+    if (decision.allowed) {
+      ctx.apply(subject, { type: 'restartRequested', target: target.name, automatic: true, by: SCHEDULER, reason: null });
+      states.set(target.name, { ...state, lastGateReason: null });
+      continue;
+    }
+    if (decision.reason === 'circuitOpen') {
+      ctx.apply(subject, { type: 'circuitOpen', target: target.name, message: decision.message });
+    }
+    if (state.lastGateReason !== decision.reason) {
+      ctx.apply(subject, { type: 'restartSkipped', target: target.name, reason: decision.reason, message: decision.message });
+      states.set(target.name, { ...state, lastGateReason: decision.reason });
+    }
+  }
+  return input.config.targets.map((t: TargetConfig) => states.get(t.name)!);
+}
+
+/** Accumulates transitions per subject within one cycle. */
+class PlanContext {
+  private readonly latest = new Map<string, Incident>();
+  private readonly work = new Map<string, Transition>();
+
+  constructor(private readonly input: CycleInput) {
+    for (const incident of input.incidents) {
+      const seen = this.latest.get(incident.subject);
+      if (!seen || incident.openedAt >= seen.openedAt) this.latest.set(incident.subject, incident);
+    }
+  }
+
+  /** The subject's incident as this cycle has left it so far. */
+  current(subject: string): Incident | null {
+    return this.work.get(subject)?.incident ?? this.latest.get(subject) ?? null;
+  }
+
+  stateOf(target: string): TargetState {
+    return this.input.targetStates[target] ?? initialTargetState(target);
+  }
+
+  apply(subject: string, event: IncidentEvent): void {
+    const before = this.current(subject);
+    const targets = event.type === 'fail' ? [...new Set([...(isOpen(before) ? before.targets : []), ...event.targets])] : before?.targets ?? [];
+    const probe = { ...(before ?? placeholder(subject, event)), targets };
+    const silenced = activeSilenceForIncident(probe, this.input.silences, this.input.now) !== null;
+    const step = transition(before, event, {
+      now: this.input.now,
+      reopenWindow: this.input.config.reopenWindow,
+      escalateAfter: this.input.config.notify.escalateAfter,
+      silenced,
+      actor: SCHEDULER,
+    });
+    const sofar = this.work.get(subject);
+    // A fresh incident replacing a resolved one starts its own effect list.
+    const carry = sofar && sofar.incident?.id === step.incident?.id ? sofar : { incident: null, effects: [], audit: [] };
+    this.work.set(subject, { incident: step.incident, effects: [...carry.effects, ...step.effects], audit: [...carry.audit, ...step.audit] });
+  }
+
+  tickAll(): void {
+    const subjects = new Set([...this.latest.keys(), ...this.work.keys()]);
+    for (const subject of [...subjects].sort()) {
+      if (isOpen(this.current(subject))) this.apply(subject, { type: 'tick' });
+    }
+  }
+
+  result(targetStates: TargetState[]): CyclePlan {
+    const incidents: IncidentPlan[] = [];
+    for (const [subject, step] of this.work) {
+      if (!step.incident) continue;
+      const changed = JSON.stringify(step.incident) !== JSON.stringify(this.latest.get(subject) ?? null);
+      if (changed || step.effects.length > 0 || step.audit.length > 0) {
+        incidents.push({ incident: step.incident, effects: step.effects, audit: step.audit });
+      }
+    }
+    return { targetStates, incidents };
+  }
+}
+
+function placeholder(subject: string, event: IncidentEvent): Incident {
+  const kind: IncidentKind = event.type === 'fail' ? event.kind : 'target';
+  return {
+    id: null,
+    subject,
+    kind,
+    state: 'resolved',
+    cause: '',
+    targets: [],
+    openedAt: 0,
+    resolvedAt: null,
+    reopenCount: 0,
+    acknowledgedBy: null,
+    acknowledgedAt: null,
+    notifiedAt: null,
+    escalatedAt: null,
+    restartCount: 0,
+    needsHuman: false,
+  };
+}

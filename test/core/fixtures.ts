@@ -1,0 +1,95 @@
+import type { TargetConfig } from '../../src/config/types.js';
+import type { ClusterSnapshot, Incident, NodeFacts, RestartRecord, Silence, WorkloadFacts } from '../../src/core/types.js';
+
+export const T0 = Date.parse('2026-11-25T20:00:00Z');
+export const SEC = 1000;
+export const MIN = 60 * SEC;
+export const HOUR = 60 * MIN;
+
+/** A target with the SPEC's defaults, pinned nowhere in particular. */
+export function target(name: string, overrides: Partial<TargetConfig> = {}): TargetConfig {
+  return {
+    name,
+    namespace: 'nvr',
+    workload: { kind: 'Deployment', name },
+    failureThreshold: 2,
+    successThreshold: 2,
+    autoRestart: true,
+    restart: { maxPerHour: 3, backoff: [1 * MIN, 5 * MIN, 15 * MIN], circuitBreakAfter: 3, nodeRecoveryGrace: 60 * SEC, cooldown: 2 * MIN },
+    ...overrides,
+  };
+}
+
+export function node(name: string, overrides: Partial<NodeFacts> = {}): NodeFacts {
+  return { name, ready: 'True', readySince: T0 - 10 * HOUR, unschedulable: false, ...overrides };
+}
+
+export function workload(targetName: string, nodes: string[], overrides: Partial<WorkloadFacts> = {}): WorkloadFacts {
+  return {
+    target: targetName,
+    found: true,
+    pods: nodes.map((n, i) => ({ name: `${targetName}-${i}`, node: n, phase: 'Running', ready: true })),
+    relevantNodes: nodes,
+    readyReplicas: nodes.length,
+    desiredReplicas: nodes.length,
+    rolloutInProgress: false,
+    ...overrides,
+  };
+}
+
+export function snapshot(nodes: NodeFacts[], workloads: WorkloadFacts[], observedAt = T0): ClusterSnapshot {
+  return {
+    reachable: true,
+    observedAt,
+    nodes: Object.fromEntries(nodes.map((n) => [n.name, n])),
+    workloads: Object.fromEntries(workloads.map((w) => [w.target, w])),
+  };
+}
+
+export function incident(overrides: Partial<Incident> = {}): Incident {
+  return {
+    id: 7,
+    subject: 'target:frigate',
+    kind: 'target',
+    state: 'open',
+    cause: 'frigate is down: HTTP 503',
+    targets: ['frigate'],
+    openedAt: T0 - 10 * MIN,
+    resolvedAt: null,
+    reopenCount: 0,
+    acknowledgedBy: null,
+    acknowledgedAt: null,
+    notifiedAt: T0 - 10 * MIN,
+    escalatedAt: null,
+    restartCount: 0,
+    needsHuman: false,
+    ...overrides,
+  };
+}
+
+export function restart(overrides: Partial<RestartRecord> = {}): RestartRecord {
+  return {
+    id: 1,
+    target: 'frigate',
+    incidentId: 7,
+    requestedBy: 'scheduler',
+    automatic: true,
+    requestedAt: T0 - 30 * MIN,
+    status: 'succeeded',
+    error: null,
+    ...overrides,
+  };
+}
+
+export function silence(overrides: Partial<Silence> = {}): Silence {
+  return {
+    id: 1,
+    target: 'frigate',
+    startsAt: T0 - MIN,
+    endsAt: T0 + HOUR,
+    createdBy: '42',
+    reason: 'maintenance',
+    liftedAt: null,
+    ...overrides,
+  };
+}

@@ -1,0 +1,153 @@
+import { describe, expect, it } from 'vitest';
+import { evaluateGate, GATE_REASONS, type GateInput, type GateReason } from '../../src/core/gate.js';
+import { HOUR, incident, MIN, node, restart, SEC, silence, snapshot, T0, target, workload } from './fixtures.js';
+
+/** An input that passes every check; each case below breaks exactly one precondition. */
+function passing(overrides: Partial<GateInput> = {}): GateInput {
+  return {
+    targetName: 'frigate',
+    mode: 'automatic',
+    targets: [target('frigate')],
+    snapshot: snapshot([node('node-a')], [workload('frigate', ['node-a'])]),
+    restarts: [],
+    incident: incident(),
+    silences: [],
+    now: T0,
+    ...overrides,
+  };
+}
+
+const cases: Array<{ reason: GateReason; input: GateInput; mentions: string[] }> = [
+  { reason: 'unknownTarget', input: passing({ targetName: 'kube-system/coredns' }), mentions: ['kube-system/coredns', 'not a configured target'] },
+  {
+    reason: 'clusterUnreachable',
+    input: passing({ snapshot: { reachable: false, observedAt: T0, error: 'connect ECONNREFUSED' } }),
+    mentions: ['Kubernetes API', 'ECONNREFUSED'],
+  },
+  { reason: 'nodeMissing', input: passing({ snapshot: snapshot([], [workload('frigate', ['node-a'])]) }), mentions: ['node-a'] },
+  {
+    reason: 'nodeNotReady',
+    input: passing({ snapshot: snapshot([node('node-a', { ready: 'False' })], [workload('frigate', ['node-a'])]) }),
+    mentions: ['node-a', 'NotReady'],
+  },
+  {
+    reason: 'nodeUnknown',
+    input: passing({ snapshot: snapshot([node('node-a', { ready: 'Unknown' })], [workload('frigate', ['node-a'])]) }),
+    mentions: ['node-a', 'Unknown'],
+  },
+  {
+    reason: 'nodeCordoned',
+    input: passing({ snapshot: snapshot([node('node-a', { unschedulable: true })], [workload('frigate', ['node-a'])]) }),
+    mentions: ['node-a', 'cordoned'],
+  },
+  {
+    reason: 'restartInProgress',
+    input: passing({ snapshot: snapshot([node('node-a')], [workload('frigate', ['node-a'], { rolloutInProgress: true })]) }),
+    mentions: ['rollout'],
+  },
+  { reason: 'cooldown', input: passing({ restarts: [restart({ requestedAt: T0 - 30 * SEC })] }), mentions: ['30s ago', '1m30s'] },
+  { reason: 'autoRestartDisabled', input: passing({ targets: [target('frigate', { autoRestart: false })] }), mentions: ['turned off'] },
+  {
+    reason: 'nodeRecovering',
+    input: passing({ snapshot: snapshot([node('node-a', { readySince: T0 - 20 * SEC })], [workload('frigate', ['node-a'])]) }),
+    mentions: ['node-a', '20s', '40s'],
+  },
+  { reason: 'silenced', input: passing({ silences: [silence()] }), mentions: ['silenced until'] },
+  {
+    reason: 'rateLimited',
+    input: passing({
+      restarts: [10, 20, 30].map((m, i) => restart({ id: i, requestedAt: T0 - m * MIN, incidentId: 3 })),
+    }),
+    mentions: ['3 times', 'limit 3'],
+  },
+  { reason: 'backoff', input: passing({ restarts: [restart({ requestedAt: T0 - 3 * MIN })], targets: [target('frigate', { restart: { ...target('x').restart, backoff: [5 * MIN] } })] }), mentions: ['2m'] },
+  {
+    reason: 'circuitOpen',
+    input: passing({ restarts: [2, 1.5, 1.2].map((h, i) => restart({ id: i, requestedAt: T0 - h * HOUR })) }),
+    mentions: ['3 automatic restarts', 'frigate'],
+  },
+];
+
+describe('evaluateGate', () => {
+  it('allows a restart when every precondition holds', () => {
+    expect(evaluateGate(passing())).toMatchObject({ allowed: true });
+    expect(evaluateGate(passing({ mode: 'manual' }))).toMatchObject({ allowed: true });
+  });
+
+  it('covers every reason it can give', () => {
+    expect(cases.map((c) => c.reason)).toEqual([...GATE_REASONS]);
+  });
+
+  it.each(cases)('refuses with $reason and says why in words', ({ reason, input, mentions }) => {
+    const decision = evaluateGate(input);
+    expect(decision).toMatchObject({ allowed: false, reason });
+    if (decision.allowed) return;
+    for (const m of mentions) expect(decision.message).toContain(m);
+  });
+
+  it('checks in SPEC order: with every precondition broken, each fix reveals the next reason', () => {
+    // Break everything at once, then repair one precondition at a time, in order.
+    const broken: GateInput = passing({
+      targetName: 'nope',
+      snapshot: { reachable: false, observedAt: T0, error: 'down' },
+    });
+    const sequence: GateReason[] = [];
+    let input = broken;
+    const repairs: Array<(i: GateInput) => GateInput> = [
+      (i) => ({ ...i, targetName: 'frigate' }),
+      (i) => ({ ...i, snapshot: snapshot([node('node-a', { ready: 'False', unschedulable: true })], [workload('frigate', ['node-a'], { rolloutInProgress: true })]) }),
+      (i) => ({ ...i, snapshot: snapshot([node('node-a', { unschedulable: true, readySince: T0 - 5 * SEC })], [workload('frigate', ['node-a'], { rolloutInProgress: true })]) }),
+      (i) => ({ ...i, snapshot: snapshot([node('node-a', { readySince: T0 - 5 * SEC })], [workload('frigate', ['node-a'], { rolloutInProgress: true })]) }),
+      (i) => ({
+        ...i,
+        snapshot: snapshot([node('node-a', { readySince: T0 - 5 * SEC })], [workload('frigate', ['node-a'])]),
+        restarts: [restart({ requestedAt: T0 - 10 * SEC })],
+        silences: [silence()],
+        targets: [target('frigate', { autoRestart: false })],
+      }),
+      (i) => ({ ...i, restarts: [10, 20, 30].map((m, n) => restart({ id: n, requestedAt: T0 - m * MIN })) }),
+      (i) => ({ ...i, targets: [target('frigate')] }),
+      (i) => ({ ...i, snapshot: snapshot([node('node-a')], [workload('frigate', ['node-a'])]) }),
+      (i) => ({ ...i, silences: [] }),
+    ];
+    for (const repair of [(i: GateInput) => i, ...repairs]) {
+      input = repair(input);
+      const d = evaluateGate(input);
+      sequence.push(d.allowed ? ('allowed' as GateReason) : d.reason);
+    }
+    expect(sequence).toEqual([
+      'unknownTarget',
+      'clusterUnreachable',
+      'nodeNotReady',
+      'nodeCordoned',
+      'restartInProgress',
+      'cooldown',
+      'autoRestartDisabled',
+      'nodeRecovering',
+      'silenced',
+      'rateLimited',
+    ]);
+  });
+
+  it('lets a person restart past the automatic-only checks but never past a NotReady node', () => {
+    const manual = passing({ mode: 'manual', silences: [silence()], targets: [target('frigate', { autoRestart: false })] });
+    expect(evaluateGate(manual)).toMatchObject({ allowed: true });
+    const notReady = { ...manual, snapshot: snapshot([node('node-a', { ready: 'False' })], [workload('frigate', ['node-a'])]) };
+    expect(evaluateGate(notReady)).toMatchObject({ allowed: false, reason: 'nodeNotReady' });
+  });
+
+  it('treats an in-flight restart attempt as a restart in progress', () => {
+    const d = evaluateGate(passing({ mode: 'manual', restarts: [restart({ status: 'pending', requestedAt: T0 - 10 * MIN })] }));
+    expect(d).toMatchObject({ allowed: false, reason: 'restartInProgress' });
+  });
+
+  it('counts backoff within the incident and grows it per attempt', () => {
+    const attempts = (ago: number[]) => ago.map((m, i) => restart({ id: i, requestedAt: T0 - m * MIN }));
+    // One attempt 2m ago: first backoff (1m) has passed.
+    expect(evaluateGate(passing({ restarts: attempts([2 * 60]) })).allowed).toBe(true);
+    // Two attempts, latest 3m ago: second backoff is 5m.
+    expect(evaluateGate(passing({ restarts: attempts([70, 3]) }))).toMatchObject({ reason: 'backoff' });
+    // Restarts from another incident do not count toward this one's backoff.
+    expect(evaluateGate(passing({ restarts: [restart({ incidentId: 1, requestedAt: T0 - 3 * MIN })] }))).toMatchObject({ allowed: true });
+  });
+});
