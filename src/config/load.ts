@@ -88,7 +88,7 @@ function describeReadError(error: unknown): string {
 }
 
 function parseYaml(text: string, path: string): unknown {
-  const document = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
+  const document = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   const error = document.errors[0];
   if (error) {
     const position = error.linePos?.[0];
@@ -104,7 +104,8 @@ function describeYamlError(message: string, sourceLine: string): string {
   // excerpt could show a secret written into the file.
   const summary = (message.split('\n')[0] ?? message).replace(/ at line \d+, column \d+:?$/, '');
   // `{ token: ${X} }` is invalid YAML: inside a flow collection `{` and `}` end a plain scalar.
-  const unquotedVariableInFlow = /[{[][^'"]*(?<![$"'])\$\{/.test(sourceLine);
+  // Heuristic: a `{` or `[` on the line, then a scalar that starts unquoted with `${`.
+  const unquotedVariableInFlow = /[{[].*[\s,[{]\$\{/.test(sourceLine);
   return unquotedVariableInFlow ? `${summary}; inside { } or [ ], quote variables: "\${VAR}"` : summary;
 }
 
@@ -163,9 +164,64 @@ function formatPath(path: Path): string {
 
 function toProblems(issue: z.core.$ZodIssue, file: string): ConfigProblem[] {
   if (issue.code === 'unrecognized_keys') {
-    return issue.keys.map((key) => ({ where: formatPath([...issue.path, key]), message: 'unknown key' }));
+    return issue.keys.map((key) => ({ where: formatPath([...issue.path, key]), message: describeUnknownKey(key) }));
   }
   return [{ where: formatPath(issue.path) || file, message: issue.message }];
+}
+
+function describeUnknownKey(key: string): string {
+  const suggestion = closestKnownKey(key);
+  return suggestion ? `unknown key; did you mean ${suggestion}?` : 'unknown key';
+}
+
+let knownKeys: readonly string[] | undefined;
+
+/** The key the user most likely meant: a known key within two edits, case ignored (`failureTreshold`). */
+function closestKnownKey(key: string): string | undefined {
+  knownKeys ??= [...collectKeys(configSchema, new Set())];
+  let best: { key: string; distance: number } | undefined;
+  for (const known of knownKeys) {
+    const distance = editDistance(key.toLowerCase(), known.toLowerCase());
+    if (distance <= 2 && (!best || distance < best.distance)) best = { key: known, distance };
+  }
+  return best?.key;
+}
+
+/** The minimal view of zod's schema definitions needed to list every key the schema knows. */
+interface SchemaDef {
+  type: string;
+  shape?: Record<string, SchemaNode>;
+  element?: SchemaNode;
+  innerType?: SchemaNode;
+  in?: SchemaNode;
+  out?: SchemaNode;
+  options?: SchemaNode[];
+}
+type SchemaNode = { _zod: { def: unknown } };
+
+function collectKeys(schema: SchemaNode, keys: Set<string>): Set<string> {
+  const def = schema._zod.def as SchemaDef;
+  const children = [
+    ...Object.values(def.shape ?? {}),
+    ...(def.options ?? []),
+    ...[def.element, def.innerType, def.in, def.out].filter((child) => child !== undefined),
+  ];
+  for (const key of Object.keys(def.shape ?? {})) keys.add(key);
+  for (const child of children) collectKeys(child, keys);
+  return keys;
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, index) => index);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const substitution = (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1);
+      current.push(Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, substitution));
+    }
+    previous = current;
+  }
+  return previous[b.length] ?? 0;
 }
 
 /**

@@ -80,7 +80,12 @@ const sender = z.string().refine((text) => email.safeParse(/<([^<>]+)>\s*$/.exec
 const cronExpression = z.string().superRefine((expression, ctx) => {
   const result = validateDetailed(expression);
   if (result.valid) return;
-  const reason = result.errors[0]?.message ?? 'invalid';
+  const first = result.errors[0];
+  // node-cron's own sentences are ungrammatical for field errors ("61 is a invalid expression for minute").
+  const reason =
+    first && first.field !== 'expression' && first.value !== undefined
+      ? `the ${first.field} field "${first.value}" is out of range or malformed`
+      : (first?.message ?? 'invalid');
   ctx.addIssue({ code: 'custom', message: `"${expression}" is not a valid cron expression (${reason})` });
 });
 
@@ -90,7 +95,12 @@ const workload = z.discriminatedUnion(
     z.strictObject({ kind: z.enum(['Deployment', 'StatefulSet', 'DaemonSet']), name: objectName }),
     z.strictObject({ kind: z.literal('Pods'), selector: nonEmpty }),
   ],
-  { error: 'kind must be one of Deployment, StatefulSet, DaemonSet, Pods' },
+  {
+    error: (issue) =>
+      issue.code === 'invalid_union' && issue.input !== undefined
+        ? 'must be one of Deployment, StatefulSet, DaemonSet, Pods'
+        : undefined,
+  },
 );
 
 const httpProbe = z.strictObject({
