@@ -7,7 +7,8 @@ CREATE TABLE incidents (
   kind               TEXT    NOT NULL CHECK (kind IN ('target', 'node', 'cluster')),
   state              TEXT    NOT NULL CHECK (state IN ('open', 'acknowledged', 'resolved')),
   cause              TEXT    NOT NULL,
-  targets_json       TEXT    NOT NULL DEFAULT '[]' CHECK (json_valid(targets_json) AND json_type(targets_json) = 'array'),
+  targets_json       TEXT    NOT NULL DEFAULT '[]'
+                     CHECK (json_valid(targets_json) AND json_type(targets_json) = 'array'),
   opened_at          INTEGER NOT NULL,
   resolved_at        INTEGER,
   reopen_count       INTEGER NOT NULL DEFAULT 0 CHECK (reopen_count >= 0),

@@ -42,9 +42,8 @@ export function readMigrations(dir: string): Migration[] {
   migrations.forEach((migration, index) => {
     const previous = migrations[index - 1];
     if (previous && previous.version === migration.version) {
-      throw new Error(
-        `migrations: ${path.basename(previous.file)} and ${path.basename(migration.file)} share version ${migration.version}`,
-      );
+      const names = `${path.basename(previous.file)} and ${path.basename(migration.file)}`;
+      throw new Error(`migrations: ${names} share version ${migration.version}`);
     }
     if (migration.version !== index + 1) {
       throw new Error(`migrations: expected version ${index + 1} but found ${path.basename(migration.file)}`);

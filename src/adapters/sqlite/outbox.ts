@@ -62,13 +62,14 @@ export function createOutboxRepo(db: Database): OutboxRepo {
   const done = db.prepare(
     "UPDATE outbox SET status = 'done', attempts = attempts + 1, done_at = ? WHERE id = ? AND status = 'pending'",
   );
-  const retry = db.prepare(
-    "UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ? WHERE id = ? AND status = 'pending'",
-  );
+  const retry = db.prepare(`
+    UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?
+    WHERE id = ? AND status = 'pending'`);
   const failed = db.prepare(`
     UPDATE outbox SET status = 'failed', attempts = attempts + 1, last_error = ?, done_at = ?
     WHERE id = ? AND status = 'pending'`);
-  const count = db.prepare<[{ status: OutboxStatus | null; incident_id: number | null; type: string | null }], { n: number }>(`
+  type CountParams = { status: OutboxStatus | null; incident_id: number | null; type: string | null };
+  const count = db.prepare<[CountParams], { n: number }>(`
     SELECT count(*) AS n FROM outbox
     WHERE (@status IS NULL OR status = @status) AND (@incident_id IS NULL OR incident_id = @incident_id)
       AND (@type IS NULL OR type = @type)`);
@@ -100,7 +101,8 @@ export function createOutboxRepo(db: Database): OutboxRepo {
       expectOne('markEffectFailed', id, failed.run(error, at, id).changes);
     },
     countEffects(filter = {}) {
-      return count.get({ status: filter.status ?? null, incident_id: filter.incidentId ?? null, type: filter.type ?? null })?.n ?? 0;
+      const params = { status: filter.status ?? null, incident_id: filter.incidentId ?? null, type: filter.type ?? null };
+      return count.get(params)?.n ?? 0;
     },
   };
 }

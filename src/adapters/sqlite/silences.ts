@@ -45,7 +45,9 @@ export function createSilenceRepo(db: Database): SilenceRepo {
   const liftOne = db.prepare(
     'UPDATE silences SET lifted_at = ?, lifted_by = ? WHERE lifted_at IS NULL AND ends_at > ? AND target = ?',
   );
-  const liftAll = db.prepare('UPDATE silences SET lifted_at = ?, lifted_by = ? WHERE lifted_at IS NULL AND ends_at > ?');
+  const liftAll = db.prepare(
+    'UPDATE silences SET lifted_at = ?, lifted_by = ? WHERE lifted_at IS NULL AND ends_at > ?',
+  );
   // A silence ends at the earlier of its expiry and its lifting.
   const since = db.prepare<[number], SilenceRow>(`
     SELECT id, target, starts_at, ends_at, created_by, reason, lifted_at FROM silences

@@ -36,9 +36,10 @@ function fromRow(row: TargetStateRow): TargetState {
 export function createTargetStateRepo(db: Database): TargetStateRepo {
   const all = db.prepare<[], TargetStateRow>('SELECT * FROM target_state ORDER BY target');
   const upsert = db.prepare(`
-    INSERT INTO target_state (target, health, consecutive_failures, consecutive_successes, last_detail, last_observed_at,
-      last_gate_reason)
-    VALUES (@target, @health, @consecutive_failures, @consecutive_successes, @last_detail, @last_observed_at, @last_gate_reason)
+    INSERT INTO target_state (target, health, consecutive_failures, consecutive_successes, last_detail,
+      last_observed_at, last_gate_reason)
+    VALUES (@target, @health, @consecutive_failures, @consecutive_successes, @last_detail,
+      @last_observed_at, @last_gate_reason)
     ON CONFLICT (target) DO UPDATE SET health = excluded.health,
       consecutive_failures = excluded.consecutive_failures, consecutive_successes = excluded.consecutive_successes,
       last_detail = excluded.last_detail, last_observed_at = excluded.last_observed_at,

@@ -52,6 +52,18 @@ function audit(overrides: Partial<AuditEntry> = {}): AuditEntry {
   };
 }
 
+type SilenceInput = Parameters<Store['addSilence']>[0];
+type RestartInput = Parameters<Store['insertRestartAttempt']>[0];
+
+function silence(overrides: Partial<SilenceInput> = {}): SilenceInput {
+  return { target: null, startsAt: T0, endsAt: T0 + 60 * MINUTE, createdBy: 'u1', reason: '', ...overrides };
+}
+
+function restart(overrides: Partial<RestartInput> = {}): RestartInput {
+  const base = { target: 'frigate', incidentId: null, requestedBy: 'scheduler', automatic: true, requestedAt: T0 };
+  return { ...base, ...overrides };
+}
+
 /** The SQLite error code of whatever `fn` throws. */
 function sqliteCode(fn: () => unknown): string | undefined {
   try {
@@ -109,8 +121,9 @@ describe('incidents', () => {
   });
 
   it('lists open incidents, the latest per subject, and the reopen window', () => {
-    const old = store.insertIncident(incident({ state: 'resolved', resolvedAt: T0 - 60 * MINUTE, openedAt: T0 - 90 * MINUTE }));
-    const recent = store.insertIncident(incident({ state: 'resolved', resolvedAt: T0 - 5 * MINUTE, openedAt: T0 - 20 * MINUTE }));
+    const resolved = (openedAt: number, resolvedAt: number) => incident({ state: 'resolved', openedAt, resolvedAt });
+    const old = store.insertIncident(resolved(T0 - 90 * MINUTE, T0 - 60 * MINUTE));
+    const recent = store.insertIncident(resolved(T0 - 20 * MINUTE, T0 - 5 * MINUTE));
     const node = store.insertIncident(incident({ subject: 'node:k3s-2', kind: 'node', targets: ['frigate'] }));
     const acked = store.insertIncident(
       incident({ subject: 'target:mqtt', state: 'acknowledged', acknowledgedBy: 'u', acknowledgedAt: T0 }),
@@ -141,9 +154,8 @@ describe('incidents', () => {
     const second = () => store.insertIncident(incident({ cause: 'a duplicate' }));
     expect(sqliteCode(second)).toMatch(/^SQLITE_CONSTRAINT/);
     expect(sqliteCode(second)).toMatch(/^SQLITE_CONSTRAINT/);
-    expect(sqliteCode(() => store.insertIncident(incident({ state: 'acknowledged', acknowledgedBy: 'u', acknowledgedAt: T0 })))).toMatch(
-      /^SQLITE_CONSTRAINT/,
-    );
+    const acked = incident({ state: 'acknowledged', acknowledgedBy: 'u', acknowledgedAt: T0 });
+    expect(sqliteCode(() => store.insertIncident(acked))).toMatch(/^SQLITE_CONSTRAINT/);
     expect(store.openIncidents()).toHaveLength(1);
   });
 
@@ -158,9 +170,12 @@ describe('incidents', () => {
   });
 
   it('enforces the CHECK constraints', () => {
-    expect(sqliteCode(() => store.insertIncident(incident({ state: 'closed' as never })))).toBe('SQLITE_CONSTRAINT_CHECK');
-    expect(sqliteCode(() => store.insertIncident(incident({ kind: 'pod' as never })))).toBe('SQLITE_CONSTRAINT_CHECK');
-    expect(sqliteCode(() => store.insertIncident(incident({ state: 'resolved' })))).toBe('SQLITE_CONSTRAINT_CHECK');
+    const insert = (overrides: Partial<Incident>) => sqliteCode(() => store.insertIncident(incident(overrides)));
+    expect(insert({ state: 'closed' as never })).toBe('SQLITE_CONSTRAINT_CHECK');
+    expect(insert({ kind: 'pod' as never })).toBe('SQLITE_CONSTRAINT_CHECK');
+    expect(insert({ state: 'resolved' })).toBe('SQLITE_CONSTRAINT_CHECK'); // resolved needs resolvedAt
+    expect(insert({ acknowledgedBy: 'u' })).toBe('SQLITE_CONSTRAINT_CHECK'); // who without when
+    expect(insert({ subject: '' })).toBe('SQLITE_CONSTRAINT_CHECK');
   });
 });
 
@@ -179,7 +194,13 @@ describe('target state', () => {
     expect(store.loadTargetStates()).toEqual({});
     store.saveTargetState(frigate);
     store.saveTargetState(mqtt);
-    const recovered = { ...frigate, health: 'up' as const, consecutiveFailures: 0, consecutiveSuccesses: 2, lastDetail: 'HTTP 200' };
+    const recovered: TargetState = {
+      ...frigate,
+      health: 'up',
+      consecutiveFailures: 0,
+      consecutiveSuccesses: 2,
+      lastDetail: 'HTTP 200',
+    };
     store.saveTargetState(recovered);
     expect(store.loadTargetStates()).toEqual({ frigate: recovered, mqtt });
   });
@@ -187,17 +208,18 @@ describe('target state', () => {
 
 describe('silences', () => {
   it('adds, lists and lifts silences', () => {
-    const all = store.addSilence({ target: null, startsAt: T0, endsAt: T0 + 60 * MINUTE, createdBy: 'u1', reason: 'maintenance' });
-    const frigate = store.addSilence({ target: 'frigate', startsAt: T0, endsAt: T0 + 30 * MINUTE, createdBy: 'u2', reason: '' });
-    const expired = store.addSilence({ target: 'mqtt', startsAt: T0 - 60 * MINUTE, endsAt: T0 - 30 * MINUTE, createdBy: 'u3', reason: 'old' });
-    expect(all).toEqual({ id: expect.any(Number), target: null, startsAt: T0, endsAt: T0 + 60 * MINUTE, createdBy: 'u1', reason: 'maintenance', liftedAt: null });
+    const all = store.addSilence(silence({ reason: 'maintenance' }));
+    const frigate = store.addSilence(silence({ target: 'frigate', endsAt: T0 + 30 * MINUTE, createdBy: 'u2' }));
+    const expired = store.addSilence(silence({ target: 'mqtt', startsAt: T0 - 60 * MINUTE, endsAt: T0 - 30 * MINUTE }));
+    expect(all).toEqual({ ...silence({ reason: 'maintenance' }), id: expect.any(Number), liftedAt: null });
 
     expect(store.silencesActiveOrEndedSince(T0)).toEqual([all, frigate]);
     expect(store.silencesActiveOrEndedSince(T0 - 30 * MINUTE)).toEqual([all, frigate, expired]);
 
     expect(store.liftSilences('frigate', T0 + 10 * MINUTE, 'u4')).toBe(1);
     expect(store.liftSilences('frigate', T0 + 11 * MINUTE, 'u4')).toBe(0);
-    expect(store.silencesActiveOrEndedSince(T0 + 10 * MINUTE)).toEqual([all, { ...frigate, liftedAt: T0 + 10 * MINUTE }]);
+    const lifted = { ...frigate, liftedAt: T0 + 10 * MINUTE };
+    expect(store.silencesActiveOrEndedSince(T0 + 10 * MINUTE)).toEqual([all, lifted]);
     expect(store.silencesActiveOrEndedSince(T0 + 10 * MINUTE + 1)).toEqual([all]);
 
     expect(store.liftSilences(null, T0 + 20 * MINUTE, 'u4')).toBe(1);
@@ -205,23 +227,25 @@ describe('silences', () => {
   });
 
   it('refuses a silence that ends before it starts', () => {
-    expect(sqliteCode(() => store.addSilence({ target: null, startsAt: T0, endsAt: T0, createdBy: 'u', reason: '' }))).toBe(
-      'SQLITE_CONSTRAINT_CHECK',
-    );
+    expect(sqliteCode(() => store.addSilence(silence({ endsAt: T0 })))).toBe('SQLITE_CONSTRAINT_CHECK');
   });
 });
 
 describe('restart attempts', () => {
   it('records pending attempts, finishes them and lists them by time and target', () => {
     const owner = store.insertIncident(incident());
-    const auto = store.insertRestartAttempt({ target: 'frigate', incidentId: owner.id, requestedBy: 'scheduler', automatic: true, requestedAt: T0 });
-    const manual = store.insertRestartAttempt({ target: 'mqtt', incidentId: null, requestedBy: '1234', automatic: false, requestedAt: T0 + MINUTE });
-    expect(auto).toEqual({ id: expect.any(Number), target: 'frigate', incidentId: owner.id, requestedBy: 'scheduler', automatic: true, requestedAt: T0, status: 'pending', error: null });
+    const auto = store.insertRestartAttempt(restart({ incidentId: owner.id }));
+    const manual = store.insertRestartAttempt(
+      restart({ target: 'mqtt', requestedBy: '1234', automatic: false, requestedAt: T0 + MINUTE }),
+    );
+    const expected = { ...restart({ incidentId: owner.id }), status: 'pending', error: null };
+    expect(auto).toEqual({ ...expected, id: expect.any(Number) });
     expect(store.pendingRestartAttempts()).toEqual([auto, manual]);
 
     store.finishRestartAttempt(auto.id, 'succeeded', null, T0 + 1000);
     store.finishRestartAttempt(manual.id, 'failed', 'HTTP 403', T0 + MINUTE + 1000);
-    expect(() => store.finishRestartAttempt(auto.id, 'failed', 'again', T0 + 2000)).toThrow(/no pending restart attempt/);
+    const again = () => store.finishRestartAttempt(auto.id, 'failed', 'again', T0 + 2000);
+    expect(again).toThrow(/no pending restart attempt/);
 
     expect(store.restartsSince(T0)).toEqual([
       { ...auto, status: 'succeeded' },
@@ -233,7 +257,7 @@ describe('restart attempts', () => {
   });
 
   it('marks attempts left pending by a crash as unknown, never pending again', () => {
-    const left = store.insertRestartAttempt({ target: 'frigate', incidentId: null, requestedBy: 'scheduler', automatic: true, requestedAt: T0 });
+    const left = store.insertRestartAttempt(restart());
     expect(store.markPendingRestartsUnknown(T0 + MINUTE)).toBe(1);
     expect(store.markPendingRestartsUnknown(T0 + MINUTE)).toBe(0);
     const [after] = store.restartsSince(T0);
@@ -243,7 +267,7 @@ describe('restart attempts', () => {
 
   it('refuses an attempt that points at a missing incident', () => {
     expect(
-      sqliteCode(() => store.insertRestartAttempt({ target: 'x', incidentId: 9999, requestedBy: 's', automatic: true, requestedAt: T0 })),
+      sqliteCode(() => store.insertRestartAttempt(restart({ incidentId: 9999 }))),
     ).toBe('SQLITE_CONSTRAINT_FOREIGNKEY');
   });
 });
@@ -256,7 +280,7 @@ describe('audit log', () => {
       audit({ incidentId: a.id, action: 'opened', detail: { targets: ['frigate'] } }),
       audit({ incidentId: b.id, subject: 'node:k3s-2', action: 'opened' }),
       audit({ incidentId: a.id, action: 'restartSkipped', reason: 'nodeNotReady', at: T0 + 1 }),
-      audit({ incidentId: null, actor: '1234', action: 'silenced', subject: 'everything', reason: 'maintenance', detail: { until: T0 + 1 } }),
+      audit({ actor: '1234', action: 'silenced', subject: 'everything', reason: 'maintenance', detail: { until: 1 } }),
       audit({ incidentId: a.id, action: 'acknowledged', actor: '1234', at: T0 + 2 }),
     ];
     const ids = entries.map((e) => store.appendAudit(e));
