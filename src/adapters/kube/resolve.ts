@@ -1,0 +1,133 @@
+/**
+ * Turns the raw lists of one snapshot (nodes, pods and workloads per namespace) into the facts the
+ * core reads. Pure: no I/O, so it is the same whether the lists came from 1 target or 100.
+ */
+import type { V1DaemonSet, V1Deployment, V1Node, V1Pod, V1PodTemplateSpec, V1StatefulSet } from '@kubernetes/client-node';
+import type { TargetConfig } from '../../config/types.js';
+import type { NodeFacts, PodFacts, WorkloadFacts } from '../../core/types.js';
+import { matchesLabels, parseLabelSelector, requirementsOf, type LabelRequirement } from './selector.js';
+
+const HOSTNAME = 'kubernetes.io/hostname';
+
+/** The lists one snapshot read, keyed by namespace. */
+export interface ClusterLists {
+  nodes: V1Node[];
+  pods: Map<string, V1Pod[]>;
+  deployments: Map<string, V1Deployment[]>;
+  statefulSets: Map<string, V1StatefulSet[]>;
+  daemonSets: Map<string, V1DaemonSet[]>;
+}
+
+/** Node Ready condition, its last transition, and the cordon flag. */
+export function nodeFacts(node: V1Node): NodeFacts {
+  const ready = node.status?.conditions?.find((c) => c.type === 'Ready');
+  const status = ready?.status === 'True' || ready?.status === 'False' ? ready.status : 'Unknown';
+  const since = ready?.lastTransitionTime ? new Date(ready.lastTransitionTime).getTime() : NaN;
+  return {
+    name: node.metadata?.name ?? '',
+    ready: status,
+    readySince: Number.isFinite(since) ? since : null,
+    unschedulable: node.spec?.unschedulable === true,
+  };
+}
+
+/** Resolves one target against the lists. */
+export function workloadFacts(target: TargetConfig, lists: ClusterLists): WorkloadFacts {
+  const pods = lists.pods.get(target.namespace) ?? [];
+  const ref = target.workload;
+  if (ref.kind === 'Pods') {
+    const matching = select(pods, parseLabelSelector(ref.selector));
+    const facts = matching.map(podFacts);
+    return {
+      target: target.name,
+      found: true,
+      pods: facts,
+      relevantNodes: relevantNodes(facts, matching.map((p) => p.spec?.nodeSelector?.[HOSTNAME])),
+      readyReplicas: facts.filter((p) => p.ready).length,
+      desiredReplicas: facts.length,
+      rolloutInProgress: false,
+    };
+  }
+
+  const list: (V1Deployment | V1StatefulSet | V1DaemonSet)[] =
+    (ref.kind === 'Deployment' ? lists.deployments : ref.kind === 'StatefulSet' ? lists.statefulSets : lists.daemonSets).get(target.namespace) ?? [];
+  const workload = list.find((w) => w.metadata?.name === ref.name);
+  if (!workload) {
+    return { target: target.name, found: false, pods: [], relevantNodes: [], readyReplicas: 0, desiredReplicas: 0, rolloutInProgress: false };
+  }
+  // An empty selector would match every pod in the namespace; a real workload always has one.
+  const reqs = requirementsOf(workload.spec?.selector);
+  const matching = reqs.length > 0 ? select(pods, reqs) : [];
+  const facts = matching.map(podFacts);
+  const template: V1PodTemplateSpec | undefined = workload.spec?.template;
+  const counts = replicaCounts(ref.kind, workload);
+  return {
+    target: target.name,
+    found: true,
+    pods: facts,
+    relevantNodes: relevantNodes(facts, [template?.spec?.nodeSelector?.[HOSTNAME]]),
+    readyReplicas: counts.ready,
+    desiredReplicas: counts.desired,
+    rolloutInProgress: rolloutInProgress(ref.kind, workload) || facts.some((p) => p.phase === 'Pending'),
+  };
+}
+
+function select(pods: V1Pod[], reqs: LabelRequirement[]): V1Pod[] {
+  return pods.filter((p) => matchesLabels(p.metadata?.labels, reqs));
+}
+
+function podFacts(pod: V1Pod): PodFacts {
+  return {
+    name: pod.metadata?.name ?? '',
+    node: pod.spec?.nodeName ?? null,
+    phase: pod.status?.phase ?? 'Unknown',
+    ready: pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false,
+  };
+}
+
+/** Nodes of bound pods; when none is bound, the node a template/pod pins via kubernetes.io/hostname. */
+function relevantNodes(pods: PodFacts[], pins: (string | undefined)[]): string[] {
+  const bound = new Set(pods.flatMap((p) => (p.node ? [p.node] : [])));
+  if (bound.size > 0) return [...bound].sort();
+  return [...new Set(pins.filter((n): n is string => typeof n === 'string' && n !== ''))].sort();
+}
+
+function replicaCounts(kind: 'Deployment' | 'StatefulSet' | 'DaemonSet', w: V1Deployment | V1StatefulSet | V1DaemonSet): { ready: number; desired: number } {
+  if (kind === 'DaemonSet') {
+    const s = (w as V1DaemonSet).status;
+    return { ready: s?.numberReady ?? 0, desired: s?.desiredNumberScheduled ?? 0 };
+  }
+  const d = w as V1Deployment | V1StatefulSet;
+  // Counters the API omits when zero are absent, hence `?? 0`; spec.replicas defaults to 1.
+  return { ready: d.status?.readyReplicas ?? 0, desired: d.spec?.replicas ?? 1 };
+}
+
+/**
+ * True while the controller has not put the current template on every pod. For Deployments also
+ * while new pods are not yet available *and* the controller still reports progress — a rollout that
+ * completed (`NewReplicaSetAvailable`) or timed out (`ProgressDeadlineExceeded`) is not in progress,
+ * so an unhealthy workload does not look like a restart that is still running.
+ */
+export function rolloutInProgress(kind: 'Deployment' | 'StatefulSet' | 'DaemonSet', w: V1Deployment | V1StatefulSet | V1DaemonSet): boolean {
+  const generation = w.metadata?.generation ?? 0;
+  const observed = w.status?.observedGeneration ?? 0;
+  if (observed < generation) return true;
+  if (kind === 'DaemonSet') {
+    const s = (w as V1DaemonSet).status;
+    return (s?.updatedNumberScheduled ?? 0) < (s?.desiredNumberScheduled ?? 0);
+  }
+  if (kind === 'StatefulSet') {
+    const s = (w as V1StatefulSet);
+    return (s.status?.updatedReplicas ?? 0) < (s.spec?.replicas ?? 1);
+  }
+  const d = w as V1Deployment;
+  const desired = d.spec?.replicas ?? 1;
+  const updated = d.status?.updatedReplicas ?? 0;
+  const total = d.status?.replicas ?? 0;
+  const available = d.status?.availableReplicas ?? 0;
+  if (updated < desired || total > updated) return true;
+  if (available >= updated) return false;
+  const progressing = d.status?.conditions?.find((c) => c.type === 'Progressing');
+  if (!progressing) return true; // no condition to go by: kubectl's rule
+  return progressing.status === 'True' && progressing.reason !== 'NewReplicaSetAvailable';
+}

@@ -1,0 +1,313 @@
+/**
+ * A small Kubernetes API server for tests and `stormguard demo`: the real `@kubernetes/client-node`
+ * talks to it over loopback HTTP. It models nodes, Deployments, StatefulSets, DaemonSets, pods and
+ * Leases closely enough for stormguard's reads, restarts and lease, plus fault injection.
+ *
+ * Rollouts: a PATCH that changes the pod template bumps `metadata.generation`; `rolloutDelayMs`
+ * later on the injected clock the pods are replaced by new ones (Deployment/DaemonSet pods get new
+ * names; StatefulSet pods keep their ordinal names and get a new uid). A new pod whose pinned node
+ * is not Ready (or cordoned) stays unscheduled — `Pending` with no `nodeName` — until it is.
+ */
+import { writeFile } from 'node:fs/promises';
+import type { NodeReadiness } from '../../core/types.js';
+import { matchesLabels, parseLabelSelector } from '../../adapters/kube/selector.js';
+import { simKubeconfig } from './kubeconfig.js';
+import {
+  ClusterModel,
+  workloadKey,
+  type SimHealth,
+  type SimRestart,
+  type SimWorkload,
+  type SimWorkloadKind,
+} from './model.js';
+import { renderPod, renderWorkload } from './render.js';
+import { SimHttpServer, type Faults, type SimRequestRecord } from './server.js';
+
+export type { SimRestart, SimWorkloadKind, SimRequestRecord };
+
+/** Options of `createKubeSimulator`. */
+export interface KubeSimulatorOptions {
+  /** The simulator's clock (default `Date.now`); tests pass a controllable one. */
+  now?: () => number;
+  /** Sim-clock delay between a rollout restart and the replacement of the pods (default 2000). */
+  rolloutDelayMs?: number;
+}
+
+/** A node to add. */
+export interface SimNodeOptions {
+  ready?: NodeReadiness;
+  unschedulable?: boolean;
+}
+
+/** A workload to add. */
+export interface SimWorkloadOptions {
+  namespace: string;
+  name: string;
+  /** Deployment/StatefulSet replicas (default 1); ignored for DaemonSets. */
+  replicas?: number;
+  /** Pins the pod template to this node with `nodeSelector kubernetes.io/hostname`. */
+  node?: string;
+  /** Selector and pod labels (default `{ app: name }`). */
+  labels?: Record<string, string>;
+  /** Deployment `spec.progressDeadlineSeconds` (default 600). */
+  progressDeadlineSeconds?: number;
+}
+
+/** A bare pod to add. */
+export interface SimPodOptions {
+  namespace: string;
+  name: string;
+  labels?: Record<string, string>;
+  /** Node the pod is bound to; null or absent leaves it to the scheduler. */
+  node?: string | null;
+  /** Also pin the pod to `node` via nodeSelector (default true when `node` is given). */
+  pinned?: boolean;
+  /** After a delete, an unmodelled controller recreates it under a new name (default true). */
+  replaceOnDelete?: boolean;
+}
+
+/** Which pods `setPodsReady` changes: a label selector, or every pod of a workload. */
+export type SimPodSelection = string | { kind: SimWorkloadKind; name: string };
+
+/** A compact view of one pod, for assertions. */
+export interface SimPodView {
+  namespace: string;
+  name: string;
+  uid: string;
+  node: string | null;
+  phase: 'Pending' | 'Running';
+  ready: boolean;
+}
+
+/** The simulator: an HTTP server plus the state and fault API that tests and the demo drive. */
+export interface KubeSimulator {
+  start(): Promise<{ url: string }>;
+  stop(): Promise<void>;
+  /** Kubeconfig YAML (cluster, user and context all named `sim`); only after `start()`. */
+  kubeconfig(): string;
+  writeKubeconfig(path: string): Promise<void>;
+
+  addNode(name: string, options?: SimNodeOptions): void;
+  /** Changes the Ready condition; its `lastTransitionTime` moves to the sim clock when it changes. */
+  setNodeReady(name: string, status: NodeReadiness): void;
+  cordon(name: string, on?: boolean): void;
+  /** Removes a node; pods bound to it stay bound and not ready (pod garbage collection is not modelled). */
+  deleteNode(name: string): void;
+
+  addDeployment(options: SimWorkloadOptions): void;
+  addStatefulSet(options: SimWorkloadOptions): void;
+  /** One pod on `node`, or on every node that is Ready and uncordoned now. */
+  addDaemonSet(options: SimWorkloadOptions): void;
+  addPod(options: SimPodOptions): void;
+  /**
+   * Marks pods healthy or unhealthy. For a workload this also applies to pods it creates later;
+   * with `healAfterRestart` the pods a restart creates are healthy ("a restart fixes it").
+   */
+  setPodsReady(namespace: string, which: SimPodSelection, ready: boolean, options?: { healAfterRestart?: boolean }): void;
+
+  /** The pods now (after catching up with the clock), optionally of one namespace. */
+  pods(namespace?: string): SimPodView[];
+  /** A workload exactly as `GET` would return it, or undefined. */
+  workload(kind: SimWorkloadKind, namespace: string, name: string): Record<string, unknown> | undefined;
+
+  /** While down, every request's connection is destroyed without an answer. */
+  setApiDown(down: boolean): void;
+  /** The next `n` requests get a `Status` with this HTTP code (default 500). */
+  failNext(n: number, status?: number): void;
+  /** Real-time delay before each answer, for benchmarks and timeout tests. */
+  setLatency(ms: number): void;
+
+  /** Every request received, in order. */
+  readonly requests: SimRequestRecord[];
+  resetRequests(): void;
+  /** Number of requests matching the method and/or path prefix. */
+  countRequests(filter?: { method?: string; pathPrefix?: string }): number;
+  /** Every workload PATCH and pod DELETE, in order. */
+  readonly restarts: SimRestart[];
+}
+
+/** Creates a simulator; call `start()` to listen. */
+export function createKubeSimulator(options: KubeSimulatorOptions = {}): KubeSimulator {
+  const model = new ClusterModel({ now: options.now ?? Date.now, rolloutDelayMs: options.rolloutDelayMs ?? 2000 });
+  const faults: Faults = { apiDown: false, failNext: { count: 0, status: 500 }, latencyMs: 0 };
+  const requests: SimRequestRecord[] = [];
+  const http = new SimHttpServer(model, faults, requests);
+  let url: string | null = null;
+
+  const node = (name: string) => {
+    const n = model.nodes.get(name);
+    if (!n) throw new Error(`kube simulator: no node ${name}`);
+    return n;
+  };
+
+  const addWorkload = (kind: SimWorkloadKind, o: SimWorkloadOptions): void => {
+    model.reconcile();
+    const key = workloadKey(kind, o.namespace, o.name);
+    if (model.workloads.has(key)) throw new Error(`kube simulator: ${key} already exists`);
+    const now = model.now();
+    const daemonNodes =
+      kind !== 'DaemonSet'
+        ? []
+        : o.node !== undefined
+          ? [o.node]
+          : [...model.nodes.keys()].sort().filter((n) => model.schedulable(n, null));
+    const w: SimWorkload = {
+      kind,
+      namespace: o.namespace,
+      name: o.name,
+      uid: model.uid(),
+      createdAt: now,
+      rv: model.bump(),
+      replicas: kind === 'DaemonSet' ? daemonNodes.length : (o.replicas ?? 1),
+      daemonNodes,
+      matchLabels: { ...(o.labels ?? { app: o.name }) },
+      node: o.node ?? null,
+      generation: 1,
+      revision: 1,
+      currentRevision: 1,
+      templateAnnotations: {},
+      annotations: {},
+      labels: { ...(o.labels ?? { app: o.name }) },
+      health: 'healthy',
+      rollout: null,
+      progress: 'progressing',
+      lastProgressAt: now,
+      progressDeadlineSeconds: o.progressDeadlineSeconds ?? 600,
+      podSeq: 0,
+    };
+    model.workloads.set(key, w);
+    model.createPods(w);
+  };
+
+  return {
+    async start() {
+      url = await http.start();
+      return { url };
+    },
+    async stop() {
+      await http.stop();
+    },
+    kubeconfig() {
+      if (url === null) throw new Error('kube simulator: start() before kubeconfig()');
+      return simKubeconfig(url);
+    },
+    async writeKubeconfig(path) {
+      await writeFile(path, this.kubeconfig(), { mode: 0o600 });
+    },
+
+    addNode(name, o = {}) {
+      model.reconcile();
+      if (model.nodes.has(name)) throw new Error(`kube simulator: node ${name} already exists`);
+      const now = model.now();
+      model.nodes.set(name, {
+        name,
+        uid: model.uid(),
+        createdAt: now,
+        rv: model.bump(),
+        ready: o.ready ?? 'True',
+        readySince: now,
+        unschedulable: o.unschedulable ?? false,
+      });
+      model.reconcile();
+    },
+    setNodeReady(name, status) {
+      model.reconcile();
+      model.setNodeReady(node(name), status);
+      model.reconcile();
+    },
+    cordon(name, on = true) {
+      model.reconcile();
+      const n = node(name);
+      n.unschedulable = on;
+      n.rv = model.bump();
+      model.reconcile();
+    },
+    deleteNode(name) {
+      model.reconcile();
+      node(name);
+      model.nodes.delete(name);
+    },
+
+    addDeployment: (o) => addWorkload('Deployment', o),
+    addStatefulSet: (o) => addWorkload('StatefulSet', o),
+    addDaemonSet: (o) => addWorkload('DaemonSet', o),
+    addPod(o) {
+      model.reconcile();
+      if (model.pods.has(`${o.namespace}/${o.name}`)) throw new Error(`kube simulator: pod ${o.namespace}/${o.name} already exists`);
+      const nodeName = o.node ?? null;
+      model.pods.set(`${o.namespace}/${o.name}`, {
+        namespace: o.namespace,
+        name: o.name,
+        uid: model.uid(),
+        createdAt: model.now(),
+        rv: model.bump(),
+        labels: { ...(o.labels ?? {}) },
+        nodeName,
+        pinnedNode: nodeName !== null && (o.pinned ?? true) ? nodeName : null,
+        owner: null,
+        ownerUid: null,
+        revision: 1,
+        health: 'healthy',
+        replaceOnDelete: o.replaceOnDelete ?? true,
+        baseName: o.name,
+      });
+    },
+    setPodsReady(namespace, which, ready, o = {}) {
+      model.reconcile();
+      const health: SimHealth = ready ? 'healthy' : o.healAfterRestart ? 'untilRestart' : 'unhealthy';
+      let pods;
+      if (typeof which === 'string') {
+        const reqs = parseLabelSelector(which);
+        pods = [...model.pods.values()].filter((p) => p.namespace === namespace && matchesLabels(p.labels, reqs));
+      } else {
+        const w = model.workloads.get(workloadKey(which.kind, namespace, which.name));
+        if (!w) throw new Error(`kube simulator: no ${which.kind} ${namespace}/${which.name}`);
+        w.health = health;
+        w.rv = model.bump();
+        pods = model.podsOf(w);
+      }
+      for (const p of pods) {
+        p.health = health;
+        p.rv = model.bump();
+      }
+      model.reconcile();
+    },
+
+    pods(namespace) {
+      model.reconcile();
+      return [...model.pods.values()]
+        .filter((p) => namespace === undefined || p.namespace === namespace)
+        .sort((a, b) => a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name))
+        .map((p) => {
+          const r = renderPod(model, p) as { status: { phase: 'Pending' | 'Running' } };
+          return { namespace: p.namespace, name: p.name, uid: p.uid, node: p.nodeName, phase: r.status.phase, ready: model.podReady(p) };
+        });
+    },
+    workload(kind, namespace, name) {
+      model.reconcile();
+      const w = model.workloads.get(workloadKey(kind, namespace, name));
+      return w ? renderWorkload(model, w) : undefined;
+    },
+
+    setApiDown(down) {
+      faults.apiDown = down;
+    },
+    failNext(n, status = 500) {
+      faults.failNext = { count: n, status };
+    },
+    setLatency(ms) {
+      faults.latencyMs = ms;
+    },
+
+    requests,
+    resetRequests() {
+      requests.length = 0;
+    },
+    countRequests(filter = {}) {
+      return requests.filter(
+        (r) => (filter.method === undefined || r.method === filter.method) && (filter.pathPrefix === undefined || r.path.startsWith(filter.pathPrefix)),
+      ).length;
+    },
+    restarts: model.restarts,
+  };
+}

@@ -1,0 +1,283 @@
+/**
+ * The simulator's REST surface: maps one parsed request onto the cluster model and returns the
+ * HTTP status and JSON body a real API server would send.
+ */
+import { matchesLabels, parseLabelSelector } from '../../adapters/kube/selector.js';
+import { workloadKey, type ClusterModel, type SimWorkloadKind } from './model.js';
+import { renderList, renderNode, renderPod, renderWorkload } from './render.js';
+import { alreadyExists, conflict, failure, notFound, success, type KubeError } from './status.js';
+
+/** A request as the router sees it. */
+export interface SimRequest {
+  method: string;
+  path: string;
+  query: URLSearchParams;
+  contentType: string | null;
+  body: string;
+}
+
+/** What the router answers. */
+export interface SimResponse {
+  code: number;
+  body: unknown;
+}
+
+const WORKLOAD_RESOURCES: Record<string, SimWorkloadKind> = {
+  deployments: 'Deployment',
+  statefulsets: 'StatefulSet',
+  daemonsets: 'DaemonSet',
+};
+const PATCH_TYPES = ['application/strategic-merge-patch+json', 'application/merge-patch+json'];
+const LEASES = 'leases.coordination.k8s.io';
+
+/** Routes one request; unknown paths get a 404 `Status`, bad methods a 405. */
+export function route(m: ClusterModel, req: SimRequest): SimResponse {
+  try {
+    return dispatch(m, req);
+  } catch (err) {
+    if (isKubeError(err)) return { code: err.code, body: err.body };
+    throw err;
+  }
+}
+
+function dispatch(m: ClusterModel, req: SimRequest): SimResponse {
+  const seg = req.path.split('/').filter((s) => s !== '').map(decodeURIComponent);
+  const { method } = req;
+
+  // /api/v1/nodes[/name]
+  if (seg[0] === 'api' && seg[1] === 'v1' && seg[2] === 'nodes' && seg.length <= 4) {
+    allow(method, ['GET']);
+    if (seg.length === 3) {
+      const items = [...m.nodes.values()].sort(byName).map((n) => renderNode(m, n));
+      return ok(renderList(m, 'v1', 'NodeList', items));
+    }
+    const node = m.nodes.get(seg[3]!);
+    if (!node) throw notFound('nodes', seg[3]!);
+    return ok(renderNode(m, node));
+  }
+
+  // /api/v1/pods (all namespaces)
+  if (seg[0] === 'api' && seg[1] === 'v1' && seg[2] === 'pods' && seg.length === 3) {
+    allow(method, ['GET']);
+    return ok(podList(m, null, req.query));
+  }
+
+  // /api/v1/namespaces/{ns}/pods[/name]
+  if (seg[0] === 'api' && seg[1] === 'v1' && seg[2] === 'namespaces' && seg[4] === 'pods' && seg.length <= 6) {
+    const ns = seg[3]!;
+    if (seg.length === 5) {
+      allow(method, ['GET']);
+      return ok(podList(m, ns, req.query));
+    }
+    allow(method, ['GET', 'DELETE']);
+    const pod = m.pods.get(`${ns}/${seg[5]}`);
+    if (!pod) throw notFound('pods', seg[5]!);
+    const rendered = renderPod(m, pod);
+    if (method === 'DELETE') {
+      m.restarts.push({ kind: 'Pod', namespace: ns, name: pod.name, at: m.now(), contentType: req.contentType, body: parseOptional(req.body) });
+      m.deletePod(pod);
+      // The API returns the object as it was when deletion began.
+      const meta = rendered.metadata as Record<string, unknown>;
+      meta.deletionTimestamp = new Date(m.now()).toISOString();
+      meta.deletionGracePeriodSeconds = 30;
+    }
+    return ok(rendered);
+  }
+
+  // /apis/apps/v1/[namespaces/{ns}/]{deployments|statefulsets|daemonsets}[/name]
+  if (seg[0] === 'apis' && seg[1] === 'apps' && seg[2] === 'v1') {
+    if (seg.length === 4 && WORKLOAD_RESOURCES[seg[3]!]) {
+      allow(method, ['GET']);
+      return ok(workloadList(m, WORKLOAD_RESOURCES[seg[3]!]!, null));
+    }
+    if (seg[3] === 'namespaces' && seg.length >= 6 && seg.length <= 7 && WORKLOAD_RESOURCES[seg[5]!]) {
+      const ns = seg[4]!;
+      const kind = WORKLOAD_RESOURCES[seg[5]!]!;
+      if (seg.length === 6) {
+        allow(method, ['GET']);
+        return ok(workloadList(m, kind, ns));
+      }
+      allow(method, ['GET', 'PATCH']);
+      const w = m.workloads.get(workloadKey(kind, ns, seg[6]!));
+      if (!w) throw notFound(`${seg[5]}.apps`, seg[6]!);
+      if (method === 'PATCH') patchWorkload(m, kind, ns, seg[6]!, req);
+      return ok(renderWorkload(m, w));
+    }
+  }
+
+  // /apis/coordination.k8s.io/v1/namespaces/{ns}/leases[/name]
+  if (seg[0] === 'apis' && seg[1] === 'coordination.k8s.io' && seg[2] === 'v1' && seg[3] === 'namespaces' && seg[5] === 'leases' && seg.length <= 7) {
+    return leases(m, seg[4]!, seg[6], req);
+  }
+
+  throw failure(404, 'NotFound', 'the server could not find the requested resource');
+}
+
+function podList(m: ClusterModel, ns: string | null, query: URLSearchParams): Record<string, unknown> {
+  const reqs = selectorOf(query);
+  const items = [...m.pods.values()]
+    .filter((p) => (ns === null || p.namespace === ns) && matchesLabels(p.labels, reqs))
+    .sort((a, b) => a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name))
+    .map((p) => renderPod(m, p));
+  return renderList(m, 'v1', 'PodList', items);
+}
+
+function workloadList(m: ClusterModel, kind: SimWorkloadKind, ns: string | null): Record<string, unknown> {
+  const items = [...m.workloads.values()]
+    .filter((w) => w.kind === kind && (ns === null || w.namespace === ns))
+    .sort((a, b) => a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name))
+    .map((w) => renderWorkload(m, w));
+  return renderList(m, 'apps/v1', `${kind}List`, items);
+}
+
+/**
+ * Applies a (strategic-)merge patch. Only the fields the simulator models are read back: pod-template
+ * annotations (a change starts a rollout, which is what `kubectl rollout restart` relies on) and the
+ * workload's own labels and annotations. For these plain maps both patch types behave alike.
+ */
+function patchWorkload(m: ClusterModel, kind: SimWorkloadKind, ns: string, name: string, req: SimRequest): void {
+  const type = (req.contentType ?? '').split(';')[0]!.trim().toLowerCase();
+  if (!PATCH_TYPES.includes(type)) {
+    throw failure(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: ${PATCH_TYPES.join(', ')}`);
+  }
+  let patch: unknown;
+  try {
+    patch = JSON.parse(req.body);
+  } catch {
+    throw failure(400, 'BadRequest', 'the request body is not valid JSON');
+  }
+  if (!isObject(patch)) throw failure(400, 'BadRequest', 'the patch must be a JSON object');
+  const w = m.workloads.get(workloadKey(kind, ns, name))!;
+  m.restarts.push({ kind, namespace: ns, name, at: m.now(), contentType: req.contentType, body: patch });
+
+  const current = renderWorkload(m, w);
+  const merged = mergePatch(current, patch) as Record<string, any>;
+  const annotations = stringMap(merged.spec?.template?.metadata?.annotations);
+  const changedTemplate = JSON.stringify(annotations) !== JSON.stringify(w.templateAnnotations);
+  w.labels = stringMap(merged.metadata?.labels);
+  w.annotations = stringMap(merged.metadata?.annotations);
+  delete w.annotations['deployment.kubernetes.io/revision'];
+  w.rv = m.bump();
+  if (changedTemplate) {
+    w.templateAnnotations = annotations;
+    m.startRollout(w);
+  }
+}
+
+function leases(m: ClusterModel, ns: string, name: string | undefined, req: SimRequest): SimResponse {
+  const now = new Date(m.now()).toISOString();
+  if (name === undefined) {
+    allow(req.method, ['GET', 'POST']);
+    if (req.method === 'GET') {
+      const items = [...m.leases.entries()].filter(([k]) => k.startsWith(`${ns}/`)).sort().map(([, l]) => l.object);
+      return ok(renderList(m, 'coordination.k8s.io/v1', 'LeaseList', items));
+    }
+    const body = parseObject(req.body);
+    const meta = isObject(body.metadata) ? body.metadata : {};
+    const leaseName = typeof meta.name === 'string' ? meta.name : '';
+    if (!leaseName) throw failure(422, 'Invalid', 'Lease.coordination.k8s.io "" is invalid: metadata.name: Required value: name is required');
+    if (m.leases.has(`${ns}/${leaseName}`)) throw alreadyExists(LEASES, leaseName);
+    const rv = m.bump();
+    const object = {
+      ...body,
+      apiVersion: 'coordination.k8s.io/v1',
+      kind: 'Lease',
+      metadata: { ...meta, name: leaseName, namespace: ns, uid: m.uid(), resourceVersion: String(rv), creationTimestamp: now },
+    };
+    m.leases.set(`${ns}/${leaseName}`, { object, rv });
+    return { code: 201, body: object };
+  }
+
+  allow(req.method, ['GET', 'PUT', 'DELETE']);
+  const existing = m.leases.get(`${ns}/${name}`);
+  if (!existing) throw notFound(LEASES, name);
+  if (req.method === 'GET') return ok(existing.object);
+  if (req.method === 'DELETE') {
+    m.leases.delete(`${ns}/${name}`);
+    return ok(success({ name, group: 'coordination.k8s.io', kind: 'leases' }));
+  }
+  const body = parseObject(req.body);
+  const meta = isObject(body.metadata) ? body.metadata : {};
+  if (meta.name !== undefined && meta.name !== name) {
+    throw failure(400, 'BadRequest', `the name of the object (${String(meta.name)}) does not match the name on the URL (${name})`);
+  }
+  // Optimistic concurrency: a PUT carrying an old resourceVersion lost a race.
+  if (meta.resourceVersion !== undefined && meta.resourceVersion !== '' && meta.resourceVersion !== String(existing.rv)) {
+    throw conflict(LEASES, name);
+  }
+  const rv = m.bump();
+  const old = existing.object.metadata;
+  const object = {
+    ...body,
+    apiVersion: 'coordination.k8s.io/v1',
+    kind: 'Lease',
+    metadata: { ...meta, name, namespace: ns, uid: old.uid, creationTimestamp: old.creationTimestamp, resourceVersion: String(rv) },
+  };
+  m.leases.set(`${ns}/${name}`, { object, rv });
+  return ok(object);
+}
+
+/** RFC 7386 JSON merge patch: objects merge recursively, `null` deletes, anything else replaces. */
+function mergePatch(target: unknown, patch: unknown): unknown {
+  if (!isObject(patch)) return patch;
+  const out: Record<string, unknown> = isObject(target) ? { ...target } : {};
+  for (const [k, v] of Object.entries(patch)) {
+    if (v === null) delete out[k];
+    else out[k] = mergePatch(out[k], v);
+  }
+  return out;
+}
+
+function selectorOf(query: URLSearchParams) {
+  const text = query.get('labelSelector');
+  if (!text) return [];
+  try {
+    return parseLabelSelector(text);
+  } catch {
+    throw failure(400, 'BadRequest', `unable to parse requirement: invalid label selector "${text}"`);
+  }
+}
+
+function allow(method: string, methods: string[]): void {
+  if (!methods.includes(method)) throw failure(405, 'MethodNotAllowed', `the server does not allow this method on the requested resource`);
+}
+
+function ok(body: unknown): SimResponse {
+  return { code: 200, body };
+}
+
+function byName(a: { name: string }, b: { name: string }): number {
+  return a.name.localeCompare(b.name);
+}
+
+function parseObject(text: string): Record<string, unknown> {
+  try {
+    const v: unknown = JSON.parse(text);
+    if (isObject(v)) return v;
+  } catch {
+    // fall through to the error below
+  }
+  throw failure(400, 'BadRequest', 'the request body is not a JSON object');
+}
+
+function parseOptional(text: string): unknown {
+  if (text.trim() === '') return null;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+function stringMap(v: unknown): Record<string, string> {
+  if (!isObject(v)) return {};
+  return Object.fromEntries(Object.entries(v).filter(([, x]) => typeof x === 'string')) as Record<string, string>;
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function isKubeError(err: unknown): err is KubeError {
+  return isObject(err) && typeof err.code === 'number' && isObject(err.body) && err.body.kind === 'Status';
+}
