@@ -1,0 +1,152 @@
+import { parseArgs } from 'node:util';
+import { ConfigError, formatConfig, loadConfig } from './config/index.js';
+import type { Config } from './config/types.js';
+import { openDatabase } from './adapters/sqlite/open.js';
+import { createStore } from './adapters/sqlite/store.js';
+import { createKubeAdapter } from './adapters/kube/index.js';
+import { probeAll } from './adapters/probe/index.js';
+import { createLogger, type Logger } from './log.js';
+import { createBot } from './runtime/bot.js';
+import { createLogSink } from './runtime/logSink.js';
+import { buildIncidentView } from './runtime/view.js';
+
+/** Where the CLI writes and what environment it reads; tests pass their own. */
+export interface CliIo {
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+  env: NodeJS.ProcessEnv;
+  /** Resolves when the process is asked to stop (SIGTERM/SIGINT); `run` waits on it. */
+  stopSignal?: Promise<void>;
+}
+
+const USAGE = `Usage: stormguard <command> [--config PATH]
+
+Commands:
+  run                 watch the cluster and handle incidents (what \`npm start\` runs)
+  check-config        validate the configuration and print it with secrets masked
+  migrate             apply database migrations and exit
+  register-commands   register the slash commands in the Discord guild
+  demo                play the motivating outage against simulated Kubernetes and Discord
+
+Options:
+  --config PATH       configuration file (default: $STORMGUARD_CONFIG, else ./stormguard.yaml)
+  -h, --help          show this help
+
+Exit status: 0 ok, 2 configuration or usage error, 1 anything else.
+`;
+
+/** Runs the command line and resolves with the exit status (0 ok, 2 configuration/usage error, 1 other). */
+export async function main(argv: string[], io: CliIo = processIo()): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, allowPositionals: true, options: { config: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
+  } catch (err) {
+    io.stderr.write(`usage error: ${(err as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  const [command, ...rest] = parsed.positionals;
+  if (parsed.values.help || command === 'help') {
+    io.stdout.write(USAGE);
+    return 0;
+  }
+  if (!command || rest.length > 0) {
+    io.stderr.write(`usage error: ${command ? `unexpected argument ${rest[0]}` : 'missing command'}\n\n${USAGE}`);
+    return 2;
+  }
+  try {
+    switch (command) {
+      case 'check-config':
+        io.stdout.write(formatConfig(load(parsed.values.config, io)));
+        return 0;
+      case 'migrate':
+        return migrateCommand(load(parsed.values.config, io), io);
+      case 'run':
+        return await runCommand(load(parsed.values.config, io), io);
+      case 'register-commands':
+      case 'demo':
+        io.stderr.write(`stormguard ${command} is not available yet in this version\n`);
+        return 1;
+      default:
+        io.stderr.write(`usage error: unknown command “${command}”\n\n${USAGE}`);
+        return 2;
+    }
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      io.stderr.write(`${err.message}\n`);
+      return 2;
+    }
+    io.stderr.write(`error: ${describe(err)}\n`);
+    return 1;
+  }
+}
+
+function load(path: string | undefined, io: CliIo): Config {
+  return loadConfig({ path, env: io.env });
+}
+
+function migrateCommand(config: Config, io: CliIo): number {
+  const db = openDatabase(config.database.path, {
+    onMigrated: (r) => io.stdout.write(r.from === r.to ? `database ${config.database.path} is at schema version ${r.to}\n` : `database ${config.database.path} migrated from version ${r.from} to ${r.to}\n`),
+  });
+  createStore(db).close();
+  return 0;
+}
+
+/** `stormguard run`: cycles until SIGTERM/SIGINT, then finishes the cycle in progress and closes the database. */
+async function runCommand(config: Config, io: CliIo): Promise<number> {
+  const logger = createLogger({ destination: io.stdout });
+  const db = openDatabase(config.database.path, { onMigrated: (r) => logger.info({ from: r.from, to: r.to }, 'database ready') });
+  const store = createStore(db);
+  const kube = createKubeAdapter({ ...config.kubernetes, env: io.env });
+  const clock = Date.now;
+  const bot = createBot({
+    config,
+    store,
+    cluster: kube,
+    restarter: kube,
+    probe: (targets, snapshot) => probeAll(targets, snapshot, { concurrency: 16 }),
+    sink: createSink(config, logger, (incident) => buildIncidentView(incident, store, config, bot.lastSnapshot(), clock())),
+    clock,
+    logger,
+  });
+  logger.info({ targets: config.targets.length, schedule: config.schedule, discord: config.discord ? 'configured' : 'not configured (logging only)' }, 'stormguard started');
+  // A first cycle right away, so a misconfiguration shows at start-up rather than at the first tick.
+  await bot.tick().catch((err: unknown) => logger.error({ err: describe(err) }, 'first check cycle failed'));
+  bot.start();
+  await (io.stopSignal ?? stopSignal());
+  logger.info('stopping: finishing the cycle in progress');
+  await bot.stop();
+  store.close();
+  logger.info('stopped');
+  return 0;
+}
+
+function createSink(config: Config, logger: Logger, view: Parameters<typeof createLogSink>[1]) {
+  if (config.discord) {
+    // Discord delivery arrives with the Discord adapter; until then every effect is logged instead.
+    logger.warn('Discord delivery is not built yet; logging what would be posted');
+  }
+  return createLogSink(logger, view);
+}
+
+function stopSignal(): Promise<void> {
+  return new Promise((resolve) => {
+    process.once('SIGTERM', () => resolve());
+    process.once('SIGINT', () => resolve());
+  });
+}
+
+function processIo(): CliIo {
+  return { stdout: process.stdout, stderr: process.stderr, env: process.env };
+}
+
+/** A one-line description of an error with its causes, without a stack trace. */
+function describe(err: unknown): string {
+  const parts: string[] = [];
+  let current: unknown = err;
+  while (current && parts.length < 4) {
+    parts.push(current instanceof Error ? current.message : String(current));
+    current = current instanceof Error ? current.cause : undefined;
+  }
+  return parts.join(': ');
+}

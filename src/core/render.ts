@@ -1,0 +1,114 @@
+import type { Incident, IncidentState, NodeReadiness, Silence } from './types.js';
+
+/** Everything shown on an incident's message; gathered by the shell from the store and the last snapshot. */
+export interface IncidentView {
+  incident: Incident;
+  /** The active silence covering the incident, if any. */
+  silence: Silence | null;
+  targets: Array<{ name: string; health: 'up' | 'down' | 'unknown'; detail: string }>;
+  nodes: Array<{ name: string; ready: NodeReadiness | 'missing'; unschedulable: boolean }>;
+  /** What the gate says about the next restart, in words (null when nothing to say). */
+  nextRestart: string | null;
+}
+
+/** One embed field. */
+export interface RenderedField {
+  name: string;
+  value: string;
+  inline: boolean;
+}
+
+/** A button on the incident message; `id` is the custom id the interaction router dispatches on. */
+export interface RenderedButton {
+  id: string;
+  label: string;
+  style: 'primary' | 'secondary' | 'danger';
+  disabled: boolean;
+}
+
+/** The incident message as data: the shell turns it into a Discord payload, a log line or an email. */
+export interface RenderedMessage {
+  title: string;
+  description: string;
+  color: number;
+  fields: RenderedField[];
+  buttons: RenderedButton[];
+}
+
+/** Colour by state (Discord embed colours). */
+export const STATE_COLORS: Record<IncidentState, number> = {
+  open: 0xe74c3c,
+  acknowledged: 0xf39c12,
+  resolved: 0x2ecc71,
+};
+
+/** A Discord timestamp that every client renders relative to its own clock, so time passing needs no edit. */
+export function discordTime(ms: number, style: 'R' | 'f' = 'R'): string {
+  return `<t:${Math.floor(ms / 1000)}:${style}>`;
+}
+
+/**
+ * Renders an incident's message from its current state only — no clocks, no counters of edits — so
+ * that rendering twice gives the same result and the shell can edit only when the result changed.
+ */
+export function renderIncident(view: IncidentView): RenderedMessage {
+  const { incident, silence } = view;
+  const fields: RenderedField[] = [
+    { name: 'State', value: stateLabel(incident), inline: true },
+    { name: 'Since', value: discordTime(incident.openedAt), inline: true },
+  ];
+  if (view.targets.length > 0) {
+    fields.push({ name: 'Targets', value: view.targets.map((t) => `${healthIcon(t.health)} ${t.name}${t.health === 'down' && t.detail ? ` — ${clip(t.detail, 80)}` : ''}`).join('\n'), inline: false });
+  }
+  if (view.nodes.length > 0) {
+    fields.push({ name: 'Nodes', value: view.nodes.map((n) => `${n.name}: ${nodeLabel(n)}`).join('\n'), inline: false });
+  }
+  const restarts = `${incident.restartCount} automatic${incident.needsHuman ? ' — stopped, needs a human' : ''}`;
+  fields.push({ name: 'Restarts', value: view.nextRestart && incident.state !== 'resolved' ? `${restarts}\nNext: ${clip(view.nextRestart, 200)}` : restarts, inline: false });
+  if (incident.acknowledgedBy) {
+    fields.push({ name: 'Acknowledged by', value: `<@${incident.acknowledgedBy}> ${discordTime(incident.acknowledgedAt ?? incident.openedAt)}`, inline: true });
+  }
+  if (silence && incident.state !== 'resolved') {
+    fields.push({ name: 'Silenced until', value: `${discordTime(silence.endsAt, 'f')} by <@${silence.createdBy}>`, inline: true });
+  }
+  if (incident.resolvedAt !== null && incident.state === 'resolved') {
+    fields.push({ name: 'Resolved', value: discordTime(incident.resolvedAt), inline: true });
+  }
+  const resolved = incident.state === 'resolved';
+  return {
+    title: `${resolved ? 'Resolved' : 'Incident'}: ${incident.subject}`,
+    description: clip(incident.cause, 1000),
+    color: STATE_COLORS[incident.state],
+    fields,
+    buttons: resolved
+      ? []
+      : [
+          { id: `ack:${incident.id}`, label: 'Acknowledge', style: 'primary', disabled: incident.state !== 'open' },
+          { id: `silence:${incident.id}`, label: 'Silence 1h', style: 'secondary', disabled: false },
+          { id: `restart:${incident.id}`, label: 'Restart', style: 'danger', disabled: incident.targets.length === 0 },
+        ],
+  };
+}
+
+/** A one-line summary for logs and notes. */
+export function summarize(incident: Incident): string {
+  return `[${incident.state}] ${incident.subject}: ${incident.cause}`;
+}
+
+function stateLabel(incident: Incident): string {
+  const reopened = incident.reopenCount > 0 ? ` (reopened ${incident.reopenCount}×)` : '';
+  return `${incident.state}${reopened}`;
+}
+
+function healthIcon(health: 'up' | 'down' | 'unknown'): string {
+  return health === 'up' ? '🟢' : health === 'down' ? '🔴' : '⚪';
+}
+
+function nodeLabel(n: IncidentView['nodes'][number]): string {
+  const ready = n.ready === 'True' ? 'Ready' : n.ready === 'False' ? 'NotReady' : n.ready === 'missing' ? 'missing' : 'Unknown';
+  return n.unschedulable ? `${ready}, cordoned` : ready;
+}
+
+function clip(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}

@@ -1,0 +1,67 @@
+import type { Config } from '../config/types.js';
+import type { ClusterSnapshot } from '../core/types.js';
+import type { Store } from '../adapters/sqlite/store.js';
+import type { Logger } from '../log.js';
+import { runCycle, type CycleReport } from './cycle.js';
+import { deliverPending, type DeliveryReport, type EffectSink } from './outbox.js';
+import type { ClusterReader, Clock, Prober, Restarter } from './ports.js';
+import { startScheduler, type Scheduler } from './scheduler.js';
+
+/** Everything the bot is wired from; `stormguard run`, the demo and the tests build it differently. */
+export interface BotDeps {
+  config: Config;
+  store: Store;
+  cluster: ClusterReader;
+  restarter: Restarter;
+  probe: Prober;
+  sink: EffectSink;
+  clock: Clock;
+  logger: Logger;
+}
+
+/** The running bot: cycles on the schedule, delivers effects after each cycle, stops gracefully. */
+export interface Bot {
+  /** One check cycle followed by one delivery pass (tests and the demo drive time with this). */
+  tick(): Promise<{ cycle: CycleReport; delivery: DeliveryReport }>;
+  /** Delivers due effects without a cycle. */
+  deliver(): Promise<DeliveryReport>;
+  /** The snapshot of the last cycle, for rendering. */
+  lastSnapshot(): ClusterSnapshot | null;
+  /** When the last cycle completed (epoch ms), or null. */
+  lastCycleAt(): number | null;
+  start(): void;
+  /** Finishes the cycle in progress and stops scheduling (does not close the store). */
+  stop(): Promise<void>;
+}
+
+/** Wires a bot; at start-up, restart attempts a crash left pending are marked unknown, never re-sent. */
+export function createBot(deps: BotDeps): Bot {
+  let snapshot: ClusterSnapshot | null = null;
+  let lastCycleAt: number | null = null;
+  let scheduler: Scheduler | null = null;
+
+  const orphaned = deps.store.markPendingRestartsUnknown(deps.clock());
+  if (orphaned > 0) deps.logger.warn({ orphaned }, 'restart attempts interrupted by a crash are marked unknown and not repeated');
+
+  async function tick() {
+    const cycle = await runCycle(deps);
+    snapshot = cycle.snapshot;
+    lastCycleAt = cycle.finishedAt;
+    const delivery = await deliverPending(deps);
+    return { cycle, delivery };
+  }
+
+  return {
+    tick,
+    deliver: () => deliverPending(deps),
+    lastSnapshot: () => snapshot,
+    lastCycleAt: () => lastCycleAt,
+    start() {
+      scheduler = startScheduler(deps.config.schedule, async () => void (await tick()), deps.logger);
+    },
+    async stop() {
+      await scheduler?.stop();
+      scheduler = null;
+    },
+  };
+}

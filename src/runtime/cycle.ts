@@ -1,0 +1,75 @@
+import type { Config } from '../config/types.js';
+import { planCycle } from '../core/plan.js';
+import type { ClusterSnapshot } from '../core/types.js';
+import type { Store } from '../adapters/sqlite/store.js';
+import type { Logger } from '../log.js';
+import { persistIncidentPlan, type RestartJob } from './persist.js';
+import type { ClusterReader, Clock, Prober, Restarter } from './ports.js';
+import { carryOutRestarts, type RestartOutcome } from './restarts.js';
+
+/** What a check cycle needs from the outside world. */
+export interface CycleDeps {
+  config: Config;
+  store: Store;
+  cluster: ClusterReader;
+  restarter: Restarter;
+  probe: Prober;
+  clock: Clock;
+  logger: Logger;
+}
+
+/** What one cycle saw and did, for logs, metrics and tests. */
+export interface CycleReport {
+  startedAt: number;
+  finishedAt: number;
+  snapshot: ClusterSnapshot;
+  incidentsChanged: number;
+  effectsQueued: number;
+  restarts: RestartOutcome[];
+}
+
+/** How far back restart attempts matter: the hourly limit, and backoff within long incidents. */
+const RESTART_HISTORY_MS = 24 * 3_600_000;
+/** How far back silences matter: long enough to see one that just ended. */
+const SILENCE_HISTORY_MS = 24 * 3_600_000;
+
+/**
+ * One check cycle: observe the cluster once and probe every target, plan (pure), persist the new
+ * state with its audit records and effects in ONE transaction, then carry out the restarts the gate
+ * allowed. Persist, then act: a crash after commit leaves pending effects, never lost decisions.
+ */
+export async function runCycle(deps: CycleDeps): Promise<CycleReport> {
+  const { config, store } = deps;
+  const startedAt = deps.clock();
+  const snapshot = await deps.cluster.snapshot(config.targets, startedAt);
+  const observations = await deps.probe(config.targets, snapshot);
+  const now = deps.clock();
+
+  let effectsQueued = 0;
+  const restartJobs: RestartJob[] = [];
+  let incidentsChanged = 0;
+  store.transaction(() => {
+    const plan = planCycle({
+      now,
+      config,
+      snapshot,
+      observations,
+      targetStates: store.loadTargetStates(),
+      incidents: store.recentIncidents(now - config.reopenWindow),
+      silences: store.silencesActiveOrEndedSince(now - SILENCE_HISTORY_MS),
+      restarts: store.restartsSince(now - RESTART_HISTORY_MS),
+    });
+    for (const state of plan.targetStates) store.saveTargetState(state);
+    for (const incidentPlan of plan.incidents) {
+      const { restartJobs: jobs } = persistIncidentPlan(store, incidentPlan, now);
+      restartJobs.push(...jobs);
+      effectsQueued += incidentPlan.effects.filter((e) => e.type !== 'restart').length;
+    }
+    incidentsChanged = plan.incidents.length;
+  });
+
+  const restarts = await carryOutRestarts(restartJobs, deps);
+  const finishedAt = deps.clock();
+  deps.logger.debug({ reachable: snapshot.reachable, incidentsChanged, effectsQueued, restarts: restarts.length, ms: finishedAt - startedAt }, 'cycle done');
+  return { startedAt, finishedAt, snapshot, incidentsChanged, effectsQueued, restarts };
+}

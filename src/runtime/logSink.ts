@@ -1,0 +1,40 @@
+import { renderIncident, type IncidentView } from '../core/render.js';
+import type { Incident } from '../core/types.js';
+import type { PendingEffect } from '../adapters/sqlite/store.js';
+import type { Logger } from '../log.js';
+import type { EffectSink } from './outbox.js';
+
+/**
+ * The sink used when no Discord is configured: it logs, as JSON, what would have been posted —
+ * the rendered incident message for posts and edits, the text of notes and rings.
+ */
+export function createLogSink(logger: Logger, view: (incident: Incident) => IncidentView): EffectSink {
+  return {
+    async deliver(pending: PendingEffect, incident: Incident | null) {
+      const { effect } = pending;
+      const base = { effectId: pending.id, incidentId: pending.incidentId, subject: incident?.subject, effect: effect.type };
+      switch (effect.type) {
+        case 'postMessage':
+        case 'editMessage':
+          logger.info({ ...base, mention: effect.type === 'postMessage' && effect.mention, message: incident ? renderIncident(view(incident)) : null }, 'would post incident message');
+          return;
+        case 'threadNote':
+          logger.info({ ...base, text: effect.text }, 'would add a thread note');
+          return;
+        case 'ring':
+          logger.info({ ...base, reason: effect.reason, text: effect.text }, 'would ring the role');
+          return;
+        case 'archiveThread':
+          logger.info(base, 'would archive the thread');
+          return;
+        case 'email':
+        case 'push':
+          logger.info({ ...base, reason: effect.reason }, `would send ${effect.type}`);
+          return;
+        case 'restart':
+          // Restarts never go through the outbox (see persistIncidentPlan); reaching here is a bug.
+          throw new Error('logSink: restart effects are carried out by the cycle, not the outbox');
+      }
+    },
+  };
+}

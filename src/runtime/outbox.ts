@@ -1,0 +1,87 @@
+import type { Incident } from '../core/types.js';
+import type { PendingEffect, Store } from '../adapters/sqlite/store.js';
+import type { Logger } from '../log.js';
+import type { Clock } from './ports.js';
+
+/** Delivers one effect to the outside world (Discord, email, push, or the log when none is set up). */
+export interface EffectSink {
+  /** Resolves when the receiver confirmed; throws an `EffectError` (or any error: retryable) otherwise. */
+  deliver(pending: PendingEffect, incident: Incident | null): Promise<void>;
+}
+
+/** A delivery failure that says whether trying again can help (Alertmanager's notifier contract). */
+export class EffectError extends Error {
+  constructor(
+    message: string,
+    readonly retryable: boolean,
+    /** When the receiver asked us to wait (Discord's `retry_after`), in milliseconds. */
+    readonly retryAfterMs: number | null = null,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+    this.name = 'EffectError';
+  }
+}
+
+/** Bounds for retrying a failed delivery. */
+export interface RetryPolicy {
+  maxAttempts: number;
+  baseDelayMs: number;
+  maxDelayMs: number;
+}
+
+/** Default retry bounds: a few quick tries, then up to five minutes apart. */
+export const DEFAULT_RETRY: RetryPolicy = { maxAttempts: 12, baseDelayMs: 2_000, maxDelayMs: 300_000 };
+
+/** What the delivery pass needs. */
+export interface DeliveryDeps {
+  store: Store;
+  sink: EffectSink;
+  clock: Clock;
+  logger: Logger;
+  retry?: RetryPolicy;
+}
+
+/** Counts of one delivery pass. */
+export interface DeliveryReport {
+  delivered: number;
+  retried: number;
+  failed: number;
+}
+
+/**
+ * Delivers the outbox's due effects in id order. An effect is marked done only after the sink
+ * confirmed it; a retryable failure backs off exponentially (or as the receiver asked) and blocks the
+ * rest of that incident's effects so their order holds; a permanent failure is recorded for good.
+ */
+export async function deliverPending(deps: DeliveryDeps): Promise<DeliveryReport> {
+  const retry = deps.retry ?? DEFAULT_RETRY;
+  const report: DeliveryReport = { delivered: 0, retried: 0, failed: 0 };
+  const blocked = new Set<number | null>();
+  for (const pending of deps.store.pendingEffects(deps.clock())) {
+    if (blocked.has(pending.incidentId)) continue;
+    const incident = pending.incidentId === null ? null : deps.store.getIncident(pending.incidentId);
+    try {
+      await deps.sink.deliver(pending, incident);
+      deps.store.markEffectDone(pending.id, deps.clock());
+      report.delivered++;
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      const retryable = !(err instanceof EffectError) || err.retryable;
+      const attempts = pending.attempts + 1;
+      if (!retryable || attempts >= retry.maxAttempts) {
+        deps.store.markEffectFailed(pending.id, message, deps.clock());
+        report.failed++;
+        deps.logger.error({ effectId: pending.id, type: pending.effect.type, attempts, err: message }, 'effect delivery failed for good');
+        continue;
+      }
+      const asked = err instanceof EffectError ? err.retryAfterMs : null;
+      const delay = asked ?? Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** (attempts - 1));
+      deps.store.markEffectRetry(pending.id, message, deps.clock() + delay);
+      blocked.add(pending.incidentId);
+      report.retried++;
+      deps.logger.warn({ effectId: pending.id, type: pending.effect.type, attempts, retryInMs: delay, err: message }, 'effect delivery failed, will retry');
+    }
+  }
+  return report;
+}

@@ -1,0 +1,18 @@
+import type { TargetConfig } from '../config/types.js';
+import type { ClusterSnapshot, Observation } from '../core/types.js';
+
+/** Reads the cluster once per cycle (the Kubernetes adapter). */
+export interface ClusterReader {
+  snapshot(targets: TargetConfig[], now: number): Promise<ClusterSnapshot>;
+}
+
+/** Carries out a restart the gate allowed (the Kubernetes adapter). */
+export interface Restarter {
+  restart(target: TargetConfig, now: number): Promise<void>;
+}
+
+/** Probes every target against a snapshot, with bounded concurrency. */
+export type Prober = (targets: TargetConfig[], snapshot: ClusterSnapshot) => Promise<Observation[]>;
+
+/** Where time comes from; tests pass a controllable clock. */
+export type Clock = () => number;

@@ -1,0 +1,41 @@
+import cron from 'node-cron';
+import type { Logger } from '../log.js';
+
+/** A running schedule; `stop` waits for the cycle in progress to finish. */
+export interface Scheduler {
+  stop(): Promise<void>;
+  /** Resolves when the cycle in progress (if any) has finished. */
+  idle(): Promise<void>;
+}
+
+/**
+ * Runs `cycle` on a node-cron expression (seconds allowed). Cycles never overlap: node-cron's
+ * `noOverlap` skips a tick while one is still running, and the skip is logged.
+ */
+export function startScheduler(expression: string, cycle: () => Promise<void>, logger: Logger): Scheduler {
+  let inFlight: Promise<void> | null = null;
+  const task = cron.schedule(
+    expression,
+    () => {
+      const run = cycle()
+        .catch((err: unknown) => logger.error({ err }, 'check cycle failed'))
+        .finally(() => {
+          if (inFlight === run) inFlight = null;
+        });
+      inFlight = run;
+      return run;
+    },
+    { noOverlap: true, name: 'stormguard-check-cycle' },
+  );
+  task.on('execution:overlap', () => logger.warn('previous check cycle still running; this tick is skipped'));
+  return {
+    async stop() {
+      await task.stop();
+      await task.destroy();
+      if (inFlight) await inFlight;
+    },
+    async idle() {
+      if (inFlight) await inFlight;
+    },
+  };
+}

@@ -1,0 +1,45 @@
+import type { Config } from '../config/types.js';
+import { evaluateGate } from '../core/gate.js';
+import { nodeProblem } from '../core/plan.js';
+import type { IncidentView } from '../core/render.js';
+import { activeSilenceForIncident } from '../core/silence.js';
+import type { ClusterSnapshot, Incident } from '../core/types.js';
+import type { Store } from '../adapters/sqlite/store.js';
+
+/**
+ * Gathers what an incident's message shows: its targets' health, the nodes involved (the node of a
+ * node incident, else the targets' relevant nodes) and what the gate says about the next restart.
+ */
+export function buildIncidentView(incident: Incident, store: Store, config: Config, snapshot: ClusterSnapshot | null, now: number): IncidentView {
+  const states = store.loadTargetStates();
+  const silences = store.silencesActiveOrEndedSince(now - 60_000);
+  const targets = incident.targets.map((name) => {
+    const s = states[name];
+    return { name, health: s?.health ?? ('unknown' as const), detail: s?.lastDetail ?? '' };
+  });
+  const nodeNames = new Set<string>();
+  if (incident.kind === 'node') nodeNames.add(incident.subject.slice('node:'.length));
+  if (snapshot?.reachable) for (const t of incident.targets) for (const n of snapshot.workloads[t]?.relevantNodes ?? []) nodeNames.add(n);
+  const nodes = [...nodeNames].sort().map((name) => {
+    const facts = snapshot?.reachable ? snapshot.nodes[name] : undefined;
+    return { name, ready: facts?.ready ?? ('missing' as const), unschedulable: facts?.unschedulable ?? false };
+  });
+  // Only a blocking reason is worth showing; transient waits would make the message churn.
+  let nextRestart: string | null = null;
+  const first = incident.targets.find((t) => states[t]?.health === 'down');
+  if (first && snapshot && incident.state !== 'resolved') {
+    const decision = evaluateGate({
+      targetName: first,
+      mode: 'manual',
+      targets: config.targets,
+      snapshot,
+      restarts: store.restartsSince(now - 3_600_000, first),
+      incident,
+      silences,
+      now,
+    });
+    if (!decision.allowed && !['cooldown', 'restartInProgress'].includes(decision.reason)) nextRestart = `blocked: ${decision.message}`;
+  }
+  void nodeProblem;
+  return { incident, silence: activeSilenceForIncident(incident, silences, now), targets, nodes, nextRestart };
+}
