@@ -104,7 +104,8 @@ export interface ModelOptions {
   rolloutDelayMs: number;
 }
 
-const HOSTNAME = 'kubernetes.io/hostname';
+/** The node label a pod template pins a node with. */
+export const HOSTNAME = 'kubernetes.io/hostname';
 
 /** Key of a workload in maps and in `SimPod.owner`. */
 export function workloadKey(kind: string, namespace: string, name: string): string {
@@ -126,6 +127,7 @@ export class ClusterModel {
 
   constructor(private readonly opts: ModelOptions) {}
 
+  /** The injected clock. */
   now(): number {
     return this.opts.now();
   }
@@ -140,6 +142,7 @@ export class ClusterModel {
     return ++this.resourceVersion;
   }
 
+  /** A fresh, deterministic object uid. */
   uid(): string {
     const n = (++this.uidSeq).toString(16).padStart(12, '0');
     return `00000000-0000-4000-8000-${n}`;
@@ -158,6 +161,7 @@ export class ClusterModel {
     return this.nodes.get(pod.nodeName)?.ready === 'True';
   }
 
+  /** The pods a workload owns. */
   podsOf(w: SimWorkload): SimPod[] {
     const key = workloadKey(w.kind, w.namespace, w.name);
     return [...this.pods.values()].filter((p) => p.owner === key);
@@ -330,5 +334,3 @@ export class ClusterModel {
     return out;
   }
 }
-
-export { HOSTNAME };
