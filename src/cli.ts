@@ -94,6 +94,8 @@ function migrateCommand(config: Config, io: CliIo): number {
 
 /** `stormguard run`: cycles until SIGTERM/SIGINT, then finishes the cycle in progress and closes the database. */
 async function runCommand(config: Config, io: CliIo): Promise<number> {
+  // Listen for SIGTERM before doing anything, so a stop during start-up is graceful too.
+  const stopping = io.stopSignal ?? stopSignal();
   const logger = createLogger({ destination: io.stdout });
   const db = openDatabase(config.database.path, { onMigrated: (r) => logger.info({ from: r.from, to: r.to }, 'database ready') });
   const store = createStore(db);
@@ -113,7 +115,7 @@ async function runCommand(config: Config, io: CliIo): Promise<number> {
   // A first cycle right away, so a misconfiguration shows at start-up rather than at the first tick.
   await bot.tick().catch((err: unknown) => logger.error({ err: describe(err) }, 'first check cycle failed'));
   bot.start();
-  await (io.stopSignal ?? stopSignal());
+  await stopping;
   logger.info('stopping: finishing the cycle in progress');
   await bot.stop();
   store.close();
