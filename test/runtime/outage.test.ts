@@ -126,4 +126,25 @@ describe('the motivating outage, at engine level', () => {
     expect(e.store.auditFor({ action: 'escalated' }).map((a) => a.reason)).toEqual(['circuitOpen']);
     expect(skipReasons(e)).toContain('circuitOpen');
   });
+
+  it('records a failed restart call on the attempt, in the audit log and in the thread, without throwing', async () => {
+    probe = await startProbeServer();
+    // The configured Deployment does not exist, so the rollout-restart PATCH gets a 404.
+    engine = await startEngine(
+      { targets: [{ name: 'frigate', namespace: 'nvr', workload: { kind: 'Deployment', name: 'frigate-typo' }, probe: { http: { url: probe.url } } }] },
+      homelab,
+    );
+    const e = engine;
+    probe.setStatus(503);
+    await e.cycles(2);
+    const attempts = e.store.restartsSince(0);
+    expect(attempts).toHaveLength(1);
+    expect(attempts[0]).toMatchObject({ status: 'failed', automatic: true });
+    expect(attempts[0]!.error).toMatch(/frigate-typo.*(404|not ?found)/i);
+    expect(e.store.auditFor({ action: 'restartFailed' })).toHaveLength(1);
+    expect(e.store.countEffects({ type: 'threadNote' })).toBeGreaterThanOrEqual(2);
+    // The next cycles carry on; the cooldown keeps the failing call from being hammered.
+    await e.cycles(3);
+    expect(e.store.restartsSince(0)).toHaveLength(1);
+  });
 });
