@@ -6,6 +6,8 @@ import type { Incident, IncidentKind, IncidentState } from '../../core/types.js'
 export interface DiscordRefs {
   messageId: string | null;
   threadId: string | null;
+  /** Hash of the message as last rendered to Discord; null before the first post. */
+  renderHash: string | null;
 }
 
 /** Typed access to incidents; every method is synchronous and may run inside `transaction()`. */
@@ -26,6 +28,10 @@ export interface IncidentRepo {
   setDiscordMessage(id: number, messageId: string, threadId: string | null): void;
   /** The incident's Discord message and thread, or null when there is no such incident. */
   getDiscordRefs(id: number): DiscordRefs | null;
+  /** Remembers what Discord now shows for the incident, so an unchanged rendering is not edited again. */
+  setDiscordRenderHash(id: number, hash: string): void;
+  /** The incident whose Discord thread this is, or null. */
+  incidentByThread(threadId: string): Incident | null;
 }
 
 interface IncidentRow {
@@ -117,9 +123,11 @@ export function createIncidentRepo(db: Database, now: () => number): IncidentRep
   const setDiscord = db.prepare(
     'UPDATE incidents SET discord_message_id = ?, discord_thread_id = ?, updated_at = ? WHERE id = ?',
   );
-  const discordRefs = db.prepare<[number], { discord_message_id: string | null; discord_thread_id: string | null }>(
-    'SELECT discord_message_id, discord_thread_id FROM incidents WHERE id = ?',
+  const discordRefs = db.prepare<[number], { discord_message_id: string | null; discord_thread_id: string | null; discord_render_hash: string | null }>(
+    'SELECT discord_message_id, discord_thread_id, discord_render_hash FROM incidents WHERE id = ?',
   );
+  const setRenderHash = db.prepare('UPDATE incidents SET discord_render_hash = ? WHERE id = ?');
+  const byThread = db.prepare<[string], IncidentRow>(`SELECT ${COLUMNS} FROM incidents WHERE discord_thread_id = ? ORDER BY id DESC LIMIT 1`);
 
   return {
     insertIncident(incident) {
@@ -153,7 +161,15 @@ export function createIncidentRepo(db: Database, now: () => number): IncidentRep
     },
     getDiscordRefs(id) {
       const row = discordRefs.get(id);
-      return row ? { messageId: row.discord_message_id, threadId: row.discord_thread_id } : null;
+      return row ? { messageId: row.discord_message_id, threadId: row.discord_thread_id, renderHash: row.discord_render_hash } : null;
+    },
+    setDiscordRenderHash(id, hash) {
+      const { changes } = setRenderHash.run(hash, id);
+      if (changes !== 1) throw new Error(`setDiscordRenderHash: no incident with id ${id}`);
+    },
+    incidentByThread(threadId) {
+      const row = byThread.get(threadId);
+      return row ? fromRow(row) : null;
     },
   };
 }

@@ -139,14 +139,18 @@ describe('incidents', () => {
 
   it('stores Discord message and thread ids apart from the incident, and keeps them across updates', () => {
     const stored = store.insertIncident(incident());
-    expect(store.getDiscordRefs(stored.id!)).toEqual({ messageId: null, threadId: null });
+    expect(store.getDiscordRefs(stored.id!)).toEqual({ messageId: null, threadId: null, renderHash: null });
     store.setDiscordMessage(stored.id!, '111', null);
-    expect(store.getDiscordRefs(stored.id!)).toEqual({ messageId: '111', threadId: null });
+    expect(store.getDiscordRefs(stored.id!)).toEqual({ messageId: '111', threadId: null, renderHash: null });
     store.setDiscordMessage(stored.id!, '111', '222');
     store.updateIncident({ ...stored, cause: 'still down' });
-    expect(store.getDiscordRefs(stored.id!)).toEqual({ messageId: '111', threadId: '222' });
+    expect(store.getDiscordRefs(stored.id!)).toEqual({ messageId: '111', threadId: '222', renderHash: null });
     expect(store.getDiscordRefs(9999)).toBeNull();
     expect(() => store.setDiscordMessage(9999, '1', null)).toThrow(/no incident/);
+    store.setDiscordRenderHash(stored.id!, 'abc');
+    expect(store.getDiscordRefs(stored.id!)?.renderHash).toBe('abc');
+    expect(store.incidentByThread('222')?.id).toBe(stored.id);
+    expect(store.incidentByThread('333')).toBeNull();
   });
 
   it('lets the database refuse a second unresolved incident for one subject, even when code tries twice', () => {
