@@ -1,14 +1,12 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, formatConfig, loadConfig } from './config/index.js';
 import type { Config } from './config/types.js';
+import { COMMANDS } from '../commands/index.js';
+import { createRest, registerGuildCommands } from './adapters/discord/client.js';
 import { openDatabase } from './adapters/sqlite/open.js';
 import { createStore } from './adapters/sqlite/store.js';
-import { createKubeAdapter } from './adapters/kube/index.js';
-import { probeAll } from './adapters/probe/index.js';
-import { createLogger, type Logger } from './log.js';
-import { createBot } from './runtime/bot.js';
-import { createLogSink } from './runtime/logSink.js';
-import { buildIncidentView } from './runtime/view.js';
+import { createLogger } from './log.js';
+import { startApp } from './runtime/app.js';
 
 /** Where the CLI writes and what environment it reads; tests pass their own. */
 export interface CliIo {
@@ -63,6 +61,7 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
       case 'run':
         return await runCommand(load(parsed.values.config, io), io);
       case 'register-commands':
+        return await registerCommandsCommand(load(parsed.values.config, io), io);
       case 'demo':
         io.stderr.write(`stormguard ${command} is not available yet in this version\n`);
         return 1;
@@ -97,38 +96,27 @@ async function runCommand(config: Config, io: CliIo): Promise<number> {
   // Listen for SIGTERM before doing anything, so a stop during start-up is graceful too.
   const stopping = io.stopSignal ?? stopSignal();
   const logger = createLogger({ destination: io.stdout });
-  const db = openDatabase(config.database.path, { onMigrated: (r) => logger.info({ from: r.from, to: r.to }, 'database ready') });
-  const store = createStore(db);
-  const kube = createKubeAdapter({ ...config.kubernetes, env: io.env });
-  const clock = Date.now;
-  const bot = createBot({
-    config,
-    store,
-    cluster: kube,
-    restarter: kube,
-    probe: (targets, snapshot) => probeAll(targets, snapshot, { concurrency: 16 }),
-    sink: createSink(config, logger, (incident) => buildIncidentView(incident, store, config, bot.lastSnapshot(), clock())),
-    clock,
-    logger,
-  });
-  logger.info({ targets: config.targets.length, schedule: config.schedule, discord: config.discord ? 'configured' : 'not configured (logging only)' }, 'stormguard started');
+  const app = await startApp({ config, logger, env: io.env });
+  logger.info({ targets: config.targets.length, schedule: config.schedule, discord: config.discord ? 'connected' : 'not configured (logging only)' }, 'stormguard started');
   // A first cycle right away, so a misconfiguration shows at start-up rather than at the first tick.
-  await bot.tick().catch((err: unknown) => logger.error({ err: describe(err) }, 'first check cycle failed'));
-  bot.start();
+  await app.bot.tick().catch((err: unknown) => logger.error({ err: describe(err) }, 'first check cycle failed'));
+  app.bot.start();
   await stopping;
   logger.info('stopping: finishing the cycle in progress');
-  await bot.stop();
-  store.close();
+  await app.close();
   logger.info('stopped');
   return 0;
 }
 
-function createSink(config: Config, logger: Logger, view: Parameters<typeof createLogSink>[1]) {
-  if (config.discord) {
-    // Discord delivery arrives with the Discord adapter; until then every effect is logged instead.
-    logger.warn('Discord delivery is not built yet; logging what would be posted');
+/** `stormguard register-commands`: bulk-overwrites the guild's slash commands. */
+async function registerCommandsCommand(config: Config, io: CliIo): Promise<number> {
+  if (!config.discord) {
+    io.stderr.write('config error: discord: register-commands needs the discord section\n');
+    return 2;
   }
-  return createLogSink(logger, view);
+  const names = await registerGuildCommands(createRest(config.discord), config.discord.guildId, [...COMMANDS.values()].map((c) => c.definition));
+  io.stdout.write(`registered ${names.length} commands in guild ${config.discord.guildId}: ${names.map((n) => `/${n}`).join(', ')}\n`);
+  return 0;
 }
 
 function stopSignal(): Promise<void> {

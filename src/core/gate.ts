@@ -1,7 +1,7 @@
 import type { TargetConfig } from '../config/types.js';
 import { formatDuration } from './duration.js';
 import type { ClusterSnapshot, Incident, NodeFacts, RestartRecord, Silence } from './types.js';
-import { activeSilenceForTarget } from './silence.js';
+import { activeSilenceForIncident, activeSilenceForTarget } from './silence.js';
 
 /** Stable identifiers of every reason the gate can refuse a restart, in evaluation order. */
 export const GATE_REASONS = [
@@ -111,7 +111,9 @@ function automaticChecks(input: GateInput, target: TargetConfig, relevantNodes: 
       }
     }
   }
-  const silence = activeSilenceForTarget(target.name, input.silences, now);
+  const silence =
+    activeSilenceForTarget(target.name, input.silences, now) ??
+    (input.incident ? activeSilenceForIncident(input.incident, input.silences, now) : null);
   if (silence) {
     return refuse('silenced', `${target.name} is silenced until ${new Date(silence.endsAt).toISOString()}`, {
       silenceId: silence.id,

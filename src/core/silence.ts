@@ -27,6 +27,9 @@ export function activeGlobalSilence(silences: Silence[], now: number): Silence |
 export function activeSilenceForIncident(incident: Incident, silences: Silence[], now: number): Silence | null {
   const global = activeGlobalSilence(silences, now);
   if (global) return global;
+  // The Silence button silences the incident's subject itself (e.g. `node:k3s-2`).
+  const own = longest(silences.filter((s) => s.target === incident.subject && silenceStatus(s, now) === 'active'));
+  if (own) return own;
   if (incident.targets.length === 0) return null;
   const perTarget = incident.targets.map((t) => activeSilenceForTarget(t, silences, now));
   if (perTarget.some((s) => s === null)) return null;

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createKubeSimulator, type KubeSimulator } from '../../src/sim/kube/index.js';
 import { spawnCli } from '../helpers/cliProcess.js';
 
-const SECRET = 'sekr1t-discord-token-value';
+const SECRET = 'sekr1t-ntfy-token-value';
 let sim: KubeSimulator | undefined;
 let dir: string | undefined;
 afterEach(async () => {
@@ -42,10 +42,8 @@ describe('stormguard run (real process, no Discord yet)', () => {
     fs.writeFileSync(
       config,
       [
-        'discord:',
-        '  token: ${DISCORD_TOKEN}',
-        '  guildId: "123456789012345678"',
-        '  channelId: "123456789012345679"',
+        'notify:',
+        '  ntfy: { url: "http://127.0.0.1:9/", topic: homelab, token: "${NTFY_TOKEN}" }',
         'kubernetes:',
         `  kubeconfig: ${path.join(dir, 'kubeconfig')}`,
         'database:',
@@ -59,7 +57,7 @@ describe('stormguard run (real process, no Discord yet)', () => {
       ].join('\n'),
     );
 
-    const child = spawnCli(['run', '--config', config], { cwd: dir, env: { DISCORD_TOKEN: SECRET } });
+    const child = spawnCli(['run', '--config', config], { cwd: dir, env: { NTFY_TOKEN: SECRET } });
     let out = '';
     let err = '';
     child.stdout!.on('data', (c: Buffer) => (out += c.toString()));

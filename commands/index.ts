@@ -1,0 +1,10 @@
+import { ackCommand } from './ack.js';
+import { restartCommand } from './restart.js';
+import { silenceCommand } from './silence.js';
+import { statusCommand } from './status.js';
+import type { SlashCommand } from './types.js';
+
+/** Every slash command, by name. */
+export const COMMANDS: ReadonlyMap<string, SlashCommand> = new Map(
+  [statusCommand, restartCommand, ackCommand, silenceCommand].map((c) => [c.definition.name, c]),
+);

@@ -1,0 +1,26 @@
+import type { AutocompleteInteraction } from 'discord.js';
+import type { CommandContext } from './types.js';
+
+/** Target names from the configuration that contain what the person typed (Discord shows at most 25). */
+export function targetChoices(interaction: AutocompleteInteraction, ctx: CommandContext): Array<{ name: string; value: string }> {
+  const typed = String(interaction.options.getFocused()).toLowerCase();
+  return ctx.config.targets
+    .filter((t) => t.name.includes(typed))
+    .slice(0, 25)
+    .map((t) => ({ name: `${t.name} (${t.namespace})`, value: t.name }));
+}
+
+/** Open incidents matching what the person typed, by id and subject. */
+export function incidentChoices(interaction: AutocompleteInteraction, ctx: CommandContext): Array<{ name: string; value: string }> {
+  const typed = String(interaction.options.getFocused()).toLowerCase();
+  return ctx.actions
+    .openIncidents()
+    .map((i) => ({ name: `#${i.id} ${i.subject} — ${i.state}`.slice(0, 100), value: String(i.id) }))
+    .filter((c) => c.name.toLowerCase().includes(typed))
+    .slice(0, 25);
+}
+
+/** Whether a target name is configured; user input never reaches Kubernetes otherwise. */
+export function isConfiguredTarget(name: string, ctx: CommandContext): boolean {
+  return ctx.config.targets.some((t) => t.name === name);
+}

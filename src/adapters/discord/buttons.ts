@@ -1,0 +1,36 @@
+import type { ButtonInteraction } from 'discord.js';
+import type { CommandContext } from '../../../commands/types.js';
+
+const BUTTON_ACTIONS = ['ack', 'silence', 'restart'] as const;
+const SILENCE_BUTTON_MS = 3_600_000;
+
+/** Whether a custom id is one of the incident message's buttons (`ack:<id>`, `silence:<id>`, `restart:<id>`). */
+export function isIncidentButton(customId: string): boolean {
+  const [action, id] = customId.split(':');
+  return BUTTON_ACTIONS.includes(action as (typeof BUTTON_ACTIONS)[number]) && /^\d+$/.test(id ?? '');
+}
+
+/** Handles a button with the same actions as the slash commands (people on phones tap, they don't type). */
+export async function handleButton(interaction: ButtonInteraction, ctx: CommandContext): Promise<string> {
+  const [action, rawId] = interaction.customId.split(':');
+  const incident = ctx.store.getIncident(Number(rawId));
+  const by = interaction.user.id;
+  if (!incident) return `Incident #${rawId} does not exist.`;
+  switch (action) {
+    case 'ack':
+      return (await ctx.actions.acknowledge(incident, by)).message;
+    case 'silence':
+      if (incident.state === 'resolved') return `Incident #${incident.id} is already resolved.`;
+      return (await ctx.actions.silence(incident.subject, SILENCE_BUTTON_MS, by, 'Silence 1h button')).message;
+    default: {
+      if (incident.state === 'resolved') return `Incident #${incident.id} is already resolved.`;
+      const states = ctx.store.loadTargetStates();
+      const down = incident.targets.filter((t) => states[t]?.health === 'down');
+      const targets = down.length > 0 ? down : incident.targets;
+      if (targets.length === 0) return `Incident #${incident.id} (${incident.subject}) lists no target to restart.`;
+      const results: string[] = [];
+      for (const target of targets) results.push((await ctx.actions.restart(target, by, 'Restart button')).message);
+      return results.join('\n');
+    }
+  }
+}

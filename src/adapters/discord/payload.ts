@@ -1,0 +1,44 @@
+import { createHash } from 'node:crypto';
+import type { RenderedMessage } from '../../core/render.js';
+
+/** Suppress-notifications message flag: the message is shown but pushes nobody's phone. */
+export const SUPPRESS_NOTIFICATIONS = 4096;
+/** Ephemeral message flag: only the person who used the command sees the reply. */
+export const EPHEMERAL = 64;
+
+/** An `allowed_mentions` that pings nobody, whatever the text contains (set on every message). */
+export const NO_MENTIONS = { parse: [] as never[] };
+
+/** The embed and buttons of an incident message in Discord's JSON shape. */
+export interface IncidentPayload {
+  embeds: Array<{ title: string; description: string; color: number; fields: Array<{ name: string; value: string; inline: boolean }> }>;
+  components: Array<{ type: 1; components: Array<{ type: 2; custom_id: string; label: string; style: 1 | 2 | 4; disabled: boolean }> }>;
+}
+
+const BUTTON_STYLES = { primary: 1, secondary: 2, danger: 4 } as const;
+
+/** Turns a rendered incident into Discord's embed and button rows (no buttons once resolved). */
+export function incidentPayload(message: RenderedMessage): IncidentPayload {
+  return {
+    embeds: [{ title: message.title, description: message.description || '—', color: message.color, fields: message.fields }],
+    components:
+      message.buttons.length === 0
+        ? []
+        : [{ type: 1, components: message.buttons.map((b) => ({ type: 2, custom_id: b.id, label: b.label, style: BUTTON_STYLES[b.style], disabled: b.disabled })) }],
+  };
+}
+
+/** A stable fingerprint of what the message shows, to edit only when it changed. */
+export function payloadHash(payload: IncidentPayload): string {
+  return createHash('sha256').update(JSON.stringify(payload)).digest('hex');
+}
+
+/** The role mention that makes phones ring; only ever sent with an `allowed_mentions` naming that role. */
+export function roleMention(roleId: string): string {
+  return `<@&${roleId}>`;
+}
+
+/** A nonce for a Discord message, at most 25 characters as Discord requires. */
+export function nonceFor(kind: 'incident' | 'effect', id: number): string {
+  return `${kind === 'incident' ? 'sg-i' : 'sg-e'}${id}`;
+}

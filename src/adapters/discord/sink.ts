@@ -1,0 +1,173 @@
+import { Routes, type REST } from 'discord.js';
+import type { DiscordConfig } from '../../config/types.js';
+import { renderIncident, summarize, type IncidentView } from '../../core/render.js';
+import type { Effect, Incident } from '../../core/types.js';
+import type { PendingEffect, Store } from '../sqlite/store.js';
+import type { EffectSink } from '../../runtime/outbox.js';
+import { EffectError } from '../../runtime/outbox.js';
+import { classifyDiscordError, discordCode, THREAD_ALREADY_CREATED, THREAD_ARCHIVED } from './errors.js';
+import { incidentPayload, NO_MENTIONS, nonceFor, payloadHash, roleMention, SUPPRESS_NOTIFICATIONS } from './payload.js';
+
+/** What the Discord sink needs. */
+export interface DiscordSinkDeps {
+  rest: REST;
+  discord: DiscordConfig;
+  store: Store;
+  /** Builds what the incident's message shows from current state (delivery renders the latest state). */
+  view: (incident: Incident) => IncidentView;
+}
+
+type DiscordEffect = Extract<Effect, { type: 'postMessage' | 'editMessage' | 'threadNote' | 'ring' | 'archiveThread' }>;
+
+/** Whether Discord carries this effect (email and push go elsewhere). */
+export function isDiscordEffect(effect: Effect): effect is DiscordEffect {
+  return ['postMessage', 'editMessage', 'threadNote', 'ring', 'archiveThread'].includes(effect.type);
+}
+
+interface MessageJson {
+  id: string;
+}
+
+/**
+ * Delivers incident effects to Discord: exactly one top-level message per incident (nonce with
+ * `enforce_nonce`, id saved as soon as Discord returns it), edits only when the rendering changed,
+ * one thread per incident with quiet notes, rings that mention the role, and archiving on resolve.
+ */
+export function createDiscordSink(deps: DiscordSinkDeps): EffectSink {
+  const { rest, discord, store } = deps;
+
+  async function call<T>(what: string, fn: () => Promise<unknown>): Promise<T> {
+    try {
+      return (await fn()) as T;
+    } catch (err) {
+      throw classifyDiscordError(err, what);
+    }
+  }
+
+  /** Posts the incident's message unless it exists, then makes sure its thread exists; returns the thread id. */
+  async function ensureMessage(incident: Incident, mention: boolean): Promise<{ messageId: string; threadId: string }> {
+    const id = incident.id!;
+    let refs = store.getDiscordRefs(id)!;
+    let messageId = refs.messageId;
+    if (!messageId) {
+      const payload = incidentPayload(renderIncident(deps.view(incident)));
+      const ring = mention && discord.mentionRoleId !== undefined;
+      const text = summarize(incident);
+      const message = await call<MessageJson>('post incident message', () =>
+        rest.post(Routes.channelMessages(discord.channelId), {
+          body: {
+            content: ring ? `${roleMention(discord.mentionRoleId!)} ${text}` : text,
+            ...payload,
+            // The same nonce after a crash makes Discord return the first message instead of a second one.
+            nonce: nonceFor('incident', id),
+            enforce_nonce: true,
+            allowed_mentions: ring ? { parse: [], roles: [discord.mentionRoleId!] } : NO_MENTIONS,
+          },
+        }),
+      );
+      messageId = message.id;
+      store.setDiscordMessage(id, messageId, null);
+      store.setDiscordRenderHash(id, payloadHash(payload));
+      refs = store.getDiscordRefs(id)!;
+    }
+    let threadId = refs.threadId;
+    if (!threadId) {
+      threadId = await startThread(incident, messageId);
+      store.setDiscordMessage(id, messageId, threadId);
+    }
+    return { messageId, threadId };
+  }
+
+  async function startThread(incident: Incident, messageId: string): Promise<string> {
+    try {
+      const thread = (await rest.post(Routes.threads(discord.channelId, messageId), {
+        body: { name: threadName(incident), auto_archive_duration: 10080 },
+      })) as MessageJson;
+      return thread.id;
+    } catch (err) {
+      // A crash after Discord created the thread: a message's thread has the message's id.
+      if (discordCode(err) === THREAD_ALREADY_CREATED) return messageId;
+      throw classifyDiscordError(err, 'start thread');
+    }
+  }
+
+  async function postInThread(threadId: string, body: Record<string, unknown>, what: string): Promise<void> {
+    try {
+      await rest.post(Routes.channelMessages(threadId), { body });
+    } catch (err) {
+      if (discordCode(err) !== THREAD_ARCHIVED) throw classifyDiscordError(err, what);
+      // Resolved incidents archive their thread; a reopen or late note unarchives it first.
+      await call('unarchive thread', () => rest.patch(Routes.channel(threadId), { body: { archived: false } }));
+      await call(what, () => rest.post(Routes.channelMessages(threadId), { body }));
+    }
+  }
+
+  async function editIfChanged(incident: Incident, messageId: string): Promise<void> {
+    const payload = incidentPayload(renderIncident(deps.view(incident)));
+    const hash = payloadHash(payload);
+    if (store.getDiscordRefs(incident.id!)?.renderHash === hash) return;
+    await call('edit incident message', () =>
+      rest.patch(Routes.channelMessage(discord.channelId, messageId), { body: { ...payload, allowed_mentions: NO_MENTIONS } }),
+    );
+    store.setDiscordRenderHash(incident.id!, hash);
+  }
+
+  return {
+    async deliver(pending: PendingEffect, incident: Incident | null) {
+      const effect = pending.effect;
+      if (!isDiscordEffect(effect)) throw new EffectError(`discord sink cannot deliver ${effect.type}`, false);
+      if (!incident || incident.id === null) throw new EffectError(`discord: effect ${pending.id} has no incident`, false);
+      switch (effect.type) {
+        case 'postMessage': {
+          const { messageId } = await ensureMessage(incident, effect.mention);
+          await editIfChanged(incident, messageId);
+          return;
+        }
+        case 'editMessage': {
+          const { messageId } = await ensureMessage(incident, false);
+          await editIfChanged(incident, messageId);
+          return;
+        }
+        case 'threadNote': {
+          const { threadId } = await ensureMessage(incident, false);
+          await postInThread(
+            threadId,
+            { content: clip(effect.text), flags: SUPPRESS_NOTIFICATIONS, allowed_mentions: NO_MENTIONS, nonce: nonceFor('effect', pending.id), enforce_nonce: true },
+            'post thread note',
+          );
+          return;
+        }
+        case 'ring': {
+          const { threadId } = await ensureMessage(incident, false);
+          const role = discord.mentionRoleId;
+          await postInThread(
+            threadId,
+            {
+              content: clip(role ? `${roleMention(role)} ${effect.text}` : effect.text),
+              allowed_mentions: role ? { parse: [], roles: [role] } : NO_MENTIONS,
+              nonce: nonceFor('effect', pending.id),
+              enforce_nonce: true,
+            },
+            'ring the role',
+          );
+          return;
+        }
+        case 'archiveThread': {
+          const { threadId } = await ensureMessage(incident, false);
+          await call('archive thread', () => rest.patch(Routes.channel(threadId), { body: { archived: true } }));
+          return;
+        }
+      }
+    },
+  };
+}
+
+/** Thread names are 1–100 characters. */
+function threadName(incident: Incident): string {
+  return `#${incident.id} ${incident.subject}`.slice(0, 100);
+}
+
+/** Message content is at most 2000 characters. */
+function clip(text: string): string {
+  return text.length <= 2000 ? text : `${text.slice(0, 1999)}…`;
+}

@@ -1,0 +1,179 @@
+import type { Config } from '../config/types.js';
+import { evaluateGate, type GateDecision } from '../core/gate.js';
+import { isOpen, transition, type IncidentEvent } from '../core/lifecycle.js';
+import { activeSilenceForIncident } from '../core/silence.js';
+import type { AuditEntry, ClusterSnapshot, Incident } from '../core/types.js';
+import type { Store } from '../adapters/sqlite/store.js';
+import type { Logger } from '../log.js';
+import { persistIncidentPlan } from './persist.js';
+import type { ClusterReader, Clock, Restarter } from './ports.js';
+import { carryOutRestarts } from './restarts.js';
+
+/** What people's actions (commands and buttons) need from the shell. */
+export interface ActionDeps {
+  config: Config;
+  store: Store;
+  cluster: ClusterReader;
+  restarter: Restarter;
+  clock: Clock;
+  logger: Logger;
+  /** Delivers pending effects now, so a person sees the thread note right after acting. */
+  deliver: () => Promise<unknown>;
+}
+
+/** The result of a person's action: a sentence for them, and whether it happened. */
+export interface ActionResult {
+  ok: boolean;
+  message: string;
+}
+
+const HOUR = 3_600_000;
+
+/**
+ * The actions a person can take, shared by slash commands and buttons so both behave the same.
+ * Every refusal is audited with the person's id; every change goes through the pure lifecycle and is
+ * persisted with its effects in one transaction before anything else happens.
+ */
+export function createActions(deps: ActionDeps) {
+  const { store, config } = deps;
+
+  function audit(entry: Omit<AuditEntry, 'at' | 'detail'> & { detail?: Record<string, unknown> }): void {
+    store.appendAudit({ at: deps.clock(), detail: {}, ...entry });
+  }
+
+  /** Applies one lifecycle event to an incident and persists the result atomically. */
+  function apply(incident: Incident, event: IncidentEvent, actor: string): Incident {
+    const now = deps.clock();
+    let stored = incident;
+    store.transaction(() => {
+      const silences = store.silencesActiveOrEndedSince(now - HOUR);
+      const step = transition(incident, event, {
+        now,
+        reopenWindow: config.reopenWindow,
+        escalateAfter: config.notify.escalateAfter,
+        silenced: activeSilenceForIncident(incident, silences, now) !== null,
+        actor,
+      });
+      if (step.incident) stored = persistIncidentPlan(store, { incident: step.incident, effects: step.effects, audit: step.audit }, now).incident;
+    });
+    return stored;
+  }
+
+  /** The open incident covering a target (its own, or a node incident listing it). */
+  function incidentCovering(target: string): Incident | null {
+    const open = store.openIncidents();
+    return open.find((i) => i.subject === `target:${target}`) ?? open.find((i) => i.targets.includes(target)) ?? null;
+  }
+
+  return {
+    /** Records a refusal (unauthorised, wrong guild, bad input) in the audit log. */
+    refuse(actor: string, action: string, reason: string, detail: Record<string, unknown> = {}): void {
+      audit({ actor, action: `${action}Refused`, subject: String(detail.target ?? detail.incident ?? action), incidentId: null, reason, detail });
+    },
+
+    /** What the gate says right now about restarting `target` by hand, from a fresh snapshot. */
+    async gateNow(targetName: string, snapshot?: ClusterSnapshot): Promise<GateDecision> {
+      const now = deps.clock();
+      const snap = snapshot ?? (await deps.cluster.snapshot(config.targets, now));
+      return evaluateGate({
+        targetName,
+        mode: 'manual',
+        targets: config.targets,
+        snapshot: snap,
+        restarts: store.restartsSince(now - 24 * HOUR),
+        incident: incidentCovering(targetName),
+        silences: store.silencesActiveOrEndedSince(now - HOUR),
+        now,
+      });
+    },
+
+    /** `/restart` and the Restart button: through the same gate as the scheduler, then carried out and noted. */
+    async restart(targetName: string, by: string, reason: string | null): Promise<ActionResult> {
+      const decision = await this.gateNow(targetName);
+      if (!decision.allowed) {
+        audit({ actor: by, action: 'restartRefused', subject: `target:${targetName}`, incidentId: incidentCovering(targetName)?.id ?? null, reason: decision.reason, detail: { message: decision.message } });
+        await deps.deliver();
+        return { ok: false, message: `Not restarting ${targetName}: ${decision.message}.` };
+      }
+      const now = deps.clock();
+      const incident = incidentCovering(targetName);
+      let jobs: Awaited<ReturnType<typeof persistIncidentPlan>>['restartJobs'] = [];
+      store.transaction(() => {
+        const step = transition(incident, { type: 'restartRequested', target: targetName, automatic: false, by, reason }, {
+          now,
+          reopenWindow: config.reopenWindow,
+          escalateAfter: config.notify.escalateAfter,
+          silenced: false,
+          actor: by,
+        });
+        if (step.incident) {
+          jobs = persistIncidentPlan(store, { incident: step.incident, effects: step.effects, audit: step.audit }, now).restartJobs;
+        } else {
+          // No incident: record the attempt and its audit entry alone.
+          for (const entry of step.audit) store.appendAudit(entry);
+          const attempt = store.insertRestartAttempt({ target: targetName, incidentId: null, requestedBy: by, automatic: false, requestedAt: now });
+          jobs = [{ attemptId: attempt.id, target: targetName, incidentId: null, automatic: false, requestedBy: by }];
+        }
+      });
+      const [outcome] = await carryOutRestarts(jobs, deps);
+      await deps.deliver();
+      return outcome?.ok
+        ? { ok: true, message: `Restarting ${targetName} (rollout restart requested).` }
+        : { ok: false, message: `The restart of ${targetName} failed: ${outcome?.error ?? 'unknown error'}.` };
+    },
+
+    /** `/ack` and the Acknowledge button. */
+    async acknowledge(incident: Incident, by: string): Promise<ActionResult> {
+      if (incident.state === 'resolved') return { ok: false, message: `Incident #${incident.id} (${incident.subject}) is already resolved.` };
+      if (incident.state === 'acknowledged') {
+        return { ok: false, message: `Incident #${incident.id} (${incident.subject}) was already acknowledged by <@${incident.acknowledgedBy}>.` };
+      }
+      apply(incident, { type: 'acknowledge', by }, by);
+      await deps.deliver();
+      return { ok: true, message: `Acknowledged incident #${incident.id} (${incident.subject}).` };
+    },
+
+    /** `/silence` and the Silence 1h button: `target` null silences everything. */
+    async silence(target: string | null, durationMs: number, by: string, reason: string): Promise<ActionResult> {
+      const now = deps.clock();
+      const silence = store.addSilence({ target, startsAt: now, endsAt: now + durationMs, createdBy: by, reason });
+      audit({ actor: by, action: 'silenced', subject: target ?? 'everything', incidentId: null, reason: reason || null, detail: { until: silence.endsAt, target } });
+      const until = `<t:${Math.floor(silence.endsAt / 1000)}:f>`;
+      for (const incident of store.openIncidents()) {
+        if (target === null || incident.targets.includes(target) || incident.subject === target) {
+          apply(incident, { type: 'silenceChanged', by, text: `Silenced ${target ?? 'everything'} until ${until} by <@${by}>${reason ? `: ${reason}` : ''}` }, by);
+        }
+      }
+      await deps.deliver();
+      return { ok: true, message: `Silenced ${target ?? 'everything'} until ${until}: no mentions and no automatic restarts until then.` };
+    },
+
+    /** `/silence off`. */
+    async liftSilence(target: string | null, by: string): Promise<ActionResult> {
+      const now = deps.clock();
+      const lifted = store.liftSilences(target, now, by);
+      if (lifted === 0) return { ok: false, message: `Nothing is silenced${target ? ` for ${target}` : ''}.` };
+      audit({ actor: by, action: 'silenceLifted', subject: target ?? 'everything', incidentId: null, reason: null, detail: { lifted } });
+      for (const incident of store.openIncidents()) {
+        if (target === null || incident.targets.includes(target) || incident.subject === target) {
+          apply(incident, { type: 'silenceChanged', by, text: `Silence on ${target ?? 'everything'} lifted by <@${by}>` }, by);
+        }
+      }
+      await deps.deliver();
+      return { ok: true, message: `Lifted the silence on ${target ?? 'everything'}.` };
+    },
+
+    /** The incident whose thread this is (any state), or null. */
+    incidentByThread(threadId: string): Incident | null {
+      return store.incidentByThread(threadId);
+    },
+
+    /** Every incident that is not resolved, oldest first. */
+    openIncidents(): Incident[] {
+      return store.openIncidents().filter((i) => isOpen(i));
+    },
+  };
+}
+
+/** The shared actions, as built by `createActions`. */
+export type Actions = ReturnType<typeof createActions>;
