@@ -68,9 +68,9 @@ describe('HTTP probe', () => {
       else res.writeHead(req.url === '/ok' ? 200 : 503).end('body');
     });
     const snap = snapshot();
-    expect(await probeTarget(target('web', http(`http://127.0.0.1:${port}/ok`)), snap)).toEqual({ target: 'web', result: 'ok', detail: 'HTTP 200' });
-    expect(await probeTarget(target('web', http(`http://127.0.0.1:${port}/bad`)), snap)).toEqual({ target: 'web', result: 'fail', detail: 'HTTP 503' });
-    expect(await probeTarget(target('web', http(`http://127.0.0.1:${port}/moved`)), snap)).toEqual({ target: 'web', result: 'fail', detail: 'HTTP 302' });
+    expect(await probeTarget(target('web', http(`http://127.0.0.1:${port}/ok`)), snap)).toEqual({ target: 'web', result: 'ok', detail: 'HTTP 200 OK' });
+    expect(await probeTarget(target('web', http(`http://127.0.0.1:${port}/bad`)), snap)).toEqual({ target: 'web', result: 'fail', detail: 'HTTP 503 Service Unavailable' });
+    expect(await probeTarget(target('web', http(`http://127.0.0.1:${port}/moved`)), snap)).toEqual({ target: 'web', result: 'fail', detail: 'HTTP 302 Found' });
     expect(await probeTarget(target('web', http(`http://127.0.0.1:${port}/moved`, 302)), snap)).toMatchObject({ result: 'ok' });
   });
 
@@ -93,7 +93,7 @@ describe('HTTP probe', () => {
     });
     const obs = await probeTarget(target('web', http(`http://user:s3cret@127.0.0.1:${port}/`)), snapshot());
     expect(auth).toBe(`Basic ${Buffer.from('user:s3cret').toString('base64')}`);
-    expect(obs).toEqual({ target: 'web', result: 'fail', detail: 'HTTP 401' });
+    expect(obs).toEqual({ target: 'web', result: 'fail', detail: 'HTTP 401 Unauthorized' });
   });
 });
 
@@ -172,7 +172,7 @@ describe('probeAll', () => {
     const obs = await probeAll(targets, snapshot(), { concurrency: 4 });
     expect(maxInFlight).toBe(4);
     expect(obs.map((o) => o.target)).toEqual(targets.map((t) => t.name));
-    expect(obs.map((o) => o.detail)).toEqual(targets.map((_, i) => (i % 3 === 0 ? 'HTTP 503' : 'HTTP 200')));
+    expect(obs.map((o) => o.detail)).toEqual(targets.map((_, i) => (i % 3 === 0 ? 'HTTP 503 Service Unavailable' : 'HTTP 200 OK')));
   });
 
   it('defaults to 16 and handles an empty list', async () => {

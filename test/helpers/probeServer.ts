@@ -4,7 +4,8 @@ import type { AddressInfo } from 'node:net';
 /** A loopback HTTP endpoint standing in for a service's health URL; tests choose its status. */
 export interface ProbeServer {
   url: string;
-  setStatus(status: number): void;
+  /** Sets the status (and optionally the reason phrase) of every following answer. */
+  setStatus(status: number, reason?: string): void;
   hits(): number;
   close(): Promise<void>;
 }
@@ -12,16 +13,21 @@ export interface ProbeServer {
 /** Starts a probe target answering with the chosen status (200 until told otherwise). */
 export async function startProbeServer(): Promise<ProbeServer> {
   let status = 200;
+  let reason: string | undefined;
   let hits = 0;
   const server = http.createServer((_req, res) => {
     hits++;
+    if (reason) res.statusMessage = reason;
     res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify({ status }));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}/api/version`,
-    setStatus: (s) => void (status = s),
+    setStatus: (s, r) => {
+      status = s;
+      reason = r;
+    },
     hits: () => hits,
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };

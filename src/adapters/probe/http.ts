@@ -30,7 +30,10 @@ export async function probeHttp(target: string, probe: HttpProbe): Promise<Obser
     const res = await fetch(url, { headers, redirect: 'manual', signal: AbortSignal.timeout(probe.timeout) });
     // Release the connection; the body is not part of the verdict.
     await res.body?.cancel().catch(() => undefined);
-    return { target, result: res.status === probe.expectStatus ? 'ok' : 'fail', detail: `HTTP ${res.status}` };
+    // The reason phrase helps people ("503 Service Unavailable"); it is the service's text, so it is
+    // clipped here and rendered with mentions disabled downstream.
+    const reason = res.statusText.trim().slice(0, 60);
+    return { target, result: res.status === probe.expectStatus ? 'ok' : 'fail', detail: reason ? `HTTP ${res.status} ${reason}` : `HTTP ${res.status}` };
   } catch (err) {
     return { target, result: 'fail', detail: describeNetworkError(err, probe.timeout) };
   }
