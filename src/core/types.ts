@@ -154,3 +154,12 @@ export interface AuditEntry {
   reason: string | null;
   detail: Record<string, unknown>;
 }
+
+/** Where an effect is delivered; order is kept per incident within one channel. */
+export type EffectChannel = 'discord' | 'email' | 'push' | 'kubernetes';
+
+/** The channel that carries an effect (mirrored in the outbox's SQL ordering). */
+export function effectChannel(effect: Effect): EffectChannel {
+  if (effect.type === 'email' || effect.type === 'push') return effect.type;
+  return effect.type === 'restart' ? 'kubernetes' : 'discord';
+}

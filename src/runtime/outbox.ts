@@ -1,4 +1,4 @@
-import type { Incident } from '../core/types.js';
+import { effectChannel, type Incident } from '../core/types.js';
 import type { PendingEffect, Store } from '../adapters/sqlite/store.js';
 import type { Logger } from '../log.js';
 import type { Clock } from './ports.js';
@@ -30,8 +30,11 @@ export interface RetryPolicy {
   maxDelayMs: number;
 }
 
-/** Default retry bounds: a few quick tries, then up to five minutes apart. */
-export const DEFAULT_RETRY: RetryPolicy = { maxAttempts: 12, baseDelayMs: 2_000, maxDelayMs: 300_000 };
+/**
+ * Default retry bounds: quick tries, then five minutes apart, giving up after about a day — long
+ * enough to ride out a Discord outage (nothing is lost), short enough not to retry for ever.
+ */
+export const DEFAULT_RETRY: RetryPolicy = { maxAttempts: 300, baseDelayMs: 2_000, maxDelayMs: 300_000 };
 
 /** What the delivery pass needs. */
 export interface DeliveryDeps {
@@ -51,15 +54,18 @@ export interface DeliveryReport {
 
 /**
  * Delivers the outbox's due effects in id order. An effect is marked done only after the sink
- * confirmed it; a retryable failure backs off exponentially (or as the receiver asked) and blocks the
- * rest of that incident's effects so their order holds; a permanent failure is recorded for good.
+ * confirmed it; a retryable failure backs off exponentially (or as the receiver asked) and pauses its
+ * channel for the rest of the pass (the store keeps per-incident order within a channel); a permanent
+ * failure is recorded for good.
  */
 export async function deliverPending(deps: DeliveryDeps): Promise<DeliveryReport> {
   const retry = deps.retry ?? DEFAULT_RETRY;
   const report: DeliveryReport = { delivered: 0, retried: 0, failed: 0 };
-  const blocked = new Set<number | null>();
+  // A failed channel is not tried again in this pass: an outage costs one request, not one per effect.
+  const blockedChannels = new Set<string>();
   for (const pending of deps.store.pendingEffects(deps.clock())) {
-    if (blocked.has(pending.incidentId)) continue;
+    const channel = effectChannel(pending.effect);
+    if (blockedChannels.has(channel)) continue;
     const incident = pending.incidentId === null ? null : deps.store.getIncident(pending.incidentId);
     try {
       await deps.sink.deliver(pending, incident);
@@ -78,7 +84,7 @@ export async function deliverPending(deps: DeliveryDeps): Promise<DeliveryReport
       const asked = err instanceof EffectError ? err.retryAfterMs : null;
       const delay = asked ?? Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** (attempts - 1));
       deps.store.markEffectRetry(pending.id, message, deps.clock() + delay);
-      blocked.add(pending.incidentId);
+      blockedChannels.add(channel);
       report.retried++;
       deps.logger.warn({ effectId: pending.id, type: pending.effect.type, attempts, retryInMs: delay, err: message }, 'effect delivery failed, will retry');
     }

@@ -26,7 +26,7 @@ export interface OutboxRepo {
   enqueueEffect(incidentId: number | null, effect: Effect, at: number): number;
   /**
    * Pending effects due at `now`, by id; an effect waits while an earlier effect of the same incident
-   * is still backing off, so one incident's effects are never delivered out of order.
+   * and channel (Discord, email, push) is still backing off, so their order within a channel holds.
    */
   pendingEffects(now: number, limit?: number): PendingEffect[];
   /** Records a delivery; throws when `id` is not pending. */
@@ -46,6 +46,12 @@ interface OutboxRow {
   attempts: number;
 }
 
+/**
+ * The delivery channel of an outbox row, in SQL: order is kept per incident AND channel, so an email
+ * never waits behind a Discord edit that is backing off during a Discord outage (see `effectChannel`).
+ */
+const CHANNEL_SQL = (alias: string) => `(CASE WHEN ${alias}.type IN ('email', 'push') THEN ${alias}.type ELSE 'discord' END)`;
+
 /** Builds the outbox repository over `db`. */
 export function createOutboxRepo(db: Database): OutboxRepo {
   const insert = db.prepare(
@@ -57,6 +63,7 @@ export function createOutboxRepo(db: Database): OutboxRepo {
       AND NOT EXISTS (
         SELECT 1 FROM outbox AS earlier
         WHERE earlier.status = 'pending' AND earlier.incident_id = o.incident_id
+          AND ${CHANNEL_SQL('earlier')} = ${CHANNEL_SQL('o')}
           AND earlier.id < o.id AND earlier.next_attempt_at > @now)
     ORDER BY o.id LIMIT @limit`);
   const done = db.prepare(
