@@ -1,0 +1,110 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { validateConfig } from '../../src/config/index.js';
+import { silentLogger } from '../../src/log.js';
+import { startApp, type App } from '../../src/runtime/app.js';
+import { createDiscordSimulator, type DiscordSimulator } from '../../src/sim/discord/index.js';
+import { createKubeSimulator, type KubeSimulator } from '../../src/sim/kube/index.js';
+import { TestClock } from './engine.js';
+import { startProbeServer, type ProbeServer } from './probeServer.js';
+
+/** Discord ids used throughout the end-to-end tests. */
+export const IDS = {
+  guild: '100000000000000001',
+  otherGuild: '100000000000000099',
+  channel: '100000000000000002',
+  mentionRole: '100000000000000003',
+  operatorRole: '100000000000000004',
+  operator: '200000000000000001',
+  bystander: '200000000000000002',
+} as const;
+
+export const OPERATOR = { id: IDS.operator, roles: [IDS.operatorRole] };
+export const BYSTANDER = { id: IDS.bystander, roles: [] as string[] };
+
+/** The homelab of the motivating story: frigate pinned to node-a, an HTTP probe we control. */
+export interface World {
+  clock: TestClock;
+  kube: KubeSimulator;
+  discord: DiscordSimulator;
+  probe: ProbeServer;
+  app: App;
+  dir: string;
+  /** Advances the test clock and runs one check cycle (with delivery), `times` times. */
+  cycles(times: number, stepMs?: number): Promise<void>;
+  /** Stops the bot (as a crash or a redeploy would) and starts a new one on the same database. */
+  restartBot(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Starts both simulators and the real bot (real discord.js, real client-node, real SQLite file) on a test clock. */
+export async function startWorld(overrides: Record<string, unknown> = {}): Promise<World> {
+  const clock = new TestClock();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stormguard-world-'));
+  const probe = await startProbeServer();
+  const kube = createKubeSimulator({ now: clock.now, rolloutDelayMs: 20_000 });
+  kube.addNode('node-a');
+  kube.addNode('node-b');
+  kube.addDeployment({ namespace: 'nvr', name: 'frigate', node: 'node-a' });
+  kube.addDeployment({ namespace: 'home', name: 'hass', node: 'node-b' });
+  await kube.start();
+  await kube.writeKubeconfig(path.join(dir, 'kubeconfig'));
+  const discord = createDiscordSimulator({
+    guildId: IDS.guild,
+    channelId: IDS.channel,
+    botToken: 'test-bot-token',
+    roles: [
+      { id: IDS.mentionRole, name: 'oncall' },
+      { id: IDS.operatorRole, name: 'operators' },
+    ],
+  });
+  const { apiUrl } = await discord.start();
+  const config = validateConfig(
+    {
+      discord: {
+        token: 'test-bot-token',
+        guildId: IDS.guild,
+        channelId: IDS.channel,
+        mentionRoleId: IDS.mentionRole,
+        operatorRoleIds: [IDS.operatorRole],
+        apiUrl,
+      },
+      kubernetes: { kubeconfig: path.join(dir, 'kubeconfig') },
+      database: { path: path.join(dir, 'stormguard.db') },
+      targets: [
+        { name: 'frigate', namespace: 'nvr', workload: { kind: 'Deployment', name: 'frigate' }, probe: { http: { url: probe.url, timeout: '2s' } } },
+        { name: 'hass', namespace: 'home', workload: { kind: 'Deployment', name: 'hass' } },
+      ],
+      ...overrides,
+    },
+    'world.yaml',
+  );
+  const start = () => startApp({ config, logger: silentLogger(), clock: clock.now, env: {} });
+  const world: World = {
+    clock,
+    kube,
+    discord,
+    probe,
+    app: await start(),
+    dir,
+    async cycles(times, stepMs = 30_000) {
+      for (let i = 0; i < times; i++) {
+        clock.advance(stepMs);
+        await world.app.bot.tick();
+      }
+    },
+    async restartBot() {
+      await world.app.close();
+      world.app = await start();
+    },
+    async close() {
+      await world.app.close();
+      await discord.stop();
+      await kube.stop();
+      await probe.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  return world;
+}
