@@ -14,6 +14,8 @@ const OP = { dispatch: 0, heartbeat: 1, identify: 2, resume: 6, invalidSession: 
 /** Counters tests use to see what the client did. */
 export interface GatewayStats {
   connections: number;
+  /** Handshakes refused while the gateway was down. */
+  refused: number;
   identifies: number;
   resumes: number;
   /** Dispatches re-sent because of a RESUME. */
@@ -37,7 +39,7 @@ export interface GatewayOptions {
 
 /** One bot's gateway (a single shard). */
 export class Gateway {
-  readonly stats: GatewayStats = { connections: 0, identifies: 0, resumes: 0, replayed: 0 };
+  readonly stats: GatewayStats = { connections: 0, refused: 0, identifies: 0, resumes: 0, replayed: 0 };
   private readonly wss = new WebSocketServer({ noServer: true });
   private session: Session | null = null;
   private down = false;
@@ -61,6 +63,7 @@ export class Gateway {
     const url = new URL(req.url ?? '/', 'http://sim');
     if (!url.pathname.startsWith('/gateway') || this.down) {
       // What a client sees from an outage: the handshake fails.
+      if (this.down) this.stats.refused++;
       socket.end('HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
       return;
     }
