@@ -6,6 +6,7 @@ import { runCycle, type CycleReport } from './cycle.js';
 import { deliverPending, type DeliveryReport, type EffectSink } from './outbox.js';
 import type { ClusterReader, Clock, Prober, Restarter } from './ports.js';
 import { startScheduler, type Scheduler } from './scheduler.js';
+import { serialize, startDeliveryLoop, type DeliveryLoop } from './deliveryLoop.js';
 
 /** Everything the bot is wired from; `stormguard run`, the demo and the tests build it differently. */
 export interface BotDeps {
@@ -39,29 +40,45 @@ export function createBot(deps: BotDeps): Bot {
   let snapshot: ClusterSnapshot | null = null;
   let lastCycleAt: number | null = null;
   let scheduler: Scheduler | null = null;
+  let deliveryLoop: DeliveryLoop | null = null;
+  const deliver = serialize(() => deliverPending(deps));
 
   const orphaned = deps.store.markPendingRestartsUnknown(deps.clock());
   if (orphaned > 0) deps.logger.warn({ orphaned }, 'restart attempts interrupted by a crash are marked unknown and not repeated');
 
-  async function tick() {
-    const cycle = await runCycle(deps);
-    snapshot = cycle.snapshot;
-    lastCycleAt = cycle.finishedAt;
-    const delivery = await deliverPending(deps);
-    return { cycle, delivery };
+  async function cycle() {
+    const report = await runCycle(deps);
+    snapshot = report.snapshot;
+    lastCycleAt = report.finishedAt;
+    return report;
   }
 
   return {
-    tick,
-    deliver: () => deliverPending(deps),
+    async tick() {
+      const report = await cycle();
+      return { cycle: report, delivery: await deliver() };
+    },
+    deliver,
     lastSnapshot: () => snapshot,
     lastCycleAt: () => lastCycleAt,
     start() {
-      scheduler = startScheduler(deps.config.schedule, async () => void (await tick()), deps.logger);
+      // Deliveries run beside the schedule: a slow receiver never delays a check cycle.
+      const loop = startDeliveryLoop(deliver, { pollMs: 2_000, logger: deps.logger });
+      deliveryLoop = loop;
+      scheduler = startScheduler(
+        deps.config.schedule,
+        async () => {
+          await cycle();
+          loop.wake();
+        },
+        deps.logger,
+      );
     },
     async stop() {
       await scheduler?.stop();
+      await deliveryLoop?.stop();
       scheduler = null;
+      deliveryLoop = null;
     },
   };
 }
