@@ -1,0 +1,84 @@
+/** The email sink: fallback and escalation emails over SMTP (nodemailer), one mail thread per incident. */
+import nodemailer from 'nodemailer';
+import type { DiscordConfig, EmailConfig } from '../../config/types.js';
+import type { IncidentView } from '../../core/render.js';
+import type { Incident } from '../../core/types.js';
+import { EffectError, type EffectSink } from '../../runtime/outbox.js';
+import type { Clock } from '../../runtime/ports.js';
+import type { PendingEffect, Store } from '../sqlite/store.js';
+import { baseSubject, composeEmail } from './compose.js';
+import { classifySmtpError } from './errors.js';
+import { senderDomain, threadHeaders } from './thread.js';
+
+/** What the email sink needs. */
+export interface EmailSinkDeps {
+  email: EmailConfig;
+  store: Store;
+  /** Builds what the incident shows from current state (delivery renders the latest state). */
+  view: (incident: Incident) => IncidentView;
+  /** Where the incident messages live, for the link to the Discord message. */
+  discord?: Pick<DiscordConfig, 'guildId' | 'channelId'>;
+  clock: Clock;
+  /** Bound on each SMTP stage (connect, greeting, socket inactivity); 10 s unless a test wants less. */
+  timeoutMs?: number;
+}
+
+const DEFAULT_TIMEOUT_MS = 10_000;
+
+/**
+ * Delivers `email` effects by SMTP: subject, plain text and HTML from the incident's current
+ * rendering, threaded per incident (`Message-ID` of the first, `In-Reply-To`/`References` on the
+ * rest); resolves once the server accepted the message, throws a classified `EffectError` otherwise.
+ */
+export function createEmailSink(deps: EmailSinkDeps): EffectSink {
+  const { email, store } = deps;
+  const timeoutMs = deps.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const domain = senderDomain(email.from);
+  const { user, pass } = email.smtp;
+  const secrets = pass ? [pass, `\u0000${user ?? ''}\u0000${pass}`] : [];
+  // One connection per email (no pool): emails are rare, and nothing is left open to close.
+  const transport = nodemailer.createTransport({
+    host: email.smtp.host,
+    port: email.smtp.port,
+    secure: email.smtp.secure,
+    auth: user ? { user, pass } : undefined,
+    connectionTimeout: timeoutMs,
+    greetingTimeout: timeoutMs,
+    socketTimeout: timeoutMs,
+    dnsTimeout: timeoutMs,
+  });
+
+  return {
+    async deliver(pending: PendingEffect, incident: Incident | null) {
+      const { effect } = pending;
+      if (effect.type !== 'email') throw new EffectError(`email: cannot deliver a ${effect.type} effect`, false);
+      if (!incident || incident.id === null) throw new EffectError(`email: effect ${pending.id} has no incident`, false);
+
+      const thread = threadHeaders(store, incident.id, pending.id, domain, () => baseSubject(incident.subject, incident.cause));
+      const mail = composeEmail({ view: deps.view(incident), reason: effect.reason, baseSubject: thread.baseSubject, discordLink: discordLink(deps, incident.id) });
+      try {
+        await transport.sendMail({
+          from: email.from,
+          to: email.to,
+          subject: mail.subject,
+          text: mail.text,
+          html: mail.html,
+          date: new Date(deps.clock()),
+          messageId: thread.messageId,
+          ...(thread.inReplyTo ? { inReplyTo: thread.inReplyTo, references: [thread.inReplyTo] } : {}),
+          // The stage timeouts reset on every byte; this bounds the whole conversation.
+          signal: AbortSignal.timeout(timeoutMs * 3),
+        });
+      } catch (err) {
+        throw classifySmtpError(err, secrets);
+      }
+    },
+  };
+}
+
+/** The link to the incident's Discord message, or null before it was posted (or without Discord). */
+function discordLink(deps: EmailSinkDeps, incidentId: number): string | null {
+  const messageId = deps.store.getDiscordRefs(incidentId)?.messageId;
+  if (!deps.discord || !messageId) return null;
+  return `https://discord.com/channels/${deps.discord.guildId}/${deps.discord.channelId}/${messageId}`;
+}
