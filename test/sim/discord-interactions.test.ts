@@ -67,6 +67,18 @@ describe('slash commands', () => {
     expect(h.sim.channel().messages.map((m) => m.content)).toEqual(['all targets healthy']);
   });
 
+  it('answers withResponse with the interaction callback resource', async () => {
+    const responses: unknown[] = [];
+    h.client.on(Events.InteractionCreate, async (i) => {
+      if (!i.isChatInputCommand()) return;
+      const response = await i.deferReply({ flags: MessageFlags.Ephemeral, withResponse: true });
+      responses.push(response.resource?.message?.id);
+      await i.editReply('done');
+    });
+    const result = await h.sim.slashCommand({ name: 'status', user: alice });
+    expect(responses).toEqual([result.reply?.messageId]);
+  });
+
   it('can come from a thread or a DM', async () => {
     const message = await incidents().send({ content: 'incident' });
     await message.startThread({ name: 'frigate down' });

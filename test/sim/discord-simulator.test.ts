@@ -2,10 +2,14 @@
  * The Discord simulator against the real discord.js client: login, messages, nonces, edits,
  * threads, mentions, command registration and body validation.
  */
+import { once } from 'node:events';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   ChannelType,
+  Client,
   DiscordAPIError,
+  Events,
+  GatewayIntentBits,
   MessageFlags,
   Routes,
   SlashCommandBuilder,
@@ -142,6 +146,56 @@ describe('threads', () => {
     expect(fetched.parentId).toBe(CHANNEL_ID);
     await fetched.edit({ archived: true, locked: true });
     expect(h.sim.channel().messages[0]?.thread).toMatchObject({ archived: true, locked: true });
+  });
+});
+
+describe('bot restart', () => {
+  it('a second client finds the thread and edits the original message without reposting', async () => {
+    const message = await incidents().send({ content: 'incident v1', nonce: 'incident-1', enforceNonce: true });
+    const thread = await message.startThread({ name: 'frigate down' });
+    await thread.setArchived(true);
+    await h.client.destroy();
+
+    const again = new Client({ intents: [GatewayIntentBits.Guilds], rest: { api: h.client.rest.options.api, offset: 0 } });
+    try {
+      const ready = once(again, Events.ClientReady);
+      await again.login(BOT_TOKEN);
+      await ready;
+      // Archived threads do not come with GUILD_CREATE; they must be fetched by id.
+      expect(again.channels.cache.has(thread.id)).toBe(false);
+      const fetched = (await again.channels.fetch(thread.id)) as ThreadChannel;
+      expect(fetched.archived).toBe(true);
+      const channel = again.channels.cache.get(CHANNEL_ID) as TextChannel;
+      await channel.messages.edit(message.id, { content: 'incident v2' });
+      await channel.send({ content: 'incident v1', nonce: 'incident-1', enforceNonce: true });
+      expect(h.sim.channel().messages).toMatchObject([{ id: message.id, content: 'incident v2', editCount: 1 }]);
+      expect(h.sim.gateway.identifies).toBe(2);
+    } finally {
+      await again.destroy();
+    }
+  });
+});
+
+describe('render', () => {
+  it('prints the channel as a person would see it', async () => {
+    const message = await incidents().send({
+      content: `<@&${ONCALL_ROLE_ID}> frigate is down`,
+      allowedMentions: { roles: [ONCALL_ROLE_ID] },
+      embeds: [{ title: 'frigate — open', fields: [{ name: 'Node', value: 'k3s-2 NotReady' }] }],
+    });
+    await message.edit({ content: 'frigate is down' });
+    const thread = await message.startThread({ name: 'frigate down' });
+    await thread.send({ content: 'restart refused', flags: MessageFlags.SuppressNotifications, allowedMentions: { parse: [] } });
+    expect(h.sim.render()).toBe(
+      [
+        '#incidents',
+        `• frigate is down  [edited 1×; pings @&${ONCALL_ROLE_ID}]`,
+        '  ┃ frigate — open',
+        '  ┃ Node: k3s-2 NotReady',
+        '  └─ thread "frigate down" (open, 1 messages)',
+        '       • restart refused  [silent]',
+      ].join('\n'),
+    );
   });
 });
 
