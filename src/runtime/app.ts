@@ -4,7 +4,9 @@ import type { Config } from '../config/types.js';
 import { createDiscordClient, loginAndWaitReady } from '../adapters/discord/client.js';
 import { createInteractionRouter } from '../adapters/discord/router.js';
 import { createDiscordSink } from '../adapters/discord/sink.js';
+import { createEmailSink } from '../adapters/email/sink.js';
 import { createKubeAdapter } from '../adapters/kube/index.js';
+import { createNtfySink } from '../adapters/push/ntfy.js';
 import { probeAll } from '../adapters/probe/index.js';
 import { openDatabase } from '../adapters/sqlite/open.js';
 import { createStore, type Store } from '../adapters/sqlite/store.js';
@@ -14,7 +16,8 @@ import { createBot, type Bot } from './bot.js';
 import { createLogSink } from './logSink.js';
 import type { EffectSink } from './outbox.js';
 import type { ClusterReader, Clock, Restarter } from './ports.js';
-import { createRoutingSink } from './routingSink.js';
+import { trackDiscordReachability } from './reachability.js';
+import { createRoutingSink, type SinkRoutes } from './routingSink.js';
 import { buildIncidentView } from './view.js';
 
 /** How to assemble the application; everything but the config has a production default. */
@@ -51,12 +54,16 @@ export async function startApp(options: AppOptions): Promise<App> {
 
   const view = (incident: Parameters<typeof buildIncidentView>[0]) => buildIncidentView(incident, store, config, bot.lastSnapshot(), clock());
   const logSink = createLogSink(logger, view);
-  let sink: EffectSink = logSink;
+  // Each channel has its own sink; a channel that is not configured is logged instead.
+  const routes: SinkRoutes = {};
+  const link = config.discord ? { guildId: config.discord.guildId, channelId: config.discord.channelId } : undefined;
   if (discord && config.discord) {
-    const toDiscord = createDiscordSink({ rest: discord.rest, discord: config.discord, store, view });
-    // Email and push are not Discord's: they keep going to their own sinks (the log until they exist).
-    sink = createRoutingSink({ postMessage: toDiscord, editMessage: toDiscord, threadNote: toDiscord, ring: toDiscord, archiveThread: toDiscord }, logSink);
+    const toDiscord = trackDiscordReachability(createDiscordSink({ rest: discord.rest, discord: config.discord, store, view }), store, clock);
+    Object.assign(routes, { postMessage: toDiscord, editMessage: toDiscord, threadNote: toDiscord, ring: toDiscord, archiveThread: toDiscord });
   }
+  if (config.notify.email) routes.email = createEmailSink({ email: config.notify.email, store, view, discord: link, clock });
+  if (config.notify.ntfy) routes.push = createNtfySink({ ntfy: config.notify.ntfy, store, discord: link, clock });
+  const sink: EffectSink = createRoutingSink(routes, logSink);
 
   const bot: Bot = createBot({
     config,

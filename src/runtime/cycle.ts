@@ -1,10 +1,12 @@
 import type { Config } from '../config/types.js';
+import { fallbackEmailsDue } from '../core/fallback.js';
 import { planCycle } from '../core/plan.js';
 import type { ClusterSnapshot } from '../core/types.js';
 import type { Store } from '../adapters/sqlite/store.js';
 import type { Logger } from '../log.js';
 import { persistIncidentPlan, type RestartJob } from './persist.js';
 import type { ClusterReader, Clock, Prober, Restarter } from './ports.js';
+import { discordUnreachableSince } from './reachability.js';
 import { carryOutRestarts, type RestartOutcome } from './restarts.js';
 
 /** What a check cycle needs from the outside world. */
@@ -66,10 +68,32 @@ export async function runCycle(deps: CycleDeps): Promise<CycleReport> {
       effectsQueued += incidentPlan.effects.filter((e) => e.type !== 'restart').length;
     }
     incidentsChanged = plan.incidents.length;
+    effectsQueued += queueFallbackEmails(deps, now);
   });
 
   const restarts = await carryOutRestarts(restartJobs, deps);
   const finishedAt = deps.clock();
   deps.logger.debug({ reachable: snapshot.reachable, incidentsChanged, effectsQueued, restarts: restarts.length, ms: finishedAt - startedAt }, 'cycle done');
   return { startedAt, finishedAt, snapshot, incidentsChanged, effectsQueued, restarts };
+}
+
+/** Queues the fallback email of each open incident Discord could not be told about (SPEC §5). */
+function queueFallbackEmails({ config, store }: CycleDeps, now: number): number {
+  if (!config.notify.email || !config.discord) return 0;
+  const openIncidents = store.openIncidents();
+  const since = discordUnreachableSince(store);
+  const due = fallbackEmailsDue({
+    now,
+    discordUnreachableSince: since,
+    fallbackAfter: config.notify.email.fallbackAfter,
+    openIncidents,
+    untold: new Set(store.incidentsWithPending('discord')),
+    alreadyEmailed: new Set(openIncidents.filter((i) => store.auditFor({ incidentId: i.id!, action: 'fallbackEmailQueued' }).length > 0).map((i) => i.id!)),
+  });
+  for (const id of due) {
+    const incident = openIncidents.find((i) => i.id === id)!;
+    store.enqueueEffect(id, { type: 'email', reason: 'fallback' }, now);
+    store.appendAudit({ at: now, actor: 'scheduler', action: 'fallbackEmailQueued', subject: incident.subject, incidentId: id, reason: 'discordUnreachable', detail: { since } });
+  }
+  return due.length;
 }

@@ -37,6 +37,8 @@ export interface OutboxRepo {
   markEffectFailed(id: number, error: string, at: number): void;
   /** How many outbox rows match `filter` (all rows without one). */
   countEffects(filter?: OutboxFilter): number;
+  /** Incidents with effects still pending in one channel (e.g. what Discord has not been told yet). */
+  incidentsWithPending(channel: 'discord' | 'email' | 'push'): number[];
 }
 
 interface OutboxRow {
@@ -81,6 +83,11 @@ export function createOutboxRepo(db: Database): OutboxRepo {
     WHERE (@status IS NULL OR status = @status) AND (@incident_id IS NULL OR incident_id = @incident_id)
       AND (@type IS NULL OR type = @type)`);
 
+  const pendingIn = db.prepare<[string], { incident_id: number }>(`
+    SELECT DISTINCT incident_id FROM outbox AS o
+    WHERE status = 'pending' AND incident_id IS NOT NULL AND ${CHANNEL_SQL('o')} = ?
+    ORDER BY incident_id`);
+
   const expectOne = (what: string, id: number, changes: number) => {
     if (changes !== 1) throw new Error(`${what}: no pending outbox effect with id ${id}`);
   };
@@ -106,6 +113,9 @@ export function createOutboxRepo(db: Database): OutboxRepo {
     },
     markEffectFailed(id, error, at) {
       expectOne('markEffectFailed', id, failed.run(error, at, id).changes);
+    },
+    incidentsWithPending(channel) {
+      return pendingIn.all(channel).map((r) => r.incident_id);
     },
     countEffects(filter = {}) {
       const params = { status: filter.status ?? null, incident_id: filter.incidentId ?? null, type: filter.type ?? null };
