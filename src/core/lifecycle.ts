@@ -157,7 +157,8 @@ function onFail(incident: Incident | null, event: Extract<IncidentEvent, { type:
 
 function onRecover(incident: Incident | null, event: Extract<IncidentEvent, { type: 'recover' }>, ctx: TransitionContext): Transition {
   if (!isOpen(incident)) return unchanged(incident);
-  const next: Incident = { ...incident, state: 'resolved', resolvedAt: ctx.now };
+  // The message now says why it is over; the thread keeps the history of causes.
+  const next: Incident = { ...incident, state: 'resolved', resolvedAt: ctx.now, cause: event.cause };
   return {
     incident: next,
     effects: [{ type: 'editMessage' }, { type: 'threadNote', text: `Resolved: ${event.cause}` }, { type: 'archiveThread' }],

@@ -1,6 +1,6 @@
 import { Routes, type REST } from 'discord.js';
 import type { DiscordConfig } from '../../config/types.js';
-import { renderIncident, summarize, type IncidentView } from '../../core/render.js';
+import { renderIncident, type IncidentView } from '../../core/render.js';
 import type { Effect, Incident } from '../../core/types.js';
 import type { PendingEffect, Store } from '../sqlite/store.js';
 import type { EffectSink } from '../../runtime/outbox.js';
@@ -52,7 +52,8 @@ export function createDiscordSink(deps: DiscordSinkDeps): EffectSink {
     if (!messageId) {
       const payload = incidentPayload(renderIncident(deps.view(incident)));
       const ring = mention && discord.mentionRoleId !== undefined;
-      const text = summarize(incident);
+      // The content never changes (edits cannot ring or un-ring); state lives in the embed.
+      const text = `Incident #${id}: ${incident.subject}`;
       const message = await call<MessageJson>('post incident message', () =>
         rest.post(Routes.channelMessages(discord.channelId), {
           body: {
