@@ -101,6 +101,8 @@ export interface DiscordSimulator {
   allMentions(): Ring[];
   /** Every REST request, in order. */
   readonly requests: DiscordRequestRecord[];
+  /** Calls `listener` right after each REST answer is written (its effect is real); returns an unsubscribe. */
+  onAnswered(listener: (request: DiscordRequestRecord) => void): () => void;
   /** Requests matching the filter (a path string matches as a prefix). */
   countRequests(filter?: RequestFilter): number;
   resetRequests(): void;
@@ -256,6 +258,10 @@ export function createDiscordSimulator(options: DiscordSimulatorOptions): Discor
       return [...model.rings];
     },
     requests,
+    onAnswered(listener) {
+      http.answered.add(listener);
+      return () => void http.answered.delete(listener);
+    },
     countRequests(filter = {}) {
       return requests.filter((r) => matches(r, filter)).length;
     },

@@ -103,7 +103,12 @@ export class DiscordHttpServer {
     const reply = this.injected() ?? this.route(method, path, url, body, auth);
     record.status = reply.status;
     send(res, reply, reply.status === 429 ? rateLimitHeaders(this.faults.rateLimitNext.retryAfterSeconds, this.ctx.model.now()) : {});
+    // Listeners see the request once its effect is real (crash tests kill the bot right here).
+    for (const listener of this.answered) listener(record);
   }
+
+  /** Listeners called right after each answer is written. */
+  readonly answered = new Set<(record: DiscordRequestRecord) => void>();
 
   private injected(): RestReply | null {
     const { rateLimitNext, failNext } = this.faults;

@@ -21,9 +21,10 @@ import {
   type SimWorkloadKind,
 } from './model.js';
 import { renderPod, renderWorkload } from './render.js';
-import { SimHttpServer, type Faults, type SimRequestRecord } from './server.js';
+import { SimHttpServer, type SimAnswer, type Faults, type SimRequestRecord } from './server.js';
 
 export type { SimRestart, SimWorkloadKind, SimRequestRecord };
+export type { SimAnswer } from './server.js';
 
 /** Options of `createKubeSimulator`. */
 export interface KubeSimulatorOptions {
@@ -120,6 +121,8 @@ export interface KubeSimulator {
   /** Every request received, in order. */
   readonly requests: SimRequestRecord[];
   resetRequests(): void;
+  /** Calls `listener` right after each routed answer is written (its effect is real); returns an unsubscribe. */
+  onAnswered(listener: (answer: SimAnswer) => void): () => void;
   /** Number of requests matching the method and/or path prefix. */
   countRequests(filter?: { method?: string; pathPrefix?: string }): number;
   /** Every workload PATCH and pod DELETE, in order. */
@@ -300,6 +303,10 @@ export function createKubeSimulator(options: KubeSimulatorOptions = {}): KubeSim
     },
 
     requests,
+    onAnswered(listener) {
+      http.answered.add(listener);
+      return () => void http.answered.delete(listener);
+    },
     resetRequests() {
       requests.length = 0;
     },

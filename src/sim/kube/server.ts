@@ -98,7 +98,19 @@ export class SimHttpServer {
       body,
     });
     send(res, out.code, out.body);
+    // Listeners see the request once its effect is real (crash tests kill the bot right here).
+    for (const listener of this.answered) listener({ method: req.method ?? 'GET', path: url.pathname, code: out.code });
   }
+
+  /** Listeners called right after each routed answer is written. */
+  readonly answered = new Set<(answer: SimAnswer) => void>();
+}
+
+/** One answered request, as `onAnswered` listeners see it. */
+export interface SimAnswer {
+  method: string;
+  path: string;
+  code: number;
 }
 
 function send(res: ServerResponse, code: number, body: unknown): void {
