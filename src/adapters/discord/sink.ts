@@ -51,6 +51,10 @@ export function createDiscordSink(deps: DiscordSinkDeps): EffectSink {
     let messageId = refs.messageId;
     if (!messageId) {
       const payload = incidentPayload(renderIncident(deps.view(incident)));
+      // Remember what we are about to post BEFORE posting. After a crash, Discord answers the repeated
+      // nonce with the first message and its first body: keeping the first attempt's hash makes the
+      // edit below bring that message to the current state.
+      if (refs.renderHash === null) store.setDiscordRenderHash(id, payloadHash(payload));
       const ring = mention && discord.mentionRoleId !== undefined;
       // The content never changes (edits cannot ring or un-ring); state lives in the embed.
       const text = `Incident #${id}: ${incident.subject}`;
@@ -68,7 +72,6 @@ export function createDiscordSink(deps: DiscordSinkDeps): EffectSink {
       );
       messageId = message.id;
       store.setDiscordMessage(id, messageId, null);
-      store.setDiscordRenderHash(id, payloadHash(payload));
       refs = store.getDiscordRefs(id)!;
     }
     let threadId = refs.threadId;
