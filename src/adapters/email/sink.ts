@@ -28,7 +28,8 @@ const DEFAULT_TIMEOUT_MS = 10_000;
 /**
  * Delivers `email` effects by SMTP: subject, plain text and HTML from the incident's current
  * rendering, threaded per incident (`Message-ID` of the first, `In-Reply-To`/`References` on the
- * rest); resolves once the server accepted the message, throws a classified `EffectError` otherwise.
+ * rest); resolves once the server accepted the message (and the audit log says so), throws a
+ * classified `EffectError` otherwise.
  */
 export function createEmailSink(deps: EmailSinkDeps): EffectSink {
   const { email, store } = deps;
@@ -72,6 +73,16 @@ export function createEmailSink(deps: EmailSinkDeps): EffectSink {
       } catch (err) {
         throw classifySmtpError(err, secrets);
       }
+      // SPEC §2: "email sent" is an action the audit log records, with the Message-ID that finds it in a mailbox.
+      store.appendAudit({
+        at: deps.clock(),
+        actor: 'scheduler',
+        action: 'emailSent',
+        subject: incident.subject,
+        incidentId: incident.id,
+        reason: effect.reason,
+        detail: { messageId: thread.messageId, inReplyTo: thread.inReplyTo, to: email.to, effectId: pending.id },
+      });
     },
   };
 }
