@@ -1,0 +1,156 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { validateConfig } from '../config/index.js';
+import { silentLogger } from '../log.js';
+import { startApp, type App } from '../runtime/app.js';
+import { createDiscordSimulator } from '../sim/discord/index.js';
+import { createKubeSimulator } from '../sim/kube/index.js';
+import { startServiceStub } from './serviceStub.js';
+
+/** Demo Discord ids (any snowflakes do). */
+const IDS = { guild: '900000000000000001', channel: '900000000000000002', oncall: '900000000000000003', operators: '900000000000000004', alice: '900000000000000005' };
+const CYCLE_MS = 30_000;
+
+/** The counts the demo ends with; the test suite checks them. */
+export interface DemoSummary {
+  messages: number;
+  edits: number;
+  threadNotes: number;
+  mentions: number;
+  restartsAttempted: number;
+  futileRestarts: number;
+  restartsRefused: Record<string, number>;
+  violations: number;
+}
+
+/**
+ * `stormguard demo`: the real bot, unchanged, against the Kubernetes and Discord simulators on
+ * loopback, playing the outage that motivated it — node-a goes down for maintenance while Frigate
+ * on it is unhealthy, a person asks for a restart and is told why not, the node returns, Frigate is
+ * restarted once and recovers. Time is simulated (each check cycle is 30 s), so two hours take seconds.
+ */
+export async function runDemo(out: NodeJS.WritableStream): Promise<DemoSummary> {
+  let now = Date.parse('2026-11-25T22:00:00Z');
+  const clock = () => now;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stormguard-demo-'));
+  const frigate = await startServiceStub();
+  const kube = createKubeSimulator({ now: clock, rolloutDelayMs: 20_000 });
+  kube.addNode('node-a');
+  kube.addNode('node-b');
+  kube.addDeployment({ namespace: 'nvr', name: 'frigate', node: 'node-a' });
+  kube.addStatefulSet({ namespace: 'home', name: 'home-assistant', node: 'node-b' });
+  await kube.start();
+  await kube.writeKubeconfig(path.join(dir, 'kubeconfig'));
+  const discord = createDiscordSimulator({
+    guildId: IDS.guild,
+    channelId: IDS.channel,
+    botToken: 'demo-token',
+    now: clock,
+    roles: [
+      { id: IDS.oncall, name: 'oncall' },
+      { id: IDS.operators, name: 'operators' },
+    ],
+  });
+  const { apiUrl } = await discord.start();
+  const config = validateConfig(
+    {
+      discord: { token: 'demo-token', guildId: IDS.guild, channelId: IDS.channel, mentionRoleId: IDS.oncall, operatorRoleIds: [IDS.operators], apiUrl },
+      kubernetes: { kubeconfig: path.join(dir, 'kubeconfig') },
+      database: { path: path.join(dir, 'stormguard.db') },
+      http: { port: 0 },
+      targets: [
+        { name: 'frigate', namespace: 'nvr', workload: { kind: 'Deployment', name: 'frigate' }, probe: { http: { url: frigate.url, timeout: '2s' } } },
+        { name: 'home-assistant', namespace: 'home', workload: { kind: 'StatefulSet', name: 'home-assistant' } },
+      ],
+    },
+    'demo',
+  );
+
+  const say = (text: string) => out.write(`${text}\n`);
+  const stamp = () => new Date(now).toISOString().slice(11, 16);
+  let lastView = '';
+  const show = () => {
+    const view = discord.render();
+    if (view === lastView) return;
+    lastView = view;
+    say(view.replace(/^/gm, '    '));
+  };
+
+  let app: App | null = null;
+  try {
+    app = await startApp({ config, logger: silentLogger(), clock, env: {} });
+    const bot = app.bot;
+    const cycles = async (n: number) => {
+      for (let i = 0; i < n; i++) {
+        now += CYCLE_MS;
+        await bot.tick();
+      }
+    };
+
+    say('stormguard demo — simulated Kubernetes and Discord on loopback; each check cycle is 30 simulated seconds.\n');
+    say(`[${stamp()}] All is well: frigate on node-a, home-assistant on node-b.`);
+    await cycles(2);
+    show();
+
+    say(`\n[${stamp()}] node-a goes down for maintenance while frigate on it is unhealthy.`);
+    kube.setNodeReady('node-a', 'False');
+    frigate.setHealthy(false);
+    await cycles(2);
+    show();
+
+    say(`\n[${stamp()}] Alice types /restart target:frigate …`);
+    const refused = await discord.slashCommand({ name: 'restart', options: { target: 'frigate', reason: 'it is stuck' }, user: { id: IDS.alice, roles: [IDS.operators] } });
+    say(`    (only Alice sees) ${refused.reply?.content ?? '—'}`);
+    const ack = await discord.slashCommand({ name: 'ack', user: { id: IDS.alice, roles: [IDS.operators] } });
+    say(`    (only Alice sees) ${ack.reply?.content ?? '—'}`);
+    await bot.deliver();
+    show();
+
+    say(`\n[${stamp()}] The maintenance takes two hours. The old CronJob would have sent 24 alerts and 24 futile restarts.`);
+    const quietBefore = discord.requests.length;
+    await cycles(240);
+    say(`    … 240 check cycles later: ${discord.requests.length - quietBefore} Discord requests, no new message, no new mention.`);
+    show();
+
+    say(`\n[${stamp()}] node-a is back (Ready). frigate is still unhealthy.`);
+    kube.setNodeReady('node-a', 'True');
+    const restartsBefore = kube.restarts.length;
+    await cycles(3);
+    show();
+
+    say(`\n[${stamp()}] The restart helped: frigate answers again.`);
+    frigate.setHealthy(true);
+    await cycles(3);
+    show();
+
+    const mentions = discord.allMentions().filter((r) => r.kind === 'role' && !r.suppressed).length;
+    const channel = discord.channel();
+    const refusals: Record<string, number> = {};
+    for (const a of app.store.auditFor({})) {
+      if ((a.action === 'restartSkipped' || a.action === 'restartRefused') && a.reason) refusals[a.reason] = (refusals[a.reason] ?? 0) + 1;
+    }
+    const summary: DemoSummary = {
+      messages: channel.messages.length,
+      edits: channel.messages.reduce((n, m) => n + m.editCount, 0),
+      threadNotes: channel.messages.reduce((n, m) => n + (m.thread?.messages.length ?? 0), 0),
+      mentions,
+      restartsAttempted: kube.restarts.length,
+      futileRestarts: restartsBefore,
+      restartsRefused: refusals,
+      violations: discord.violations.length,
+    };
+    const refusedText = Object.entries(refusals).map(([reason, n]) => `${n} ${reason}`).join(', ') || 'none';
+    say(
+      `\nsummary: ${summary.messages} message posted, ${summary.edits} edits, ${summary.threadNotes} thread notes, ${summary.mentions} mention, ` +
+        `${summary.restartsAttempted} restart attempted, ${summary.futileRestarts} futile restarts, restarts refused: ${refusedText}`,
+    );
+    return summary;
+  } finally {
+    await app?.close();
+    await discord.stop();
+    await kube.stop();
+    await frigate.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}

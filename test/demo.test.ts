@@ -1,0 +1,17 @@
+import { PassThrough } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { runDemo } from '../src/demo/index.js';
+
+describe('stormguard demo', () => {
+  it('plays the motivating outage to the end: 1 message, 1 mention, 0 futile restarts, 1 restart', async () => {
+    const out = new PassThrough();
+    let text = '';
+    out.on('data', (c: Buffer) => (text += c.toString()));
+    const summary = await runDemo(out);
+    expect(summary).toMatchObject({ messages: 1, mentions: 1, futileRestarts: 0, restartsAttempted: 1, violations: 0 });
+    expect(summary.restartsRefused.nodeNotReady).toBeGreaterThanOrEqual(1);
+    expect(text).toContain('Not restarting frigate: node node-a is NotReady');
+    expect(text).toContain('Resolved: node:node-a');
+    expect(text.trim().split('\n').at(-1)).toMatch(/^summary: 1 message posted, \d+ edits, \d+ thread notes, 1 mention, 1 restart attempted, 0 futile restarts/);
+  });
+});
