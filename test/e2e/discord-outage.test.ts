@@ -143,4 +143,26 @@ describe('a Discord outage during an incident’s life', () => {
     expect(w.discord.countRequests({ status: 0 })).toBeLessThanOrEqual(18);
     expect(w.discord.requests.filter(failed).length).toBe(w.discord.countRequests({ status: 0 }) + 6 + 2 + 2 + 3);
   });
+
+  it('rings nobody for an incident that was acknowledged or resolved before Discord came back', async () => {
+    world = await startWorld({ notify: { escalateAfter: '2m' } });
+    const w = world;
+    w.discord.setRestDown(true);
+    w.probe.setStatus(503);
+    // Opens (post with mention queued), escalates (ring queued), then recovers — all while Discord is down.
+    await w.cycles(8);
+    w.probe.setStatus(200);
+    await w.cycles(3);
+    expect(w.app.store.recentIncidents(0).map((i) => i.state)).toEqual(['resolved']);
+    w.discord.setRestDown(false);
+    // Enough cycles for the longest backoff (5 minutes) to come due.
+    await w.cycles(12);
+
+    const [message] = w.discord.channel().messages;
+    expect(message!.embeds).toEqual([expect.objectContaining({ title: 'Resolved: target:frigate' })]);
+    // The queued opening mention and escalation ring arrive as quiet text: no phone rings for it.
+    expect(w.discord.allMentions().filter((r) => !r.suppressed)).toEqual([]);
+    expect(message!.thread!.messages.some((m) => m.content.startsWith('Still open and unacknowledged'))).toBe(true);
+    expect(w.discord.violations).toEqual([]);
+  });
 });

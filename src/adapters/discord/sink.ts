@@ -55,7 +55,9 @@ export function createDiscordSink(deps: DiscordSinkDeps): EffectSink {
       // nonce with the first message and its first body: keeping the first attempt's hash makes the
       // edit below bring that message to the current state.
       if (refs.renderHash === null) store.setDiscordRenderHash(id, payloadHash(payload));
-      const ring = mention && discord.mentionRoleId !== undefined;
+      // Ring only while the incident still needs someone: a post delayed by an outage until after
+      // the incident was acknowledged or resolved must not wake anybody.
+      const ring = mention && incident.state === 'open' && discord.mentionRoleId !== undefined;
       // The content never changes (edits cannot ring or un-ring); state lives in the embed.
       const text = `Incident #${id}: ${incident.subject}`;
       const message = await call<MessageJson>('post incident message', () =>
@@ -143,12 +145,14 @@ export function createDiscordSink(deps: DiscordSinkDeps): EffectSink {
         }
         case 'ring': {
           const { threadId } = await ensureMessage(incident, false);
-          const role = discord.mentionRoleId;
+          // As for the post: a ring that arrives after the incident was acknowledged or resolved is a quiet note.
+          const role = incident.state === 'open' ? discord.mentionRoleId : undefined;
           await postInThread(
             threadId,
             {
               content: clip(role ? `${roleMention(role)} ${effect.text}` : effect.text),
               allowed_mentions: role ? { parse: [], roles: [role] } : NO_MENTIONS,
+              ...(role ? {} : { flags: SUPPRESS_NOTIFICATIONS }),
               nonce: nonceFor('effect', pending.id),
               enforce_nonce: true,
             },
