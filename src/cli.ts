@@ -6,7 +6,7 @@ import { createRest, registerGuildCommands } from './adapters/discord/client.js'
 import { openDatabase } from './adapters/sqlite/open.js';
 import { createStore } from './adapters/sqlite/store.js';
 import { createLogger } from './log.js';
-import { startApp } from './runtime/app.js';
+import { runApp } from './runtime/app.js';
 
 /** Where the CLI writes and what environment it reads; tests pass their own. */
 export interface CliIo {
@@ -91,21 +91,27 @@ function migrateCommand(config: Config, io: CliIo): number {
   return 0;
 }
 
-/** `stormguard run`: cycles until SIGTERM/SIGINT, then finishes the cycle in progress and closes the database. */
+/**
+ * `stormguard run`: serves HTTP at once, waits for the single-instance Lease, then cycles until
+ * SIGTERM/SIGINT; stopping finishes the cycle in progress, releases the Lease and closes the database.
+ */
 async function runCommand(config: Config, io: CliIo): Promise<number> {
   // Listen for SIGTERM before doing anything, so a stop during start-up is graceful too.
   const stopping = io.stopSignal ?? stopSignal();
   const logger = createLogger({ destination: io.stdout });
-  const app = await startApp({ config, logger, env: io.env });
-  logger.info({ targets: config.targets.length, schedule: config.schedule, discord: config.discord ? 'connected' : 'not configured (logging only)' }, 'stormguard started');
-  // A first cycle right away, so a misconfiguration shows at start-up rather than at the first tick.
-  await app.bot.tick().catch((err: unknown) => logger.error({ err: describe(err) }, 'first check cycle failed'));
-  app.bot.start();
-  await stopping;
-  logger.info('stopping: finishing the cycle in progress');
-  await app.close();
+  const service = await runApp({ config, logger, env: io.env });
+  logger.info({ targets: config.targets.length, schedule: config.schedule, discord: config.discord ? 'configured' : 'not configured (logging only)' }, 'stormguard started');
+  let status = 0;
+  try {
+    await Promise.race([stopping, service.failed]);
+    logger.info('stopping: finishing the cycle in progress');
+  } catch (err) {
+    logger.error({ err: describe(err) }, 'cannot lead; stopping');
+    status = 1;
+  }
+  await service.close();
   logger.info('stopped');
-  return 0;
+  return status;
 }
 
 /** `stormguard register-commands`: bulk-overwrites the guild's slash commands. */

@@ -6,6 +6,7 @@ import type { AuditEntry, ClusterSnapshot, Incident } from '../core/types.js';
 import type { Store } from '../adapters/sqlite/store.js';
 import type { Logger } from '../log.js';
 import { persistIncidentPlan } from './persist.js';
+import type { Metrics } from './metrics.js';
 import type { ClusterReader, Clock, Restarter } from './ports.js';
 import { carryOutRestarts } from './restarts.js';
 
@@ -19,6 +20,7 @@ export interface ActionDeps {
   logger: Logger;
   /** Delivers pending effects now, so a person sees the thread note right after acting. */
   deliver: () => Promise<unknown>;
+  metrics?: Metrics;
 }
 
 /** The result of a person's action: a sentence for them, and whether it happened. */
@@ -91,6 +93,7 @@ export function createActions(deps: ActionDeps) {
     async restart(targetName: string, by: string, reason: string | null): Promise<ActionResult> {
       const decision = await this.gateNow(targetName);
       if (!decision.allowed) {
+        deps.metrics?.gateRefusals.inc({ reason: decision.reason, trigger: 'manual' });
         audit({ actor: by, action: 'restartRefused', subject: `target:${targetName}`, incidentId: incidentCovering(targetName)?.id ?? null, reason: decision.reason, detail: { message: decision.message } });
         await deps.deliver();
         return { ok: false, message: `Not restarting ${targetName}: ${decision.message}.` };

@@ -1,11 +1,12 @@
-import type { Client } from 'discord.js';
+import { Status, type Client } from 'discord.js';
 import { COMMANDS } from '../../commands/index.js';
 import type { Config } from '../config/types.js';
 import { createDiscordClient, loginAndWaitReady } from '../adapters/discord/client.js';
 import { createInteractionRouter } from '../adapters/discord/router.js';
 import { createDiscordSink } from '../adapters/discord/sink.js';
 import { createEmailSink } from '../adapters/email/sink.js';
-import { createKubeAdapter } from '../adapters/kube/index.js';
+import { startHttpServer, type HttpServer, type Readiness } from '../adapters/http/server.js';
+import { createKubeAdapter, type KubeAdapter } from '../adapters/kube/index.js';
 import { createNtfySink } from '../adapters/push/ntfy.js';
 import { probeAll } from '../adapters/probe/index.js';
 import { openDatabase } from '../adapters/sqlite/open.js';
@@ -13,7 +14,11 @@ import { createStore, type Store } from '../adapters/sqlite/store.js';
 import type { Logger } from '../log.js';
 import { createActions, type Actions } from './actions.js';
 import { createBot, type Bot } from './bot.js';
+import { serialize } from './deliveryLoop.js';
+import { createHeartbeat } from './heartbeat.js';
+import { leaseOptionsFromEnv, startLeaderElection, type LeaderElection, type LeaseOptions } from './lease.js';
 import { createLogSink } from './logSink.js';
+import { createMetrics, discordOutcome, type Metrics } from './metrics.js';
 import type { EffectSink } from './outbox.js';
 import type { ClusterReader, Clock, Restarter } from './ports.js';
 import { trackDiscordReachability } from './reachability.js';
@@ -28,6 +33,10 @@ export interface AppOptions {
   env?: NodeJS.ProcessEnv;
   /** The cluster; default: the Kubernetes adapter from `config.kubernetes`. */
   kube?: ClusterReader & Restarter;
+  /** A store the caller opened and will close (`runApp` keeps one across leadership terms). */
+  store?: Store;
+  /** Metrics to count into; default: a fresh registry for this app. */
+  metrics?: Metrics;
 }
 
 /** The assembled bot: store, cycle, Discord (when configured) and the actions people take. */
@@ -36,6 +45,9 @@ export interface App {
   store: Store;
   actions: Actions;
   discord: Client | null;
+  metrics: Metrics;
+  /** What /readyz says: database open, Discord connected (when configured), a cycle within two periods. */
+  readiness(): Readiness;
   /** Stops the schedule (finishing the cycle in progress), disconnects Discord, closes the database. */
   close(): Promise<void>;
 }
@@ -48,9 +60,13 @@ export interface App {
 export async function startApp(options: AppOptions): Promise<App> {
   const { config, logger } = options;
   const clock = options.clock ?? Date.now;
-  const store = createStore(openDatabase(config.database.path, { onMigrated: (r) => logger.info({ from: r.from, to: r.to }, 'database ready') }), { now: clock });
+  const store = options.store ?? openStore(config, logger, clock);
+  const metrics = options.metrics ?? createMetrics({ store });
   const kube = options.kube ?? createKubeAdapter({ ...config.kubernetes, env: options.env ?? process.env });
   const discord = config.discord ? createDiscordClient(config.discord) : null;
+  // Every REST answer, retries included, as discord.js saw it.
+  discord?.rest.on('response', (_request, response) => metrics.discordRequests.inc({ outcome: discordOutcome(response.status) }));
+  const heartbeat = config.heartbeat ? createHeartbeat({ url: config.heartbeat.url, logger }) : null;
 
   const view = (incident: Parameters<typeof buildIncidentView>[0]) => buildIncidentView(incident, store, config, bot.lastSnapshot(), clock());
   const logSink = createLogSink(logger, view);
@@ -74,8 +90,11 @@ export async function startApp(options: AppOptions): Promise<App> {
     sink,
     clock,
     logger,
+    metrics,
+    // Off the critical path: a slow heartbeat receiver never delays the next cycle.
+    onCycleCompleted: heartbeat ? () => heartbeat.ping() : undefined,
   });
-  const actions = createActions({ config, store, cluster: kube, restarter: kube, clock, logger, deliver: () => bot.deliver() });
+  const actions = createActions({ config, store, cluster: kube, restarter: kube, clock, logger, metrics, deliver: () => bot.deliver() });
 
   if (discord && config.discord) {
     const router = createInteractionRouter({
@@ -89,7 +108,7 @@ export async function startApp(options: AppOptions): Promise<App> {
     try {
       await loginAndWaitReady(discord, config.discord.token);
     } catch (err) {
-      store.close();
+      if (!options.store) store.close();
       await discord.destroy();
       throw new Error('discord: login failed', { cause: err });
     }
@@ -101,9 +120,168 @@ export async function startApp(options: AppOptions): Promise<App> {
     store,
     actions,
     discord,
+    metrics,
+    readiness: () =>
+      readinessOf({
+        database: databaseAnswers(store),
+        discord: discord ? gatewayConnected(discord) : true,
+        scheduler: bot.ranRecently(clock()),
+      }),
     async close() {
       await bot.stop();
       await discord?.destroy();
+      await heartbeat?.settled();
+      if (!options.store) store.close();
+    },
+  };
+}
+
+function openStore(config: Config, logger: Logger, clock: Clock): Store {
+  return createStore(openDatabase(config.database.path, { onMigrated: (r) => logger.info({ from: r.from, to: r.to }, 'database ready') }), { now: clock });
+}
+
+/** `isReady()` stays true once READY was seen; the shards say whether the gateway is connected now. */
+function gatewayConnected(client: Client): boolean {
+  return client.isReady() && client.ws.shards.every((shard) => shard.status === Status.Ready);
+}
+
+function readinessOf(checks: Readiness['checks']): Readiness {
+  return { ready: Object.values(checks).every(Boolean), checks };
+}
+
+/** Whether the database still answers a query (closed during shutdown, or its file went away). */
+function databaseAnswers(store: Store): boolean {
+  try {
+    store.getMeta('readiness.probe');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** How `stormguard run` runs the app (its HTTP server, its Lease). */
+export interface RunOptions extends Omit<AppOptions, 'store' | 'metrics' | 'kube'> {
+  /** The cluster, Lease included; default: the Kubernetes adapter from `config.kubernetes`. */
+  kube?: KubeAdapter;
+  /** Where to listen instead of `0.0.0.0:${config.http.port}` (tests: `127.0.0.1`, port 0 for any free one). */
+  listen?: { host: string; port: number };
+  /** Lease timings and identity (tests); `false`, or env `STORMGUARD_LEASE=off`, runs without a Lease. */
+  lease?: Partial<LeaseOptions> | false;
+}
+
+/** A running `stormguard run`: HTTP from the start, the app only while this instance holds the Lease. */
+export interface Service {
+  /** The app while this instance leads, else null. */
+  app(): App | null;
+  readonly http: HttpServer | null;
+  readonly metrics: Metrics;
+  readonly store: Store;
+  /** Rejects when leading failed for good (Discord refused the login); `run` exits 1. */
+  readonly failed: Promise<never>;
+  /**
+   * Stops: finishes the cycle in progress, releases the Lease (unless `releaseLease: false`, which
+   * leaves it to expire as a crash would), closes HTTP, then the database.
+   */
+  close(options?: { releaseLease?: boolean }): Promise<void>;
+}
+
+/**
+ * Runs stormguard as `stormguard run` does: opens the database and serves HTTP at once (/readyz
+ * says 503 until the app leads and completed a cycle), then waits for the Lease; while it holds it,
+ * Discord is connected, a first cycle runs and the schedule and delivery loop run. Losing the Lease
+ * stops all of that (fail safe) and goes back to waiting. Without a Lease it leads at once.
+ */
+export async function runApp(options: RunOptions): Promise<Service> {
+  const { config, logger } = options;
+  const clock = options.clock ?? Date.now;
+  const env = options.env ?? process.env;
+  const store = openStore(config, logger, clock);
+  const metrics = createMetrics({ store });
+  let kube: KubeAdapter;
+  try {
+    kube = options.kube ?? createKubeAdapter({ ...config.kubernetes, env });
+  } catch (err) {
+    store.close();
+    throw err;
+  }
+  let app: App | null = null;
+
+  let http: HttpServer | null = null;
+  const listen = options.listen ?? (config.http.port === 0 ? null : { host: '0.0.0.0', port: config.http.port });
+  if (listen) {
+    const waiting = () => readinessOf({ database: databaseAnswers(store), discord: !config.discord, scheduler: false });
+    try {
+      http = await startHttpServer({ ...listen, registry: metrics.registry, logger, readiness: () => app?.readiness() ?? waiting() });
+    } catch (err) {
+      store.close();
+      throw new Error(`http: cannot listen on ${listen.host}:${listen.port}`, { cause: err });
+    }
+    logger.info({ port: http.port }, 'serving /healthz, /readyz and /metrics');
+  }
+
+  let fail: (err: unknown) => void = () => undefined;
+  const failed = new Promise<never>((_, reject) => (fail = reject));
+  failed.catch(() => undefined); // observed by `run`; tests may ignore it
+
+  async function lead(): Promise<App> {
+    const next = await startApp({ ...options, clock, env, kube, store, metrics });
+    // A first cycle right away, so a misconfiguration shows at once rather than at the first tick.
+    await next.bot.tick().catch((err: unknown) => logger.error({ err: err instanceof Error ? err.message : String(err) }, 'first check cycle failed'));
+    next.bot.start();
+    return next;
+  }
+
+  // Level-triggered, like a controller: converge "running the app" to "holding the Lease", one
+  // step at a time, so a Lease lost during a slow start-up still stops the app right after.
+  let wantLead = false;
+  const converge = serialize(async () => {
+    while (wantLead !== (app !== null)) {
+      if (wantLead) app = await lead();
+      else {
+        const stopping = app!;
+        app = null;
+        await stopping.close();
+      }
+    }
+  });
+  const step = () => void converge().catch((err: unknown) => fail(err));
+
+  let election: LeaderElection | null = null;
+  if (options.lease !== false && env.STORMGUARD_LEASE !== 'off') {
+    election = startLeaderElection({
+      api: kube,
+      options: leaseOptionsFromEnv(env, options.lease || {}),
+      clock,
+      logger,
+      onChange(held) {
+        wantLead = held;
+        step();
+      },
+    });
+  } else {
+    logger.warn('running without the single-instance Lease (STORMGUARD_LEASE=off)');
+    wantLead = true;
+    try {
+      await converge();
+    } catch (err) {
+      await http?.close();
+      store.close();
+      throw err;
+    }
+  }
+
+  return {
+    app: () => app,
+    http,
+    metrics,
+    store,
+    failed,
+    async close({ releaseLease = true } = {}) {
+      await election?.stop();
+      wantLead = false;
+      await converge().catch((err: unknown) => logger.error({ err: err instanceof Error ? err.message : String(err) }, 'stopping the app failed'));
+      if (releaseLease) await election?.release();
+      await http?.close();
       store.close();
     },
   };

@@ -1,8 +1,10 @@
+import cron from 'node-cron';
 import type { Config } from '../config/types.js';
 import type { ClusterSnapshot } from '../core/types.js';
 import type { Store } from '../adapters/sqlite/store.js';
 import type { Logger } from '../log.js';
 import { runCycle, type CycleReport } from './cycle.js';
+import type { Metrics } from './metrics.js';
 import { deliverPending, type DeliveryReport, type EffectSink } from './outbox.js';
 import type { ClusterReader, Clock, Prober, Restarter } from './ports.js';
 import { startScheduler, type Scheduler } from './scheduler.js';
@@ -18,6 +20,9 @@ export interface BotDeps {
   sink: EffectSink;
   clock: Clock;
   logger: Logger;
+  metrics?: Metrics;
+  /** Called after each completed cycle (the heartbeat); must not block, it is not awaited. */
+  onCycleCompleted?: (report: CycleReport) => void;
 }
 
 /** The running bot: cycles on the schedule, delivers effects after each cycle, stops gracefully. */
@@ -30,6 +35,8 @@ export interface Bot {
   lastSnapshot(): ClusterSnapshot | null;
   /** When the last cycle completed (epoch ms), or null. */
   lastCycleAt(): number | null;
+  /** Whether a cycle completed within two schedule periods of `now` (readiness). */
+  ranRecently(now: number): boolean;
   start(): void;
   /** Finishes the cycle in progress and stops scheduling (does not close the store). */
   stop(): Promise<void>;
@@ -42,6 +49,7 @@ export function createBot(deps: BotDeps): Bot {
   let scheduler: Scheduler | null = null;
   let deliveryLoop: DeliveryLoop | null = null;
   const deliver = serialize(() => deliverPending(deps));
+  const period = schedulePeriodMs(deps.config.schedule);
 
   const orphaned = deps.store.markPendingRestartsUnknown(deps.clock());
   if (orphaned > 0) deps.logger.warn({ orphaned }, 'restart attempts interrupted by a crash are marked unknown and not repeated');
@@ -50,6 +58,7 @@ export function createBot(deps: BotDeps): Bot {
     const report = await runCycle(deps);
     snapshot = report.snapshot;
     lastCycleAt = report.finishedAt;
+    deps.onCycleCompleted?.(report);
     return report;
   }
 
@@ -61,6 +70,7 @@ export function createBot(deps: BotDeps): Bot {
     deliver,
     lastSnapshot: () => snapshot,
     lastCycleAt: () => lastCycleAt,
+    ranRecently: (now) => lastCycleAt !== null && now - lastCycleAt <= 2 * period,
     start() {
       // Deliveries run beside the schedule: a slow receiver never delays a check cycle.
       const loop = startDeliveryLoop(deliver, { pollMs: 2_000, logger: deps.logger });
@@ -81,4 +91,18 @@ export function createBot(deps: BotDeps): Bot {
       deliveryLoop = null;
     },
   };
+}
+
+/**
+ * The longest gap between the next runs of a node-cron expression, so "two periods" also holds for
+ * irregular schedules (weekdays only, business hours). Asks node-cron itself, never a parser of ours.
+ */
+export function schedulePeriodMs(expression: string): number {
+  const task = cron.createTask(expression, () => undefined);
+  try {
+    const runs = task.getNextRuns(8).map((d) => d.getTime());
+    return Math.max(...runs.slice(1).map((t, i) => t - runs[i]!));
+  } finally {
+    void task.destroy();
+  }
 }

@@ -7,6 +7,7 @@ import type { Logger } from '../log.js';
 import { persistIncidentPlan, type RestartJob } from './persist.js';
 import type { ClusterReader, Clock, Prober, Restarter } from './ports.js';
 import { discordUnreachableSince } from './reachability.js';
+import type { Metrics } from './metrics.js';
 import { carryOutRestarts, type RestartOutcome } from './restarts.js';
 
 /** What a check cycle needs from the outside world. */
@@ -18,6 +19,8 @@ export interface CycleDeps {
   probe: Prober;
   clock: Clock;
   logger: Logger;
+  /** Where checks, refusals, restarts and cycle durations are counted (optional: tests may omit it). */
+  metrics?: Metrics;
 }
 
 /** What one cycle saw and did, for logs, metrics and tests. */
@@ -43,6 +46,8 @@ const SILENCE_HISTORY_MS = 24 * 3_600_000;
 export async function runCycle(deps: CycleDeps): Promise<CycleReport> {
   const { config, store } = deps;
   const startedAt = deps.clock();
+  // Durations are real time even when the app runs on a test clock.
+  const timer = performance.now();
   const snapshot = await deps.cluster.snapshot(config.targets, startedAt);
   const observations = await deps.probe(config.targets, snapshot);
   const now = deps.clock();
@@ -50,6 +55,7 @@ export async function runCycle(deps: CycleDeps): Promise<CycleReport> {
   let effectsQueued = 0;
   const restartJobs: RestartJob[] = [];
   let incidentsChanged = 0;
+  const refusals: string[] = [];
   store.transaction(() => {
     const plan = planCycle({
       now,
@@ -61,7 +67,12 @@ export async function runCycle(deps: CycleDeps): Promise<CycleReport> {
       silences: store.silencesActiveOrEndedSince(now - SILENCE_HISTORY_MS),
       restarts: store.restartsSince(now - RESTART_HISTORY_MS),
     });
-    for (const state of plan.targetStates) store.saveTargetState(state);
+    for (const state of plan.targetStates) {
+      store.saveTargetState(state);
+      // The plan keeps the gate's reason on every down target it refused, also when the refusal
+      // is audited only once per change: a metric counts each refusal, so its rate shows "still refusing".
+      if (state.health === 'down' && state.lastGateReason) refusals.push(state.lastGateReason);
+    }
     for (const incidentPlan of plan.incidents) {
       const { restartJobs: jobs } = persistIncidentPlan(store, incidentPlan, now);
       restartJobs.push(...jobs);
@@ -73,6 +84,11 @@ export async function runCycle(deps: CycleDeps): Promise<CycleReport> {
 
   const restarts = await carryOutRestarts(restartJobs, deps);
   const finishedAt = deps.clock();
+  if (deps.metrics) {
+    deps.metrics.observeChecks(observations);
+    for (const reason of refusals) deps.metrics.gateRefusals.inc({ reason, trigger: 'automatic' });
+    deps.metrics.cycleDuration.observe((performance.now() - timer) / 1000);
+  }
   deps.logger.debug({ reachable: snapshot.reachable, incidentsChanged, effectsQueued, restarts: restarts.length, ms: finishedAt - startedAt }, 'cycle done');
   return { startedAt, finishedAt, snapshot, incidentsChanged, effectsQueued, restarts };
 }

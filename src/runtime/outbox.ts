@@ -1,6 +1,7 @@
 import { effectChannel, type Incident } from '../core/types.js';
 import type { PendingEffect, Store } from '../adapters/sqlite/store.js';
 import type { Logger } from '../log.js';
+import type { Metrics } from './metrics.js';
 import type { Clock } from './ports.js';
 
 /** Delivers one effect to the outside world (Discord, email, push, or the log when none is set up). */
@@ -43,6 +44,7 @@ export interface DeliveryDeps {
   clock: Clock;
   logger: Logger;
   retry?: RetryPolicy;
+  metrics?: Metrics;
 }
 
 /** Counts of one delivery pass. */
@@ -71,6 +73,7 @@ export async function deliverPending(deps: DeliveryDeps): Promise<DeliveryReport
       await deps.sink.deliver(pending, incident);
       deps.store.markEffectDone(pending.id, deps.clock());
       report.delivered++;
+      deps.metrics?.notifications.inc({ channel, outcome: 'delivered' });
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       const retryable = !(err instanceof EffectError) || err.retryable;
@@ -78,6 +81,7 @@ export async function deliverPending(deps: DeliveryDeps): Promise<DeliveryReport
       if (!retryable || attempts >= retry.maxAttempts) {
         deps.store.markEffectFailed(pending.id, message, deps.clock());
         report.failed++;
+        deps.metrics?.notifications.inc({ channel, outcome: 'failed' });
         deps.logger.error({ effectId: pending.id, type: pending.effect.type, attempts, err: message }, 'effect delivery failed for good');
         continue;
       }
@@ -86,6 +90,7 @@ export async function deliverPending(deps: DeliveryDeps): Promise<DeliveryReport
       deps.store.markEffectRetry(pending.id, message, deps.clock() + delay);
       blockedChannels.add(channel);
       report.retried++;
+      deps.metrics?.notifications.inc({ channel, outcome: 'retry' });
       deps.logger.warn({ effectId: pending.id, type: pending.effect.type, attempts, retryInMs: delay, err: message }, 'effect delivery failed, will retry');
     }
   }

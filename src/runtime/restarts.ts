@@ -3,6 +3,7 @@ import { transition } from '../core/lifecycle.js';
 import type { Store } from '../adapters/sqlite/store.js';
 import type { Logger } from '../log.js';
 import { persistIncidentPlan, type RestartJob } from './persist.js';
+import type { Metrics } from './metrics.js';
 import type { Clock, Restarter } from './ports.js';
 
 /** How one restart attempt ended. */
@@ -20,6 +21,7 @@ export interface RestartDeps {
   restarter: Restarter;
   clock: Clock;
   logger: Logger;
+  metrics?: Metrics;
 }
 
 /**
@@ -39,6 +41,7 @@ export async function carryOutRestarts(jobs: RestartJob[], deps: RestartDeps): P
       error = err instanceof Error ? err.message : String(err);
     }
     recordOutcome(job, error, deps);
+    deps.metrics?.restarts.inc({ result: error === null ? 'succeeded' : 'failed', trigger: job.automatic ? 'automatic' : 'manual' });
     outcomes.push({ attemptId: job.attemptId, target: job.target, ok: error === null, error });
     if (error) deps.logger.warn({ target: job.target, attemptId: job.attemptId, err: error }, 'restart failed');
     else deps.logger.info({ target: job.target, attemptId: job.attemptId, automatic: job.automatic, by: job.requestedBy }, 'restarted');

@@ -6,6 +6,7 @@
  */
 import {
   AppsV1Api,
+  CoordinationV1Api,
   CoreV1Api,
   Observable,
   PatchStrategy,
@@ -24,9 +25,11 @@ import type { TargetConfig } from '../../config/types.js';
 import type { ClusterSnapshot, NodeFacts, WorkloadFacts } from '../../core/types.js';
 import { loadKubeConfig, type KubeConfigSource } from './config.js';
 import { describeKubeError } from './errors.js';
+import { createLeaseApi, type LeaseApi } from './lease.js';
 import { nodeFacts, workloadFacts, type ClusterLists } from './resolve.js';
 
 export { loadKubeConfig, type KubeConfigSource } from './config.js';
+export type { LeaseApi, LeaseRecord } from './lease.js';
 
 /** Options of `createKubeAdapter`. */
 export interface KubeAdapterOptions extends KubeConfigSource {
@@ -34,8 +37,8 @@ export interface KubeAdapterOptions extends KubeConfigSource {
   requestTimeoutMs?: number;
 }
 
-/** What the rest of stormguard needs from Kubernetes. */
-export interface KubeAdapter {
+/** What the rest of stormguard needs from Kubernetes, the single-instance Lease included. */
+export interface KubeAdapter extends LeaseApi {
   /** Reads nodes and every target's workload; an API failure yields `reachable: false`, never a throw. */
   snapshot(targets: TargetConfig[], now: number): Promise<ClusterSnapshot>;
   /** Restarts a target (rollout restart, or deleting its pods); throws a wrapped Error on failure. */
@@ -68,6 +71,8 @@ export function createKubeAdapter(options: KubeAdapterOptions = {}): KubeAdapter
   }
 
   return {
+    ...createLeaseApi(new CoordinationV1Api(config), timeoutMs),
+
     async snapshot(targets, now) {
       let lists: ClusterLists;
       try {

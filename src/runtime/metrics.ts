@@ -1,0 +1,77 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Observation } from '../core/types.js';
+import type { Store } from '../adapters/sqlite/store.js';
+
+/** Who asked for a restart or was refused one: the scheduler, or a person. */
+export type Trigger = 'automatic' | 'manual';
+
+/** The Prometheus metrics of one app, on its own registry (never prom-client's global one). */
+export interface Metrics {
+  readonly registry: Registry;
+  readonly checks: Counter<'target' | 'result'>;
+  readonly restarts: Counter<'result' | 'trigger'>;
+  readonly gateRefusals: Counter<'reason' | 'trigger'>;
+  readonly discordRequests: Counter<'outcome'>;
+  readonly notifications: Counter<'channel' | 'outcome'>;
+  readonly cycleDuration: Histogram;
+  /** Counts one cycle's observations, one per target. */
+  observeChecks(observations: Observation[]): void;
+}
+
+/**
+ * Creates the metrics of one app. `incidents_open` is read from the store at scrape time, so it is
+ * right after a restart of the bot and needs no bookkeeping; a closed store simply leaves it empty.
+ */
+export function createMetrics(options: { store?: Store } = {}): Metrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const registers = [registry];
+  const checks = new Counter({ name: 'stormguard_checks_total', help: 'Target observations by result (ok, fail, unknown).', labelNames: ['target', 'result'], registers });
+  const restarts = new Counter({ name: 'stormguard_restarts_total', help: 'Restarts carried out, by result (succeeded, failed) and trigger (automatic, manual).', labelNames: ['result', 'trigger'], registers });
+  const gateRefusals = new Counter({ name: 'stormguard_gate_refusals_total', help: 'Restarts the gate refused, by reason and trigger; automatic ones count once per cycle.', labelNames: ['reason', 'trigger'], registers });
+  const discordRequests = new Counter({ name: 'stormguard_discord_requests_total', help: 'Discord REST responses by outcome (ok, retry: 429 or 5xx, failed: other 4xx).', labelNames: ['outcome'], registers });
+  const notifications = new Counter({ name: 'stormguard_notifications_total', help: 'Outbox deliveries by channel (discord, email, push) and outcome (delivered, retry, failed).', labelNames: ['channel', 'outcome'], registers });
+  const cycleDuration = new Histogram({
+    name: 'stormguard_cycle_duration_seconds',
+    help: 'Duration of completed check cycles.',
+    buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30],
+    registers,
+  });
+  const store = options.store;
+  new Gauge({
+    name: 'stormguard_incidents_open',
+    help: 'Incidents not resolved, by state (open, acknowledged).',
+    labelNames: ['state'],
+    registers,
+    collect() {
+      this.reset();
+      if (!store) return;
+      let open;
+      try {
+        open = store.openIncidents();
+      } catch {
+        return; // the database is closed (shutting down): /readyz says so, the scrape still works
+      }
+      this.set({ state: 'open' }, open.filter((i) => i.state === 'open').length);
+      this.set({ state: 'acknowledged' }, open.filter((i) => i.state === 'acknowledged').length);
+    },
+  });
+  return {
+    registry,
+    checks,
+    restarts,
+    gateRefusals,
+    discordRequests,
+    notifications,
+    cycleDuration,
+    observeChecks(observations) {
+      for (const o of observations) checks.inc({ target: o.target, result: o.result });
+    },
+  };
+}
+
+/** How a Discord REST status counts: retried by discord.js (429, 5xx), failed (other 4xx), or ok. */
+export function discordOutcome(status: number): 'ok' | 'retry' | 'failed' {
+  if (status === 429 || status >= 500) return 'retry';
+  return status >= 400 ? 'failed' : 'ok';
+}
