@@ -5,6 +5,7 @@ import { COMMANDS } from '../commands/index.js';
 import { createRest, registerGuildCommands } from './adapters/discord/client.js';
 import { openDatabase } from './adapters/sqlite/open.js';
 import { createStore } from './adapters/sqlite/store.js';
+import { runDemo } from './demo/index.js';
 import { createLogger } from './log.js';
 import { runApp } from './runtime/app.js';
 
@@ -63,8 +64,9 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
       case 'register-commands':
         return await registerCommandsCommand(load(parsed.values.config, io), io);
       case 'demo':
-        io.stderr.write(`stormguard ${command} is not available yet in this version\n`);
-        return 1;
+        // The demo brings its own simulated cluster and Discord; it needs no configuration.
+        await runDemo(io.stdout);
+        return 0;
       default:
         io.stderr.write(`usage error: unknown command “${command}”\n\n${USAGE}`);
         return 2;

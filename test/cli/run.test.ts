@@ -42,6 +42,7 @@ describe('stormguard run (real process, no Discord yet)', () => {
     fs.writeFileSync(
       config,
       [
+        'http: { port: 0 }',
         'notify:',
         '  ntfy: { url: "http://127.0.0.1:9/", topic: homelab, token: "${NTFY_TOKEN}" }',
         'kubernetes:',
