@@ -55,19 +55,27 @@ export interface DeliveryReport {
 }
 
 /**
- * Delivers the outbox's due effects in id order. An effect is marked done only after the sink
- * confirmed it; a retryable failure backs off exponentially (or as the receiver asked) and pauses its
- * channel for the rest of the pass (the store keeps per-incident order within a channel); a permanent
- * failure is recorded for good.
+ * Delivers the outbox's due effects: the channels (Discord, email, push) side by side, so a hung SMTP
+ * server never delays Discord, and each channel's effects in id order. An effect is marked done only
+ * after the sink confirmed it; a retryable failure backs off exponentially (or as the receiver asked)
+ * and pauses its channel for the rest of the pass (the store keeps per-incident order within a
+ * channel); a permanent failure is recorded for good.
  */
 export async function deliverPending(deps: DeliveryDeps): Promise<DeliveryReport> {
-  const retry = deps.retry ?? DEFAULT_RETRY;
   const report: DeliveryReport = { delivered: 0, retried: 0, failed: 0 };
-  // A failed channel is not tried again in this pass: an outage costs one request, not one per effect.
-  const blockedChannels = new Set<string>();
+  const byChannel = new Map<string, PendingEffect[]>();
   for (const pending of deps.store.pendingEffects(deps.clock())) {
     const channel = effectChannel(pending.effect);
-    if (blockedChannels.has(channel)) continue;
+    byChannel.set(channel, [...(byChannel.get(channel) ?? []), pending]);
+  }
+  await Promise.all([...byChannel].map(([channel, effects]) => deliverChannel(channel, effects, deps, report)));
+  return report;
+}
+
+/** Delivers one channel's effects in order until one fails and asks for a retry. */
+async function deliverChannel(channel: string, effects: PendingEffect[], deps: DeliveryDeps, report: DeliveryReport): Promise<void> {
+  const retry = deps.retry ?? DEFAULT_RETRY;
+  for (const pending of effects) {
     const incident = pending.incidentId === null ? null : deps.store.getIncident(pending.incidentId);
     try {
       await deps.sink.deliver(pending, incident);
@@ -88,11 +96,11 @@ export async function deliverPending(deps: DeliveryDeps): Promise<DeliveryReport
       const asked = err instanceof EffectError ? err.retryAfterMs : null;
       const delay = asked ?? Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** (attempts - 1));
       deps.store.markEffectRetry(pending.id, message, deps.clock() + delay);
-      blockedChannels.add(channel);
       report.retried++;
       deps.metrics?.notifications.inc({ channel, outcome: 'retry' });
       deps.logger.warn({ effectId: pending.id, type: pending.effect.type, attempts, retryInMs: delay, err: message }, 'effect delivery failed, will retry');
+      // A failed channel is not tried again in this pass: an outage costs one request, not one per effect.
+      return;
     }
   }
-  return report;
 }
