@@ -68,8 +68,29 @@ export async function deliverPending(deps: DeliveryDeps): Promise<DeliveryReport
     const channel = effectChannel(pending.effect);
     byChannel.set(channel, [...(byChannel.get(channel) ?? []), pending]);
   }
-  await Promise.all([...byChannel].map(([channel, effects]) => deliverChannel(channel, effects, deps, report)));
+  const discord = deliverChannel('discord', byChannel.get('discord') ?? [], deps, report);
+  // Email and push link to the Discord message, so they give Discord a head start — bounded, so a hung
+  // Discord delays them by seconds at most (and a hung SMTP server never delays Discord).
+  const others = (async () => {
+    await settledWithin(discord, DISCORD_HEAD_START_MS);
+    await Promise.all([...byChannel].filter(([c]) => c !== 'discord').map(([c, effects]) => deliverChannel(c, effects, deps, report)));
+  })();
+  await Promise.all([discord, others]);
   return report;
+}
+
+/** How long email and push wait for the same pass's Discord deliveries before going ahead. */
+const DISCORD_HEAD_START_MS = 5_000;
+
+/** Resolves when `promise` settles or `ms` have passed, whichever is first. */
+async function settledWithin(promise: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+    timer.unref();
+  });
+  await Promise.race([promise.then(() => undefined, () => undefined), timeout]);
+  clearTimeout(timer);
 }
 
 /** Delivers one channel's effects in order until one fails and asks for a retry. */
