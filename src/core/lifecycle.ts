@@ -61,6 +61,27 @@ export function transition(incident: Incident | null, event: IncidentEvent, ctx:
   }
 }
 
+/** A fresh, unsaved (id null) open incident with no history. */
+export function newIncident(subject: string, kind: IncidentKind, cause: string, now: number): Incident {
+  return {
+    id: null,
+    subject,
+    kind,
+    state: 'open',
+    cause,
+    targets: [],
+    openedAt: now,
+    resolvedAt: null,
+    reopenCount: 0,
+    acknowledgedBy: null,
+    acknowledgedAt: null,
+    notifiedAt: null,
+    escalatedAt: null,
+    restartCount: 0,
+    needsHuman: false,
+  };
+}
+
 /** Whether an incident is still open (acknowledged counts as open). */
 export function isOpen(incident: Incident | null): incident is Incident {
   return incident !== null && incident.state !== 'resolved';
@@ -134,23 +155,7 @@ function onFail(incident: Incident | null, event: Extract<IncidentEvent, { type:
     return { ...ring, audit: [audit(ctx, reopened, 'reopened', null, { cause: event.cause }), ...ring.audit] };
   }
 
-  const opened: Incident = {
-    id: null,
-    subject: event.subject,
-    kind: event.kind,
-    state: 'open',
-    cause: event.cause,
-    targets: [...event.targets].sort(),
-    openedAt: ctx.now,
-    resolvedAt: null,
-    reopenCount: 0,
-    acknowledgedBy: null,
-    acknowledgedAt: null,
-    notifiedAt: null,
-    escalatedAt: null,
-    restartCount: 0,
-    needsHuman: false,
-  };
+  const opened: Incident = { ...newIncident(event.subject, event.kind, event.cause, ctx.now), targets: [...event.targets].sort() };
   const ring = ringOnOpen(opened, ctx, false);
   return { ...ring, audit: [audit(ctx, opened, 'opened', null, { cause: event.cause, targets: opened.targets }), ...ring.audit] };
 }

@@ -1,7 +1,7 @@
 import type { Config, TargetConfig } from '../config/types.js';
 import { evaluateGate } from './gate.js';
 import { initialTargetState, observe } from './hysteresis.js';
-import { isOpen, transition, type IncidentEvent, type Transition } from './lifecycle.js';
+import { isOpen, newIncident, transition, type IncidentEvent, type Transition } from './lifecycle.js';
 import { activeSilenceForIncident } from './silence.js';
 import type {
   AuditEntry,
@@ -290,23 +290,8 @@ class PlanContext {
   }
 }
 
+/** A stand-in for a subject with no incident yet, to ask whether a silence would cover it. */
 function placeholder(subject: string, event: IncidentEvent): Incident {
   const kind: IncidentKind = event.type === 'fail' ? event.kind : 'target';
-  return {
-    id: null,
-    subject,
-    kind,
-    state: 'resolved',
-    cause: '',
-    targets: [],
-    openedAt: 0,
-    resolvedAt: null,
-    reopenCount: 0,
-    acknowledgedBy: null,
-    acknowledgedAt: null,
-    notifiedAt: null,
-    escalatedAt: null,
-    restartCount: 0,
-    needsHuman: false,
-  };
+  return { ...newIncident(subject, kind, '', 0), state: 'resolved' };
 }
