@@ -1,0 +1,123 @@
+/**
+ * The whole benchmark: scale (with the per-target baseline), outage length and reaction time, put
+ * together into the JSON written to `bench/results/latest.json` and checked against the goals.
+ * Goals are reported, never asserted: timings depend on the machine and on what else runs on it.
+ */
+import os from 'node:os';
+import type { OutageResult } from './outage.js';
+import type { ReactionSample } from './reaction.js';
+import { PERIOD_MS, runScale, type ScaleOptions, type ScaleResult } from './scale.js';
+import { round } from './stats.js';
+
+/** What to run. */
+export interface BenchOptions {
+  scale: ScaleOptions;
+  /** Lengths of the simulated node outages, in hours. */
+  outageHours: number[];
+  /** Incidents (and gate calls) measured for reaction times. */
+  reactionSamples: number;
+  /** Called before each scenario, for progress output. */
+  onPhase?: (phase: string) => void;
+}
+
+/** `npm run bench`: the sizes the issue asks for, under ~3 minutes on 2 cores. */
+export const FULL: BenchOptions = {
+  scale: { targets: 1000, nodes: 50, namespaces: 10, apiLatencyMs: 5, probeDelayMs: 10, warmupCycles: 3, cycles: 30, baselineCycles: 3, gateSamples: 10 },
+  outageHours: [1, 6, 24],
+  reactionSamples: 5,
+};
+
+/** One goal, as reported. */
+export interface Goal {
+  goal: string;
+  value: string;
+  ok: boolean;
+}
+
+/** The JSON document. */
+export interface BenchResult {
+  machine: { cores: number; cpu: string; node: string; platform: string; loadavg_at_start: number[]; date: string };
+  scale: ScaleResult;
+  outage: OutageResult[];
+  reaction: {
+    schedule_period_ms: number;
+    /** Command path: node NotReady → `gateNow('frigate')` refusing, at the scale scenario's size (p50, real ms). */
+    node_notready_to_gate_closed_ms: number;
+    node_notready_to_gate_closed_max_ms: number;
+    gate_reason: string;
+    /** Scheduler path, computed: average wait for the next cycle (period / 2) + measured cycle p50 at scale. */
+    scheduler_node_notready_to_refusal_ms: number;
+    /** Scheduler path, worst case: a whole period + the slowest cycle at scale. */
+    scheduler_node_notready_to_refusal_worst_ms: number;
+    scheduler_refusal_reason: string | null;
+    /** failureThreshold (2) periods of schedule time + the measured delivery latency (p50). */
+    probe_failure_to_first_message_ms: number;
+    /** Start of the confirming tick (cycle + delivery) → the Discord simulator answered the POST. */
+    delivery_ms: ReactionSample['delivery_ms'];
+    cycles_to_message: number[];
+    /** The command path on the 2-node homelab (small snapshot). */
+    gate_command_small_ms: ReactionSample['gate_command_ms'];
+  };
+  goals: Goal[];
+  duration_s: number;
+}
+
+const FAILURE_THRESHOLD = 2;
+
+/** Runs every scenario, one after the other (never in parallel: they would measure each other). */
+export async function runBench(o: BenchOptions): Promise<BenchResult> {
+  const started = performance.now();
+  const machine = {
+    cores: os.availableParallelism(),
+    cpu: os.cpus()[0]?.model ?? 'unknown',
+    node: process.version,
+    platform: `${process.platform}-${process.arch}`,
+    loadavg_at_start: os.loadavg().map((l) => round(l, 2)),
+    date: new Date().toISOString(),
+  };
+  o.onPhase?.(`scale: ${o.scale.targets} targets, ${o.scale.nodes} nodes, ${o.scale.cycles} cycles + per-target baseline`);
+  const scale = await runScale(o.scale);
+  // Loaded only now, so the scale scenario's RSS carries no Discord simulator or SMTP server.
+  const { runOutage } = await import('./outage.js');
+  const { runReaction } = await import('./reaction.js');
+  const outage: OutageResult[] = [];
+  for (const hours of o.outageHours) {
+    o.onPhase?.(`outage: ${hours} h`);
+    outage.push(await runOutage(hours));
+  }
+  o.onPhase?.('reaction times');
+  const r = await runReaction(o.reactionSamples);
+
+  const reaction: BenchResult['reaction'] = {
+    schedule_period_ms: PERIOD_MS,
+    node_notready_to_gate_closed_ms: scale.gate_command_ms.p50,
+    node_notready_to_gate_closed_max_ms: scale.gate_command_ms.max,
+    gate_reason: scale.gate_command_ms.reason,
+    scheduler_node_notready_to_refusal_ms: round(PERIOD_MS / 2 + scale.cycle_ms.p50),
+    scheduler_node_notready_to_refusal_worst_ms: round(PERIOD_MS + scale.cycle_ms.max),
+    scheduler_refusal_reason: r.scheduler_refusal,
+    probe_failure_to_first_message_ms: round(FAILURE_THRESHOLD * PERIOD_MS + r.delivery_ms.p50),
+    delivery_ms: r.delivery_ms,
+    cycles_to_message: r.cycles_to_message,
+    gate_command_small_ms: r.gate_command_ms,
+  };
+  return { machine, scale, outage, reaction, goals: goals(scale, outage, reaction), duration_s: round((performance.now() - started) / 1000) };
+}
+
+/** The issue's goals, each with the value it was judged on. */
+export function goals(scale: ScaleResult, outage: OutageResult[], reaction: BenchResult['reaction']): Goal[] {
+  const flat = (key: 'mentions' | 'emails' | 'restarts') => new Set(outage.map((x) => x[key])).size <= 1;
+  const maxMentions = Math.max(0, ...outage.map((x) => x.mentions));
+  return [
+    { goal: `cycle p95 < 1 s at ${scale.targets} targets`, value: `${scale.cycle_ms.p95} ms`, ok: scale.cycle_ms.p95 < 1000 },
+    { goal: `peak RSS < 150 MB at ${scale.targets} targets`, value: `${scale.rss_mb} MB`, ok: scale.rss_mb < 150 },
+    { goal: '≥ 100× fewer Kubernetes requests than per-target polling', value: `${scale.request_ratio}× (${scale.k8s_requests_per_cycle} vs ${scale.baseline_k8s_requests_per_cycle})`, ok: scale.request_ratio >= 100 },
+    { goal: 'node NotReady → gate closed < 1 s (command path)', value: `${reaction.node_notready_to_gate_closed_ms} ms (${reaction.gate_reason})`, ok: reaction.node_notready_to_gate_closed_ms < 1000 && reaction.gate_reason === 'nodeNotReady' },
+    { goal: '≤ 2 role mentions per incident, however long', value: `max ${maxMentions} (${outage.map((x) => `${x.hours}h:${x.mentions}`).join(' ')})`, ok: maxMentions <= 2 },
+    {
+      goal: 'mentions, emails, restarts flat in outage length',
+      value: outage.map((x) => `${x.hours}h ${x.mentions}/${x.emails}/${x.restarts}`).join(', '),
+      ok: flat('mentions') && flat('emails') && flat('restarts') && outage.every((x) => x.restarts <= 1 && x.restarts_during_outage === 0),
+    },
+  ];
+}

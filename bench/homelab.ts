@@ -1,0 +1,118 @@
+/**
+ * The homelab of the motivating story, with everything on loopback in this process: the Kubernetes
+ * simulator (frigate pinned to node-a, hass on node-b), the Discord simulator, a real SMTP server
+ * and a probe endpoint; the real bot (`startApp`) on a controllable clock.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { validateConfig } from '../src/config/index.js';
+import { silentLogger } from '../src/log.js';
+import { startApp, type App } from '../src/runtime/app.js';
+import { createDiscordSimulator, type DiscordSimulator } from '../src/sim/discord/index.js';
+import { createKubeSimulator, type KubeSimulator } from '../src/sim/kube/index.js';
+import { startSmtpServer, type SmtpServer } from '../test/helpers/smtp.js';
+import { startBenchProbeServer, type BenchProbeServer } from './probeServer.js';
+
+/** Discord ids of the bench (any snowflakes do). */
+export const IDS = { guild: '700000000000000001', channel: '700000000000000002', oncall: '700000000000000003', operators: '700000000000000004' } as const;
+
+/** The running homelab. */
+export interface Homelab {
+  /** Sim-clock time (epoch ms); `advance` moves it for the bot and both simulators. */
+  now(): number;
+  advance(ms: number): void;
+  kube: KubeSimulator;
+  discord: DiscordSimulator;
+  smtp: SmtpServer;
+  probe: BenchProbeServer;
+  app: App;
+  close(): Promise<void>;
+}
+
+/** Options: the schedule and per-target settings merged into every target. */
+export interface HomelabOptions {
+  schedule: string;
+  /** Extra targets `extra-1..n` (readiness-probed Deployments on node-b). */
+  extraTargets?: number;
+  /** Targets with an HTTP probe against the probe endpoint, besides frigate. */
+  probedTargets?: string[];
+  target?: Record<string, unknown>;
+  notify?: Record<string, unknown>;
+}
+
+/** Starts everything; frigate's health URL is `${probe.url}/frigate`. */
+export async function startHomelab(o: HomelabOptions): Promise<Homelab> {
+  let now = Date.parse('2026-11-25T22:00:00Z');
+  const clock = () => now;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stormguard-bench-homelab-'));
+  const probe = await startBenchProbeServer();
+  const smtp = await startSmtpServer();
+  const kube = createKubeSimulator({ now: clock, rolloutDelayMs: 20_000 });
+  kube.addNode('node-a');
+  kube.addNode('node-b');
+  kube.addDeployment({ namespace: 'nvr', name: 'frigate', node: 'node-a' });
+  kube.addDeployment({ namespace: 'home', name: 'hass', node: 'node-b' });
+  for (const name of o.probedTargets ?? []) kube.addDeployment({ namespace: 'home', name, node: 'node-b' });
+  await kube.start();
+  await kube.writeKubeconfig(path.join(dir, 'kubeconfig'));
+  const discord = createDiscordSimulator({
+    guildId: IDS.guild,
+    channelId: IDS.channel,
+    botToken: 'bench-bot-token',
+    now: clock,
+    roles: [
+      { id: IDS.oncall, name: 'oncall' },
+      { id: IDS.operators, name: 'operators' },
+    ],
+  });
+  const { apiUrl } = await discord.start();
+  const http = (name: string) => ({ http: { url: `${probe.url}/${name}`, timeout: '2s' } });
+  const config = validateConfig(
+    {
+      discord: { token: 'bench-bot-token', guildId: IDS.guild, channelId: IDS.channel, mentionRoleId: IDS.oncall, operatorRoleIds: [IDS.operators], apiUrl },
+      kubernetes: { kubeconfig: path.join(dir, 'kubeconfig') },
+      database: { path: path.join(dir, 'stormguard.db') },
+      schedule: o.schedule,
+      http: { port: 0 },
+      notify: {
+        escalateAfter: '15m',
+        email: { smtp: { host: '127.0.0.1', port: smtp.port, secure: false }, from: 'stormguard@example.org', to: ['oncall@example.org'], fallbackAfter: '2m' },
+        ...o.notify,
+      },
+      targets: [
+        { name: 'frigate', namespace: 'nvr', workload: { kind: 'Deployment', name: 'frigate' }, probe: http('frigate'), ...o.target },
+        { name: 'hass', namespace: 'home', workload: { kind: 'Deployment', name: 'hass' }, ...o.target },
+        ...(o.probedTargets ?? []).map((name) => ({ name, namespace: 'home', workload: { kind: 'Deployment', name }, probe: http(name), ...o.target })),
+      ],
+    },
+    'bench-homelab.yaml',
+  );
+  let app: App;
+  try {
+    app = await startApp({ config, logger: silentLogger(), clock, env: {} });
+  } catch (err) {
+    await Promise.all([discord.stop(), kube.stop(), smtp.close(), probe.close()]);
+    fs.rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
+  return {
+    now: clock,
+    advance(ms) {
+      now += ms;
+    },
+    kube,
+    discord,
+    smtp,
+    probe,
+    app,
+    async close() {
+      await app.close();
+      await discord.stop();
+      await kube.stop();
+      await smtp.close();
+      await probe.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,101 @@
+/**
+ * The simulated world of the scale scenario, in a child process so the bot's CPU and RSS are its
+ * own: the Kubernetes simulator and the loopback probe endpoint. Started by `simClient.ts` with
+ * `node --import tsx`; driven over the IPC channel (one request, one reply, matched by id).
+ */
+import type { NodeReadiness } from '../src/core/types.js';
+import { createKubeSimulator, type KubeSimulator } from '../src/sim/kube/index.js';
+import { buildLayout, type LayoutSize } from './layout.js';
+import { startBenchProbeServer, type BenchProbeServer } from './probeServer.js';
+
+/** What the parent asks; each operation answers with a JSON value. */
+export type SimOp =
+  | { op: 'setup'; size: LayoutSize; apiLatencyMs: number; probeDelayMs: number; now: number }
+  | { op: 'setNow'; now: number }
+  | { op: 'setLatency'; ms: number }
+  | { op: 'setNodeReady'; node: string; status: NodeReadiness }
+  | { op: 'resetRequests' }
+  | { op: 'requests' }
+  | { op: 'usage' }
+  | { op: 'stop' };
+
+/** What `setup` answers. */
+export interface SimSetup {
+  kubeconfig: string;
+  probeUrl: string;
+}
+
+/** What `requests` answers: the total and the count per `METHOD path`. */
+export interface SimRequests {
+  total: number;
+  byRoute: Record<string, number>;
+}
+
+/** What `usage` answers: the child's own CPU (µs) and RSS (bytes). */
+export interface SimUsage {
+  cpu: NodeJS.CpuUsage;
+  rss: number;
+}
+
+let now = 0;
+let kube: KubeSimulator | null = null;
+let probe: BenchProbeServer | null = null;
+
+function sim(): KubeSimulator {
+  if (!kube) throw new Error('sim process: setup first');
+  return kube;
+}
+
+async function handle(msg: SimOp): Promise<unknown> {
+  switch (msg.op) {
+    case 'setup': {
+      now = msg.now;
+      kube = createKubeSimulator({ now: () => now, rolloutDelayMs: 20_000 });
+      const layout = buildLayout(msg.size);
+      for (const node of layout.nodes) kube.addNode(node);
+      for (const t of layout.targets) kube.addDeployment({ namespace: t.namespace, name: t.name, node: t.node });
+      await kube.start();
+      kube.setLatency(msg.apiLatencyMs);
+      probe = await startBenchProbeServer(msg.probeDelayMs);
+      return { kubeconfig: kube.kubeconfig(), probeUrl: probe.url } satisfies SimSetup;
+    }
+    case 'setNow':
+      now = msg.now;
+      return null;
+    case 'setLatency':
+      sim().setLatency(msg.ms);
+      return null;
+    case 'setNodeReady':
+      sim().setNodeReady(msg.node, msg.status);
+      return null;
+    case 'resetRequests':
+      sim().resetRequests();
+      return null;
+    case 'requests': {
+      const byRoute: Record<string, number> = {};
+      for (const r of sim().requests) {
+        // Collapse names so the per-target baseline reads as a handful of routes.
+        const route = `${r.method} ${r.path.replace(/\/nodes\/[^/]+$/, '/nodes/{name}')}${r.query['labelSelector'] ? '?labelSelector' : ''}`;
+        byRoute[route] = (byRoute[route] ?? 0) + 1;
+      }
+      return { total: sim().requests.length, byRoute } satisfies SimRequests;
+    }
+    case 'usage':
+      return { cpu: process.cpuUsage(), rss: process.memoryUsage().rss } satisfies SimUsage;
+    case 'stop':
+      await kube?.stop();
+      await probe?.close();
+      setImmediate(() => process.exit(0));
+      return null;
+  }
+}
+
+process.on('message', (raw: { id: number; msg: SimOp }) => {
+  handle(raw.msg).then(
+    (value) => process.send!({ id: raw.id, ok: true, value }),
+    (err: unknown) => process.send!({ id: raw.id, ok: false, error: err instanceof Error ? err.stack ?? err.message : String(err) }),
+  );
+});
+// The parent died: nothing left to serve.
+process.on('disconnect', () => process.exit(0));
+process.send!({ ready: true });

@@ -1,0 +1,68 @@
+/**
+ * The benchmark at a tiny scale: the JSON has the documented shape, and the invariants that are not
+ * timings hold (Kubernetes requests per cycle do not grow with the target count, the per-target
+ * baseline makes exactly 2 per target, an outage rings at most twice). Timings are never asserted.
+ */
+import { describe, expect, it } from 'vitest';
+import { runBench, type BenchResult } from '../bench/bench.js';
+import { renderReport } from '../bench/report.js';
+import { runScale, type ScaleOptions } from '../bench/scale.js';
+
+const TINY: ScaleOptions = { targets: 20, nodes: 5, namespaces: 3, apiLatencyMs: 1, probeDelayMs: 1, warmupCycles: 1, cycles: 3, baselineCycles: 2, gateSamples: 2 };
+
+const msSummary = { p50: expect.any(Number), p95: expect.any(Number), max: expect.any(Number) };
+
+describe('npm run bench, at a tiny scale', () => {
+  it('writes the documented JSON and keeps the non-timing invariants', async () => {
+    const result: BenchResult = JSON.parse(JSON.stringify(await runBench({ scale: TINY, outageHours: [1], reactionSamples: 2 })));
+
+    expect(result.machine).toMatchObject({ cores: expect.any(Number), node: process.version, date: expect.any(String) });
+    expect(result.scale).toMatchObject({
+      targets: 20,
+      nodes: 5,
+      cycle_ms: msSummary,
+      baseline_cycle_ms: msSummary,
+      k8s_requests_per_cycle: expect.any(Number),
+      baseline_k8s_requests_per_cycle: expect.any(Number),
+      rss_mb: expect.any(Number),
+      cpu_s_per_cycle: expect.any(Number),
+      request_ratio: expect.any(Number),
+    });
+    // Every target was really probed over HTTP, and a person's /restart is refused while the node is down.
+    expect(result.scale.targets_probed_ok).toBe(20);
+    expect(result.scale.gate_command_ms.reason).toBe('nodeNotReady');
+    // The naive checker reads one node and lists pods once per target.
+    expect(result.scale.baseline_k8s_requests_per_cycle).toBe(2 * 20);
+
+    expect(result.outage).toEqual([
+      expect.objectContaining({ hours: 1, mentions: expect.any(Number), discord_requests: expect.any(Number), emails: expect.any(Number), restarts: expect.any(Number) }),
+    ]);
+    const [outage] = result.outage;
+    expect(outage!.mentions).toBeGreaterThan(0);
+    expect(outage!.mentions).toBeLessThanOrEqual(2);
+    expect(outage!.restarts).toBeLessThanOrEqual(1);
+    expect(outage!.restarts_during_outage).toBe(0);
+    expect(outage!.discord_violations).toBe(0);
+
+    expect(result.reaction).toMatchObject({
+      node_notready_to_gate_closed_ms: expect.any(Number),
+      probe_failure_to_first_message_ms: expect.any(Number),
+      gate_reason: 'nodeNotReady',
+      scheduler_refusal_reason: 'nodeNotReady',
+      cycles_to_message: [2, 2],
+    });
+
+    expect(result.goals).toHaveLength(6);
+    const table = renderReport(result);
+    expect(table.match(/^ {2}[✓✗] /gm)).toHaveLength(6);
+  }, 180_000);
+
+  it('makes the same number of Kubernetes requests per cycle for 10 targets as for 20', async () => {
+    const small = await runScale({ ...TINY, targets: 10, baselineCycles: 1, gateSamples: 0 });
+    const large = await runScale({ ...TINY, targets: 20, baselineCycles: 1, gateSamples: 0 });
+    expect(small.k8s_requests_per_cycle).toBe(large.k8s_requests_per_cycle);
+    expect(small.k8s_requests_by_route).toEqual(large.k8s_requests_by_route);
+    expect(small.baseline_k8s_requests_per_cycle).toBe(2 * 10);
+    expect(large.baseline_k8s_requests_per_cycle).toBe(2 * 20);
+  }, 120_000);
+});
