@@ -1,11 +1,8 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, formatConfig, loadConfig } from './config/index.js';
 import type { Config } from './config/types.js';
-import { COMMANDS } from '../commands/index.js';
-import { createRest, registerGuildCommands } from './adapters/discord/client.js';
 import { openDatabase } from './adapters/sqlite/open.js';
 import { createStore } from './adapters/sqlite/store.js';
-import { runDemo } from './demo/index.js';
 import { createLogger } from './log.js';
 import { runApp } from './runtime/app.js';
 
@@ -65,7 +62,8 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
         return await registerCommandsCommand(load(parsed.values.config, io), io);
       case 'demo':
         // The demo brings its own simulated cluster and Discord; it needs no configuration.
-        await runDemo(io.stdout);
+        // Loaded on demand: the simulators are not part of a normal run.
+        await (await import('./demo/index.js')).runDemo(io.stdout);
         return 0;
       default:
         io.stderr.write(`usage error: unknown command “${command}”\n\n${USAGE}`);
@@ -122,6 +120,7 @@ async function registerCommandsCommand(config: Config, io: CliIo): Promise<numbe
     io.stderr.write('config error: discord: register-commands needs the discord section\n');
     return 2;
   }
+  const [{ createRest, registerGuildCommands }, { COMMANDS }] = await Promise.all([import('./adapters/discord/client.js'), import('../commands/index.js')]);
   const names = await registerGuildCommands(createRest(config.discord), config.discord.guildId, [...COMMANDS.values()].map((c) => c.definition));
   io.stdout.write(`registered ${names.length} commands in guild ${config.discord.guildId}: ${names.map((n) => `/${n}`).join(', ')}\n`);
   return 0;

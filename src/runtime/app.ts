@@ -1,9 +1,5 @@
-import { Status, type Client } from 'discord.js';
-import { COMMANDS } from '../../commands/index.js';
+import type { Client } from 'discord.js';
 import type { Config } from '../config/types.js';
-import { createDiscordClient, loginAndWaitReady } from '../adapters/discord/client.js';
-import { createInteractionRouter } from '../adapters/discord/router.js';
-import { createDiscordSink } from '../adapters/discord/sink.js';
 import { createEmailSink } from '../adapters/email/sink.js';
 import { startHttpServer, type HttpServer, type Readiness } from '../adapters/http/server.js';
 import { createKubeAdapter, type KubeAdapter } from '../adapters/kube/index.js';
@@ -63,7 +59,8 @@ export async function startApp(options: AppOptions): Promise<App> {
   const store = options.store ?? openStore(config, logger, clock);
   const metrics = options.metrics ?? createMetrics({ store });
   const kube = options.kube ?? createKubeAdapter({ ...config.kubernetes, env: options.env ?? process.env });
-  const discord = config.discord ? createDiscordClient(config.discord) : null;
+  const d = config.discord ? await loadDiscord() : null;
+  const discord = d && config.discord ? d.createDiscordClient(config.discord) : null;
   // Every REST answer, retries included, as discord.js saw it.
   discord?.rest.on('response', (_request, response) => metrics.discordRequests.inc({ outcome: discordOutcome(response.status) }));
   const heartbeat = config.heartbeat ? createHeartbeat({ url: config.heartbeat.url, logger }) : null;
@@ -73,8 +70,8 @@ export async function startApp(options: AppOptions): Promise<App> {
   // Each channel has its own sink; a channel that is not configured is logged instead.
   const routes: SinkRoutes = {};
   const link = config.discord ? { guildId: config.discord.guildId, channelId: config.discord.channelId } : undefined;
-  if (discord && config.discord) {
-    const toDiscord = trackDiscordReachability(createDiscordSink({ rest: discord.rest, discord: config.discord, store, view }), store, clock);
+  if (d && discord && config.discord) {
+    const toDiscord = trackDiscordReachability(d.createDiscordSink({ rest: discord.rest, discord: config.discord, store, view }), store, clock);
     Object.assign(routes, { postMessage: toDiscord, editMessage: toDiscord, threadNote: toDiscord, ring: toDiscord, archiveThread: toDiscord });
   }
   if (config.notify.email) routes.email = createEmailSink({ email: config.notify.email, store, view, discord: link, clock });
@@ -97,9 +94,9 @@ export async function startApp(options: AppOptions): Promise<App> {
   });
   const actions = createActions({ config, store, cluster: kube, restarter: kube, clock, logger, metrics, deliver: () => bot.deliver() });
 
-  if (discord && config.discord) {
-    const router = createInteractionRouter({
-      commands: COMMANDS,
+  if (d && discord && config.discord) {
+    const router = d.createInteractionRouter({
+      commands: d.COMMANDS,
       ctx: { config, actions, store, cluster: kube, clock },
       guildId: config.discord.guildId,
       operatorRoleIds: config.discord.operatorRoleIds,
@@ -107,7 +104,7 @@ export async function startApp(options: AppOptions): Promise<App> {
     });
     discord.on('interactionCreate', (interaction) => void router(interaction));
     try {
-      await loginAndWaitReady(discord, config.discord.token);
+      await d.loginAndWaitReady(discord, config.discord.token);
     } catch (err) {
       if (!options.store) store.close();
       await discord.destroy();
@@ -125,7 +122,7 @@ export async function startApp(options: AppOptions): Promise<App> {
     readiness: () =>
       readinessOf({
         database: databaseAnswers(store),
-        discord: discord ? gatewayConnected(discord) : true,
+        discord: d && discord ? d.gatewayConnected(discord) : true,
         scheduler: bot.ranRecently(clock()),
       }),
     async close() {
@@ -141,9 +138,15 @@ function openStore(config: Config, logger: Logger, clock: Clock): Store {
   return createStore(openDatabase(config.database.path, { onMigrated: (r) => logger.info({ from: r.from, to: r.to }, 'database ready') }), { now: clock });
 }
 
-/** `isReady()` stays true once READY was seen; the shards say whether the gateway is connected now. */
-function gatewayConnected(client: Client): boolean {
-  return client.isReady() && client.ws.shards.every((shard) => shard.status === Status.Ready);
+/** discord.js and the commands load only when Discord is configured: they weigh about 40 MB of memory. */
+async function loadDiscord() {
+  const [client, router, sink, commands] = await Promise.all([
+    import('../adapters/discord/client.js'),
+    import('../adapters/discord/router.js'),
+    import('../adapters/discord/sink.js'),
+    import('../../commands/index.js'),
+  ]);
+  return { ...client, ...router, ...sink, COMMANDS: commands.COMMANDS };
 }
 
 function readinessOf(checks: Readiness['checks']): Readiness {

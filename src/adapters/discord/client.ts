@@ -1,4 +1,4 @@
-import { Client, GatewayIntentBits, Options, REST, Routes } from 'discord.js';
+import { Client, GatewayIntentBits, Options, REST, Routes, Status } from 'discord.js';
 import type { DiscordConfig } from '../../config/types.js';
 
 /**
@@ -41,4 +41,9 @@ export async function registerGuildCommands(rest: REST, guildId: string, definit
   const app = (await rest.get(Routes.currentApplication())) as { id: string };
   const registered = (await rest.put(Routes.applicationGuildCommands(app.id, guildId), { body: definitions })) as Array<{ name: string }>;
   return registered.map((c) => c.name);
+}
+
+/** Whether the gateway is connected now: `isReady()` stays true once READY was seen, the shards do not. */
+export function gatewayConnected(client: Client): boolean {
+  return client.isReady() && client.ws.shards.every((shard) => shard.status === Status.Ready);
 }
