@@ -5,6 +5,7 @@ import { startHttpServer, type HttpServer, type Readiness } from '../adapters/ht
 import { createKubeAdapter, type KubeAdapter } from '../adapters/kube/index.js';
 import { createNtfySink } from '../adapters/push/ntfy.js';
 import { probeAll } from '../adapters/probe/index.js';
+import { sqliteDriver } from '../adapters/sqlite/driver.js';
 import { openDatabase } from '../adapters/sqlite/open.js';
 import { createStore, type Store } from '../adapters/sqlite/store.js';
 import type { Logger } from '../log.js';
@@ -135,7 +136,7 @@ export async function startApp(options: AppOptions): Promise<App> {
 }
 
 function openStore(config: Config, logger: Logger, clock: Clock): Store {
-  return createStore(openDatabase(config.database.path, { onMigrated: (r) => logger.info({ from: r.from, to: r.to }, 'database ready') }), { now: clock });
+  return createStore(openDatabase(config.database.path, { onMigrated: (r) => logger.info({ from: r.from, to: r.to, driver: sqliteDriver }, 'database ready') }), { now: clock });
 }
 
 /** discord.js and the commands load only when Discord is configured: they weigh about 40 MB of memory. */

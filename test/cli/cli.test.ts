@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import Sqlite from 'better-sqlite3';
+import { Sqlite } from '../../src/adapters/sqlite/driver.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli.js';
 import { runCli, ROOT } from '../helpers/cliProcess.js';

@@ -2,7 +2,8 @@ import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import Sqlite from 'better-sqlite3';
+import type { Database } from 'better-sqlite3';
+import { Sqlite } from '../../src/adapters/sqlite/driver.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createDiscordSimulator, type DiscordRequestRecord, type DiscordSimulator } from '../../src/sim/discord/index.js';
 import { createKubeSimulator, type KubeSimulator, type SimAnswer } from '../../src/sim/kube/index.js';
@@ -93,7 +94,7 @@ async function killAt(point: KillPoint, timeoutMs = 7_000): Promise<boolean> {
 }
 
 /** Opens the database read-only beside the running bot (WAL allows it). */
-function readDb<T>(fn: (db: Sqlite.Database) => T): T {
+function readDb<T>(fn: (db: Database) => T): T {
   const db = new Sqlite(path.join(dir, 'data', 'stormguard.db'), { readonly: true, fileMustExist: true });
   try {
     return fn(db);

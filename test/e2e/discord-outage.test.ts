@@ -1,5 +1,5 @@
 import path from 'node:path';
-import Database from 'better-sqlite3';
+import { Sqlite as Database } from '../../src/adapters/sqlite/driver.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { DiscordRequestRecord, SimMessageView } from '../../src/sim/discord/index.js';
 import { startSmtpServer, type SmtpServer } from '../helpers/smtp.js';

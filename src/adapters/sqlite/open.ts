@@ -1,7 +1,7 @@
 /** Opens stormguard's SQLite database, configured for a long-running single writer and migrated. */
 import fs from 'node:fs';
 import path from 'node:path';
-import Sqlite from 'better-sqlite3';
+import { Sqlite } from './driver.js';
 import type { Database } from 'better-sqlite3';
 import { migrate, migrationsDir, type MigrationResult } from './migrate.js';
 

@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import Sqlite from 'better-sqlite3';
+import type { Database } from 'better-sqlite3';
+import { Sqlite } from '../../../src/adapters/sqlite/driver.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { migrate, migrationsDir, readMigrations, schemaVersion } from '../../../src/adapters/sqlite/migrate.js';
 import { openDatabase } from '../../../src/adapters/sqlite/open.js';
@@ -17,7 +18,7 @@ function tempDir(): string {
   return dir;
 }
 
-function tables(db: Sqlite.Database): string[] {
+function tables(db: Database): string[] {
   return db
     .prepare<[], { name: string }>("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name")
     .all()

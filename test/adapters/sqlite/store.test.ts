@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import Sqlite from 'better-sqlite3';
+import { Sqlite } from '../../../src/adapters/sqlite/driver.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AuditEntry, Effect, Incident, TargetState } from '../../../src/core/types.js';
 import { openDatabase } from '../../../src/adapters/sqlite/open.js';
