@@ -1,6 +1,5 @@
 import type { Config } from '../config/types.js';
 import { evaluateGate } from '../core/gate.js';
-import { nodeProblem } from '../core/plan.js';
 import type { IncidentView } from '../core/render.js';
 import { activeSilenceForIncident } from '../core/silence.js';
 import type { ClusterSnapshot, Incident } from '../core/types.js';
@@ -40,6 +39,5 @@ export function buildIncidentView(incident: Incident, store: Store, config: Conf
     });
     if (!decision.allowed && !['cooldown', 'restartInProgress'].includes(decision.reason)) nextRestart = `blocked: ${decision.message}`;
   }
-  void nodeProblem;
   return { incident, silence: activeSilenceForIncident(incident, silences, now), targets, nodes, nextRestart };
 }
