@@ -1,8 +1,10 @@
 import { SlashCommandBuilder } from 'discord.js';
 import { activeSilenceForTarget } from '../src/core/silence.js';
-import type { ClusterSnapshot } from '../src/core/types.js';
+import type { GateDecision } from '../src/core/gate.js';
+import { nodeLabel } from '../src/core/render.js';
+import type { ClusterSnapshot, Incident, Silence, TargetState } from '../src/core/types.js';
 import { isConfiguredTarget, targetChoices } from './options.js';
-import type { CommandContext, SlashCommand } from './types.js';
+import type { SlashCommand } from './types.js';
 
 /** `/status [target]` — health, nodes, incident, silence and what the gate would say to a restart now. */
 export const statusCommand: SlashCommand = {
@@ -20,31 +22,50 @@ export const statusCommand: SlashCommand = {
     const snapshot = await ctx.cluster.snapshot(ctx.config.targets, ctx.clock());
     const lines: string[] = [];
     if (!snapshot.reachable) lines.push(`⚠️ Kubernetes API unreachable: ${snapshot.error}`);
-    for (const target of targets) lines.push(await describeTarget(target.name, snapshot, ctx));
+    // Everything the lines show is read once, not once per target.
+    const now = ctx.clock();
+    const facts: StatusFacts = {
+      snapshot,
+      now,
+      states: ctx.store.loadTargetStates(),
+      open: ctx.actions.openIncidents(),
+      silences: ctx.store.silencesActiveOrEndedSince(now - 60_000),
+      gate: ctx.actions.gateAll(targets.map((t) => t.name), snapshot),
+    };
+    for (const target of targets) lines.push(describeTarget(target.name, facts));
     return fit(lines);
   },
   autocomplete: targetChoices,
 };
 
-async function describeTarget(name: string, snapshot: ClusterSnapshot, ctx: CommandContext): Promise<string> {
-  const now = ctx.clock();
-  const state = ctx.store.loadTargetStates()[name];
+/** What one `/status` answer is built from. */
+interface StatusFacts {
+  snapshot: ClusterSnapshot;
+  now: number;
+  states: Record<string, TargetState>;
+  open: Incident[];
+  silences: Silence[];
+  gate: Map<string, GateDecision>;
+}
+
+function describeTarget(name: string, facts: StatusFacts): string {
+  const { snapshot, now } = facts;
+  const state = facts.states[name];
   const health = state ? (state.health === 'up' ? '🟢 up' : `🔴 down (${state.lastDetail})`) : '⚪ not checked yet';
   const parts = [`**${name}** ${health}`];
   if (snapshot.reachable) {
     const nodes = snapshot.workloads[name]?.relevantNodes ?? [];
     const described = nodes.map((n) => {
-      const facts = snapshot.nodes[n];
-      const ready = !facts ? 'missing' : facts.ready === 'True' ? 'Ready' : facts.ready === 'False' ? 'NotReady' : 'Unknown';
-      return `${n} ${ready}${facts?.unschedulable ? ' (cordoned)' : ''}`;
+      const node = snapshot.nodes[n];
+      return `${n} ${nodeLabel({ name: n, ready: node?.ready ?? 'missing', unschedulable: false })}${node?.unschedulable ? ' (cordoned)' : ''}`;
     });
     parts.push(`nodes: ${described.join(', ') || 'none bound'}`);
   }
-  const incident = ctx.actions.openIncidents().find((i) => i.targets.includes(name) || i.subject === `target:${name}`);
+  const incident = facts.open.find((i) => i.targets.includes(name) || i.subject === `target:${name}`);
   if (incident) parts.push(`incident #${incident.id} ${incident.subject} (${incident.state})`);
-  const silence = activeSilenceForTarget(name, ctx.store.silencesActiveOrEndedSince(now - 60_000), now);
+  const silence = activeSilenceForTarget(name, facts.silences, now);
   if (silence) parts.push(`silenced until <t:${Math.floor(silence.endsAt / 1000)}:f>`);
-  const gate = await ctx.actions.gateNow(name, snapshot);
+  const gate = facts.gate.get(name)!;
   parts.push(gate.allowed ? 'restart now: allowed' : `restart now: no — ${gate.message}`);
   return parts.join(' · ');
 }

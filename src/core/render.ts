@@ -104,7 +104,8 @@ function healthIcon(health: 'up' | 'down' | 'unknown'): string {
   return health === 'up' ? '🟢' : health === 'down' ? '🔴' : '⚪';
 }
 
-function nodeLabel(n: IncidentView['nodes'][number]): string {
+/** A node's readiness in the words `kubectl get nodes` uses, with `cordoned` when unschedulable. */
+export function nodeLabel(n: IncidentView['nodes'][number]): string {
   const ready = n.ready === 'True' ? 'Ready' : n.ready === 'False' ? 'NotReady' : n.ready === 'missing' ? 'missing' : 'Unknown';
   return n.unschedulable ? `${ready}, cordoned` : ready;
 }

@@ -62,9 +62,17 @@ export function createActions(deps: ActionDeps) {
   }
 
   /** The open incident covering a target (its own, or a node incident listing it). */
-  function incidentCovering(target: string): Incident | null {
-    const open = store.openIncidents();
+  function incidentCovering(target: string, open: Incident[] = store.openIncidents()): Incident | null {
     return open.find((i) => i.subject === `target:${target}`) ?? open.find((i) => i.targets.includes(target)) ?? null;
+  }
+
+  /** Applies one silence change to every open incident it covers, as a note and an edit. */
+  function noteSilenceChange(target: string | null, by: string, text: string): void {
+    for (const incident of store.openIncidents()) {
+      if (target === null || incident.targets.includes(target) || incident.subject === target) {
+        apply(incident, { type: 'silenceChanged', by, text }, by);
+      }
+    }
   }
 
   return {
@@ -75,18 +83,18 @@ export function createActions(deps: ActionDeps) {
 
     /** What the gate says right now about restarting `target` by hand, from a fresh snapshot. */
     async gateNow(targetName: string, snapshot?: ClusterSnapshot): Promise<GateDecision> {
+      const snap = snapshot ?? (await deps.cluster.snapshot(config.targets, deps.clock()));
+      return this.gateAll([targetName], snap).get(targetName)!;
+    },
+
+    /** The gate's answer for several targets against one snapshot, reading the database once. */
+    gateAll(targetNames: string[], snapshot: ClusterSnapshot): Map<string, GateDecision> {
       const now = deps.clock();
-      const snap = snapshot ?? (await deps.cluster.snapshot(config.targets, now));
-      return evaluateGate({
-        targetName,
-        mode: 'manual',
-        targets: config.targets,
-        snapshot: snap,
-        restarts: store.restartsSince(now - 24 * HOUR),
-        incident: incidentCovering(targetName),
-        silences: store.silencesActiveOrEndedSince(now - HOUR),
-        now,
-      });
+      const restarts = store.restartsSince(now - 24 * HOUR);
+      const silences = store.silencesActiveOrEndedSince(now - HOUR);
+      const open = store.openIncidents();
+      const input = { mode: 'manual' as const, targets: config.targets, snapshot, restarts, silences, now };
+      return new Map(targetNames.map((targetName) => [targetName, evaluateGate({ ...input, targetName, incident: incidentCovering(targetName, open) })]));
     },
 
     /** `/restart` and the Restart button: through the same gate as the scheduler, then carried out and noted. */
@@ -142,11 +150,7 @@ export function createActions(deps: ActionDeps) {
       const silence = store.addSilence({ target, startsAt: now, endsAt: now + durationMs, createdBy: by, reason });
       audit({ actor: by, action: 'silenced', subject: target ?? 'everything', incidentId: null, reason: reason || null, detail: { until: silence.endsAt, target } });
       const until = `<t:${Math.floor(silence.endsAt / 1000)}:f>`;
-      for (const incident of store.openIncidents()) {
-        if (target === null || incident.targets.includes(target) || incident.subject === target) {
-          apply(incident, { type: 'silenceChanged', by, text: `Silenced ${target ?? 'everything'} until ${until} by <@${by}>${reason ? `: ${reason}` : ''}` }, by);
-        }
-      }
+      noteSilenceChange(target, by, `Silenced ${target ?? 'everything'} until ${until} by <@${by}>${reason ? `: ${reason}` : ''}`);
       await deps.deliver();
       return { ok: true, message: `Silenced ${target ?? 'everything'} until ${until}: no mentions and no automatic restarts until then.` };
     },
@@ -157,11 +161,7 @@ export function createActions(deps: ActionDeps) {
       const lifted = store.liftSilences(target, now, by);
       if (lifted === 0) return { ok: false, message: `Nothing is silenced${target ? ` for ${target}` : ''}.` };
       audit({ actor: by, action: 'silenceLifted', subject: target ?? 'everything', incidentId: null, reason: null, detail: { lifted } });
-      for (const incident of store.openIncidents()) {
-        if (target === null || incident.targets.includes(target) || incident.subject === target) {
-          apply(incident, { type: 'silenceChanged', by, text: `Silence on ${target ?? 'everything'} lifted by <@${by}>` }, by);
-        }
-      }
+      noteSilenceChange(target, by, `Silence on ${target ?? 'everything'} lifted by <@${by}>`);
       await deps.deliver();
       return { ok: true, message: `Lifted the silence on ${target ?? 'everything'}.` };
     },

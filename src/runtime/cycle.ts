@@ -96,8 +96,10 @@ export async function runCycle(deps: CycleDeps): Promise<CycleReport> {
 /** Queues the fallback email of each open incident Discord could not be told about (SPEC §5). */
 function queueFallbackEmails({ config, store }: CycleDeps, now: number): number {
   if (!config.notify.email || !config.discord) return 0;
-  const openIncidents = store.openIncidents();
   const since = discordUnreachableSince(store);
+  // The usual case: Discord answers, so there is nothing to read from the outbox or the audit log.
+  if (since === null) return 0;
+  const openIncidents = store.openIncidents();
   const due = fallbackEmailsDue({
     now,
     discordUnreachableSince: since,
