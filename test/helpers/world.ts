@@ -39,7 +39,7 @@ export interface World {
 }
 
 /** Starts both simulators and the real bot (real discord.js, real client-node, real SQLite file) on a test clock. */
-export async function startWorld(overrides: Record<string, unknown> = {}): Promise<World> {
+export async function startWorld(overrides: Record<string, unknown> = {}, discordOverrides: Record<string, unknown> = {}): Promise<World> {
   const clock = new TestClock();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stormguard-world-'));
   const probe = await startProbeServer();
@@ -69,6 +69,7 @@ export async function startWorld(overrides: Record<string, unknown> = {}): Promi
         mentionRoleId: IDS.mentionRole,
         operatorRoleIds: [IDS.operatorRole],
         apiUrl,
+        ...discordOverrides,
       },
       kubernetes: { kubeconfig: path.join(dir, 'kubeconfig') },
       database: { path: path.join(dir, 'stormguard.db') },

@@ -1,0 +1,112 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { InteractionResult, SimMessageView } from '../../src/sim/discord/index.js';
+import { IDS, OPERATOR, startWorld, type World } from '../helpers/world.js';
+
+let world: World | undefined;
+afterEach(async () => {
+  if (!world) return;
+  const violations = world.discord.violations;
+  await world.close();
+  world = undefined;
+  expect(violations).toEqual([]);
+});
+
+function topLevel(w: World): SimMessageView[] {
+  return w.discord.channel().messages;
+}
+
+function button(message: SimMessageView, label: string): string {
+  const rows = message.components as Array<{ components: Array<{ custom_id: string; label: string }> }>;
+  return rows[0]!.components.find((c) => c.label === label)!.custom_id;
+}
+
+function answer(result: InteractionResult): string {
+  return (result.reply ?? result.followUps[0])?.content ?? '';
+}
+
+function roleRings(w: World): number {
+  return w.discord.allMentions().filter((r) => r.kind === 'role' && !r.suppressed).length;
+}
+
+describe('Discord actions the other tests do not pin down', () => {
+  it('an empty operator list lets nobody act (fail closed), while /status still answers', async () => {
+    world = await startWorld({}, { operatorRoleIds: [] });
+    const w = world;
+    w.probe.setStatus(503);
+    await w.cycles(2);
+    const restart = await w.discord.slashCommand({ name: 'restart', options: { target: 'frigate' }, user: OPERATOR });
+    expect(answer(restart)).toMatch(/nobody may act/);
+    const click = await w.discord.clickButton({ customId: button(topLevel(w)[0]!, 'Acknowledge'), messageId: topLevel(w)[0]!.id, user: OPERATOR });
+    expect(answer(click)).toMatch(/nobody may act/);
+    expect(w.app.store.openIncidents()[0]!.state).toBe('open');
+    const status = await w.discord.slashCommand({ name: 'status', options: { target: 'frigate' }, user: OPERATOR });
+    expect(answer(status)).toMatch(/^\*\*frigate\*\* 🔴 down/);
+    expect(answer(status)).not.toContain('hass');
+  });
+
+  it('the Restart button goes through the same gate as /restart: refused on a NotReady node, carried out once it is Ready', async () => {
+    world = await startWorld({ notify: { escalateAfter: '3h' } });
+    const w = world;
+    w.kube.setNodeReady('node-a', 'False');
+    w.probe.setStatus(503);
+    await w.cycles(2);
+    const message = topLevel(w)[0]!;
+    const refused = await w.discord.clickButton({ customId: button(message, 'Restart'), messageId: message.id, user: OPERATOR });
+    expect(answer(refused)).toMatch(/Not restarting frigate: node node-a is NotReady/);
+    expect(w.app.store.auditFor({ action: 'restartRefused' }).map((a) => a.reason)).toEqual(['nodeNotReady']);
+    expect(w.kube.restarts).toHaveLength(0);
+
+    w.kube.setNodeReady('node-a', 'True');
+    const allowed = await w.discord.clickButton({ customId: button(message, 'Restart'), messageId: message.id, user: OPERATOR });
+    expect(answer(allowed)).toMatch(/Restarting frigate/);
+    expect(w.kube.restarts).toHaveLength(1);
+    expect(topLevel(w)[0]!.thread!.messages.some((m) => m.content.startsWith(`Restarting frigate by <@${IDS.operator}>`))).toBe(true);
+  });
+
+  it('the Silence 1h button mutes the incident’s escalation and automatic restarts for an hour', async () => {
+    world = await startWorld({ notify: { escalateAfter: '10m' } });
+    const w = world;
+    w.probe.setStatus(503);
+    await w.cycles(2);
+    const message = topLevel(w)[0]!;
+    const clicked = await w.discord.clickButton({ customId: button(message, 'Silence 1h'), messageId: message.id, user: OPERATOR });
+    expect(answer(clicked)).toMatch(/Silenced target:frigate until/);
+    const restartsBefore = w.kube.restarts.length;
+    await w.cycles(60); // 30 minutes: past escalateAfter, inside the silence
+    expect(roleRings(w)).toBe(1);
+    expect(w.kube.restarts.length).toBe(restartsBefore);
+    expect(w.app.store.auditFor({ action: 'restartSkipped' }).map((a) => a.reason)).toContain('silenced');
+  });
+
+  it('/ack names an incident when several are open, and refuses to guess', async () => {
+    world = await startWorld();
+    const w = world;
+    w.probe.setStatus(503);
+    w.kube.setNodeReady('node-b', 'False');
+    await w.cycles(2);
+    const guess = await w.discord.slashCommand({ name: 'ack', user: OPERATOR });
+    expect(answer(guess)).toMatch(/2 incidents are open; name one/);
+    const node = w.app.store.openIncidents().find((i) => i.subject === 'node:node-b')!;
+    const named = await w.discord.slashCommand({ name: 'ack', options: { incident: String(node.id) }, user: OPERATOR });
+    expect(answer(named)).toContain(`Acknowledged incident #${node.id} (node:node-b)`);
+    expect(Object.fromEntries(w.app.store.openIncidents().map((i) => [i.subject, i.state]))).toEqual({
+      'target:frigate': 'open',
+      'node:node-b': 'acknowledged',
+    });
+  });
+
+  it('a reopen rings the role again, in the same message’s thread', async () => {
+    world = await startWorld({ notify: { escalateAfter: '3h' } });
+    const w = world;
+    w.probe.setStatus(503);
+    await w.cycles(2);
+    w.probe.setStatus(200);
+    await w.cycles(2);
+    w.probe.setStatus(503);
+    await w.cycles(2);
+    expect(topLevel(w)).toHaveLength(1);
+    expect(roleRings(w)).toBe(2);
+    const ring = w.discord.allMentions().filter((r) => r.kind === 'role' && !r.suppressed)[1]!;
+    expect(ring.channelId).toBe(topLevel(w)[0]!.thread!.id);
+  });
+});
