@@ -24,6 +24,16 @@ export const GATE_REASONS = [
 /** Why the gate refused a restart. */
 export type GateReason = (typeof GATE_REASONS)[number];
 
+const WAITING_REASONS: ReadonlySet<string> = new Set<GateReason>(['restartInProgress', 'cooldown', 'backoff']);
+
+/**
+ * Whether a refusal only means "wait for the restart already made" — expected, short-lived, and not
+ * worth a thread note or a line on the incident message.
+ */
+export function isWaitingReason(reason: string): boolean {
+  return WAITING_REASONS.has(reason);
+}
+
 /** The gate's answer: allowed, or refused with a stable reason, a sentence for people and context. */
 export type GateDecision =
   | { allowed: true; target: TargetConfig }

@@ -1,3 +1,4 @@
+import { isWaitingReason } from './gate.js';
 import type { AuditEntry, Effect, Incident, IncidentKind } from './types.js';
 
 /** Something that happened to an incident's subject, as the pure lifecycle sees it. */
@@ -245,7 +246,7 @@ function onRestartSkipped(
 ): Transition {
   if (!incident) return unchanged(incident);
   // Waiting out our own restart is expected; only refusals that tell people something go to the thread.
-  const noteworthy = !WAITING_REASONS.has(event.reason);
+  const noteworthy = !isWaitingReason(event.reason);
   return {
     incident,
     effects: noteworthy ? [{ type: 'threadNote', text: `Not restarting ${event.target}: ${event.message}` }] : [],
@@ -292,9 +293,6 @@ function onSilenceChanged(incident: Incident | null, event: Extract<IncidentEven
     audit: [audit(ctx, incident, 'silenceChanged', null, { text: event.text })],
   };
 }
-
-/** Gate reasons that only mean "wait for the restart we already made"; audited, not noted in the thread. */
-const WAITING_REASONS = new Set(['restartInProgress', 'cooldown', 'backoff']);
 
 function union(a: string[], b: string[]): string[] {
   return [...new Set([...a, ...b])].sort();

@@ -1,5 +1,5 @@
 import type { Config } from '../config/types.js';
-import { evaluateGate } from '../core/gate.js';
+import { evaluateGate, isWaitingReason } from '../core/gate.js';
 import type { IncidentView } from '../core/render.js';
 import { activeSilenceForIncident } from '../core/silence.js';
 import type { ClusterSnapshot, Incident } from '../core/types.js';
@@ -37,7 +37,7 @@ export function buildIncidentView(incident: Incident, store: Store, config: Conf
       silences,
       now,
     });
-    if (!decision.allowed && !['cooldown', 'restartInProgress'].includes(decision.reason)) nextRestart = `blocked: ${decision.message}`;
+    if (!decision.allowed && !isWaitingReason(decision.reason)) nextRestart = `blocked: ${decision.message}`;
   }
   return { incident, silence: activeSilenceForIncident(incident, silences, now), targets, nodes, nextRestart };
 }
