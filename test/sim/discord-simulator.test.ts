@@ -262,6 +262,23 @@ describe('validation', () => {
     expect(h.sim.violations.map((v) => v.issues[0]?.path)).toEqual(['content', 'nonce', 'embeds.0.fields', 'allowed_mentions.roles']);
   });
 
+  it('refuses an over-limit field with the errors object Discord sends, naming the field', async () => {
+    const fields = [{ name: 'Targets', value: 'x'.repeat(1025) }];
+    const err = await rejection(incidents().send({ embeds: [{ title: 'Incident', fields }] }));
+    expect([err.status, err.code]).toEqual([400, 50035]);
+    expect(err.rawError).toEqual({
+      code: 50035,
+      message: 'Invalid Form Body',
+      errors: { embeds: { '0': { fields: { '0': { value: { _errors: [{ code: 'BASE_TYPE_MAX_LENGTH', message: 'Must be 1024 or fewer in length.' }] } } } } } },
+    });
+    // discord.js flattens it the way people see it in logs.
+    expect(err.message).toContain('embeds[0].fields[0].value[BASE_TYPE_MAX_LENGTH]: Must be 1024 or fewer in length.');
+    const many = Array.from({ length: 7 }, (_, i) => ({ name: `f${i}`, value: 'y'.repeat(1000) }));
+    const total = await rejection(incidents().send({ embeds: [{ title: 'Incident', fields: many }] }));
+    expect(total.message).toContain('embeds[MAX_EMBED_SIZE_EXCEEDED]: Embed size exceeds maximum size of 6000');
+    expect(h.sim.channel().messages).toEqual([]);
+  });
+
   it('rejects a tolerated discord.js key when it carries a meaningful value', async () => {
     const message = await incidents().send({ content: 'x' });
     await rejection(h.client.rest.patch(Routes.channelMessage(CHANNEL_ID, message.id), { body: { content: 'y', enforce_nonce: true } }));

@@ -39,10 +39,17 @@ export type Operation =
   | 'editWebhookMessage'
   | 'bulkOverwriteCommands';
 
-/** One problem found in a body: where (dotted path) and what. */
+/** One problem found in a body: where (dotted path), Discord's error code for it, and what. */
 export interface BodyIssue {
   path: string;
   message: string;
+  /** Discord's code inside `_errors` (`BASE_TYPE_MAX_LENGTH`…); defaults to `INVALID_FORM_BODY`. */
+  code?: string;
+}
+
+/** Discord's wording for a string or list over its limit: `content[BASE_TYPE_MAX_LENGTH]: Must be 2000 or fewer in length.` */
+function tooLong(path: string, max: number): BodyIssue {
+  return { path, code: 'BASE_TYPE_MAX_LENGTH', message: `Must be ${max} or fewer in length.` };
 }
 
 const commandSchema = z.extend(strictDeep(ApplicationCommandUpdateRequestSchema) as z.ZodMiniObject, {
@@ -88,6 +95,21 @@ const tolerated: Record<Operation, Record<string, unknown>> = {
  * JSON; `undefined` means there was none.
  */
 export function validateBody(operation: Operation, body: unknown): BodyIssue[] {
+  return unique(collectIssues(operation, body));
+}
+
+/** The spec's own checks and ours overlap (a field value over 1024 is both); Discord names each once. */
+function unique(issues: BodyIssue[]): BodyIssue[] {
+  const seen = new Set<string>();
+  return issues.filter((i) => {
+    const key = `${i.path}\n${i.code ?? ''}\n${i.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+function collectIssues(operation: Operation, body: unknown): BodyIssue[] {
   if (operation === 'interactionCallback') return validateCallback(body);
   const cleaned = dropTolerated(body, tolerated[operation]);
   const issues = schemaIssues(schemas[operation], cleaned);
@@ -103,6 +125,7 @@ function validateCallback(body: unknown): BodyIssue[] {
   const data = isRecord(body) && isRecord(body['data']) ? dropTolerated(body['data'], messageExtras) : undefined;
   const cleaned = isRecord(body) && data !== undefined ? { ...body, data } : body;
   const issues = schemaIssues(schema, cleaned);
+  if (type === 8 && data !== undefined) issues.push(...choiceLimitIssues(data));
   if (type !== 8 && type !== 9 && data !== undefined) issues.push(...messageLimitIssues(data, 'data.'));
   return issues;
 }
@@ -127,36 +150,43 @@ function messageLimitIssues(body: unknown, prefix: string): BodyIssue[] {
   if (!isRecord(body)) return [];
   const issues: BodyIssue[] = [];
   const at = (path: string, message: string) => issues.push({ path: prefix + path, message });
-  const content = body['content'];
-  if (typeof content === 'string' && content.length > 2000) at('content', `must be 2000 or fewer in length (${content.length})`);
+  const limit = (path: string, value: unknown, max: number) => {
+    const length = typeof value === 'string' || Array.isArray(value) ? value.length : 0;
+    if (length > max) issues.push(tooLong(prefix + path, max));
+  };
+  limit('content', body['content'], 2000);
   const nonce = body['nonce'];
-  if (typeof nonce === 'string' && nonce.length > 25) at('nonce', 'must be 25 or fewer in length');
+  limit('nonce', nonce, 25);
   if (body['enforce_nonce'] === true && (nonce === undefined || nonce === null)) at('enforce_nonce', 'needs a nonce');
   const embeds = body['embeds'];
   if (Array.isArray(embeds)) {
-    if (embeds.length > 10) at('embeds', 'must be 10 or fewer in length');
+    limit('embeds', embeds, 10);
     let total = 0;
     embeds.forEach((embed: unknown, i) => {
       if (!isRecord(embed)) return;
       total += embedLength(embed);
-      const title = embed['title'];
-      if (typeof title === 'string' && title.length > 256) at(`embeds.${i}.title`, 'must be 256 or fewer in length');
-      const description = embed['description'];
-      if (typeof description === 'string' && description.length > 4096)
-        at(`embeds.${i}.description`, 'must be 4096 or fewer in length');
+      limit(`embeds.${i}.title`, embed['title'], 256);
+      limit(`embeds.${i}.description`, embed['description'], 4096);
       const fields = embed['fields'];
+      limit(`embeds.${i}.fields`, fields, 25);
       if (Array.isArray(fields)) {
-        if (fields.length > 25) at(`embeds.${i}.fields`, 'must be 25 or fewer in length');
         fields.forEach((field: unknown, j) => {
           if (!isRecord(field)) return;
-          if (typeof field['name'] === 'string' && field['name'].length > 256)
-            at(`embeds.${i}.fields.${j}.name`, 'must be 256 or fewer in length');
-          if (typeof field['value'] === 'string' && field['value'].length > 1024)
-            at(`embeds.${i}.fields.${j}.value`, 'must be 1024 or fewer in length');
+          limit(`embeds.${i}.fields.${j}.name`, field['name'], 256);
+          limit(`embeds.${i}.fields.${j}.value`, field['value'], 1024);
         });
       }
     });
-    if (total > 6000) at('embeds', `embeds total ${total} characters; the limit is 6000`);
+    // Discord reports the sum on the embeds list as a whole.
+    if (total > 6000) issues.push({ path: prefix + 'embeds', code: 'MAX_EMBED_SIZE_EXCEEDED', message: 'Embed size exceeds maximum size of 6000' });
+    embeds.forEach((embed: unknown, i) => {
+      if (isRecord(embed) && Array.isArray(embed['fields']))
+        embed['fields'].forEach((field: unknown, j) => {
+          for (const key of ['name', 'value'] as const)
+            if (isRecord(field) && field[key] === '')
+              issues.push({ path: `${prefix}embeds.${i}.fields.${j}.${key}`, code: 'BASE_TYPE_REQUIRED', message: 'This field is required' });
+        });
+    });
   }
   const allowed = body['allowed_mentions'];
   if (isRecord(allowed) && Array.isArray(allowed['parse'])) {
@@ -173,7 +203,27 @@ function threadNameIssues(body: unknown): BodyIssue[] {
   if (!isRecord(body) || !('name' in body) || body['name'] === null) return [];
   const name = body['name'];
   if (typeof name === 'string' && name.length >= 1 && name.length <= 100) return [];
-  return [{ path: 'name', message: 'thread name must be 1 to 100 characters' }];
+  return [{ path: 'name', code: 'BASE_TYPE_BAD_LENGTH', message: 'Must be between 1 and 100 in length.' }];
+}
+
+/**
+ * Autocomplete answers: at most 25 choices, each name and string value 1–100 characters. Checked by
+ * hand because the spec's union of choice shapes reports any breach only as "matches none".
+ */
+function choiceLimitIssues(data: unknown): BodyIssue[] {
+  if (!isRecord(data) || !Array.isArray(data['choices'])) return [];
+  const choices = data['choices'];
+  const issues: BodyIssue[] = [];
+  if (choices.length > 25) issues.push(tooLong('data.choices', 25));
+  choices.forEach((choice: unknown, i) => {
+    if (!isRecord(choice)) return;
+    for (const key of ['name', 'value'] as const) {
+      const value = choice[key];
+      if (typeof value === 'string' && (value.length < 1 || value.length > 100))
+        issues.push({ path: `data.choices.${i}.${key}`, code: 'BASE_TYPE_BAD_LENGTH', message: 'Must be between 1 and 100 in length.' });
+    }
+  });
+  return issues;
 }
 
 function embedLength(embed: Record<string, unknown>): number {
@@ -194,7 +244,9 @@ function toBodyIssue(issue: $ZodIssue): BodyIssue {
     case 'invalid_type':
       return { path, message: `expected ${issue.expected}` };
     case 'too_big':
-      return { path, message: `must be at most ${String(issue.maximum)}` };
+      return issue.origin === 'string' || issue.origin === 'array'
+        ? tooLong(path, Number(issue.maximum))
+        : { path, code: 'NUMBER_TYPE_MAX', message: `int value should be less than or equal to ${String(issue.maximum)}.` };
     case 'too_small':
       return { path, message: `must be at least ${String(issue.minimum)}` };
     case 'invalid_value':
@@ -219,7 +271,7 @@ export function formErrors(issues: BodyIssue[]): Record<string, unknown> {
       node = node[key] as Record<string, unknown>;
     }
     const list = (node['_errors'] ??= []) as Array<{ code: string; message: string }>;
-    list.push({ code: 'INVALID_FORM_BODY', message: issue.message });
+    list.push({ code: issue.code ?? 'INVALID_FORM_BODY', message: issue.message });
   }
   return root;
 }
