@@ -20,11 +20,14 @@ import {
   type SimWorkload,
   type SimWorkloadKind,
 } from './model.js';
+import type { SimRbacRule } from './rbac.js';
 import { renderPod, renderWorkload } from './render.js';
 import { SimHttpServer, type SimAnswer, type Faults, type SimRequestRecord } from './server.js';
 
 export type { SimRestart, SimWorkloadKind, SimRequestRecord };
 export type { SimAnswer } from './server.js';
+export type { SimRbacRule, SimAccess } from './rbac.js';
+export { isAllowed } from './rbac.js';
 
 /** Options of `createKubeSimulator`. */
 export interface KubeSimulatorOptions {
@@ -110,6 +113,12 @@ export interface KubeSimulator {
   pods(namespace?: string): SimPodView[];
   /** A workload exactly as `GET` would return it, or undefined. */
   workload(kind: SimWorkloadKind, namespace: string, name: string): Record<string, unknown> | undefined;
+
+  /**
+   * Grants exactly these RBAC rules to the simulator's user (every route then answers 403 Forbidden
+   * outside them, and SelfSubjectAccessReview answers from them); `null` (the default) allows all.
+   */
+  setRbac(rules: SimRbacRule[] | null): void;
 
   /** While down, every request's connection is destroyed without an answer. */
   setApiDown(down: boolean): void;
@@ -292,6 +301,9 @@ export function createKubeSimulator(options: KubeSimulatorOptions = {}): KubeSim
       return w ? renderWorkload(model, w) : undefined;
     },
 
+    setRbac(rules) {
+      model.rbac = rules === null ? null : rules.map((r) => ({ ...r }));
+    },
     setApiDown(down) {
       faults.apiDown = down;
     },

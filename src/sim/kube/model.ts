@@ -6,6 +6,7 @@
  * rollouts forward without timers.
  */
 import type { NodeReadiness } from '../../core/types.js';
+import type { SimRbacRule } from './rbac.js';
 
 /** A workload kind the simulator runs. */
 export type SimWorkloadKind = 'Deployment' | 'StatefulSet' | 'DaemonSet';
@@ -120,6 +121,8 @@ export class ClusterModel {
   readonly pods = new Map<string, SimPod>();
   readonly leases = new Map<string, SimLease>();
   readonly restarts: SimRestart[] = [];
+  /** The rules granted to the simulator's user; `null` = RBAC not modelled, everything allowed. */
+  rbac: SimRbacRule[] | null = null;
   /** Replacements of deleted bare pods, due at a sim-clock time. */
   private readonly pendingReplacements: { due: number; pod: SimPod }[] = [];
   private resourceVersion = 1000;

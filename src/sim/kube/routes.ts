@@ -5,7 +5,11 @@
 import { matchesLabels, parseLabelSelector } from '../../adapters/kube/selector.js';
 import { workloadKey, type ClusterModel, type SimWorkloadKind } from './model.js';
 import { renderList, renderNode, renderPod, renderWorkload } from './render.js';
+import { accessOf, forbiddenMessage, isAllowed, type SimAccess } from './rbac.js';
 import { alreadyExists, conflict, failure, notFound, success, type KubeError } from './status.js';
+
+/** The user the simulator's kubeconfig authenticates as (named in 403 messages, like a service account). */
+export const SIM_USER = 'system:serviceaccount:stormguard:stormguard';
 
 /** A request as the router sees it. */
 export interface SimRequest {
@@ -43,6 +47,19 @@ export function route(m: ClusterModel, req: SimRequest): SimResponse {
 function dispatch(m: ClusterModel, req: SimRequest): SimResponse {
   const seg = req.path.split('/').filter((s) => s !== '').map(decodeURIComponent);
   const { method } = req;
+
+  // /apis/authorization.k8s.io/v1/selfsubjectaccessreviews: always allowed, as in Kubernetes.
+  if (seg.join('/') === 'apis/authorization.k8s.io/v1/selfsubjectaccessreviews') {
+    allow(method, ['POST']);
+    return selfSubjectAccessReview(m, req);
+  }
+
+  // Authorization before routing, as the API server does: a forbidden request never reveals whether
+  // the object exists.
+  const access = accessOf(method, seg, req.query);
+  if (access && !isAllowed(m.rbac, access)) {
+    throw failure(403, 'Forbidden', forbiddenMessage(SIM_USER, access), { ...(access.name ? { name: access.name } : {}), kind: access.resource, ...(access.group ? { group: access.group } : {}) });
+  }
 
   // /api/v1/nodes[/name]
   if (seg[0] === 'api' && seg[1] === 'v1' && seg[2] === 'nodes' && seg.length <= 4) {
@@ -111,6 +128,33 @@ function dispatch(m: ClusterModel, req: SimRequest): SimResponse {
   }
 
   throw failure(404, 'NotFound', 'the server could not find the requested resource');
+}
+
+/** Answers a SelfSubjectAccessReview from the simulator's RBAC rules (resource attributes only). */
+function selfSubjectAccessReview(m: ClusterModel, req: SimRequest): SimResponse {
+  const body = parseObject(req.body);
+  const spec = isObject(body.spec) ? body.spec : {};
+  const attrs = isObject(spec.resourceAttributes) ? spec.resourceAttributes : null;
+  if (!attrs) throw failure(422, 'Invalid', 'SelfSubjectAccessReview.authorization.k8s.io "" is invalid: spec.resourceAttributes: Required value: exactly one of nonResourceAttributes or resourceAttributes must be specified');
+  const text = (v: unknown) => (typeof v === 'string' ? v : '');
+  const access: SimAccess = {
+    verb: text(attrs.verb),
+    group: text(attrs.group),
+    resource: text(attrs.resource),
+    ...(text(attrs.namespace) ? { namespace: text(attrs.namespace) } : {}),
+    ...(text(attrs.name) ? { name: text(attrs.name) } : {}),
+  };
+  const allowed = isAllowed(m.rbac, access);
+  return {
+    code: 201,
+    body: {
+      kind: 'SelfSubjectAccessReview',
+      apiVersion: 'authorization.k8s.io/v1',
+      metadata: { creationTimestamp: null },
+      spec,
+      status: { allowed, ...(allowed ? { reason: 'RBAC: allowed by the simulator\'s rules' } : {}) },
+    },
+  };
 }
 
 function podList(m: ClusterModel, ns: string | null, query: URLSearchParams): Record<string, unknown> {
