@@ -259,12 +259,14 @@ export async function runApp(options: RunOptions): Promise<Service> {
       clock,
       logger,
       onChange(held) {
+        metrics.leader.set(held ? 1 : 0);
         wantLead = held;
         step();
       },
     });
   } else {
     logger.warn('running without the single-instance Lease (STORMGUARD_LEASE=off)');
+    metrics.leader.set(1);
     wantLead = true;
     try {
       await converge();

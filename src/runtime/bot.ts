@@ -50,6 +50,7 @@ export function createBot(deps: BotDeps): Bot {
   let deliveryLoop: DeliveryLoop | null = null;
   const deliver = serialize(() => deliverPending(deps));
   const period = schedulePeriodMs(deps.config.schedule);
+  deps.metrics?.cyclePeriod.set(period / 1000);
 
   const orphaned = deps.store.markPendingRestartsUnknown(deps.clock());
   if (orphaned > 0) deps.logger.warn({ orphaned }, 'restart attempts interrupted by a crash are marked unknown and not repeated');

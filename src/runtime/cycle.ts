@@ -88,6 +88,7 @@ export async function runCycle(deps: CycleDeps): Promise<CycleReport> {
     deps.metrics.observeChecks(observations);
     for (const reason of refusals) deps.metrics.gateRefusals.inc({ reason, trigger: 'automatic' });
     deps.metrics.cycleDuration.observe((performance.now() - timer) / 1000);
+    deps.metrics.lastCycleCompleted.set(finishedAt / 1000);
   }
   deps.logger.debug({ reachable: snapshot.reachable, incidentsChanged, effectsQueued, restarts: restarts.length, ms: finishedAt - startedAt }, 'cycle done');
   return { startedAt, finishedAt, snapshot, incidentsChanged, effectsQueued, restarts };

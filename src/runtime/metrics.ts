@@ -14,6 +14,12 @@ export interface Metrics {
   readonly discordRequests: Counter<'outcome'>;
   readonly notifications: Counter<'channel' | 'outcome'>;
   readonly cycleDuration: Histogram;
+  /** When the last check cycle completed (Unix seconds); alerts compare it with the period. */
+  readonly lastCycleCompleted: Gauge;
+  /** The schedule's period (its longest gap), so "no cycle for 3 periods" needs no copy of the schedule. */
+  readonly cyclePeriod: Gauge;
+  /** 1 while this instance holds the single-instance Lease (or runs without one), else 0. */
+  readonly leader: Gauge;
   /** Counts one cycle's observations, one per target. */
   observeChecks(observations: Observation[]): void;
 }
@@ -37,6 +43,10 @@ export function createMetrics(options: { store?: Store } = {}): Metrics {
     buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30],
     registers,
   });
+  const lastCycleCompleted = new Gauge({ name: 'stormguard_last_cycle_completed_timestamp_seconds', help: 'When the last check cycle completed (Unix time); 0 before the first.', registers });
+  const cyclePeriod = new Gauge({ name: 'stormguard_cycle_period_seconds', help: 'The longest gap between two scheduled check cycles.', registers });
+  const leader = new Gauge({ name: 'stormguard_leader', help: '1 while this instance holds the single-instance Lease (or runs without one), else 0.', registers });
+  leader.set(0);
   const store = options.store;
   new Gauge({
     name: 'stormguard_incidents_open',
@@ -56,6 +66,21 @@ export function createMetrics(options: { store?: Store } = {}): Metrics {
       this.set({ state: 'acknowledged' }, open.filter((i) => i.state === 'acknowledged').length);
     },
   });
+  new Gauge({
+    name: 'stormguard_outbox_pending',
+    help: 'Effects waiting for delivery, by channel (discord, email, push); read from the database at scrape time.',
+    labelNames: ['channel'],
+    registers,
+    collect() {
+      this.reset();
+      if (!store) return;
+      try {
+        for (const [channel, pending] of Object.entries(store.pendingByChannel())) this.set({ channel }, pending);
+      } catch {
+        return; // the database is closed (shutting down)
+      }
+    },
+  });
   return {
     registry,
     checks,
@@ -64,6 +89,9 @@ export function createMetrics(options: { store?: Store } = {}): Metrics {
     discordRequests,
     notifications,
     cycleDuration,
+    lastCycleCompleted,
+    cyclePeriod,
+    leader,
     observeChecks(observations) {
       for (const o of observations) checks.inc({ target: o.target, result: o.result });
     },

@@ -100,6 +100,12 @@ describe('HTTP endpoints', () => {
     expect(m.get('stormguard_discord_requests_total{outcome="ok"}')).toBeGreaterThanOrEqual(2);
     expect(m.get('stormguard_notifications_total{channel="discord",outcome="delivered"}')).toBeGreaterThanOrEqual(1);
     expect(m.get('process_cpu_user_seconds_total')).toBeGreaterThan(0);
+    // What the chart's PrometheusRule alerts on: the last cycle against the period, the outbox.
+    expect(m.get('stormguard_last_cycle_completed_timestamp_seconds')).toBe(world.clock.now() / 1000);
+    expect(m.get('stormguard_cycle_period_seconds')).toBe(30);
+    expect(m.get('stormguard_outbox_pending{channel="discord"}')).toBe(0);
+    expect(m.get('stormguard_outbox_pending{channel="email"}')).toBe(0);
+    expect(m.get('stormguard_outbox_pending{channel="push"}')).toBe(0);
     expect(m.has('stormguard_restarts_total{result="succeeded",trigger="automatic"}')).toBe(false);
 
     // The node returns: after its grace the target is restarted once, automatically.

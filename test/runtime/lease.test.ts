@@ -80,6 +80,11 @@ async function cyclesRun(s: Service): Promise<number> {
   return values.find((v) => v.metricName === 'stormguard_cycle_duration_seconds_count')?.value ?? 0;
 }
 
+/** The `stormguard_leader` gauge, which the chart's "Lease not held" alert sums. */
+async function leaderGauge(s: Service): Promise<number> {
+  return (await s.metrics.registry.getSingleMetric('stormguard_leader')!.get()).values[0]?.value ?? Number.NaN;
+}
+
 describe('single instance (Lease)', () => {
   it('only the holder runs cycles and talks to Discord; the other waits and stays unready', async () => {
     setup = await startSetup();
@@ -93,6 +98,8 @@ describe('single instance (Lease)', () => {
     expect(leads(b)).toBe(false);
     expect(await setup.holder()).toBe('a');
     expect(await cyclesRun(b)).toBe(0);
+    expect(await leaderGauge(a)).toBe(1);
+    expect(await leaderGauge(b)).toBe(0);
     expect(b.store.recentIncidents(0)).toHaveLength(0);
     expect(setup.discord.channel().messages).toHaveLength(1);
     expect(setup.discord.gateway.identifies).toBe(1);
@@ -113,6 +120,7 @@ describe('single instance (Lease)', () => {
 
     await expect.poll(() => leads(b), POLL).toBe(true);
     expect(await setup.holder()).toBe('b');
+    expect(await leaderGauge(b)).toBe(1);
     // b has its own database, so it posts the incident it found (Discord's nonce folds it into a's message).
     await expect.poll(() => setup!.discord.countRequests({ method: 'POST', path: new RegExp(`^/channels/${IDS.channel}/messages$`) }), POLL).toBe(1);
     expect(b.store.openIncidents()).toMatchObject([{ subject: 'node:node-a' }]);

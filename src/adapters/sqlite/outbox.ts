@@ -39,6 +39,8 @@ export interface OutboxRepo {
   countEffects(filter?: OutboxFilter): number;
   /** Incidents with effects still pending in one channel (e.g. what Discord has not been told yet). */
   incidentsWithPending(channel: 'discord' | 'email' | 'push'): number[];
+  /** Pending effects per channel; every channel is present, 0 when nothing waits. */
+  pendingByChannel(): Record<'discord' | 'email' | 'push', number>;
 }
 
 interface OutboxRow {
@@ -88,6 +90,9 @@ export function createOutboxRepo(db: Database): OutboxRepo {
     WHERE status = 'pending' AND incident_id IS NOT NULL AND ${CHANNEL_SQL('o')} = ?
     ORDER BY incident_id`);
 
+  const pendingCounts = db.prepare<[], { channel: 'discord' | 'email' | 'push'; n: number }>(`
+    SELECT ${CHANNEL_SQL('o')} AS channel, count(*) AS n FROM outbox AS o WHERE status = 'pending' GROUP BY channel`);
+
   const expectOne = (what: string, id: number, changes: number) => {
     if (changes !== 1) throw new Error(`${what}: no pending outbox effect with id ${id}`);
   };
@@ -116,6 +121,11 @@ export function createOutboxRepo(db: Database): OutboxRepo {
     },
     incidentsWithPending(channel) {
       return pendingIn.all(channel).map((r) => r.incident_id);
+    },
+    pendingByChannel() {
+      const counts = { discord: 0, email: 0, push: 0 };
+      for (const row of pendingCounts.all()) counts[row.channel] = row.n;
+      return counts;
     },
     countEffects(filter = {}) {
       const params = { status: filter.status ?? null, incident_id: filter.incidentId ?? null, type: filter.type ?? null };

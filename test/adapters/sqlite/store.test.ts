@@ -338,6 +338,11 @@ describe('outbox', () => {
     expect(store.countEffects({ status: 'failed' })).toBe(1);
     expect(store.countEffects({ incidentId: inc.id! })).toBe(2);
     expect(store.countEffects({ type: 'editMessage', status: 'pending' })).toBe(1);
+    // Only the retried edit still waits; done and failed rows are not pending in any channel.
+    expect(store.pendingByChannel()).toEqual({ discord: 1, email: 0, push: 0 });
+    store.enqueueEffect(null, { type: 'email', reason: 'fallback' }, T0);
+    store.enqueueEffect(null, { type: 'push', reason: 'open' }, T0);
+    expect(store.pendingByChannel()).toEqual({ discord: 1, email: 1, push: 1 });
   });
 
   it('holds an incident’s later effects while an earlier one backs off, without holding other incidents', () => {
