@@ -1,10 +1,15 @@
 # syntax=docker/dockerfile:1
 # stormguard's production image: Node 24 LTS, production dependencies only, non-root, database on a volume.
+# Built for linux/amd64 and linux/arm64 by .github/workflows/release.yml; to build your own:
+#   docker buildx build --platform linux/amd64,linux/arm64 -t registry.example/stormguard:0.1.0 --push .
 
-# Build stage: compile TypeScript with the dev dependencies.
+# Build stage: install once, compile, then drop the dev dependencies. It runs on the TARGET platform
+# (no --platform=$BUILDPLATFORM): native addons (better-sqlite3) are built or downloaded for the
+# architecture and the Node version of the runtime stage, so its node_modules can be copied as is.
 FROM node:24-bookworm-slim AS build
 WORKDIR /app
-# better-sqlite3 falls back to building from source when no prebuilt binary matches.
+# better-sqlite3 falls back to building from source when no prebuilt binary matches; the toolchain
+# stays in this stage and never reaches the image.
 RUN apt-get update \
  && apt-get install -y --no-install-recommends python3 make g++ \
  && rm -rf /var/lib/apt/lists/*
@@ -14,26 +19,27 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY commands ./commands
 RUN npm run build
+# On Node 22+ stormguard needs the N-API driver (better-sqlite3 13, the optional `better-sqlite3-napi`):
+# npm silently skips an optional package whose install failed, so fail the build here instead.
+RUN npm prune --omit=dev --no-audit --no-fund \
+ && node -e "require('better-sqlite3-napi')" \
+ && npm cache clean --force
 
-# Runtime stage: only production dependencies; the toolchain lives and dies in one layer.
+# Runtime stage: what the build stage produced, nothing installed, no compiler.
 FROM node:24-bookworm-slim
 ENV NODE_ENV=production
 WORKDIR /app
-COPY package.json package-lock.json ./
-RUN apt-get update \
- && apt-get install -y --no-install-recommends python3 make g++ \
- && npm ci --omit=dev --no-audit --no-fund \
- && npm cache clean --force \
- && apt-get purge -y python3 make g++ \
- && apt-get autoremove -y \
- && rm -rf /var/lib/apt/lists/*
+COPY --from=build /app/package.json ./package.json
+COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY bin ./bin
 COPY migrations ./migrations
 RUN mkdir -p /data && chown node:node /data
-# The image's own non-root user (uid 1000); deploy/ runs it with a read-only root filesystem.
+# The image's own non-root user (uid 1000); deploy/ and the chart run it with a read-only root filesystem.
 USER node
 VOLUME ["/data"]
 EXPOSE 9464
+# Node is PID 1 without an init: stormguard handles SIGTERM/SIGINT itself (finishes the cycle,
+# releases the Lease, closes the database) and spawns no children that would need reaping.
 ENTRYPOINT ["node", "bin/stormguard.js"]
 CMD ["run", "--config", "/config/stormguard.yaml"]
