@@ -168,7 +168,7 @@ export class Gateway {
       v: 10,
       user: { ...model.bot, verified: true, mfa_enabled: false, flags: 0 },
       // The guild is announced unavailable, so discord.js waits for its GUILD_CREATE before `clientReady`.
-      guilds: [{ id: model.options.guildId, unavailable: true }],
+      guilds: model.access.botInGuild ? [{ id: model.options.guildId, unavailable: true }] : [],
       session_id: this.session.id,
       session_type: 'normal',
       resume_gateway_url: this.url(),
@@ -182,7 +182,7 @@ export class Gateway {
       user_settings: {},
       auth: {},
     });
-    this.dispatch('GUILD_CREATE', model.guildCreate());
+    if (model.access.botInGuild) this.dispatch('GUILD_CREATE', model.guildCreate());
     this.wakeReady();
   }
 

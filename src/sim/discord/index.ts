@@ -17,6 +17,7 @@ import {
   type SimCommandOptions,
 } from './interactions.js';
 import { DiscordModel, type Ring, type StoredCommand } from './model.js';
+import type { Overwrite } from './permissions.js';
 import type { RestContext, Violation } from './rest.js';
 import { DiscordHttpServer, type DiscordRequestRecord, type RestFaults } from './server.js';
 import { channelView, renderChannel, type SimChannelView } from './views.js';
@@ -27,6 +28,7 @@ export type { MentionSet } from './mentions.js';
 export type { SimChannelView, SimMessageView, SimThreadView, SimThreadMessageView } from './views.js';
 export type { BodyIssue, Operation } from './validate.js';
 export { renderChannel } from './views.js';
+export { PERMISSION, channelPermissions, type Overwrite } from './permissions.js';
 
 /** Options of `createDiscordSimulator`. */
 export interface DiscordSimulatorOptions {
@@ -36,8 +38,20 @@ export interface DiscordSimulatorOptions {
   botToken: string;
   applicationId?: string;
   botUserId?: string;
-  /** Guild roles besides `@everyone` and the bot's own. */
-  roles?: Array<{ id: string; name: string }>;
+  /** Guild roles besides `@everyone` and the bot's own (permissions default to none, mentionable to true). */
+  roles?: Array<{ id: string; name: string; permissions?: bigint; mentionable?: boolean }>;
+  /** @everyone's guild-wide permissions (default none). */
+  everyonePermissions?: bigint;
+  /** The bot's managed role's permissions (default Administrator, so nothing is refused). */
+  botPermissions?: bigint;
+  /** Roles of `roles` the bot also has. */
+  botRoleIds?: string[];
+  /** False: the bot was never invited (READY lists no guild; guild and channel routes answer 50001). */
+  botInGuild?: boolean;
+  /** The incidents channel's permission overwrites. */
+  channelOverwrites?: Overwrite[];
+  /** More channels in the guild, e.g. a voice channel (type 2) someone put in `channelId` by mistake. */
+  extraChannels?: Array<{ id: string; name: string; type: number; overwrites?: Overwrite[] }>;
   channelName?: string;
   guildName?: string;
   /** Clock for timestamps, snowflakes and the request log (default `Date.now`). */
@@ -130,6 +144,12 @@ export function createDiscordSimulator(options: DiscordSimulatorOptions): Discor
     botUserId: options.botUserId ?? options.applicationId ?? '1100000000000000001',
     roles: options.roles ?? [],
     now: options.now ?? Date.now,
+    ...(options.everyonePermissions !== undefined ? { everyonePermissions: options.everyonePermissions } : {}),
+    ...(options.botPermissions !== undefined ? { botPermissions: options.botPermissions } : {}),
+    ...(options.botRoleIds ? { botRoleIds: options.botRoleIds } : {}),
+    ...(options.botInGuild !== undefined ? { botInGuild: options.botInGuild } : {}),
+    ...(options.channelOverwrites ? { channelOverwrites: options.channelOverwrites } : {}),
+    ...(options.extraChannels ? { extraChannels: options.extraChannels } : {}),
   });
   const records = new Map<string, InteractionRecord>();
   const violations: Violation[] = [];

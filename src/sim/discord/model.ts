@@ -3,6 +3,7 @@
  * JSON shapes Discord's REST API and gateway return. Mutations take already-validated bodies.
  */
 import { resolveMentions, type AllowedMentions, type MentionSet } from './mentions.js';
+import { PERMISSION, channelPermissions, type Overwrite } from './permissions.js';
 
 const DISCORD_EPOCH = 1420070400000n;
 /** A text channel; a public thread. */
@@ -54,6 +55,26 @@ export interface StoredChannel {
   messages: StoredMessage[];
   /** First message per nonce, for `enforce_nonce`. */
   nonces: Map<string, StoredMessage>;
+  /** Permission overwrites (threads have none: they follow their parent). */
+  overwrites: Overwrite[];
+}
+
+/** A guild role as the simulator keeps it. */
+export interface StoredRole {
+  id: string;
+  name: string;
+  permissions: bigint;
+  mentionable: boolean;
+  managed: boolean;
+}
+
+/** Who owns the guild, its roles' permissions, and the bot's membership: what permissions come from. */
+export interface GuildAccess {
+  ownerId: string;
+  /** The bot is a member (false: it was never invited, or was kicked). */
+  botInGuild: boolean;
+  /** Roles the bot has besides its managed role. */
+  botRoleIds: string[];
 }
 
 /** A registered guild command. */
@@ -93,7 +114,17 @@ export interface ModelOptions {
   guildName: string;
   applicationId: string;
   botUserId: string;
-  roles: Array<{ id: string; name: string }>;
+  roles: Array<{ id: string; name: string; permissions?: bigint; mentionable?: boolean }>;
+  /** @everyone's guild-wide permissions (default none). */
+  everyonePermissions?: bigint;
+  /** The bot's managed role's permissions (default Administrator: nothing is refused). */
+  botPermissions?: bigint;
+  botRoleIds?: string[];
+  botInGuild?: boolean;
+  /** The incidents channel's permission overwrites. */
+  channelOverwrites?: Overwrite[];
+  /** More channels in the guild (a voice channel is type 2, a category 4, a forum 15). */
+  extraChannels?: Array<{ id: string; name: string; type: number; overwrites?: Overwrite[] }>;
   now: () => number;
 }
 
@@ -104,14 +135,43 @@ export class DiscordModel {
   readonly rings: Ring[] = [];
   commands: StoredCommand[] = [];
   readonly bot: ApiUser;
-  /** The bot's managed role (Administrator), so permission checks in discord.js pass. */
+  /** The bot's managed role (Administrator by default, so permission checks pass). */
   readonly botRoleId: string;
+  /** Guild roles by id, @everyone (the guild's id) and the bot's managed role included. */
+  readonly roles = new Map<string, StoredRole>();
+  readonly access: GuildAccess;
   private lastId = 0n;
 
   constructor(readonly options: ModelOptions) {
     this.bot = { id: options.botUserId, username: 'stormguard', discriminator: '0', global_name: null, avatar: null, bot: true };
-    this.channels.set(options.channelId, newChannel(options.channelId, CHANNEL_TEXT, options.channelName, null, options.now()));
+    const incidents = newChannel(options.channelId, CHANNEL_TEXT, options.channelName, null, options.now());
+    incidents.overwrites = [...(options.channelOverwrites ?? [])];
+    this.channels.set(options.channelId, incidents);
+    for (const extra of options.extraChannels ?? []) {
+      const channel = newChannel(extra.id, extra.type, extra.name, null, options.now());
+      channel.overwrites = [...(extra.overwrites ?? [])];
+      this.channels.set(extra.id, channel);
+    }
     this.botRoleId = this.snowflake();
+    const role = (id: string, name: string, permissions: bigint, mentionable: boolean, managed = false): [string, StoredRole] => [id, { id, name, permissions, mentionable, managed }];
+    this.roles = new Map([
+      role(options.guildId, '@everyone', options.everyonePermissions ?? 0n, false),
+      role(this.botRoleId, 'stormguard', options.botPermissions ?? PERMISSION.ADMINISTRATOR, false, true),
+      ...options.roles.map((r) => role(r.id, r.name, r.permissions ?? 0n, r.mentionable ?? true)),
+    ]);
+    this.access = { ownerId: '1', botInGuild: options.botInGuild ?? true, botRoleIds: [...(options.botRoleIds ?? [])] };
+  }
+
+  /** The bot's permissions in a channel or thread (a thread's are its parent's), as Discord computes them. */
+  botPermissions(channel: StoredChannel): bigint {
+    if (!this.access.botInGuild) return 0n;
+    const parent = channel.parentId === null ? channel : (this.channels.get(channel.parentId) ?? channel);
+    const rolePermissions = new Map([...this.roles].map(([id, r]) => [id, r.permissions]));
+    return channelPermissions(
+      { id: this.options.guildId, ownerId: this.access.ownerId, rolePermissions },
+      { id: this.bot.id, roleIds: [this.botRoleId, ...this.access.botRoleIds] },
+      parent.overwrites,
+    );
   }
 
   now(): number {
@@ -139,7 +199,7 @@ export class DiscordModel {
       flags,
       nonce: body.nonce ?? null,
       editCount: 0,
-      mentions: resolveMentions(content, body.allowed_mentions, flags),
+      mentions: this.pingable(channel, author, extra.webhookId, resolveMentions(content, body.allowed_mentions, flags)),
       createdAt: this.now(),
       editedAt: null,
       webhookId: extra.webhookId ?? null,
@@ -153,6 +213,16 @@ export class DiscordModel {
     if (body.nonce !== undefined && body.nonce !== null && !channel.nonces.has(nonceKey(body.nonce)))
       channel.nonces.set(nonceKey(body.nonce), message);
     return message;
+  }
+
+  /**
+   * What the author may actually ping: the bot pings @everyone and roles that are not mentionable
+   * only with Mention Everyone in the channel (interaction responses are not checked).
+   */
+  private pingable(channel: StoredChannel, author: ApiUser, webhookId: string | undefined, mentions: MentionSet): MentionSet {
+    if (author.id !== this.bot.id || webhookId !== undefined) return mentions;
+    if ((this.botPermissions(channel) & PERMISSION.MENTION_EVERYONE) !== 0n) return mentions;
+    return { ...mentions, everyone: false, roles: mentions.roles.filter((id) => this.roles.get(id)?.mentionable === true) };
   }
 
   /** The first message created in `channel` with this nonce, if any. */
@@ -241,7 +311,7 @@ export class DiscordModel {
     const last = c.messages.at(-1)?.id ?? null;
     const common = { id: c.id, type: c.type, guild_id: this.options.guildId, name: c.name, last_message_id: last, rate_limit_per_user: 0, flags: 0 };
     if (c.type !== CHANNEL_PUBLIC_THREAD) {
-      return { ...common, position: 0, permission_overwrites: [], parent_id: null, topic: null, nsfw: false };
+      return { ...common, position: 0, permission_overwrites: c.overwrites.map(apiOverwrite), parent_id: null, topic: null, nsfw: false };
     }
     return {
       ...common,
@@ -260,6 +330,19 @@ export class DiscordModel {
     };
   }
 
+  /** The bot's guild member object. */
+  botMember(): Record<string, unknown> {
+    return { user: this.bot, roles: [this.botRoleId, ...this.access.botRoleIds], joined_at: iso(0), deaf: false, mute: false, flags: 0, pending: false, nick: null, avatar: null, premium_since: null, communication_disabled_until: null };
+  }
+
+  /** The guild's roles as `GET /guilds/{id}/roles` and GUILD_CREATE return them. */
+  apiRoles(): Array<Record<string, unknown>> {
+    return [...this.roles.values()].map((r, position) => ({
+      id: r.id, name: r.name, color: 0, colors: { primary_color: 0, secondary_color: null, tertiary_color: null }, hoist: false, icon: null,
+      unicode_emoji: null, position, permissions: r.permissions.toString(), managed: r.managed, mentionable: r.mentionable, flags: 0,
+    }));
+  }
+
   /** The bot's application object (READY and `GET /applications/@me`). */
   apiApplication(): Record<string, unknown> {
     return { id: this.options.applicationId, name: 'stormguard', flags: 0, bot_public: false, bot_require_code_grant: false, description: '', icon: null, bot: this.bot };
@@ -268,24 +351,19 @@ export class DiscordModel {
   /** The GUILD_CREATE payload: what discord.js needs to cache the guild, its roles and channels. */
   guildCreate(): Record<string, unknown> {
     const { guildId, guildName, roles } = this.options;
-    const role = (id: string, name: string, position: number, permissions: string, managed = false) => ({
-      id, name, color: 0, colors: { primary_color: 0, secondary_color: null, tertiary_color: null }, hoist: false, icon: null,
-      unicode_emoji: null, position, permissions, managed, mentionable: true, flags: 0,
-    });
-    const botRoleId = this.botRoleId;
     const channels = [...this.channels.values()];
     return {
       id: guildId, name: guildName, icon: null, splash: null, discovery_splash: null, banner: null, description: null,
-      owner_id: '1', afk_channel_id: null, afk_timeout: 300, verification_level: 0, default_message_notifications: 1,
+      owner_id: this.access.ownerId, afk_channel_id: null, afk_timeout: 300, verification_level: 0, default_message_notifications: 1,
       explicit_content_filter: 0, mfa_level: 0, nsfw_level: 0, premium_tier: 0, premium_subscription_count: 0,
       system_channel_id: null, system_channel_flags: 0, rules_channel_id: null, public_updates_channel_id: null,
       safety_alerts_channel_id: null, vanity_url_code: null, preferred_locale: 'en-US', features: [],
       max_members: 500000, max_video_channel_users: 25, application_id: null, widget_enabled: false,
       premium_progress_bar_enabled: false, joined_at: iso(0), large: false, unavailable: false,
       member_count: 2 + roles.length,
-      roles: [role(guildId, '@everyone', 0, '0'), role(botRoleId, 'stormguard', 1, '8', true), ...roles.map((r, i) => role(r.id, r.name, i + 2, '0'))],
+      roles: this.apiRoles(),
       emojis: [], stickers: [], voice_states: [], presences: [], stage_instances: [], guild_scheduled_events: [], soundboard_sounds: [],
-      members: [{ user: this.bot, roles: [botRoleId], joined_at: iso(0), deaf: false, mute: false, flags: 0, pending: false, nick: null, avatar: null, premium_since: null, communication_disabled_until: null }],
+      members: [this.botMember()],
       channels: channels.filter((c) => c.type !== CHANNEL_PUBLIC_THREAD).map((c) => this.apiChannel(c)),
       // Only active threads arrive with the guild, as in Discord; archived ones must be fetched.
       threads: channels.filter((c) => c.type === CHANNEL_PUBLIC_THREAD && !c.archived).map((c) => this.apiChannel(c)),
@@ -294,7 +372,11 @@ export class DiscordModel {
 }
 
 function newChannel(id: string, type: number, name: string, parentId: string | null, at: number): StoredChannel {
-  return { id, type, name, parentId, archived: false, locked: false, createdAt: at, archivedAt: null, messages: [], nonces: new Map() };
+  return { id, type, name, parentId, archived: false, locked: false, createdAt: at, archivedAt: null, messages: [], nonces: new Map(), overwrites: [] };
+}
+
+function apiOverwrite(o: Overwrite): Record<string, unknown> {
+  return { id: o.id, type: o.type, allow: o.allow.toString(), deny: o.deny.toString() };
 }
 
 function nonceKey(nonce: string | number): string {

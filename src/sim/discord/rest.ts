@@ -11,6 +11,7 @@ import {
   type StoredChannel,
   type StoredMessage,
 } from './model.js';
+import { PERMISSION } from './permissions.js';
 import { formErrors, isRecord, validateBody, type BodyIssue, type Operation } from './validate.js';
 
 /** A request body that failed validation. */
@@ -87,6 +88,21 @@ function channelOf(ctx: RestContext, id: string | undefined): StoredChannel | un
   return id === undefined ? undefined : ctx.model.channels.get(id);
 }
 
+const missingAccess = () => fail(403, 50001, 'Missing Access');
+const missingPermissions = () => fail(403, 50013, 'Missing Permissions');
+
+/**
+ * Discord's refusal when the bot lacks `needed` in `channel`: 50001 Missing Access when it cannot
+ * even see the channel (or is not in the guild), 50013 Missing Permissions otherwise; null when allowed.
+ */
+function refusal(ctx: RestContext, channel: StoredChannel, needed: bigint = 0n): RestReply | null {
+  const granted = ctx.model.botPermissions(channel);
+  if ((granted & PERMISSION.VIEW_CHANNEL) === 0n) return missingAccess();
+  return (granted & needed) === needed ? null : missingPermissions();
+}
+
+const inThread = (channel: StoredChannel) => channel.type === CHANNEL_PUBLIC_THREAD;
+
 function messageIn(ctx: RestContext, channel: StoredChannel, id: string | undefined): StoredMessage | undefined {
   const m = id === undefined ? undefined : ctx.model.messages.get(id);
   return m && m.channelId === channel.id ? m : undefined;
@@ -100,6 +116,8 @@ function isEmpty(body: MessageBody & Record<string, unknown>): boolean {
 const createMessage: Handler = (ctx, req, [channelId]) => {
   const channel = channelOf(ctx, channelId);
   if (!channel) return unknownChannel();
+  const denied = refusal(ctx, channel, inThread(channel) ? PERMISSION.SEND_MESSAGES_IN_THREADS : PERMISSION.SEND_MESSAGES);
+  if (denied) return denied;
   const bad = invalid(ctx, req, 'createMessage');
   if (bad) return bad;
   const body = req.body as MessageBody & Record<string, unknown>;
@@ -115,6 +133,10 @@ const createMessage: Handler = (ctx, req, [channelId]) => {
 const listMessages: Handler = (ctx, req, [channelId]) => {
   const channel = channelOf(ctx, channelId);
   if (!channel) return unknownChannel();
+  const denied = refusal(ctx, channel);
+  if (denied) return denied;
+  // Without Read Message History Discord answers with an empty list, not an error.
+  if ((ctx.model.botPermissions(channel) & PERMISSION.READ_MESSAGE_HISTORY) === 0n) return ok([]);
   const limit = Math.min(100, Math.max(1, Number(req.query.get('limit') ?? 50) || 50));
   // Discord lists newest first.
   return ok(channel.messages.slice(-limit).reverse().map((m) => ctx.model.apiMessage(m)));
@@ -123,6 +145,8 @@ const listMessages: Handler = (ctx, req, [channelId]) => {
 const getMessage: Handler = (ctx, _req, [channelId, messageId]) => {
   const channel = channelOf(ctx, channelId);
   if (!channel) return unknownChannel();
+  const denied = refusal(ctx, channel, PERMISSION.READ_MESSAGE_HISTORY);
+  if (denied) return denied;
   const message = messageIn(ctx, channel, messageId);
   return message ? ok(ctx.model.apiMessage(message)) : unknownMessage();
 };
@@ -130,6 +154,8 @@ const getMessage: Handler = (ctx, _req, [channelId, messageId]) => {
 const editMessage: Handler = (ctx, req, [channelId, messageId]) => {
   const channel = channelOf(ctx, channelId);
   if (!channel) return unknownChannel();
+  const denied = refusal(ctx, channel);
+  if (denied) return denied;
   const message = messageIn(ctx, channel, messageId);
   if (!message) return unknownMessage();
   const bad = invalid(ctx, req, 'editMessage');
@@ -143,6 +169,8 @@ const editMessage: Handler = (ctx, req, [channelId, messageId]) => {
 const startThread: Handler = (ctx, req, [channelId, messageId]) => {
   const channel = channelOf(ctx, channelId);
   if (!channel) return unknownChannel();
+  const denied = refusal(ctx, channel, PERMISSION.CREATE_PUBLIC_THREADS);
+  if (denied) return denied;
   const message = messageIn(ctx, channel, messageId);
   if (!message) return unknownMessage();
   const bad = invalid(ctx, req, 'startThread');
@@ -155,8 +183,21 @@ const startThread: Handler = (ctx, req, [channelId, messageId]) => {
 
 const getChannel: Handler = (ctx, _req, [channelId]) => {
   const channel = channelOf(ctx, channelId);
-  return channel ? ok(ctx.model.apiChannel(channel)) : unknownChannel();
+  if (!channel) return unknownChannel();
+  return refusal(ctx, channel) ?? ok(ctx.model.apiChannel(channel));
 };
+
+const modifyThreadNeeds = (channel: StoredChannel, body: { archived?: boolean | null; locked?: boolean | null }): bigint =>
+  // Archiving a thread someone else started, and any locking, need Manage Threads; the bot owns its threads.
+  typeof body.locked === 'boolean' && body.locked !== channel.locked ? PERMISSION.MANAGE_THREADS : 0n;
+
+/** `GET /guilds/{id}`, `/roles`, `/members/{user}`: only for a guild the bot is in. */
+const guildRoute = (answer: (ctx: RestContext, params: string[]) => RestReply): Handler =>
+  (ctx, _req, [guildId, ...rest]) => {
+    if (guildId !== ctx.model.options.guildId) return fail(404, 10004, 'Unknown Guild');
+    if (!ctx.model.access.botInGuild) return missingAccess();
+    return answer(ctx, rest);
+  };
 
 const modifyChannel: Handler = (ctx, req, [channelId]) => {
   const channel = channelOf(ctx, channelId);
@@ -165,6 +206,8 @@ const modifyChannel: Handler = (ctx, req, [channelId]) => {
   const bad = invalid(ctx, req, 'modifyChannel');
   if (bad) return bad;
   const body = req.body as { archived?: boolean | null; locked?: boolean | null; name?: string | null };
+  const denied = refusal(ctx, channel, modifyThreadNeeds(channel, body));
+  if (denied) return denied;
   if (typeof body.name === 'string') channel.name = body.name;
   if (typeof body.locked === 'boolean') channel.locked = body.locked;
   if (typeof body.archived === 'boolean' && body.archived !== channel.archived) {
@@ -244,7 +287,7 @@ const interactionCallback: Handler = (ctx, req, [id, token]) => {
 function dmChannel(ctx: RestContext, record: InteractionRecord): StoredChannel {
   const existing = ctx.model.channels.get(record.channelId);
   if (existing) return existing;
-  return { id: record.channelId, type: 1, name: 'dm', parentId: null, archived: false, locked: false, createdAt: ctx.model.now(), archivedAt: null, messages: [], nonces: new Map() };
+  return { id: record.channelId, type: 1, name: 'dm', parentId: null, archived: false, locked: false, createdAt: ctx.model.now(), archivedAt: null, messages: [], nonces: new Map(), overwrites: [] };
 }
 
 function webhookRecord(ctx: RestContext, appId: string | undefined, token: string | undefined): InteractionRecord | undefined {
@@ -335,6 +378,9 @@ const routes: Array<[string, RegExp, Handler]> = [
   ['PATCH', new RegExp(`^/channels/${ID}/messages/${ID}$`), editMessage],
   ['POST', new RegExp(`^/channels/${ID}/messages/${ID}/threads$`), startThread],
   ['GET', new RegExp(`^/channels/${ID}$`), getChannel],
+  ['GET', new RegExp(`^/guilds/${ID}$`), guildRoute((ctx) => ok(ctx.model.guildCreate()))],
+  ['GET', new RegExp(`^/guilds/${ID}/roles$`), guildRoute((ctx) => ok(ctx.model.apiRoles()))],
+  ['GET', new RegExp(`^/guilds/${ID}/members/${ID}$`), guildRoute((ctx, [userId]) => (userId === ctx.model.bot.id ? ok(ctx.model.botMember()) : fail(404, 10007, 'Unknown Member')))],
   ['PATCH', new RegExp(`^/channels/${ID}$`), modifyChannel],
   ['POST', new RegExp(`^/interactions/${ID}/${SEG}/callback$`), interactionCallback],
   ['GET', new RegExp(`^/webhooks/${ID}/${SEG}/messages/${SEG}$`), getWebhookMessage],
