@@ -7,7 +7,7 @@
  */
 import { validateDetailed } from 'node-cron';
 import * as z from 'zod';
-import { parseDuration } from '../core/duration.js';
+import { DURATION_PATTERN, parseDuration } from '../core/duration.js';
 import type { Config } from './types.js';
 
 /**
@@ -18,6 +18,9 @@ function unlessMissing(message: string) {
   return (issue: { input?: unknown }) => (issue.input === undefined ? undefined : message);
 }
 
+// `.meta({...})` below only shapes the JSON Schema generated from this schema for the Helm chart's
+// values (`npm run chart:schema`), so `helm install` refuses what this schema can express there.
+
 /** A duration string (`90s`, `1h30m`) parsed into milliseconds with the same parser as `/silence`. */
 const duration = z
   .string({ error: unlessMissing('must be a duration string such as 30s, 5m, 1h30m or 2d') })
@@ -26,7 +29,8 @@ const duration = z
     if (parsed.ok) return parsed.ms;
     ctx.issues.push({ code: 'custom', message: parsed.error, input: text });
     return z.NEVER;
-  });
+  })
+  .meta({ pattern: DURATION_PATTERN, minLength: 2 });
 
 const positiveInt = z.int({ error: unlessMissing('must be a whole number') }).positive({ error: 'must be 1 or more' });
 
@@ -37,10 +41,12 @@ const port = z
 
 // Only http(s): every URL in the file is fetched by the bot, and a typo like `htps:` should not pass.
 // Messages never repeat the URL: a heartbeat URL carries a secret.
-const httpUrl = z.url({
-  protocol: /^https?$/,
-  error: unlessMissing('Invalid URL; expected an http:// or https:// URL'),
-});
+const httpUrl = z
+  .url({
+    protocol: /^https?$/,
+    error: unlessMissing('Invalid URL; expected an http:// or https:// URL'),
+  })
+  .meta({ pattern: '^https?://' });
 
 // A YAML number loses digits past 2^53, so an unquoted id is silently a different id: refuse it.
 const snowflake = z
@@ -132,7 +138,8 @@ const probe = z
       input: probe,
     });
     return z.NEVER;
-  });
+  })
+  .meta({ minProperties: 1, maxProperties: 1 });
 
 const restartPolicy = z.strictObject({
   maxPerHour: positiveInt.default(3),

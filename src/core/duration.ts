@@ -29,6 +29,12 @@ const UNITS = [
 
 // Each unit optional, at most once, in descending order, no spaces or signs.
 const GRAMMAR = /^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/;
+
+/**
+ * The shape of a duration as a regular expression source (no zero or length checks), for the JSON
+ * Schema of the Helm chart's values; {@link parseDuration} stays the judge.
+ */
+export const DURATION_PATTERN: string = GRAMMAR.source;
 // Looks like a duration but breaks the order/once rule ("5m1h", "1h1h"): worth a specific message.
 const UNITS_OUT_OF_ORDER = /^(?:\d+[dhms])+$/;
 const EXAMPLES = 'use e.g. 30m, 1h, 1h30m, 2d';

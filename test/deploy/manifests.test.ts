@@ -21,6 +21,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { interpolateEnv, validateConfig, type Config } from '../../src/config/index.js';
 import { kubectl, kubectlUnavailableReason } from '../helpers/kubectl.js';
+import { effectiveGrants, type Grant, type KubeObject } from '../helpers/rbac.js';
 
 const NAMESPACE = 'stormguard';
 const SERVICE_ACCOUNT = 'stormguard';
@@ -46,22 +47,6 @@ for (const model of [
   MODELS[`${model.apiVersion}/${model.kind}`] = model as unknown as new (data: unknown) => Validatable;
 }
 const CLUSTER_SCOPED = new Set(['Namespace', 'ClusterRole', 'ClusterRoleBinding']);
-
-interface KubeObject {
-  apiVersion: string;
-  kind: string;
-  metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
-  [key: string]: unknown;
-}
-
-/** One permission the ServiceAccount ends up with; `namespace` undefined means cluster-wide. */
-interface Grant {
-  namespace: string | undefined;
-  group: string;
-  resource: string;
-  verb: string;
-  resourceNames: readonly string[] | undefined;
-}
 
 const READ = ['get', 'list', 'watch'];
 const WORKLOAD_RESOURCES = { Deployment: 'deployments', StatefulSet: 'statefulsets', DaemonSet: 'daemonsets' } as const;
@@ -135,7 +120,7 @@ describe.skipIf(skip)(`deploy/ rendered by kustomize${skip ? ` (skipped: ${unava
     configText = configMap.data?.['stormguard.yaml'] ?? '';
     expect(configText, 'the ConfigMap has the key stormguard.yaml').not.toBe('');
 
-    grants = effectiveGrants(objects);
+    grants = effectiveGrants(objects, { name: SERVICE_ACCOUNT, namespace: NAMESPACE });
   });
 
   it('renders exactly the expected kinds, each valid against the Kubernetes schemas', () => {
@@ -341,12 +326,8 @@ describe.skipIf(skip)(`deploy/ rendered by kustomize${skip ? ` (skipped: ${unava
         .sort();
       expect(writes).toEqual(
         [
-          'home: apps/daemonsets patch',
-          'home: apps/deployments patch',
           'home: apps/statefulsets patch',
-          'nvr: apps/daemonsets patch',
           'nvr: apps/deployments patch',
-          'nvr: apps/statefulsets patch',
           'nvr: core/pods delete',
           'stormguard: coordination.k8s.io/leases create',
           'stormguard: coordination.k8s.io/leases update [stormguard]',
@@ -386,6 +367,10 @@ describe.skipIf(skip)(`deploy/ rendered by kustomize${skip ? ` (skipped: ${unava
       expect([...namespacesGranted].sort()).toEqual(watched);
       expect(allowed('home', '', 'pods', 'delete')).toBe(false);
       expect(allowed('nvr', '', 'pods', 'delete')).toBe(true);
+      // Only the workload kinds targets use, per namespace.
+      expect(allowed('home', 'apps', 'deployments', 'list')).toBe(false);
+      expect(allowed('nvr', 'apps', 'statefulsets', 'list')).toBe(false);
+      expect(allowed('nvr', 'apps', 'daemonsets', 'patch')).toBe(false);
     });
   });
 });
@@ -395,30 +380,4 @@ function stringsIn(value: unknown): string[] {
   if (Array.isArray(value)) return value.flatMap(stringsIn);
   if (value && typeof value === 'object') return Object.values(value).flatMap(stringsIn);
   return [];
-}
-
-/** What the ServiceAccount may do: every rule of every role bound to it, flattened. */
-function effectiveGrants(objects: KubeObject[]): Grant[] {
-  const roles = new Map<string, IPolicyRule[]>();
-  for (const o of objects) {
-    if (o.kind === 'ClusterRole') roles.set(`ClusterRole/${o.metadata.name}`, (o as unknown as ClusterRole).rules ?? []);
-    if (o.kind === 'Role') roles.set(`Role/${o.metadata.namespace}/${o.metadata.name}`, (o as unknown as Role).rules ?? []);
-  }
-  const grants: Grant[] = [];
-  for (const o of objects) {
-    if (o.kind !== 'RoleBinding' && o.kind !== 'ClusterRoleBinding') continue;
-    const { roleRef, subjects = [] } = o as unknown as RoleBinding;
-    if (!subjects.some((s) => s.kind === 'ServiceAccount' && s.name === SERVICE_ACCOUNT && s.namespace === NAMESPACE)) continue;
-    // A RoleBinding grants in its namespace even when it refers to a ClusterRole.
-    const namespace = o.kind === 'RoleBinding' ? o.metadata.namespace : undefined;
-    const key = roleRef.kind === 'Role' ? `Role/${o.metadata.namespace}/${roleRef.name}` : `ClusterRole/${roleRef.name}`;
-    for (const rule of roles.get(key) ?? []) {
-      for (const group of rule.apiGroups ?? []) {
-        for (const resource of rule.resources ?? []) {
-          for (const verb of rule.verbs) grants.push({ namespace, group, resource, verb, resourceNames: rule.resourceNames });
-        }
-      }
-    }
-  }
-  return grants;
 }
