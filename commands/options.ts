@@ -1,4 +1,5 @@
 import type { AutocompleteInteraction } from 'discord.js';
+import { clip } from '../src/core/text.js';
 import type { CommandContext } from './types.js';
 
 /** Target names from the configuration that contain what the person typed (Discord shows at most 25). */
@@ -15,7 +16,7 @@ export function incidentChoices(interaction: AutocompleteInteraction, ctx: Comma
   const typed = String(interaction.options.getFocused()).toLowerCase();
   return ctx.actions
     .openIncidents()
-    .map((i) => ({ name: `#${i.id} ${i.subject} — ${i.state}`.slice(0, 100), value: String(i.id) }))
+    .map((i) => ({ name: clip(`#${i.id} ${i.subject} — ${i.state}`, 100), value: String(i.id) }))
     .filter((c) => c.name.toLowerCase().includes(typed))
     .slice(0, 25);
 }

@@ -2,6 +2,8 @@ import { SlashCommandBuilder } from 'discord.js';
 import { activeSilenceForTarget } from '../src/core/silence.js';
 import type { GateDecision } from '../src/core/gate.js';
 import { nodeLabel } from '../src/core/render.js';
+import { targetSubject } from '../src/core/subject.js';
+import { discordTime } from '../src/core/text.js';
 import type { ClusterSnapshot, Incident, Silence, TargetState } from '../src/core/types.js';
 import { isConfiguredTarget, targetChoices } from './options.js';
 import type { SlashCommand } from './types.js';
@@ -57,14 +59,14 @@ function describeTarget(name: string, facts: StatusFacts): string {
     const nodes = snapshot.workloads[name]?.relevantNodes ?? [];
     const described = nodes.map((n) => {
       const node = snapshot.nodes[n];
-      return `${n} ${nodeLabel({ name: n, ready: node?.ready ?? 'missing', unschedulable: false })}${node?.unschedulable ? ' (cordoned)' : ''}`;
+      return `${n} ${nodeLabel({ name: n, ready: node?.ready ?? 'missing', unschedulable: node?.unschedulable ?? false })}`;
     });
     parts.push(`nodes: ${described.join(', ') || 'none bound'}`);
   }
-  const incident = facts.open.find((i) => i.targets.includes(name) || i.subject === `target:${name}`);
+  const incident = facts.open.find((i) => i.targets.includes(name) || i.subject === targetSubject(name));
   if (incident) parts.push(`incident #${incident.id} ${incident.subject} (${incident.state})`);
   const silence = activeSilenceForTarget(name, facts.silences, now);
-  if (silence) parts.push(`silenced until <t:${Math.floor(silence.endsAt / 1000)}:f>`);
+  if (silence) parts.push(`silenced until ${discordTime(silence.endsAt, 'f')}`);
   const gate = facts.gate.get(name)!;
   parts.push(gate.allowed ? 'restart now: allowed' : `restart now: no — ${gate.message}`);
   return parts.join(' · ');

@@ -5,6 +5,8 @@
  * works in one place works in the other. Pure: no I/O, no clock.
  */
 
+import { clip } from './text.js';
+
 /** The result of {@link parseDuration}: milliseconds, or a sentence for people saying what is wrong. */
 export type DurationResult = { ok: true; ms: number } | { ok: false; error: string };
 
@@ -81,8 +83,7 @@ export function formatDuration(ms: number): string {
 
 /** Quotes user text for an error message, shortened so a pasted paragraph cannot flood a reply. */
 function quote(text: string): string {
-  const shown = text.length > 32 ? `${text.slice(0, 31)}…` : text;
-  return `“${shown}”`;
+  return `“${clip(text, 32)}”`;
 }
 
 function fail(error: string): DurationResult {

@@ -1,6 +1,7 @@
 import type { TargetConfig } from '../config/types.js';
 import { formatDuration } from './duration.js';
-import type { ClusterSnapshot, Incident, NodeFacts, RestartRecord, Silence } from './types.js';
+import { nodeBlock } from './nodes.js';
+import type { ClusterSnapshot, Incident, RestartRecord, Silence } from './types.js';
 import { activeSilenceForIncident, activeSilenceForTarget } from './silence.js';
 
 /** Stable identifiers of every reason the gate can refuse a restart, in evaluation order. */
@@ -77,9 +78,8 @@ export function evaluateGate(input: GateInput): GateDecision {
   const workload = snapshot.workloads[target.name];
   const relevantNodes = workload?.relevantNodes ?? [];
   for (const nodeName of relevantNodes) {
-    const node = snapshot.nodes[nodeName];
-    const refusal = nodeRefusal(nodeName, node);
-    if (refusal) return refusal;
+    const block = nodeBlock(nodeName, snapshot.nodes[nodeName]);
+    if (block) return refuse(block.reason, block.message, { node: nodeName });
   }
 
   if (workload?.rolloutInProgress) {
@@ -162,18 +162,6 @@ function automaticChecks(input: GateInput, target: TargetConfig, relevantNodes: 
     );
   }
   return { allowed: true, target };
-}
-
-function nodeRefusal(nodeName: string, node: NodeFacts | undefined): GateDecision | null {
-  if (!node) return refuse('nodeMissing', `node ${nodeName} is not in the cluster`, { node: nodeName });
-  if (node.ready === 'False') return refuse('nodeNotReady', `node ${nodeName} is NotReady`, { node: nodeName });
-  if (node.ready === 'Unknown') {
-    return refuse('nodeUnknown', `node ${nodeName}'s readiness is Unknown (its kubelet stopped reporting)`, { node: nodeName });
-  }
-  if (node.unschedulable) {
-    return refuse('nodeCordoned', `node ${nodeName} is cordoned (maintenance)`, { node: nodeName });
-  }
-  return null;
 }
 
 function refuse(reason: GateReason, message: string, context: Record<string, unknown>): GateDecision {

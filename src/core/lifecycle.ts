@@ -1,4 +1,6 @@
+import { formatDuration } from './duration.js';
 import { isWaitingReason } from './gate.js';
+import { targetSubject } from './subject.js';
 import type { AuditEntry, Effect, Incident, IncidentKind } from './types.js';
 
 /** Something that happened to an incident's subject, as the pure lifecycle sees it. */
@@ -197,7 +199,7 @@ function onTick(incident: Incident | null, ctx: TransitionContext): Transition {
     };
   }
   if (incident.escalatedAt === null && ctx.now - incident.notifiedAt >= ctx.escalateAfter) {
-    return escalate(incident, ctx, `Still open and unacknowledged after ${minutes(ctx.now - incident.notifiedAt)}: ${incident.cause}`, 'unacknowledged');
+    return escalate(incident, ctx, `Still open and unacknowledged after ${wholeMinutes(ctx.now - incident.notifiedAt)}: ${incident.cause}`, 'unacknowledged');
   }
   return unchanged(incident);
 }
@@ -226,7 +228,7 @@ function onRestartRequested(
     return {
       incident: null,
       effects: [restart],
-      audit: [{ at: ctx.now, actor: ctx.actor, action: 'restartRequested', subject: `target:${event.target}`, incidentId: null, reason: event.reason, detail: { automatic: event.automatic } }],
+      audit: [{ at: ctx.now, actor: ctx.actor, action: 'restartRequested', subject: targetSubject(event.target), incidentId: null, reason: event.reason, detail: { automatic: event.automatic } }],
     };
   }
   const next = event.automatic ? { ...incident, restartCount: incident.restartCount + 1 } : incident;
@@ -259,7 +261,7 @@ function onRestartFinished(
   event: Extract<IncidentEvent, { type: 'restartFinished' }>,
   ctx: TransitionContext,
 ): Transition {
-  const subject = incident?.subject ?? `target:${event.target}`;
+  const subject = incident?.subject ?? targetSubject(event.target);
   const entry: AuditEntry = {
     at: ctx.now,
     actor: ctx.actor,
@@ -298,6 +300,7 @@ function union(a: string[], b: string[]): string[] {
   return [...new Set([...a, ...b])].sort();
 }
 
-function minutes(ms: number): string {
-  return `${Math.round(ms / 60_000)} min`;
+/** A wait in whole minutes ("15m"): cycles land a few seconds after the threshold, which nobody needs to read. */
+function wholeMinutes(ms: number): string {
+  return formatDuration(Math.max(60_000, Math.round(ms / 60_000) * 60_000));
 }

@@ -2,22 +2,20 @@ import type { Config, TargetConfig } from '../config/types.js';
 import { evaluateGate } from './gate.js';
 import { initialTargetState, observe } from './hysteresis.js';
 import { isOpen, newIncident, transition, type IncidentEvent, type Transition } from './lifecycle.js';
+import { nodeOutage } from './nodes.js';
 import { activeSilenceForIncident } from './silence.js';
+import { CLUSTER_SUBJECT, nodeOfSubject, nodeSubject, targetOfSubject, targetSubject } from './subject.js';
 import type {
   AuditEntry,
   ClusterSnapshot,
   Effect,
   Incident,
   IncidentKind,
-  NodeFacts,
   Observation,
   RestartRecord,
   Silence,
   TargetState,
 } from './types.js';
-
-/** The subject of the incident that stands for the cluster's API itself. */
-export const CLUSTER_SUBJECT = 'cluster';
 
 /** Everything one check cycle decides from; the shell loads it, the plan does no I/O. */
 export interface CycleInput {
@@ -95,14 +93,6 @@ function observeAll(input: CycleInput): Map<string, TargetState> {
   return states;
 }
 
-/** Why a node cannot run pods right now, or null when it is Ready. */
-export function nodeProblem(name: string, node: NodeFacts | undefined): string | null {
-  if (!node) return `node ${name} is gone from the cluster`;
-  if (node.ready === 'False') return `node ${name} is NotReady`;
-  if (node.ready === 'Unknown') return `node ${name}'s readiness is Unknown (its kubelet stopped reporting)`;
-  return null;
-}
-
 /**
  * Maps each down target to the subject of the incident it belongs to: its own open incident first,
  * else the incident of a NotReady relevant node, else the open node incident that already lists it
@@ -115,15 +105,15 @@ function assignDownTargets(input: CycleInput, states: Map<string, TargetState>):
   const assignment = new Map<string, string>();
   for (const target of input.config.targets) {
     if (states.get(target.name)?.health !== 'down') continue;
-    const own = `target:${target.name}`;
+    const own = targetSubject(target.name);
     if (openBySubject.has(own)) {
       assignment.set(target.name, own);
       continue;
     }
     const relevant = snapshot.workloads[target.name]?.relevantNodes ?? [];
-    const badNode = [...relevant].sort().find((n) => nodeProblem(n, snapshot.nodes[n]) !== null);
+    const badNode = [...relevant].sort().find((n) => nodeOutage(n, snapshot.nodes[n]) !== null);
     if (badNode) {
-      assignment.set(target.name, `node:${badNode}`);
+      assignment.set(target.name, nodeSubject(badNode));
       continue;
     }
     const listing = [...openBySubject.values()].find((i) => i.kind === 'node' && i.targets.includes(target.name));
@@ -149,12 +139,12 @@ function planNodeIncidents(
 ): void {
   const assignedTo = (subject: string) => [...assignment].filter(([, s]) => s === subject).map(([t]) => t);
   const nodeNames = new Set<string>(Object.keys(snapshot.nodes));
-  for (const subject of assignment.values()) if (subject.startsWith('node:')) nodeNames.add(subject.slice(5));
-  for (const incident of input.incidents) if (isOpen(incident) && incident.kind === 'node') nodeNames.add(incident.subject.slice(5));
+  for (const subject of assignment.values()) addNode(nodeNames, subject);
+  for (const incident of input.incidents) if (isOpen(incident)) addNode(nodeNames, incident.subject);
 
   for (const name of [...nodeNames].sort()) {
-    const subject = `node:${name}`;
-    const problem = nodeProblem(name, snapshot.nodes[name]);
+    const subject = nodeSubject(name);
+    const problem = nodeOutage(name, snapshot.nodes[name])?.message ?? null;
     const targets = assignedTo(subject);
     const current = ctx.current(subject);
     if (problem) {
@@ -173,16 +163,22 @@ function planNodeIncidents(
   }
 }
 
+/** Adds the node a subject names, if it names one. */
+function addNode(names: Set<string>, subject: string): void {
+  const node = nodeOfSubject(subject);
+  if (node !== null) names.add(node);
+}
+
 function planTargetIncidents(ctx: PlanContext, input: CycleInput, states: Map<string, TargetState>, assignment: Map<string, string>): void {
   const configured = new Set(input.config.targets.map((t) => t.name));
   for (const [target, subject] of assignment) {
-    if (subject !== `target:${target}`) continue;
+    if (subject !== targetSubject(target)) continue;
     const detail = states.get(target)?.lastDetail || 'failing';
     ctx.apply(subject, { type: 'fail', subject, kind: 'target', cause: `${target} is down: ${detail}`, targets: [target] });
   }
   for (const incident of input.incidents) {
     if (!isOpen(incident) || incident.kind !== 'target') continue;
-    const target = incident.targets[0] ?? incident.subject.slice('target:'.length);
+    const target = incident.targets[0] ?? targetOfSubject(incident.subject) ?? incident.subject;
     if (!configured.has(target)) {
       ctx.apply(incident.subject, { type: 'recover', cause: `${target} is no longer in the configuration` });
     } else if (states.get(target)?.health === 'up') {

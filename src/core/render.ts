@@ -1,3 +1,4 @@
+import { clip, discordTime } from './text.js';
 import type { Incident, IncidentState, NodeReadiness, Silence } from './types.js';
 
 /** Everything shown on an incident's message; gathered by the shell from the store and the last snapshot. */
@@ -41,11 +42,6 @@ export const STATE_COLORS: Record<IncidentState, number> = {
   acknowledged: 0xf39c12,
   resolved: 0x2ecc71,
 };
-
-/** A Discord timestamp that every client renders relative to its own clock, so time passing needs no edit. */
-export function discordTime(ms: number, style: 'R' | 'f' = 'R'): string {
-  return `<t:${Math.floor(ms / 1000)}:${style}>`;
-}
 
 /**
  * Renders an incident's message from its current state only — no clocks, no counters of edits — so
@@ -108,8 +104,4 @@ function healthIcon(health: 'up' | 'down' | 'unknown'): string {
 export function nodeLabel(n: IncidentView['nodes'][number]): string {
   const ready = n.ready === 'True' ? 'Ready' : n.ready === 'False' ? 'NotReady' : n.ready === 'missing' ? 'missing' : 'Unknown';
   return n.unschedulable ? `${ready}, cordoned` : ready;
-}
-
-function clip(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }

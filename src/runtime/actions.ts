@@ -2,6 +2,8 @@ import type { Config } from '../config/types.js';
 import { evaluateGate, type GateDecision } from '../core/gate.js';
 import { isOpen, transition, type IncidentEvent } from '../core/lifecycle.js';
 import { activeSilenceForIncident } from '../core/silence.js';
+import { targetSubject } from '../core/subject.js';
+import { discordTime } from '../core/text.js';
 import type { AuditEntry, ClusterSnapshot, Incident } from '../core/types.js';
 import type { Store } from '../adapters/sqlite/store.js';
 import type { Logger } from '../log.js';
@@ -63,7 +65,7 @@ export function createActions(deps: ActionDeps) {
 
   /** The open incident covering a target (its own, or a node incident listing it). */
   function incidentCovering(target: string, open: Incident[] = store.openIncidents()): Incident | null {
-    return open.find((i) => i.subject === `target:${target}`) ?? open.find((i) => i.targets.includes(target)) ?? null;
+    return open.find((i) => i.subject === targetSubject(target)) ?? open.find((i) => i.targets.includes(target)) ?? null;
   }
 
   /** Applies one silence change to every open incident it covers, as a note and an edit. */
@@ -102,7 +104,7 @@ export function createActions(deps: ActionDeps) {
       const decision = await this.gateNow(targetName);
       if (!decision.allowed) {
         deps.metrics?.gateRefusals.inc({ reason: decision.reason, trigger: 'manual' });
-        audit({ actor: by, action: 'restartRefused', subject: `target:${targetName}`, incidentId: incidentCovering(targetName)?.id ?? null, reason: decision.reason, detail: { message: decision.message } });
+        audit({ actor: by, action: 'restartRefused', subject: targetSubject(targetName), incidentId: incidentCovering(targetName)?.id ?? null, reason: decision.reason, detail: { message: decision.message } });
         await deps.deliver();
         return { ok: false, message: `Not restarting ${targetName}: ${decision.message}.` };
       }
@@ -149,7 +151,7 @@ export function createActions(deps: ActionDeps) {
       const now = deps.clock();
       const silence = store.addSilence({ target, startsAt: now, endsAt: now + durationMs, createdBy: by, reason });
       audit({ actor: by, action: 'silenced', subject: target ?? 'everything', incidentId: null, reason: reason || null, detail: { until: silence.endsAt, target } });
-      const until = `<t:${Math.floor(silence.endsAt / 1000)}:f>`;
+      const until = discordTime(silence.endsAt, 'f');
       noteSilenceChange(target, by, `Silenced ${target ?? 'everything'} until ${until} by <@${by}>${reason ? `: ${reason}` : ''}`);
       await deps.deliver();
       return { ok: true, message: `Silenced ${target ?? 'everything'} until ${until}: no mentions and no automatic restarts until then.` };

@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { isRetryableStatus } from '../core/delivery.js';
 import type { Observation } from '../core/types.js';
 import type { Store } from '../adapters/sqlite/store.js';
 
@@ -100,6 +101,6 @@ export function createMetrics(options: { store?: Store } = {}): Metrics {
 
 /** How a Discord REST status counts: retried by discord.js (429, 5xx), failed (other 4xx), or ok. */
 export function discordOutcome(status: number): 'ok' | 'retry' | 'failed' {
-  if (status === 429 || status >= 500) return 'retry';
+  if (isRetryableStatus(status)) return 'retry';
   return status >= 400 ? 'failed' : 'ok';
 }

@@ -2,6 +2,7 @@ import type { Config } from '../config/types.js';
 import { evaluateGate, isWaitingReason } from '../core/gate.js';
 import type { IncidentView } from '../core/render.js';
 import { activeSilenceForIncident } from '../core/silence.js';
+import { nodeOfSubject } from '../core/subject.js';
 import type { ClusterSnapshot, Incident } from '../core/types.js';
 import type { Store } from '../adapters/sqlite/store.js';
 
@@ -17,7 +18,8 @@ export function buildIncidentView(incident: Incident, store: Store, config: Conf
     return { name, health: s?.health ?? ('unknown' as const), detail: s?.lastDetail ?? '' };
   });
   const nodeNames = new Set<string>();
-  if (incident.kind === 'node') nodeNames.add(incident.subject.slice('node:'.length));
+  const ownNode = nodeOfSubject(incident.subject);
+  if (ownNode !== null) nodeNames.add(ownNode);
   if (snapshot?.reachable) for (const t of incident.targets) for (const n of snapshot.workloads[t]?.relevantNodes ?? []) nodeNames.add(n);
   const nodes = [...nodeNames].sort().map((name) => {
     const facts = snapshot?.reachable ? snapshot.nodes[name] : undefined;

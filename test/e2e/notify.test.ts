@@ -333,7 +333,7 @@ describe('escalation', () => {
     const ring = w.discord.allMentions().filter((r) => r.channelId === nodeB.thread!.id);
     expect(ring).toEqual([expect.objectContaining({ kind: 'role', id: IDS.mentionRole, suppressed: false })]);
     const ringMessage = w.discord.channel(nodeB.thread!.id).messages.find((m) => m.id === ring[0]!.messageId)!;
-    expect(ringMessage.content).toMatch(new RegExp(`^<@&${IDS.mentionRole}> Still open and unacknowledged after 5 min`));
+    expect(ringMessage.content).toMatch(new RegExp(`^<@&${IDS.mentionRole}> Still open and unacknowledged after 5m: `));
     expect(ringMessage.flags & 4096).toBe(0);
     expect(smtp.mails).toHaveLength(1);
     expect(smtp.mails[0]!.subject).toMatch(/^\[stormguard\] ESCALATION: node:node-b — /);

@@ -1,4 +1,5 @@
 import { DiscordAPIError, HTTPError, RateLimitError } from 'discord.js';
+import { isRetryableStatus } from '../../core/delivery.js';
 import { EffectError } from '../../runtime/outbox.js';
 
 /** Discord's JSON error code for posting into an archived thread. */
@@ -20,7 +21,7 @@ export function classifyDiscordError(err: unknown, what: string): EffectError {
     return new EffectError(`discord: ${what} rate limited`, true, Math.ceil(err.retryAfter), { cause: err });
   }
   if (err instanceof DiscordAPIError || err instanceof HTTPError) {
-    const retryable = err.status === 429 || err.status >= 500;
+    const retryable = isRetryableStatus(err.status);
     return new EffectError(`discord: ${what} failed with HTTP ${err.status}: ${err.message}`, retryable, null, { cause: err });
   }
   const message = err instanceof Error ? err.message : String(err);

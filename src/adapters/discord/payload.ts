@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { RenderedMessage } from '../../core/render.js';
+import { discordMessageUrl, type DiscordChannelRef } from '../../core/text.js';
+import type { DiscordRefs } from '../sqlite/store.js';
 
 /** Suppress-notifications message flag: the message is shown but pushes nobody's phone. */
 export const SUPPRESS_NOTIFICATIONS = 4096;
@@ -41,4 +43,14 @@ export function roleMention(roleId: string): string {
 /** A nonce for a Discord message, at most 25 characters as Discord requires. */
 export function nonceFor(kind: 'incident' | 'effect', id: number): string {
   return `${kind === 'incident' ? 'sg-i' : 'sg-e'}${id}`;
+}
+
+/** The link to an incident's Discord message (email and push point at it), or null before it was posted or without Discord. */
+export function incidentMessageUrl(
+  refs: { getDiscordRefs(id: number): DiscordRefs | null },
+  channel: DiscordChannelRef | undefined,
+  incidentId: number,
+): string | null {
+  const messageId = refs.getDiscordRefs(incidentId)?.messageId;
+  return channel && messageId ? discordMessageUrl(channel, messageId) : null;
 }

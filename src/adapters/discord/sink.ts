@@ -1,6 +1,7 @@
 import { Routes, type REST } from 'discord.js';
 import type { DiscordConfig } from '../../config/types.js';
 import { renderIncident, type IncidentView } from '../../core/render.js';
+import { clip } from '../../core/text.js';
 import type { Effect, Incident } from '../../core/types.js';
 import type { PendingEffect, Store } from '../sqlite/store.js';
 import type { EffectSink } from '../../runtime/outbox.js';
@@ -138,7 +139,7 @@ export function createDiscordSink(deps: DiscordSinkDeps): EffectSink {
           const { threadId } = await ensureMessage(incident, false);
           await postInThread(
             threadId,
-            { content: clip(effect.text), flags: SUPPRESS_NOTIFICATIONS, allowed_mentions: NO_MENTIONS, nonce: nonceFor('effect', pending.id), enforce_nonce: true },
+            { content: clip(effect.text, MAX_CONTENT), flags: SUPPRESS_NOTIFICATIONS, allowed_mentions: NO_MENTIONS, nonce: nonceFor('effect', pending.id), enforce_nonce: true },
             'post thread note',
           );
           return;
@@ -150,7 +151,7 @@ export function createDiscordSink(deps: DiscordSinkDeps): EffectSink {
           await postInThread(
             threadId,
             {
-              content: clip(role ? `${roleMention(role)} ${effect.text}` : effect.text),
+              content: clip(role ? `${roleMention(role)} ${effect.text}` : effect.text, MAX_CONTENT),
               allowed_mentions: role ? { parse: [], roles: [role] } : NO_MENTIONS,
               ...(role ? {} : { flags: SUPPRESS_NOTIFICATIONS }),
               nonce: nonceFor('effect', pending.id),
@@ -172,10 +173,8 @@ export function createDiscordSink(deps: DiscordSinkDeps): EffectSink {
 
 /** Thread names are 1–100 characters. */
 function threadName(incident: Incident): string {
-  return `#${incident.id} ${incident.subject}`.slice(0, 100);
+  return clip(`#${incident.id} ${incident.subject}`, 100);
 }
 
 /** Message content is at most 2000 characters. */
-function clip(text: string): string {
-  return text.length <= 2000 ? text : `${text.slice(0, 1999)}…`;
-}
+const MAX_CONTENT = 2000;

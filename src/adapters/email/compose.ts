@@ -1,5 +1,6 @@
 /** Turns an incident into an email: subject, plain text and HTML, from the same rendering Discord shows. */
 import { renderIncident, type IncidentView } from '../../core/render.js';
+import { clip, oneLine } from '../../core/text.js';
 import type { Effect } from '../../core/types.js';
 
 /** Why an email is sent. */
@@ -118,12 +119,4 @@ function indent(text: string): string {
     .split('\n')
     .map((line) => `  ${line}`)
     .join('\n');
-}
-
-function oneLine(text: string): string {
-  return text.replace(/\s+/g, ' ').trim();
-}
-
-function clip(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }

@@ -5,6 +5,7 @@ import type { IncidentView } from '../../core/render.js';
 import type { Incident } from '../../core/types.js';
 import { EffectError, type EffectSink } from '../../runtime/outbox.js';
 import type { Clock } from '../../runtime/ports.js';
+import { incidentMessageUrl } from '../discord/payload.js';
 import type { PendingEffect, Store } from '../sqlite/store.js';
 import { baseSubject, composeEmail } from './compose.js';
 import { classifySmtpError } from './errors.js';
@@ -56,7 +57,7 @@ export function createEmailSink(deps: EmailSinkDeps): EffectSink {
       if (!incident || incident.id === null) throw new EffectError(`email: effect ${pending.id} has no incident`, false);
 
       const thread = threadHeaders(store, incident.id, pending.id, domain, () => baseSubject(incident.subject, incident.cause));
-      const mail = composeEmail({ view: deps.view(incident), reason: effect.reason, baseSubject: thread.baseSubject, discordLink: discordLink(deps, incident.id) });
+      const mail = composeEmail({ view: deps.view(incident), reason: effect.reason, baseSubject: thread.baseSubject, discordLink: incidentMessageUrl(deps.store, deps.discord, incident.id) });
       try {
         await transport.sendMail({
           from: email.from,
@@ -85,11 +86,4 @@ export function createEmailSink(deps: EmailSinkDeps): EffectSink {
       });
     },
   };
-}
-
-/** The link to the incident's Discord message, or null before it was posted (or without Discord). */
-function discordLink(deps: EmailSinkDeps, incidentId: number): string | null {
-  const messageId = deps.store.getDiscordRefs(incidentId)?.messageId;
-  if (!deps.discord || !messageId) return null;
-  return `https://discord.com/channels/${deps.discord.guildId}/${deps.discord.channelId}/${messageId}`;
 }

@@ -1,14 +1,16 @@
 /** Short, secret-free descriptions of Kubernetes client failures. */
 import { ApiException } from '@kubernetes/client-node';
+import { formatDuration } from '../../core/duration.js';
+import { clip } from '../../core/text.js';
 
 /** One line for logs and snapshots: `HTTP 500: injected failure`, `connection refused`, `timeout after 10s`. */
 export function describeKubeError(err: unknown, timeoutMs: number): string {
   if (err instanceof ApiException) {
     const message = statusMessage(err.body);
-    return `HTTP ${err.code}${message ? `: ${truncate(message)}` : ''}`;
+    return `HTTP ${err.code}${message ? `: ${clip(message, MAX_DETAIL)}` : ''}`;
   }
   const e = err as { name?: string; type?: string; code?: string; errno?: string; message?: string } | null;
-  if (e?.name === 'AbortError' || e?.type === 'aborted' || e?.name === 'TimeoutError') return `timeout after ${formatMs(timeoutMs)}`;
+  if (e?.name === 'AbortError' || e?.type === 'aborted' || e?.name === 'TimeoutError') return `timeout after ${formatDuration(timeoutMs)}`;
   const code = e?.code ?? e?.errno;
   switch (code) {
     case 'ECONNREFUSED':
@@ -25,7 +27,7 @@ export function describeKubeError(err: unknown, timeoutMs: number): string {
   }
   // node-fetch messages embed the URL; keep only the reason.
   const reason = /reason: (.*)$/.exec(e?.message ?? '')?.[1];
-  return truncate(reason ?? e?.message ?? String(err));
+  return clip(reason ?? e?.message ?? String(err), MAX_DETAIL);
 }
 
 function statusMessage(body: unknown): string | undefined {
@@ -41,11 +43,5 @@ function statusMessage(body: unknown): string | undefined {
   return typeof msg === 'string' ? msg : undefined;
 }
 
-function truncate(text: string, max = 160): string {
-  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
-}
-
-/** `10000` → `10s`, `250` → `250ms`. */
-export function formatMs(ms: number): string {
-  return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
-}
+/** Kubernetes messages can quote whole objects; a line in a log or a snapshot needs the start. */
+const MAX_DETAIL = 160;

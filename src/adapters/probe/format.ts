@@ -1,9 +1,5 @@
 /** Small formatting helpers shared by the probes. */
-
-/** `5000` → `5s`, `200` → `200ms`. */
-export function formatDuration(ms: number): string {
-  return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
-}
+import { formatDuration } from '../../core/duration.js';
 
 /** Maps a Node network error code to a short phrase; never includes addresses or credentials. */
 export function describeNetworkError(err: unknown, timeoutMs: number): string {

@@ -2,7 +2,8 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { Observation } from '../../core/types.js';
-import { describeNetworkError, formatDuration } from './format.js';
+import { formatDuration } from '../../core/duration.js';
+import { describeNetworkError } from './format.js';
 
 /** Settings of one HTTP probe (durations in ms). */
 export interface HttpProbe {

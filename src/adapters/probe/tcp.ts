@@ -1,7 +1,8 @@
 /** The TCP probe: success iff a connection can be opened within the timeout. */
 import { connect } from 'node:net';
 import type { Observation } from '../../core/types.js';
-import { describeNetworkError, formatDuration } from './format.js';
+import { formatDuration } from '../../core/duration.js';
+import { describeNetworkError } from './format.js';
 
 /** Settings of one TCP probe (durations in ms). */
 export interface TcpProbe {

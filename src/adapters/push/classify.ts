@@ -1,4 +1,5 @@
 /** Classifies ntfy's HTTP answers in one place: whether publishing again can succeed. */
+import { isRetryableStatus } from '../../core/delivery.js';
 import { EffectError } from '../../runtime/outbox.js';
 
 /**
@@ -7,7 +8,7 @@ import { EffectError } from '../../runtime/outbox.js';
  * wrong (bad topic, bad token) and would fail again. The body (ntfy's JSON error) is quoted briefly.
  */
 export function classifyNtfyResponse(status: number, retryAfter: string | null, body: string, now: number): EffectError {
-  const retryable = status === 429 || status >= 500;
+  const retryable = isRetryableStatus(status);
   const detail = body.trim().replace(/\s+/g, ' ').slice(0, 200);
   const message = `ntfy: publish failed with HTTP ${status}${detail ? `: ${detail}` : ''}`;
   return new EffectError(message, retryable, status === 429 ? retryAfterMs(retryAfter, now) : null);

@@ -1,9 +1,11 @@
 /** The push sink: posts the moments that ring the role to an ntfy topic, with a link to Discord. */
 import type { DiscordConfig, NtfyConfig } from '../../config/types.js';
 import { summarize } from '../../core/render.js';
+import { clip } from '../../core/text.js';
 import type { Effect, Incident } from '../../core/types.js';
 import { EffectError, type EffectSink } from '../../runtime/outbox.js';
 import type { Clock } from '../../runtime/ports.js';
+import { incidentMessageUrl } from '../discord/payload.js';
 import type { PendingEffect, Store } from '../sqlite/store.js';
 import { classifyNtfyResponse } from './classify.js';
 
@@ -50,7 +52,7 @@ export function createNtfySink(deps: NtfySinkDeps): EffectSink {
         Priority: PRIORITIES[effect.reason],
         Tags: TAGS[effect.reason],
       };
-      const link = discordLink(deps, incident.id);
+      const link = incidentMessageUrl(deps.store, deps.discord, incident.id);
       if (link) headers.Click = link;
       if (deps.ntfy.token) headers.Authorization = `Bearer ${deps.ntfy.token}`;
 
@@ -88,14 +90,4 @@ export function topicUrl(base: string, topic: string): string {
 export function headerValue(text: string): string {
   const flat = text.replace(/[\u0000-\u001f\u007f]+/g, ' ');
   return /^[\u0020-\u007e]*$/.test(flat) ? flat : `=?UTF-8?B?${Buffer.from(flat, 'utf8').toString('base64')}?=`;
-}
-
-function discordLink(deps: NtfySinkDeps, incidentId: number): string | null {
-  const messageId = deps.store.getDiscordRefs(incidentId)?.messageId;
-  if (!deps.discord || !messageId) return null;
-  return `https://discord.com/channels/${deps.discord.guildId}/${deps.discord.channelId}/${messageId}`;
-}
-
-function clip(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }

@@ -1,0 +1,43 @@
+/**
+ * Incident subjects — `target:frigate`, `node:k3s-2`, `cluster` — built and read in this one place,
+ * so no caller slices prefixes off by hand.
+ */
+/** The subject of the incident that stands for the cluster's API itself. */
+export const CLUSTER_SUBJECT = 'cluster';
+
+/** The subject of a target's own incident. */
+export function targetSubject(target: string): string {
+  return `target:${target}`;
+}
+
+/** The subject of a node's incident. */
+export function nodeSubject(node: string): string {
+  return `node:${node}`;
+}
+
+/** A subject taken apart: its kind and, for targets and nodes, the name. */
+export type ParsedSubject = { kind: 'target'; name: string } | { kind: 'node'; name: string } | { kind: 'cluster' };
+
+/** Reads a subject; null when it is none of the three forms (e.g. an old or hand-edited row). */
+export function parseSubject(subject: string): ParsedSubject | null {
+  if (subject === CLUSTER_SUBJECT) return { kind: 'cluster' };
+  const colon = subject.indexOf(':');
+  const kind = subject.slice(0, colon);
+  const name = subject.slice(colon + 1);
+  if (colon <= 0 || name === '') return null;
+  if (kind === 'target' || kind === 'node') return { kind, name };
+  return null;
+}
+
+/** The node a node subject names, else null. */
+export function nodeOfSubject(subject: string): string | null {
+  const parsed = parseSubject(subject);
+  return parsed?.kind === 'node' ? parsed.name : null;
+}
+
+/** The target a target subject names, else null. */
+export function targetOfSubject(subject: string): string | null {
+  const parsed = parseSubject(subject);
+  return parsed?.kind === 'target' ? parsed.name : null;
+}
+
