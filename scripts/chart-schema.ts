@@ -21,7 +21,9 @@ const INTERPOLATED: JsonSchema = { type: 'string', pattern: '\\$\\{' };
 
 /** The configuration's JSON Schema as Helm checks values: before interpolation. */
 export function configJsonSchema(): JsonSchema {
-  const { $schema: _, ...schema } = z.toJSONSchema(configSchema, { io: 'input', unrepresentable: 'throw' }) as JsonSchema;
+  // A part JSON Schema cannot describe (a custom preprocess, say) accepts anything here and is
+  // judged by stormguard at start, like the rules listed in the README.
+  const { $schema: _, ...schema } = z.toJSONSchema(configSchema, { io: 'input', unrepresentable: 'any' }) as JsonSchema;
   return allowInterpolation(schema) as JsonSchema;
 }
 
