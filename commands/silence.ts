@@ -1,5 +1,6 @@
 import { SlashCommandBuilder } from 'discord.js';
 import { parseDuration } from '../src/core/duration.js';
+import { EVERYTHING } from '../src/core/silence.js';
 import { isConfiguredTarget, targetChoices } from './options.js';
 import type { SlashCommand } from './types.js';
 
@@ -31,7 +32,7 @@ export const silenceCommand: SlashCommand = {
       ctx.actions.refuse(by, 'silence', 'badDuration', { target: target ?? 'everything', duration: text });
       return duration.error;
     }
-    return (await ctx.actions.silence(target, duration.ms, by, reason)).message;
+    return (await ctx.actions.silence(target === null ? EVERYTHING : { kind: 'target', name: target }, duration.ms, by, reason)).message;
   },
   autocomplete: targetChoices,
 };

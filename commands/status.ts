@@ -1,5 +1,5 @@
 import { SlashCommandBuilder } from 'discord.js';
-import { activeSilenceForTarget } from '../src/core/silence.js';
+import { activeSilenceFor } from '../src/core/silence.js';
 import type { GateDecision } from '../src/core/gate.js';
 import { nodeLabel } from '../src/core/render.js';
 import { targetSubject } from '../src/core/subject.js';
@@ -31,7 +31,7 @@ export const statusCommand: SlashCommand = {
       now,
       states: ctx.store.loadTargetStates(),
       open: ctx.actions.openIncidents(),
-      silences: ctx.store.silencesActiveOrEndedSince(now - 60_000),
+      silences: ctx.store.activeSilences(now),
       gate: ctx.actions.gateAll(targets.map((t) => t.name), snapshot),
     };
     for (const target of targets) lines.push(describeTarget(target.name, facts));
@@ -65,7 +65,7 @@ function describeTarget(name: string, facts: StatusFacts): string {
   }
   const incident = facts.open.find((i) => i.targets.includes(name) || i.subject === targetSubject(name));
   if (incident) parts.push(`incident #${incident.id} ${incident.subject} (${incident.state})`);
-  const silence = activeSilenceForTarget(name, facts.silences, now);
+  const silence = activeSilenceFor({ target: name, incident: incident ?? null }, facts.silences, now);
   if (silence) parts.push(`silenced until ${discordTime(silence.endsAt, 'f')}`);
   const gate = facts.gate.get(name)!;
   parts.push(gate.allowed ? 'restart now: allowed' : `restart now: no — ${gate.message}`);

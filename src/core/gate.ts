@@ -2,7 +2,7 @@ import type { TargetConfig } from '../config/types.js';
 import { formatDuration } from './duration.js';
 import { nodeBlock } from './nodes.js';
 import type { ClusterSnapshot, Incident, RestartRecord, Silence } from './types.js';
-import { activeSilenceForIncident, activeSilenceForTarget } from './silence.js';
+import { activeSilenceFor } from './silence.js';
 
 /** Stable identifiers of every reason the gate can refuse a restart, in evaluation order. */
 export const GATE_REASONS = [
@@ -49,15 +49,23 @@ export interface GateInput {
   mode: GateMode;
   targets: TargetConfig[];
   snapshot: ClusterSnapshot;
-  /** Restart attempts of this target, at least those of the last hour and of the current incident. */
+  /** Restart attempts: at least those since {@link restartHistorySince} and all of the current incident. */
   restarts: RestartRecord[];
-  /** The open incident that covers the target, if any (backoff and the circuit breaker count within it). */
+  /** The open incident that covers the target, if any (backoff counts within it; its circuit breaker is read). */
   incident: Incident | null;
   silences: Silence[];
   now: number;
 }
 
 const HOUR = 3_600_000;
+
+/**
+ * How far back the gate looks at restarts besides those of the current incident: the hourly limit and
+ * the longest cooldown. Every caller loads `restartsFor({ incidentIds, since: restartHistorySince(…) })`.
+ */
+export function restartHistorySince(targets: TargetConfig[], now: number): number {
+  return now - Math.max(HOUR, ...targets.map((t) => t.restart.cooldown));
+}
 
 /**
  * Decides whether `targetName` may be restarted now (SPEC §3), checking the preconditions in their
@@ -121,9 +129,7 @@ function automaticChecks(input: GateInput, target: TargetConfig, relevantNodes: 
       }
     }
   }
-  const silence =
-    activeSilenceForTarget(target.name, input.silences, now) ??
-    (input.incident ? activeSilenceForIncident(input.incident, input.silences, now) : null);
+  const silence = activeSilenceFor({ target: target.name, incident: input.incident }, input.silences, now);
   if (silence) {
     return refuse('silenced', `${target.name} is silenced until ${new Date(silence.endsAt).toISOString()}`, {
       silenceId: silence.id,
@@ -153,6 +159,14 @@ function automaticChecks(input: GateInput, target: TargetConfig, relevantNodes: 
         retryInMs: remaining,
       });
     }
+  }
+  // The breaker's state is the incident's: once tripped it stays open however old the restarts are.
+  if (input.incident?.needsHuman) {
+    return refuse(
+      'circuitOpen',
+      `automatic restarts in this incident stopped after ${input.incident.restartCount} did not help; a person needs to look`,
+      { attempts: input.incident.restartCount },
+    );
   }
   if (inIncident.length >= target.restart.circuitBreakAfter) {
     return refuse(

@@ -85,6 +85,11 @@ export function newIncident(subject: string, kind: IncidentKind, cause: string, 
   };
 }
 
+/** The ids of the stored incidents among `incidents` that are still open. */
+export function openIncidentIds(incidents: Incident[]): number[] {
+  return incidents.filter((i) => isOpen(i) && i.id !== null).map((i) => i.id!);
+}
+
 /** Whether an incident is still open (acknowledged counts as open). */
 export function isOpen(incident: Incident | null): incident is Incident {
   return incident !== null && incident.state !== 'resolved';

@@ -3,7 +3,7 @@ import { evaluateGate } from './gate.js';
 import { initialTargetState, observe } from './hysteresis.js';
 import { isOpen, newIncident, transition, type IncidentEvent, type Transition } from './lifecycle.js';
 import { nodeOutage } from './nodes.js';
-import { activeSilenceForIncident } from './silence.js';
+import { activeSilenceFor } from './silence.js';
 import { CLUSTER_SUBJECT, nodeOfSubject, nodeSubject, targetOfSubject, targetSubject } from './subject.js';
 import type {
   AuditEntry,
@@ -26,8 +26,9 @@ export interface CycleInput {
   targetStates: Record<string, TargetState>;
   /** Every open incident and, per subject, the latest resolved one still inside the reopen window. */
   incidents: Incident[];
+  /** The silences in force (`activeSilences(now)`). */
   silences: Silence[];
-  /** Restart attempts of at least the last hour and of the open incidents. */
+  /** Restart attempts since `restartHistorySince` and of the open incidents (`restartsFor`). */
   restarts: RestartRecord[];
 }
 
@@ -252,7 +253,7 @@ class PlanContext {
     const before = this.current(subject);
     const targets = event.type === 'fail' ? [...new Set([...(isOpen(before) ? before.targets : []), ...event.targets])] : before?.targets ?? [];
     const probe = { ...(before ?? placeholder(subject, event)), targets };
-    const silenced = activeSilenceForIncident(probe, this.input.silences, this.input.now) !== null;
+    const silenced = activeSilenceFor({ incident: probe }, this.input.silences, this.input.now) !== null;
     const step = transition(before, event, {
       now: this.input.now,
       reopenWindow: this.input.config.reopenWindow,

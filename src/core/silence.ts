@@ -1,4 +1,5 @@
-import type { Incident, Silence } from './types.js';
+import { nodeSubject, parseSubject, targetSubject } from './subject.js';
+import type { Incident, Silence, SilenceScope } from './types.js';
 
 /** Where a silence stands at `now`; derived from its times, never stored (Alertmanager style). */
 export type SilenceStatus = 'pending' | 'active' | 'expired';
@@ -10,31 +11,66 @@ export function silenceStatus(silence: Silence, now: number): SilenceStatus {
   return now < silence.endsAt ? 'active' : 'expired';
 }
 
-/** The active silence covering one target (its own or a silence of everything), the longest first. */
-export function activeSilenceForTarget(target: string, silences: Silence[], now: number): Silence | null {
-  return longest(silences.filter((s) => (s.target === null || s.target === target) && silenceStatus(s, now) === 'active'));
+/** The silence of everything (maintenance). */
+export const EVERYTHING: SilenceScope = { kind: 'everything' };
+
+/** The scope that silences exactly an incident's subject (the Silence button): its target, its node, or — for the cluster — everything. */
+export function scopeOfSubject(subject: string): SilenceScope {
+  const parsed = parseSubject(subject);
+  return parsed === null || parsed.kind === 'cluster' ? EVERYTHING : { kind: parsed.kind, name: parsed.name };
 }
 
-/** The active silence of everything (maintenance), if any. */
-export function activeGlobalSilence(silences: Silence[], now: number): Silence | null {
-  return longest(silences.filter((s) => s.target === null && silenceStatus(s, now) === 'active'));
+/** The scope in words for people: `everything`, `frigate`, `node k3s-2`. */
+export function describeScope(scope: SilenceScope): string {
+  return scope.kind === 'everything' ? 'everything' : scope.kind === 'node' ? `node ${scope.name}` : scope.name;
+}
+
+/** The incident subject a scope names, or null for everything. */
+function subjectOfScope(scope: SilenceScope): string | null {
+  return scope.kind === 'everything' ? null : scope.kind === 'node' ? nodeSubject(scope.name) : targetSubject(scope.name);
+}
+
+/** What a silence is asked about: an incident, or one target together with the open incident that covers it. */
+export type Muteable =
+  | { incident: Pick<Incident, 'subject' | 'targets'>; target?: undefined }
+  | { target: string; incident: Pick<Incident, 'subject' | 'targets'> | null };
+
+/**
+ * Whether a silence of `scope` by itself mutes `about`: a silence of everything mutes all; a target's or
+ * a node's silence mutes the incident with that subject, and a target's silence mutes that target —
+ * as does the silence of the incident that covers it.
+ */
+export function scopeMutes(scope: SilenceScope, about: Muteable): boolean {
+  const subject = subjectOfScope(scope);
+  if (subject === null) return true;
+  if (about.incident !== null && about.incident.subject === subject) return true;
+  return about.target !== undefined && subject === targetSubject(about.target);
 }
 
 /**
- * The silence that mutes an incident: a silence of everything, or — for an incident that lists
- * targets — silences covering every one of them (a node incident is only quiet if all it affects is).
+ * The silence that mutes `about` at `now` — the longest of those that mute it by themselves; else, for
+ * an incident listing targets, the silences covering every one of them (a node incident is quiet only
+ * if all it affects is), the first to end. The button, `/silence`, `/status`, the gate and the incident
+ * message all ask this one function.
  */
-export function activeSilenceForIncident(incident: Incident, silences: Silence[], now: number): Silence | null {
-  const global = activeGlobalSilence(silences, now);
-  if (global) return global;
-  // The Silence button silences the incident's subject itself (e.g. `node:k3s-2`).
-  const own = longest(silences.filter((s) => s.target === incident.subject && silenceStatus(s, now) === 'active'));
-  if (own) return own;
-  if (incident.targets.length === 0) return null;
-  const perTarget = incident.targets.map((t) => activeSilenceForTarget(t, silences, now));
+export function activeSilenceFor(about: Muteable, silences: Silence[], now: number): Silence | null {
+  const active = silences.filter((s) => silenceStatus(s, now) === 'active');
+  const own = longest(active.filter((s) => scopeMutes(s.scope, about)));
+  if (own || about.target !== undefined || about.incident.targets.length === 0) return own;
+  const perTarget = about.incident.targets.map((target) => longest(active.filter((s) => scopeMutes(s.scope, { target, incident: null }))));
   if (perTarget.some((s) => s === null)) return null;
-  // All covered: the incident is quiet until the first of them ends.
   return perTarget.reduce((a, b) => (b!.endsAt < a!.endsAt ? b : a))!;
+}
+
+/**
+ * The silences `/silence off` lifts: with no target every active one; for a target the active silences
+ * that mute it — its own and its incident's — but not a silence of everything, which only an `off`
+ * without a target lifts.
+ */
+export function silencesToLift(about: Extract<Muteable, { target: string }> | null, silences: Silence[], now: number): Silence[] {
+  const live = silences.filter((s) => silenceStatus(s, now) !== 'expired');
+  if (about === null) return live;
+  return live.filter((s) => s.scope.kind !== 'everything' && scopeMutes(s.scope, about));
 }
 
 function longest(candidates: Silence[]): Silence | null {

@@ -101,11 +101,13 @@ export interface Incident {
   needsHuman: boolean;
 }
 
+/** What a silence mutes: everything (maintenance), one target, or one node (its incident). */
+export type SilenceScope = { kind: 'everything' } | { kind: 'target'; name: string } | { kind: 'node'; name: string };
+
 /** A silence: mutes notifications and automatic restarts until `endsAt` (derived, never stored). */
 export interface Silence {
   id: number;
-  /** Null silences everything (maintenance). */
-  target: string | null;
+  scope: SilenceScope;
   startsAt: number;
   endsAt: number;
   createdBy: string;

@@ -1,10 +1,10 @@
 import type { Config } from '../config/types.js';
-import { evaluateGate, type GateDecision } from '../core/gate.js';
-import { isOpen, transition, type IncidentEvent } from '../core/lifecycle.js';
-import { activeSilenceForIncident } from '../core/silence.js';
-import { targetSubject } from '../core/subject.js';
+import { evaluateGate, restartHistorySince, type GateDecision } from '../core/gate.js';
+import { isOpen, openIncidentIds, transition, type IncidentEvent } from '../core/lifecycle.js';
+import { activeSilenceFor, describeScope, scopeMutes, silencesToLift } from '../core/silence.js';
+import { nodeSubject, targetSubject } from '../core/subject.js';
 import { discordTime } from '../core/text.js';
-import type { AuditEntry, ClusterSnapshot, Incident } from '../core/types.js';
+import type { AuditEntry, ClusterSnapshot, Incident, SilenceScope } from '../core/types.js';
 import type { Store } from '../adapters/sqlite/store.js';
 import type { Logger } from '../log.js';
 import { persistIncidentPlan } from './persist.js';
@@ -31,8 +31,6 @@ export interface ActionResult {
   message: string;
 }
 
-const HOUR = 3_600_000;
-
 /**
  * The actions a person can take, shared by slash commands and buttons so both behave the same.
  * Every refusal is audited with the person's id; every change goes through the pure lifecycle and is
@@ -50,12 +48,11 @@ export function createActions(deps: ActionDeps) {
     const now = deps.clock();
     let stored = incident;
     store.transaction(() => {
-      const silences = store.silencesActiveOrEndedSince(now - HOUR);
       const step = transition(incident, event, {
         now,
         reopenWindow: config.reopenWindow,
         escalateAfter: config.notify.escalateAfter,
-        silenced: activeSilenceForIncident(incident, silences, now) !== null,
+        silenced: activeSilenceFor({ incident }, store.activeSilences(now), now) !== null,
         actor,
       });
       if (step.incident) stored = persistIncidentPlan(store, { incident: step.incident, effects: step.effects, audit: step.audit }, now).incident;
@@ -68,13 +65,17 @@ export function createActions(deps: ActionDeps) {
     return open.find((i) => i.subject === targetSubject(target)) ?? open.find((i) => i.targets.includes(target)) ?? null;
   }
 
-  /** Applies one silence change to every open incident it covers, as a note and an edit. */
-  function noteSilenceChange(target: string | null, by: string, text: string): void {
+  /** Applies one silence change to every open incident it touches (mutes, or lists its target), as a note and an edit. */
+  function noteSilenceChange(scopes: SilenceScope[], by: string, text: string): void {
     for (const incident of store.openIncidents()) {
-      if (target === null || incident.targets.includes(target) || incident.subject === target) {
-        apply(incident, { type: 'silenceChanged', by, text }, by);
-      }
+      const touched = scopes.some((scope) => scopeMutes(scope, { incident }) || (scope.kind === 'target' && incident.targets.includes(scope.name)));
+      if (touched) apply(incident, { type: 'silenceChanged', by, text }, by);
     }
+  }
+
+  /** The audit subject of a silence: the subject it mutes, or `everything`. */
+  function scopeSubject(scope: SilenceScope): string {
+    return scope.kind === 'everything' ? 'everything' : scope.kind === 'node' ? nodeSubject(scope.name) : targetSubject(scope.name);
   }
 
   return {
@@ -92,9 +93,9 @@ export function createActions(deps: ActionDeps) {
     /** The gate's answer for several targets against one snapshot, reading the database once. */
     gateAll(targetNames: string[], snapshot: ClusterSnapshot): Map<string, GateDecision> {
       const now = deps.clock();
-      const restarts = store.restartsSince(now - 24 * HOUR);
-      const silences = store.silencesActiveOrEndedSince(now - HOUR);
       const open = store.openIncidents();
+      const restarts = store.restartsFor({ incidentIds: openIncidentIds(open), since: restartHistorySince(config.targets, now) });
+      const silences = store.activeSilences(now);
       const input = { mode: 'manual' as const, targets: config.targets, snapshot, restarts, silences, now };
       return new Map(targetNames.map((targetName) => [targetName, evaluateGate({ ...input, targetName, incident: incidentCovering(targetName, open) })]));
     },
@@ -146,26 +147,40 @@ export function createActions(deps: ActionDeps) {
       return { ok: true, message: `Acknowledged incident #${incident.id} (${incident.subject}).` };
     },
 
-    /** `/silence` and the Silence 1h button: `target` null silences everything. */
-    async silence(target: string | null, durationMs: number, by: string, reason: string): Promise<ActionResult> {
+    /** `/silence` and the Silence 1h button: a scope of everything, one target, or one node. */
+    async silence(scope: SilenceScope, durationMs: number, by: string, reason: string): Promise<ActionResult> {
       const now = deps.clock();
-      const silence = store.addSilence({ target, startsAt: now, endsAt: now + durationMs, createdBy: by, reason });
-      audit({ actor: by, action: 'silenced', subject: target ?? 'everything', incidentId: null, reason: reason || null, detail: { until: silence.endsAt, target } });
+      const silence = store.addSilence({ scope, startsAt: now, endsAt: now + durationMs, createdBy: by, reason });
+      const what = describeScope(scope);
+      audit({ actor: by, action: 'silenced', subject: scopeSubject(scope), incidentId: null, reason: reason || null, detail: { until: silence.endsAt, scope } });
       const until = discordTime(silence.endsAt, 'f');
-      noteSilenceChange(target, by, `Silenced ${target ?? 'everything'} until ${until} by <@${by}>${reason ? `: ${reason}` : ''}`);
+      noteSilenceChange([scope], by, `Silenced ${what} until ${until} by <@${by}>${reason ? `: ${reason}` : ''}`);
       await deps.deliver();
-      return { ok: true, message: `Silenced ${target ?? 'everything'} until ${until}: no mentions and no automatic restarts until then.` };
+      return { ok: true, message: `Silenced ${what} until ${until}: no mentions and no automatic restarts until then.` };
     },
 
-    /** `/silence off`. */
+    /**
+     * `/silence off`: without a target every silence; with one, the silences that mute it — its own and
+     * its incident's (what `/status` shows for it) — but not a silence of everything.
+     */
     async liftSilence(target: string | null, by: string): Promise<ActionResult> {
       const now = deps.clock();
-      const lifted = store.liftSilences(target, now, by);
-      if (lifted === 0) return { ok: false, message: `Nothing is silenced${target ? ` for ${target}` : ''}.` };
-      audit({ actor: by, action: 'silenceLifted', subject: target ?? 'everything', incidentId: null, reason: null, detail: { lifted } });
-      noteSilenceChange(target, by, `Silence on ${target ?? 'everything'} lifted by <@${by}>`);
+      const silences = store.activeSilences(now);
+      const about = target === null ? null : { target, incident: incidentCovering(target) };
+      const lifting = silencesToLift(about, silences, now);
+      if (lifting.length === 0) {
+        if (about && activeSilenceFor(about, silences, now)) {
+          return { ok: false, message: `${target} is muted by the silence of everything; \`/silence duration:off\` without a target lifts it.` };
+        }
+        return { ok: false, message: `Nothing is silenced${target ? ` for ${target}` : ''}.` };
+      }
+      const lifted = store.liftSilences(lifting.map((s) => s.id), now, by);
+      const scopes = lifting.map((s) => s.scope);
+      const what = target === null ? 'everything' : [...new Set(scopes.map(describeScope))].join(', ');
+      audit({ actor: by, action: 'silenceLifted', subject: target === null ? 'everything' : targetSubject(target), incidentId: null, reason: null, detail: { lifted, scopes } });
+      noteSilenceChange(scopes, by, `Silence on ${what} lifted by <@${by}>`);
       await deps.deliver();
-      return { ok: true, message: `Lifted the silence on ${target ?? 'everything'}.` };
+      return { ok: true, message: `Lifted the silence on ${what}.` };
     },
 
     /** The incident whose thread this is (any state), or null. */

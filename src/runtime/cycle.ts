@@ -1,5 +1,7 @@
 import type { Config } from '../config/types.js';
 import { fallbackEmailsDue } from '../core/fallback.js';
+import { restartHistorySince } from '../core/gate.js';
+import { openIncidentIds } from '../core/lifecycle.js';
 import { planCycle } from '../core/plan.js';
 import type { ClusterSnapshot } from '../core/types.js';
 import type { Store } from '../adapters/sqlite/store.js';
@@ -33,11 +35,6 @@ export interface CycleReport {
   restarts: RestartOutcome[];
 }
 
-/** How far back restart attempts matter: the hourly limit, and backoff within long incidents. */
-const RESTART_HISTORY_MS = 24 * 3_600_000;
-/** How far back silences matter: long enough to see one that just ended. */
-const SILENCE_HISTORY_MS = 24 * 3_600_000;
-
 /**
  * One check cycle: observe the cluster once and probe every target, plan (pure), persist the new
  * state with its audit records and effects in ONE transaction, then carry out the restarts the gate
@@ -57,15 +54,16 @@ export async function runCycle(deps: CycleDeps): Promise<CycleReport> {
   let incidentsChanged = 0;
   const refusals: string[] = [];
   store.transaction(() => {
+    const incidents = store.recentIncidents(now - config.reopenWindow);
     const plan = planCycle({
       now,
       config,
       snapshot,
       observations,
       targetStates: store.loadTargetStates(),
-      incidents: store.recentIncidents(now - config.reopenWindow),
-      silences: store.silencesActiveOrEndedSince(now - SILENCE_HISTORY_MS),
-      restarts: store.restartsSince(now - RESTART_HISTORY_MS),
+      incidents,
+      silences: store.activeSilences(now),
+      restarts: store.restartsFor({ incidentIds: openIncidentIds(incidents), since: restartHistorySince(config.targets, now) }),
     });
     for (const state of plan.targetStates) {
       store.saveTargetState(state);
@@ -116,3 +114,4 @@ function queueFallbackEmails({ config, store }: CycleDeps, now: number): number 
   }
   return due.length;
 }
+

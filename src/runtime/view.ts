@@ -1,7 +1,7 @@
 import type { Config } from '../config/types.js';
-import { evaluateGate, isWaitingReason } from '../core/gate.js';
+import { evaluateGate, isWaitingReason, restartHistorySince } from '../core/gate.js';
 import type { IncidentView } from '../core/render.js';
-import { activeSilenceForIncident } from '../core/silence.js';
+import { activeSilenceFor } from '../core/silence.js';
 import { nodeOfSubject } from '../core/subject.js';
 import type { ClusterSnapshot, Incident } from '../core/types.js';
 import type { Store } from '../adapters/sqlite/store.js';
@@ -12,7 +12,7 @@ import type { Store } from '../adapters/sqlite/store.js';
  */
 export function buildIncidentView(incident: Incident, store: Store, config: Config, snapshot: ClusterSnapshot | null, now: number): IncidentView {
   const states = store.loadTargetStates();
-  const silences = store.silencesActiveOrEndedSince(now - 60_000);
+  const silences = store.activeSilences(now);
   const targets = incident.targets.map((name) => {
     const s = states[name];
     return { name, health: s?.health ?? ('unknown' as const), detail: s?.lastDetail ?? '' };
@@ -34,12 +34,12 @@ export function buildIncidentView(incident: Incident, store: Store, config: Conf
       mode: 'manual',
       targets: config.targets,
       snapshot,
-      restarts: store.restartsSince(now - 3_600_000, first),
+      restarts: store.restartsFor({ incidentIds: incident.id === null ? [] : [incident.id], since: restartHistorySince(config.targets, now) }),
       incident,
       silences,
       now,
     });
     if (!decision.allowed && !isWaitingReason(decision.reason)) nextRestart = `blocked: ${decision.message}`;
   }
-  return { incident, silence: activeSilenceForIncident(incident, silences, now), targets, nodes, nextRestart };
+  return { incident, silence: activeSilenceFor({ incident }, silences, now), targets, nodes, nextRestart };
 }

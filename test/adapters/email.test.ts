@@ -287,7 +287,7 @@ describe('email sink: content', () => {
     const a = store.insertIncident(
       incident({ cause: 'probe said <script>alert("x")</script> & gave up', state: 'acknowledged', acknowledgedBy: '1234', acknowledgedAt: T0 + 60_000, restartCount: 2 }),
     );
-    activeSilence = { id: 1, target: null, startsAt: T0, endsAt: T0 + 3_600_000, createdBy: '42', reason: 'maintenance', liftedAt: null };
+    activeSilence = { id: 1, scope: { kind: 'everything' }, startsAt: T0, endsAt: T0 + 3_600_000, createdBy: '42', reason: 'maintenance', liftedAt: null };
     await sinkFor(smtp.port).deliver(queue(a, 'escalation'), a);
     const mail = parseMail(smtp.mails[0]!.raw);
 

@@ -84,7 +84,7 @@ export function restart(overrides: Partial<RestartRecord> = {}): RestartRecord {
 export function silence(overrides: Partial<Silence> = {}): Silence {
   return {
     id: 1,
-    target: 'frigate',
+    scope: { kind: 'target', name: 'frigate' },
     startsAt: T0 - MIN,
     endsAt: T0 + HOUR,
     createdBy: '42',

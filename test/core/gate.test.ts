@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { evaluateGate, GATE_REASONS, type GateInput, type GateReason } from '../../src/core/gate.js';
+import { evaluateGate, GATE_REASONS, restartHistorySince, type GateInput, type GateReason } from '../../src/core/gate.js';
+import type { Silence } from '../../src/core/types.js';
 import { HOUR, incident, MIN, node, restart, SEC, silence, snapshot, T0, target, workload } from './fixtures.js';
 
 /** An input that passes every check; each case below breaks exactly one precondition. */
@@ -149,5 +150,31 @@ describe('evaluateGate', () => {
     expect(evaluateGate(passing({ restarts: attempts([70, 3]) }))).toMatchObject({ reason: 'backoff' });
     // Restarts from another incident do not count toward this one's backoff.
     expect(evaluateGate(passing({ restarts: [restart({ incidentId: 1, requestedAt: T0 - 3 * MIN })] }))).toMatchObject({ allowed: true });
+  });
+
+  it('reads the circuit breaker from the incident: once tripped it stays open with no restart rows at all', () => {
+    const tripped = incident({ needsHuman: true, restartCount: 3 });
+    expect(evaluateGate(passing({ incident: tripped, restarts: [] }))).toMatchObject({
+      allowed: false,
+      reason: 'circuitOpen',
+      message: expect.stringContaining('a person needs to look'),
+    });
+    // A person is not held back by it.
+    expect(evaluateGate(passing({ mode: 'manual', incident: tripped, restarts: [] }))).toMatchObject({ allowed: true });
+  });
+
+  it('is muted by a silence of the target, of everything, or of the incident that covers it — not of another node', () => {
+    const nodeIncident = incident({ subject: 'node:node-a', kind: 'node', targets: ['frigate', 'hass'] });
+    const muted = (scope: Silence['scope'], covering = nodeIncident) => evaluateGate(passing({ incident: covering, silences: [silence({ scope })] }));
+    expect(muted({ kind: 'target', name: 'frigate' })).toMatchObject({ reason: 'silenced' });
+    expect(muted({ kind: 'everything' })).toMatchObject({ reason: 'silenced' });
+    expect(muted({ kind: 'node', name: 'node-a' })).toMatchObject({ reason: 'silenced' });
+    expect(muted({ kind: 'node', name: 'node-b' })).toMatchObject({ allowed: true });
+    expect(muted({ kind: 'target', name: 'hass' })).toMatchObject({ allowed: true });
+  });
+
+  it('looks back far enough for the hourly limit and the longest cooldown', () => {
+    expect(restartHistorySince([target('a')], T0)).toBe(T0 - HOUR);
+    expect(restartHistorySince([target('a'), target('b', { restart: { ...target('b').restart, cooldown: 2 * HOUR } })], T0)).toBe(T0 - 2 * HOUR);
   });
 });

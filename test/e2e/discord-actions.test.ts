@@ -70,7 +70,7 @@ describe('Discord actions the other tests do not pin down', () => {
     await w.cycles(2);
     const message = topLevel(w)[0]!;
     const clicked = await w.discord.clickButton({ customId: button(message, 'Silence 1h'), messageId: message.id, user: OPERATOR });
-    expect(answer(clicked)).toMatch(/Silenced target:frigate until/);
+    expect(answer(clicked)).toMatch(/Silenced frigate until/);
     const restartsBefore = w.kube.restarts.length;
     await w.cycles(60); // 30 minutes: past escalateAfter, inside the silence
     expect(roleRings(w)).toBe(1);

@@ -165,7 +165,7 @@ describe('Discord, end to end (real discord.js against the simulators)', () => {
     const w = world;
     w.probe.setStatus(503);
     await w.cycles(2);
-    const before = { restarts: w.kube.restarts.length, silences: w.app.store.silencesActiveOrEndedSince(0).length };
+    const before = { restarts: w.kube.restarts.length, silences: w.app.store.activeSilences(w.clock.now()).length };
     const attempts = [
       { why: 'not an operator', call: () => w.discord.slashCommand({ name: 'restart', options: { target: 'frigate' }, user: BYSTANDER }), expect: /operator role/ },
       { why: 'another guild', call: () => w.discord.slashCommand({ name: 'restart', options: { target: 'frigate' }, user: OPERATOR, guildId: IDS.otherGuild }), expect: /only answers in the server/ },
@@ -186,7 +186,7 @@ describe('Discord, end to end (real discord.js against the simulators)', () => {
       expect(auditsAfter, attempt.why).toBe(auditsBefore + 1);
     }
     expect(w.kube.restarts.length).toBe(before.restarts);
-    expect(w.app.store.silencesActiveOrEndedSince(0).length).toBe(before.silences);
+    expect(w.app.store.activeSilences(w.clock.now()).length).toBe(before.silences);
   });
 
   it('text from a probe or a person never pings anyone', async () => {

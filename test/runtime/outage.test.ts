@@ -137,7 +137,7 @@ describe('the motivating outage, at engine level', () => {
     const e = engine;
     probe.setStatus(503);
     await e.cycles(2);
-    const attempts = e.store.restartsSince(0);
+    const attempts = e.store.restartsFor({ incidentIds: [], since: 0 });
     expect(attempts).toHaveLength(1);
     expect(attempts[0]).toMatchObject({ status: 'failed', automatic: true });
     expect(attempts[0]!.error).toMatch(/frigate-typo.*(404|not ?found)/i);
@@ -145,6 +145,6 @@ describe('the motivating outage, at engine level', () => {
     expect(e.store.countEffects({ type: 'threadNote' })).toBeGreaterThanOrEqual(2);
     // The next cycles carry on; the cooldown keeps the failing call from being hammered.
     await e.cycles(3);
-    expect(e.store.restartsSince(0)).toHaveLength(1);
+    expect(e.store.restartsFor({ incidentIds: [], since: 0 })).toHaveLength(1);
   });
 });

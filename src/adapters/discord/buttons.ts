@@ -1,5 +1,6 @@
 import type { ButtonInteraction } from 'discord.js';
 import type { CommandContext } from '../../../commands/types.js';
+import { scopeOfSubject } from '../../core/silence.js';
 
 const BUTTON_ACTIONS = ['ack', 'silence', 'restart'] as const;
 const SILENCE_BUTTON_MS = 3_600_000;
@@ -21,7 +22,7 @@ export async function handleButton(interaction: ButtonInteraction, ctx: CommandC
       return (await ctx.actions.acknowledge(incident, by)).message;
     case 'silence':
       if (incident.state === 'resolved') return `Incident #${incident.id} is already resolved.`;
-      return (await ctx.actions.silence(incident.subject, SILENCE_BUTTON_MS, by, 'Silence 1h button')).message;
+      return (await ctx.actions.silence(scopeOfSubject(incident.subject), SILENCE_BUTTON_MS, by, 'Silence 1h button')).message;
     default: {
       if (incident.state === 'resolved') return `Incident #${incident.id} is already resolved.`;
       const states = ctx.store.loadTargetStates();

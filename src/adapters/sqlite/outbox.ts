@@ -1,6 +1,6 @@
 /** The `outbox` table: effects committed with the state that caused them, delivered after commit. */
 import type { Database } from 'better-sqlite3';
-import type { Effect } from '../../core/types.js';
+import { effectChannel, type Effect } from '../../core/types.js';
 
 /** Delivery status of an outbox row. */
 export type OutboxStatus = 'pending' | 'done' | 'failed';
@@ -50,16 +50,10 @@ interface OutboxRow {
   attempts: number;
 }
 
-/**
- * The delivery channel of an outbox row, in SQL: order is kept per incident AND channel, so an email
- * never waits behind a Discord edit that is backing off during a Discord outage (see `effectChannel`).
- */
-const CHANNEL_SQL = (alias: string) => `(CASE WHEN ${alias}.type IN ('email', 'push') THEN ${alias}.type ELSE 'discord' END)`;
-
 /** Builds the outbox repository over `db`. */
 export function createOutboxRepo(db: Database): OutboxRepo {
   const insert = db.prepare(
-    'INSERT INTO outbox (incident_id, type, payload_json, next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?)',
+    'INSERT INTO outbox (incident_id, channel, type, payload_json, next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?)',
   );
   const due = db.prepare<[{ now: number; limit: number }], OutboxRow>(`
     SELECT o.id, o.incident_id, o.payload_json, o.attempts FROM outbox AS o
@@ -67,7 +61,9 @@ export function createOutboxRepo(db: Database): OutboxRepo {
       AND NOT EXISTS (
         SELECT 1 FROM outbox AS earlier
         WHERE earlier.status = 'pending' AND earlier.incident_id = o.incident_id
-          AND ${CHANNEL_SQL('earlier')} = ${CHANNEL_SQL('o')}
+          -- Order is kept per incident AND channel: an email never waits behind a Discord edit that
+          -- is backing off during a Discord outage.
+          AND earlier.channel = o.channel
           AND earlier.id < o.id AND earlier.next_attempt_at > @now)
     ORDER BY o.id LIMIT @limit`);
   const done = db.prepare(
@@ -87,11 +83,12 @@ export function createOutboxRepo(db: Database): OutboxRepo {
 
   const pendingIn = db.prepare<[string], { incident_id: number }>(`
     SELECT DISTINCT incident_id FROM outbox AS o
-    WHERE status = 'pending' AND incident_id IS NOT NULL AND ${CHANNEL_SQL('o')} = ?
+    WHERE status = 'pending' AND incident_id IS NOT NULL AND channel = ?
     ORDER BY incident_id`);
 
-  const pendingCounts = db.prepare<[], { channel: 'discord' | 'email' | 'push'; n: number }>(`
-    SELECT ${CHANNEL_SQL('o')} AS channel, count(*) AS n FROM outbox AS o WHERE status = 'pending' GROUP BY channel`);
+  const pendingCounts = db.prepare<[], { channel: 'discord' | 'email' | 'push'; n: number }>(
+    "SELECT channel, count(*) AS n FROM outbox WHERE status = 'pending' GROUP BY channel",
+  );
 
   const expectOne = (what: string, id: number, changes: number) => {
     if (changes !== 1) throw new Error(`${what}: no pending outbox effect with id ${id}`);
@@ -99,7 +96,7 @@ export function createOutboxRepo(db: Database): OutboxRepo {
 
   return {
     enqueueEffect(incidentId, effect, at) {
-      const { lastInsertRowid } = insert.run(incidentId, effect.type, JSON.stringify(effect), at, at);
+      const { lastInsertRowid } = insert.run(incidentId, effectChannel(effect), effect.type, JSON.stringify(effect), at, at);
       return Number(lastInsertRowid);
     },
     pendingEffects(now, limit = 100) {

@@ -11,8 +11,11 @@ export interface RestartRepo {
   insertRestartAttempt(r: Omit<RestartRecord, 'id' | 'status' | 'error'>): RestartRecord;
   /** Records how a pending attempt ended; throws when `id` is not a pending attempt. */
   finishRestartAttempt(id: number, status: FinishedRestartStatus, error: string | null, at: number): void;
-  /** Attempts requested at or after `since` (of one target when given), oldest first. */
-  restartsSince(since: number, target?: string): RestartRecord[];
+  /**
+   * What the gate counts: every attempt requested at or after `since` (the hourly limit, the cooldown)
+   * plus every attempt of the given incidents however old (backoff within a long incident), oldest first.
+   */
+  restartsFor(query: RestartQuery): RestartRecord[];
   /** Attempts whose outcome was never recorded. */
   pendingRestartAttempts(): RestartRecord[];
   /**
@@ -20,6 +23,12 @@ export interface RestartRepo {
    * reached Kubernetes, so it is never re-sent); returns how many.
    */
   markPendingRestartsUnknown(at: number): number;
+}
+
+/** Which restart attempts to read: those of these incidents, and all since this time. */
+export interface RestartQuery {
+  incidentIds: number[];
+  since: number;
 }
 
 interface RestartRow {
@@ -56,12 +65,10 @@ export function createRestartRepo(db: Database): RestartRepo {
   const finish = db.prepare(
     "UPDATE restart_attempts SET status = ?, error = ?, finished_at = ? WHERE id = ? AND status = 'pending'",
   );
-  const since = db.prepare<[number], RestartRow>(
-    `SELECT ${COLUMNS} FROM restart_attempts WHERE requested_at >= ? ORDER BY requested_at, id`,
-  );
-  const sinceForTarget = db.prepare<[number, string], RestartRow>(
-    `SELECT ${COLUMNS} FROM restart_attempts WHERE requested_at >= ? AND target = ? ORDER BY requested_at, id`,
-  );
+  const forQuery = db.prepare<[{ since: number; ids: string }], RestartRow>(`
+    SELECT ${COLUMNS} FROM restart_attempts
+    WHERE requested_at >= @since OR incident_id IN (SELECT value FROM json_each(@ids))
+    ORDER BY requested_at, id`);
   const pending = db.prepare<[], RestartRow>(
     `SELECT ${COLUMNS} FROM restart_attempts WHERE status = 'pending' ORDER BY id`,
   );
@@ -79,9 +86,8 @@ export function createRestartRepo(db: Database): RestartRepo {
       const { changes } = finish.run(status, error, at, id);
       if (changes !== 1) throw new Error(`finishRestartAttempt: no pending restart attempt with id ${id}`);
     },
-    restartsSince(from, target) {
-      const rows = target === undefined ? since.all(from) : sinceForTarget.all(from, target);
-      return rows.map(fromRow);
+    restartsFor({ incidentIds, since }) {
+      return forQuery.all({ since, ids: JSON.stringify(incidentIds) }).map(fromRow);
     },
     pendingRestartAttempts() {
       return pending.all().map(fromRow);

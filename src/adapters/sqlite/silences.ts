@@ -1,23 +1,21 @@
-/** The `silences` table: mutes with an expiry; whether one is active is derived from its times. */
+/** The `silences` table: mutes with a scope and an expiry; whether one is active is derived from its times. */
 import type { Database } from 'better-sqlite3';
-import type { Silence } from '../../core/types.js';
+import type { Silence, SilenceScope } from '../../core/types.js';
 
 /** Typed access to silences; synchronous. */
 export interface SilenceRepo {
   /** Stores a new silence and returns it with its id. */
   addSilence(s: Omit<Silence, 'id' | 'liftedAt'>): Silence;
-  /**
-   * Lifts every silence of `target` that has not ended by `at` (pending ones too); `target` null lifts
-   * every silence, global or per target, as `/silence off` for everything should. Returns how many.
-   */
-  liftSilences(target: string | null, at: number, by: string): number;
-  /** Silences not ended before `since` (active, pending, or ended/lifted at or after `since`), by id. */
-  silencesActiveOrEndedSince(since: number): Silence[];
+  /** Lifts the given silences at `at` (those already ended or lifted are left alone); returns how many. */
+  liftSilences(ids: number[], at: number, by: string): number;
+  /** The silences still in force at `now` — active, or pending — by id: all any decision needs. */
+  activeSilences(now: number): Silence[];
 }
 
 interface SilenceRow {
   id: number;
-  target: string | null;
+  scope: SilenceScope['kind'];
+  name: string | null;
   starts_at: number;
   ends_at: number;
   created_by: string;
@@ -25,10 +23,15 @@ interface SilenceRow {
   lifted_at: number | null;
 }
 
+function scopeOf(row: SilenceRow): SilenceScope {
+  // The CHECK constraints guarantee a name for target and node scopes.
+  return row.scope === 'everything' ? { kind: 'everything' } : { kind: row.scope, name: row.name! };
+}
+
 function fromRow(row: SilenceRow): Silence {
   return {
     id: row.id,
-    target: row.target,
+    scope: scopeOf(row),
     startsAt: row.starts_at,
     endsAt: row.ends_at,
     createdBy: row.created_by,
@@ -40,30 +43,28 @@ function fromRow(row: SilenceRow): Silence {
 /** Builds the silence repository over `db`. */
 export function createSilenceRepo(db: Database): SilenceRepo {
   const insert = db.prepare(
-    'INSERT INTO silences (target, starts_at, ends_at, created_by, reason) VALUES (?, ?, ?, ?, ?)',
+    'INSERT INTO silences (scope, name, starts_at, ends_at, created_by, reason) VALUES (?, ?, ?, ?, ?, ?)',
   );
-  const liftOne = db.prepare(
-    'UPDATE silences SET lifted_at = ?, lifted_by = ? WHERE lifted_at IS NULL AND ends_at > ? AND target = ?',
+  const lift = db.prepare(
+    'UPDATE silences SET lifted_at = @at, lifted_by = @by WHERE id = @id AND lifted_at IS NULL AND ends_at > @at',
   );
-  const liftAll = db.prepare(
-    'UPDATE silences SET lifted_at = ?, lifted_by = ? WHERE lifted_at IS NULL AND ends_at > ?',
-  );
-  // A silence ends at the earlier of its expiry and its lifting.
-  const since = db.prepare<[number], SilenceRow>(`
-    SELECT id, target, starts_at, ends_at, created_by, reason, lifted_at FROM silences
-    WHERE min(ends_at, coalesce(lifted_at, ends_at)) >= ? ORDER BY id`);
+  const inForce = db.prepare<[{ now: number }], SilenceRow>(`
+    SELECT id, scope, name, starts_at, ends_at, created_by, reason, lifted_at FROM silences
+    WHERE ends_at > @now AND (lifted_at IS NULL OR lifted_at > @now) ORDER BY id`);
 
   return {
     addSilence(s) {
-      const { lastInsertRowid } = insert.run(s.target, s.startsAt, s.endsAt, s.createdBy, s.reason);
+      const name = s.scope.kind === 'everything' ? null : s.scope.name;
+      const { lastInsertRowid } = insert.run(s.scope.kind, name, s.startsAt, s.endsAt, s.createdBy, s.reason);
       return { ...s, id: Number(lastInsertRowid), liftedAt: null };
     },
-    liftSilences(target, at, by) {
-      const result = target === null ? liftAll.run(at, by, at) : liftOne.run(at, by, at, target);
-      return result.changes;
+    liftSilences(ids, at, by) {
+      let lifted = 0;
+      for (const id of ids) lifted += lift.run({ id, at, by }).changes;
+      return lifted;
     },
-    silencesActiveOrEndedSince(from) {
-      return since.all(from).map(fromRow);
+    activeSilences(now) {
+      return inForce.all({ now }).map(fromRow);
     },
   };
 }

@@ -11,7 +11,7 @@ import { createTargetStateRepo, type TargetStateRepo } from './targetState.js';
 export type { AuditFilter } from './audit.js';
 export type { DiscordRefs } from './incidents.js';
 export type { OutboxFilter, OutboxStatus, PendingEffect } from './outbox.js';
-export type { FinishedRestartStatus } from './restarts.js';
+export type { FinishedRestartStatus, RestartQuery } from './restarts.js';
 
 /** Every repository of the database, plus atomic grouping and shutdown. */
 export interface Store
@@ -47,8 +47,9 @@ export function createStore(db: Database, options: StoreOptions = {}): Store {
     },
     close() {
       if (!db.open) return;
-      // Folding the WAL back leaves a single self-contained file for backups and the next start.
-      if (!db.memory && !db.readonly) db.pragma('wal_checkpoint(TRUNCATE)');
+      // Folding the WAL back leaves a single self-contained file for backups and the next start. Only
+      // `main`: after a table rebuild (migration 003) the connection's temp schema refuses a checkpoint.
+      if (!db.memory && !db.readonly) db.pragma('main.wal_checkpoint(TRUNCATE)');
       db.close();
     },
   };

@@ -110,6 +110,35 @@ describe('migrate', () => {
     db.close();
   });
 
+  it('003 reads the silences version 2 stored into their scope (everything, a target, a node) and gives each outbox row its channel', () => {
+    // Version 2 as the bot left it: the Silence button stored the incident's subject, /silence a bare name.
+    const upTo2 = migrationsWith(Object.fromEntries(readMigrations(migrationsDir()).slice(0, 2).map((m) => [path.basename(m.file), fs.readFileSync(m.file, 'utf8')])));
+    const file = path.join(tempDir(), 'v2.db');
+    const db = new Sqlite(file);
+    expect(migrate(db, upTo2)).toEqual({ from: 0, to: 2 });
+    const insert = db.prepare('INSERT INTO silences (target, starts_at, ends_at, created_by) VALUES (?, 1, 2, ?)');
+    for (const [target, by] of [[null, 'a'], ['frigate', 'b'], ['target:hass', 'c'], ['node:k3s-2', 'd'], ['cluster', 'e']]) insert.run(target, by);
+    const queue = db.prepare("INSERT INTO outbox (type, payload_json, next_attempt_at, created_at) VALUES (?, json_object('type', ?), 1, 1)");
+    for (const type of ['editMessage', 'email', 'push', 'ring']) queue.run(type, type);
+    expect(migrate(db)).toEqual({ from: 2, to: HEAD });
+    expect(db.prepare('SELECT type, channel FROM outbox ORDER BY id').all()).toEqual([
+      { type: 'editMessage', channel: 'discord' },
+      { type: 'email', channel: 'email' },
+      { type: 'push', channel: 'push' },
+      { type: 'ring', channel: 'discord' },
+    ]);
+    expect(db.prepare('SELECT created_by, scope, name FROM silences ORDER BY id').all()).toEqual([
+      { created_by: 'a', scope: 'everything', name: null },
+      { created_by: 'b', scope: 'target', name: 'frigate' },
+      { created_by: 'c', scope: 'target', name: 'hass' },
+      { created_by: 'd', scope: 'node', name: 'k3s-2' },
+      { created_by: 'e', scope: 'everything', name: null },
+    ]);
+    expect(() => db.prepare("INSERT INTO silences (scope, name, starts_at, ends_at, created_by) VALUES ('everything', 'x', 1, 2, 'f')").run()).toThrow(/CHECK/);
+    expect(() => db.prepare("INSERT INTO silences (scope, name, starts_at, ends_at, created_by) VALUES ('node', NULL, 1, 2, 'f')").run()).toThrow(/CHECK/);
+    db.close();
+  });
+
   it('rolls back every pending migration when a later one fails, leaving no partial tables', () => {
     const dir = migrationsWith({
       '001_good.sql': 'CREATE TABLE good (x INTEGER) STRICT;',

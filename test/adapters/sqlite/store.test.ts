@@ -56,7 +56,7 @@ type SilenceInput = Parameters<Store['addSilence']>[0];
 type RestartInput = Parameters<Store['insertRestartAttempt']>[0];
 
 function silence(overrides: Partial<SilenceInput> = {}): SilenceInput {
-  return { target: null, startsAt: T0, endsAt: T0 + 60 * MINUTE, createdBy: 'u1', reason: '', ...overrides };
+  return { scope: { kind: 'everything' }, startsAt: T0, endsAt: T0 + 60 * MINUTE, createdBy: 'u1', reason: '', ...overrides };
 }
 
 function restart(overrides: Partial<RestartInput> = {}): RestartInput {
@@ -211,27 +211,30 @@ describe('target state', () => {
 });
 
 describe('silences', () => {
-  it('adds, lists and lifts silences', () => {
+  it('adds silences by scope, lists those in force and lifts them by id', () => {
     const all = store.addSilence(silence({ reason: 'maintenance' }));
-    const frigate = store.addSilence(silence({ target: 'frigate', endsAt: T0 + 30 * MINUTE, createdBy: 'u2' }));
-    const expired = store.addSilence(silence({ target: 'mqtt', startsAt: T0 - 60 * MINUTE, endsAt: T0 - 30 * MINUTE }));
+    const frigate = store.addSilence(silence({ scope: { kind: 'target', name: 'frigate' }, endsAt: T0 + 30 * MINUTE, createdBy: 'u2' }));
+    const node = store.addSilence(silence({ scope: { kind: 'node', name: 'k3s-2' }, endsAt: T0 + 40 * MINUTE }));
+    store.addSilence(silence({ scope: { kind: 'target', name: 'mqtt' }, startsAt: T0 - 60 * MINUTE, endsAt: T0 - 30 * MINUTE }));
     expect(all).toEqual({ ...silence({ reason: 'maintenance' }), id: expect.any(Number), liftedAt: null });
 
-    expect(store.silencesActiveOrEndedSince(T0)).toEqual([all, frigate]);
-    expect(store.silencesActiveOrEndedSince(T0 - 30 * MINUTE)).toEqual([all, frigate, expired]);
+    expect(store.activeSilences(T0)).toEqual([all, frigate, node]);
+    expect(store.activeSilences(T0 + 30 * MINUTE)).toEqual([all, node]);
 
-    expect(store.liftSilences('frigate', T0 + 10 * MINUTE, 'u4')).toBe(1);
-    expect(store.liftSilences('frigate', T0 + 11 * MINUTE, 'u4')).toBe(0);
-    const lifted = { ...frigate, liftedAt: T0 + 10 * MINUTE };
-    expect(store.silencesActiveOrEndedSince(T0 + 10 * MINUTE)).toEqual([all, lifted]);
-    expect(store.silencesActiveOrEndedSince(T0 + 10 * MINUTE + 1)).toEqual([all]);
+    expect(store.liftSilences([frigate.id], T0 + 10 * MINUTE, 'u4')).toBe(1);
+    expect(store.liftSilences([frigate.id], T0 + 11 * MINUTE, 'u4')).toBe(0);
+    expect(store.activeSilences(T0 + 10 * MINUTE - 1)).toEqual([all, { ...frigate, liftedAt: T0 + 10 * MINUTE }, node]);
+    expect(store.activeSilences(T0 + 10 * MINUTE)).toEqual([all, node]);
 
-    expect(store.liftSilences(null, T0 + 20 * MINUTE, 'u4')).toBe(1);
-    expect(store.silencesActiveOrEndedSince(T0 + 20 * MINUTE + 1)).toEqual([]);
+    expect(store.liftSilences([all.id, node.id], T0 + 20 * MINUTE, 'u4')).toBe(2);
+    expect(store.activeSilences(T0 + 20 * MINUTE)).toEqual([]);
   });
 
-  it('refuses a silence that ends before it starts', () => {
+  it('refuses a silence that ends before it starts, and a scope without its name or with a subject for a name', () => {
     expect(sqliteCode(() => store.addSilence(silence({ endsAt: T0 })))).toBe('SQLITE_CONSTRAINT_CHECK');
+    expect(sqliteCode(() => store.addSilence(silence({ scope: { kind: 'target', name: '' } })))).toBe('SQLITE_CONSTRAINT_CHECK');
+    expect(sqliteCode(() => store.addSilence(silence({ scope: { kind: 'target', name: 'target:frigate' } })))).toBe('SQLITE_CONSTRAINT_CHECK');
+    expect(sqliteCode(() => store.addSilence(silence({ scope: { kind: 'bogus' as 'node', name: 'x' } })))).toBe('SQLITE_CONSTRAINT_CHECK');
   });
 });
 
@@ -251,12 +254,14 @@ describe('restart attempts', () => {
     const again = () => store.finishRestartAttempt(auto.id, 'failed', 'again', T0 + 2000);
     expect(again).toThrow(/no pending restart attempt/);
 
-    expect(store.restartsSince(T0)).toEqual([
+    expect(store.restartsFor({ incidentIds: [], since: T0 })).toEqual([
       { ...auto, status: 'succeeded' },
       { ...manual, status: 'failed', error: 'HTTP 403' },
     ]);
-    expect(store.restartsSince(T0 + 1)).toEqual([{ ...manual, status: 'failed', error: 'HTTP 403' }]);
-    expect(store.restartsSince(T0, 'frigate').map((r) => r.id)).toEqual([auto.id]);
+    expect(store.restartsFor({ incidentIds: [], since: T0 + 1 })).toEqual([{ ...manual, status: 'failed', error: 'HTTP 403' }]);
+    // An incident's attempts count however old they are (backoff and the breaker within a long incident).
+    expect(store.restartsFor({ incidentIds: [owner.id!], since: T0 + 1 }).map((r) => r.id)).toEqual([auto.id, manual.id]);
+    expect(store.restartsFor({ incidentIds: [owner.id!], since: T0 + 2 * MINUTE }).map((r) => r.id)).toEqual([auto.id]);
     expect(store.pendingRestartAttempts()).toEqual([]);
   });
 
@@ -264,7 +269,7 @@ describe('restart attempts', () => {
     const left = store.insertRestartAttempt(restart());
     expect(store.markPendingRestartsUnknown(T0 + MINUTE)).toBe(1);
     expect(store.markPendingRestartsUnknown(T0 + MINUTE)).toBe(0);
-    const [after] = store.restartsSince(T0);
+    const [after] = store.restartsFor({ incidentIds: [], since: T0 });
     expect(after).toMatchObject({ id: left.id, status: 'unknown', error: expect.stringMatching(/stopped before/) });
     expect(store.pendingRestartAttempts()).toEqual([]);
   });

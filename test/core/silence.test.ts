@@ -1,0 +1,74 @@
+import { describe, expect, it } from 'vitest';
+import { activeSilenceFor, describeScope, EVERYTHING, scopeOfSubject, silencesToLift, silenceStatus } from '../../src/core/silence.js';
+import type { SilenceScope } from '../../src/core/types.js';
+import { HOUR, incident, MIN, silence, T0 } from './fixtures.js';
+
+const target = (name: string): SilenceScope => ({ kind: 'target', name });
+const node = (name: string): SilenceScope => ({ kind: 'node', name });
+const nodeIncident = incident({ subject: 'node:k3s-2', kind: 'node', targets: ['frigate', 'hass'] });
+
+describe('silence scopes', () => {
+  it('the Silence button silences exactly the incident’s subject', () => {
+    expect(scopeOfSubject('target:frigate')).toEqual(target('frigate'));
+    expect(scopeOfSubject('node:k3s-2')).toEqual(node('k3s-2'));
+    expect(scopeOfSubject('cluster')).toEqual(EVERYTHING);
+    expect(['everything', 'frigate', 'node k3s-2']).toEqual([EVERYTHING, target('frigate'), node('k3s-2')].map(describeScope));
+  });
+
+  it('derives pending, active and expired from the times, a lift ending it early', () => {
+    expect(silenceStatus(silence({ startsAt: T0 + MIN }), T0)).toBe('pending');
+    expect(silenceStatus(silence(), T0)).toBe('active');
+    expect(silenceStatus(silence({ endsAt: T0 }), T0)).toBe('expired');
+    expect(silenceStatus(silence({ liftedAt: T0 }), T0)).toBe('expired');
+  });
+});
+
+describe('activeSilenceFor: the one answer to "is this muted?"', () => {
+  const a = (scope: SilenceScope, endsAt = T0 + HOUR, id = 1) => silence({ id, scope, endsAt });
+
+  it('mutes an incident by its own subject or by everything, the longest first', () => {
+    const own = a(node('k3s-2'), T0 + HOUR, 1);
+    const all = a(EVERYTHING, T0 + 2 * HOUR, 2);
+    expect(activeSilenceFor({ incident: nodeIncident }, [own], T0)).toBe(own);
+    expect(activeSilenceFor({ incident: nodeIncident }, [own, all], T0)).toBe(all);
+    expect(activeSilenceFor({ incident: nodeIncident }, [a(node('k3s-1'))], T0)).toBeNull();
+    // A subject spelled as a name would be another target, not this node.
+    expect(activeSilenceFor({ incident: nodeIncident }, [a(target('k3s-2'))], T0)).toBeNull();
+  });
+
+  it('mutes a node incident through its targets only when every one of them is silenced, until the first ends', () => {
+    const frigate = a(target('frigate'), T0 + HOUR, 1);
+    const hass = a(target('hass'), T0 + 30 * MIN, 2);
+    expect(activeSilenceFor({ incident: nodeIncident }, [frigate], T0)).toBeNull();
+    expect(activeSilenceFor({ incident: nodeIncident }, [frigate, hass], T0)).toBe(hass);
+  });
+
+  it('mutes a target by its own silence, everything, or the silence of the incident that covers it', () => {
+    expect(activeSilenceFor({ target: 'frigate', incident: null }, [a(target('frigate'))], T0)).not.toBeNull();
+    expect(activeSilenceFor({ target: 'frigate', incident: nodeIncident }, [a(node('k3s-2'))], T0)).not.toBeNull();
+    expect(activeSilenceFor({ target: 'frigate', incident: null }, [a(node('k3s-2'))], T0)).toBeNull();
+    expect(activeSilenceFor({ target: 'frigate', incident: null }, [a(target('hass'))], T0)).toBeNull();
+  });
+
+  it('ignores silences that are pending, expired or lifted', () => {
+    const gone = [silence({ startsAt: T0 + MIN }), silence({ endsAt: T0 }), silence({ liftedAt: T0 - 1 })];
+    expect(activeSilenceFor({ target: 'frigate', incident: null }, gone, T0)).toBeNull();
+  });
+});
+
+describe('silencesToLift', () => {
+  const all = silence({ id: 1, scope: EVERYTHING });
+  const frigate = silence({ id: 2, scope: target('frigate') });
+  const k3s = silence({ id: 3, scope: node('k3s-2') });
+  const hass = silence({ id: 4, scope: target('hass') });
+  const ended = silence({ id: 5, scope: target('frigate'), endsAt: T0 });
+
+  it('lifts what mutes the target — its own silence and its incident’s — never everything', () => {
+    const lifted = silencesToLift({ target: 'frigate', incident: nodeIncident }, [all, frigate, k3s, hass, ended], T0);
+    expect(lifted.map((s) => s.id)).toEqual([2, 3]);
+  });
+
+  it('lifts every silence still in force without a target', () => {
+    expect(silencesToLift(null, [all, frigate, k3s, hass, ended], T0).map((s) => s.id)).toEqual([1, 2, 3, 4]);
+  });
+});
