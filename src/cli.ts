@@ -5,6 +5,7 @@ import { openDatabase } from './adapters/sqlite/open.js';
 import { createStore } from './adapters/sqlite/store.js';
 import { createLogger } from './log.js';
 import { runApp } from './runtime/app.js';
+import { version } from './version.js';
 
 /** Where the CLI writes and what environment it reads; tests pass their own. */
 export interface CliIo {
@@ -22,10 +23,13 @@ Commands:
   check-config        validate the configuration and print it with secrets masked
   migrate             apply database migrations and exit
   register-commands   register the slash commands in the Discord guild
+  doctor              check the setup online (Discord, Kubernetes RBAC, email, ntfy, heartbeat)
   demo                play the motivating outage against simulated Kubernetes and Discord
 
 Options:
   --config PATH       configuration file (default: $STORMGUARD_CONFIG, else ./stormguard.yaml)
+  --send-test         doctor: also post a quiet test message, send a test mail, ping the heartbeat
+  --version           print the version
   -h, --help          show this help
 
 Exit status: 0 ok, 2 configuration or usage error, 1 anything else.
@@ -35,7 +39,7 @@ Exit status: 0 ok, 2 configuration or usage error, 1 anything else.
 export async function main(argv: string[], io: CliIo = processIo()): Promise<number> {
   let parsed;
   try {
-    parsed = parseArgs({ args: argv, allowPositionals: true, options: { config: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
+    parsed = parseArgs({ args: argv, allowPositionals: true, options: { config: { type: 'string' }, help: { type: 'boolean', short: 'h' }, version: { type: 'boolean' }, 'send-test': { type: 'boolean' } } });
   } catch (err) {
     io.stderr.write(`usage error: ${(err as Error).message}\n\n${USAGE}`);
     return 2;
@@ -44,6 +48,14 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
   if (parsed.values.help || command === 'help') {
     io.stdout.write(USAGE);
     return 0;
+  }
+  if (parsed.values.version || command === 'version') {
+    io.stdout.write(`stormguard ${version()}\n`);
+    return 0;
+  }
+  if (parsed.values['send-test'] && command !== 'doctor') {
+    io.stderr.write(`usage error: --send-test belongs to doctor\n\n${USAGE}`);
+    return 2;
   }
   if (!command || rest.length > 0) {
     io.stderr.write(`usage error: ${command ? `unexpected argument ${rest[0]}` : 'missing command'}\n\n${USAGE}`);
@@ -60,6 +72,11 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
         return await runCommand(load(parsed.values.config, io), io);
       case 'register-commands':
         return await registerCommandsCommand(load(parsed.values.config, io), io);
+      case 'doctor': {
+        const config = load(parsed.values.config, io);
+        const { runDoctor } = await import('./doctor/index.js');
+        return await runDoctor({ config, env: io.env, sendTest: parsed.values['send-test'] === true }, io.stdout);
+      }
       case 'demo':
         // The demo brings its own simulated cluster and Discord; it needs no configuration.
         // Loaded on demand: the simulators are not part of a normal run.

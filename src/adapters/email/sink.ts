@@ -1,5 +1,4 @@
 /** The email sink: fallback and escalation emails over SMTP (nodemailer), one mail thread per incident. */
-import nodemailer from 'nodemailer';
 import type { DiscordConfig, EmailConfig } from '../../config/types.js';
 import type { IncidentView } from '../../core/render.js';
 import type { Incident } from '../../core/types.js';
@@ -9,6 +8,7 @@ import { incidentMessageUrl } from '../discord/payload.js';
 import type { PendingEffect, Store } from '../sqlite/store.js';
 import { baseSubject, composeEmail } from './compose.js';
 import { classifySmtpError } from './errors.js';
+import { createSmtpTransport } from './transport.js';
 import { senderDomain, threadHeaders } from './thread.js';
 
 /** What the email sink needs. */
@@ -38,17 +38,7 @@ export function createEmailSink(deps: EmailSinkDeps): EffectSink {
   const domain = senderDomain(email.from);
   const { user, pass } = email.smtp;
   const secrets = pass ? [pass, `\u0000${user ?? ''}\u0000${pass}`] : [];
-  // One connection per email (no pool): emails are rare, and nothing is left open to close.
-  const transport = nodemailer.createTransport({
-    host: email.smtp.host,
-    port: email.smtp.port,
-    secure: email.smtp.secure,
-    auth: user ? { user, pass } : undefined,
-    connectionTimeout: timeoutMs,
-    greetingTimeout: timeoutMs,
-    socketTimeout: timeoutMs,
-    dnsTimeout: timeoutMs,
-  });
+  const transport = createSmtpTransport(email, timeoutMs);
 
   return {
     async deliver(pending: PendingEffect, incident: Incident | null) {

@@ -133,7 +133,7 @@ async function deletePods(core: CoreV1Api, namespace: string, labelSelector: str
 }
 
 /** Like `kc.makeApiClient`, plus a per-request timeout so a hung API cannot stall a cycle. */
-function apiConfiguration(kc: KubeConfig, timeoutMs: number): Configuration {
+export function apiConfiguration(kc: KubeConfig, timeoutMs: number): Configuration {
   const cluster = kc.getCurrentCluster();
   if (!cluster) throw new Error('kube: the kubeconfig has no current cluster');
   const timeout: ObservableMiddleware = {

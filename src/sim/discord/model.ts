@@ -340,6 +340,8 @@ export class DiscordModel {
     return [...this.roles.values()].map((r, position) => ({
       id: r.id, name: r.name, color: 0, colors: { primary_color: 0, secondary_color: null, tertiary_color: null }, hoist: false, icon: null,
       unicode_emoji: null, position, permissions: r.permissions.toString(), managed: r.managed, mentionable: r.mentionable, flags: 0,
+      // A bot's managed role names the bot, as Discord's does (discord.js finds `botRole` by it).
+      ...(r.id === this.botRoleId ? { tags: { bot_id: this.bot.id } } : {}),
     }));
   }
 

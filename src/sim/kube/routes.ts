@@ -48,6 +48,15 @@ function dispatch(m: ClusterModel, req: SimRequest): SimResponse {
   const seg = req.path.split('/').filter((s) => s !== '').map(decodeURIComponent);
   const { method } = req;
 
+  // /version: discovery, open to every authenticated user.
+  if (seg.length === 1 && seg[0] === 'version') {
+    allow(method, ['GET']);
+    return ok({
+      major: '1', minor: '34', gitVersion: 'v1.34.0+sim', gitCommit: 'sim', gitTreeState: 'clean',
+      buildDate: '2025-08-27T00:00:00Z', goVersion: 'go1.24.6', compiler: 'gc', platform: 'linux/amd64',
+    });
+  }
+
   // /apis/authorization.k8s.io/v1/selfsubjectaccessreviews: always allowed, as in Kubernetes.
   if (seg.join('/') === 'apis/authorization.k8s.io/v1/selfsubjectaccessreviews') {
     allow(method, ['POST']);

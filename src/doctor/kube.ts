@@ -1,0 +1,202 @@
+/**
+ * The doctor's Kubernetes checks: the API answers; every verb stormguard needs, where it needs it,
+ * is allowed (SelfSubjectAccessReview, so the answer is the cluster's own RBAC decision); every
+ * target's workload exists.
+ */
+import { AppsV1Api, AuthorizationV1Api, CoreV1Api, VersionApi } from '@kubernetes/client-node';
+import type { Config, RolloutKind, TargetConfig } from '../config/types.js';
+import { apiConfiguration, loadKubeConfig } from '../adapters/kube/index.js';
+import { describeKubeError } from '../adapters/kube/errors.js';
+import { fail, ok, warn, type Check } from './checklist.js';
+
+/** One permission stormguard needs, as a SelfSubjectAccessReview asks it. */
+export interface NeededAccess {
+  verb: string;
+  group: string;
+  resource: string;
+  /** Absent: cluster-wide. */
+  namespace?: string;
+  name?: string;
+}
+
+/** Which group of needs an access belongs to: one checklist line each. */
+interface NeedGroup {
+  title: string;
+  fix: string;
+  needs: NeededAccess[];
+}
+
+const RESOURCE_OF: Record<RolloutKind, string> = { Deployment: 'deployments', StatefulSet: 'statefulsets', DaemonSet: 'daemonsets' };
+
+/**
+ * Everything stormguard does in the cluster, grouped as the RBAC in `deploy/` grants it: nodes
+ * cluster-wide; per watched namespace pods and the workload kinds its targets use (list/watch, patch
+ * to restart) and pod deletion where a Pods target lives; the Lease when one is used.
+ */
+export function neededAccess(targets: readonly TargetConfig[], leaseNamespace: string | null): NeedGroup[] {
+  const groups: NeedGroup[] = [
+    {
+      title: 'cluster-wide: list and watch nodes',
+      fix: 'apply deploy/rbac-nodes.yaml (a ClusterRole and ClusterRoleBinding for the ServiceAccount)',
+      needs: ['list', 'watch'].map((verb) => ({ verb, group: '', resource: 'nodes' })),
+    },
+  ];
+  const namespaces = [...new Set(targets.map((t) => t.namespace))].sort();
+  for (const namespace of namespaces) {
+    const here = targets.filter((t) => t.namespace === namespace);
+    const kinds = [...new Set(here.flatMap((t) => (t.workload.kind === 'Pods' ? [] : [t.workload.kind])))].sort();
+    const needs: NeededAccess[] = ['list', 'watch'].map((verb) => ({ verb, group: '', resource: 'pods', namespace }));
+    for (const kind of kinds) for (const verb of ['list', 'watch', 'patch']) needs.push({ verb, group: 'apps', resource: RESOURCE_OF[kind], namespace });
+    if (here.some((t) => t.workload.kind === 'Pods')) needs.push({ verb: 'delete', group: '', resource: 'pods', namespace });
+    groups.push({
+      title: `namespace ${namespace}: ${describeNeeds(needs)}`,
+      fix: `grant it with a Role and RoleBinding in ${namespace} for stormguard's ServiceAccount (copy deploy/rbac-watch-nvr.yaml and change the namespace)`,
+      needs,
+    });
+  }
+  if (leaseNamespace !== null) {
+    const lease = { group: 'coordination.k8s.io', resource: 'leases', namespace: leaseNamespace };
+    groups.push({
+      title: `the Lease stormguard in namespace ${leaseNamespace}: get, update, create`,
+      fix: `apply deploy/rbac-lease.yaml in ${leaseNamespace} (the namespace comes from $POD_NAMESPACE), or run a single instance with STORMGUARD_LEASE=off`,
+      needs: [
+        { ...lease, verb: 'get', name: 'stormguard' },
+        { ...lease, verb: 'update', name: 'stormguard' },
+        { ...lease, verb: 'create' },
+      ],
+    });
+  }
+  return groups;
+}
+
+/** `list/watch pods, list/watch/patch deployments.apps, delete pods`. */
+function describeNeeds(needs: readonly NeededAccess[]): string {
+  const byResource = new Map<string, string[]>();
+  for (const need of needs) {
+    // Deletion reads best on its own ("delete pods"), after reading pods.
+    const key = need.verb === 'delete' ? `delete:${resourceName(need)}` : resourceName(need);
+    byResource.set(key, [...(byResource.get(key) ?? []), need.verb]);
+  }
+  return [...byResource].map(([key, verbs]) => `${verbs.join('/')} ${key.replace(/^delete:/, '')}`).join(', ');
+}
+
+function resourceName(need: NeededAccess): string {
+  return need.group === '' ? need.resource : `${need.resource}.${need.group}`;
+}
+
+/** Options of {@link checkKubernetes}. */
+export interface KubeCheckOptions {
+  env: NodeJS.ProcessEnv;
+  /** Where the Lease lives; null when the Lease is off. */
+  leaseNamespace: string | null;
+  timeoutMs?: number;
+}
+
+/** Runs the Kubernetes checks in order; an API that does not answer ends the list. */
+export async function checkKubernetes(config: Config, options: KubeCheckOptions): Promise<Check[]> {
+  const timeoutMs = options.timeoutMs ?? 10_000;
+  let kc;
+  try {
+    kc = loadKubeConfig({ ...config.kubernetes, env: options.env });
+  } catch (err) {
+    return [fail(`no usable kubeconfig: ${(err as Error).message.replace(/^kube: /, '')}`, 'run in the cluster with a ServiceAccount, or set kubernetes.kubeconfig (and kubernetes.context)')];
+  }
+  const server = kc.getCurrentCluster()?.server ?? 'the API server';
+  const api = apiConfiguration(kc, timeoutMs);
+  const checks: Check[] = [];
+  try {
+    const version = await new VersionApi(api).getCode();
+    checks.push(ok(`the Kubernetes API answers at ${server} (${version.gitVersion})`));
+  } catch (err) {
+    const reason = describeKubeError(err, timeoutMs);
+    const refused = /^HTTP 401/.test(reason);
+    checks.push(
+      fail(
+        `the Kubernetes API ${refused ? 'refused the credentials' : 'does not answer'} at ${server}: ${reason}`,
+        refused ? 'check the kubeconfig user (or the ServiceAccount token)' : 'check kubernetes.kubeconfig / kubernetes.context and the network path to the API server',
+      ),
+    );
+    return checks;
+  }
+
+  const authorization = new AuthorizationV1Api(api);
+  const denied = new Set<string>();
+  for (const group of neededAccess(config.targets, options.leaseNamespace)) {
+    const refused: NeededAccess[] = [];
+    for (const need of group.needs) {
+      if (!(await allowed(authorization, need))) refused.push(need);
+    }
+    for (const need of refused) denied.add(`${need.namespace ?? ''}/${need.resource}/${need.verb}`);
+    checks.push(refused.length === 0 ? ok(`allowed: ${group.title}`) : fail(`not allowed: ${describeRefused(refused, group)}`, group.fix));
+  }
+
+  checks.push(...(await checkWorkloads(config.targets, new CoreV1Api(api), new AppsV1Api(api), denied, timeoutMs)));
+  return checks;
+}
+
+async function allowed(api: AuthorizationV1Api, need: NeededAccess): Promise<boolean> {
+  const review = await api.createSelfSubjectAccessReview({
+    body: {
+      apiVersion: 'authorization.k8s.io/v1',
+      kind: 'SelfSubjectAccessReview',
+      spec: { resourceAttributes: { verb: need.verb, group: need.group, resource: need.resource, namespace: need.namespace, name: need.name } },
+    },
+  });
+  return review.status?.allowed === true;
+}
+
+function describeRefused(refused: readonly NeededAccess[], group: NeedGroup): string {
+  const where = refused[0]?.namespace ? ` in namespace ${refused[0].namespace}` : ' cluster-wide';
+  const what = group.title.startsWith('the Lease') ? `${refused.map((n) => n.verb).join(', ')} the Lease stormguard` : describeNeeds(refused);
+  return `${what}${where}`;
+}
+
+/** Each target's workload exists (read with the same lists the bot uses); Pods targets match at least one pod. */
+async function checkWorkloads(targets: readonly TargetConfig[], core: CoreV1Api, apps: AppsV1Api, denied: ReadonlySet<string>, timeoutMs: number): Promise<Check[]> {
+  const lists = new Map<string, Promise<Set<string>>>();
+  const names = (namespace: string, kind: RolloutKind): Promise<Set<string>> => {
+    const key = `${namespace}/${kind}`;
+    let list = lists.get(key);
+    if (!list) {
+      const call =
+        kind === 'Deployment'
+          ? apps.listNamespacedDeployment({ namespace })
+          : kind === 'StatefulSet'
+            ? apps.listNamespacedStatefulSet({ namespace })
+            : apps.listNamespacedDaemonSet({ namespace });
+      list = call.then((l) => new Set(l.items.map((w) => w.metadata?.name ?? '')));
+      lists.set(key, list);
+    }
+    return list;
+  };
+
+  const checks: Check[] = [];
+  for (const [index, target] of targets.entries()) {
+    const { namespace, workload } = target;
+    const resource = workload.kind === 'Pods' ? 'pods' : RESOURCE_OF[workload.kind];
+    if (denied.has(`${namespace}/${resource}/list`)) {
+      checks.push(warn(`target ${target.name}: not checked, stormguard may not list ${resource} in ${namespace} (see above)`));
+      continue;
+    }
+    try {
+      if (workload.kind === 'Pods') {
+        const pods = await core.listNamespacedPod({ namespace, labelSelector: workload.selector });
+        checks.push(
+          pods.items.length > 0
+            ? ok(`target ${target.name}: ${pods.items.length === 1 ? '1 pod matches' : `${pods.items.length} pods match`} ${workload.selector} in ${namespace}`)
+            : fail(`target ${target.name}: no pods in ${namespace} match ${workload.selector}`, `check targets[${index}].namespace and .workload.selector (kubectl -n ${namespace} get pods -l '${workload.selector}')`),
+        );
+        continue;
+      }
+      const found = (await names(namespace, workload.kind)).has(workload.name);
+      checks.push(
+        found
+          ? ok(`target ${target.name}: ${workload.kind} ${namespace}/${workload.name} exists`)
+          : fail(`target ${target.name}: no ${workload.kind} ${workload.name} in namespace ${namespace}`, `check targets[${index}].namespace and .workload (kubectl -n ${namespace} get ${RESOURCE_OF[workload.kind]})`),
+      );
+    } catch (err) {
+      checks.push(fail(`target ${target.name}: cannot read ${resource} in ${namespace}: ${describeKubeError(err, timeoutMs)}`, 'see the permission checks above'));
+    }
+  }
+  return checks;
+}

@@ -1,0 +1,88 @@
+/** The doctor's checks of the other ways out: SMTP, ntfy and the heartbeat URL. */
+import type { EmailConfig, NtfyConfig } from '../config/types.js';
+import { classifySmtpError } from '../adapters/email/errors.js';
+import { createSmtpTransport } from '../adapters/email/transport.js';
+import { topicUrl } from '../adapters/push/ntfy.js';
+import { fail, ok, type Check } from './checklist.js';
+
+const TIMEOUT_MS = 10_000;
+
+/** SMTP: nodemailer's `verify()` connects, says EHLO, upgrades to TLS where configured and logs in; `sendTest` also sends one mail. */
+export async function checkEmail(email: EmailConfig, options: { sendTest: boolean; now: number; timeoutMs?: number }): Promise<Check[]> {
+  const timeoutMs = options.timeoutMs ?? TIMEOUT_MS;
+  const transport = createSmtpTransport(email, timeoutMs);
+  const secrets = email.smtp.pass ? [email.smtp.pass, `\u0000${email.smtp.user ?? ''}\u0000${email.smtp.pass}`] : [];
+  const server = `${email.smtp.host}:${email.smtp.port}`;
+  const why = (err: unknown) => classifySmtpError(err, secrets).message.replace(/^email: send failed ?/, '').replace(/^: /, '');
+  try {
+    await transport.verify();
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    if (code === 'EAUTH') return [fail(`the SMTP server ${server} refused the login ${why(err)}`, 'check notify.email.smtp.user and .pass (often an app password)')];
+    return [fail(`cannot talk to the SMTP server ${server} ${why(err)}`, 'check notify.email.smtp.host, .port and .secure (465 is secure: true; 587 and 25 are secure: false with STARTTLS)')];
+  } finally {
+    transport.close();
+  }
+  const checks = [ok(`the SMTP server ${server} accepts the connection${email.smtp.user ? ' and the login' : ''}`)];
+  if (options.sendTest) {
+    try {
+      await createSmtpTransport(email, timeoutMs).sendMail({
+        from: email.from,
+        to: email.to,
+        subject: 'stormguard doctor: test mail',
+        text: `A test mail from stormguard doctor, sent ${new Date(options.now).toISOString()}.\nIncident emails (fallback and escalation) will reach you this way. Nothing is wrong.\n`,
+        date: new Date(options.now),
+      });
+      checks.push(ok(`sent a test mail to ${email.to.join(', ')}`));
+    } catch (err) {
+      checks.push(fail(`the test mail was refused ${why(err)}`, 'check notify.email.from (the server may not let this account send as it) and notify.email.to'));
+    }
+  }
+  return checks;
+}
+
+/** ntfy: `GET {url}/{topic}/auth` answers whether ntfy is there and whether the token (or anonymous access) may use the topic. */
+export async function checkNtfy(ntfy: NtfyConfig, timeoutMs = TIMEOUT_MS): Promise<Check> {
+  const host = new URL(ntfy.url).host;
+  try {
+    const response = await fetch(`${topicUrl(ntfy.url, ntfy.topic)}/auth`, {
+      headers: ntfy.token ? { Authorization: `Bearer ${ntfy.token}` } : {},
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    await response.arrayBuffer();
+    if (response.ok) return ok(`ntfy at ${host} answers and accepts ${ntfy.token ? 'the token for ' : ''}topic ${ntfy.topic}`);
+    if (response.status === 401 || response.status === 403) {
+      return fail(`ntfy at ${host} refuses ${ntfy.token ? 'the token' : 'anonymous access'} for topic ${ntfy.topic} (HTTP ${response.status})`, 'check notify.ntfy.token (an access token with write access to the topic)');
+    }
+    return fail(`ntfy at ${host} answered HTTP ${response.status}`, 'check notify.ntfy.url (the server, not the topic URL)');
+  } catch (err) {
+    return fail(`ntfy at ${host} does not answer: ${networkReason(err, timeoutMs)}`, 'check notify.ntfy.url and the network path to it');
+  }
+}
+
+/**
+ * The heartbeat URL's server answers. Without `sendTest` only the origin is asked (a GET of the
+ * URL itself would be a ping, telling the dead man's switch the bot runs); with it, the URL is pinged.
+ */
+export async function checkHeartbeat(url: string, options: { sendTest: boolean; timeoutMs?: number }): Promise<Check> {
+  const timeoutMs = options.timeoutMs ?? TIMEOUT_MS;
+  const parsed = new URL(url);
+  // The path is the secret that lets anyone ping the check: only the host is ever printed.
+  const host = parsed.host;
+  try {
+    const response = await fetch(options.sendTest ? url : parsed.origin, { signal: AbortSignal.timeout(timeoutMs), redirect: 'follow' });
+    await response.arrayBuffer();
+    if (!options.sendTest) return ok(`the heartbeat server ${host} answers (not pinged; --send-test pings it)`);
+    return response.ok
+      ? ok(`pinged the heartbeat at ${host} (HTTP ${response.status})`)
+      : fail(`the heartbeat at ${host} refused the ping (HTTP ${response.status})`, 'check heartbeat.url (the check’s ping URL, with its UUID or slug)');
+  } catch (err) {
+    return fail(`the heartbeat server ${host} does not answer: ${networkReason(err, timeoutMs)}`, 'check heartbeat.url and the network path to it');
+  }
+}
+
+function networkReason(err: unknown, timeoutMs: number): string {
+  const e = err as { name?: string; cause?: { code?: string; message?: string }; message?: string };
+  if (e.name === 'TimeoutError') return `no answer within ${timeoutMs / 1000}s`;
+  return e.cause?.code ?? e.cause?.message ?? e.message ?? String(err);
+}

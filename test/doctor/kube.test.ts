@@ -1,0 +1,123 @@
+/**
+ * The doctor's Kubernetes checks against the Kubernetes simulator with the real client-node: the API
+ * answering, SelfSubjectAccessReview per needed verb per namespace, and each target's workload.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { validateConfig } from '../../src/config/index.js';
+import type { Config } from '../../src/config/types.js';
+import type { Check } from '../../src/doctor/index.js';
+import { checkKubernetes, neededAccess } from '../../src/doctor/kube.js';
+import { createKubeSimulator, type KubeSimulator, type SimRbacRule } from '../../src/sim/kube/index.js';
+
+let kube: KubeSimulator;
+let dir: string;
+let kubeconfig: string;
+
+// What deploy/ grants (rbac-nodes, rbac-watch-nvr, rbac-watch-home, rbac-lease), in the simulator's terms.
+const DEPLOYED: SimRbacRule[] = [
+  { verbs: ['get', 'list', 'watch'], resources: ['nodes'] },
+  { verbs: ['get', 'list', 'watch'], resources: ['pods'], namespaces: ['nvr', 'home'] },
+  { verbs: ['delete'], resources: ['pods'], namespaces: ['nvr'] },
+  { verbs: ['get', 'list', 'watch', 'patch'], apiGroups: ['apps'], resources: ['deployments', 'statefulsets', 'daemonsets'], namespaces: ['nvr', 'home'] },
+  { verbs: ['get', 'update'], apiGroups: ['coordination.k8s.io'], resources: ['leases'], resourceNames: ['stormguard'], namespaces: ['stormguard'] },
+  { verbs: ['create'], apiGroups: ['coordination.k8s.io'], resources: ['leases'], namespaces: ['stormguard'] },
+];
+
+beforeAll(async () => {
+  kube = createKubeSimulator();
+  kube.addNode('node-a');
+  kube.addDeployment({ namespace: 'nvr', name: 'frigate', node: 'node-a' });
+  kube.addStatefulSet({ namespace: 'home', name: 'home-assistant', node: 'node-a' });
+  kube.addPod({ namespace: 'nvr', name: 'mosquitto-0', labels: { app: 'mosquitto' }, node: 'node-a' });
+  await kube.start();
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stormguard-doctor-'));
+  kubeconfig = path.join(dir, 'kubeconfig');
+  await kube.writeKubeconfig(kubeconfig);
+});
+afterAll(async () => {
+  await kube.stop();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+beforeEach(() => {
+  kube.setRbac(DEPLOYED);
+  kube.setApiDown(false);
+});
+
+function config(targets: unknown[] = TARGETS): Config {
+  return validateConfig({ kubernetes: { kubeconfig }, targets }, 'test.yaml');
+}
+const TARGETS = [
+  { name: 'frigate', namespace: 'nvr', workload: { kind: 'Deployment', name: 'frigate' } },
+  { name: 'home-assistant', namespace: 'home', workload: { kind: 'StatefulSet', name: 'home-assistant' } },
+  { name: 'mqtt', namespace: 'nvr', workload: { kind: 'Pods', selector: 'app=mosquitto' } },
+];
+const run = (c = config(), leaseNamespace: string | null = 'stormguard') => checkKubernetes(c, { env: {}, leaseNamespace, timeoutMs: 2000 });
+const lines = (checks: Check[]) => checks.map((c) => `${c.status} ${c.title}`);
+
+describe('doctor: Kubernetes', () => {
+  it('passes against the RBAC deploy/ grants', async () => {
+    const checks = await run();
+    expect(lines(checks)).toEqual([
+      expect.stringMatching(/^ok the Kubernetes API answers at http:\/\/127\.0\.0\.1:\d+ \(v1\.34\.0\+sim\)$/),
+      'ok allowed: cluster-wide: list and watch nodes',
+      'ok allowed: namespace home: list/watch pods, list/watch/patch statefulsets.apps',
+      'ok allowed: namespace nvr: list/watch pods, list/watch/patch deployments.apps, delete pods',
+      'ok allowed: the Lease stormguard in namespace stormguard: get, update, create',
+      'ok target frigate: Deployment nvr/frigate exists',
+      'ok target home-assistant: StatefulSet home/home-assistant exists',
+      'ok target mqtt: 1 pod matches app=mosquitto in nvr',
+    ]);
+  });
+
+  it('fails when the API does not answer, and stops there', async () => {
+    kube.setApiDown(true);
+    const checks = await run();
+    expect(checks).toHaveLength(1);
+    expect(checks[0]).toMatchObject({ status: 'fail', title: expect.stringMatching(/^the Kubernetes API does not answer at .*: /), fix: expect.stringContaining('kubernetes.kubeconfig') });
+  });
+
+  it('names each verb that is not allowed in a namespace, with the Role to add', async () => {
+    // A namespace added to the configuration without its Role (the mistake deploy/README warns about).
+    kube.setRbac(DEPLOYED.map((r) => (r.namespaces?.includes('home') ? { ...r, namespaces: ['nvr'] } : r)));
+    const checks = await run();
+    const home = checks.find((c) => c.title.includes('namespace home'))!;
+    expect(home).toMatchObject({
+      status: 'fail',
+      title: 'not allowed: list/watch pods, list/watch/patch statefulsets.apps in namespace home',
+      fix: expect.stringContaining('a Role and RoleBinding in home'),
+    });
+    expect(checks.find((c) => c.title.includes('target home-assistant'))).toMatchObject({ status: 'warn' });
+  });
+
+  it('fails when a Pods target may not delete pods, and when the Lease cannot be updated', async () => {
+    kube.setRbac(DEPLOYED.filter((r) => !r.verbs.includes('delete') && !r.verbs.includes('update')));
+    const checks = await run();
+    expect(checks.find((c) => c.title.includes('namespace nvr'))).toMatchObject({ status: 'fail', title: 'not allowed: delete pods in namespace nvr' });
+    expect(checks.find((c) => c.title.includes('Lease'))).toMatchObject({ status: 'fail', title: 'not allowed: get, update the Lease stormguard in namespace stormguard' });
+    // Without a Lease (STORMGUARD_LEASE=off) the Lease is not needed.
+    expect((await run(config(), null)).some((c) => c.title.includes('Lease'))).toBe(false);
+  });
+
+  it('fails on a target whose workload does not exist, and on a selector that matches no pod', async () => {
+    const checks = await run(
+      config([
+        { name: 'frigate', namespace: 'nvr', workload: { kind: 'Deployment', name: 'frigatte' } },
+        { name: 'mqtt', namespace: 'nvr', workload: { kind: 'Pods', selector: 'app=mqtt' } },
+      ]),
+    );
+    expect(checks.find((c) => c.title.includes('target frigate'))).toMatchObject({ status: 'fail', title: 'target frigate: no Deployment frigatte in namespace nvr', fix: expect.stringContaining('targets[0]') });
+    expect(checks.find((c) => c.title.includes('target mqtt'))).toMatchObject({ status: 'fail', title: 'target mqtt: no pods in nvr match app=mqtt' });
+  });
+
+  it('asks for exactly what the bot does: patch only the workload kinds used, delete pods only where a Pods target is', () => {
+    const groups = neededAccess(config().targets, 'stormguard');
+    const needs = groups.flatMap((g) => g.needs.map((n) => `${n.namespace ?? '*'} ${n.verb} ${n.resource}`));
+    expect(needs).toContain('home patch statefulsets');
+    expect(needs).not.toContain('home patch deployments');
+    expect(needs).not.toContain('home delete pods');
+    expect(needs).toContain('nvr delete pods');
+  });
+});
