@@ -32,7 +32,9 @@ function allowInterpolation(node: unknown): unknown {
   if (!node || typeof node !== 'object') return node;
   const entries = Object.entries(node as JsonSchema).map(([key, value]) => [key, allowInterpolation(value)] as const);
   const schema = Object.fromEntries(entries) as JsonSchema;
-  if (schema.type !== 'string' || (schema.pattern === undefined && schema.format === undefined)) return schema;
+  // A number or boolean may come whole from the environment (`port: "\${SMTP_PORT}"`): stormguard converts it.
+  const fromEnv = schema.type === 'integer' || schema.type === 'number' || schema.type === 'boolean';
+  if (!fromEnv && (schema.type !== 'string' || (schema.pattern === undefined && schema.format === undefined))) return schema;
   const { default: fallback, ...checked } = schema;
   return { ...(fallback === undefined ? {} : { default: fallback }), anyOf: [checked, INTERPOLATED] };
 }

@@ -49,19 +49,63 @@ export function resolveConfigPath(flag: string | undefined, env: NodeJS.ProcessE
 export function loadConfig(opts: { path?: string; env: NodeJS.ProcessEnv }): Config {
   const path = resolveConfigPath(opts.path, opts.env);
   const document = parseYaml(readConfigText(path), path);
-  const interpolated = interpolateEnv(document, opts.env);
-  return validateConfig(interpolated, path);
+  const { value, fromEnv } = interpolateWithOrigins(document, opts.env);
+  return validateConfig(value, path, fromEnv);
 }
 
-/** Validates already-parsed configuration data (after interpolation); `file` names the top level in errors. */
-export function validateConfig(data: unknown, file: string): Config {
+/**
+ * Validates already-parsed configuration data (after interpolation); `file` names the top level in
+ * errors. Values at the paths in `fromEnv` came whole from one environment variable, where everything
+ * is text: those are converted to the number or boolean their field needs (`port: "${SMTP_PORT}"`).
+ */
+export function validateConfig(data: unknown, file: string, fromEnv: ReadonlySet<string> = new Set()): Config {
   if (data === null || data === undefined) fail(file, 'the file is empty; expected settings such as "targets:"');
   if (typeof data !== 'object' || Array.isArray(data)) {
     fail(file, `expected a mapping of settings (key: value) at the top level, got ${describeValue(data)}`);
   }
-  const result = configSchema.safeParse(data, { error: describeIssue });
+  let result = configSchema.safeParse(data, { error: describeIssue });
+  if (!result.success && fromEnv.size > 0) {
+    const coerced = coerceFromEnv(data, result.error.issues, fromEnv);
+    if (coerced !== data) result = configSchema.safeParse(coerced, { error: describeIssue });
+  }
   if (result.success) return result.data;
   throw new ConfigError(result.error.issues.flatMap((issue) => toProblems(issue, file)));
+}
+
+/**
+ * A copy of `data` where each value the schema wanted as a number or boolean, that came whole from
+ * the environment and reads as one (`587`, `true`), is converted; `data` itself when nothing applies.
+ */
+function coerceFromEnv(data: unknown, issues: readonly z.core.$ZodIssue[], fromEnv: ReadonlySet<string>): unknown {
+  let out = data;
+  for (const issue of issues) {
+    if (issue.code !== 'invalid_type' || !fromEnv.has(formatPath(issue.path))) continue;
+    const text = valueAt(out, issue.path);
+    if (typeof text !== 'string') continue;
+    const converted = convert(text.trim(), issue.expected);
+    if (converted !== undefined) out = withValueAt(out, issue.path, converted);
+  }
+  return out;
+}
+
+function convert(text: string, expected: string): number | boolean | undefined {
+  if ((expected === 'number' || expected === 'int') && /^-?\d+(\.\d+)?$/.test(text)) return Number(text);
+  if (expected === 'boolean' && /^(true|false)$/i.test(text)) return text.toLowerCase() === 'true';
+  return undefined;
+}
+
+function valueAt(data: unknown, path: Path): unknown {
+  let node = data;
+  for (const key of path) node = (node as Record<PropertyKey, unknown> | undefined)?.[key];
+  return node;
+}
+
+function withValueAt(data: unknown, path: Path, value: unknown): unknown {
+  const [key, ...rest] = path;
+  if (key === undefined) return value;
+  const copy = (Array.isArray(data) ? [...data] : { ...(data as object) }) as Record<PropertyKey, unknown>;
+  copy[key] = withValueAt(copy[key], rest, value);
+  return copy;
 }
 
 function readConfigText(path: string): string {
@@ -76,7 +120,7 @@ function describeReadError(error: unknown): string {
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
   switch (code) {
     case 'ENOENT':
-      return 'no such file';
+      return 'no such file; name the configuration with --config PATH (or $STORMGUARD_CONFIG), e.g. --config deploy/stormguard.yaml, the example to start from';
     case 'EACCES':
     case 'EPERM':
       return 'permission denied';
@@ -111,37 +155,54 @@ function describeYamlError(message: string, sourceLine: string): string {
 
 const VARIABLE = /\$(\$?)\{([^}]*)\}/g;
 const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** A value that is exactly one variable reference, so its type is the environment's, not the file's. */
+const WHOLE_REFERENCE = /^\$\{[A-Za-z_][A-Za-z0-9_]*(:-[^}]*)?\}$/;
 
-/** Replaces `${VAR}` in every string value (not keys) from `env`; `$${X}` stays a literal `${X}`. */
+/**
+ * Replaces `${VAR}` in every string value (not keys) from `env`; `${VAR:-default}` uses the default
+ * when VAR is unset or empty, as in a shell; `$${X}` stays a literal `${X}`.
+ */
 export function interpolateEnv(value: unknown, env: NodeJS.ProcessEnv): unknown {
-  const problems: ConfigProblem[] = [];
-  const result = interpolateValue(value, [], env, problems);
-  if (problems.length > 0) throw new ConfigError(problems);
-  return result;
+  return interpolateWithOrigins(value, env).value;
 }
 
-function interpolateValue(value: unknown, path: Path, env: NodeJS.ProcessEnv, problems: ConfigProblem[]): unknown {
-  if (typeof value === 'string') return interpolateString(value, path, env, problems);
-  if (Array.isArray(value)) return value.map((item, index) => interpolateValue(item, [...path, index], env, problems));
+/** {@link interpolateEnv}, plus the paths whose whole value was one variable reference (`"${SMTP_PORT}"`). */
+export function interpolateWithOrigins(value: unknown, env: NodeJS.ProcessEnv): { value: unknown; fromEnv: Set<string> } {
+  const problems: ConfigProblem[] = [];
+  const fromEnv = new Set<string>();
+  const result = interpolateValue(value, [], env, problems, fromEnv);
+  if (problems.length > 0) throw new ConfigError(problems);
+  return { value: result, fromEnv };
+}
+
+function interpolateValue(value: unknown, path: Path, env: NodeJS.ProcessEnv, problems: ConfigProblem[], fromEnv: Set<string>): unknown {
+  if (typeof value === 'string') {
+    if (WHOLE_REFERENCE.test(value)) fromEnv.add(formatPath(path));
+    return interpolateString(value, path, env, problems);
+  }
+  if (Array.isArray(value)) return value.map((item, index) => interpolateValue(item, [...path, index], env, problems, fromEnv));
   if (isPlainObject(value)) {
     return Object.fromEntries(
-      Object.entries(value).map(([key, item]) => [key, interpolateValue(item, [...path, key], env, problems)]),
+      Object.entries(value).map(([key, item]) => [key, interpolateValue(item, [...path, key], env, problems, fromEnv)]),
     );
   }
   return value;
 }
 
 function interpolateString(text: string, path: Path, env: NodeJS.ProcessEnv, problems: ConfigProblem[]): string {
-  return text.replace(VARIABLE, (whole, escape: string, name: string) => {
+  return text.replace(VARIABLE, (whole, escape: string, reference: string) => {
     if (escape) return whole.slice(1);
+    const [, name = reference, fallback] = /^([^:]*)(?::-([\s\S]*))?$/.exec(reference) ?? [];
     if (!VARIABLE_NAME.test(name)) {
       problems.push({
         where: formatPath(path),
-        message: `"\${${name}}" is not a variable reference; names use letters, digits and "_"`,
+        message: `"\${${reference}}" is not a variable reference; names use letters, digits and "_", a default follows ":-"`,
       });
       return whole;
     }
     const replacement = env[name];
+    // As in a shell, `:-` also covers a variable that is set but empty.
+    if (fallback !== undefined && (replacement === undefined || replacement === '')) return fallback;
     if (replacement === undefined) {
       problems.push({ where: formatPath(path), message: `environment variable ${name} is not set` });
       return whole;
@@ -164,21 +225,19 @@ function formatPath(path: Path): string {
 
 function toProblems(issue: z.core.$ZodIssue, file: string): ConfigProblem[] {
   if (issue.code === 'unrecognized_keys') {
-    return issue.keys.map((key) => ({ where: formatPath([...issue.path, key]), message: describeUnknownKey(key) }));
+    const valid = keysAt(configSchema, issue.path);
+    return issue.keys.map((key) => ({ where: formatPath([...issue.path, key]), message: describeUnknownKey(key, valid) }));
   }
   return [{ where: formatPath(issue.path) || file, message: issue.message }];
 }
 
-function describeUnknownKey(key: string): string {
-  const suggestion = closestKnownKey(key);
-  return suggestion ? `unknown key; did you mean ${suggestion}?` : 'unknown key';
+function describeUnknownKey(key: string, valid: readonly string[]): string {
+  const suggestion = closestKnownKey(key, valid);
+  return suggestion ? `unknown key; did you mean ${suggestion}?` : `unknown key; valid here: ${valid.join(', ')}`;
 }
 
-let knownKeys: readonly string[] | undefined;
-
-/** The key the user most likely meant: a known key within two edits, case ignored (`failureTreshold`). */
-function closestKnownKey(key: string): string | undefined {
-  knownKeys ??= [...collectKeys(configSchema, new Set())];
+/** The key the user most likely meant among the keys valid at that place: within two edits, case ignored (`failureTreshold`). */
+function closestKnownKey(key: string, knownKeys: readonly string[]): string | undefined {
   let best: { key: string; distance: number } | undefined;
   for (const known of knownKeys) {
     const distance = editDistance(key.toLowerCase(), known.toLowerCase());
@@ -199,16 +258,34 @@ interface SchemaDef {
 }
 type SchemaNode = { _zod: { def: unknown } };
 
-function collectKeys(schema: SchemaNode, keys: Set<string>): Set<string> {
+/** The mapping schemas a node stands for, seen through optional/default/pipe wrappers and unions. */
+function objectsOf(schema: SchemaNode): SchemaDef[] {
   const def = schema._zod.def as SchemaDef;
-  const children = [
-    ...Object.values(def.shape ?? {}),
-    ...(def.options ?? []),
-    ...[def.element, def.innerType, def.in, def.out].filter((child) => child !== undefined),
-  ];
-  for (const key of Object.keys(def.shape ?? {})) keys.add(key);
-  for (const child of children) collectKeys(child, keys);
-  return keys;
+  if (def.shape) return [def];
+  const inner = [...(def.options ?? []), ...[def.innerType, def.in].filter((child) => child !== undefined)];
+  return inner.flatMap(objectsOf);
+}
+
+/** The keys valid in the mapping at `path` (an index steps into a list's elements). */
+function keysAt(schema: SchemaNode, path: Path): string[] {
+  let nodes: SchemaNode[] = [schema];
+  for (const key of path) {
+    nodes = nodes.flatMap((node) => {
+      if (typeof key === 'number') {
+        const unwrapped = unwrapList(node);
+        return unwrapped ? [unwrapped] : [];
+      }
+      return objectsOf(node).flatMap((def) => (def.shape?.[String(key)] ? [def.shape[String(key)]!] : []));
+    });
+  }
+  return [...new Set(nodes.flatMap((node) => objectsOf(node).flatMap((def) => Object.keys(def.shape ?? {}))))];
+}
+
+function unwrapList(schema: SchemaNode): SchemaNode | undefined {
+  const def = schema._zod.def as SchemaDef;
+  if (def.element) return def.element;
+  const inner = def.innerType ?? def.in;
+  return inner ? unwrapList(inner) : undefined;
 }
 
 function editDistance(a: string, b: string): number {

@@ -212,12 +212,31 @@ const ntfy = z.strictObject({
   token: z.string().optional(),
 });
 
+const DEFAULT_SCHEDULE = '*/30 * * * * *';
+
+/**
+ * The cron expression that runs every `ms`: only for intervals that divide a minute, an hour or a
+ * day evenly (10s, 30s, 1m, 5m, 1h, 6h, 1d…), so cycles keep a steady rhythm on the clock and the
+ * rest of stormguard has one notion of cadence, the schedule. Null for any other interval.
+ */
+export function intervalToCron(ms: number): string | null {
+  if (ms % 1000 !== 0) return null;
+  const s = ms / 1000;
+  const every = (n: number) => (n === 1 ? '*' : `*/${n}`);
+  if (s < 60) return 60 % s === 0 ? `${every(s)} * * * * *` : null;
+  if (s < 3600) return s % 60 === 0 && 60 % (s / 60) === 0 ? `0 ${every(s / 60)} * * * *` : null;
+  if (s < 86400) return s % 3600 === 0 && 24 % (s / 3600) === 0 ? `0 0 ${every(s / 3600)} * * *` : null;
+  return s === 86400 ? '0 0 0 * * *' : null;
+}
+
 /** The whole configuration file; parsing yields a {@link Config} with defaults filled in. */
 export const configSchema = z.strictObject({
   discord: discord.optional(),
   kubernetes: z.strictObject({ kubeconfig: nonEmpty.optional(), context: nonEmpty.optional() }).prefault({}),
   database: z.strictObject({ path: nonEmpty.default('./data/stormguard.db') }).prefault({}),
-  schedule: cronExpression.default('*/30 * * * * *'),
+  // `schedule` (cron) or `interval` (a duration such as 30s), not both; `interval` becomes a schedule.
+  schedule: cronExpression.optional(),
+  interval: duration.optional(),
   watchNodes: z.boolean().default(true),
   targets,
   notify: z
@@ -239,6 +258,23 @@ export const configSchema = z.strictObject({
     .prefault({}),
   heartbeat: z.strictObject({ url: httpUrl }).optional(),
   reopenWindow: duration.prefault('10m'),
+}).transform(({ interval, schedule, ...rest }, ctx) => {
+  if (interval === undefined) return { ...rest, schedule: schedule ?? DEFAULT_SCHEDULE };
+  if (schedule !== undefined) {
+    ctx.issues.push({ code: 'custom', path: ['interval'], message: 'set either schedule or interval, not both', input: interval });
+    return z.NEVER;
+  }
+  const expression = intervalToCron(interval);
+  if (expression === null) {
+    ctx.issues.push({
+      code: 'custom',
+      path: ['interval'],
+      message: 'must divide a minute, an hour or a day evenly (10s, 15s, 20s, 30s, 1m, 2m, 5m, 10m, 15m, 30m, 1h, 2h, 6h, 12h, 1d); use schedule (cron) for anything else',
+      input: interval,
+    });
+    return z.NEVER;
+  }
+  return { ...rest, schedule: expression };
 });
 
 // Compile-time proof that the schema and the hand-written contract agree, in both directions.

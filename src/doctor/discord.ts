@@ -7,6 +7,7 @@ import { ChannelType, MessageFlags, PermissionFlagsBits, Routes, type Client, ty
 import type { DiscordConfig } from '../config/types.js';
 import { createDiscordClient, loginAndWaitReady } from '../adapters/discord/client.js';
 import { REQUIRED_CHANNEL_PERMISSIONS, inviteUrl } from '../adapters/discord/permissions.js';
+import { discordTime, oneLine } from '../core/text.js';
 import { fail, ok, warn, type Check } from './checklist.js';
 
 /** Options of {@link checkDiscord}. */
@@ -74,7 +75,7 @@ async function logIn(client: Client, discord: DiscordConfig, timeoutMs: number):
     if (e.code === 'TokenInvalid' || e.status === 401 || /401|invalid token|authentication failed/i.test(e.message ?? '')) {
       return fail('Discord rejected the token', 'copy the token from the Developer Portal (your application → Bot → Reset Token) into the secret behind discord.token');
     }
-    return fail(`Discord cannot be reached at ${discord.apiUrl}: ${oneLine(e.message ?? String(err), discord.token)}`, 'check the network path to Discord (DNS, proxy, firewall) and discord.apiUrl');
+    return fail(`Discord cannot be reached at ${discord.apiUrl}: ${describeError(e.message ?? String(err), discord.token)}`, 'check the network path to Discord (DNS, proxy, firewall) and discord.apiUrl');
   } finally {
     clearTimeout(timer);
   }
@@ -133,7 +134,7 @@ async function checkCommands(client: Client, guildId: string, definitions: reado
   try {
     registered = (await client.rest.get(Routes.applicationGuildCommands(client.application!.id, guildId))) as unknown[];
   } catch (err) {
-    return fail(`cannot read the server’s slash commands: ${oneLine((err as Error).message)}`, 'invite the bot with the applications.commands scope (see README), then register them');
+    return fail(`cannot read the server’s slash commands: ${describeError((err as Error).message)}`, 'invite the bot with the applications.commands scope (see README), then register them');
   }
   const differences = compareCommands(definitions, registered);
   if (differences.length === 0) return ok(`the slash commands are registered and match this version (${definitions.map((d) => `/${commandName(d)}`).join(', ')})`);
@@ -193,13 +194,13 @@ async function sendTestMessage(channel: GuildBasedChannel, now: number): Promise
   if (!channel.isTextBased()) return fail('no test message: the channel is not a text channel', 'see above');
   try {
     const message = await channel.send({
-      content: `🧪 stormguard doctor: a test message, sent <t:${Math.floor(now / 1000)}:f>. Incidents will be posted in this channel. Nothing is wrong.`,
+      content: `🧪 stormguard doctor: a test message, sent ${discordTime(now, 'f')}. Incidents will be posted in this channel. Nothing is wrong.`,
       flags: MessageFlags.SuppressNotifications,
       allowedMentions: { parse: [] },
     });
     return ok(`posted a quiet test message: ${message.url}`);
   } catch (err) {
-    return fail(`the test message was refused: ${oneLine((err as Error).message)}`, 'fix the permissions above, then try again');
+    return fail(`the test message was refused: ${describeError((err as Error).message)}`, 'fix the permissions above, then try again');
   }
 }
 
@@ -225,8 +226,8 @@ function names(list: ReadonlyArray<{ name: string }>): string {
   return all.length <= 1 ? (all[0] ?? '') : `${all.slice(0, -1).join(', ')} and ${all.at(-1)}`;
 }
 
-/** First line of an error message, with the token (if it somehow appears) masked. */
-function oneLine(message: string, secret?: string): string {
-  const first = message.split('\n')[0] ?? message;
-  return secret ? first.split(secret).join('***') : first;
+/** An error message on one line, with the token (should it ever appear) masked. */
+function describeError(message: string, secret?: string): string {
+  const line = oneLine(message);
+  return secret ? line.split(secret).join('***') : line;
 }

@@ -59,7 +59,9 @@ describe('malformed configuration files', () => {
 describe('file errors', () => {
   it('names a missing file', () => {
     const error = loadError('/nonexistent/stormguard.yaml');
-    expect(error.message).toBe('config error: cannot read /nonexistent/stormguard.yaml: no such file');
+    expect(error.message).toBe(
+      'config error: cannot read /nonexistent/stormguard.yaml: no such file; name the configuration with --config PATH (or $STORMGUARD_CONFIG), e.g. --config deploy/stormguard.yaml, the example to start from',
+    );
   });
 
   it('names a directory given as the file', () => {
