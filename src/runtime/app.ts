@@ -58,7 +58,7 @@ export async function startApp(options: AppOptions): Promise<App> {
   const { config, logger } = options;
   const clock = options.clock ?? Date.now;
   const store = options.store ?? openStore(config, logger, clock);
-  const metrics = options.metrics ?? createMetrics({ store });
+  const metrics = options.metrics ?? createMetrics({ store, config });
   const kube = options.kube ?? createKubeAdapter({ ...config.kubernetes, env: options.env ?? process.env });
   const d = config.discord ? await loadDiscord() : null;
   const discord = d && config.discord ? d.createDiscordClient(config.discord) : null;
@@ -201,7 +201,7 @@ export async function runApp(options: RunOptions): Promise<Service> {
   const clock = options.clock ?? Date.now;
   const env = options.env ?? process.env;
   const store = openStore(config, logger, clock);
-  const metrics = createMetrics({ store });
+  const metrics = createMetrics({ store, config });
   let kube: KubeAdapter;
   try {
     kube = options.kube ?? createKubeAdapter({ ...config.kubernetes, env });

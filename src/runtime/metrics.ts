@@ -2,6 +2,8 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import { isRetryableStatus } from '../core/delivery.js';
 import type { Observation } from '../core/types.js';
 import type { Store } from '../adapters/sqlite/store.js';
+import type { Config } from '../config/types.js';
+import { version } from '../version.js';
 
 /** Who asked for a restart or was refused one: the scheduler, or a person. */
 export type Trigger = 'automatic' | 'manual';
@@ -23,21 +25,36 @@ export interface Metrics {
   readonly leader: Gauge;
   /** Counts one cycle's observations, one per target. */
   observeChecks(observations: Observation[]): void;
+  /**
+   * Counts one outbox delivery outcome. An effect "delivered" on a channel that is not configured was
+   * only logged (the log sink stands in for it), and counts as `logged`, never as `delivered`.
+   */
+  countDelivery(channel: string, outcome: 'delivered' | 'retry' | 'failed'): void;
+}
+
+/** The outbox channels a configuration actually delivers to; the others are logged. */
+function configuredChannels(config: Pick<Config, 'discord' | 'notify'>): Set<string> {
+  return new Set([...(config.discord ? ['discord'] : []), ...(config.notify.email ? ['email'] : []), ...(config.notify.ntfy ? ['push'] : [])]);
 }
 
 /**
- * Creates the metrics of one app. `incidents_open` is read from the store at scrape time, so it is
- * right after a restart of the bot and needs no bookkeeping; a closed store simply leaves it empty.
+ * Creates the metrics of one app. `incidents_open`, `outbox_pending` and `target_up` are read from
+ * the store at scrape time, so they are right after a restart of the bot and need no bookkeeping; a
+ * closed store simply leaves them empty. With `config`, deliveries on unconfigured channels count as
+ * `logged` and only configured targets have an up gauge.
  */
-export function createMetrics(options: { store?: Store } = {}): Metrics {
+export function createMetrics(options: { store?: Store; config?: Pick<Config, 'discord' | 'notify' | 'targets'> } = {}): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const registers = [registry];
+  const config = options.config;
+  const delivering = config ? configuredChannels(config) : null;
+  new Gauge({ name: 'stormguard_build_info', help: 'Always 1; the version label says which stormguard runs.', labelNames: ['version'], registers }).set({ version: version() }, 1);
   const checks = new Counter({ name: 'stormguard_checks_total', help: 'Target observations by result (ok, fail, unknown).', labelNames: ['target', 'result'], registers });
   const restarts = new Counter({ name: 'stormguard_restarts_total', help: 'Restarts carried out, by result (succeeded, failed) and trigger (automatic, manual).', labelNames: ['result', 'trigger'], registers });
   const gateRefusals = new Counter({ name: 'stormguard_gate_refusals_total', help: 'Restarts the gate refused, by reason and trigger; automatic ones count once per cycle.', labelNames: ['reason', 'trigger'], registers });
   const discordRequests = new Counter({ name: 'stormguard_discord_requests_total', help: 'Discord REST responses by outcome (ok, retry: 429 or 5xx, failed: other 4xx).', labelNames: ['outcome'], registers });
-  const notifications = new Counter({ name: 'stormguard_notifications_total', help: 'Outbox deliveries by channel (discord, email, push) and outcome (delivered, retry, failed).', labelNames: ['channel', 'outcome'], registers });
+  const notifications = new Counter({ name: 'stormguard_notifications_total', help: 'Outbox deliveries by channel (discord, email, push) and outcome (delivered, retry, failed; logged for a channel that is not configured).', labelNames: ['channel', 'outcome'], registers });
   const cycleDuration = new Histogram({
     name: 'stormguard_cycle_duration_seconds',
     help: 'Duration of completed check cycles.',
@@ -82,6 +99,26 @@ export function createMetrics(options: { store?: Store } = {}): Metrics {
       }
     },
   });
+  new Gauge({
+    name: 'stormguard_target_up',
+    help: 'Per configured target: 1 up, 0 down (after the failure/success thresholds); absent until first observed.',
+    labelNames: ['target'],
+    registers,
+    collect() {
+      this.reset();
+      if (!store || !config) return;
+      let states;
+      try {
+        states = store.loadTargetStates();
+      } catch {
+        return; // the database is closed (shutting down)
+      }
+      for (const target of config.targets) {
+        const state = states[target.name];
+        if (state && state.lastObservedAt !== null) this.set({ target: target.name }, state.health === 'up' ? 1 : 0);
+      }
+    },
+  });
   return {
     registry,
     checks,
@@ -95,6 +132,9 @@ export function createMetrics(options: { store?: Store } = {}): Metrics {
     leader,
     observeChecks(observations) {
       for (const o of observations) checks.inc({ target: o.target, result: o.result });
+    },
+    countDelivery(channel, outcome) {
+      notifications.inc({ channel, outcome: outcome === 'delivered' && delivering && !delivering.has(channel) ? 'logged' : outcome });
     },
   };
 }

@@ -102,7 +102,7 @@ async function deliverChannel(channel: string, effects: PendingEffect[], deps: D
       await deps.sink.deliver(pending, incident);
       deps.store.markEffectDone(pending.id, deps.clock());
       report.delivered++;
-      deps.metrics?.notifications.inc({ channel, outcome: 'delivered' });
+      deps.metrics?.countDelivery(channel, 'delivered');
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       const retryable = !(err instanceof EffectError) || err.retryable;
@@ -110,7 +110,7 @@ async function deliverChannel(channel: string, effects: PendingEffect[], deps: D
       if (!retryable || attempts >= retry.maxAttempts) {
         deps.store.markEffectFailed(pending.id, message, deps.clock());
         report.failed++;
-        deps.metrics?.notifications.inc({ channel, outcome: 'failed' });
+        deps.metrics?.countDelivery(channel, 'failed');
         deps.logger.error({ effectId: pending.id, type: pending.effect.type, attempts, err: message }, 'effect delivery failed for good');
         continue;
       }
@@ -118,7 +118,7 @@ async function deliverChannel(channel: string, effects: PendingEffect[], deps: D
       const delay = asked ?? Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** (attempts - 1));
       deps.store.markEffectRetry(pending.id, message, deps.clock() + delay);
       report.retried++;
-      deps.metrics?.notifications.inc({ channel, outcome: 'retry' });
+      deps.metrics?.countDelivery(channel, 'retry');
       deps.logger.warn({ effectId: pending.id, type: pending.effect.type, attempts, retryInMs: delay, err: message }, 'effect delivery failed, will retry');
       // A failed channel is not tried again in this pass: an outage costs one request, not one per effect.
       return;

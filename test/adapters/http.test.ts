@@ -107,6 +107,10 @@ describe('HTTP endpoints', () => {
     expect(m.get('stormguard_outbox_pending{channel="email"}')).toBe(0);
     expect(m.get('stormguard_outbox_pending{channel="push"}')).toBe(0);
     expect(m.has('stormguard_restarts_total{result="succeeded",trigger="automatic"}')).toBe(false);
+    // Dashboards: which version runs, and each target up (1) or down (0) after its thresholds.
+    expect(m.get('stormguard_build_info{version="0.1.0"}')).toBe(1);
+    expect(m.get('stormguard_target_up{target="frigate"}')).toBe(0);
+    expect(m.get('stormguard_target_up{target="hass"}')).toBe(1);
 
     // The node returns: after its grace the target is restarted once, automatically.
     world.kube.setNodeReady('node-a', 'True');

@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import { openDatabase } from '../../src/adapters/sqlite/open.js';
+import { createStore } from '../../src/adapters/sqlite/store.js';
+import { validateConfig } from '../../src/config/index.js';
+import { createMetrics } from '../../src/runtime/metrics.js';
+
+const TARGETS = [
+  { name: 'frigate', namespace: 'nvr', workload: { kind: 'Deployment', name: 'frigate' } },
+  { name: 'hass', namespace: 'home', workload: { kind: 'StatefulSet', name: 'hass' } },
+];
+
+async function values(metrics: ReturnType<typeof createMetrics>, name: string): Promise<Array<{ labels: Record<string, string | number>; value: number }>> {
+  const metric = (await metrics.registry.getMetricsAsJSON()).find((m) => m.name === name);
+  return (metric?.values ?? []).map((v) => ({ labels: { ...v.labels } as Record<string, string | number>, value: v.value }));
+}
+
+describe('metrics', () => {
+  it('counts a delivery on a channel that is not configured as logged, never as delivered', async () => {
+    // Discord and ntfy not configured: the log sink stands in for them.
+    const config = validateConfig({ targets: TARGETS, notify: { email: { smtp: { host: 'smtp.lan' }, from: 'a@b.cd', to: ['c@d.ef'] } } }, 'test.yaml');
+    const metrics = createMetrics({ config });
+    metrics.countDelivery('discord', 'delivered');
+    metrics.countDelivery('push', 'delivered');
+    metrics.countDelivery('email', 'delivered');
+    metrics.countDelivery('email', 'retry');
+    expect(await values(metrics, 'stormguard_notifications_total')).toEqual([
+      { labels: { channel: 'discord', outcome: 'logged' }, value: 1 },
+      { labels: { channel: 'push', outcome: 'logged' }, value: 1 },
+      { labels: { channel: 'email', outcome: 'delivered' }, value: 1 },
+      { labels: { channel: 'email', outcome: 'retry' }, value: 1 },
+    ]);
+  });
+
+  it('has a per-target up gauge read from the store, only for configured targets that were observed', async () => {
+    const config = validateConfig({ targets: TARGETS }, 'test.yaml');
+    const store = createStore(openDatabase(':memory:'));
+    const metrics = createMetrics({ store, config });
+    expect(await values(metrics, 'stormguard_target_up')).toEqual([]);
+    const state = { consecutiveFailures: 0, consecutiveSuccesses: 2, lastDetail: '', lastObservedAt: 1, lastGateReason: null };
+    store.saveTargetState({ ...state, target: 'frigate', health: 'down' });
+    store.saveTargetState({ ...state, target: 'hass', health: 'up' });
+    store.saveTargetState({ ...state, target: 'removed-from-config', health: 'down' });
+    expect(await values(metrics, 'stormguard_target_up')).toEqual([
+      { labels: { target: 'frigate' }, value: 0 },
+      { labels: { target: 'hass' }, value: 1 },
+    ]);
+    store.close();
+  });
+
+  it('says which version runs', async () => {
+    expect(await values(createMetrics(), 'stormguard_build_info')).toEqual([{ labels: { version: '0.1.0' }, value: 1 }]);
+  });
+});
