@@ -26,7 +26,7 @@ export const ackCommand: SlashCommand = {
 function findIncident(named: string | null, channelId: string, ctx: CommandContext): Incident | string {
   if (named) {
     const id = Number(named.replace(/^#/, ''));
-    const incident = Number.isInteger(id) ? ctx.store.getIncident(id) : null;
+    const incident = Number.isInteger(id) ? ctx.actions.incident(id) : null;
     return incident ?? `There is no incident “${named}”.`;
   }
   const inThread = ctx.actions.incidentByThread(channelId);

@@ -20,8 +20,3 @@ export function incidentChoices(interaction: AutocompleteInteraction, ctx: Comma
     .filter((c) => c.name.toLowerCase().includes(typed))
     .slice(0, 25);
 }
-
-/** Whether a target name is configured; user input never reaches Kubernetes otherwise. */
-export function isConfiguredTarget(name: string, ctx: CommandContext): boolean {
-  return ctx.config.targets.some((t) => t.name === name);
-}

@@ -1,5 +1,6 @@
 import { SlashCommandBuilder } from 'discord.js';
-import { isConfiguredTarget, targetChoices } from './options.js';
+import { configuredTarget } from '../src/runtime/interactions/context.js';
+import { targetChoices } from './options.js';
 import type { SlashCommand } from './types.js';
 
 /** `/restart target:<name> [reason]` — through the same gate as automatic restarts. */
@@ -14,9 +15,10 @@ export const restartCommand: SlashCommand = {
   async execute(interaction, ctx) {
     const target = interaction.options.getString('target', true);
     const reason = interaction.options.getString('reason');
-    if (!isConfiguredTarget(target, ctx)) {
-      ctx.actions.refuse(interaction.user.id, 'restart', 'unknownTarget', { target });
-      return `“${target}” is not a configured target.`;
+    const known = configuredTarget(target, ctx);
+    if (!known.ok) {
+      ctx.actions.refuse(interaction.user.id, 'restart', known.reason, { target });
+      return known.message;
     }
     return (await ctx.actions.restart(target, interaction.user.id, reason)).message;
   },

@@ -1,7 +1,8 @@
 import { SlashCommandBuilder } from 'discord.js';
 import { parseDuration } from '../src/core/duration.js';
 import { EVERYTHING } from '../src/core/silence.js';
-import { isConfiguredTarget, targetChoices } from './options.js';
+import { configuredTarget } from '../src/runtime/interactions/context.js';
+import { targetChoices } from './options.js';
 import type { SlashCommand } from './types.js';
 
 /** Longest silence: a week, so a forgotten silence cannot hide outages for ever. */
@@ -22,9 +23,10 @@ export const silenceCommand: SlashCommand = {
     const text = interaction.options.getString('duration', true).trim();
     const target = interaction.options.getString('target');
     const reason = interaction.options.getString('reason') ?? '';
-    if (target !== null && !isConfiguredTarget(target, ctx)) {
-      ctx.actions.refuse(by, 'silence', 'unknownTarget', { target });
-      return `“${target}” is not a configured target.`;
+    const known = target === null ? { ok: true as const } : configuredTarget(target, ctx);
+    if (!known.ok) {
+      ctx.actions.refuse(by, 'silence', known.reason, { target });
+      return known.message;
     }
     if (text.toLowerCase() === 'off') return (await ctx.actions.liftSilence(target, by)).message;
     const duration = parseDuration(text, { max: MAX_SILENCE_MS });

@@ -1,11 +1,10 @@
 import { SlashCommandBuilder } from 'discord.js';
 import { activeSilenceFor } from '../src/core/silence.js';
-import type { GateDecision } from '../src/core/gate.js';
 import { nodeLabel } from '../src/core/render.js';
-import { targetSubject } from '../src/core/subject.js';
 import { discordTime } from '../src/core/text.js';
-import type { ClusterSnapshot, Incident, Silence, TargetState } from '../src/core/types.js';
-import { isConfiguredTarget, targetChoices } from './options.js';
+import type { StatusFacts } from '../src/runtime/actions.js';
+import { configuredTarget } from '../src/runtime/interactions/context.js';
+import { targetChoices } from './options.js';
 import type { SlashCommand } from './types.js';
 
 /** `/status [target]` — health, nodes, incident, silence and what the gate would say to a restart now. */
@@ -18,37 +17,18 @@ export const statusCommand: SlashCommand = {
   operatorOnly: false,
   async execute(interaction, ctx) {
     const only = interaction.options.getString('target');
-    if (only !== null && !isConfiguredTarget(only, ctx)) return `“${only}” is not a configured target.`;
+    const known = only === null ? { ok: true as const } : configuredTarget(only, ctx);
+    if (!known.ok) return known.message;
     const targets = ctx.config.targets.filter((t) => only === null || t.name === only);
     if (targets.length === 0) return 'No targets are configured.';
-    const snapshot = await ctx.cluster.snapshot(ctx.config.targets, ctx.clock());
+    const facts = await ctx.actions.statusFacts(targets.map((t) => t.name));
     const lines: string[] = [];
-    if (!snapshot.reachable) lines.push(`⚠️ Kubernetes API unreachable: ${snapshot.error}`);
-    // Everything the lines show is read once, not once per target.
-    const now = ctx.clock();
-    const facts: StatusFacts = {
-      snapshot,
-      now,
-      states: ctx.store.loadTargetStates(),
-      open: ctx.actions.openIncidents(),
-      silences: ctx.store.activeSilences(now),
-      gate: ctx.actions.gateAll(targets.map((t) => t.name), snapshot),
-    };
+    if (!facts.snapshot.reachable) lines.push(`⚠️ Kubernetes API unreachable: ${facts.snapshot.error}`);
     for (const target of targets) lines.push(describeTarget(target.name, facts));
     return fit(lines);
   },
   autocomplete: targetChoices,
 };
-
-/** What one `/status` answer is built from. */
-interface StatusFacts {
-  snapshot: ClusterSnapshot;
-  now: number;
-  states: Record<string, TargetState>;
-  open: Incident[];
-  silences: Silence[];
-  gate: Map<string, GateDecision>;
-}
 
 function describeTarget(name: string, facts: StatusFacts): string {
   const { snapshot, now } = facts;
@@ -63,9 +43,9 @@ function describeTarget(name: string, facts: StatusFacts): string {
     });
     parts.push(`nodes: ${described.join(', ') || 'none bound'}`);
   }
-  const incident = facts.open.find((i) => i.targets.includes(name) || i.subject === targetSubject(name));
+  const incident = facts.covering.get(name) ?? null;
   if (incident) parts.push(`incident #${incident.id} ${incident.subject} (${incident.state})`);
-  const silence = activeSilenceFor({ target: name, incident: incident ?? null }, facts.silences, now);
+  const silence = activeSilenceFor({ target: name, incident }, facts.silences, now);
   if (silence) parts.push(`silenced until ${discordTime(silence.endsAt, 'f')}`);
   const gate = facts.gate.get(name)!;
   parts.push(gate.allowed ? 'restart now: allowed' : `restart now: no — ${gate.message}`);

@@ -1,17 +1,7 @@
 import type { AutocompleteInteraction, ChatInputCommandInteraction, RESTPostAPIChatInputApplicationCommandsJSONBody } from 'discord.js';
-import type { Config } from '../src/config/types.js';
-import type { Actions } from '../src/runtime/actions.js';
-import type { Store } from '../src/adapters/sqlite/store.js';
-import type { ClusterReader, Clock } from '../src/runtime/ports.js';
+import type { CommandContext } from '../src/runtime/interactions/context.js';
 
-/** What every command handler gets besides the interaction. */
-export interface CommandContext {
-  config: Config;
-  actions: Actions;
-  store: Store;
-  cluster: ClusterReader;
-  clock: Clock;
-}
+export type { CommandContext } from '../src/runtime/interactions/context.js';
 
 /** One slash command: its definition (registered by `stormguard register-commands`) and its handler. */
 export interface SlashCommand {

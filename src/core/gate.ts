@@ -68,15 +68,26 @@ export function restartHistorySince(targets: TargetConfig[], now: number): numbe
 }
 
 /**
+ * The gate's first precondition on its own, for every entry point that takes a target name from a
+ * person: the target must be configured, so no arbitrary name ever reaches the Kubernetes API.
+ */
+export function requireConfiguredTarget(
+  name: string,
+  targets: TargetConfig[],
+): { ok: true; target: TargetConfig } | { ok: false; reason: 'unknownTarget'; message: string } {
+  const target = targets.find((t) => t.name === name);
+  return target ? { ok: true, target } : { ok: false, reason: 'unknownTarget', message: `“${name}” is not a configured target` };
+}
+
+/**
  * Decides whether `targetName` may be restarted now (SPEC §3), checking the preconditions in their
  * fixed order and returning the first that fails. The scheduler and `/restart` both call this.
  */
 export function evaluateGate(input: GateInput): GateDecision {
   const { snapshot, now } = input;
-  const target = input.targets.find((t) => t.name === input.targetName);
-  if (!target) {
-    return refuse('unknownTarget', `“${input.targetName}” is not a configured target`, { target: input.targetName });
-  }
+  const configured = requireConfiguredTarget(input.targetName, input.targets);
+  if (!configured.ok) return refuse(configured.reason, configured.message, { target: input.targetName });
+  const target = configured.target;
   if (!snapshot.reachable) {
     return refuse('clusterUnreachable', `the Kubernetes API did not answer (${snapshot.error}), so nothing is restarted`, {
       error: snapshot.error,

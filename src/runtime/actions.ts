@@ -4,7 +4,7 @@ import { isOpen, openIncidentIds, transition, type IncidentEvent } from '../core
 import { activeSilenceFor, describeScope, scopeMutes, silencesToLift } from '../core/silence.js';
 import { nodeSubject, targetSubject } from '../core/subject.js';
 import { discordTime } from '../core/text.js';
-import type { AuditEntry, ClusterSnapshot, Incident, SilenceScope } from '../core/types.js';
+import type { AuditEntry, ClusterSnapshot, Incident, Silence, SilenceScope, TargetState } from '../core/types.js';
 import type { Store } from '../adapters/sqlite/store.js';
 import type { Logger } from '../log.js';
 import { persistIncidentPlan } from './persist.js';
@@ -20,9 +20,20 @@ export interface ActionDeps {
   restarter: Restarter;
   clock: Clock;
   logger: Logger;
-  /** Delivers pending effects now, so a person sees the thread note right after acting. */
+  /** Delivers pending effects now (the interaction router calls it after answering the person). */
   deliver: () => Promise<unknown>;
   metrics?: Metrics;
+}
+
+/** Everything one `/status` answer shows, read once for all the targets it lists. */
+export interface StatusFacts {
+  snapshot: ClusterSnapshot;
+  now: number;
+  states: Record<string, TargetState>;
+  /** The open incident covering each listed target, if any. */
+  covering: Map<string, Incident | null>;
+  silences: Silence[];
+  gate: Map<string, GateDecision>;
 }
 
 /** The result of a person's action: a sentence for them, and whether it happened. */
@@ -106,7 +117,6 @@ export function createActions(deps: ActionDeps) {
       if (!decision.allowed) {
         deps.metrics?.gateRefusals.inc({ reason: decision.reason, trigger: 'manual' });
         audit({ actor: by, action: 'restartRefused', subject: targetSubject(targetName), incidentId: incidentCovering(targetName)?.id ?? null, reason: decision.reason, detail: { message: decision.message } });
-        await deps.deliver();
         return { ok: false, message: `Not restarting ${targetName}: ${decision.message}.` };
       }
       const now = deps.clock();
@@ -130,7 +140,6 @@ export function createActions(deps: ActionDeps) {
         }
       });
       const [outcome] = await carryOutRestarts(jobs, deps);
-      await deps.deliver();
       return outcome?.ok
         ? { ok: true, message: `Restarting ${targetName} (rollout restart requested).` }
         : { ok: false, message: `The restart of ${targetName} failed: ${outcome?.error ?? 'unknown error'}.` };
@@ -143,7 +152,6 @@ export function createActions(deps: ActionDeps) {
         return { ok: false, message: `Incident #${incident.id} (${incident.subject}) was already acknowledged by <@${incident.acknowledgedBy}>.` };
       }
       apply(incident, { type: 'acknowledge', by }, by);
-      await deps.deliver();
       return { ok: true, message: `Acknowledged incident #${incident.id} (${incident.subject}).` };
     },
 
@@ -155,7 +163,6 @@ export function createActions(deps: ActionDeps) {
       audit({ actor: by, action: 'silenced', subject: scopeSubject(scope), incidentId: null, reason: reason || null, detail: { until: silence.endsAt, scope } });
       const until = discordTime(silence.endsAt, 'f');
       noteSilenceChange([scope], by, `Silenced ${what} until ${until} by <@${by}>${reason ? `: ${reason}` : ''}`);
-      await deps.deliver();
       return { ok: true, message: `Silenced ${what} until ${until}: no mentions and no automatic restarts until then.` };
     },
 
@@ -179,8 +186,39 @@ export function createActions(deps: ActionDeps) {
       const what = target === null ? 'everything' : [...new Set(scopes.map(describeScope))].join(', ');
       audit({ actor: by, action: 'silenceLifted', subject: target === null ? 'everything' : targetSubject(target), incidentId: null, reason: null, detail: { lifted, scopes } });
       noteSilenceChange(scopes, by, `Silence on ${what} lifted by <@${by}>`);
-      await deps.deliver();
       return { ok: true, message: `Lifted the silence on ${what}.` };
+    },
+
+    /** Delivers what the actions queued (thread notes, edits); the router calls it after replying. */
+    deliver(): Promise<unknown> {
+      return deps.deliver();
+    },
+
+    /** The incident with this id (any state), or null. */
+    incident(id: number): Incident | null {
+      return store.getIncident(id);
+    },
+
+    /** What the Restart button restarts: the incident's targets that are down, else all it lists. */
+    targetsToRestart(incident: Incident): string[] {
+      const states = store.loadTargetStates();
+      const down = incident.targets.filter((t) => states[t]?.health === 'down');
+      return down.length > 0 ? down : incident.targets;
+    },
+
+    /** What `/status` shows for these targets, from a fresh snapshot, reading the database once. */
+    async statusFacts(targetNames: string[]): Promise<StatusFacts> {
+      const snapshot = await deps.cluster.snapshot(config.targets, deps.clock());
+      const now = deps.clock();
+      const open = store.openIncidents();
+      return {
+        snapshot,
+        now,
+        states: store.loadTargetStates(),
+        covering: new Map(targetNames.map((name) => [name, incidentCovering(name, open)])),
+        silences: store.activeSilences(now),
+        gate: this.gateAll(targetNames, snapshot),
+      };
     },
 
     /** The incident whose thread this is (any state), or null. */

@@ -98,7 +98,7 @@ export async function startApp(options: AppOptions): Promise<App> {
   if (d && discord && config.discord) {
     const router = d.createInteractionRouter({
       commands: d.COMMANDS,
-      ctx: { config, actions, store, cluster: kube, clock },
+      ctx: { config, actions },
       guildId: config.discord.guildId,
       operatorRoleIds: config.discord.operatorRoleIds,
       logger,
@@ -143,7 +143,7 @@ function openStore(config: Config, logger: Logger, clock: Clock): Store {
 async function loadDiscord() {
   const [client, router, sink, commands] = await Promise.all([
     import('../adapters/discord/client.js'),
-    import('../adapters/discord/router.js'),
+    import('./interactions/router.js'),
     import('../adapters/discord/sink.js'),
     import('../../commands/index.js'),
   ]);

@@ -60,7 +60,8 @@ describe('Discord actions the other tests do not pin down', () => {
     const allowed = await w.discord.clickButton({ customId: button(message, 'Restart'), messageId: message.id, user: OPERATOR });
     expect(answer(allowed)).toMatch(/Restarting frigate/);
     expect(w.kube.restarts).toHaveLength(1);
-    expect(topLevel(w)[0]!.thread!.messages.some((m) => m.content.startsWith(`Restarting frigate by <@${IDS.operator}>`))).toBe(true);
+    // The note is delivered after the person got their answer.
+    await expect.poll(() => topLevel(w)[0]!.thread!.messages.some((m) => m.content.startsWith(`Restarting frigate by <@${IDS.operator}>`))).toBe(true);
   });
 
   it('the Silence 1h button mutes the incident’s escalation and automatic restarts for an hour', async () => {
@@ -76,6 +77,23 @@ describe('Discord actions the other tests do not pin down', () => {
     expect(roleRings(w)).toBe(1);
     expect(w.kube.restarts.length).toBe(restartsBefore);
     expect(w.app.store.auditFor({ action: 'restartSkipped' }).map((a) => a.reason)).toContain('silenced');
+  });
+
+  it('answers the person before the delivery pass: the ephemeral reply comes before the thread note', async () => {
+    world = await startWorld({ notify: { escalateAfter: '3h' } });
+    const w = world;
+    w.probe.setStatus(503);
+    await w.cycles(2);
+    const thread = topLevel(w)[0]!.thread!.id;
+    const from = w.discord.requests.length;
+    const acked = await w.discord.slashCommand({ name: 'ack', user: OPERATOR });
+    expect(answer(acked)).toMatch(/^Acknowledged incident #\d+/);
+    await expect.poll(() => topLevel(w)[0]!.thread!.messages.some((m) => m.content.startsWith('Acknowledged by'))).toBe(true);
+    const after = w.discord.requests.slice(from);
+    const reply = after.findIndex((r) => r.method === 'PATCH' && r.path.endsWith('/messages/@original'));
+    const note = after.findIndex((r) => r.method === 'POST' && r.path === `/channels/${thread}/messages`);
+    expect(reply).toBeGreaterThanOrEqual(0);
+    expect(note).toBeGreaterThan(reply);
   });
 
   it('/ack names an incident when several are open, and refuses to guess', async () => {

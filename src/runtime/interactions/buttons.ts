@@ -1,6 +1,6 @@
 import type { ButtonInteraction } from 'discord.js';
-import type { CommandContext } from '../../../commands/types.js';
 import { scopeOfSubject } from '../../core/silence.js';
+import type { CommandContext } from './context.js';
 
 const BUTTON_ACTIONS = ['ack', 'silence', 'restart'] as const;
 const SILENCE_BUTTON_MS = 3_600_000;
@@ -14,7 +14,7 @@ export function isIncidentButton(customId: string): boolean {
 /** Handles a button with the same actions as the slash commands (people on phones tap, they don't type). */
 export async function handleButton(interaction: ButtonInteraction, ctx: CommandContext): Promise<string> {
   const [action, rawId] = interaction.customId.split(':');
-  const incident = ctx.store.getIncident(Number(rawId));
+  const incident = ctx.actions.incident(Number(rawId));
   const by = interaction.user.id;
   if (!incident) return `Incident #${rawId} does not exist.`;
   switch (action) {
@@ -25,9 +25,7 @@ export async function handleButton(interaction: ButtonInteraction, ctx: CommandC
       return (await ctx.actions.silence(scopeOfSubject(incident.subject), SILENCE_BUTTON_MS, by, 'Silence 1h button')).message;
     default: {
       if (incident.state === 'resolved') return `Incident #${incident.id} is already resolved.`;
-      const states = ctx.store.loadTargetStates();
-      const down = incident.targets.filter((t) => states[t]?.health === 'down');
-      const targets = down.length > 0 ? down : incident.targets;
+      const targets = ctx.actions.targetsToRestart(incident);
       if (targets.length === 0) return `Incident #${incident.id} (${incident.subject}) lists no target to restart.`;
       const results: string[] = [];
       for (const target of targets) results.push((await ctx.actions.restart(target, by, 'Restart button')).message);

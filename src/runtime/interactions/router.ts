@@ -1,6 +1,7 @@
 import { MessageFlags, type ButtonInteraction, type ChatInputCommandInteraction, type Interaction } from 'discord.js';
-import type { CommandContext, SlashCommand } from '../../../commands/types.js';
+import type { SlashCommand } from '../../../commands/types.js';
 import type { Logger } from '../../log.js';
+import type { CommandContext } from './context.js';
 import { handleButton, isIncidentButton } from './buttons.js';
 
 /** What the router needs: the commands, their shared context, and who may act. */
@@ -46,6 +47,9 @@ export function createInteractionRouter(deps: RouterDeps): (interaction: Interac
     await interaction.deferReply({ flags: MessageFlags.Ephemeral });
     const answer = interaction.isButton() ? await handleButton(interaction, ctx) : await deps.commands.get(interaction.commandName)!.execute(interaction, ctx);
     await interaction.editReply({ content: answer, allowedMentions: { parse: [] } });
+    // The person has their answer; what the action queued (thread notes, edits) goes out now, so a
+    // refusal never waits on a slow receiver (SMTP) and a note follows at once.
+    await ctx.actions.deliver();
   }
 
   return async (interaction) => {
