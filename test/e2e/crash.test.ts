@@ -57,8 +57,12 @@ function startBot(): void {
   exited = new Promise((resolve) => proc.once('exit', () => resolve()));
 }
 
-/** Kills the bot with SIGKILL at `point`; resolves whether that point was reached within `timeoutMs`. */
-async function killAt(point: KillPoint, timeoutMs = 7_000): Promise<boolean> {
+/**
+ * Kills the bot with SIGKILL at `point`; resolves whether that point was reached within `timeoutMs`.
+ * The wait is generous because a loaded machine needs seconds just to start the process; a point that
+ * is reached costs no more than the time to reach it.
+ */
+async function killAt(point: KillPoint, timeoutMs = 30_000): Promise<boolean> {
   if (!child || child.exitCode !== null || child.signalCode !== null) startBot();
   const proc = child!;
   const fired = await new Promise<boolean>((resolve, reject) => {
@@ -113,7 +117,7 @@ async function until(predicate: () => boolean, timeoutMs: number): Promise<boole
 }
 
 describe('crash safety: the real process, killed with SIGKILL again and again', () => {
-  it('never posts an incident twice, ends consistent, and never restarts more than the gate allows', { timeout: 300_000 }, async () => {
+  it('never posts an incident twice, ends consistent, and never restarts more than the gate allows', { timeout: 900_000 }, async () => {
     kube = createKubeSimulator({ rolloutDelayMs: 500 });
     kube.addNode('node-a');
     kube.addNode('node-b');
