@@ -29,6 +29,7 @@ Commands:
 Options:
   --config PATH       configuration file (default: $STORMGUARD_CONFIG, else ./stormguard.yaml)
   --send-test         doctor: also post a quiet test message, send a test mail, ping the heartbeat
+  --html FILE         demo: also write the channel as a Discord-like web page
   --version           print the version
   -h, --help          show this help
 
@@ -39,7 +40,7 @@ Exit status: 0 ok, 2 configuration or usage error, 1 anything else.
 export async function main(argv: string[], io: CliIo = processIo()): Promise<number> {
   let parsed;
   try {
-    parsed = parseArgs({ args: argv, allowPositionals: true, options: { config: { type: 'string' }, help: { type: 'boolean', short: 'h' }, version: { type: 'boolean' }, 'send-test': { type: 'boolean' } } });
+    parsed = parseArgs({ args: argv, allowPositionals: true, options: { config: { type: 'string' }, help: { type: 'boolean', short: 'h' }, version: { type: 'boolean' }, 'send-test': { type: 'boolean' }, html: { type: 'string' } } });
   } catch (err) {
     io.stderr.write(`usage error: ${(err as Error).message}\n\n${USAGE}`);
     return 2;
@@ -55,6 +56,10 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
   }
   if (parsed.values['send-test'] && command !== 'doctor') {
     io.stderr.write(`usage error: --send-test belongs to doctor\n\n${USAGE}`);
+    return 2;
+  }
+  if (parsed.values.html !== undefined && command !== 'demo') {
+    io.stderr.write(`usage error: --html belongs to demo\n\n${USAGE}`);
     return 2;
   }
   if (!command || rest.length > 0) {
@@ -80,7 +85,7 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
       case 'demo':
         // The demo brings its own simulated cluster and Discord; it needs no configuration.
         // Loaded on demand: the simulators are not part of a normal run.
-        await (await import('./demo/index.js')).runDemo(io.stdout);
+        await (await import('./demo/index.js')).runDemo(io.stdout, parsed.values.html ? { html: parsed.values.html } : {});
         return 0;
       default:
         io.stderr.write(`usage error: unknown command “${command}”\n\n${USAGE}`);

@@ -6,7 +6,18 @@ import { silentLogger } from '../log.js';
 import { startApp, type App } from '../runtime/app.js';
 import { createDiscordSimulator } from '../sim/discord/index.js';
 import { createKubeSimulator } from '../sim/kube/index.js';
+import { channelPage, type Snapshot } from './html.js';
+import { asSeen } from './markup.js';
+import { narrateBot } from './narrate.js';
 import { startServiceStub } from './serviceStub.js';
+
+/** Options of {@link runDemo}. */
+export interface DemoOptions {
+  /** Also write the channel, at the story's key moments, as a Discord-like web page to this file. */
+  html?: string;
+  /** Time zone for the times shown (default: this machine's), so tests can pin it. */
+  timeZone?: string;
+}
 
 /** Demo Discord ids (any snowflakes do). */
 const IDS = { guild: '900000000000000001', channel: '900000000000000002', oncall: '900000000000000003', operators: '900000000000000004', alice: '900000000000000005' };
@@ -30,7 +41,7 @@ export interface DemoSummary {
  * on it is unhealthy, a person asks for a restart and is told why not, the node returns, Frigate is
  * restarted once and recovers. Time is simulated (each check cycle is 30 s), so two hours take seconds.
  */
-export async function runDemo(out: NodeJS.WritableStream): Promise<DemoSummary> {
+export async function runDemo(out: NodeJS.WritableStream, options: DemoOptions = {}): Promise<DemoSummary> {
   let now = Date.parse('2026-11-25T22:00:00Z');
   const clock = () => now;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stormguard-demo-'));
@@ -67,11 +78,35 @@ export async function runDemo(out: NodeJS.WritableStream): Promise<DemoSummary> 
     'demo',
   );
 
+  const names = { roles: { [IDS.oncall]: 'oncall', [IDS.operators]: 'operators' }, users: { [IDS.alice]: 'alice' } };
+  const seenAt = (text: string, at: number) => asSeen(text, { now: at, ...names, ...(options.timeZone ? { timeZone: options.timeZone } : {}) });
+  const seen = (text: string) => seenAt(text, now);
   const say = (text: string) => out.write(`${text}\n`);
-  const stamp = () => new Date(now).toISOString().slice(11, 16);
+  const stamp = () => new Intl.DateTimeFormat('en-GB', { hour: '2-digit', minute: '2-digit', ...(options.timeZone ? { timeZone: options.timeZone } : {}) }).format(now);
+  // What the bot did since the last look, told from the requests the simulators received.
+  let seenRequests = 0;
+  let seenRestarts = 0;
+  let narration: string[] = [];
+  const narrate = () => {
+    const lines = narrateBot(discord.requests.slice(seenRequests), kube.restarts.slice(seenRestarts), IDS.channel, (id) => names.roles[id] ?? id);
+    seenRequests = discord.requests.length;
+    seenRestarts = kube.restarts.length;
+    for (const line of lines) say(`  → ${line}`);
+    narration.push(...lines);
+  };
+  const person = (line: string) => {
+    say(`  ${line}`);
+    narration.push(line);
+  };
+  const snapshots: Snapshot[] = [];
   let lastView = '';
-  const show = () => {
-    const view = discord.render();
+  const show = (caption?: string) => {
+    narrate();
+    const view = seen(discord.render());
+    if (caption) {
+      snapshots.push({ at: stamp(), now, caption, view: discord.channel(), narration });
+      narration = [];
+    }
     if (view === lastView) return;
     lastView = view;
     say(view.replace(/^/gm, '    '));
@@ -97,15 +132,17 @@ export async function runDemo(out: NodeJS.WritableStream): Promise<DemoSummary> 
     kube.setNodeReady('node-a', 'False');
     frigate.setHealthy(false);
     await cycles(2);
-    show();
+    show('node-a goes down for maintenance while frigate on it is unhealthy');
 
-    say(`\n[${stamp()}] Alice types /restart target:frigate …`);
+    say(`\n[${stamp()}] Alice's phone rang. She opens Discord.`);
+    person('alice types /restart target:frigate reason:it is stuck');
     const refused = await discord.slashCommand({ name: 'restart', options: { target: 'frigate', reason: 'it is stuck' }, user: { id: IDS.alice, roles: [IDS.operators] } });
-    say(`    (only Alice sees) ${refused.reply?.content ?? '—'}`);
+    person(`stormguard answers (only alice sees it): ${seen(refused.reply?.content ?? '—')}`);
+    person('alice types /ack');
     const ack = await discord.slashCommand({ name: 'ack', user: { id: IDS.alice, roles: [IDS.operators] } });
-    say(`    (only Alice sees) ${ack.reply?.content ?? '—'}`);
+    person(`stormguard answers (only alice sees it): ${seen(ack.reply?.content ?? '—')}`);
     await bot.deliver();
-    show();
+    show('alice is told why not to restart, and acknowledges');
 
     say(`\n[${stamp()}] The maintenance takes two hours. The old CronJob would have sent 24 alerts and 24 futile restarts.`);
     const quietBefore = discord.requests.length;
@@ -122,7 +159,11 @@ export async function runDemo(out: NodeJS.WritableStream): Promise<DemoSummary> 
     say(`\n[${stamp()}] The restart helped: frigate answers again.`);
     frigate.setHealthy(true);
     await cycles(3);
-    show();
+    show('node-a is back, frigate was restarted once and recovers: resolved');
+    if (options.html) {
+      fs.writeFileSync(options.html, channelPage(snapshots, seenAt, (id) => names.roles[id] ?? id));
+      say(`\n(the channel at ${snapshots.length} moments, as a web page: ${options.html})`);
+    }
 
     const mentions = discord.allMentions().filter((r) => r.kind === 'role' && !r.suppressed).length;
     const channel = discord.channel();
