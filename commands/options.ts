@@ -1,5 +1,5 @@
 import type { AutocompleteInteraction } from 'discord.js';
-import { clip } from '../src/core/text.js';
+import { clip, DISCORD_LIMITS } from '../src/core/text.js';
 import type { CommandContext } from './types.js';
 
 /** Target names from the configuration that contain what the person typed (Discord shows at most 25). */
@@ -8,7 +8,7 @@ export function targetChoices(interaction: AutocompleteInteraction, ctx: Command
   return ctx.config.targets
     .filter((t) => t.name.includes(typed))
     .slice(0, 25)
-    .map((t) => ({ name: `${t.name} (${t.namespace})`, value: t.name }));
+    .map((t) => ({ name: clip(`${t.name} (${t.namespace})`, DISCORD_LIMITS.choiceName), value: t.name }));
 }
 
 /** Open incidents matching what the person typed, by id and subject. */
@@ -16,7 +16,7 @@ export function incidentChoices(interaction: AutocompleteInteraction, ctx: Comma
   const typed = String(interaction.options.getFocused()).toLowerCase();
   return ctx.actions
     .openIncidents()
-    .map((i) => ({ name: clip(`#${i.id} ${i.subject} — ${i.state}`, 100), value: String(i.id) }))
+    .map((i) => ({ name: clip(`#${i.id} ${i.subject} — ${i.state}`, DISCORD_LIMITS.choiceName), value: String(i.id) }))
     .filter((c) => c.name.toLowerCase().includes(typed))
     .slice(0, 25);
 }

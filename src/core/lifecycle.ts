@@ -1,6 +1,7 @@
 import { formatDuration } from './duration.js';
 import { isWaitingReason } from './gate.js';
 import { targetSubject } from './subject.js';
+import { escapeMarkdown, listWithCount } from './text.js';
 import type { AuditEntry, Effect, Incident, IncidentKind } from './types.js';
 
 /** Something that happened to an incident's subject, as the pure lifecycle sees it. */
@@ -110,7 +111,7 @@ function ringOnOpen(incident: Incident, ctx: TransitionContext, reopen: boolean)
   let next = incident;
   if (reopen) {
     effects.push({ type: 'editMessage' });
-    effects.push({ type: 'threadNote', text: `Reopened: ${incident.cause}` });
+    effects.push({ type: 'threadNote', text: `Reopened: ${escapeMarkdown(incident.cause)}` });
   } else {
     effects.push({ type: 'postMessage', mention: !ctx.silenced });
   }
@@ -119,7 +120,7 @@ function ringOnOpen(incident: Incident, ctx: TransitionContext, reopen: boolean)
     entries.push(audit(ctx, next, 'notificationMuted', 'silenced'));
   } else {
     next = { ...next, notifiedAt: ctx.now };
-    if (reopen) effects.push({ type: 'ring', reason: 'reopen', text: `Reopened: ${incident.cause}` });
+    if (reopen) effects.push({ type: 'ring', reason: 'reopen', text: `Reopened: ${escapeMarkdown(incident.cause)}` });
     effects.push({ type: 'push', reason: reopen ? 'reopen' : 'open' });
     entries.push(audit(ctx, next, 'notified', reopen ? 'reopen' : 'open'));
   }
@@ -137,11 +138,11 @@ function onFail(incident: Incident | null, event: Extract<IncidentEvent, { type:
     const effects: Effect[] = [{ type: 'editMessage' }];
     const entries: AuditEntry[] = [];
     if (added.length > 0) {
-      effects.push({ type: 'threadNote', text: `Also affected: ${added.join(', ')}` });
+      effects.push({ type: 'threadNote', text: `Also affected: ${listWithCount(added, 1500)}` });
       entries.push(audit(ctx, next, 'targetsAdded', null, { targets: added }));
     }
     if (cause !== incident.cause) {
-      effects.push({ type: 'threadNote', text: cause });
+      effects.push({ type: 'threadNote', text: escapeMarkdown(cause) });
       entries.push(audit(ctx, next, 'causeChanged', null, { cause }));
     }
     return { incident: next, effects, audit: entries };
@@ -174,7 +175,7 @@ function onRecover(incident: Incident | null, event: Extract<IncidentEvent, { ty
   const next: Incident = { ...incident, state: 'resolved', resolvedAt: ctx.now, cause: event.cause };
   return {
     incident: next,
-    effects: [{ type: 'editMessage' }, { type: 'threadNote', text: `Resolved: ${event.cause}` }, { type: 'archiveThread' }],
+    effects: [{ type: 'editMessage' }, { type: 'threadNote', text: `Resolved: ${escapeMarkdown(event.cause)}` }, { type: 'archiveThread' }],
     audit: [audit(ctx, next, 'resolved', null, { cause: event.cause, openFor: ctx.now - incident.openedAt })],
   };
 }
@@ -197,14 +198,14 @@ function onTick(incident: Incident | null, ctx: TransitionContext): Transition {
     return {
       incident: next,
       effects: [
-        { type: 'ring', reason: 'unmuted', text: `Silence ended and this is still open: ${incident.cause}` },
+        { type: 'ring', reason: 'unmuted', text: `Silence ended and this is still open: ${escapeMarkdown(incident.cause)}` },
         { type: 'push', reason: 'unmuted' },
       ],
       audit: [audit(ctx, next, 'notified', 'unmuted')],
     };
   }
   if (incident.escalatedAt === null && ctx.now - incident.notifiedAt >= ctx.escalateAfter) {
-    return escalate(incident, ctx, `Still open and unacknowledged after ${wholeMinutes(ctx.now - incident.notifiedAt)}: ${incident.cause}`, 'unacknowledged');
+    return escalate(incident, ctx, `Still open and unacknowledged after ${wholeMinutes(ctx.now - incident.notifiedAt)}: ${escapeMarkdown(incident.cause)}`, 'unacknowledged');
   }
   return unchanged(incident);
 }
@@ -238,7 +239,7 @@ function onRestartRequested(
   }
   const next = event.automatic ? { ...incident, restartCount: incident.restartCount + 1 } : incident;
   const who = event.automatic ? `automatically (attempt ${next.restartCount})` : `by <@${event.by}>`;
-  const why = event.reason ? `: ${event.reason}` : '';
+  const why = event.reason ? `: ${escapeMarkdown(event.reason)}` : '';
   return {
     incident: next,
     effects: [restart, { type: 'threadNote', text: `Restarting ${event.target} ${who}${why}` }, { type: 'editMessage' }],
@@ -277,7 +278,7 @@ function onRestartFinished(
     detail: { target: event.target },
   };
   if (event.ok || !incident) return { incident, effects: [], audit: [entry] };
-  return { incident, effects: [{ type: 'threadNote', text: `Restart of ${event.target} failed: ${event.error}` }], audit: [entry] };
+  return { incident, effects: [{ type: 'threadNote', text: `Restart of ${event.target} failed: ${escapeMarkdown(event.error ?? 'unknown error')}` }], audit: [entry] };
 }
 
 function onCircuitOpen(incident: Incident | null, event: Extract<IncidentEvent, { type: 'circuitOpen' }>, ctx: TransitionContext): Transition {

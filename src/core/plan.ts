@@ -1,3 +1,4 @@
+import { listWithCount } from './text.js';
 import type { Config, TargetConfig } from '../config/types.js';
 import { evaluateGate } from './gate.js';
 import { initialTargetState, observe } from './hysteresis.js';
@@ -156,7 +157,7 @@ function planNodeIncidents(
     }
     // The node is Ready: its incident stays open (or reopens) while a target assigned to it is down.
     if (targets.length > 0) {
-      const cause = `node ${name} is Ready again; still down: ${targets.join(', ')}`;
+      const cause = `node ${name} is Ready again; still down: ${listWithCount(targets, 500)}`;
       ctx.apply(subject, { type: 'fail', subject, kind: 'node', cause, targets });
     } else if (isOpen(current)) {
       ctx.apply(subject, { type: 'recover', cause: `node ${name} is Ready and everything on it is up` });

@@ -1,4 +1,4 @@
-import { clip, discordTime } from './text.js';
+import { clip, discordTime, DISCORD_LIMITS, escapeMarkdown, fitLines, oneLine } from './text.js';
 import type { Incident, IncidentState, NodeReadiness, Silence } from './types.js';
 
 /** Everything shown on an incident's message; gathered by the shell from the store and the last snapshot. */
@@ -54,13 +54,18 @@ export function renderIncident(view: IncidentView): RenderedMessage {
     { name: 'Since', value: discordTime(incident.openedAt), inline: true },
   ];
   if (view.targets.length > 0) {
-    fields.push({ name: 'Targets', value: view.targets.map((t) => `${healthIcon(t.health)} ${t.name}${t.health === 'down' && t.detail ? ` — ${clip(t.detail, 80)}` : ''}`).join('\n'), inline: false });
+    // Down first: when hundreds do not fit, what is broken is what stays visible.
+    const targets = [...view.targets].sort((a, b) => HEALTH_ORDER[a.health] - HEALTH_ORDER[b.health]);
+    const lines = targets.map((t) => `${healthIcon(t.health)} ${t.name}${t.health === 'down' && t.detail ? ` — ${escapeMarkdown(clip(oneLine(t.detail), 80))}` : ''}`);
+    fields.push({ name: 'Targets', value: fitLines(lines, DISCORD_LIMITS.fieldValue, (n) => `… and ${n} more (${countDown(targets.slice(-n))} down)`), inline: false });
   }
   if (view.nodes.length > 0) {
-    fields.push({ name: 'Nodes', value: view.nodes.map((n) => `${n.name}: ${nodeLabel(n)}`).join('\n'), inline: false });
+    const lines = view.nodes.map((n) => `${escapeMarkdown(n.name)}: ${nodeLabel(n)}`);
+    fields.push({ name: 'Nodes', value: fitLines(lines, DISCORD_LIMITS.fieldValue, (n) => `… and ${n} more`), inline: false });
   }
   const restarts = `${incident.restartCount} automatic${incident.needsHuman ? ' — stopped, needs a human' : ''}`;
-  fields.push({ name: 'Restarts', value: view.nextRestart && incident.state !== 'resolved' ? `${restarts}\nNext: ${clip(view.nextRestart, 200)}` : restarts, inline: false });
+  const next = view.nextRestart ? escapeMarkdown(clip(oneLine(view.nextRestart), 200)) : null;
+  fields.push({ name: 'Restarts', value: next && incident.state !== 'resolved' ? `${restarts}\nNext: ${next}` : restarts, inline: false });
   if (incident.acknowledgedBy) {
     fields.push({ name: 'Acknowledged by', value: `<@${incident.acknowledgedBy}> ${discordTime(incident.acknowledgedAt ?? incident.openedAt)}`, inline: true });
   }
@@ -72,8 +77,9 @@ export function renderIncident(view: IncidentView): RenderedMessage {
   }
   const resolved = incident.state === 'resolved';
   return {
-    title: `${resolved ? 'Resolved' : 'Incident'}: ${incident.subject}`,
-    description: clip(incident.cause, 1000),
+    title: clip(`${resolved ? 'Resolved' : 'Incident'}: ${escapeMarkdown(incident.subject)}`, DISCORD_LIMITS.embedTitle),
+    // 1,000 of the 4,096 allowed: title, description and every field together stay under 6,000.
+    description: clip(escapeMarkdown(incident.cause), 1000),
     color: STATE_COLORS[incident.state],
     fields,
     buttons: resolved
@@ -94,6 +100,12 @@ export function summarize(incident: Incident): string {
 function stateLabel(incident: Incident): string {
   const reopened = incident.reopenCount > 0 ? ` (reopened ${incident.reopenCount}×)` : '';
   return `${incident.state}${reopened}`;
+}
+
+const HEALTH_ORDER = { down: 0, unknown: 1, up: 2 } as const;
+
+function countDown(targets: IncidentView['targets']): number {
+  return targets.filter((t) => t.health === 'down').length;
 }
 
 function healthIcon(health: 'up' | 'down' | 'unknown'): string {

@@ -1,7 +1,8 @@
 /**
  * Text helpers every outgoing message shares (Discord, email, push, logs): clipping to a limit,
  * Discord's self-updating timestamps, links to a Discord message. Pure: no I/O, no clock.
- * Discord's per-field limits and the escaping of external text belong here too.
+ * Also Discord's limits, lists summarised with counts, and escaping of text we did not write (probe
+ * errors, Kubernetes messages, what people type) so it can neither format nor ping.
  */
 
 /**
@@ -39,4 +40,82 @@ export interface DiscordChannelRef {
 /** The web link to one message (email and push link back to the incident's message). */
 export function discordMessageUrl(channel: DiscordChannelRef, messageId: string): string {
   return `https://discord.com/channels/${channel.guildId}/${channel.channelId}/${messageId}`;
+}
+
+/** Discord's limits for what a bot sends (SPEC §9); the simulator enforces the same numbers. */
+export const DISCORD_LIMITS = {
+  content: 2000,
+  embedTitle: 256,
+  embedDescription: 4096,
+  embedFields: 25,
+  fieldName: 256,
+  fieldValue: 1024,
+  embedsTotal: 6000,
+  threadName: 100,
+  buttonLabel: 80,
+  choices: 25,
+  choiceName: 100,
+  choiceValue: 100,
+  reply: 2000,
+} as const;
+
+const ZERO_WIDTH_SPACE = '\u200b';
+
+/**
+ * Text we did not write, made literal for Discord: markdown characters are backslash-escaped,
+ * `<@…>`/`<#…>`/`<t:…>` tags cannot form, and `@everyone`/`@here` are broken by a zero-width space
+ * (belt and braces: every message also sets `allowed_mentions`).
+ */
+export function escapeMarkdown(text: string): string {
+  return text
+    .replace(/[\\*_~`|<>[\]]/g, '\\$&')
+    .replace(/^(\s*)([#-])/gm, '$1\\$2')
+    .replace(/@(everyone|here)/g, `@${ZERO_WIDTH_SPACE}$1`);
+}
+
+/** Undoes `escapeMarkdown`, for channels that show plain text (email). */
+export function unescapeMarkdown(text: string): string {
+  return text.replace(/\\([\\*_~`|<>[\]#-])/g, '$1').replaceAll(`@${ZERO_WIDTH_SPACE}`, '@');
+}
+
+/**
+ * The items joined with ", " within `max` characters, the rest counted:
+ * "frigate, jellyfin, … and 37 more". Items are kept whole, never cut.
+ */
+export function listWithCount(items: readonly string[], max: number): string {
+  const all = items.join(', ');
+  if (all.length <= max) return all;
+  const shown: string[] = [];
+  let length = 0;
+  for (let i = 0; i < items.length; i++) {
+    const tail = `, … and ${items.length - i - 1} more`;
+    const next = (shown.length === 0 ? 0 : 2) + items[i]!.length;
+    if (length + next + tail.length > max) break;
+    shown.push(items[i]!);
+    length += next;
+  }
+  const more = `… and ${items.length - shown.length} more`;
+  return shown.length === 0 ? clip(more, max) : `${shown.join(', ')}, ${more}`;
+}
+
+/**
+ * Lines joined by newlines within `max` characters; lines that do not fit are replaced by one last
+ * line from `rest(count)` ("… and 37 more"). Each line is clipped to `max` first.
+ */
+export function fitLines(lines: readonly string[], max: number, rest: (count: number) => string): string {
+  const out: string[] = [];
+  let length = 0;
+  for (let i = 0; i < lines.length; i++) {
+    const line = clip(lines[i]!, max);
+    const sep = out.length === 0 ? 0 : 1;
+    const remaining = lines.length - i - 1;
+    const tail = remaining === 0 ? 0 : 1 + rest(remaining).length;
+    if (length + sep + line.length + tail > max) {
+      out.push(rest(lines.length - i));
+      break;
+    }
+    out.push(line);
+    length += sep + line.length;
+  }
+  return clip(out.join('\n'), max);
 }

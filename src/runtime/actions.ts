@@ -3,7 +3,7 @@ import { evaluateGate, restartHistorySince, type GateDecision } from '../core/ga
 import { isOpen, openIncidentIds, transition, type IncidentEvent } from '../core/lifecycle.js';
 import { activeSilenceFor, describeScope, scopeMutes, silencesToLift } from '../core/silence.js';
 import { nodeSubject, targetSubject } from '../core/subject.js';
-import { discordTime } from '../core/text.js';
+import { discordTime, escapeMarkdown } from '../core/text.js';
 import type { AuditEntry, ClusterSnapshot, Incident, Silence, SilenceScope, TargetState } from '../core/types.js';
 import type { Store } from '../adapters/sqlite/store.js';
 import type { Logger } from '../log.js';
@@ -162,7 +162,7 @@ export function createActions(deps: ActionDeps) {
       const what = describeScope(scope);
       audit({ actor: by, action: 'silenced', subject: scopeSubject(scope), incidentId: null, reason: reason || null, detail: { until: silence.endsAt, scope } });
       const until = discordTime(silence.endsAt, 'f');
-      noteSilenceChange([scope], by, `Silenced ${what} until ${until} by <@${by}>${reason ? `: ${reason}` : ''}`);
+      noteSilenceChange([scope], by, `Silenced ${what} until ${until} by <@${by}>${reason ? `: ${escapeMarkdown(reason)}` : ''}`);
       return { ok: true, message: `Silenced ${what} until ${until}: no mentions and no automatic restarts until then.` };
     },
 

@@ -1,7 +1,7 @@
 import { Routes, type REST } from 'discord.js';
 import type { DiscordConfig } from '../../config/types.js';
 import { renderIncident, type IncidentView } from '../../core/render.js';
-import { clip } from '../../core/text.js';
+import { clip, DISCORD_LIMITS, escapeMarkdown } from '../../core/text.js';
 import type { Effect, Incident } from '../../core/types.js';
 import type { PendingEffect, Store } from '../sqlite/store.js';
 import type { EffectSink } from '../../runtime/outbox.js';
@@ -60,7 +60,7 @@ export function createDiscordSink(deps: DiscordSinkDeps): EffectSink {
       // the incident was acknowledged or resolved must not wake anybody.
       const ring = mention && incident.state === 'open' && discord.mentionRoleId !== undefined;
       // The content never changes (edits cannot ring or un-ring); state lives in the embed.
-      const text = `Incident #${id}: ${incident.subject}`;
+      const text = `Incident #${id}: ${escapeMarkdown(incident.subject)}`;
       const message = await call<MessageJson>('post incident message', () =>
         rest.post(Routes.channelMessages(discord.channelId), {
           body: {
@@ -139,7 +139,7 @@ export function createDiscordSink(deps: DiscordSinkDeps): EffectSink {
           const { threadId } = await ensureMessage(incident, false);
           await postInThread(
             threadId,
-            { content: clip(effect.text, MAX_CONTENT), flags: SUPPRESS_NOTIFICATIONS, allowed_mentions: NO_MENTIONS, nonce: nonceFor('effect', pending.id), enforce_nonce: true },
+            { content: clipContent(effect.text), flags: SUPPRESS_NOTIFICATIONS, allowed_mentions: NO_MENTIONS, nonce: nonceFor('effect', pending.id), enforce_nonce: true },
             'post thread note',
           );
           return;
@@ -151,7 +151,7 @@ export function createDiscordSink(deps: DiscordSinkDeps): EffectSink {
           await postInThread(
             threadId,
             {
-              content: clip(role ? `${roleMention(role)} ${effect.text}` : effect.text, MAX_CONTENT),
+              content: clipContent(role ? `${roleMention(role)} ${effect.text}` : effect.text),
               allowed_mentions: role ? { parse: [], roles: [role] } : NO_MENTIONS,
               ...(role ? {} : { flags: SUPPRESS_NOTIFICATIONS }),
               nonce: nonceFor('effect', pending.id),
@@ -171,10 +171,12 @@ export function createDiscordSink(deps: DiscordSinkDeps): EffectSink {
   };
 }
 
-/** Thread names are 1–100 characters. */
+/** Thread names are 1–100 characters (plain text: no markdown is rendered there). */
 function threadName(incident: Incident): string {
-  return clip(`#${incident.id} ${incident.subject}`, 100);
+  return clip(`#${incident.id} ${incident.subject}`, DISCORD_LIMITS.threadName);
 }
 
 /** Message content is at most 2000 characters. */
-const MAX_CONTENT = 2000;
+function clipContent(text: string): string {
+  return clip(text, DISCORD_LIMITS.content);
+}

@@ -2,6 +2,7 @@
 import { renderIncident, type IncidentView } from '../../core/render.js';
 import { clip, oneLine } from '../../core/text.js';
 import type { Effect } from '../../core/types.js';
+import { unescapeMarkdown } from '../../core/text.js';
 
 /** Why an email is sent. */
 export type EmailReason = Extract<Effect, { type: 'email' }>['reason'];
@@ -48,7 +49,8 @@ export function baseSubject(subject: string, cause: string): string {
 
 /** Builds the email for one incident, converting Discord-only markup into text any mail client shows. */
 export function composeEmail(input: ComposeInput): ComposedEmail {
-  const rendered = renderIncident(input.view);
+  const discordRendering = renderIncident(input.view);
+  const rendered = { ...discordRendering, title: plainMarkup(discordRendering.title), description: plainMarkup(discordRendering.description) };
   const facts = rendered.fields.map((f) => ({ name: f.name, value: plainMarkup(f.value) }));
   const subject = `[stormguard] ${SUBJECT_LABELS[input.reason]}${input.baseSubject}`;
   const intro = INTROS[input.reason];
@@ -96,10 +98,12 @@ export function composeEmail(input: ComposeInput): ComposedEmail {
  * the mail is read), user and role mentions become `@id`.
  */
 export function plainMarkup(value: string): string {
-  return value
-    .replace(/<t:(-?\d+)(?::[tTdDfFR])?>/g, (_, unix: string) => utcTime(Number(unix) * 1000))
-    .replace(/<@!?(\d+)>/g, '@$1')
-    .replace(/<@&(\d+)>/g, '@role:$1');
+  // Our own markup first: an escaped `\<t:…>` from a probe must stay text, not become a time.
+  const ours = value
+    .replace(/(?<!\\)<t:(-?\d+)(?::[tTdDfFR])?>/g, (_, unix: string) => utcTime(Number(unix) * 1000))
+    .replace(/(?<!\\)<@!?(\d+)>/g, '@$1')
+    .replace(/(?<!\\)<@&(\d+)>/g, '@role:$1');
+  return unescapeMarkdown(ours);
 }
 
 /** `2024-05-01 12:00:00 UTC`: absolute, unambiguous in any time zone. */

@@ -1,5 +1,6 @@
 import { MessageFlags, type ButtonInteraction, type ChatInputCommandInteraction, type Interaction } from 'discord.js';
 import type { SlashCommand } from '../../../commands/types.js';
+import { clip, DISCORD_LIMITS } from '../../core/text.js';
 import type { Logger } from '../../log.js';
 import type { CommandContext } from './context.js';
 import { handleButton, isIncidentButton } from './buttons.js';
@@ -46,7 +47,8 @@ export function createInteractionRouter(deps: RouterDeps): (interaction: Interac
     }
     await interaction.deferReply({ flags: MessageFlags.Ephemeral });
     const answer = interaction.isButton() ? await handleButton(interaction, ctx) : await deps.commands.get(interaction.commandName)!.execute(interaction, ctx);
-    await interaction.editReply({ content: answer, allowedMentions: { parse: [] } });
+    // The action is done whatever its answer's length: a long answer is clipped, never lost to a 400.
+    await interaction.editReply({ content: clip(answer, DISCORD_LIMITS.reply), allowedMentions: { parse: [] } });
     // The person has their answer; what the action queued (thread notes, edits) goes out now, so a
     // refusal never waits on a slow receiver (SMTP) and a note follows at once.
     await ctx.actions.deliver();
