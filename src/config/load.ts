@@ -140,7 +140,13 @@ function parseYaml(text: string, path: string): unknown {
     const sourceLine = position ? (text.split(/\r?\n/)[position.line - 1] ?? '') : '';
     fail(where, describeYamlError(error.message, sourceLine));
   }
-  return document.toJS();
+  try {
+    return document.toJS();
+  } catch (err) {
+    // yaml refuses to expand an alias bomb ("billion laughs") while converting; that is the file's fault.
+    if (err instanceof ReferenceError && /alias/i.test(err.message)) fail(path, 'too many alias expansions (a YAML alias bomb?); write the values out');
+    throw err;
+  }
 }
 
 function describeYamlError(message: string, sourceLine: string): string {

@@ -87,12 +87,15 @@ const cronExpression = z.string().superRefine((expression, ctx) => {
   const result = validateDetailed(expression);
   if (result.valid) return;
   const first = result.errors[0];
-  // node-cron's own sentences are ungrammatical for field errors ("61 is a invalid expression for minute").
+  // Values are never echoed (a secret pasted into the wrong key must not reach a log), so the
+  // message names the field, not what it holds; node-cron's own sentences quote the value.
   const reason =
-    first && first.field !== 'expression' && first.value !== undefined
-      ? `the ${first.field} field "${first.value}" is out of range or malformed`
-      : (first?.message ?? 'invalid');
-  ctx.addIssue({ code: 'custom', message: `"${expression}" is not a valid cron expression (${reason})` });
+    first && first.field !== 'expression'
+      ? `the ${first.field} field is out of range or malformed`
+      : first && !first.message.includes(expression) && !(first.value && first.message.includes(String(first.value)))
+        ? first.message
+        : 'malformed';
+  ctx.addIssue({ code: 'custom', message: `not a valid cron expression (${reason})` });
 });
 
 const workload = z.discriminatedUnion(

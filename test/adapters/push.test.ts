@@ -126,6 +126,21 @@ describe('ntfy sink: publishing', () => {
     expect(req.body).toBe('[open] node:node-a: node node-a is NotReady');
   });
 
+  it('sends user:password@ from the URL as Basic credentials, never in the URL, and never shows the password', async () => {
+    const a = store.insertIncident(incident());
+    const withUserinfo = receiver.base.replace('http://', 'http://alerts:s3cr%40t@');
+    await sink({ url: withUserinfo }).deliver(pending(a, 'open'), a);
+    expect(receiver.requests[0]!.headers.authorization).toBe(`Basic ${Buffer.from('alerts:s3cr@t').toString('base64')}`);
+    receiver.answer = (res) => res.writeHead(403, { 'Content-Type': 'application/json' }).end('{"code":40301,"http":403,"error":"forbidden"}');
+    const err = await failure(sink({ url: withUserinfo }).deliver(pending(a, 'open'), a));
+    expect(err.message).not.toMatch(/s3cr/);
+    await receiver.close();
+    const refused = await failure(sink({ url: withUserinfo }).deliver(pending(a, 'open'), a));
+    expect(refused.retryable).toBe(true);
+    expect(refused.message).not.toMatch(/s3cr/);
+    receiver = await startReceiver();
+  });
+
   it('marks escalations with sos and an unmuted ring with default priority', async () => {
     const a = store.insertIncident(incident());
     const s = sink();

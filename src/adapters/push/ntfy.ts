@@ -38,7 +38,10 @@ const LABELS: Record<PushReason, string> = { open: '', reopen: 'Reopened: ', esc
 export function createNtfySink(deps: NtfySinkDeps): EffectSink {
   const doFetch = deps.fetch ?? fetch;
   const clock = deps.clock ?? Date.now;
-  const endpoint = topicUrl(deps.ntfy.url, deps.ntfy.topic);
+  // fetch refuses a URL with `user:password@`, and its error would carry the password into logs and
+  // the outbox: the credentials travel as a Basic Authorization header instead, the URL without them.
+  const { url: base, authorization: basic } = splitUserinfo(deps.ntfy.url);
+  const endpoint = topicUrl(base, deps.ntfy.topic);
 
   return {
     async deliver(pending: PendingEffect, incident: Incident | null) {
@@ -55,6 +58,7 @@ export function createNtfySink(deps: NtfySinkDeps): EffectSink {
       const link = incidentMessageUrl(deps.store, deps.discord, incident.id);
       if (link) headers.Click = link;
       if (deps.ntfy.token) headers.Authorization = `Bearer ${deps.ntfy.token}`;
+      else if (basic) headers.Authorization = basic;
 
       let response: Response;
       try {
@@ -74,6 +78,21 @@ export function createNtfySink(deps: NtfySinkDeps): EffectSink {
       throw classifyNtfyResponse(response.status, response.headers.get('retry-after'), body, clock());
     },
   };
+}
+
+/** The URL without `user:password@`, and those credentials as a Basic Authorization header value (or null). */
+export function splitUserinfo(raw: string): { url: string; authorization: string | null } {
+  let parsed: URL;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    return { url: raw, authorization: null };
+  }
+  if (parsed.username === '' && parsed.password === '') return { url: raw, authorization: null };
+  const credentials = `${decodeURIComponent(parsed.username)}:${decodeURIComponent(parsed.password)}`;
+  parsed.username = '';
+  parsed.password = '';
+  return { url: parsed.toString(), authorization: `Basic ${Buffer.from(credentials, 'utf8').toString('base64')}` };
 }
 
 /** `{url}/{topic}` whatever slashes the configuration has; a path prefix (ntfy behind a proxy) is kept. */
