@@ -1,5 +1,6 @@
 import type { Client } from 'discord.js';
 import type { Config } from '../config/types.js';
+import type { Incident } from '../core/types.js';
 import { createEmailSink } from '../adapters/email/sink.js';
 import { startHttpServer, type HttpServer, type Readiness } from '../adapters/http/server.js';
 import { createKubeAdapter, type KubeAdapter } from '../adapters/kube/index.js';
@@ -18,7 +19,8 @@ import { createLogSink } from './logSink.js';
 import { createMetrics, discordOutcome, type Metrics } from './metrics.js';
 import type { EffectSink } from './outbox.js';
 import type { ClusterReader, Clock, Restarter } from './ports.js';
-import { trackDiscordReachability } from './reachability.js';
+import { queueFallbackEmail } from './cycle.js';
+import { discordSetupProblem, trackDiscordReachability } from './reachability.js';
 import { createRoutingSink, type SinkRoutes } from './routingSink.js';
 import { buildIncidentView } from './view.js';
 
@@ -72,7 +74,11 @@ export async function startApp(options: AppOptions): Promise<App> {
   const routes: SinkRoutes = {};
   const link = config.discord ? { guildId: config.discord.guildId, channelId: config.discord.channelId } : undefined;
   if (d && discord && config.discord) {
-    const toDiscord = trackDiscordReachability(d.createDiscordSink({ rest: discord.rest, discord: config.discord, store, view }), store, clock);
+    const onMessageRefused = (incident: Incident) => {
+      if (config.notify.email) queueFallbackEmail(store, incident, 'discordRefusedMessage', clock());
+    };
+    const discordSink = d.createDiscordSink({ rest: discord.rest, discord: config.discord, store, view, logger, onMessageRefused });
+    const toDiscord = trackDiscordReachability(discordSink, store, clock, logger);
     Object.assign(routes, { postMessage: toDiscord, editMessage: toDiscord, threadNote: toDiscord, ring: toDiscord, archiveThread: toDiscord });
   }
   if (config.notify.email) routes.email = createEmailSink({ email: config.notify.email, store, view, discord: link, clock });
@@ -124,6 +130,8 @@ export async function startApp(options: AppOptions): Promise<App> {
       readinessOf({
         database: databaseAnswers(store),
         discord: d && discord ? d.gatewayConnected(discord) : true,
+        // Discord answers but refuses stormguard (token, access, permissions, channel): not ready until fixed.
+        discordAccepts: !d || discordSetupProblem(store) === null,
         scheduler: bot.ranRecently(clock()),
       }),
     async close() {

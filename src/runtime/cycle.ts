@@ -3,7 +3,7 @@ import { fallbackEmailsDue } from '../core/fallback.js';
 import { restartHistorySince } from '../core/gate.js';
 import { openIncidentIds } from '../core/lifecycle.js';
 import { planCycle } from '../core/plan.js';
-import type { ClusterSnapshot } from '../core/types.js';
+import type { ClusterSnapshot, Incident } from '../core/types.js';
 import type { Store } from '../adapters/sqlite/store.js';
 import type { Logger } from '../log.js';
 import { persistIncidentPlan, type RestartJob } from './persist.js';
@@ -107,11 +107,17 @@ function queueFallbackEmails({ config, store }: CycleDeps, now: number): number 
     untold: new Set(store.incidentsWithPending('discord')),
     alreadyEmailed: new Set(openIncidents.filter((i) => store.auditFor({ incidentId: i.id!, action: 'fallbackEmailQueued' }).length > 0).map((i) => i.id!)),
   });
-  for (const id of due) {
-    const incident = openIncidents.find((i) => i.id === id)!;
-    store.enqueueEffect(id, { type: 'email', reason: 'fallback' }, now);
-    store.appendAudit({ at: now, actor: 'scheduler', action: 'fallbackEmailQueued', subject: incident.subject, incidentId: id, reason: 'discordUnreachable', detail: { since } });
-  }
+  for (const id of due) queueFallbackEmail(store, openIncidents.find((i) => i.id === id)!, 'discordUnreachable', now, { since });
   return due.length;
 }
 
+/**
+ * Queues an incident's one fallback email (once per incident, ever), saying why Discord could not
+ * tell people: `discordUnreachable`, or `discordRefusedMessage` when only the minimal message got through.
+ */
+export function queueFallbackEmail(store: Store, incident: Incident, reason: string, now: number, detail: Record<string, unknown> = {}): boolean {
+  if (incident.id === null || store.auditFor({ incidentId: incident.id, action: 'fallbackEmailQueued' }).length > 0) return false;
+  store.enqueueEffect(incident.id, { type: 'email', reason: 'fallback' }, now);
+  store.appendAudit({ at: now, actor: 'scheduler', action: 'fallbackEmailQueued', subject: incident.subject, incidentId: incident.id, reason, detail });
+  return true;
+}

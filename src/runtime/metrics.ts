@@ -1,5 +1,6 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { isRetryableStatus } from '../core/delivery.js';
+import { discordSetupProblem } from './reachability.js';
 import type { Observation } from '../core/types.js';
 import type { Store } from '../adapters/sqlite/store.js';
 import type { Config } from '../config/types.js';
@@ -82,6 +83,22 @@ export function createMetrics(options: { store?: Store; config?: Pick<Config, 'd
       }
       this.set({ state: 'open' }, open.filter((i) => i.state === 'open').length);
       this.set({ state: 'acknowledged' }, open.filter((i) => i.state === 'acknowledged').length);
+    },
+  });
+  new Gauge({
+    name: 'stormguard_discord_setup_problem',
+    help: 'Discord refuses stormguard until a person fixes something: 1 for the current problem (tokenRefused, missingAccess, missingPermissions, unknownChannel).',
+    labelNames: ['problem'],
+    registers,
+    collect() {
+      this.reset();
+      if (!store) return;
+      try {
+        const problem = discordSetupProblem(store);
+        if (problem) this.set({ problem: problem.problem }, 1);
+      } catch {
+        return; // the database is closed (shutting down)
+      }
     },
   });
   new Gauge({

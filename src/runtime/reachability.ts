@@ -1,9 +1,19 @@
 import type { Store } from '../adapters/sqlite/store.js';
+import type { Logger } from '../log.js';
 import { EffectError, type EffectSink } from './outbox.js';
 import type { Clock } from './ports.js';
 
 /** Meta key holding since when Discord has not answered (epoch ms), empty while it answers. */
 export const DISCORD_UNREACHABLE_SINCE = 'discord.unreachableSince';
+/** Meta key holding the setup problem Discord refuses stormguard for (JSON), empty while it accepts. */
+export const DISCORD_SETUP_PROBLEM = 'discord.setupProblem';
+
+/** Why Discord refuses stormguard until a person fixes something (token, access, permissions, channel). */
+export interface DiscordSetupProblem {
+  problem: string;
+  fix: string;
+  since: number;
+}
 
 /** Since when Discord has been unreachable, or null (persisted, so a bot restart keeps counting). */
 export function discordUnreachableSince(store: Store): number | null {
@@ -11,19 +21,43 @@ export function discordUnreachableSince(store: Store): number | null {
   return Number.isFinite(value) && value > 0 ? value : null;
 }
 
+/** The setup problem Discord currently refuses stormguard for, or null. */
+export function discordSetupProblem(store: Store): DiscordSetupProblem | null {
+  const raw = store.getMeta(DISCORD_SETUP_PROBLEM);
+  if (!raw) return null;
+  try {
+    return JSON.parse(raw) as DiscordSetupProblem;
+  } catch {
+    return null;
+  }
+}
+
+/** An error that carries a setup problem (the Discord adapter's `DiscordSetupError`), by shape. */
+function setupOf(err: unknown): { problem: string; fix: string } | null {
+  if (!(err instanceof EffectError)) return null;
+  const { problem, fix } = err as EffectError & { problem?: unknown; fix?: unknown };
+  return typeof problem === 'string' && typeof fix === 'string' ? { problem, fix } : null;
+}
+
 /**
- * Wraps the Discord sink to remember whether Discord answers: a retryable failure (5xx, 429,
- * network) starts the unreachable clock if it is not running; any answer (success, or a 4xx that
- * Discord itself sent) stops it. The email fallback reads this clock.
+ * Wraps the Discord sink to remember whether Discord can be told: a retryable failure (5xx, 429,
+ * network) or a setup refusal (401, 403 50001/50013, 404 10003) starts the unreachable clock the
+ * email fallback reads; a setup refusal is also remembered (for /readyz and the metric) and logged
+ * once, with what to fix. Any success stops both; another 4xx means Discord answered.
  */
-export function trackDiscordReachability(sink: EffectSink, store: Store, clock: Clock): EffectSink {
+export function trackDiscordReachability(sink: EffectSink, store: Store, clock: Clock, logger?: Logger): EffectSink {
   return {
     async deliver(pending, incident) {
       try {
         await sink.deliver(pending, incident);
-        markReachable(store);
+        markReachable(store, logger);
       } catch (err) {
-        if (err instanceof EffectError && !err.retryable) markReachable(store);
+        const setup = setupOf(err);
+        if (setup && discordSetupProblem(store)?.problem !== setup.problem) {
+          store.setMeta(DISCORD_SETUP_PROBLEM, JSON.stringify({ ...setup, since: clock() }));
+          logger?.error({ problem: setup.problem }, `Discord refuses stormguard: ${setup.fix}; retrying every few minutes, email fallback covers it meanwhile`);
+        }
+        if (err instanceof EffectError && !err.retryable) markReachable(store, logger);
         else if (discordUnreachableSince(store) === null) store.setMeta(DISCORD_UNREACHABLE_SINCE, String(clock()));
         throw err;
       }
@@ -31,6 +65,11 @@ export function trackDiscordReachability(sink: EffectSink, store: Store, clock: 
   };
 }
 
-function markReachable(store: Store): void {
+function markReachable(store: Store, logger?: Logger): void {
   if (discordUnreachableSince(store) !== null) store.setMeta(DISCORD_UNREACHABLE_SINCE, '');
+  const problem = discordSetupProblem(store);
+  if (problem) {
+    store.setMeta(DISCORD_SETUP_PROBLEM, '');
+    logger?.info({ problem: problem.problem }, 'Discord accepts stormguard again; delivering what it owes');
+  }
 }

@@ -84,7 +84,7 @@ function incidentOf(w: World): Incident {
 function viewOf(w: World, incident: Incident): IncidentView {
   return {
     incident,
-    silence: w.silenced ? { id: 1, target: null, startsAt: T0, endsAt: T0 + 60 * MIN, createdBy: '123456789012345678', reason: w.reason, liftedAt: null } : null,
+    silence: w.silenced ? { id: 1, scope: { kind: 'everything' }, startsAt: T0, endsAt: T0 + 60 * MIN, createdBy: '123456789012345678', reason: w.reason, liftedAt: null } : null,
     targets: w.targets,
     nodes: w.nodes,
     nextRestart: w.nextRestart,

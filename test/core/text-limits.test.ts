@@ -49,7 +49,7 @@ describe('the largest incident', () => {
     const nodes = Array.from({ length: 60 }, (_, i) => ({ name: `node-${i}.${'n'.repeat(240)}`, ready: 'False' as const, unschedulable: true }));
     const rendered = renderIncident({
       incident: incident({ subject: `node:${'n'.repeat(253)}`, kind: 'node', cause: '@everyone '.repeat(1000), targets: targets.map((t) => t.name), acknowledgedBy: '1', acknowledgedAt: 0 }),
-      silence: { id: 1, target: null, startsAt: 0, endsAt: 1, createdBy: '1', reason: '', liftedAt: null },
+      silence: { id: 1, scope: { kind: 'everything' }, startsAt: 0, endsAt: 1, createdBy: '1', reason: '', liftedAt: null },
       targets,
       nodes,
       nextRestart: 'x'.repeat(10_000),

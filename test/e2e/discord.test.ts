@@ -200,7 +200,10 @@ describe('Discord, end to end (real discord.js against the simulators)', () => {
     const rings = w.discord.allMentions().filter((r) => !r.suppressed);
     // The opening message rings the role once; nothing else pings anyone.
     expect(rings).toEqual([expect.objectContaining({ kind: 'role', id: IDS.mentionRole })]);
-    expect(JSON.stringify(topLevel(w))).toContain('@everyone');
+    // The probe's text is shown, made inert: it can neither ping nor render as a mention.
+    const shown = JSON.stringify(topLevel(w));
+    expect(shown).toContain('@\u200beveryone \\\\<@&');
+    expect(shown).not.toMatch(/@everyone|(?<!\\\\)<@&\d+> down/);
   });
 
   it('offers targets and incidents as autocomplete choices', async () => {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { RenderedMessage } from '../../core/render.js';
-import { discordMessageUrl, type DiscordChannelRef } from '../../core/text.js';
+import { renderIncident, type IncidentView, type RenderedMessage } from '../../core/render.js';
+import { clip, discordMessageUrl, DISCORD_LIMITS, type DiscordChannelRef } from '../../core/text.js';
 import type { DiscordRefs } from '../sqlite/store.js';
 
 /** Suppress-notifications message flag: the message is shown but pushes nobody's phone. */
@@ -28,6 +28,23 @@ export function incidentPayload(message: RenderedMessage): IncidentPayload {
         ? []
         : [{ type: 1, components: message.buttons.map((b) => ({ type: 2, custom_id: b.id, label: b.label, style: BUTTON_STYLES[b.style], disabled: b.disabled })) }],
   };
+}
+
+/**
+ * The fallback when Discord refused the full message: title, state and counts only, short enough
+ * for any limit, with the same buttons, so the incident is visible and can be acted on.
+ */
+export function minimalIncidentPayload(view: IncidentView): IncidentPayload {
+  const full = renderIncident(view);
+  const down = view.targets.filter((t) => t.health === 'down').length;
+  const counts = view.targets.length > 0 ? ` · ${view.targets.length} targets, ${down} down` : '';
+  const minimal: RenderedMessage = {
+    ...full,
+    title: clip(full.title, DISCORD_LIMITS.embedTitle),
+    description: `State: ${view.incident.state}${counts}. Details did not fit in Discord; see the thread and /status.`,
+    fields: [],
+  };
+  return incidentPayload(minimal);
 }
 
 /** A stable fingerprint of what the message shows, to edit only when it changed. */

@@ -3,11 +3,12 @@ import type { DiscordConfig } from '../../config/types.js';
 import { renderIncident, type IncidentView } from '../../core/render.js';
 import { clip, DISCORD_LIMITS, escapeMarkdown } from '../../core/text.js';
 import type { Effect, Incident } from '../../core/types.js';
+import type { Logger } from '../../log.js';
 import type { PendingEffect, Store } from '../sqlite/store.js';
 import type { EffectSink } from '../../runtime/outbox.js';
 import { EffectError } from '../../runtime/outbox.js';
-import { classifyDiscordError, discordCode, THREAD_ALREADY_CREATED, THREAD_ARCHIVED } from './errors.js';
-import { incidentPayload, NO_MENTIONS, nonceFor, payloadHash, roleMention, SUPPRESS_NOTIFICATIONS } from './payload.js';
+import { classifyDiscordError, discordCode, INVALID_FORM_BODY, THREAD_ALREADY_CREATED, THREAD_ARCHIVED } from './errors.js';
+import { incidentPayload, minimalIncidentPayload, NO_MENTIONS, nonceFor, payloadHash, roleMention, SUPPRESS_NOTIFICATIONS, type IncidentPayload } from './payload.js';
 
 /** What the Discord sink needs. */
 export interface DiscordSinkDeps {
@@ -16,6 +17,13 @@ export interface DiscordSinkDeps {
   store: Store;
   /** Builds what the incident's message shows from current state (delivery renders the latest state). */
   view: (incident: Incident) => IncidentView;
+  /** Where to say what Discord refused (the fields of a 400). */
+  logger?: Logger;
+  /**
+   * Called when Discord refused the incident's full message and got the minimal one instead: the
+   * people did not see it all, which counts as "Discord could not be told" for the email fallback.
+   */
+  onMessageRefused?: (incident: Incident) => void;
 }
 
 type DiscordEffect = Extract<Effect, { type: 'postMessage' | 'editMessage' | 'threadNote' | 'ring' | 'archiveThread' }>;
@@ -41,7 +49,26 @@ export function createDiscordSink(deps: DiscordSinkDeps): EffectSink {
     try {
       return (await fn()) as T;
     } catch (err) {
-      throw classifyDiscordError(err, what);
+      throw classifyDiscordError(err, what, discord.channelId);
+    }
+  }
+
+  /**
+   * Sends the incident's message; when Discord refuses the body (400, 50035: a limit we missed), logs
+   * the fields it named and sends the minimal message instead, so the incident is never lost.
+   */
+  async function sendIncidentMessage(incident: Incident, what: string, send: (payload: IncidentPayload) => Promise<unknown>): Promise<MessageJson> {
+    const view = deps.view(incident);
+    try {
+      return (await send(incidentPayload(renderIncident(view)))) as MessageJson;
+    } catch (err) {
+      if (discordCode(err) !== INVALID_FORM_BODY) throw classifyDiscordError(err, what, discord.channelId);
+      deps.logger?.error(
+        { incidentId: incident.id, refused: err instanceof Error ? err.message : String(err) },
+        `discord refused incident #${incident.id}'s message (${what}); sent a minimal one instead — this is a stormguard bug, please report the refused fields`,
+      );
+      deps.onMessageRefused?.(incident);
+      return call<MessageJson>(`${what} (minimal)`, () => send(minimalIncidentPayload(view)));
     }
   }
 
@@ -61,11 +88,11 @@ export function createDiscordSink(deps: DiscordSinkDeps): EffectSink {
       const ring = mention && incident.state === 'open' && discord.mentionRoleId !== undefined;
       // The content never changes (edits cannot ring or un-ring); state lives in the embed.
       const text = `Incident #${id}: ${escapeMarkdown(incident.subject)}`;
-      const message = await call<MessageJson>('post incident message', () =>
+      const message = await sendIncidentMessage(incident, 'post incident message', (body) =>
         rest.post(Routes.channelMessages(discord.channelId), {
           body: {
             content: ring ? `${roleMention(discord.mentionRoleId!)} ${text}` : text,
-            ...payload,
+            ...body,
             // The same nonce after a crash makes Discord return the first message instead of a second one.
             nonce: nonceFor('incident', id),
             enforce_nonce: true,
@@ -94,7 +121,7 @@ export function createDiscordSink(deps: DiscordSinkDeps): EffectSink {
     } catch (err) {
       // A crash after Discord created the thread: a message's thread has the message's id.
       if (discordCode(err) === THREAD_ALREADY_CREATED) return messageId;
-      throw classifyDiscordError(err, 'start thread');
+      throw classifyDiscordError(err, 'start thread', discord.channelId);
     }
   }
 
@@ -102,7 +129,7 @@ export function createDiscordSink(deps: DiscordSinkDeps): EffectSink {
     try {
       await rest.post(Routes.channelMessages(threadId), { body });
     } catch (err) {
-      if (discordCode(err) !== THREAD_ARCHIVED) throw classifyDiscordError(err, what);
+      if (discordCode(err) !== THREAD_ARCHIVED) throw classifyDiscordError(err, what, discord.channelId);
       // Resolved incidents archive their thread; a reopen or late note unarchives it first.
       await call('unarchive thread', () => rest.patch(Routes.channel(threadId), { body: { archived: false } }));
       await call(what, () => rest.post(Routes.channelMessages(threadId), { body }));
@@ -113,9 +140,10 @@ export function createDiscordSink(deps: DiscordSinkDeps): EffectSink {
     const payload = incidentPayload(renderIncident(deps.view(incident)));
     const hash = payloadHash(payload);
     if (store.getDiscordRefs(incident.id!)?.renderHash === hash) return;
-    await call('edit incident message', () =>
-      rest.patch(Routes.channelMessage(discord.channelId, messageId), { body: { ...payload, allowed_mentions: NO_MENTIONS } }),
+    await sendIncidentMessage(incident, 'edit incident message', (body) =>
+      rest.patch(Routes.channelMessage(discord.channelId, messageId), { body: { ...body, allowed_mentions: NO_MENTIONS } }),
     );
+    // The full rendering's hash even after a minimal edit: the next edit waits for a real change.
     store.setDiscordRenderHash(incident.id!, hash);
   }
 
