@@ -129,9 +129,8 @@ export async function startApp(options: AppOptions): Promise<App> {
     readiness: () =>
       readinessOf({
         database: databaseAnswers(store),
-        discord: d && discord ? d.gatewayConnected(discord) : true,
-        // Discord answers but refuses stormguard (token, access, permissions, channel): not ready until fixed.
-        discordAccepts: !d || discordSetupProblem(store) === null,
+        // Connected, and not refused for a setup problem (token, access, permissions, channel) until fixed.
+        discord: d && discord ? d.gatewayConnected(discord) && discordSetupProblem(store) === null : true,
         scheduler: bot.ranRecently(clock()),
       }),
     async close() {
