@@ -130,7 +130,7 @@ export async function startApp(options: AppOptions): Promise<App> {
       readinessOf({
         database: databaseAnswers(store),
         // Connected, and not refused for a setup problem (token, access, permissions, channel) until fixed.
-        discord: d && discord ? d.gatewayConnected(discord) && discordSetupProblem(store) === null : true,
+        discord: d && discord ? d.gatewayConnected(discord) && !refusedForSetup(store) : true,
         scheduler: bot.ranRecently(clock()),
       }),
     async close() {
@@ -159,6 +159,15 @@ async function loadDiscord() {
 
 function readinessOf(checks: Readiness['checks']): Readiness {
   return { ready: Object.values(checks).every(Boolean), checks };
+}
+
+/** Whether Discord refuses stormguard for a setup problem; a closed database is the database check's to report. */
+function refusedForSetup(store: Store): boolean {
+  try {
+    return discordSetupProblem(store) !== null;
+  } catch {
+    return false;
+  }
 }
 
 /** Whether the database still answers a query (closed during shutdown, or its file went away). */
