@@ -2,9 +2,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { validateConfig } from '../../src/config/index.js';
-import { silentLogger } from '../../src/log.js';
+import { silentLogger, type Logger } from '../../src/log.js';
 import { startApp, type App } from '../../src/runtime/app.js';
-import { createDiscordSimulator, type DiscordSimulator } from '../../src/sim/discord/index.js';
+import { createDiscordSimulator, type DiscordSimulator, type DiscordSimulatorOptions } from '../../src/sim/discord/index.js';
 import { createKubeSimulator, type KubeSimulator } from '../../src/sim/kube/index.js';
 import { TestClock } from './engine.js';
 import { startProbeServer, type ProbeServer } from './probeServer.js';
@@ -39,7 +39,11 @@ export interface World {
 }
 
 /** Starts both simulators and the real bot (real discord.js, real client-node, real SQLite file) on a test clock. */
-export async function startWorld(overrides: Record<string, unknown> = {}, discordOverrides: Record<string, unknown> = {}): Promise<World> {
+export async function startWorld(
+  overrides: Record<string, unknown> = {},
+  discordOverrides: Record<string, unknown> = {},
+  options: { logger?: Logger; discordSim?: Partial<DiscordSimulatorOptions> } = {},
+): Promise<World> {
   const clock = new TestClock();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stormguard-world-'));
   const probe = await startProbeServer();
@@ -58,6 +62,7 @@ export async function startWorld(overrides: Record<string, unknown> = {}, discor
       { id: IDS.mentionRole, name: 'oncall' },
       { id: IDS.operatorRole, name: 'operators' },
     ],
+    ...options.discordSim,
   });
   const { apiUrl } = await discord.start();
   const config = validateConfig(
@@ -81,7 +86,7 @@ export async function startWorld(overrides: Record<string, unknown> = {}, discor
     },
     'world.yaml',
   );
-  const start = () => startApp({ config, logger: silentLogger(), clock: clock.now, env: {} });
+  const start = () => startApp({ config, logger: options.logger ?? silentLogger(), clock: clock.now, env: {} });
   const world: World = {
     clock,
     kube,

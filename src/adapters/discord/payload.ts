@@ -37,7 +37,8 @@ export function incidentPayload(message: RenderedMessage): IncidentPayload {
 export function minimalIncidentPayload(view: IncidentView): IncidentPayload {
   const full = renderIncident(view);
   const down = view.targets.filter((t) => t.health === 'down').length;
-  const counts = view.targets.length > 0 ? ` · ${view.targets.length} targets, ${down} down` : '';
+  const n = view.targets.length;
+  const counts = n > 0 ? ` · ${n} target${n === 1 ? '' : 's'}, ${down} down` : '';
   const minimal: RenderedMessage = {
     ...full,
     title: clip(full.title, DISCORD_LIMITS.embedTitle),

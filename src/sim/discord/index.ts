@@ -91,6 +91,13 @@ export interface DiscordSimulator {
     o: Where & { name: string; focused: { name: string; value: string }; options?: SimCommandOptions },
   ): Promise<Array<{ name: string; value: string | number }>>;
 
+  /**
+   * The next `n` message bodies with embed fields are refused with 400 50035 naming
+   * `embeds.0.fields.0.value`, as if Discord enforced a limit stormguard does not know.
+   */
+  refuseFieldBodies(n: number): void;
+  /** Replaces a channel's permission overwrites (default: the incidents channel), e.g. to take Send Messages away and give it back. */
+  setChannelOverwrites(overwrites: Overwrite[], channelId?: string): void;
   /** The next `n` REST requests fail with `status` (default 500) before reaching any route. */
   failNext(n: number, status?: number): void;
   /** The next `n` REST requests get a per-route 429 telling the client to wait `retryAfterSeconds`. */
@@ -167,6 +174,7 @@ export function createDiscordSimulator(options: DiscordSimulatorOptions): Discor
     violations,
     gatewayUrl: () => gateway.url(),
     answerDeadlineMs: options.answerDeadlineMs ?? 3000,
+    refuseFieldBodies: 0,
   };
   const http = new DiscordHttpServer(ctx, gateway, faults, requests, options.botToken);
   const replyTimeoutMs = options.replyTimeoutMs ?? 5000;
@@ -241,6 +249,14 @@ export function createDiscordSimulator(options: DiscordSimulatorOptions): Discor
       return result.choices ?? [];
     },
 
+    refuseFieldBodies(n) {
+      ctx.refuseFieldBodies = n;
+    },
+    setChannelOverwrites(overwrites, channelId = options.channelId) {
+      const channel = model.channels.get(channelId);
+      if (!channel) throw new Error(`discord simulator: no channel ${channelId}`);
+      channel.overwrites = [...overwrites];
+    },
     failNext(n, status = 500) {
       faults.failNext = { count: n, status };
     },

@@ -44,6 +44,8 @@ export interface RestContext {
   gatewayUrl(): string;
   /** Discord forgets an interaction not answered within this many real milliseconds. */
   answerDeadlineMs: number;
+  /** Message bodies with fields still to refuse as if a limit stormguard does not know was broken. */
+  refuseFieldBodies: number;
 }
 
 const EPHEMERAL = 64;
@@ -79,9 +81,19 @@ const archivedThread = () => fail(400, 50083, 'Operation cannot be performed on 
 /** Validates the body; on failure records the violation and returns Discord's 50035 answer. */
 function invalid(ctx: RestContext, req: RestRequest, operation: Operation): RestReply | null {
   const issues = validateBody(operation, req.body);
+  if (issues.length === 0 && ctx.refuseFieldBodies > 0 && hasEmbedFields(req.body)) {
+    // A fault, not the bot's mistake: it is not recorded as a violation.
+    ctx.refuseFieldBodies--;
+    return fail(400, 50035, 'Invalid Form Body', { errors: formErrors([{ path: 'embeds.0.fields.0.value', code: 'BASE_TYPE_MAX_LENGTH', message: 'Must be 1024 or fewer in length.' }]) });
+  }
   if (issues.length === 0) return null;
   ctx.violations.push({ method: req.method, path: req.path, operation, issues });
   return fail(400, 50035, 'Invalid Form Body', { errors: formErrors(issues) });
+}
+
+function hasEmbedFields(body: unknown): boolean {
+  const embeds = isRecord(body) ? body['embeds'] : undefined;
+  return Array.isArray(embeds) && embeds.some((e: unknown) => isRecord(e) && Array.isArray(e['fields']) && e['fields'].length > 0);
 }
 
 function channelOf(ctx: RestContext, id: string | undefined): StoredChannel | undefined {

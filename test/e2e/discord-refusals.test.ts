@@ -1,0 +1,108 @@
+/**
+ * Discord answers, but refuses: a body it will not take (400 50035) and a bot without permission
+ * (403 50013). Each is seen as a person sees it: the channel, the rings, the emails, the log lines,
+ * /readyz and the metric — with the real bot, discord.js, the Discord simulator and a real SMTP server.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { PERMISSION } from '../../src/sim/discord/index.js';
+import type { SimMessageView } from '../../src/sim/discord/index.js';
+import { captureLogs } from '../helpers/logs.js';
+import { startSmtpServer, type SmtpServer } from '../helpers/smtp.js';
+import { IDS, OPERATOR, startWorld, type World } from '../helpers/world.js';
+
+let world: World | undefined;
+let smtp: SmtpServer | undefined;
+
+afterEach(async () => {
+  const violations = world?.discord.violations ?? [];
+  await world?.close();
+  await smtp?.close();
+  world = smtp = undefined;
+  expect(violations).toEqual([]);
+});
+
+/** The simulator's bot user (its application id by default). */
+const BOT_USER = '1100000000000000001';
+
+function emailConfig(port: number) {
+  return { smtp: { host: '127.0.0.1', port, secure: false }, from: 'stormguard@example.org', to: ['oncall@example.org'], fallbackAfter: '2m' };
+}
+
+function topLevel(w: World): SimMessageView[] {
+  return w.discord.channel().messages;
+}
+
+function embed(message: SimMessageView): { description: string; fields?: Array<{ name: string; value: string }> } {
+  return message.embeds[0] as { description: string; fields?: Array<{ name: string; value: string }> };
+}
+
+describe('Discord refuses', () => {
+  it('a body it will not take: the minimal message rings, the refused field is logged, one fallback email, the next edit is whole again', async () => {
+    const logs = captureLogs();
+    smtp = await startSmtpServer();
+    world = await startWorld({ notify: { escalateAfter: '3h', email: emailConfig(smtp.port) } }, {}, { logger: logs.logger });
+    const w = world;
+    w.discord.refuseFieldBodies(1);
+    w.probe.setStatus(503, 'down');
+    await w.cycles(2);
+    await w.app.bot.deliver();
+
+    expect(topLevel(w)).toHaveLength(1);
+    const [message] = topLevel(w);
+    expect(embed(message!).description).toBe('State: open · 1 target, 1 down. Details did not fit in Discord; see the thread and /status.');
+    expect(w.discord.allMentions().filter((r) => !r.suppressed)).toEqual([expect.objectContaining({ kind: 'role', id: IDS.mentionRole })]);
+    const refused = logs.lines().filter((l) => l.level === 50 && l.msg.startsWith('discord refused incident #1'));
+    expect(refused).toHaveLength(1);
+    expect(String(refused[0]!['refused'])).toContain('embeds[0].fields[0].value[BASE_TYPE_MAX_LENGTH]: Must be 1024 or fewer in length.');
+
+    await expect.poll(() => smtp!.mails.length).toBe(1);
+    expect(smtp.mails[0]!.subject).toContain('target:frigate');
+    expect(w.app.store.auditFor({ action: 'fallbackEmailQueued' }).map((a) => a.reason)).toEqual(['discordRefusedMessage']);
+
+    // The next change edits the same message with everything it shows.
+    await w.discord.slashCommand({ name: 'ack', user: OPERATOR });
+    await w.cycles(1);
+    expect(topLevel(w)).toHaveLength(1);
+    expect(embed(topLevel(w)[0]!).fields?.map((f) => f.name)).toContain('Acknowledged by');
+    expect(smtp.mails).toHaveLength(1);
+  });
+
+  it('a bot without Send Messages: email fallback, the log says what to grant, /readyz and the metric show it, and granting it heals without a restart', async () => {
+    const logs = captureLogs();
+    smtp = await startSmtpServer();
+    world = await startWorld(
+      { notify: { escalateAfter: '3h', email: emailConfig(smtp.port) } },
+      {},
+      { logger: logs.logger, discordSim: { botPermissions: PERMISSION.VIEW_CHANNEL | PERMISSION.SEND_MESSAGES | PERMISSION.EMBED_LINKS | PERMISSION.READ_MESSAGE_HISTORY | PERMISSION.CREATE_PUBLIC_THREADS | PERMISSION.SEND_MESSAGES_IN_THREADS | PERMISSION.MANAGE_THREADS | PERMISSION.MENTION_EVERYONE, channelOverwrites: [{ id: BOT_USER, type: 1, allow: 0n, deny: PERMISSION.SEND_MESSAGES }] } },
+    );
+    const w = world;
+    w.probe.setStatus(503, 'down');
+    await w.cycles(2);
+
+    expect(topLevel(w)).toEqual([]);
+    expect(w.app.readiness()).toMatchObject({ ready: false, checks: { discord: false } });
+    const problem = logs.lines().filter((l) => l.level === 50 && l.msg.startsWith('Discord refuses stormguard'));
+    expect(problem.map((l) => l.msg)).toEqual([
+      `Discord refuses stormguard: the bot lacks a permission in channel ${IDS.channel}: grant View Channel, Send Messages, Embed Links, Read Message History, Create Public Threads, Send Messages in Threads, Manage Threads (README, Setting up Discord); retrying every few minutes, email fallback covers it meanwhile`,
+    ]);
+    expect(await w.app.metrics.registry.getSingleMetricAsString('stormguard_discord_setup_problem')).toContain('stormguard_discord_setup_problem{problem="missingPermissions"} 1');
+
+    // Discord cannot be told for longer than fallbackAfter (2m): the incident is emailed, once.
+    await w.cycles(5);
+    await expect.poll(() => smtp!.mails.length).toBe(1);
+    expect(smtp.mails[0]!.subject).toContain('target:frigate');
+    const posts = () => w.discord.countRequests({ method: 'POST', path: `/channels/${IDS.channel}/messages`, status: 403 });
+    // Retried every few minutes, not every cycle: 3.5 minutes of cycles asked at most twice.
+    expect(posts()).toBeLessThanOrEqual(2);
+
+    // Someone grants the permission; within the retry interval the incident appears, ringing once.
+    w.discord.setChannelOverwrites([]);
+    await w.cycles(7);
+    expect(topLevel(w)).toHaveLength(1);
+    expect(w.discord.allMentions().filter((r) => !r.suppressed)).toEqual([expect.objectContaining({ kind: 'role', id: IDS.mentionRole })]);
+    expect(w.app.readiness().checks.discord).toBe(true);
+    expect(logs.lines().some((l) => l.msg === 'Discord accepts stormguard again; delivering what it owes')).toBe(true);
+    expect(await w.app.metrics.registry.getSingleMetricAsString('stormguard_discord_setup_problem')).not.toContain('} 1');
+    expect(smtp.mails).toHaveLength(1);
+  });
+});
