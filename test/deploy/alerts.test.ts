@@ -172,6 +172,19 @@ describe.skipIf(skip)('PrometheusRule (promtool)', () => {
         { eval_time: '30m', alertname: 'StormguardDiscordBlocked', exp_alerts: [firing('StormguardDiscordBlocked', { namespace: TARGET.namespace, pod: TARGET.pod })] },
       ],
     });
+    // A setup problem reported (the bot lacks Send Messages), nothing owed yet: blocked all the same.
+    testRules('discord-setup-problem', {
+      interval: '1m',
+      input_series: [
+        series('stormguard_discord_setup_problem', { ...TARGET, problem: 'missingPermissions' }, '_x5 1x55'),
+        series('stormguard_outbox_pending', discord, '0x60'),
+        series('stormguard_leader', TARGET, '1x60'),
+      ],
+      alert_rule_test: [
+        { eval_time: '10m', alertname: 'StormguardDiscordBlocked', exp_alerts: [] },
+        { eval_time: '20m', alertname: 'StormguardDiscordBlocked', exp_alerts: [firing('StormguardDiscordBlocked', { namespace: TARGET.namespace, pod: TARGET.pod })] },
+      ],
+    });
     // Busy but healthy: updates pending now and then, and delivered.
     testRules('discord-healthy', {
       interval: '1m',
