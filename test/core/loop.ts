@@ -1,0 +1,39 @@
+import { planCycle, type CycleInput, type CyclePlan } from '../../src/core/plan.js';
+import type { Incident, Observation, RestartRecord, TargetState } from '../../src/core/types.js';
+
+/**
+ * Feeds each plan's output back as the next cycle's input, assigning ids as a store would, so a
+ * sequence of cycles can be checked without any I/O.
+ */
+export class Loop {
+  incidents: Incident[] = [];
+  states: Record<string, TargetState> = {};
+  restarts: RestartRecord[] = [];
+  plans: CyclePlan[] = [];
+  private nextId = 1;
+
+  constructor(private readonly base: Omit<CycleInput, 'now' | 'observations' | 'targetStates' | 'incidents' | 'restarts' | 'snapshot'>) {}
+
+  cycle(now: number, snap: CycleInput['snapshot'], observations: Observation[]): CyclePlan {
+    const plan = planCycle({ ...this.base, now, snapshot: snap, observations, targetStates: this.states, incidents: this.incidents, restarts: this.restarts });
+    for (const s of plan.targetStates) this.states[s.target] = s;
+    for (const p of plan.incidents) {
+      const inc = p.incident.id === null ? { ...p.incident, id: this.nextId++ } : p.incident;
+      this.incidents = [...this.incidents.filter((i) => i.id !== inc.id), inc];
+      for (const e of p.effects) {
+        if (e.type === 'restart') this.restarts.push({ id: this.restarts.length + 1, target: e.target, incidentId: inc.id, requestedBy: e.requestedBy, automatic: e.automatic, requestedAt: now, status: 'succeeded', error: null });
+      }
+    }
+    this.plans.push(plan);
+    return plan;
+  }
+
+  effects(type: string) {
+    return this.plans.flatMap((p) => p.incidents.flatMap((i) => i.effects.filter((e) => e.type === type)));
+  }
+
+  audits(action: string) {
+    return this.plans.flatMap((p) => p.incidents.flatMap((i) => i.audit.filter((a) => a.action === action)));
+  }
+}
+
