@@ -125,11 +125,11 @@ describe('fail on an open incident: targets and causes', () => {
     [
       'node, new target and new cause',
       nodeIncident,
-      nodeFail('node node-a is gone from the cluster', ['hass']),
-      [{ type: 'editMessage' }, { type: 'threadNote', text: 'Also affected: hass' }, { type: 'threadNote', text: 'node node-a is gone from the cluster' }],
+      nodeFail('node node-a is not in the cluster', ['hass']),
+      [{ type: 'editMessage' }, { type: 'threadNote', text: 'Also affected: hass' }, { type: 'threadNote', text: 'node node-a is not in the cluster' }],
       [
         ['targetsAdded', { targets: ['hass'] }],
-        ['causeChanged', { cause: 'node node-a is gone from the cluster' }],
+        ['causeChanged', { cause: 'node node-a is not in the cluster' }],
       ],
     ],
     [
@@ -160,8 +160,8 @@ describe('fail on an open incident: targets and causes', () => {
 
   it('an acknowledged node incident takes the new cause without losing its acknowledgement', () => {
     const acked = { ...nodeIncident, state: 'acknowledged' as const, acknowledgedBy: '42', acknowledgedAt: T0 - MIN };
-    const out = transition(acked, nodeFail('node node-a is gone from the cluster', ['frigate']), ctx);
-    expect(out.incident).toEqual({ ...acked, cause: 'node node-a is gone from the cluster' });
+    const out = transition(acked, nodeFail('node node-a is not in the cluster', ['frigate']), ctx);
+    expect(out.incident).toEqual({ ...acked, cause: 'node node-a is not in the cluster' });
   });
 
   it('adding several targets lists them sorted in one note', () => {
@@ -223,7 +223,7 @@ describe('tick: the owed ring and escalation', () => {
     const out = transition(incident({ notifiedAt: T0 - 20 * MIN }), { type: 'tick' }, ctx);
     expect(out.incident?.escalatedAt).toBe(T0);
     expect(out.effects).toEqual([
-      { type: 'ring', reason: 'escalation', text: 'Still open and unacknowledged after 20 min: frigate is down: HTTP 503' },
+      { type: 'ring', reason: 'escalation', text: 'Still open and unacknowledged after 20m: frigate is down: HTTP 503' },
       { type: 'email', reason: 'escalation' },
       { type: 'push', reason: 'escalation' },
     ]);

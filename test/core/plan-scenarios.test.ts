@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { CLUSTER_SUBJECT, nodeProblem, planCycle, type CycleInput } from '../../src/core/plan.js';
+import { planCycle, type CycleInput } from '../../src/core/plan.js';
+import { CLUSTER_SUBJECT } from '../../src/core/subject.js';
 import { initialTargetState } from '../../src/core/hysteresis.js';
 import type { Incident, Observation, Silence, TargetState } from '../../src/core/types.js';
 import { HOUR, incident, MIN, node, restart, SEC, silence, snapshot, T0, target, workload } from './fixtures.js';
@@ -34,18 +35,6 @@ function plan(overrides: Partial<CycleInput> = {}) {
 
 const effectTypes = (p: ReturnType<typeof plan>, subject: string) => p.incidents.find((i) => i.incident.subject === subject)?.effects.map((e) => e.type);
 const planned = (p: ReturnType<typeof plan>, subject: string) => p.incidents.find((i) => i.incident.subject === subject);
-
-describe('nodeProblem', () => {
-  it.each([
-    [undefined, 'node n is gone from the cluster'],
-    [node('n', { ready: 'False' }), 'node n is NotReady'],
-    [node('n', { ready: 'Unknown' }), "node n's readiness is Unknown (its kubelet stopped reporting)"],
-    [node('n'), null],
-    [node('n', { unschedulable: true }), null],
-  ])('%j → %s', (facts, problem) => {
-    expect(nodeProblem('n', facts)).toBe(problem);
-  });
-});
 
 describe('planCycle: a quiet cluster', () => {
   it('plans nothing when nothing changes', () => {
@@ -139,14 +128,14 @@ describe('planCycle: nodes that come back or disappear', () => {
     const snap = snapshot([node('node-b')], [workload('frigate', ['node-a'])]);
     const p = plan({ snapshot: snap, targetStates: { frigate: down('frigate') }, incidents: [nodeIncident()] });
     const step = planned(p, 'node:node-a');
-    expect(step?.incident).toMatchObject({ state: 'open', cause: 'node node-a is gone from the cluster', targets: ['frigate'] });
-    expect(step?.effects).toContainEqual({ type: 'threadNote', text: 'node node-a is gone from the cluster' });
+    expect(step?.incident).toMatchObject({ state: 'open', cause: 'node node-a is not in the cluster', targets: ['frigate'] });
+    expect(step?.effects).toContainEqual({ type: 'threadNote', text: 'node node-a is not in the cluster' });
     expect(step?.audit.find((a) => a.action === 'restartSkipped')).toMatchObject({ reason: 'nodeMissing' });
   });
 
   it('an open node incident whose node vanished with nothing down on it stays open and says why', () => {
     const p = plan({ snapshot: snapshot([node('node-b')], []), incidents: [nodeIncident({ targets: [] })] });
-    expect(planned(p, 'node:node-a')?.incident).toMatchObject({ state: 'open', cause: 'node node-a is gone from the cluster' });
+    expect(planned(p, 'node:node-a')?.incident).toMatchObject({ state: 'open', cause: 'node node-a is not in the cluster' });
   });
 
   it('a Ready node keeps its incident open while a target it lists is down, then resolves', () => {

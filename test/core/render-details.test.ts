@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { discordTime, nodeLabel, renderIncident, STATE_COLORS, summarize, type IncidentView, type RenderedMessage } from '../../src/core/render.js';
+import { nodeLabel, renderIncident, STATE_COLORS, summarize, type IncidentView, type RenderedMessage } from '../../src/core/render.js';
 import type { Incident } from '../../src/core/types.js';
 import { HOUR, incident, MIN, silence, T0 } from './fixtures.js';
 
@@ -125,11 +125,6 @@ describe('renderIncident: fields', () => {
 describe('helpers', () => {
   it('colours by state', () => {
     expect(STATE_COLORS).toEqual({ open: 0xe74c3c, acknowledged: 0xf39c12, resolved: 0x2ecc71 });
-  });
-
-  it('discordTime uses whole seconds and the chosen style', () => {
-    expect(discordTime(1_700_000_000_999)).toBe('<t:1700000000:R>');
-    expect(discordTime(1_700_000_000_999, 'f')).toBe('<t:1700000000:f>');
   });
 
   it('summarize is one line with state, subject and cause', () => {
