@@ -94,6 +94,13 @@ export function evaluateGate(input: GateInput): GateDecision {
     });
   }
 
+  const unknown = snapshot.unknownTargets?.[target.name];
+  if (unknown !== undefined) {
+    return refuse('clusterUnreachable', `the Kubernetes API did not tell us about ${target.name} (${unknown}), so nothing is restarted`, {
+      error: unknown,
+    });
+  }
+
   const workload = snapshot.workloads[target.name];
   const relevantNodes = workload?.relevantNodes ?? [];
   for (const nodeName of relevantNodes) {

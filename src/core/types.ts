@@ -40,6 +40,19 @@ export interface WorkloadFacts {
   rolloutInProgress: boolean;
 }
 
+/**
+ * The state of one source of a snapshot (a cache of one kind in one namespace, or of the nodes):
+ * whether it is in sync with the API, and its last failure with the HTTP status when the API answered.
+ */
+export interface SourceStatus {
+  /** `Node`, `Pod`, `Deployment`, `StatefulSet` or `DaemonSet`. */
+  kind: string;
+  /** Null for cluster-scoped sources (nodes). */
+  namespace: string | null;
+  inSync: boolean;
+  error: { message: string; status: number | null } | null;
+}
+
 /** The cluster as one cycle saw it; `reachable: false` means unknown, never healthy nor down. */
 export type ClusterSnapshot =
   | {
@@ -47,6 +60,13 @@ export type ClusterSnapshot =
       observedAt: number;
       nodes: Record<string, NodeFacts>;
       workloads: Record<string, WorkloadFacts>;
+      /**
+       * Targets whose data is unknown although the API answered (a source they need is not in sync),
+       * each with a sentence saying why: never healthy, never down, never restarted. Absent: none.
+       */
+      unknownTargets?: Record<string, string>;
+      /** Every source this snapshot read from, when the reader has sources (the informers' caches). */
+      sources?: SourceStatus[];
     }
   | { reachable: false; observedAt: number; error: string };
 

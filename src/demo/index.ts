@@ -5,7 +5,8 @@ import { validateConfig } from '../config/index.js';
 import { silentLogger } from '../log.js';
 import { startApp, type App } from '../runtime/app.js';
 import { createDiscordSimulator } from '../sim/discord/index.js';
-import { createKubeSimulator } from '../sim/kube/index.js';
+import { createKubeAdapter } from '../adapters/kube/index.js';
+import { createKubeSimulator, SIM_RESYNC_BACKOFF, waitForCaches } from '../sim/kube/index.js';
 import { channelPage, type Snapshot } from './html.js';
 import { asSeen } from './markup.js';
 import { narrateBot } from './narrate.js';
@@ -114,11 +115,14 @@ export async function runDemo(out: NodeJS.WritableStream, options: DemoOptions =
 
   let app: App | null = null;
   try {
-    app = await startApp({ config, logger: silentLogger(), clock, env: {} });
+    const adapter = createKubeAdapter({ ...config.kubernetes, env: {}, backoff: SIM_RESYNC_BACKOFF });
+    app = await startApp({ config, logger: silentLogger(), clock, env: {}, kube: adapter });
     const bot = app.bot;
     const cycles = async (n: number) => {
       for (let i = 0; i < n; i++) {
         now += CYCLE_MS;
+        // Simulated time jumps 30 s at once: let the watches deliver what happened before the cycle reads.
+        await waitForCaches(kube, () => adapter.caches());
         await bot.tick();
       }
     };

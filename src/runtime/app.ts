@@ -135,6 +135,8 @@ export async function startApp(options: AppOptions): Promise<App> {
       }),
     async close() {
       await bot.stop();
+      // Stop watching: a waiting instance (lost Lease) or a closed app puts no load on the API.
+      await kube.close?.();
       await discord?.destroy();
       await heartbeat?.settled();
       if (!options.store) store.close();

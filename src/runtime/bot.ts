@@ -42,12 +42,23 @@ export interface Bot {
   stop(): Promise<void>;
 }
 
-/** Wires a bot; at start-up, restart attempts a crash left pending are marked unknown, never re-sent. */
+/** How long a reaction waits for related changes (a node's pods follow it) before its cycle starts. */
+const REACTION_DEBOUNCE_MS = 200;
+
+/**
+ * Wires a bot; at start-up, restart attempts a crash left pending are marked unknown, never re-sent.
+ * Once started, a cluster that reports changes (informers) gets a cycle at once — debounced, and
+ * never beside another cycle: a change during a cycle runs one more right after it.
+ */
 export function createBot(deps: BotDeps): Bot {
   let snapshot: ClusterSnapshot | null = null;
   let lastCycleAt: number | null = null;
   let scheduler: Scheduler | null = null;
   let deliveryLoop: DeliveryLoop | null = null;
+  let unsubscribe: (() => void) | null = null;
+  let inFlight: Promise<CycleReport> | null = null;
+  let reactionOwed = false;
+  let debounce: NodeJS.Timeout | null = null;
   const deliver = serialize(() => deliverPending(deps));
   const period = schedulePeriodMs(deps.config.schedule);
   deps.metrics?.cyclePeriod.set(period / 1000);
@@ -63,9 +74,36 @@ export function createBot(deps: BotDeps): Bot {
     return report;
   }
 
+  /** Runs a cycle unless one is running (then null): the one gate for every caller. */
+  async function exclusive(): Promise<CycleReport | null> {
+    if (inFlight) return null;
+    const run = cycle();
+    inFlight = run;
+    try {
+      return await run;
+    } finally {
+      inFlight = null;
+      if (reactionOwed) scheduleReaction();
+    }
+  }
+
+  function scheduleReaction(): void {
+    if (debounce || !scheduler) return;
+    debounce = setTimeout(() => {
+      debounce = null;
+      // A cycle is running: it may have read the cache before the change; the one owed runs after it.
+      if (inFlight) return;
+      reactionOwed = false;
+      void exclusive()
+        .then(() => deliveryLoop?.wake())
+        .catch((err: unknown) => deps.logger.error({ err }, 'check cycle failed'));
+    }, REACTION_DEBOUNCE_MS);
+  }
+
   return {
     async tick() {
-      const report = await cycle();
+      while (inFlight) await inFlight.catch(() => undefined);
+      const report = (await exclusive())!;
       return { cycle: report, delivery: await deliver() };
     },
     deliver,
@@ -79,16 +117,29 @@ export function createBot(deps: BotDeps): Bot {
       scheduler = startScheduler(
         deps.config.schedule,
         async () => {
-          await cycle();
+          // A reaction's cycle just observed everything: this tick has nothing to add.
+          if ((await exclusive()) === null) deps.logger.debug('a cycle is running; this tick is skipped');
           loop.wake();
         },
         deps.logger,
       );
+      unsubscribe =
+        deps.cluster.onChange?.((reason) => {
+          deps.logger.info({ reason }, 'cluster changed: running a check cycle now');
+          reactionOwed = true;
+          scheduleReaction();
+        }) ?? null;
     },
     async stop() {
+      unsubscribe?.();
+      unsubscribe = null;
+      if (debounce) clearTimeout(debounce);
+      debounce = null;
+      reactionOwed = false;
       await scheduler?.stop();
-      await deliveryLoop?.stop();
       scheduler = null;
+      if (inFlight) await inFlight.catch(() => undefined);
+      await deliveryLoop?.stop();
       deliveryLoop = null;
     },
   };

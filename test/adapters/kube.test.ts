@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { TargetConfig, WorkloadRef } from '../../src/config/types.js';
 import type { ClusterSnapshot } from '../../src/core/types.js';
 import { createKubeAdapter, type KubeAdapter } from '../../src/adapters/kube/index.js';
-import { createKubeSimulator, type KubeSimulator } from '../../src/sim/kube/index.js';
+import { createKubeSimulator, waitForCaches, type KubeSimulator } from '../../src/sim/kube/index.js';
 
 const T0 = Date.parse('2025-03-01T12:00:00Z');
 let clock = T0;
@@ -43,6 +43,7 @@ beforeEach(async () => {
   kube = createKubeAdapter({ kubeconfig: kubeconfigPath, env: {} });
 });
 afterEach(async () => {
+  await kube.close();
   await sim.stop();
   rmSync(dir, { recursive: true, force: true });
 });
@@ -164,8 +165,10 @@ describe('kube adapter: restart', () => {
         body: { spec: { template: { metadata: { annotations: { 'kubectl.kubernetes.io/restartedAt': '2025-03-01T12:00:01Z' } } } } },
       },
     ]);
+    await waitForCaches(sim, () => kube.caches());
     expect(reachable(await kube.snapshot([frigate], T0)).workloads.frigate!.rolloutInProgress).toBe(true);
     clock += 2000;
+    await waitForCaches(sim, () => kube.caches());
     const after = reachable(await kube.snapshot([frigate], clock)).workloads.frigate!;
     expect(after).toMatchObject({ rolloutInProgress: false, readyReplicas: 1 });
   });
@@ -228,31 +231,67 @@ describe('kube adapter: failures', () => {
   it('times out a hung API', async () => {
     const slow = createKubeAdapter({ kubeconfig: kubeconfigPath, requestTimeoutMs: 100 });
     sim.setLatency(1000);
-    expect(await slow.snapshot([frigate], T0)).toEqual({ reachable: false, observedAt: T0, error: 'timeout after 100ms' });
+    try {
+      expect(await slow.snapshot([frigate], T0)).toEqual({ reachable: false, observedAt: T0, error: 'timeout after 100ms' });
+    } finally {
+      await slow.close();
+    }
   });
 });
 
 describe('kube adapter: request budget', () => {
-  it('makes as many requests for 100 targets on 50 nodes as for 1 target', async () => {
+  it('lists and watches once per cache, for 100 targets on 50 nodes as for 1, and reads the caches afterwards', async () => {
     for (let i = 0; i < 50; i++) sim.addNode(`node-${i}`);
     const targets: TargetConfig[] = [];
     for (let i = 0; i < 100; i++) {
       sim.addDeployment({ namespace: 'apps', name: `svc-${i}`, node: `node-${i % 50}` });
       targets.push(target(`svc-${i}`, 'apps', { kind: 'Deployment', name: `svc-${i}` }));
     }
-    sim.resetRequests();
-    const one = reachable(await kube.snapshot(targets.slice(0, 1), T0));
-    const forOne = sim.requests.length;
-    sim.resetRequests();
-    const hundred = reachable(await kube.snapshot(targets, T0));
-    const forHundred = sim.requests.length;
+    const oneTarget = createKubeAdapter({ kubeconfig: kubeconfigPath, env: {} });
+    try {
+      sim.resetRequests();
+      const one = reachable(await oneTarget.snapshot(targets.slice(0, 1), T0));
+      await waitForCaches(sim, () => oneTarget.caches());
+      await expect.poll(() => sim.watches().length).toBe(3);
+      const forOne = sim.requests.map((r) => `${r.path}${r.query.watch ? ' watch' : ''}`).sort();
+      expect(Object.keys(one.workloads)).toHaveLength(1);
+      expect(forOne).toEqual([
+        '/api/v1/namespaces/apps/pods',
+        '/api/v1/namespaces/apps/pods watch',
+        '/api/v1/nodes',
+        '/api/v1/nodes watch',
+        '/apis/apps/v1/namespaces/apps/deployments',
+        '/apis/apps/v1/namespaces/apps/deployments watch',
+      ]);
 
-    expect(Object.keys(one.workloads)).toHaveLength(1);
-    expect(Object.keys(hundred.workloads)).toHaveLength(100);
-    expect(Object.keys(hundred.nodes)).toHaveLength(50);
-    expect(hundred.workloads['svc-73']).toMatchObject({ relevantNodes: ['node-23'], readyReplicas: 1 });
-    expect(forOne).toBe(3); // nodes + pods + deployments of one namespace
-    expect(forHundred).toBe(forOne);
+      sim.resetRequests();
+      const hundred = reachable(await kube.snapshot(targets, T0));
+      await waitForCaches(sim, () => kube.caches());
+      await expect.poll(() => sim.watches().length).toBe(6);
+      expect(sim.requests.map((r) => `${r.path}${r.query.watch ? ' watch' : ''}`).sort()).toEqual(forOne);
+      expect(Object.keys(hundred.workloads)).toHaveLength(100);
+      expect(Object.keys(hundred.nodes)).toHaveLength(50);
+      expect(hundred.workloads['svc-73']).toMatchObject({ relevantNodes: ['node-23'], readyReplicas: 1 });
+
+      // Every later snapshot reads the caches: no request at all.
+      sim.resetRequests();
+      for (let i = 0; i < 5; i++) reachable(await kube.snapshot(targets, T0));
+      expect(sim.requests).toEqual([]);
+    } finally {
+      await oneTarget.close();
+    }
+  });
+
+  it('watches with bookmarks and a server-side timeout, from the resourceVersion of its list', async () => {
+    sim.addNode('a');
+    await kube.snapshot([], T0);
+    await expect.poll(() => sim.requests.filter((r) => r.query.watch).length).toBe(1);
+    const list = sim.requests.find((r) => r.path === '/api/v1/nodes' && !r.query.watch)!;
+    const watch = sim.requests.find((r) => r.path === '/api/v1/nodes' && r.query.watch)!;
+    expect(list.query).toEqual({});
+    expect(watch.query).toMatchObject({ watch: 'true', allowWatchBookmarks: 'true', resourceVersion: kube.caches()[0]!.resourceVersion });
+    expect(Number(watch.query.timeoutSeconds)).toBeGreaterThanOrEqual(300);
+    expect(Number(watch.query.timeoutSeconds)).toBeLessThan(600);
   });
 
   it('grows with namespaces and kinds, not with targets', async () => {
@@ -265,13 +304,14 @@ describe('kube adapter: request budget', () => {
       target('b2', 'ns-b', { kind: 'Pods', selector: 'app=b2' }),
     ];
     await kube.snapshot(targets, T0);
-    // 1 node list + 2 pod lists + deployments(ns-a) + statefulsets(ns-a)
-    expect(sim.requests.map((r) => `${r.method} ${r.path}`).sort()).toEqual([
+    // 1 node cache + 2 pod caches + deployments(ns-a) + statefulsets(ns-a), each listed once
+    expect(sim.requests.filter((r) => !r.query.watch).map((r) => `${r.method} ${r.path}`).sort()).toEqual([
       'GET /api/v1/namespaces/ns-a/pods',
       'GET /api/v1/namespaces/ns-b/pods',
       'GET /api/v1/nodes',
       'GET /apis/apps/v1/namespaces/ns-a/deployments',
       'GET /apis/apps/v1/namespaces/ns-a/statefulsets',
     ]);
+    expect(kube.caches().map((c) => `${c.kind} ${c.namespace ?? '-'}`).sort()).toEqual(['Deployment ns-a', 'Node -', 'Pod ns-a', 'Pod ns-b', 'StatefulSet ns-a']);
   });
 });

@@ -3,11 +3,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { validateConfig } from '../../src/config/index.js';
 import type { Config } from '../../src/config/types.js';
-import { createKubeAdapter } from '../../src/adapters/kube/index.js';
+import { createKubeAdapter, type KubeAdapter } from '../../src/adapters/kube/index.js';
 import { probeAll } from '../../src/adapters/probe/index.js';
 import { openDatabase } from '../../src/adapters/sqlite/open.js';
 import { createStore, type Store } from '../../src/adapters/sqlite/store.js';
-import { createKubeSimulator, type KubeSimulator } from '../../src/sim/kube/index.js';
+import { createKubeSimulator, SIM_RESYNC_BACKOFF, waitForCaches, type KubeSimulator } from '../../src/sim/kube/index.js';
 import { silentLogger } from '../../src/log.js';
 import { createBot, type Bot } from '../../src/runtime/bot.js';
 import { createLogSink } from '../../src/runtime/logSink.js';
@@ -26,11 +26,15 @@ export class TestClock {
 export interface Engine {
   clock: TestClock;
   sim: KubeSimulator;
+  /** The real adapter (informers) the bot reads. */
+  kube: KubeAdapter;
   store: Store;
   bot: Bot;
   config: Config;
   dir: string;
-  /** Advances the clock by `stepMs` and runs one cycle, `times` times. */
+  /** Waits until the adapter's caches hold what the simulator holds now (watches are asynchronous). */
+  settle(): Promise<void>;
+  /** Advances the clock by `stepMs`, lets the caches catch up and runs one cycle, `times` times. */
   cycles(times: number, stepMs?: number): Promise<void>;
   close(): Promise<void>;
 }
@@ -52,7 +56,7 @@ export async function startEngine(rawConfig: Record<string, unknown>, setup: (si
     'test.yaml',
   );
   const store = createStore(openDatabase(config.database.path), { now: clock.now });
-  const kube = createKubeAdapter({ ...config.kubernetes, env: {} });
+  const kube = createKubeAdapter({ ...config.kubernetes, env: {}, backoff: SIM_RESYNC_BACKOFF });
   const logger = silentLogger();
   const bot: Bot = createBot({
     config,
@@ -67,18 +71,22 @@ export async function startEngine(rawConfig: Record<string, unknown>, setup: (si
   return {
     clock,
     sim,
+    kube,
     store,
     bot,
     config,
     dir,
+    settle: () => waitForCaches(sim, () => kube.caches()),
     async cycles(times, stepMs = 30_000) {
       for (let i = 0; i < times; i++) {
         clock.advance(stepMs);
+        await waitForCaches(sim, () => kube.caches());
         await bot.tick();
       }
     },
     async close() {
       await bot.stop();
+      await kube.close();
       store.close();
       await sim.stop();
       fs.rmSync(dir, { recursive: true, force: true });

@@ -5,7 +5,8 @@ import { validateConfig } from '../../src/config/index.js';
 import { silentLogger, type Logger } from '../../src/log.js';
 import { startApp, type App } from '../../src/runtime/app.js';
 import { createDiscordSimulator, type DiscordSimulator, type DiscordSimulatorOptions } from '../../src/sim/discord/index.js';
-import { createKubeSimulator, type KubeSimulator } from '../../src/sim/kube/index.js';
+import { createKubeAdapter, type KubeAdapter } from '../../src/adapters/kube/index.js';
+import { createKubeSimulator, SIM_RESYNC_BACKOFF, waitForCaches, type KubeSimulator } from '../../src/sim/kube/index.js';
 import { TestClock } from './engine.js';
 import { startProbeServer, type ProbeServer } from './probeServer.js';
 
@@ -27,11 +28,15 @@ export const BYSTANDER = { id: IDS.bystander, roles: [] as string[] };
 export interface World {
   clock: TestClock;
   kube: KubeSimulator;
+  /** The real adapter (informers) the app reads; kept across `restartBot`. */
+  adapter: KubeAdapter;
   discord: DiscordSimulator;
   probe: ProbeServer;
   app: App;
   dir: string;
-  /** Advances the test clock and runs one check cycle (with delivery), `times` times. */
+  /** Waits until the adapter's caches hold what the simulator holds now (watches are asynchronous). */
+  settle(): Promise<void>;
+  /** Advances the test clock, lets the caches catch up and runs one check cycle (with delivery), `times` times. */
   cycles(times: number, stepMs?: number): Promise<void>;
   /** Stops the bot (as a crash or a redeploy would) and starts a new one on the same database. */
   restartBot(): Promise<void>;
@@ -86,17 +91,21 @@ export async function startWorld(
     },
     'world.yaml',
   );
-  const start = () => startApp({ config, logger: options.logger ?? silentLogger(), clock: clock.now, env: {} });
+  const adapter = createKubeAdapter({ ...config.kubernetes, env: {}, backoff: SIM_RESYNC_BACKOFF });
+  const start = () => startApp({ config, logger: options.logger ?? silentLogger(), clock: clock.now, env: {}, kube: adapter });
   const world: World = {
     clock,
     kube,
+    adapter,
     discord,
     probe,
     app: await start(),
     dir,
+    settle: () => waitForCaches(kube, () => adapter.caches()),
     async cycles(times, stepMs = 30_000) {
       for (let i = 0; i < times; i++) {
         clock.advance(stepMs);
+        await waitForCaches(kube, () => adapter.caches());
         await world.app.bot.tick();
       }
     },

@@ -9,7 +9,9 @@ export function describeKubeError(err: unknown, timeoutMs: number): string {
     const message = statusMessage(err.body);
     return `HTTP ${err.code}${message ? `: ${clip(message, MAX_DETAIL)}` : ''}`;
   }
-  const e = err as { name?: string; type?: string; code?: string; errno?: string; message?: string } | null;
+  const e = err as { name?: string; type?: string; code?: string; errno?: string; message?: string; statusCode?: unknown } | null;
+  // client-node's Watch reports a refused watch as an Error with the status text and `statusCode`.
+  if (typeof e?.statusCode === 'number') return `HTTP ${e.statusCode}${e.message ? `: ${clip(e.message, MAX_DETAIL)}` : ''}`;
   if (e?.name === 'AbortError' || e?.type === 'aborted' || e?.name === 'TimeoutError') return `timeout after ${formatDuration(timeoutMs)}`;
   const code = e?.code ?? e?.errno;
   switch (code) {

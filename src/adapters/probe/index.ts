@@ -12,6 +12,9 @@ import { probeTcp } from './tcp.js';
 /** Observes one target against this cycle's snapshot; never throws. */
 export async function probeTarget(target: TargetConfig, snapshot: ClusterSnapshot): Promise<Observation> {
   if (!snapshot.reachable) return { target: target.name, result: 'unknown', detail: 'Kubernetes API unreachable' };
+  // As with the whole API unreachable: without the target's cluster data a probe cannot be interpreted.
+  const unknown = snapshot.unknownTargets?.[target.name];
+  if (unknown !== undefined) return { target: target.name, result: 'unknown', detail: unknown };
   const probe = target.probe;
   if (probe && 'http' in probe) return probeHttp(target.name, probe.http);
   if (probe && 'tcp' in probe) return probeTcp(target.name, probe.tcp);

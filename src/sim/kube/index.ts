@@ -22,12 +22,15 @@ import {
 } from './model.js';
 import type { SimRbacRule } from './rbac.js';
 import { renderPod, renderWorkload } from './render.js';
+import { watchSelection } from './routes.js';
 import { SimHttpServer, type SimAnswer, type Faults, type SimRequestRecord } from './server.js';
+import type { WatchSelection } from './watch.js';
 
 export type { SimRestart, SimWorkloadKind, SimRequestRecord };
 export type { SimAnswer } from './server.js';
 export type { SimRbacRule, SimAccess } from './rbac.js';
 export { isAllowed } from './rbac.js';
+export type { WatchSelection } from './watch.js';
 
 /** Options of `createKubeSimulator`. */
 export interface KubeSimulatorOptions {
@@ -35,6 +38,10 @@ export interface KubeSimulatorOptions {
   now?: () => number;
   /** Sim-clock delay between a rollout restart and the replacement of the pods (default 2000). */
   rolloutDelayMs?: number;
+  /** Watch events kept for resuming watches; older resourceVersions get `410` (default 10,000). */
+  watchHistory?: number;
+  /** Real-time interval of watch bookmarks (default 60 s). */
+  bookmarkIntervalMs?: number;
 }
 
 /** A node to add. */
@@ -120,12 +127,31 @@ export interface KubeSimulator {
    */
   setRbac(rules: SimRbacRule[] | null): void;
 
-  /** While down, every request's connection is destroyed without an answer. */
+  /** While down, every request's connection is destroyed without an answer (open watches too). */
   setApiDown(down: boolean): void;
+  /** Whether `setApiDown(true)` is in force. */
+  readonly apiDown: boolean;
   /** The next `n` requests get a `Status` with this HTTP code (default 500). */
   failNext(n: number, status?: number): void;
   /** Real-time delay before each answer, for benchmarks and timeout tests. */
   setLatency(ms: number): void;
+  /** Fault: cuts every open watch mid-event (the connection is destroyed); returns how many. */
+  breakWatches(): number;
+  /**
+   * Fault: forgets the watch history (an etcd compaction), so resuming from an earlier
+   * resourceVersion gets `410 Gone`, and ends every open watch with an `ERROR` event of code 410.
+   */
+  expireWatches(): number;
+  /** The open watch streams (collection, namespace, selectors). */
+  watches(): WatchSelection[];
+  /**
+   * Publishes pending changes (time moves rollouts on) and returns the resourceVersion of the newest
+   * event a watch of this collection path (`/api/v1/namespaces/nvr/pods`) gets: a watcher that has
+   * seen it is up to date. For tests and the demo, which compare it with a cache's resourceVersion.
+   */
+  latestResourceVersion(collectionPath: string): number;
+  /** Body bytes sent so far (answers and watch streams). */
+  bytesSent(): number;
 
   /** Every request received, in order. */
   readonly requests: SimRequestRecord[];
@@ -143,7 +169,7 @@ export function createKubeSimulator(options: KubeSimulatorOptions = {}): KubeSim
   const model = new ClusterModel({ now: options.now ?? Date.now, rolloutDelayMs: options.rolloutDelayMs ?? 2000 });
   const faults: Faults = { apiDown: false, failNext: { count: 0, status: 500 }, latencyMs: 0 };
   const requests: SimRequestRecord[] = [];
-  const http = new SimHttpServer(model, faults, requests);
+  const http = new SimHttpServer(model, faults, requests, { historySize: options.watchHistory, bookmarkIntervalMs: options.bookmarkIntervalMs });
   let url: string | null = null;
 
   const node = (name: string) => {
@@ -189,6 +215,7 @@ export function createKubeSimulator(options: KubeSimulatorOptions = {}): KubeSim
     };
     model.workloads.set(key, w);
     model.createPods(w);
+    http.publish();
   };
 
   return {
@@ -220,24 +247,27 @@ export function createKubeSimulator(options: KubeSimulatorOptions = {}): KubeSim
         readySince: now,
         unschedulable: o.unschedulable ?? false,
       });
-      model.reconcile();
+      http.publish();
     },
     setNodeReady(name, status) {
       model.reconcile();
       model.setNodeReady(node(name), status);
-      model.reconcile();
+      http.publish();
     },
     cordon(name, on = true) {
       model.reconcile();
       const n = node(name);
       n.unschedulable = on;
       n.rv = model.bump();
-      model.reconcile();
+      http.publish();
     },
     deleteNode(name) {
       model.reconcile();
       node(name);
       model.nodes.delete(name);
+      // Pods bound to it are no longer Ready: their objects change.
+      for (const p of model.pods.values()) if (p.nodeName === name) p.rv = model.bump();
+      http.publish();
     },
 
     addDeployment: (o) => addWorkload('Deployment', o),
@@ -263,6 +293,7 @@ export function createKubeSimulator(options: KubeSimulatorOptions = {}): KubeSim
         replaceOnDelete: o.replaceOnDelete ?? true,
         baseName: o.name,
       });
+      http.publish();
     },
     setPodsReady(namespace, which, ready, o = {}) {
       model.reconcile();
@@ -282,11 +313,11 @@ export function createKubeSimulator(options: KubeSimulatorOptions = {}): KubeSim
         p.health = health;
         p.rv = model.bump();
       }
-      model.reconcile();
+      http.publish();
     },
 
     pods(namespace) {
-      model.reconcile();
+      http.publish();
       return [...model.pods.values()]
         .filter((p) => namespace === undefined || p.namespace === namespace)
         .sort((a, b) => a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name))
@@ -296,7 +327,7 @@ export function createKubeSimulator(options: KubeSimulatorOptions = {}): KubeSim
         });
     },
     workload(kind, namespace, name) {
-      model.reconcile();
+      http.publish();
       const w = model.workloads.get(workloadKey(kind, namespace, name));
       return w ? renderWorkload(model, w) : undefined;
     },
@@ -306,6 +337,11 @@ export function createKubeSimulator(options: KubeSimulatorOptions = {}): KubeSim
     },
     setApiDown(down) {
       faults.apiDown = down;
+      // A dead API server takes its open watch connections with it.
+      if (down) http.watch.breakAll();
+    },
+    get apiDown() {
+      return faults.apiDown;
     },
     failNext(n, status = 500) {
       faults.failNext = { count: n, status };
@@ -313,6 +349,16 @@ export function createKubeSimulator(options: KubeSimulatorOptions = {}): KubeSim
     setLatency(ms) {
       faults.latencyMs = ms;
     },
+    breakWatches: () => http.watch.breakAll(),
+    expireWatches: () => http.watch.expireAll(),
+    watches: () => http.watch.watches(),
+    latestResourceVersion(collectionPath) {
+      const selection = watchSelection(collectionPath, new URLSearchParams());
+      if ('code' in selection) throw new Error(`kube simulator: ${collectionPath} is not a watchable collection`);
+      http.publish();
+      return http.watch.latestFor(selection);
+    },
+    bytesSent: () => http.bytesSent,
 
     requests,
     onAnswered(listener) {
@@ -330,3 +376,36 @@ export function createKubeSimulator(options: KubeSimulatorOptions = {}): KubeSim
     restarts: model.restarts,
   };
 }
+
+/** What `waitForCaches` needs to know of a watching client's caches (the adapter's `caches()`). */
+export interface WatchingCache {
+  path: string;
+  inSync: boolean;
+  resourceVersion: string;
+}
+
+/**
+ * Resolves once every cache is in sync (unless the API is down) and has seen the newest event the
+ * simulator published for its collection — the moment a cycle reading the caches sees what the simulator holds now. Watches
+ * are asynchronous, so tests and the demo call this after changing the cluster and before a cycle
+ * they expect to see the change (a real cluster gives no such point; the bot does not need one).
+ * Polls every few milliseconds; throws after `timeoutMs` naming the caches that lag.
+ */
+export async function waitForCaches(sim: KubeSimulator, caches: () => WatchingCache[], timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    // A cache cannot catch up with an API that is down; it is the snapshot's to report as unknown.
+    const lagging = caches().filter((c) => (c.inSync || !sim.apiDown) && (!c.inSync || Number(c.resourceVersion || 0) < sim.latestResourceVersion(c.path)));
+    if (lagging.length === 0) return;
+    if (Date.now() > deadline) {
+      throw new Error(`kube simulator: caches did not catch up within ${timeoutMs} ms: ${lagging.map((c) => `${c.path}@${c.resourceVersion}${c.inSync ? '' : ' (out of sync)'}`).join(', ')}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 2));
+  }
+}
+
+/**
+ * The resync backoff for a client of the simulator (tests, the demo): an outage the simulator
+ * ends is over in real milliseconds, so retrying within 200 ms keeps simulated time honest.
+ */
+export const SIM_RESYNC_BACKOFF = { initialMs: 20, maxMs: 200 };

@@ -127,6 +127,8 @@ export class ClusterModel {
   private readonly pendingReplacements: { due: number; pod: SimPod }[] = [];
   private resourceVersion = 1000;
   private uidSeq = 0;
+  private ownerIndex: Map<string, SimPod[]> | null = null;
+  private ownerIndexAt = '';
 
   constructor(private readonly opts: ModelOptions) {}
 
@@ -166,8 +168,18 @@ export class ClusterModel {
 
   /** The pods a workload owns. */
   podsOf(w: SimWorkload): SimPod[] {
-    const key = workloadKey(w.kind, w.namespace, w.name);
-    return [...this.pods.values()].filter((p) => p.owner === key);
+    // Indexed once per state (resourceVersion, pod count): rendering 1,000 workloads stays linear.
+    if (this.ownerIndex === null || this.ownerIndexAt !== `${this.resourceVersion}/${this.pods.size}`) {
+      this.ownerIndex = new Map();
+      for (const p of this.pods.values()) {
+        if (p.owner === null) continue;
+        const list = this.ownerIndex.get(p.owner);
+        if (list) list.push(p);
+        else this.ownerIndex.set(p.owner, [p]);
+      }
+      this.ownerIndexAt = `${this.resourceVersion}/${this.pods.size}`;
+    }
+    return [...(this.ownerIndex.get(workloadKey(w.kind, w.namespace, w.name)) ?? [])];
   }
 
   /** Catches up with the clock: finishes due rollouts and replacements, binds Pending pods. */

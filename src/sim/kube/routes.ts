@@ -7,6 +7,7 @@ import { workloadKey, type ClusterModel, type SimWorkloadKind } from './model.js
 import { renderList, renderNode, renderPod, renderWorkload } from './render.js';
 import { accessOf, forbiddenMessage, isAllowed, type SimAccess } from './rbac.js';
 import { alreadyExists, conflict, failure, notFound, success, type KubeError } from './status.js';
+import type { WatchResource, WatchSelection } from './watch.js';
 
 /** The user the simulator's kubeconfig authenticates as (named in 403 messages, like a service account). */
 export const SIM_USER = 'system:serviceaccount:stormguard:stormguard';
@@ -65,10 +66,8 @@ function dispatch(m: ClusterModel, req: SimRequest): SimResponse {
 
   // Authorization before routing, as the API server does: a forbidden request never reveals whether
   // the object exists.
-  const access = accessOf(method, seg, req.query);
-  if (access && !isAllowed(m.rbac, access)) {
-    throw failure(403, 'Forbidden', forbiddenMessage(SIM_USER, access), { ...(access.name ? { name: access.name } : {}), kind: access.resource, ...(access.group ? { group: access.group } : {}) });
-  }
+  const refusal = authorize(m, method, seg, req.query);
+  if (refusal) throw refusal;
 
   // /api/v1/nodes[/name]
   if (seg[0] === 'api' && seg[1] === 'v1' && seg[2] === 'nodes' && seg.length <= 4) {
@@ -139,6 +138,13 @@ function dispatch(m: ClusterModel, req: SimRequest): SimResponse {
   throw failure(404, 'NotFound', 'the server could not find the requested resource');
 }
 
+/** The 403 the simulator's RBAC rules give this request, or null when they allow it. */
+function authorize(m: ClusterModel, method: string, seg: readonly string[], query: URLSearchParams): KubeError | null {
+  const access = accessOf(method, seg, query);
+  if (!access || isAllowed(m.rbac, access)) return null;
+  return failure(403, 'Forbidden', forbiddenMessage(SIM_USER, access), { ...(access.name ? { name: access.name } : {}), kind: access.resource, ...(access.group ? { group: access.group } : {}) });
+}
+
 /** Answers a SelfSubjectAccessReview from the simulator's RBAC rules (resource attributes only). */
 function selfSubjectAccessReview(m: ClusterModel, req: SimRequest): SimResponse {
   const body = parseObject(req.body);
@@ -164,6 +170,38 @@ function selfSubjectAccessReview(m: ClusterModel, req: SimRequest): SimResponse 
       status: { allowed, ...(allowed ? { reason: 'RBAC: allowed by the simulator\'s rules' } : {}) },
     },
   };
+}
+
+/**
+ * What a `?watch=1` request on `path` watches: nodes, pods (all or one namespace) or a workload
+ * kind (all or one namespace), with `labelSelector` and `fieldSelector=metadata.name=…`. Anything
+ * else, or a watch the RBAC rules of `m` forbid, is the Status the API would answer.
+ */
+export function watchSelection(path: string, query: URLSearchParams, m?: ClusterModel): WatchSelection | KubeError {
+  const seg = path.split('/').filter((s) => s !== '').map(decodeURIComponent);
+  // With the model: authorised by its RBAC rules first (verb `watch`), like every other request.
+  const refusal = m ? authorize(m, 'GET', seg, query) : null;
+  if (refusal) return refusal;
+  let resource: WatchResource | undefined;
+  let namespace: string | null = null;
+  if (seg[0] === 'api' && seg[1] === 'v1') {
+    if (seg.length === 3 && (seg[2] === 'nodes' || seg[2] === 'pods')) resource = seg[2];
+    else if (seg.length === 5 && seg[2] === 'namespaces' && seg[4] === 'pods') [resource, namespace] = ['pods', seg[3]!];
+  } else if (seg[0] === 'apis' && seg[1] === 'apps' && seg[2] === 'v1') {
+    if (seg.length === 4 && WORKLOAD_RESOURCES[seg[3]!]) resource = seg[3] as WatchResource;
+    else if (seg.length === 6 && seg[3] === 'namespaces' && WORKLOAD_RESOURCES[seg[5]!]) [resource, namespace] = [seg[5] as WatchResource, seg[4]!];
+  }
+  if (!resource) return failure(404, 'NotFound', 'the server could not find the requested resource');
+  let labels;
+  try {
+    labels = selectorOf(query);
+  } catch (err) {
+    return err as KubeError;
+  }
+  const field = query.get('fieldSelector') ?? '';
+  const byName = /^metadata\.name==?([^,=]+)$/.exec(field);
+  if (field !== '' && !byName) return failure(400, 'BadRequest', `field label not supported: ${field}`);
+  return { resource, namespace, labels, name: byName ? byName[1]! : null };
 }
 
 function podList(m: ClusterModel, ns: string | null, query: URLSearchParams): Record<string, unknown> {

@@ -6,8 +6,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ClusterModel } from './model.js';
-import { route } from './routes.js';
+import { route, watchSelection } from './routes.js';
 import { failure } from './status.js';
+import { WatchJournal, type WatchOptions } from './watch.js';
 
 /** One request the simulator received (including ones a fault made fail). */
 export interface SimRequestRecord {
@@ -29,12 +30,26 @@ export interface Faults {
 /** Serves `model` on 127.0.0.1 and records every request in `log`. */
 export class SimHttpServer {
   private server: Server | null = null;
+  private syncTimer: NodeJS.Timeout | null = null;
+  /** Body bytes written (answers and watch streams), for the benchmark's bytes-per-hour. */
+  bytesSent = 0;
+  /** Change events and open watch streams. */
+  readonly watch: WatchJournal;
 
   constructor(
     private readonly model: ClusterModel,
     private readonly faults: Faults,
     private readonly log: SimRequestRecord[],
-  ) {}
+    watchOptions: WatchOptions = {},
+  ) {
+    this.watch = new WatchJournal(model, { ...watchOptions, onBytes: (n) => (this.bytesSent += n) });
+  }
+
+  /** Catches up with the clock and publishes what changed to the watchers. */
+  publish(): void {
+    this.model.reconcile();
+    this.watch.sync();
+  }
 
   /** Listens on an ephemeral loopback port and returns the base URL. */
   async start(): Promise<string> {
@@ -42,7 +57,7 @@ export class SimHttpServer {
     const server = createServer((req, res) => {
       this.handle(req, res).catch((err: unknown) => {
         // A bug in the simulator must be visible to the client, not hang it.
-        if (!res.headersSent) send(res, 500, failure(500, 'InternalError', `simulator error: ${String(err)}`).body);
+        if (!res.headersSent) this.send(res, 500, failure(500, 'InternalError', `simulator error: ${String(err)}`).body);
         else res.destroy();
       });
     });
@@ -51,6 +66,10 @@ export class SimHttpServer {
       server.listen(0, '127.0.0.1', () => resolve());
     });
     this.server = server;
+    // Time alone moves rollouts on; watchers hear of it within 100 ms (real time) even when no request comes.
+    this.syncTimer = setInterval(() => {
+      if (this.watch.openStreams > 0) this.publish();
+    }, 100).unref();
     const { port } = server.address() as AddressInfo;
     return `http://127.0.0.1:${port}`;
   }
@@ -60,6 +79,8 @@ export class SimHttpServer {
     const server = this.server;
     if (!server) return;
     this.server = null;
+    if (this.syncTimer) clearInterval(this.syncTimer);
+    this.watch.closeAll();
     server.closeAllConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }
@@ -85,11 +106,18 @@ export class SimHttpServer {
     if (this.faults.failNext.count > 0) {
       this.faults.failNext.count--;
       const code = this.faults.failNext.status;
-      send(res, code, failure(code, code === 503 ? 'ServiceUnavailable' : 'InternalError', 'injected failure').body);
+      this.send(res, code, failure(code, code === 503 ? 'ServiceUnavailable' : 'InternalError', 'injected failure').body);
       return;
     }
 
-    this.model.reconcile();
+    this.publish();
+    const watch = url.searchParams.get('watch');
+    if (req.method === 'GET' && (watch === '1' || watch === 'true')) {
+      const selection = watchSelection(url.pathname, url.searchParams, this.model);
+      if ('code' in selection) this.send(res, selection.code, selection.body);
+      else this.watch.serve(req, res, selection, url.searchParams);
+      return;
+    }
     const out = route(this.model, {
       method: req.method ?? 'GET',
       path: url.pathname,
@@ -97,9 +125,14 @@ export class SimHttpServer {
       contentType,
       body,
     });
-    send(res, out.code, out.body);
+    this.send(res, out.code, out.body);
+    this.publish();
     // Listeners see the request once its effect is real (crash tests kill the bot right here).
     for (const listener of this.answered) listener({ method: req.method ?? 'GET', path: url.pathname, code: out.code });
+  }
+
+  private send(res: ServerResponse, code: number, body: unknown): void {
+    this.bytesSent += send(res, code, body);
   }
 
   /** Listeners called right after each routed answer is written. */
@@ -113,10 +146,12 @@ export interface SimAnswer {
   code: number;
 }
 
-function send(res: ServerResponse, code: number, body: unknown): void {
+function send(res: ServerResponse, code: number, body: unknown): number {
   const text = JSON.stringify(body);
-  res.writeHead(code, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  const length = Buffer.byteLength(text);
+  res.writeHead(code, { 'content-type': 'application/json', 'content-length': length });
   res.end(text);
+  return length;
 }
 
 async function readBody(req: IncomingMessage): Promise<string> {

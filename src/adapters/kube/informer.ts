@@ -1,0 +1,262 @@
+/**
+ * One informer: a local cache of one collection (nodes, or one kind in one namespace) kept current by
+ * list-then-watch, the pattern of client-go's reflector and client-node's `ListWatch`.
+ *
+ * Written by hand on client-node's `Watch` because client-node 1.4's `ListWatch` does not fit:
+ * after any error but a 410 it calls its `error` callbacks and stops for good (the caller must
+ * restart it), it has no notion of "in sync" (its `connect` event fires before the list, and nothing
+ * fires when a watch is established), it never asks for bookmarks or a server-side timeout, and its
+ * watch has no connect timeout, so a hung API server would hang it silently.
+ *
+ * Here: list (fresh `resourceVersion`), then watch from it with bookmarks and a randomised
+ * `timeoutSeconds` (like client-go, so a silently dead connection is noticed). A clean end of the
+ * stream re-watches from the last resourceVersion; `410 Gone` (an HTTP 410, or an `ERROR` event of
+ * code 410 inside the stream) relists at once; any other failure marks the cache out of sync and
+ * retries with exponential backoff (0.5 s doubling to 30 s, with jitter). `sync()` skips the wait.
+ */
+import { ApiException, type Watch } from '@kubernetes/client-node';
+import type { SourceStatus } from '../../core/types.js';
+import { describeKubeError } from './errors.js';
+import type { KubeObject } from './slim.js';
+
+/** The state of one cache: its source status plus what tests and logs need to follow it. */
+export interface CacheStatus extends SourceStatus {
+  /** The collection path watched, e.g. `/api/v1/namespaces/nvr/pods`. */
+  path: string;
+  /** The resourceVersion the cache is at; empty before the first list. */
+  resourceVersion: string;
+}
+
+/** A change the cache saw; `previous` is absent for an addition. */
+export interface CacheEvent<T> {
+  type: 'added' | 'modified' | 'deleted';
+  object: T;
+  previous?: T;
+}
+
+/** How an informer reads and watches its collection. */
+export interface InformerOptions<Raw extends KubeObject, T extends KubeObject> {
+  kind: string;
+  namespace: string | null;
+  path: string;
+  /** The list call (client-node's typed API, with its request timeout). */
+  list: () => Promise<{ items: Raw[]; metadata?: { resourceVersion?: string } }>;
+  watch: Watch;
+  /** What to keep of each object. */
+  slim: (raw: Raw) => T;
+  /** Called for each change after the cache applied it (relists report their differences too). */
+  onEvent?: (event: CacheEvent<T>) => void;
+  /** Reported when the cache falls out of sync and when it is back. */
+  onStatus?: (status: CacheStatus) => void;
+  /** Connect timeout of a watch, and the default wait of `sync()`. */
+  timeoutMs: number;
+  /** Server-side watch timeout; default: a random 300–600 s per watch, as client-go does. */
+  watchTimeoutSeconds?: () => number;
+  /** Backoff after a failure (default 500 ms doubling up to 30 s). */
+  backoff?: { initialMs: number; maxMs: number };
+}
+
+/** A running informer. */
+export interface Informer<T> {
+  status(): CacheStatus;
+  /** The cached objects (slim). */
+  items(): T[];
+  /** One cached object by name. */
+  get(name: string): T | undefined;
+  /**
+   * When out of sync, tries again now (skipping the backoff) and resolves once that attempt
+   * succeeded or failed, or after `timeoutMs`; resolves at once when in sync.
+   */
+  sync(timeoutMs?: number): Promise<void>;
+  /** Ends the watch and every retry. */
+  stop(): void;
+}
+
+/** Starts an informer: its first list begins at once. */
+export function startInformer<Raw extends KubeObject, T extends KubeObject>(o: InformerOptions<Raw, T>): Informer<T> {
+  const objects = new Map<string, T>();
+  const backoff = o.backoff ?? { initialMs: 500, maxMs: 30_000 };
+  const watchTimeout = o.watchTimeoutSeconds ?? (() => 300 + Math.floor(Math.random() * 300));
+  let resourceVersion = '';
+  let inSync = false;
+  let error: CacheStatus['error'] = null;
+  let failures = 0;
+  let stopped = false;
+  let abortWatch: (() => void) | null = null;
+  let skipWait: (() => void) | null = null;
+  const attemptDone = new Set<() => void>();
+
+  const status = (): CacheStatus => ({ kind: o.kind, namespace: o.namespace, path: o.path, inSync, resourceVersion, error });
+  const settle = () => {
+    for (const resolve of attemptDone) resolve();
+    attemptDone.clear();
+  };
+  const markInSync = () => {
+    const changed = !inSync;
+    inSync = true;
+    error = null;
+    failures = 0;
+    settle();
+    if (changed) o.onStatus?.(status());
+  };
+  const markFailed = (err: unknown) => {
+    const changed = inSync || error === null;
+    inSync = false;
+    error = { message: describeKubeError(err, o.timeoutMs), status: httpStatusOf(err) };
+    settle();
+    if (changed) o.onStatus?.(status());
+  };
+
+  const keyOf = (obj: KubeObject) => `${obj.metadata?.namespace ?? ''}/${obj.metadata?.name ?? ''}`;
+
+  async function relist(): Promise<void> {
+    const list = await o.list();
+    const seen = new Set<string>();
+    for (const raw of list.items) {
+      const object = o.slim(raw);
+      const key = keyOf(object);
+      seen.add(key);
+      const previous = objects.get(key);
+      objects.set(key, object);
+      if (!previous) o.onEvent?.({ type: 'added', object });
+      else if (previous.metadata?.resourceVersion !== object.metadata?.resourceVersion) o.onEvent?.({ type: 'modified', object, previous });
+    }
+    for (const [key, object] of objects) {
+      if (seen.has(key)) continue;
+      objects.delete(key);
+      o.onEvent?.({ type: 'deleted', object });
+    }
+    resourceVersion = list.metadata?.resourceVersion ?? '';
+  }
+
+  /** Watches until the stream ends; resolves with how it ended. */
+  async function watchOnce(): Promise<{ gone: boolean; err: unknown }> {
+    let gone = false;
+    let streamError: unknown = null;
+    let ended: (err: unknown) => void = () => undefined;
+    const end = new Promise<unknown>((resolve) => (ended = resolve));
+    let finished = false;
+    const timeoutSeconds = watchTimeout();
+
+    const onEvent = (type: string, obj: T & { code?: number }) => {
+      if (type === 'ERROR') {
+        // The API reports an expired resourceVersion inside the stream, then ends it.
+        if (obj.code === 410) gone = true;
+        else streamError = new Error(`watch error event: ${(obj as { message?: string }).message ?? 'unknown'} (code ${obj.code ?? '?'})`);
+        return;
+      }
+      const rv = obj.metadata?.resourceVersion;
+      if (rv) resourceVersion = rv;
+      if (type === 'BOOKMARK') return;
+      const object = o.slim(obj as unknown as Raw);
+      const key = keyOf(object);
+      const previous = objects.get(key);
+      if (type === 'DELETED') {
+        objects.delete(key);
+        o.onEvent?.({ type: 'deleted', object });
+      } else if (type === 'ADDED' || type === 'MODIFIED') {
+        objects.set(key, object);
+        o.onEvent?.(previous ? { type: 'modified', object, previous } : { type: 'added', object });
+      }
+    };
+
+    const connecting = o.watch.watch(
+      o.path,
+      { resourceVersion, allowWatchBookmarks: true, timeoutSeconds },
+      (type, obj) => onEvent(type, obj as T & { code?: number }),
+      (err) => {
+        finished = true;
+        ended(err);
+      },
+    );
+    // client-node's watch has no connect timeout: give up on it ourselves, and abort it if it ever connects.
+    let connectTimer: NodeJS.Timeout | undefined;
+    const connectTimeout = new Promise<'timeout'>((resolve) => (connectTimer = setTimeout(() => resolve('timeout'), o.timeoutMs)));
+    const connected = await Promise.race([connecting, connectTimeout]);
+    clearTimeout(connectTimer);
+    if (connected === 'timeout') {
+      void connecting.then((controller) => controller.abort(), () => undefined);
+      return { gone: false, err: Object.assign(new Error('watch did not connect'), { name: 'TimeoutError' }) };
+    }
+    if (!finished) {
+      markInSync();
+      abortWatch = () => connected.abort();
+    }
+    // The server ends the stream after timeoutSeconds; if it does not, the connection is dead.
+    const stallTimer = setTimeout(() => {
+      streamError = new Error(`watch stalled: no end after ${timeoutSeconds}s`);
+      connected.abort();
+    }, (timeoutSeconds + 30) * 1000);
+    const err = await end;
+    clearTimeout(stallTimer);
+    abortWatch = null;
+    if (err && (err as { statusCode?: number }).statusCode === 410) gone = true;
+    return { gone, err: gone ? null : (streamError ?? err) };
+  }
+
+  async function run(): Promise<void> {
+    while (!stopped) {
+      let failure: unknown = null;
+      try {
+        if (resourceVersion === '') {
+          await relist();
+          if (stopped) break;
+          markInSync();
+        }
+        const { gone, err } = await watchOnce();
+        if (stopped) break;
+        if (gone) {
+          // The history no longer reaches our resourceVersion: what we hold may miss changes.
+          resourceVersion = '';
+          inSync = false;
+          o.onStatus?.(status());
+          continue;
+        }
+        failure = err;
+      } catch (err) {
+        failure = err;
+      }
+      if (stopped) break;
+      if (failure === null) continue; // a clean end (the server's timeout): watch again from where we are
+      markFailed(failure);
+      failures++;
+      const delay = Math.min(backoff.maxMs, backoff.initialMs * 2 ** (failures - 1));
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, delay * (0.8 + Math.random() * 0.4));
+        skipWait = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      skipWait = null;
+    }
+  }
+  void run();
+
+  return {
+    status,
+    items: () => [...objects.values()],
+    get: (name) => objects.get(`${o.namespace ?? ''}/${name}`),
+    async sync(timeoutMs = o.timeoutMs) {
+      if (inSync || stopped) return;
+      let timer: NodeJS.Timeout | undefined;
+      const attempt = new Promise<void>((resolve) => attemptDone.add(resolve));
+      skipWait?.();
+      await Promise.race([attempt, new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)))]);
+      clearTimeout(timer);
+    },
+    stop() {
+      stopped = true;
+      abortWatch?.();
+      skipWait?.();
+      settle();
+    },
+  };
+}
+
+/** The HTTP status of a failed list (ApiException) or watch (`statusCode`), or null for network errors. */
+function httpStatusOf(err: unknown): number | null {
+  if (err instanceof ApiException) return err.code;
+  const code = (err as { statusCode?: unknown } | null)?.statusCode;
+  return typeof code === 'number' ? code : null;
+}
