@@ -54,3 +54,50 @@ describe('Kubernetes API down', () => {
     expect(bySubject).toEqual({ 'target:frigate': 'resolved', cluster: 'resolved', 'target:hass': 'open' });
   });
 });
+
+describe('a cache out of sync', () => {
+  it('makes only its targets unknown: nothing opens, resolves or restarts for them until it resyncs', async () => {
+    engine = await startEngine(
+      {
+        targets: [
+          { name: 'frigate', namespace: 'nvr', workload: { kind: 'Deployment', name: 'frigate' } },
+          { name: 'hass', namespace: 'home', workload: { kind: 'Deployment', name: 'hass' } },
+          { name: 'mqtt', namespace: 'home', workload: { kind: 'Deployment', name: 'mqtt' } },
+        ],
+      },
+      (sim) => {
+        sim.addNode('node-a');
+        for (const [namespace, name] of [['nvr', 'frigate'], ['home', 'hass'], ['home', 'mqtt']] as const) sim.addDeployment({ namespace, name, node: 'node-a' });
+      },
+    );
+    const e = engine;
+    // hass is down before its namespace's pod cache goes out of sync: its incident is open.
+    e.sim.setPodsReady('home', { kind: 'Deployment', name: 'hass' }, false);
+    await e.cycles(2);
+    expect(e.store.openIncidents().map((i) => i.subject)).toEqual(['target:hass']);
+
+    const restartsBefore = e.sim.restarts.length;
+
+    // The pod watch of `home` breaks and cannot come back (refused): hass recovers and mqtt fails meanwhile.
+    e.sim.failPath('/api/v1/namespaces/home/pods', 500);
+    e.sim.breakWatches();
+    await expect.poll(() => e.kube.caches().find((c) => c.path === '/api/v1/namespaces/home/pods')?.inSync).toBe(false);
+    e.sim.setPodsReady('home', { kind: 'Deployment', name: 'hass' }, true);
+    e.sim.setPodsReady('home', { kind: 'Deployment', name: 'mqtt' }, false, { healAfterRestart: true });
+    e.sim.setPodsReady('nvr', { kind: 'Deployment', name: 'frigate' }, false);
+    await e.cycles(10);
+
+    const snapshot = e.bot.lastSnapshot();
+    expect(snapshot).toMatchObject({ reachable: true, unknownTargets: { hass: expect.stringMatching(/^Pod in home: HTTP 500/), mqtt: expect.any(String) } });
+    // frigate, in a namespace whose cache is in sync, is judged as usual; hass and mqtt are not judged at all.
+    expect(e.store.openIncidents().map((i) => i.subject).sort()).toEqual(['target:frigate', 'target:hass']);
+    expect(e.store.loadTargetStates().mqtt?.health ?? 'up').toBe('up');
+    expect(e.sim.restarts.slice(restartsBefore).filter((r) => r.namespace === 'home')).toEqual([]);
+
+    // The cache resyncs: hass resolves, mqtt is judged on fresh data.
+    e.sim.failPath('/api/v1/namespaces/home/pods', null);
+    await e.cycles(2);
+    const bySubject = Object.fromEntries(e.store.recentIncidents(0).map((i) => [i.subject, i.state]));
+    expect(bySubject).toMatchObject({ 'target:hass': 'resolved', 'target:mqtt': 'open' });
+  });
+});

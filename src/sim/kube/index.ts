@@ -131,10 +131,17 @@ export interface KubeSimulator {
   setApiDown(down: boolean): void;
   /** Whether `setApiDown(true)` is in force. */
   readonly apiDown: boolean;
+  /** Whether a request to `path` would be served now (the API is up and no `failPath` covers it). */
+  serves(path: string): boolean;
   /** The next `n` requests get a `Status` with this HTTP code (default 500). */
   failNext(n: number, status?: number): void;
   /** Real-time delay before each answer, for benchmarks and timeout tests. */
   setLatency(ms: number): void;
+  /**
+   * Fault: every request whose path starts with `pathPrefix` gets a Status with this HTTP code
+   * (403 as RBAC refusing a namespace) until called again with null. Open watches stay open.
+   */
+  failPath(pathPrefix: string, status: number | null): void;
   /** Fault: cuts every open watch mid-event (the connection is destroyed); returns how many. */
   breakWatches(): number;
   /**
@@ -167,7 +174,7 @@ export interface KubeSimulator {
 /** Creates a simulator; call `start()` to listen. */
 export function createKubeSimulator(options: KubeSimulatorOptions = {}): KubeSimulator {
   const model = new ClusterModel({ now: options.now ?? Date.now, rolloutDelayMs: options.rolloutDelayMs ?? 2000 });
-  const faults: Faults = { apiDown: false, failNext: { count: 0, status: 500 }, latencyMs: 0 };
+  const faults: Faults = { apiDown: false, failPaths: new Map(), failNext: { count: 0, status: 500 }, latencyMs: 0 };
   const requests: SimRequestRecord[] = [];
   const http = new SimHttpServer(model, faults, requests, { historySize: options.watchHistory, bookmarkIntervalMs: options.bookmarkIntervalMs });
   let url: string | null = null;
@@ -343,11 +350,18 @@ export function createKubeSimulator(options: KubeSimulatorOptions = {}): KubeSim
     get apiDown() {
       return faults.apiDown;
     },
+    serves(path) {
+      return !faults.apiDown && ![...faults.failPaths.keys()].some((prefix) => path.startsWith(prefix));
+    },
     failNext(n, status = 500) {
       faults.failNext = { count: n, status };
     },
     setLatency(ms) {
       faults.latencyMs = ms;
+    },
+    failPath(pathPrefix, status) {
+      if (status === null) faults.failPaths.delete(pathPrefix);
+      else faults.failPaths.set(pathPrefix, status);
     },
     breakWatches: () => http.watch.breakAll(),
     expireWatches: () => http.watch.expireAll(),
@@ -385,7 +399,7 @@ export interface WatchingCache {
 }
 
 /**
- * Resolves once every cache is in sync (unless the API is down) and has seen the newest event the
+ * Resolves once every cache is in sync (unless the simulator refuses its path) and has seen the newest event the
  * simulator published for its collection — the moment a cycle reading the caches sees what the simulator holds now. Watches
  * are asynchronous, so tests and the demo call this after changing the cluster and before a cycle
  * they expect to see the change (a real cluster gives no such point; the bot does not need one).
@@ -394,8 +408,8 @@ export interface WatchingCache {
 export async function waitForCaches(sim: KubeSimulator, caches: () => WatchingCache[], timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    // A cache cannot catch up with an API that is down; it is the snapshot's to report as unknown.
-    const lagging = caches().filter((c) => (c.inSync || !sim.apiDown) && (!c.inSync || Number(c.resourceVersion || 0) < sim.latestResourceVersion(c.path)));
+    // A cache cannot catch up with an API that refuses it; it is the snapshot's to report as unknown.
+    const lagging = caches().filter((c) => (c.inSync || sim.serves(c.path)) && (!c.inSync || Number(c.resourceVersion || 0) < sim.latestResourceVersion(c.path)));
     if (lagging.length === 0) return;
     if (Date.now() > deadline) {
       throw new Error(`kube simulator: caches did not catch up within ${timeoutMs} ms: ${lagging.map((c) => `${c.path}@${c.resourceVersion}${c.inSync ? '' : ' (out of sync)'}`).join(', ')}`);

@@ -69,6 +69,13 @@ function dispatch(m: ClusterModel, req: SimRequest): SimResponse {
   const refusal = authorize(m, method, seg, req.query);
   if (refusal) throw refusal;
 
+  // Discovery (legacy, unaggregated), which kubectl reads before anything else.
+  const discovery = discoveryDocument(req.path);
+  if (discovery) {
+    allow(method, ['GET']);
+    return ok(discovery);
+  }
+
   // /api/v1/nodes[/name]
   if (seg[0] === 'api' && seg[1] === 'v1' && seg[2] === 'nodes' && seg.length <= 4) {
     allow(method, ['GET']);
@@ -202,6 +209,39 @@ export function watchSelection(path: string, query: URLSearchParams, m?: Cluster
   const byName = /^metadata\.name==?([^,=]+)$/.exec(field);
   if (field !== '' && !byName) return failure(400, 'BadRequest', `field label not supported: ${field}`);
   return { resource, namespace, labels, name: byName ? byName[1]! : null };
+}
+
+const RESOURCES: Record<string, { name: string; singularName: string; namespaced: boolean; kind: string; verbs: string[]; shortNames?: string[] }[]> = {
+  v1: [
+    { name: 'nodes', singularName: 'node', namespaced: false, kind: 'Node', verbs: ['get', 'list', 'watch'], shortNames: ['no'] },
+    { name: 'pods', singularName: 'pod', namespaced: true, kind: 'Pod', verbs: ['delete', 'get', 'list', 'watch'], shortNames: ['po'] },
+  ],
+  'apps/v1': [
+    { name: 'daemonsets', singularName: 'daemonset', namespaced: true, kind: 'DaemonSet', verbs: ['get', 'list', 'patch', 'watch'], shortNames: ['ds'] },
+    { name: 'deployments', singularName: 'deployment', namespaced: true, kind: 'Deployment', verbs: ['get', 'list', 'patch', 'watch'], shortNames: ['deploy'] },
+    { name: 'statefulsets', singularName: 'statefulset', namespaced: true, kind: 'StatefulSet', verbs: ['get', 'list', 'patch', 'watch'], shortNames: ['sts'] },
+  ],
+  'coordination.k8s.io/v1': [
+    { name: 'leases', singularName: 'lease', namespaced: true, kind: 'Lease', verbs: ['create', 'delete', 'get', 'list', 'update'] },
+  ],
+};
+
+/** The discovery documents of the modelled groups (`/api`, `/apis`, `/api/v1`, `/apis/apps/v1`, …), or null. */
+function discoveryDocument(path: string): Record<string, unknown> | null {
+  const p = path.replace(/\/+$/, '');
+  if (p === '/version') return { major: '1', minor: '31', gitVersion: 'v1.31.0-sim', platform: 'linux/amd64' };
+  if (p === '/api') return { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [] };
+  if (p === '/apis') {
+    const groups = ['apps', 'coordination.k8s.io'].map((name) => {
+      const version = { groupVersion: `${name}/v1`, version: 'v1' };
+      return { name, versions: [version], preferredVersion: version };
+    });
+    return { kind: 'APIGroupList', apiVersion: 'v1', groups };
+  }
+  const groupVersion = p === '/api/v1' ? 'v1' : p.startsWith('/apis/') ? p.slice('/apis/'.length) : null;
+  const resources = groupVersion ? RESOURCES[groupVersion] : undefined;
+  if (!resources) return null;
+  return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion, resources };
 }
 
 function podList(m: ClusterModel, ns: string | null, query: URLSearchParams): Record<string, unknown> {

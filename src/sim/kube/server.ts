@@ -23,6 +23,8 @@ export interface SimRequestRecord {
 /** Fault switches, read on every request. */
 export interface Faults {
   apiDown: boolean;
+  /** Path prefixes answered with a fixed HTTP status (RBAC refusing one namespace, a missing API). */
+  failPaths: Map<string, number>;
   failNext: { count: number; status: number };
   latencyMs: number;
 }
@@ -107,6 +109,14 @@ export class SimHttpServer {
       this.faults.failNext.count--;
       const code = this.faults.failNext.status;
       this.send(res, code, failure(code, code === 503 ? 'ServiceUnavailable' : 'InternalError', 'injected failure').body);
+      return;
+    }
+
+    const refused = [...this.faults.failPaths].find(([prefix]) => url.pathname.startsWith(prefix));
+    if (refused) {
+      const [, code] = refused;
+      const reason = code === 403 ? 'Forbidden' : code === 404 ? 'NotFound' : 'InternalError';
+      this.send(res, code, failure(code, reason, `injected ${code} for ${url.pathname}`).body);
       return;
     }
 

@@ -1,0 +1,74 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { startEngine, type Engine } from '../helpers/engine.js';
+
+let engine: Engine | undefined;
+afterEach(async () => {
+  await engine?.close();
+  engine = undefined;
+});
+
+// A schedule that never fires during a test: every cycle here is a reaction to the cluster.
+const HOURLY = '0 0 * * * *';
+
+function homelab() {
+  return startEngine(
+    {
+      schedule: HOURLY,
+      targets: [
+        { name: 'frigate', namespace: 'nvr', workload: { kind: 'Deployment', name: 'frigate' } },
+        { name: 'hass', namespace: 'home', workload: { kind: 'Deployment', name: 'hass' }, failureThreshold: 1 },
+      ],
+    },
+    (sim) => {
+      sim.addNode('node-a');
+      sim.addNode('node-b');
+      sim.addDeployment({ namespace: 'nvr', name: 'frigate', node: 'node-a' });
+      sim.addDeployment({ namespace: 'home', name: 'hass', node: 'node-b' });
+    },
+  );
+}
+
+describe('reaction in seconds: a watched change runs a cycle at once', () => {
+  it('opens the node incident within 2 s of the node turning NotReady, without waiting for the schedule', async () => {
+    engine = await homelab();
+    const e = engine;
+    await e.cycles(1);
+    e.bot.start();
+
+    e.clock.advance(5_000);
+    const notReadyAt = e.clock.now();
+    e.sim.setNodeReady('node-a', 'False');
+    // The test clock moves on about as fast as real time while the bot reacts; the schedule is an hour away.
+    const incident = await expect
+      .poll(
+        () => {
+          e.clock.advance(10);
+          return e.store.openIncidents().find((x) => x.subject === 'node:node-a');
+        },
+        { interval: 10, timeout: 5_000 },
+      )
+      .toBeDefined()
+      .then(() => e.store.openIncidents().find((x) => x.subject === 'node:node-a'));
+    expect(incident).toMatchObject({ kind: 'node', state: 'open' });
+    expect(incident!.openedAt - notReadyAt).toBeLessThan(2_000);
+    expect(e.store.countEffects({ type: 'postMessage' })).toBe(1);
+  });
+
+  it('runs a cycle when a watched workload loses its last ready pod, and not for changes that do not matter', async () => {
+    engine = await homelab();
+    const e = engine;
+    await e.cycles(1);
+    const cyclesBefore = e.bot.lastCycleAt();
+    e.bot.start();
+
+    e.sim.cordon('node-b');
+    e.sim.addNode('node-c');
+    await e.settle();
+    expect(e.bot.lastCycleAt()).toBe(cyclesBefore);
+
+    e.clock.advance(1_000);
+    e.sim.setPodsReady('home', { kind: 'Deployment', name: 'hass' }, false);
+    await expect.poll(() => e.store.openIncidents().map((i) => i.subject)).toEqual(['target:hass']);
+    expect(e.bot.lastCycleAt()).toBe(e.clock.now());
+  });
+});
