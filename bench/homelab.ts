@@ -10,7 +10,8 @@ import { validateConfig } from '../src/config/index.js';
 import { silentLogger } from '../src/log.js';
 import { startApp, type App } from '../src/runtime/app.js';
 import { createDiscordSimulator, type DiscordSimulator } from '../src/sim/discord/index.js';
-import { createKubeSimulator, type KubeSimulator } from '../src/sim/kube/index.js';
+import { createKubeAdapter } from '../src/adapters/kube/index.js';
+import { createKubeSimulator, SIM_RESYNC_BACKOFF, waitForCaches, type KubeSimulator } from '../src/sim/kube/index.js';
 import { startSmtpServer, type SmtpServer } from '../test/helpers/smtp.js';
 import { startBenchProbeServer, type BenchProbeServer } from './probeServer.js';
 
@@ -22,6 +23,8 @@ export interface Homelab {
   /** Sim-clock time (epoch ms); `advance` moves it for the bot and both simulators. */
   now(): number;
   advance(ms: number): void;
+  /** Waits until the bot's caches hold what the simulator holds now (watches are asynchronous). */
+  settle(): Promise<void>;
   kube: KubeSimulator;
   discord: DiscordSimulator;
   smtp: SmtpServer;
@@ -89,8 +92,11 @@ export async function startHomelab(o: HomelabOptions): Promise<Homelab> {
     'bench-homelab.yaml',
   );
   let app: App;
+  let settle: () => Promise<void>;
   try {
-    app = await startApp({ config, logger: silentLogger(), clock, env: {} });
+    const adapter = createKubeAdapter({ ...config.kubernetes, env: {}, backoff: SIM_RESYNC_BACKOFF });
+    settle = () => waitForCaches(kube, () => adapter.caches());
+    app = await startApp({ config, logger: silentLogger(), clock, env: {}, kube: adapter });
   } catch (err) {
     await Promise.all([discord.stop(), kube.stop(), smtp.close(), probe.close()]);
     fs.rmSync(dir, { recursive: true, force: true });
@@ -101,6 +107,7 @@ export async function startHomelab(o: HomelabOptions): Promise<Homelab> {
     advance(ms) {
       now += ms;
     },
+    settle: () => settle(),
     kube,
     discord,
     smtp,

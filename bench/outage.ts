@@ -43,6 +43,7 @@ export async function runOutage(hours: number): Promise<OutageResult> {
     const { kube, discord, smtp, probe, app } = lab;
     const cycle = async () => {
       lab.advance(CYCLE_MS);
+      await lab.settle();
       await app.bot.tick();
     };
     // A restart is what fixes frigate (the motivating story): it answers again once patched.

@@ -5,7 +5,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { IDS, startHomelab } from './homelab.js';
-import { PERIOD_MS, SCHEDULE } from './scale.js';
+import { PERIOD_MS, SCHEDULE, untilAllowed, untilRefused } from './scale.js';
 import { summarize } from './stats.js';
 
 /** What was measured, real milliseconds. */
@@ -28,6 +28,7 @@ export async function runReaction(samples: number): Promise<ReactionSample> {
     const { app, discord, kube, probe } = lab;
     const cycle = async () => {
       lab.advance(PERIOD_MS);
+      await lab.settle();
       return app.bot.tick();
     };
     for (let i = 0; i < 2; i++) await cycle();
@@ -59,12 +60,12 @@ export async function runReaction(samples: number): Promise<ReactionSample> {
     const gateMs: number[] = [];
     let reason = '';
     for (let i = 0; i < samples; i++) {
-      kube.setNodeReady('node-a', 'False');
       const t0 = performance.now();
-      const decision = await app.actions.gateNow('frigate');
+      kube.setNodeReady('node-a', 'False');
+      reason = await untilRefused(app);
       gateMs.push(performance.now() - t0);
-      reason = decision.allowed ? 'allowed (expected a refusal)' : decision.reason;
       kube.setNodeReady('node-a', 'True');
+      await untilAllowed(app);
     }
 
     // Scheduler path: frigate failing and node-a NotReady; its automatic restart is refused in a cycle.

@@ -1,6 +1,10 @@
 /** The table `npm run bench` prints: every figure, then the goals with ✓/✗. */
 import type { BenchResult } from './bench.js';
 
+function round1(n: number): number {
+  return Math.round(n * 10) / 10;
+}
+
 /** Renders the result as plain-text tables. */
 export function renderReport(r: BenchResult): string {
   const s = r.scale;
@@ -21,8 +25,27 @@ export function renderReport(r: BenchResult): string {
   cmp('Kubernetes requests per cycle', s.k8s_requests_per_cycle, s.baseline_k8s_requests_per_cycle, `${s.request_ratio}×`);
   cmp('CPU s per cycle (this process)', s.cpu_s_per_cycle, s.baseline_cpu_s_per_cycle);
   row('CPU s per cycle (simulator + probe endpoint, child)', s.sim_cpu_s_per_cycle);
-  row('peak RSS MB (bot cycles; sampled every 50 ms)', `${s.rss_mb} (before start ${s.rss_mb_before_start}; peak heap used ${s.heap_used_mb})`);
+  row('peak RSS MB under tsx (bot cycles; sampled every 50 ms)', `${s.rss_mb_tsx} (before start ${s.rss_mb_before_start}; peak heap used ${s.heap_used_mb})`);
+  row('Kubernetes requests per hour, idle (informers)', `${s.k8s_requests_per_hour} (${s.request_ratio}× fewer than per-target polling)`);
   row('targets probed healthy in the last cycle', `${s.targets_probed_ok} / ${s.targets}`);
+
+  const w = r.watch;
+  if (w) {
+    lines.push('', `production build: ${w.command} (${w.node}), ${w.targets} targets / ${w.nodes} nodes / ${w.namespaces} namespaces, ${w.caches} caches, schedule ${w.schedule}`);
+    lines.push(`  ${''.padEnd(52)} ${'requests/h'.padStart(12)} ${'bytes/h'.padStart(14)}`);
+    const traffic = (label: string, req: number, bytes: number) => lines.push(`  ${label.padEnd(52)} ${String(req).padStart(12)} ${String(bytes).padStart(14)}`);
+    traffic(`informers idle (${w.idle.seconds} s measured + renewals)`, round1(w.idle.requests_per_hour + w.watch_renewals_per_hour), w.idle.bytes_per_hour);
+    traffic(`informers, node outage (${w.outage.seconds} s)`, w.outage.requests_per_hour, w.outage.bytes_per_hour);
+    traffic('per-cycle lists (before: 1 + 2 × namespaces a cycle)', w.per_cycle_lists.requests_per_hour, w.per_cycle_lists.bytes_per_hour);
+    traffic('per-target polling', w.per_target_polling.requests_per_hour, NaN);
+    row('node NotReady → incident message', `${w.node_notready_to_message_ms.p50} ms p50, ${w.node_notready_to_message_ms.max} max (${w.node_notready_to_message_ms.samples.length} nodes)`);
+    row('cycle ms (production, real time)', `${w.cycle_ms.p50} p50, ${w.cycle_ms.p95} p95, ${w.cycle_ms.max} max (${w.cycle_ms.cycles} cycles)`);
+    row('peak RSS MB (VmHWM), idle RSS MB', `${w.rss_mb}, ${w.rss_mb_idle} (start-up ${w.startup_ms} ms)`);
+    if (w.heap) {
+      row('heap snapshot after the outage', `${w.heap.total_mb} MB; largest:`);
+      for (const h of w.heap.top.slice(0, 8)) row(`  ${h.type} ${h.name}`, `${h.self_mb} MB (${h.count})`);
+    }
+  }
 
   lines.push('', 'outage: node-a NotReady with frigate failing, 30 s cycles, Discord + email; then node back, frigate restarted');
   lines.push(`  ${'hours'.padStart(5)} ${'cycles'.padStart(7)} ${'mentions'.padStart(9)} ${'discord req'.padStart(12)} ${'(in outage)'.padStart(12)} ${'emails'.padStart(7)} ${'restarts'.padStart(9)} ${'incidents'.padStart(10)} ${'resolved'.padStart(9)} ${'wall s'.padStart(7)}`);

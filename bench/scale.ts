@@ -68,7 +68,7 @@ export interface ScaleResult {
   request_ratio: number;
   /** baseline cycle p50 / stormguard cycle p50. */
   wall_time_ratio: number;
-  /** Node NotReady in the simulator → `app.actions.gateNow('frigate')` refusing (real ms, one fresh snapshot each). */
+  /** Node NotReady in the simulator → `app.actions.gateNow('frigate')` refusing (real ms: the watch brings the change, the gate reads the cache). */
   gate_command_ms: { p50: number; max: number; samples: number; reason: string };
 }
 
@@ -133,12 +133,12 @@ export async function runScale(o: ScaleOptions): Promise<ScaleResult> {
     const gateMs: number[] = [];
     let reason = '';
     for (let i = 0; i < o.gateSamples; i++) {
-      await sim.setNodeReady('node-a', 'False');
       const t0 = performance.now();
-      const decision = await app.actions.gateNow('frigate');
+      await sim.setNodeReady('node-a', 'False');
+      reason = await untilRefused(app);
       gateMs.push(performance.now() - t0);
-      reason = decision.allowed ? 'allowed (expected a refusal)' : decision.reason;
       await sim.setNodeReady('node-a', 'True');
+      await untilAllowed(app);
     }
     await app.close();
     app = null;
@@ -196,6 +196,23 @@ export async function runScale(o: ScaleOptions): Promise<ScaleResult> {
     await world?.stop();
     fs.rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** Asks the gate about frigate until it refuses (the watch has brought the node's NotReady); its reason. */
+export async function untilRefused(app: App, timeoutMs = 10_000): Promise<string> {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    const decision = await app.actions.gateNow('frigate');
+    if (!decision.allowed) return decision.reason;
+    if (performance.now() > deadline) return 'allowed (expected a refusal)';
+    await new Promise((r) => setTimeout(r, 1));
+  }
+}
+
+/** Asks the gate about frigate until it allows a restart again (the node is back). */
+export async function untilAllowed(app: App, timeoutMs = 10_000): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (!(await app.actions.gateNow('frigate')).allowed && performance.now() < deadline) await new Promise((r) => setTimeout(r, 1));
 }
 
 /** The V8 profiler of this process, through the inspector (profiling slows the cycles it records). */

@@ -8,12 +8,15 @@ import type { SimOp, SimRequests, SimSetup, SimUsage } from './simProcess.js';
 /** The simulated world running in a child process. */
 export interface SimWorld {
   readonly pid: number;
-  setup(o: { size: LayoutSize; apiLatencyMs: number; probeDelayMs: number; now: number }): Promise<SimSetup>;
+  /** `now: null` runs the simulator on real time. */
+  setup(o: { size: LayoutSize; apiLatencyMs: number; probeDelayMs: number; now: number | null; bookmarkIntervalMs?: number }): Promise<SimSetup>;
   setNow(now: number): Promise<void>;
   setLatency(ms: number): Promise<void>;
   setNodeReady(node: string, status: NodeReadiness): Promise<void>;
   resetRequests(): Promise<void>;
   requests(): Promise<SimRequests>;
+  /** Body bytes the simulator has sent so far (answers and watch streams). */
+  bytes(): Promise<number>;
   usage(): Promise<SimUsage>;
   stop(): Promise<void>;
 }
@@ -63,6 +66,7 @@ export async function startSimWorld(): Promise<SimWorld> {
     setNodeReady: (node, status) => call<void>({ op: 'setNodeReady', node, status }),
     resetRequests: () => call<void>({ op: 'resetRequests' }),
     requests: () => call<SimRequests>({ op: 'requests' }),
+    bytes: () => call<number>({ op: 'bytes' }),
     usage: () => call<SimUsage>({ op: 'usage' }),
     async stop() {
       if (exited) return;

@@ -10,12 +10,13 @@ import { startBenchProbeServer, type BenchProbeServer } from './probeServer.js';
 
 /** What the parent asks; each operation answers with a JSON value. */
 export type SimOp =
-  | { op: 'setup'; size: LayoutSize; apiLatencyMs: number; probeDelayMs: number; now: number }
+  | { op: 'setup'; size: LayoutSize; apiLatencyMs: number; probeDelayMs: number; now: number | null; bookmarkIntervalMs?: number }
   | { op: 'setNow'; now: number }
   | { op: 'setLatency'; ms: number }
   | { op: 'setNodeReady'; node: string; status: NodeReadiness }
   | { op: 'resetRequests' }
   | { op: 'requests' }
+  | { op: 'bytes' }
   | { op: 'usage' }
   | { op: 'stop' };
 
@@ -23,6 +24,8 @@ export type SimOp =
 export interface SimSetup {
   kubeconfig: string;
   probeUrl: string;
+  /** The Kubernetes simulator's base URL. */
+  url: string;
 }
 
 /** What `requests` answers: the total and the count per `METHOD path`. */
@@ -49,15 +52,16 @@ function sim(): KubeSimulator {
 async function handle(msg: SimOp): Promise<unknown> {
   switch (msg.op) {
     case 'setup': {
-      now = msg.now;
-      kube = createKubeSimulator({ now: () => now, rolloutDelayMs: 20_000 });
+      // null: real time, for a bot that runs on its own clock (the production build).
+      now = msg.now ?? 0;
+      kube = createKubeSimulator({ now: msg.now === null ? Date.now : () => now, rolloutDelayMs: 20_000, bookmarkIntervalMs: msg.bookmarkIntervalMs });
       const layout = buildLayout(msg.size);
       for (const node of layout.nodes) kube.addNode(node);
       for (const t of layout.targets) kube.addDeployment({ namespace: t.namespace, name: t.name, node: t.node });
-      await kube.start();
+      const { url } = await kube.start();
       kube.setLatency(msg.apiLatencyMs);
       probe = await startBenchProbeServer(msg.probeDelayMs);
-      return { kubeconfig: kube.kubeconfig(), probeUrl: probe.url } satisfies SimSetup;
+      return { kubeconfig: kube.kubeconfig(), probeUrl: probe.url, url } satisfies SimSetup;
     }
     case 'setNow':
       now = msg.now;
@@ -75,11 +79,13 @@ async function handle(msg: SimOp): Promise<unknown> {
       const byRoute: Record<string, number> = {};
       for (const r of sim().requests) {
         // Collapse names so the per-target baseline reads as a handful of routes.
-        const route = `${r.method} ${r.path.replace(/\/nodes\/[^/]+$/, '/nodes/{name}')}${r.query['labelSelector'] ? '?labelSelector' : ''}`;
+        const route = `${r.method} ${r.path.replace(/\/nodes\/[^/]+$/, '/nodes/{name}').replace(/\/namespaces\/[^/]+\//, '/namespaces/{ns}/')}${r.query['labelSelector'] ? '?labelSelector' : ''}${r.query['watch'] ? '?watch' : ''}`;
         byRoute[route] = (byRoute[route] ?? 0) + 1;
       }
       return { total: sim().requests.length, byRoute } satisfies SimRequests;
     }
+    case 'bytes':
+      return sim().bytesSent();
     case 'usage':
       return { cpu: process.cpuUsage(), rss: process.memoryUsage().rss } satisfies SimUsage;
     case 'stop':

@@ -27,7 +27,12 @@ describe('npm run bench, at a tiny scale', () => {
       rss_mb: expect.any(Number),
       cpu_s_per_cycle: expect.any(Number),
       request_ratio: expect.any(Number),
+      rss_mb_tsx: expect.any(Number),
+      k8s_requests_per_hour: expect.any(Number),
     });
+    // Informers: the measured cycles read the caches, so no cycle made a request.
+    expect(result.scale.k8s_requests_per_cycle).toBe(0);
+    expect(result.watch).toBeNull();
     // Every target was really probed over HTTP, and a person's /restart is refused while the node is down.
     expect(result.scale.targets_probed_ok).toBe(20);
     expect(result.scale.gate_command_ms.reason).toBe('nodeNotReady');

@@ -290,8 +290,8 @@ describe('kube adapter: request budget', () => {
     const watch = sim.requests.find((r) => r.path === '/api/v1/nodes' && r.query.watch)!;
     expect(list.query).toEqual({});
     expect(watch.query).toMatchObject({ watch: 'true', allowWatchBookmarks: 'true', resourceVersion: kube.caches()[0]!.resourceVersion });
-    expect(Number(watch.query.timeoutSeconds)).toBeGreaterThanOrEqual(300);
-    expect(Number(watch.query.timeoutSeconds)).toBeLessThan(600);
+    expect(Number(watch.query.timeoutSeconds)).toBeGreaterThanOrEqual(1800);
+    expect(Number(watch.query.timeoutSeconds)).toBeLessThan(3600);
   });
 
   it('grows with namespaces and kinds, not with targets', async () => {

@@ -1,8 +1,8 @@
 /**
  * The Kubernetes adapter: keeps informers (list, then watch) for the nodes and, per watched
  * namespace, the pods and the workload kinds the targets use; a snapshot reads those caches and
- * never lists. Idle, that costs one watch request per cache every 5–10 minutes instead of a list of
- * everything every cycle. Changes that matter — a node's Ready condition, the last ready pod of a
+ * never lists. Idle, that costs one watch request per cache every 30–60 minutes (and a bookmark a
+ * minute) instead of a list of everything every cycle. Changes that matter — a node's Ready condition, the last ready pod of a
  * watched workload going unready — are reported at once so the bot can run a cycle right away.
  * Restarts are done the way `kubectl rollout restart` does them.
  */

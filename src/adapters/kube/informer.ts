@@ -9,7 +9,8 @@
  * watch has no connect timeout, so a hung API server would hang it silently.
  *
  * Here: list (fresh `resourceVersion`), then watch from it with bookmarks and a randomised
- * `timeoutSeconds` (like client-go, so a silently dead connection is noticed). A clean end of the
+ * `timeoutSeconds` of 30–60 minutes (what the API server picks by default); a stream that brings
+ * nothing, not even the API server's minutely bookmark, for 10 minutes is taken for a dead connection. A clean end of the
  * stream re-watches from the last resourceVersion; `410 Gone` (an HTTP 410, or an `ERROR` event of
  * code 410 inside the stream) relists at once; any other failure marks the cache out of sync and
  * retries with exponential backoff (0.5 s doubling to 30 s, with jitter). `sync()` skips the wait.
@@ -50,8 +51,10 @@ export interface InformerOptions<Raw extends KubeObject, T extends KubeObject> {
   onStatus?: (status: CacheStatus) => void;
   /** Connect timeout of a watch, and the default wait of `sync()`. */
   timeoutMs: number;
-  /** Server-side watch timeout; default: a random 300–600 s per watch, as client-go does. */
+  /** Server-side watch timeout; default: a random 30–60 min per watch, as the API server picks by default. */
   watchTimeoutSeconds?: () => number;
+  /** A watch that delivers nothing (no event, no bookmark) for this long is taken for dead (default 10 min). */
+  silenceMs?: number;
   /** Backoff after a failure (default 500 ms doubling up to 30 s). */
   backoff?: { initialMs: number; maxMs: number };
 }
@@ -76,7 +79,8 @@ export interface Informer<T> {
 export function startInformer<Raw extends KubeObject, T extends KubeObject>(o: InformerOptions<Raw, T>): Informer<T> {
   const objects = new Map<string, T>();
   const backoff = o.backoff ?? { initialMs: 500, maxMs: 30_000 };
-  const watchTimeout = o.watchTimeoutSeconds ?? (() => 300 + Math.floor(Math.random() * 300));
+  const watchTimeout = o.watchTimeoutSeconds ?? (() => 1800 + Math.floor(Math.random() * 1800));
+  const silenceMs = o.silenceMs ?? 600_000;
   let resourceVersion = '';
   let inSync = false;
   let error: CacheStatus['error'] = null;
@@ -138,7 +142,9 @@ export function startInformer<Raw extends KubeObject, T extends KubeObject>(o: I
     let finished = false;
     const timeoutSeconds = watchTimeout();
 
+    let lastHeard = Date.now();
     const onEvent = (type: string, obj: T & { code?: number }) => {
+      lastHeard = Date.now();
       if (type === 'ERROR') {
         // The API reports an expired resourceVersion inside the stream, then ends it.
         if (obj.code === 410) gone = true;
@@ -178,17 +184,26 @@ export function startInformer<Raw extends KubeObject, T extends KubeObject>(o: I
       void connecting.then((controller) => controller.abort(), () => undefined);
       return { gone: false, err: Object.assign(new Error('watch did not connect'), { name: 'TimeoutError' }) };
     }
+    // Stopped while connecting: nobody else will end this watch.
+    if (stopped) {
+      connected.abort();
+      return { gone: false, err: null };
+    }
     if (!finished) {
       markInSync();
       abortWatch = () => connected.abort();
     }
-    // The server ends the stream after timeoutSeconds; if it does not, the connection is dead.
-    const stallTimer = setTimeout(() => {
-      streamError = new Error(`watch stalled: no end after ${timeoutSeconds}s`);
+    // The API server sends a bookmark about every minute and ends the stream after timeoutSeconds;
+    // a stream silent for much longer, or not ended in time, is a dead connection nobody told us about.
+    const deadline = Date.now() + (timeoutSeconds + 60) * 1000;
+    const stallTimer = setInterval(() => {
+      const silent = Date.now() - lastHeard > silenceMs;
+      if (!silent && Date.now() < deadline) return;
+      streamError = new Error(silent ? `watch silent for ${Math.round(silenceMs / 1000)}s` : `watch not ended after ${timeoutSeconds}s`);
       connected.abort();
-    }, (timeoutSeconds + 30) * 1000);
+    }, Math.min(silenceMs, 60_000));
     const err = await end;
-    clearTimeout(stallTimer);
+    clearInterval(stallTimer);
     abortWatch = null;
     if (err && (err as { statusCode?: number }).statusCode === 410) gone = true;
     return { gone, err: gone ? null : (streamError ?? err) };
