@@ -1,4 +1,5 @@
 import { SlashCommandBuilder } from 'discord.js';
+import { OPERATORS_ONLY } from './permissions.js';
 import type { Incident } from '../src/core/types.js';
 import { incidentChoices } from './options.js';
 import type { CommandContext, SlashCommand } from './types.js';
@@ -7,6 +8,7 @@ import type { CommandContext, SlashCommand } from './types.js';
 export const ackCommand: SlashCommand = {
   definition: new SlashCommandBuilder()
     .setName('ack')
+    .setDefaultMemberPermissions(OPERATORS_ONLY)
     .setDescription('Acknowledge an incident: stops its escalation')
     .addStringOption((o) => o.setName('incident').setDescription('Which incident (default: this thread’s, or the only open one)').setAutocomplete(true))
     .toJSON(),

@@ -166,6 +166,11 @@ const target = z.strictObject({
   successThreshold: positiveInt.default(2),
   autoRestart: z.boolean().default(true),
   restart: restartPolicy.prefault({}),
+  // Discord shows at most 5 buttons in a row; a label longer than 80 characters is refused by Discord.
+  links: z
+    .array(z.strictObject({ label: z.string().min(1, { error: 'must not be empty' }).max(80, { error: 'must be at most 80 characters (a Discord button label)' }), url: httpUrl }))
+    .max(5, { error: 'at most 5 links (one row of Discord buttons)' })
+    .optional(),
 });
 
 // Required even when empty: a file without `targets` is more likely a mistake than a choice to

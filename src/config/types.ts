@@ -27,6 +27,12 @@ export interface RestartPolicy {
   cooldown: number;
 }
 
+/** A link shown as a button on the target's incident message (Grafana, a runbook, the service's own UI). */
+export interface TargetLink {
+  label: string;
+  url: string;
+}
+
 /** One watched workload. */
 export interface TargetConfig {
   name: string;
@@ -37,6 +43,8 @@ export interface TargetConfig {
   successThreshold: number;
   autoRestart: boolean;
   restart: RestartPolicy;
+  /** Link buttons on the incident message (at most 5). */
+  links?: TargetLink[];
 }
 
 /** Discord connection and who may act. */

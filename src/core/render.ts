@@ -10,6 +10,8 @@ export interface IncidentView {
   nodes: Array<{ name: string; ready: NodeReadiness | 'missing'; unschedulable: boolean }>;
   /** What the gate says about the next restart, in words (null when nothing to say). */
   nextRestart: string | null;
+  /** The incident's targets' configured links (Grafana, runbook…), at most 5; absent = none. */
+  links?: Array<{ label: string; url: string }>;
 }
 
 /** One embed field. */
@@ -34,6 +36,8 @@ export interface RenderedMessage {
   color: number;
   fields: RenderedField[];
   buttons: RenderedButton[];
+  /** Link buttons (open a URL; no interaction), shown while open and after resolving. */
+  links: Array<{ label: string; url: string }>;
 }
 
 /** Colour by state (Discord embed colours). */
@@ -82,6 +86,7 @@ export function renderIncident(view: IncidentView): RenderedMessage {
     description: clip(escapeMarkdown(incident.cause), 1000),
     color: STATE_COLORS[incident.state],
     fields,
+    links: view.links ?? [],
     buttons: resolved
       ? []
       : [

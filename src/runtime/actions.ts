@@ -230,6 +230,22 @@ export function createActions(deps: ActionDeps) {
     openIncidents(): Incident[] {
       return store.openIncidents().filter((i) => isOpen(i));
     },
+
+    /** What `/incidents` lists: open incidents newest first, each with its Discord message id (null before it was posted), and now. */
+    incidentList(): { now: number; incidents: Array<{ incident: Incident; messageId: string | null }> } {
+      const incidents = store
+        .openIncidents()
+        .filter((i) => isOpen(i))
+        .sort((a, b) => b.openedAt - a.openedAt || (b.id ?? 0) - (a.id ?? 0))
+        .map((incident) => ({ incident, messageId: incident.id === null ? null : (store.getDiscordRefs(incident.id)?.messageId ?? null) }));
+      return { now: deps.clock(), incidents };
+    },
+
+    /** The silences in force now, soonest to end first (`/silence` without a duration lists them). */
+    activeSilences(): { now: number; silences: Silence[] } {
+      const now = deps.clock();
+      return { now, silences: [...store.activeSilences(now)].sort((a, b) => a.endsAt - b.endsAt) };
+    },
   };
 }
 

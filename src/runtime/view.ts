@@ -3,6 +3,7 @@ import { evaluateGate, isWaitingReason, restartHistorySince } from '../core/gate
 import type { IncidentView } from '../core/render.js';
 import { activeSilenceFor } from '../core/silence.js';
 import { nodeOfSubject } from '../core/subject.js';
+import { DISCORD_LIMITS, clip } from '../core/text.js';
 import type { ClusterSnapshot, Incident } from '../core/types.js';
 import type { Store } from '../adapters/sqlite/store.js';
 
@@ -41,5 +42,21 @@ export function buildIncidentView(incident: Incident, store: Store, config: Conf
     });
     if (!decision.allowed && !isWaitingReason(decision.reason)) nextRestart = `blocked: ${decision.message}`;
   }
-  return { incident, silence: activeSilenceFor({ incident }, silences, now), targets, nodes, nextRestart };
+  return { incident, silence: activeSilenceFor({ incident }, silences, now), targets, nodes, nextRestart, links: linksOf(incident, config) };
+}
+
+/** The configured links of the incident's targets, the same URL once, at most 5 (one row of buttons). */
+function linksOf(incident: Incident, config: Config): Array<{ label: string; url: string }> {
+  const seen = new Set<string>();
+  const links: Array<{ label: string; url: string }> = [];
+  for (const name of incident.targets) {
+    const target = config.targets.find((t) => t.name === name);
+    for (const link of target?.links ?? []) {
+      if (seen.has(link.url)) continue;
+      seen.add(link.url);
+      // A node incident lists several targets: name the target on its links so they can be told apart.
+      links.push({ label: incident.targets.length > 1 ? clip(`${name}: ${link.label}`, DISCORD_LIMITS.buttonLabel) : link.label, url: link.url });
+    }
+  }
+  return links.slice(0, 5);
 }

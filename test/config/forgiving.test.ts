@@ -29,6 +29,10 @@ describe('a forgiving configuration file', () => {
     // `:-` covers a variable set but empty, as in a shell.
     expect(config.database.path).toBe('/data/stormguard.db');
     expect(config.targets[0]!.failureThreshold).toBe(3);
+    expect(config.targets[0]!.links).toEqual([
+      { label: 'Grafana', url: 'https://grafana.example.com/d/frigate' },
+      { label: 'Runbook', url: 'https://wiki.example.com/runbooks/frigate' },
+    ]);
     expect(config.notify.email!.smtp).toEqual({ host: 'smtp.example.com', port: 2525, secure: true });
     expect(config.http.port).toBe(9464);
   });

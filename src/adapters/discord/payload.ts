@@ -14,19 +14,26 @@ export const NO_MENTIONS = { parse: [] as never[] };
 /** The embed and buttons of an incident message in Discord's JSON shape. */
 export interface IncidentPayload {
   embeds: Array<{ title: string; description: string; color: number; fields: Array<{ name: string; value: string; inline: boolean }> }>;
-  components: Array<{ type: 1; components: Array<{ type: 2; custom_id: string; label: string; style: 1 | 2 | 4; disabled: boolean }> }>;
+  components: Array<{ type: 1; components: Array<ActionButton | LinkButton> }>;
 }
+
+type ActionButton = { type: 2; custom_id: string; label: string; style: 1 | 2 | 4; disabled: boolean };
+/** A link button (style 5): opens its URL, sends no interaction. */
+type LinkButton = { type: 2; style: 5; label: string; url: string };
 
 const BUTTON_STYLES = { primary: 1, secondary: 2, danger: 4 } as const;
 
-/** Turns a rendered incident into Discord's embed and button rows (no buttons once resolved). */
+/** Turns a rendered incident into Discord's embed and button rows: the actions (none once resolved), then the links. */
 export function incidentPayload(message: RenderedMessage): IncidentPayload {
+  const rows: IncidentPayload['components'] = [];
+  if (message.buttons.length > 0) {
+    rows.push({ type: 1, components: message.buttons.map((b) => ({ type: 2, custom_id: b.id, label: b.label, style: BUTTON_STYLES[b.style], disabled: b.disabled })) });
+  }
+  const links = message.links ?? [];
+  if (links.length > 0) rows.push({ type: 1, components: links.slice(0, 5).map((l) => ({ type: 2, style: 5, label: clip(l.label, DISCORD_LIMITS.buttonLabel), url: l.url })) });
   return {
     embeds: [{ title: message.title, description: message.description || '—', color: message.color, fields: message.fields }],
-    components:
-      message.buttons.length === 0
-        ? []
-        : [{ type: 1, components: message.buttons.map((b) => ({ type: 2, custom_id: b.id, label: b.label, style: BUTTON_STYLES[b.style], disabled: b.disabled })) }],
+    components: rows,
   };
 }
 

@@ -1,0 +1,44 @@
+import { SlashCommandBuilder } from 'discord.js';
+import { DISCORD_LIMITS, clip, discordMessageUrl, discordTime } from '../src/core/text.js';
+import type { Incident } from '../src/core/types.js';
+import type { SlashCommand } from './types.js';
+
+const REPLY_LIMIT = DISCORD_LIMITS.reply;
+
+/** `/incidents` — the open incidents, newest first: state, age, who acknowledged, and a link to each message. */
+export const incidentsCommand: SlashCommand = {
+  definition: new SlashCommandBuilder().setName('incidents').setDescription('List the open incidents, newest first').toJSON(),
+  operatorOnly: false,
+  async execute(_interaction, ctx) {
+    const { incidents } = ctx.actions.incidentList();
+    const channel = ctx.config.discord;
+    return formatIncidentList(incidents.map(({ incident, messageId }) => ({ incident, url: channel && messageId ? discordMessageUrl(channel, messageId) : null })));
+  },
+};
+
+/** The reply: one line per incident, within Discord's 2,000 characters (the rest counted, not cut mid-line). */
+export function formatIncidentList(items: ReadonlyArray<{ incident: Incident; url: string | null }>): string {
+  if (items.length === 0) return 'No incident is open.';
+  const header = `${items.length} open incident${items.length === 1 ? '' : 's'}, newest first:`;
+  const lines = items.map(({ incident, url }) => clip(incidentLine(incident, url), 400));
+  const out = [header];
+  for (const [index, line] of lines.entries()) {
+    const rest = lines.length - index;
+    const more = `… and ${rest} more`;
+    // Keep room for the "and N more" line unless this is the last one.
+    const budget = REPLY_LIMIT - (index === lines.length - 1 ? 0 : more.length + 1);
+    if ([...out, line].join('\n').length > budget) {
+      out.push(more);
+      break;
+    }
+    out.push(line);
+  }
+  return out.join('\n');
+}
+
+function incidentLine(incident: Incident, url: string | null): string {
+  const state = incident.state === 'acknowledged' ? `acknowledged by <@${incident.acknowledgedBy}>` : 'open, not acknowledged';
+  const extra = incident.needsHuman ? ' · needs a human' : '';
+  const link = url ? ` · [message](${url})` : ' · not posted yet';
+  return `**#${incident.id} ${incident.subject}** — ${state} · since ${discordTime(incident.openedAt)}${extra}${link}`;
+}
