@@ -1,7 +1,40 @@
 /**
- * The delivery contract between the outbox and the receivers (Discord, email, push): how a failure
- * says whether trying again can help. Pure.
+ * The effect contract between the outbox and the receivers (Discord, email, push): which channel
+ * carries an effect, what a sink promises, and how a failure says whether trying again can help
+ * (Alertmanager's notifier contract). Pure: adapters implement it, the runtime drives it.
  */
+import type { Effect, EffectChannel, Incident } from './types.js';
+
+/** An effect waiting in the outbox; `id` is its stable id (e.g. the Discord nonce). */
+export interface PendingEffect {
+  id: number;
+  incidentId: number | null;
+  effect: Effect;
+  attempts: number;
+}
+
+/** Delivers one channel's effects to the outside world (Discord, email, push, or the log when none is set up). */
+export interface EffectSink {
+  /** Resolves when the receiver confirmed; throws an `EffectError` (or any error: retryable) otherwise. */
+  deliver(pending: PendingEffect, incident: Incident | null): Promise<void>;
+}
+
+/** One sink per channel: the outbox hands each effect to the sink of its channel. */
+export type Sinks = Record<EffectChannel, EffectSink>;
+
+/** A delivery failure that says whether trying again can help. */
+export class EffectError extends Error {
+  constructor(
+    message: string,
+    readonly retryable: boolean,
+    /** When the receiver asked us to wait (Discord's `retry_after`, ntfy's `Retry-After`), in milliseconds. */
+    readonly retryAfterMs: number | null = null,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+    this.name = 'EffectError';
+  }
+}
 
 /**
  * Whether an HTTP status is worth retrying: 429 (rate limited) and 5xx (the receiver's trouble);
@@ -9,4 +42,9 @@
  */
 export function isRetryableStatus(status: number): boolean {
   return status === 429 || status >= 500;
+}
+
+/** The same sink on every channel (tests, and a bot with nothing but the log to tell). */
+export function everyChannel(sink: EffectSink): Sinks {
+  return { discord: sink, email: sink, push: sink };
 }

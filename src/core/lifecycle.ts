@@ -2,7 +2,7 @@ import { formatDuration } from './duration.js';
 import { isWaitingReason } from './gate.js';
 import { targetSubject } from './subject.js';
 import { escapeMarkdown, listWithCount } from './text.js';
-import type { AuditEntry, Effect, Incident, IncidentKind } from './types.js';
+import type { AuditEntry, Effect, Incident, IncidentKind, RestartRequest } from './types.js';
 
 /** Something that happened to an incident's subject, as the pure lifecycle sees it. */
 export type IncidentEvent =
@@ -30,11 +30,21 @@ export interface TransitionContext {
   actor: string;
 }
 
-/** The next state of one incident plus the effects and audit records the shell must persist with it. */
+/** Builds a transition's context from the configuration and the moment — the one place that does. */
+export function transitionContext(
+  config: { reopenWindow: number; notify: { escalateAfter: number } },
+  at: { now: number; actor: string; silenced: boolean },
+): TransitionContext {
+  return { now: at.now, reopenWindow: config.reopenWindow, escalateAfter: config.notify.escalateAfter, silenced: at.silenced, actor: at.actor };
+}
+
+/** The next state of one incident plus the effects, restarts and audit records the shell must persist with it. */
 export interface Transition {
   incident: Incident | null;
   effects: Effect[];
   audit: AuditEntry[];
+  /** Restarts to record as attempts and carry out after commit (only `restartRequested` asks for one). */
+  restarts?: RestartRequest[];
 }
 
 /**
@@ -228,12 +238,13 @@ function onRestartRequested(
   event: Extract<IncidentEvent, { type: 'restartRequested' }>,
   ctx: TransitionContext,
 ): Transition {
-  const restart: Effect = { type: 'restart', target: event.target, automatic: event.automatic, requestedBy: event.by };
+  const restarts: RestartRequest[] = [{ target: event.target, automatic: event.automatic, requestedBy: event.by }];
   if (!incident) {
     // A person may restart a target that has no incident; the restart is still carried out and audited.
     return {
       incident: null,
-      effects: [restart],
+      restarts,
+      effects: [],
       audit: [{ at: ctx.now, actor: ctx.actor, action: 'restartRequested', subject: targetSubject(event.target), incidentId: null, reason: event.reason, detail: { automatic: event.automatic } }],
     };
   }
@@ -242,7 +253,8 @@ function onRestartRequested(
   const why = event.reason ? `: ${escapeMarkdown(event.reason)}` : '';
   return {
     incident: next,
-    effects: [restart, { type: 'threadNote', text: `Restarting ${event.target} ${who}${why}` }, { type: 'editMessage' }],
+    restarts,
+    effects: [{ type: 'threadNote', text: `Restarting ${event.target} ${who}${why}` }, { type: 'editMessage' }],
     audit: [audit(ctx, next, 'restartRequested', event.reason, { target: event.target, automatic: event.automatic })],
   };
 }

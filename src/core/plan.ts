@@ -2,7 +2,7 @@ import { listWithCount } from './text.js';
 import type { Config, TargetConfig } from '../config/types.js';
 import { evaluateGate } from './gate.js';
 import { initialTargetState, observe } from './hysteresis.js';
-import { isOpen, newIncident, transition, type IncidentEvent, type Transition } from './lifecycle.js';
+import { isOpen, newIncident, transition, transitionContext, type IncidentEvent, type Transition } from './lifecycle.js';
 import { nodeOutage } from './nodes.js';
 import { activeSilenceFor } from './silence.js';
 import { CLUSTER_SUBJECT, nodeOfSubject, nodeSubject, targetOfSubject, targetSubject } from './subject.js';
@@ -14,6 +14,7 @@ import type {
   IncidentKind,
   Observation,
   RestartRecord,
+  RestartRequest,
   Silence,
   TargetState,
 } from './types.js';
@@ -33,12 +34,13 @@ export interface CycleInput {
   restarts: RestartRecord[];
 }
 
-/** One incident's new state with the effects and audit records to commit alongside it. */
+/** One incident's new state with the effects, restarts and audit records to commit alongside it. */
 export interface IncidentPlan {
   /** `id` null: a new incident for the store to insert. */
   incident: Incident;
   effects: Effect[];
   audit: AuditEntry[];
+  restarts: RestartRequest[];
 }
 
 /** The outcome of one cycle: new target states and every incident that changed or has effects. */
@@ -255,17 +257,16 @@ class PlanContext {
     const targets = event.type === 'fail' ? [...new Set([...(isOpen(before) ? before.targets : []), ...event.targets])] : before?.targets ?? [];
     const probe = { ...(before ?? placeholder(subject, event)), targets };
     const silenced = activeSilenceFor({ incident: probe }, this.input.silences, this.input.now) !== null;
-    const step = transition(before, event, {
-      now: this.input.now,
-      reopenWindow: this.input.config.reopenWindow,
-      escalateAfter: this.input.config.notify.escalateAfter,
-      silenced,
-      actor: SCHEDULER,
-    });
+    const step = transition(before, event, transitionContext(this.input.config, { now: this.input.now, actor: SCHEDULER, silenced }));
     const sofar = this.work.get(subject);
     // A fresh incident replacing a resolved one starts its own effect list.
     const carry = sofar && sofar.incident?.id === step.incident?.id ? sofar : { incident: null, effects: [], audit: [] };
-    this.work.set(subject, { incident: step.incident, effects: [...carry.effects, ...step.effects], audit: [...carry.audit, ...step.audit] });
+    this.work.set(subject, {
+      incident: step.incident,
+      effects: [...carry.effects, ...step.effects],
+      audit: [...carry.audit, ...step.audit],
+      restarts: [...(carry.restarts ?? []), ...(step.restarts ?? [])],
+    });
   }
 
   tickAll(): void {
@@ -280,8 +281,9 @@ class PlanContext {
     for (const [subject, step] of this.work) {
       if (!step.incident) continue;
       const changed = JSON.stringify(step.incident) !== JSON.stringify(this.latest.get(subject) ?? null);
-      if (changed || step.effects.length > 0 || step.audit.length > 0) {
-        incidents.push({ incident: step.incident, effects: step.effects, audit: step.audit });
+      const restarts = step.restarts ?? [];
+      if (changed || step.effects.length > 0 || step.audit.length > 0 || restarts.length > 0) {
+        incidents.push({ incident: step.incident, effects: step.effects, audit: step.audit, restarts });
       }
     }
     return { targetStates, incidents };

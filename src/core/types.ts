@@ -154,16 +154,26 @@ export interface RestartRecord {
 /** Why a ring (a message that mentions the role) is sent. */
 export type RingReason = 'open' | 'reopen' | 'unmuted' | 'escalation';
 
-/** Something the shell must carry out after the state that caused it has been committed. */
-export type Effect =
+/** The effects Discord carries: the incident message, its thread, its notes and rings. */
+export type DiscordEffect =
   | { type: 'postMessage'; mention: boolean }
   | { type: 'editMessage' }
   | { type: 'threadNote'; text: string }
   | { type: 'ring'; reason: Exclude<RingReason, 'open'>; text: string }
-  | { type: 'archiveThread' }
-  | { type: 'email'; reason: RingReason | 'fallback' }
-  | { type: 'push'; reason: RingReason }
-  | { type: 'restart'; target: string; automatic: boolean; requestedBy: string };
+  | { type: 'archiveThread' };
+
+/** A notification to carry out after the state that caused it has been committed (through the outbox). */
+export type Effect = DiscordEffect | { type: 'email'; reason: RingReason | 'fallback' } | { type: 'push'; reason: RingReason };
+
+/**
+ * A restart the lifecycle asks for. Not an effect: restarts are not idempotent, so the shell records an
+ * attempt row in the same transaction and carries it out once, after commit — never from the outbox.
+ */
+export interface RestartRequest {
+  target: string;
+  automatic: boolean;
+  requestedBy: string;
+}
 
 /** One audit record: who did what to which subject, and why. */
 export interface AuditEntry {
@@ -178,10 +188,20 @@ export interface AuditEntry {
 }
 
 /** Where an effect is delivered; order is kept per incident within one channel. */
-export type EffectChannel = 'discord' | 'email' | 'push' | 'kubernetes';
+export type EffectChannel = 'discord' | 'email' | 'push';
 
-/** The channel that carries an effect (mirrored in the outbox's SQL ordering). */
+/** Every channel, in the order a delivery pass starts them (Discord first: email and push link to it). */
+export const EFFECT_CHANNELS: readonly EffectChannel[] = ['discord', 'email', 'push'];
+
+/** The channel that carries an effect — the one place that says which effects go to Discord (the outbox stores it). */
 export function effectChannel(effect: Effect): EffectChannel {
-  if (effect.type === 'email' || effect.type === 'push') return effect.type;
-  return effect.type === 'restart' ? 'kubernetes' : 'discord';
+  return effect.type === 'email' || effect.type === 'push' ? effect.type : 'discord';
 }
+
+/** Whether Discord carries this effect. */
+export function isDiscordEffect(effect: Effect): effect is DiscordEffect {
+  return effectChannel(effect) === 'discord';
+}
+
+/** Where time comes from (epoch milliseconds); tests pass a controllable clock. */
+export type Clock = () => number;

@@ -1,13 +1,13 @@
 import type { Config } from '../config/types.js';
 import { evaluateGate, restartHistorySince, type GateDecision } from '../core/gate.js';
-import { isOpen, openIncidentIds, transition, type IncidentEvent } from '../core/lifecycle.js';
+import { isOpen, openIncidentIds, type IncidentEvent } from '../core/lifecycle.js';
 import { activeSilenceFor, describeScope, scopeMutes, silencesToLift } from '../core/silence.js';
 import { nodeSubject, targetSubject } from '../core/subject.js';
 import { discordTime, escapeMarkdown } from '../core/text.js';
 import type { AuditEntry, ClusterSnapshot, Incident, Silence, SilenceScope, TargetState } from '../core/types.js';
 import type { Store } from '../adapters/sqlite/store.js';
 import type { Logger } from '../log.js';
-import { persistIncidentPlan } from './persist.js';
+import { applyEvent } from './step.js';
 import type { Metrics } from './metrics.js';
 import type { ClusterReader, Clock, Restarter } from './ports.js';
 import { carryOutRestarts } from './restarts.js';
@@ -54,21 +54,9 @@ export function createActions(deps: ActionDeps) {
     store.appendAudit({ at: deps.clock(), detail: {}, ...entry });
   }
 
-  /** Applies one lifecycle event to an incident and persists the result atomically. */
-  function apply(incident: Incident, event: IncidentEvent, actor: string): Incident {
-    const now = deps.clock();
-    let stored = incident;
-    store.transaction(() => {
-      const step = transition(incident, event, {
-        now,
-        reopenWindow: config.reopenWindow,
-        escalateAfter: config.notify.escalateAfter,
-        silenced: activeSilenceFor({ incident }, store.activeSilences(now), now) !== null,
-        actor,
-      });
-      if (step.incident) stored = persistIncidentPlan(store, { incident: step.incident, effects: step.effects, audit: step.audit }, now).incident;
-    });
-    return stored;
+  /** Applies one lifecycle event by a person through the shell's one step. */
+  function apply(incident: Incident | null, event: IncidentEvent, actor: string) {
+    return applyEvent(deps, incident, event, { actor, now: deps.clock() });
   }
 
   /** The open incident covering a target (its own, or a node incident listing it). */
@@ -119,27 +107,9 @@ export function createActions(deps: ActionDeps) {
         audit({ actor: by, action: 'restartRefused', subject: targetSubject(targetName), incidentId: incidentCovering(targetName)?.id ?? null, reason: decision.reason, detail: { message: decision.message } });
         return { ok: false, message: `Not restarting ${targetName}: ${decision.message}.` };
       }
-      const now = deps.clock();
-      const incident = incidentCovering(targetName);
-      let jobs: Awaited<ReturnType<typeof persistIncidentPlan>>['restartJobs'] = [];
-      store.transaction(() => {
-        const step = transition(incident, { type: 'restartRequested', target: targetName, automatic: false, by, reason }, {
-          now,
-          reopenWindow: config.reopenWindow,
-          escalateAfter: config.notify.escalateAfter,
-          silenced: false,
-          actor: by,
-        });
-        if (step.incident) {
-          jobs = persistIncidentPlan(store, { incident: step.incident, effects: step.effects, audit: step.audit }, now).restartJobs;
-        } else {
-          // No incident: record the attempt and its audit entry alone.
-          for (const entry of step.audit) store.appendAudit(entry);
-          const attempt = store.insertRestartAttempt({ target: targetName, incidentId: null, requestedBy: by, automatic: false, requestedAt: now });
-          jobs = [{ attemptId: attempt.id, target: targetName, incidentId: null, automatic: false, requestedBy: by }];
-        }
-      });
-      const [outcome] = await carryOutRestarts(jobs, deps);
+      // With or without an incident, the attempt row and its audit entry commit before the API call.
+      const { restartJobs } = apply(incidentCovering(targetName), { type: 'restartRequested', target: targetName, automatic: false, by, reason }, by);
+      const [outcome] = await carryOutRestarts(restartJobs, deps);
       return outcome?.ok
         ? { ok: true, message: `Restarting ${targetName} (rollout restart requested).` }
         : { ok: false, message: `The restart of ${targetName} failed: ${outcome?.error ?? 'unknown error'}.` };

@@ -17,11 +17,10 @@ import { createHeartbeat } from './heartbeat.js';
 import { leaseOptionsFromEnv, startLeaderElection, type LeaderElection, type LeaseOptions } from './lease.js';
 import { createLogSink } from './logSink.js';
 import { createMetrics, discordOutcome, type Metrics } from './metrics.js';
-import type { EffectSink } from './outbox.js';
+import type { EffectSink, Sinks } from '../core/delivery.js';
 import type { ClusterReader, Clock, Restarter } from './ports.js';
 import { queueFallbackEmail } from './cycle.js';
 import { discordSetupProblem, trackDiscordReachability } from './reachability.js';
-import { createRoutingSink, type SinkRoutes } from './routingSink.js';
 import { buildIncidentView } from './view.js';
 
 /** How to assemble the application; everything but the config has a production default. */
@@ -71,19 +70,20 @@ export async function startApp(options: AppOptions): Promise<App> {
   const view = (incident: Parameters<typeof buildIncidentView>[0]) => buildIncidentView(incident, store, config, bot.lastSnapshot(), clock());
   const logSink = createLogSink(logger, view);
   // Each channel has its own sink; a channel that is not configured is logged instead.
-  const routes: SinkRoutes = {};
   const link = config.discord ? { guildId: config.discord.guildId, channelId: config.discord.channelId } : undefined;
-  if (d && discord && config.discord) {
+  const discordSink = (): EffectSink => {
+    if (!d || !discord || !config.discord) return logSink;
     const onMessageRefused = (incident: Incident) => {
       if (config.notify.email) queueFallbackEmail(store, incident, 'discordRefusedMessage', clock());
     };
-    const discordSink = d.createDiscordSink({ rest: discord.rest, discord: config.discord, store, view, logger, onMessageRefused });
-    const toDiscord = trackDiscordReachability(discordSink, store, clock, logger);
-    Object.assign(routes, { postMessage: toDiscord, editMessage: toDiscord, threadNote: toDiscord, ring: toDiscord, archiveThread: toDiscord });
-  }
-  if (config.notify.email) routes.email = createEmailSink({ email: config.notify.email, store, view, discord: link, clock });
-  if (config.notify.ntfy) routes.push = createNtfySink({ ntfy: config.notify.ntfy, store, discord: link, clock });
-  const sink: EffectSink = createRoutingSink(routes, logSink);
+    const sink = d.createDiscordSink({ rest: discord.rest, discord: config.discord, store, view, logger, onMessageRefused });
+    return trackDiscordReachability(sink, store, clock, logger);
+  };
+  const sinks: Sinks = {
+    discord: discordSink(),
+    email: config.notify.email ? createEmailSink({ email: config.notify.email, store, view, discord: link, clock }) : logSink,
+    push: config.notify.ntfy ? createNtfySink({ ntfy: config.notify.ntfy, store, discord: link, clock }) : logSink,
+  };
 
   const bot: Bot = createBot({
     config,
@@ -92,7 +92,7 @@ export async function startApp(options: AppOptions): Promise<App> {
     restarter: kube,
     // Probes wait on the network, not the CPU: 64 in flight keeps 1,000 targets well inside a cycle.
     probe: (targets, snapshot) => probeAll(targets, snapshot, { concurrency: 64 }),
-    sink,
+    sinks,
     clock,
     logger,
     metrics,

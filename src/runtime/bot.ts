@@ -5,7 +5,8 @@ import type { Store } from '../adapters/sqlite/store.js';
 import type { Logger } from '../log.js';
 import { runCycle, type CycleReport } from './cycle.js';
 import type { Metrics } from './metrics.js';
-import { deliverPending, type DeliveryReport, type EffectSink } from './outbox.js';
+import type { Sinks } from '../core/delivery.js';
+import { deliverPending, type DeliveryReport } from './outbox.js';
 import type { ClusterReader, Clock, Prober, Restarter } from './ports.js';
 import { startScheduler, type Scheduler } from './scheduler.js';
 import { serialize, startDeliveryLoop, type DeliveryLoop } from './deliveryLoop.js';
@@ -17,7 +18,8 @@ export interface BotDeps {
   cluster: ClusterReader;
   restarter: Restarter;
   probe: Prober;
-  sink: EffectSink;
+  /** One sink per channel (Discord, email, push; the log where one is not configured). */
+  sinks: Sinks;
   clock: Clock;
   logger: Logger;
   metrics?: Metrics;

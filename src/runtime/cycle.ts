@@ -6,7 +6,7 @@ import { planCycle } from '../core/plan.js';
 import type { ClusterSnapshot, Incident } from '../core/types.js';
 import type { Store } from '../adapters/sqlite/store.js';
 import type { Logger } from '../log.js';
-import { persistIncidentPlan, type RestartJob } from './persist.js';
+import { persistStep, type RestartJob } from './step.js';
 import type { ClusterReader, Clock, Prober, Restarter } from './ports.js';
 import { discordUnreachableSince } from './reachability.js';
 import type { Metrics } from './metrics.js';
@@ -72,9 +72,8 @@ export async function runCycle(deps: CycleDeps): Promise<CycleReport> {
       if (state.health === 'down' && state.lastGateReason) refusals.push(state.lastGateReason);
     }
     for (const incidentPlan of plan.incidents) {
-      const { restartJobs: jobs } = persistIncidentPlan(store, incidentPlan, now);
-      restartJobs.push(...jobs);
-      effectsQueued += incidentPlan.effects.filter((e) => e.type !== 'restart').length;
+      restartJobs.push(...persistStep(store, incidentPlan, now).restartJobs);
+      effectsQueued += incidentPlan.effects.length;
     }
     incidentsChanged = plan.incidents.length;
     effectsQueued += queueFallbackEmails(deps, now);

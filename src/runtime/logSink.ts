@@ -1,8 +1,7 @@
 import { renderIncident, type IncidentView } from '../core/render.js';
 import type { Incident } from '../core/types.js';
-import type { PendingEffect } from '../adapters/sqlite/store.js';
 import type { Logger } from '../log.js';
-import type { EffectSink } from './outbox.js';
+import type { EffectSink, PendingEffect } from '../core/delivery.js';
 
 /**
  * The sink used when no Discord is configured: it logs, as JSON, what would have been posted —
@@ -31,9 +30,6 @@ export function createLogSink(logger: Logger, view: (incident: Incident) => Inci
         case 'push':
           logger.info({ ...base, reason: effect.reason }, `would send ${effect.type}`);
           return;
-        case 'restart':
-          // Restarts never go through the outbox (see persistIncidentPlan); reaching here is a bug.
-          throw new Error('logSink: restart effects are carried out by the cycle, not the outbox');
       }
     },
   };

@@ -1,28 +1,9 @@
-import { effectChannel, type Incident } from '../core/types.js';
-import type { PendingEffect, Store } from '../adapters/sqlite/store.js';
+import { EffectError, type PendingEffect, type Sinks } from '../core/delivery.js';
+import { effectChannel, type EffectChannel } from '../core/types.js';
+import type { Store } from '../adapters/sqlite/store.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from './metrics.js';
 import type { Clock } from './ports.js';
-
-/** Delivers one effect to the outside world (Discord, email, push, or the log when none is set up). */
-export interface EffectSink {
-  /** Resolves when the receiver confirmed; throws an `EffectError` (or any error: retryable) otherwise. */
-  deliver(pending: PendingEffect, incident: Incident | null): Promise<void>;
-}
-
-/** A delivery failure that says whether trying again can help (Alertmanager's notifier contract). */
-export class EffectError extends Error {
-  constructor(
-    message: string,
-    readonly retryable: boolean,
-    /** When the receiver asked us to wait (Discord's `retry_after`), in milliseconds. */
-    readonly retryAfterMs: number | null = null,
-    options?: ErrorOptions,
-  ) {
-    super(message, options);
-    this.name = 'EffectError';
-  }
-}
 
 /** Bounds for retrying a failed delivery. */
 export interface RetryPolicy {
@@ -40,7 +21,8 @@ export const DEFAULT_RETRY: RetryPolicy = { maxAttempts: 300, baseDelayMs: 2_000
 /** What the delivery pass needs. */
 export interface DeliveryDeps {
   store: Store;
-  sink: EffectSink;
+  /** One sink per channel (Discord, email, push; the log where one is not configured). */
+  sinks: Sinks;
   clock: Clock;
   logger: Logger;
   retry?: RetryPolicy;
@@ -63,7 +45,7 @@ export interface DeliveryReport {
  */
 export async function deliverPending(deps: DeliveryDeps): Promise<DeliveryReport> {
   const report: DeliveryReport = { delivered: 0, retried: 0, failed: 0 };
-  const byChannel = new Map<string, PendingEffect[]>();
+  const byChannel = new Map<EffectChannel, PendingEffect[]>();
   for (const pending of deps.store.pendingEffects(deps.clock())) {
     const channel = effectChannel(pending.effect);
     byChannel.set(channel, [...(byChannel.get(channel) ?? []), pending]);
@@ -94,12 +76,12 @@ async function settledWithin(promise: Promise<unknown>, ms: number): Promise<voi
 }
 
 /** Delivers one channel's effects in order until one fails and asks for a retry. */
-async function deliverChannel(channel: string, effects: PendingEffect[], deps: DeliveryDeps, report: DeliveryReport): Promise<void> {
+async function deliverChannel(channel: EffectChannel, effects: PendingEffect[], deps: DeliveryDeps, report: DeliveryReport): Promise<void> {
   const retry = deps.retry ?? DEFAULT_RETRY;
   for (const pending of effects) {
     const incident = pending.incidentId === null ? null : deps.store.getIncident(pending.incidentId);
     try {
-      await deps.sink.deliver(pending, incident);
+      await deps.sinks[channel].deliver(pending, incident);
       deps.store.markEffectDone(pending.id, deps.clock());
       report.delivered++;
       deps.metrics?.countDelivery(channel, 'delivered');

@@ -18,5 +18,4 @@ export interface Restarter {
 /** Probes every target against a snapshot, with bounded concurrency. */
 export type Prober = (targets: TargetConfig[], snapshot: ClusterSnapshot) => Promise<Observation[]>;
 
-/** Where time comes from; tests pass a controllable clock. */
-export type Clock = () => number;
+export type { Clock } from '../core/types.js';

@@ -1,6 +1,6 @@
 import type { Store } from '../adapters/sqlite/store.js';
 import type { Logger } from '../log.js';
-import { EffectError, type EffectSink } from './outbox.js';
+import { EffectError, type EffectSink } from '../core/delivery.js';
 import type { Clock } from './ports.js';
 
 /** Meta key holding since when Discord has not answered (epoch ms), empty while it answers. */

@@ -1,8 +1,7 @@
 import type { Config } from '../config/types.js';
-import { transition } from '../core/lifecycle.js';
 import type { Store } from '../adapters/sqlite/store.js';
 import type { Logger } from '../log.js';
-import { persistIncidentPlan, type RestartJob } from './persist.js';
+import { applyEvent, type RestartJob } from './step.js';
 import type { Metrics } from './metrics.js';
 import type { Clock, Restarter } from './ports.js';
 
@@ -54,18 +53,6 @@ function recordOutcome(job: RestartJob, error: string | null, deps: RestartDeps)
   deps.store.transaction(() => {
     deps.store.finishRestartAttempt(job.attemptId, error === null ? 'succeeded' : 'failed', error, now);
     const incident = job.incidentId === null ? null : deps.store.getIncident(job.incidentId);
-    const step = transition(
-      incident,
-      { type: 'restartFinished', target: job.target, ok: error === null, error },
-      {
-        now,
-        reopenWindow: deps.config.reopenWindow,
-        escalateAfter: deps.config.notify.escalateAfter,
-        silenced: false,
-        actor: job.requestedBy,
-      },
-    );
-    if (step.incident) persistIncidentPlan(deps.store, { incident: step.incident, effects: step.effects, audit: step.audit }, now);
-    else for (const entry of step.audit) deps.store.appendAudit(entry);
+    applyEvent(deps, incident, { type: 'restartFinished', target: job.target, ok: error === null, error }, { actor: job.requestedBy, now });
   });
 }

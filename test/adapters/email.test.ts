@@ -10,7 +10,7 @@ import type { Effect, Incident, Silence } from '../../src/core/types.js';
 import { createEmailSink, type EmailSinkDeps } from '../../src/adapters/email/sink.js';
 import { openDatabase } from '../../src/adapters/sqlite/open.js';
 import { createStore, type PendingEffect, type Store } from '../../src/adapters/sqlite/store.js';
-import { EffectError } from '../../src/runtime/outbox.js';
+import { EffectError } from '../../src/core/delivery.js';
 
 const T0 = 1_700_000_000_000; // 2023-11-14 22:13:20 UTC
 const PASSWORD = 'hunter2-s3cret';

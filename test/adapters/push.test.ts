@@ -9,7 +9,7 @@ import type { Effect, Incident } from '../../src/core/types.js';
 import { createNtfySink, headerValue, topicUrl, type NtfySinkDeps } from '../../src/adapters/push/ntfy.js';
 import { openDatabase } from '../../src/adapters/sqlite/open.js';
 import { createStore, type PendingEffect, type Store } from '../../src/adapters/sqlite/store.js';
-import { EffectError } from '../../src/runtime/outbox.js';
+import { EffectError } from '../../src/core/delivery.js';
 
 const T0 = 1_700_000_000_000;
 

@@ -237,8 +237,8 @@ describe('restarts', () => {
   it('an automatic restart counts its attempt and says so', () => {
     const out = transition(incident({ restartCount: 1 }), { type: 'restartRequested', target: 'frigate', automatic: true, by: 'scheduler', reason: null }, ctx);
     expect(out.incident?.restartCount).toBe(2);
+    expect(out.restarts).toEqual([{ target: 'frigate', automatic: true, requestedBy: 'scheduler' }]);
     expect(out.effects).toEqual([
-      { type: 'restart', target: 'frigate', automatic: true, requestedBy: 'scheduler' },
       { type: 'threadNote', text: 'Restarting frigate automatically (attempt 2)' },
       { type: 'editMessage' },
     ]);
@@ -249,7 +249,8 @@ describe('restarts', () => {
     const out = transition(null, { type: 'restartRequested', target: 'hass', automatic: false, by: '42', reason: 'stuck' }, { ...ctx, actor: '42' });
     expect(out).toEqual({
       incident: null,
-      effects: [{ type: 'restart', target: 'hass', automatic: false, requestedBy: '42' }],
+      restarts: [{ target: 'hass', automatic: false, requestedBy: '42' }],
+      effects: [],
       audit: [{ at: T0, actor: '42', action: 'restartRequested', subject: 'target:hass', incidentId: null, reason: 'stuck', detail: { automatic: false } }],
     });
   });

@@ -101,7 +101,8 @@ describe('transition: every state × event', () => {
     expect(out.incident?.state ?? 'none').toBe(nextState);
     if (identity === 'new') expect(out.incident?.id).toBeNull();
     if (identity === 'same') expect(out.incident?.id).toBe(before?.id);
-    expect(out.effects.map((e) => e.type)).toEqual(effectTypes);
+    // A restart is not an effect (it never goes through the outbox) but is listed first, as it is carried out first.
+    expect([...(out.restarts ?? []).map(() => 'restart'), ...out.effects.map((e) => e.type)]).toEqual(effectTypes);
     expect(out.audit.map((a) => a.action)).toEqual(actions);
     for (const entry of out.audit) expect(entry.at).toBe(T0);
   });
@@ -169,7 +170,8 @@ describe('transition: details', () => {
     expect(auto.incident?.restartCount).toBe(1);
     const manual = transition(incident(), { type: 'restartRequested', target: 'frigate', automatic: false, by: '42', reason: 'stuck' }, ctx);
     expect(manual.incident?.restartCount).toBe(0);
-    expect(manual.effects[1]).toEqual({ type: 'threadNote', text: 'Restarting frigate by <@42>: stuck' });
+    expect(manual.restarts).toEqual([{ target: 'frigate', automatic: false, requestedBy: '42' }]);
+    expect(manual.effects[0]).toEqual({ type: 'threadNote', text: 'Restarting frigate by <@42>: stuck' });
   });
 });
 

@@ -20,8 +20,8 @@ export class Loop {
     for (const p of plan.incidents) {
       const inc = p.incident.id === null ? { ...p.incident, id: this.nextId++ } : p.incident;
       this.incidents = [...this.incidents.filter((i) => i.id !== inc.id), inc];
-      for (const e of p.effects) {
-        if (e.type === 'restart') this.restarts.push({ id: this.restarts.length + 1, target: e.target, incidentId: inc.id, requestedBy: e.requestedBy, automatic: e.automatic, requestedAt: now, status: 'succeeded', error: null });
+      for (const r of p.restarts) {
+        this.restarts.push({ id: this.restarts.length + 1, target: r.target, incidentId: inc.id, requestedBy: r.requestedBy, automatic: r.automatic, requestedAt: now, status: 'succeeded', error: null });
       }
     }
     this.plans.push(plan);
@@ -30,6 +30,11 @@ export class Loop {
 
   effects(type: string) {
     return this.plans.flatMap((p) => p.incidents.flatMap((i) => i.effects.filter((e) => e.type === type)));
+  }
+
+  /** Every restart the plans asked for (restarts are not effects). */
+  restartsAsked() {
+    return this.plans.flatMap((p) => p.incidents.flatMap((i) => i.restarts));
   }
 
   audits(action: string) {

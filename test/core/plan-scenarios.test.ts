@@ -66,8 +66,8 @@ describe('planCycle: several targets at once', () => {
       ['node:node-a', ['frigate'], 'node node-a is NotReady'],
       ['target:hass', ['hass'], 'hass is down: connection refused'],
     ]);
-    expect(planned(p, 'target:hass')?.effects).toContainEqual({ type: 'restart', target: 'hass', automatic: true, requestedBy: 'scheduler' });
-    expect(planned(p, 'node:node-a')?.effects.filter((e) => e.type === 'restart')).toEqual([]);
+    expect(planned(p, 'target:hass')?.restarts).toContainEqual({ target: 'hass', automatic: true, requestedBy: 'scheduler' });
+    expect(planned(p, 'node:node-a')?.restarts).toEqual([]);
     expect(planned(p, 'node:node-a')?.audit.find((a) => a.action === 'restartSkipped')).toMatchObject({ reason: 'nodeNotReady', detail: { target: 'frigate' } });
     expect(p.targetStates.map((s) => [s.target, s.lastGateReason])).toEqual([
       ['frigate', 'nodeNotReady'],
@@ -143,7 +143,7 @@ describe('planCycle: nodes that come back or disappear', () => {
     const p = plan({ snapshot: back, targetStates: { frigate: down('frigate') }, incidents: [nodeIncident()] });
     expect(planned(p, 'node:node-a')?.incident).toMatchObject({ state: 'open', cause: 'node node-a is Ready again; still down: frigate' });
     // The node has been Ready past the grace: the restart passes the gate, in the node's thread.
-    expect(planned(p, 'node:node-a')?.effects).toContainEqual({ type: 'restart', target: 'frigate', automatic: true, requestedBy: 'scheduler' });
+    expect(planned(p, 'node:node-a')?.restarts).toContainEqual({ target: 'frigate', automatic: true, requestedBy: 'scheduler' });
     const recovered = plan({ snapshot: back, observations: [ok('frigate'), ok('frigate')], targetStates: { frigate: down('frigate', { consecutiveSuccesses: 1 }) }, incidents: [nodeIncident()] });
     expect(planned(recovered, 'node:node-a')?.incident).toMatchObject({ state: 'resolved', cause: 'node node-a is Ready and everything on it is up' });
   });
@@ -202,7 +202,7 @@ describe('planCycle: silences of one target leave the others ringing', () => {
       expect(step?.effects[0]).toEqual({ type: 'postMessage', mention: ring });
       expect(step?.incident.notifiedAt).toBe(ring ? T0 : null);
       // A silenced target is not restarted automatically either.
-      expect(step?.effects.some((e) => e.type === 'restart')).toBe(ring);
+      expect((step?.restarts.length ?? 0) > 0).toBe(ring);
     }
   });
 
@@ -231,7 +231,7 @@ describe('planCycle: the cluster API', () => {
     expect(p.targetStates).toEqual([states.frigate, initialTargetState('hass')]);
     expect(planned(p, CLUSTER_SUBJECT)?.incident).toMatchObject({ subject: 'cluster', kind: 'cluster', cause: 'Kubernetes API unreachable: ECONNREFUSED', targets: [] });
     expect(effectTypes(p, 'target:frigate')).toEqual(['ring', 'email', 'push']);
-    expect(p.incidents.flatMap((i) => i.effects).filter((e) => e.type === 'restart')).toEqual([]);
+    expect(p.incidents.flatMap((i) => i.restarts)).toEqual([]);
   });
 
   it('resolves the cluster incident when the API answers again', () => {
@@ -280,7 +280,8 @@ describe('planCycle: which remembered incident a subject continues', () => {
     const p = plan({ targetStates: { frigate: down('frigate') }, incidents: [old] });
     const step = planned(p, 'target:frigate');
     expect(step?.incident.id).toBeNull();
-    expect(step?.effects.map((e) => e.type)).toEqual(['postMessage', 'push', 'restart', 'threadNote', 'editMessage']);
+    expect(step?.effects.map((e) => e.type)).toEqual(['postMessage', 'push', 'threadNote', 'editMessage']);
+    expect(step?.restarts).toEqual([{ target: 'frigate', automatic: true, requestedBy: 'scheduler' }]);
   });
 });
 

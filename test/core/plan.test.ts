@@ -16,7 +16,7 @@ describe('planCycle', () => {
     expect(loop.incidents).toHaveLength(1);
     expect(loop.incidents[0]).toMatchObject({ subject: 'node:node-a', state: 'open', targets: ['frigate', 'hass'] });
     expect(loop.effects('postMessage')).toEqual([{ type: 'postMessage', mention: true }]);
-    expect(loop.effects('restart')).toEqual([]);
+    expect(loop.restartsAsked()).toEqual([]);
     expect(loop.audits('restartSkipped').map((a) => [a.detail.target, a.reason])).toEqual([
       ['frigate', 'nodeNotReady'],
       ['hass', 'nodeNotReady'],
@@ -39,14 +39,14 @@ describe('planCycle', () => {
     loop.cycle(T0, healthy, [fail('frigate'), ok('hass')]);
     loop.cycle(T0 + 30 * SEC, healthy, [fail('frigate'), ok('hass')]);
     expect(loop.incidents.map((i) => [i.subject, i.state])).toEqual([['target:frigate', 'open']]);
-    const restartsBefore = loop.effects('restart').length;
+    const restartsBefore = loop.restartsAsked().length;
     for (let i = 2; i < 40; i++) {
       loop.cycle(T0 + i * 30 * SEC, { reachable: false, observedAt: T0, error: 'ECONNREFUSED' }, [
         { target: 'frigate', result: 'unknown', detail: 'Kubernetes API unreachable' },
         { target: 'hass', result: 'unknown', detail: 'Kubernetes API unreachable' },
       ]);
     }
-    expect(loop.effects('restart').length).toBe(restartsBefore);
+    expect(loop.restartsAsked().length).toBe(restartsBefore);
     expect(loop.incidents.map((i) => [i.subject, i.state])).toEqual([
       ['target:frigate', 'open'],
       ['cluster', 'open'],

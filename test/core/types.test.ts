@@ -10,7 +10,6 @@ describe('effectChannel', () => {
     [{ type: 'archiveThread' }, 'discord'],
     [{ type: 'email', reason: 'fallback' }, 'email'],
     [{ type: 'push', reason: 'open' }, 'push'],
-    [{ type: 'restart', target: 'frigate', automatic: true, requestedBy: 'scheduler' }, 'kubernetes'],
   ] as Array<[Effect, EffectChannel]>)('%j goes to %s', (effect, channel) => {
     expect(effectChannel(effect)).toBe(channel);
   });

@@ -10,6 +10,7 @@ import { createStore, type Store } from '../../src/adapters/sqlite/store.js';
 import { createKubeSimulator, SIM_RESYNC_BACKOFF, waitForCaches, type KubeSimulator } from '../../src/sim/kube/index.js';
 import { silentLogger } from '../../src/log.js';
 import { createBot, type Bot } from '../../src/runtime/bot.js';
+import { everyChannel } from '../../src/core/delivery.js';
 import { createLogSink } from '../../src/runtime/logSink.js';
 import { buildIncidentView } from '../../src/runtime/view.js';
 
@@ -64,7 +65,7 @@ export async function startEngine(rawConfig: Record<string, unknown>, setup: (si
     cluster: kube,
     restarter: kube,
     probe: (targets, snapshot) => probeAll(targets, snapshot),
-    sink: createLogSink(logger, (incident) => buildIncidentView(incident, store, config, bot.lastSnapshot(), clock.now())),
+    sinks: everyChannel(createLogSink(logger, (incident) => buildIncidentView(incident, store, config, bot.lastSnapshot(), clock.now()))),
     clock: clock.now,
     logger,
   });

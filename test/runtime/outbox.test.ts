@@ -6,7 +6,8 @@ import { openDatabase } from '../../src/adapters/sqlite/open.js';
 import { createStore, type PendingEffect, type Store } from '../../src/adapters/sqlite/store.js';
 import type { Incident } from '../../src/core/types.js';
 import { silentLogger } from '../../src/log.js';
-import { deliverPending, EffectError, type EffectSink } from '../../src/runtime/outbox.js';
+import { EffectError, everyChannel, type EffectSink } from '../../src/core/delivery.js';
+import { deliverPending } from '../../src/runtime/outbox.js';
 import { incident } from '../core/fixtures.js';
 
 let dir: string;
@@ -49,7 +50,7 @@ describe('deliverPending', () => {
     let release: () => void = () => undefined;
     const hung = new Promise<void>((r) => (release = r));
     const { sink, delivered } = receiver((p) => (p.effect.type === 'email' ? hung : undefined));
-    const pass = deliverPending({ store, sink, clock, logger: silentLogger() });
+    const pass = deliverPending({ store, sinks: everyChannel(sink), clock, logger: silentLogger() });
     await new Promise((r) => setTimeout(r, 20));
     expect(delivered).toEqual([edit, note]);
     release();
@@ -67,14 +68,14 @@ describe('deliverPending', () => {
       if (p.effect.type === 'push') throw new EffectError('ntfy: HTTP 400', false);
       if (discordDown) throw new EffectError('discord: 429', true, 7_000);
     });
-    expect(await deliverPending({ store, sink, clock, logger: silentLogger() })).toEqual({ delivered: 0, retried: 1, failed: 1 });
+    expect(await deliverPending({ store, sinks: everyChannel(sink), clock, logger: silentLogger() })).toEqual({ delivered: 0, retried: 1, failed: 1 });
     expect(store.countEffects({ status: 'failed', type: 'push' })).toBe(1);
     // Not due before retry_after; the later note waits behind the first edit.
     now += 6_000;
     discordDown = false;
-    expect(await deliverPending({ store, sink, clock, logger: silentLogger() })).toEqual({ delivered: 0, retried: 0, failed: 0 });
+    expect(await deliverPending({ store, sinks: everyChannel(sink), clock, logger: silentLogger() })).toEqual({ delivered: 0, retried: 0, failed: 0 });
     now += 1_000;
-    expect(await deliverPending({ store, sink, clock, logger: silentLogger() })).toEqual({ delivered: 2, retried: 0, failed: 0 });
+    expect(await deliverPending({ store, sinks: everyChannel(sink), clock, logger: silentLogger() })).toEqual({ delivered: 2, retried: 0, failed: 0 });
     expect(delivered).toEqual([first, second]);
     expect(push).toBeGreaterThan(0);
   });

@@ -1,6 +1,5 @@
 import { DiscordAPIError, HTTPError, RateLimitError } from 'discord.js';
-import { isRetryableStatus } from '../../core/delivery.js';
-import { EffectError } from '../../runtime/outbox.js';
+import { EffectError, isRetryableStatus } from '../../core/delivery.js';
 
 /** Discord's JSON error code for posting into an archived thread. */
 export const THREAD_ARCHIVED = 50083;

@@ -2,11 +2,10 @@ import { Routes, type REST } from 'discord.js';
 import type { DiscordConfig } from '../../config/types.js';
 import { renderIncident, type IncidentView } from '../../core/render.js';
 import { clip, DISCORD_LIMITS, escapeMarkdown } from '../../core/text.js';
-import type { Effect, Incident } from '../../core/types.js';
+import { isDiscordEffect, type Incident } from '../../core/types.js';
 import type { Logger } from '../../log.js';
-import type { PendingEffect, Store } from '../sqlite/store.js';
-import type { EffectSink } from '../../runtime/outbox.js';
-import { EffectError } from '../../runtime/outbox.js';
+import type { Store } from '../sqlite/store.js';
+import { EffectError, type EffectSink, type PendingEffect } from '../../core/delivery.js';
 import { classifyDiscordError, discordCode, INVALID_FORM_BODY, THREAD_ALREADY_CREATED, THREAD_ARCHIVED } from './errors.js';
 import { incidentPayload, minimalIncidentPayload, NO_MENTIONS, nonceFor, payloadHash, roleMention, SUPPRESS_NOTIFICATIONS, type IncidentPayload } from './payload.js';
 
@@ -24,13 +23,6 @@ export interface DiscordSinkDeps {
    * people did not see it all, which counts as "Discord could not be told" for the email fallback.
    */
   onMessageRefused?: (incident: Incident) => void;
-}
-
-type DiscordEffect = Extract<Effect, { type: 'postMessage' | 'editMessage' | 'threadNote' | 'ring' | 'archiveThread' }>;
-
-/** Whether Discord carries this effect (email and push go elsewhere). */
-export function isDiscordEffect(effect: Effect): effect is DiscordEffect {
-  return ['postMessage', 'editMessage', 'threadNote', 'ring', 'archiveThread'].includes(effect.type);
 }
 
 interface MessageJson {

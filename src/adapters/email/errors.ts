@@ -1,5 +1,5 @@
 /** Classifies SMTP failures in one place: whether sending the same email again can succeed. */
-import { EffectError } from '../../runtime/outbox.js';
+import { EffectError } from '../../core/delivery.js';
 
 /** The fields nodemailer puts on its errors. */
 interface SmtpFailure {

@@ -2,10 +2,10 @@
 import type { DiscordConfig, EmailConfig } from '../../config/types.js';
 import type { IncidentView } from '../../core/render.js';
 import type { Incident } from '../../core/types.js';
-import { EffectError, type EffectSink } from '../../runtime/outbox.js';
-import type { Clock } from '../../runtime/ports.js';
+import { EffectError, type EffectSink, type PendingEffect } from '../../core/delivery.js';
+import type { Clock } from '../../core/types.js';
 import { incidentMessageUrl } from '../discord/payload.js';
-import type { PendingEffect, Store } from '../sqlite/store.js';
+import type { Store } from '../sqlite/store.js';
 import { baseSubject, composeEmail } from './compose.js';
 import { classifySmtpError } from './errors.js';
 import { createSmtpTransport } from './transport.js';

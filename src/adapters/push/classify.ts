@@ -1,6 +1,5 @@
 /** Classifies ntfy's HTTP answers in one place: whether publishing again can succeed. */
-import { isRetryableStatus } from '../../core/delivery.js';
-import { EffectError } from '../../runtime/outbox.js';
+import { EffectError, isRetryableStatus } from '../../core/delivery.js';
 
 /**
  * Turns a non-2xx ntfy response into an `EffectError`: 429 (with its `Retry-After`, in seconds or

@@ -3,10 +3,10 @@ import type { DiscordConfig, NtfyConfig } from '../../config/types.js';
 import { summarize } from '../../core/render.js';
 import { clip } from '../../core/text.js';
 import type { Effect, Incident } from '../../core/types.js';
-import { EffectError, type EffectSink } from '../../runtime/outbox.js';
-import type { Clock } from '../../runtime/ports.js';
+import { EffectError, type EffectSink, type PendingEffect } from '../../core/delivery.js';
+import type { Clock } from '../../core/types.js';
 import { incidentMessageUrl } from '../discord/payload.js';
-import type { PendingEffect, Store } from '../sqlite/store.js';
+import type { Store } from '../sqlite/store.js';
 import { classifyNtfyResponse } from './classify.js';
 
 /** What the ntfy sink needs. */

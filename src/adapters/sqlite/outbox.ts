@@ -1,17 +1,12 @@
 /** The `outbox` table: effects committed with the state that caused them, delivered after commit. */
 import type { Database } from 'better-sqlite3';
-import { effectChannel, type Effect } from '../../core/types.js';
+import type { PendingEffect } from '../../core/delivery.js';
+import { effectChannel, type Effect, type EffectChannel } from '../../core/types.js';
 
 /** Delivery status of an outbox row. */
 export type OutboxStatus = 'pending' | 'done' | 'failed';
 
-/** An effect waiting to be delivered; `id` is its stable id (e.g. the Discord nonce). */
-export interface PendingEffect {
-  id: number;
-  incidentId: number | null;
-  effect: Effect;
-  attempts: number;
-}
+export type { PendingEffect } from '../../core/delivery.js';
 
 /** Which outbox rows to count; every given field must match. */
 export interface OutboxFilter {
@@ -38,9 +33,9 @@ export interface OutboxRepo {
   /** How many outbox rows match `filter` (all rows without one). */
   countEffects(filter?: OutboxFilter): number;
   /** Incidents with effects still pending in one channel (e.g. what Discord has not been told yet). */
-  incidentsWithPending(channel: 'discord' | 'email' | 'push'): number[];
+  incidentsWithPending(channel: EffectChannel): number[];
   /** Pending effects per channel; every channel is present, 0 when nothing waits. */
-  pendingByChannel(): Record<'discord' | 'email' | 'push', number>;
+  pendingByChannel(): Record<EffectChannel, number>;
 }
 
 interface OutboxRow {
@@ -86,7 +81,7 @@ export function createOutboxRepo(db: Database): OutboxRepo {
     WHERE status = 'pending' AND incident_id IS NOT NULL AND channel = ?
     ORDER BY incident_id`);
 
-  const pendingCounts = db.prepare<[], { channel: 'discord' | 'email' | 'push'; n: number }>(
+  const pendingCounts = db.prepare<[], { channel: EffectChannel; n: number }>(
     "SELECT channel, count(*) AS n FROM outbox WHERE status = 'pending' GROUP BY channel",
   );
 

@@ -1,0 +1,57 @@
+import type { Config } from '../config/types.js';
+import { transition, transitionContext, type IncidentEvent, type Transition } from '../core/lifecycle.js';
+import { activeSilenceFor } from '../core/silence.js';
+import type { Incident } from '../core/types.js';
+import type { Store } from '../adapters/sqlite/store.js';
+
+/** A restart recorded as pending in the database, to be carried out after commit. */
+export interface RestartJob {
+  attemptId: number;
+  target: string;
+  incidentId: number | null;
+  automatic: boolean;
+  requestedBy: string;
+}
+
+/** What a persisted step leaves behind: the stored incident (with its id) and the restarts to carry out. */
+export interface StepResult {
+  incident: Incident | null;
+  restartJobs: RestartJob[];
+}
+
+/**
+ * Writes one transition: the incident's new state, its audit records, its effects (outbox rows) and
+ * its restarts (pending attempt rows, written before any API call, because restarts are not idempotent).
+ * Call inside `store.transaction` so they commit together; carry out `restartJobs` after commit.
+ */
+export function persistStep(store: Store, step: Transition, now: number): StepResult {
+  const incident = step.incident === null ? null : step.incident.id === null ? store.insertIncident(step.incident) : (store.updateIncident(step.incident), step.incident);
+  const incidentId = incident?.id ?? null;
+  for (const entry of step.audit) store.appendAudit({ ...entry, incidentId: entry.incidentId ?? incidentId });
+  for (const effect of step.effects) store.enqueueEffect(incidentId, effect, now);
+  const restartJobs = (step.restarts ?? []).map((r) => {
+    const attempt = store.insertRestartAttempt({ target: r.target, incidentId, requestedBy: r.requestedBy, automatic: r.automatic, requestedAt: now });
+    return { attemptId: attempt.id, target: r.target, incidentId, automatic: r.automatic, requestedBy: r.requestedBy };
+  });
+  return { incident, restartJobs };
+}
+
+/**
+ * The shell's one step for a single incident: apply `event` to `incident` through the pure `transition`
+ * (its context built here, the silence read from the store) and persist state, audit, effects and
+ * restart attempts in one transaction. Used by the actions and by restart outcomes; the cycle plans many
+ * events at once in the core and persists each result with `persistStep`.
+ */
+export function applyEvent(
+  deps: { store: Store; config: Pick<Config, 'reopenWindow' | 'notify'> },
+  incident: Incident | null,
+  event: IncidentEvent,
+  at: { actor: string; now: number },
+): StepResult {
+  const { store, config } = deps;
+  return store.transaction(() => {
+    const silenced = incident !== null && activeSilenceFor({ incident }, store.activeSilences(at.now), at.now) !== null;
+    const step = transition(incident, event, transitionContext(config, { ...at, silenced }));
+    return persistStep(store, step, at.now);
+  });
+}
