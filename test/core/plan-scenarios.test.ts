@@ -162,6 +162,58 @@ describe('planCycle: nodes that come back or disappear', () => {
   });
 });
 
+describe('planCycle: which incident a down target joins', () => {
+  it('a target the cluster reported no workload for gets an incident of its own', () => {
+    const snap = snapshot([node('node-a'), node('node-b')], [workload('hass', ['node-b'])]);
+    const p = plan({ snapshot: snap, targetStates: { frigate: down('frigate') } });
+    expect(p.incidents.map((i) => [i.incident.subject, i.incident.kind, i.incident.targets])).toEqual([['target:frigate', 'target', ['frigate']]]);
+  });
+
+  it('another target’s open incident does not take it in', () => {
+    const hassIncident = incident({ id: 8, subject: 'target:hass', targets: ['hass'], cause: 'hass is down: HTTP 503' });
+    const p = plan({ targetStates: { frigate: down('frigate'), hass: down('hass') }, incidents: [hassIncident], restarts: [restart({ target: 'hass', incidentId: 8, requestedAt: T0 - MIN })] });
+    const withFrigate = p.incidents.filter((i) => i.incident.targets.includes('frigate'));
+    expect(withFrigate.map((i) => [i.incident.subject, i.incident.id, i.incident.targets])).toEqual([['target:frigate', null, ['frigate']]]);
+  });
+
+  it('a recently resolved incident of another target does not take it in', () => {
+    const hassIncident = incident({ id: 8, subject: 'target:hass', targets: ['hass'], state: 'resolved', resolvedAt: T0 - MIN });
+    const p = plan({ targetStates: { frigate: down('frigate') }, incidents: [hassIncident] });
+    expect(p.incidents.map((i) => [i.incident.subject, i.incident.id])).toEqual([['target:frigate', null]]);
+  });
+
+  it('an open node incident that does not list it does not take it in', () => {
+    const nodeB = incident({ id: 3, subject: 'node:node-b', kind: 'node', targets: ['hass'], cause: 'node node-b is Ready again; still down: hass' });
+    const p = plan({ targetStates: { frigate: down('frigate'), hass: down('hass') }, incidents: [nodeB], restarts: [restart({ target: 'hass', incidentId: 3, requestedAt: T0 - MIN })] });
+    const withFrigate = p.incidents.filter((i) => i.incident.targets.includes('frigate'));
+    expect(withFrigate.map((i) => [i.incident.subject, i.incident.targets])).toEqual([['target:frigate', ['frigate']]]);
+  });
+
+  it('a Ready node lists every target of its that is still down', () => {
+    const snap = snapshot([node('node-a')], [workload('frigate', ['node-a']), workload('hass', ['node-a'])]);
+    const open = incident({ id: 3, subject: 'node:node-a', kind: 'node', cause: 'node node-a is NotReady', targets: ['frigate', 'hass'] });
+    const p = plan({ snapshot: snap, targetStates: { frigate: down('frigate'), hass: down('hass') }, incidents: [open] });
+    expect(planned(p, 'node:node-a')?.incident.cause).toBe('node node-a is Ready again; still down: frigate, hass');
+  });
+
+  it('a node that left the cluster long ago, with its incident resolved, opens nothing', () => {
+    const old = incident({ id: 3, subject: 'node:node-z', kind: 'node', state: 'resolved', resolvedAt: T0 - 2 * MIN, targets: [] });
+    expect(plan({ incidents: [old] }).incidents).toEqual([]);
+  });
+
+  it('ticks subjects in a stable order, whatever order the store returned them in', () => {
+    // While the API is unreachable only the ticks touch target incidents: their order is the plan's.
+    const stale = (name: string, id: number) => incident({ id, subject: `target:${name}`, targets: [name], notifiedAt: T0 - 20 * MIN });
+    const unreachable = { reachable: false as const, observedAt: T0, error: 'ECONNREFUSED' };
+    for (const incidents of [
+      [stale('hass', 2), stale('frigate', 1)],
+      [stale('frigate', 1), stale('hass', 2)],
+    ]) {
+      expect(plan({ snapshot: unreachable, incidents }).incidents.map((i) => i.incident.subject)).toEqual(['cluster', 'target:frigate', 'target:hass']);
+    }
+  });
+});
+
 describe('planCycle: incidents whose target left the configuration', () => {
   it('resolves them, saying why', () => {
     const gone = incident({ id: 4, subject: 'target:zigbee', targets: ['zigbee'], cause: 'zigbee is down: HTTP 503' });
