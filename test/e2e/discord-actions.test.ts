@@ -1,32 +1,13 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { InteractionResult, SimMessageView } from '../../src/sim/discord/index.js';
-import { IDS, OPERATOR, startWorld, type World } from '../helpers/world.js';
+import { answer, buttonId, closeWorld, IDS, OPERATOR, roleRings, startWorld, topLevel, type World } from '../helpers/world.js';
 
 let world: World | undefined;
 afterEach(async () => {
   if (!world) return;
-  const violations = world.discord.violations;
-  await world.close();
+  const violations = await closeWorld(world);
   world = undefined;
   expect(violations).toEqual([]);
 });
-
-function topLevel(w: World): SimMessageView[] {
-  return w.discord.channel().messages;
-}
-
-function button(message: SimMessageView, label: string): string {
-  const rows = message.components as Array<{ components: Array<{ custom_id: string; label: string }> }>;
-  return rows[0]!.components.find((c) => c.label === label)!.custom_id;
-}
-
-function answer(result: InteractionResult): string {
-  return (result.reply ?? result.followUps[0])?.content ?? '';
-}
-
-function roleRings(w: World): number {
-  return w.discord.allMentions().filter((r) => r.kind === 'role' && !r.suppressed).length;
-}
 
 describe('Discord actions the other tests do not pin down', () => {
   it('an empty operator list lets nobody act (fail closed), while /status still answers', async () => {
@@ -36,7 +17,7 @@ describe('Discord actions the other tests do not pin down', () => {
     await w.cycles(2);
     const restart = await w.discord.slashCommand({ name: 'restart', options: { target: 'frigate' }, user: OPERATOR });
     expect(answer(restart)).toMatch(/nobody may act/);
-    const click = await w.discord.clickButton({ customId: button(topLevel(w)[0]!, 'Acknowledge'), messageId: topLevel(w)[0]!.id, user: OPERATOR });
+    const click = await w.discord.clickButton({ customId: buttonId(topLevel(w)[0]!, 'Acknowledge'), messageId: topLevel(w)[0]!.id, user: OPERATOR });
     expect(answer(click)).toMatch(/nobody may act/);
     expect(w.app.store.openIncidents()[0]!.state).toBe('open');
     const status = await w.discord.slashCommand({ name: 'status', options: { target: 'frigate' }, user: OPERATOR });
@@ -51,13 +32,13 @@ describe('Discord actions the other tests do not pin down', () => {
     w.probe.setStatus(503);
     await w.cycles(2);
     const message = topLevel(w)[0]!;
-    const refused = await w.discord.clickButton({ customId: button(message, 'Restart'), messageId: message.id, user: OPERATOR });
+    const refused = await w.discord.clickButton({ customId: buttonId(message, 'Restart'), messageId: message.id, user: OPERATOR });
     expect(answer(refused)).toMatch(/Not restarting frigate: node node-a is NotReady/);
     expect(w.app.store.auditFor({ action: 'restartRefused' }).map((a) => a.reason)).toEqual(['nodeNotReady']);
     expect(w.kube.restarts).toHaveLength(0);
 
     w.kube.setNodeReady('node-a', 'True');
-    const allowed = await w.discord.clickButton({ customId: button(message, 'Restart'), messageId: message.id, user: OPERATOR });
+    const allowed = await w.discord.clickButton({ customId: buttonId(message, 'Restart'), messageId: message.id, user: OPERATOR });
     expect(answer(allowed)).toMatch(/Restarting frigate/);
     expect(w.kube.restarts).toHaveLength(1);
     // The note is delivered after the person got their answer.
@@ -70,7 +51,7 @@ describe('Discord actions the other tests do not pin down', () => {
     w.probe.setStatus(503);
     await w.cycles(2);
     const message = topLevel(w)[0]!;
-    const clicked = await w.discord.clickButton({ customId: button(message, 'Silence 1h'), messageId: message.id, user: OPERATOR });
+    const clicked = await w.discord.clickButton({ customId: buttonId(message, 'Silence 1h'), messageId: message.id, user: OPERATOR });
     expect(answer(clicked)).toMatch(/Silenced frigate until/);
     const restartsBefore = w.kube.restarts.length;
     await w.cycles(60); // 30 minutes: past escalateAfter, inside the silence

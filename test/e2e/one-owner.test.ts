@@ -4,33 +4,19 @@
  * after a day.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { InteractionResult, SimMessageView } from '../../src/sim/discord/index.js';
-import { OPERATOR, startWorld, type World } from '../helpers/world.js';
+import type { SimMessageView } from '../../src/sim/discord/index.js';
+import { answer, buttonId, closeWorld, OPERATOR, roleRings, startWorld, type World } from '../helpers/world.js';
 
 let world: World | undefined;
 afterEach(async () => {
   if (!world) return;
-  const violations = world.discord.violations;
-  await world.close();
+  const violations = await closeWorld(world);
   world = undefined;
   expect(violations).toEqual([]);
 });
 
 function incidentMessage(w: World, subject: string): SimMessageView {
   return w.discord.channel().messages.find((m) => m.content.endsWith(`: ${subject}`))!;
-}
-
-function button(message: SimMessageView, label: string): string {
-  const rows = message.components as Array<{ components: Array<{ custom_id: string; label: string }> }>;
-  return rows[0]!.components.find((c) => c.label === label)!.custom_id;
-}
-
-function answer(result: InteractionResult): string {
-  return (result.reply ?? result.followUps[0])?.content ?? '';
-}
-
-function roleRings(w: World): number {
-  return w.discord.allMentions().filter((r) => r.kind === 'role' && !r.suppressed).length;
 }
 
 async function status(w: World, target: string): Promise<string> {
@@ -46,7 +32,7 @@ describe('a silence has one scope, read by the button, /silence, /status, the ga
     expect(roleRings(w)).toBe(1);
     const message = incidentMessage(w, 'target:frigate');
 
-    const clicked = await w.discord.clickButton({ customId: button(message, 'Silence 1h'), messageId: message.id, user: OPERATOR });
+    const clicked = await w.discord.clickButton({ customId: buttonId(message, 'Silence 1h'), messageId: message.id, user: OPERATOR });
     expect(answer(clicked)).toMatch(/^Silenced frigate until <t:\d+:f>/);
     expect(w.app.store.activeSilences(w.clock.now()).map((s) => s.scope)).toEqual([{ kind: 'target', name: 'frigate' }]);
     expect(await status(w, 'frigate')).toMatch(/silenced until <t:\d+:f>/);
@@ -86,7 +72,7 @@ describe('a silence has one scope, read by the button, /silence, /status, the ga
     expect(roleRings(w)).toBe(1);
     const message = incidentMessage(w, 'node:node-a');
 
-    const clicked = await w.discord.clickButton({ customId: button(message, 'Silence 1h'), messageId: message.id, user: OPERATOR });
+    const clicked = await w.discord.clickButton({ customId: buttonId(message, 'Silence 1h'), messageId: message.id, user: OPERATOR });
     expect(answer(clicked)).toMatch(/^Silenced node node-a until <t:\d+:f>/);
     expect(w.app.store.activeSilences(w.clock.now()).map((s) => s.scope)).toEqual([{ kind: 'node', name: 'node-a' }]);
     expect(await status(w, 'frigate')).toMatch(/silenced until <t:\d+:f>/);

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { validateConfig } from '../../src/config/index.js';
 import { silentLogger, type Logger } from '../../src/log.js';
 import { startApp, type App } from '../../src/runtime/app.js';
-import { createDiscordSimulator, type DiscordSimulator, type DiscordSimulatorOptions } from '../../src/sim/discord/index.js';
+import { createDiscordSimulator, type DiscordSimulator, type DiscordSimulatorOptions, type InteractionResult, type SimMessageView } from '../../src/sim/discord/index.js';
 import { createKubeAdapter, type KubeAdapter } from '../../src/adapters/kube/index.js';
 import { createKubeSimulator, SIM_RESYNC_BACKOFF, waitForCaches, type KubeSimulator } from '../../src/sim/kube/index.js';
 import { TestClock } from './engine.js';
@@ -122,4 +122,32 @@ export async function startWorld(
     },
   };
   return world;
+}
+
+/** The text of an interaction's ephemeral answer (the reply, else the first follow-up). */
+export function answer(result: InteractionResult): string {
+  return (result.reply ?? result.followUps[0])?.content ?? '';
+}
+
+/** Pings that make phones ring: role mentions at message creation, not suppressed. */
+export function roleRings(w: World): number {
+  return w.discord.allMentions().filter((r) => r.kind === 'role' && !r.suppressed).length;
+}
+
+/** The incidents channel's top-level messages, oldest first. */
+export function topLevel(w: World): SimMessageView[] {
+  return w.discord.channel().messages;
+}
+
+/** The custom id of the button labelled `label` on an incident message. */
+export function buttonId(message: SimMessageView, label: string): string {
+  const rows = message.components as Array<{ components: Array<{ custom_id: string; label: string }> }>;
+  return rows[0]!.components.find((c) => c.label === label)!.custom_id;
+}
+
+/** Closes the world and returns the request bodies Discord's schema refused (a test expects none). */
+export async function closeWorld(w: World): Promise<unknown[]> {
+  const violations = [...w.discord.violations];
+  await w.close();
+  return violations;
 }
