@@ -26,7 +26,7 @@ export function describeScope(scope: SilenceScope): string {
 }
 
 /** The incident subject a scope names, or null for everything. */
-function subjectOfScope(scope: SilenceScope): string | null {
+export function subjectOfScope(scope: SilenceScope): string | null {
   return scope.kind === 'everything' ? null : scope.kind === 'node' ? nodeSubject(scope.name) : targetSubject(scope.name);
 }
 

@@ -1,8 +1,8 @@
 import type { Config } from '../config/types.js';
 import { evaluateGate, restartHistorySince, type GateDecision } from '../core/gate.js';
 import { isOpen, openIncidentIds, type IncidentEvent } from '../core/lifecycle.js';
-import { activeSilenceFor, describeScope, scopeMutes, silencesToLift } from '../core/silence.js';
-import { nodeSubject, targetSubject } from '../core/subject.js';
+import { activeSilenceFor, describeScope, scopeMutes, silencesToLift, subjectOfScope } from '../core/silence.js';
+import { targetSubject } from '../core/subject.js';
 import { discordTime, escapeMarkdown } from '../core/text.js';
 import type { AuditEntry, ClusterSnapshot, Incident, Silence, SilenceScope, TargetState } from '../core/types.js';
 import type { Store } from '../adapters/sqlite/store.js';
@@ -72,11 +72,6 @@ export function createActions(deps: ActionDeps) {
     }
   }
 
-  /** The audit subject of a silence: the subject it mutes, or `everything`. */
-  function scopeSubject(scope: SilenceScope): string {
-    return scope.kind === 'everything' ? 'everything' : scope.kind === 'node' ? nodeSubject(scope.name) : targetSubject(scope.name);
-  }
-
   return {
     /** Records a refusal (unauthorised, wrong guild, bad input) in the audit log. */
     refuse(actor: string, action: string, reason: string, detail: Record<string, unknown> = {}): void {
@@ -130,7 +125,7 @@ export function createActions(deps: ActionDeps) {
       const now = deps.clock();
       const silence = store.addSilence({ scope, startsAt: now, endsAt: now + durationMs, createdBy: by, reason });
       const what = describeScope(scope);
-      audit({ actor: by, action: 'silenced', subject: scopeSubject(scope), incidentId: null, reason: reason || null, detail: { until: silence.endsAt, scope } });
+      audit({ actor: by, action: 'silenced', subject: subjectOfScope(scope) ?? 'everything', incidentId: null, reason: reason || null, detail: { until: silence.endsAt, scope } });
       const until = discordTime(silence.endsAt, 'f');
       noteSilenceChange([scope], by, `Silenced ${what} until ${until} by <@${by}>${reason ? `: ${escapeMarkdown(reason)}` : ''}`);
       return { ok: true, message: `Silenced ${what} until ${until}: no mentions and no automatic restarts until then.` };
