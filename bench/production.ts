@@ -16,6 +16,8 @@ import { startSimWorld, type SimWorld } from './simClient.js';
 import { round, summarize } from './stats.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
+/** Whose build runs as the bot: this checkout, or (for a before/after comparison) another checkout. */
+const BOT_ROOT = process.env.STORMGUARD_BENCH_BOT_ROOT ?? ROOT;
 const NODE24_DIR = path.join(ROOT, 'node_modules', '.cache', 'stormguard-node24');
 
 /** How big and how long. */
@@ -107,10 +109,12 @@ export async function runProduction(o: ProductionOptions, log: (line: string) =>
 
     const lines: Record<string, unknown>[] = [];
     const started = Date.now();
-    const args = [...(o.heapSnapshot ? ['--heapsnapshot-signal=SIGUSR2'] : []), path.join(ROOT, 'dist', 'src', 'bin.js'), 'run', '--config', path.join(dir, 'stormguard.yaml')];
+    // As the image runs it (`node bin/stormguard.js run`, NODE_ENV=production), plus a signal for the heap snapshot.
+    const flags = (process.env.STORMGUARD_BENCH_NODE_FLAGS ?? '').split(' ').filter((f) => f !== '');
+    const args = [...flags, ...(o.heapSnapshot ? ['--heapsnapshot-signal=SIGUSR2'] : []), path.join(BOT_ROOT, 'bin', 'stormguard.js'), 'run', '--config', path.join(dir, 'stormguard.yaml')];
     bot = spawn(runtime.node, args, {
       cwd: dir,
-      env: { PATH: process.env.PATH, STORMGUARD_LEASE: 'off', LOG_LEVEL: 'debug', ...(runtime.nodePath ? { NODE_PATH: runtime.nodePath } : {}) },
+      env: { PATH: process.env.PATH, NODE_ENV: 'production', STORMGUARD_LEASE: 'off', LOG_LEVEL: 'debug', ...(runtime.nodePath ? { NODE_PATH: runtime.nodePath } : {}) },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     const proc = bot;
@@ -175,14 +179,14 @@ export async function runProduction(o: ProductionOptions, log: (line: string) =>
     const outage = await window(o.outageSeconds, async () => {
       const t0 = Date.now();
       await sim.setNodeReady('node-a', 'False');
-      await waitFor(() => posted('node:node-a') !== undefined, 30_000, 'the node-a incident message');
+      await waitFor(() => posted('node:node-a') !== undefined, 60_000, 'the node-a incident message');
       samples.push((posted('node:node-a')!.time as number) - t0);
     });
     for (let i = 1; i < o.notReadySamples; i++) {
       const node = layout.nodes[i]!;
       const t0 = Date.now();
       await sim.setNodeReady(node, 'False');
-      await waitFor(() => posted(`node:${node}`) !== undefined, 30_000, `the ${node} incident message`);
+      await waitFor(() => posted(`node:${node}`) !== undefined, 60_000, `the ${node} incident message`);
       samples.push((posted(`node:${node}`)!.time as number) - t0);
     }
     const cycles = cycleLines().slice(idleCyclesFrom).map((l) => l.ms as number);
@@ -204,7 +208,7 @@ export async function runProduction(o: ProductionOptions, log: (line: string) =>
     const notReady = summarize(samples);
     return {
       node: runtime.version,
-      command: `node ${args.join(' ').replace(ROOT, '.').replace(dir, '$TMP')}`,
+      command: `node ${args.join(' ').replace(BOT_ROOT, '.').replace(dir, '$TMP')}`,
       targets: o.targets,
       nodes: o.nodes,
       namespaces: o.namespaces,
@@ -236,7 +240,7 @@ export async function runProduction(o: ProductionOptions, log: (line: string) =>
 
 /** `npm run build`: the benchmark measures what it compiles. */
 function build(): void {
-  const r = spawnSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, encoding: 'utf8' });
+  const r = spawnSync('npm', ['run', 'build', '--silent'], { cwd: BOT_ROOT, encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`bench: npm run build failed:\n${r.stdout}${r.stderr}`);
 }
 

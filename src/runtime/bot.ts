@@ -3,7 +3,7 @@ import type { Config } from '../config/types.js';
 import type { ClusterSnapshot } from '../core/types.js';
 import type { Store } from '../adapters/sqlite/store.js';
 import type { Logger } from '../log.js';
-import { runCycle, type CycleReport } from './cycle.js';
+import { runCycle, type CycleReport, type CycleTrigger } from './cycle.js';
 import type { Metrics } from './metrics.js';
 import type { Sinks } from '../core/delivery.js';
 import { deliverPending, type DeliveryReport } from './outbox.js';
@@ -68,8 +68,8 @@ export function createBot(deps: BotDeps): Bot {
   const orphaned = deps.store.markPendingRestartsUnknown(deps.clock());
   if (orphaned > 0) deps.logger.warn({ orphaned }, 'restart attempts interrupted by a crash are marked unknown and not repeated');
 
-  async function cycle() {
-    const report = await runCycle(deps);
+  async function cycle(trigger: CycleTrigger) {
+    const report = await runCycle(deps, trigger);
     snapshot = report.snapshot;
     lastCycleAt = report.finishedAt;
     deps.onCycleCompleted?.(report);
@@ -77,9 +77,9 @@ export function createBot(deps: BotDeps): Bot {
   }
 
   /** Runs a cycle unless one is running (then null): the one gate for every caller. */
-  async function exclusive(): Promise<CycleReport | null> {
+  async function exclusive(trigger: CycleTrigger = 'schedule'): Promise<CycleReport | null> {
     if (inFlight) return null;
-    const run = cycle();
+    const run = cycle(trigger);
     inFlight = run;
     try {
       return await run;
@@ -96,7 +96,7 @@ export function createBot(deps: BotDeps): Bot {
       // A cycle is running: it may have read the cache before the change; the one owed runs after it.
       if (inFlight) return;
       reactionOwed = false;
-      void exclusive()
+      void exclusive('reaction')
         .then(() => deliveryLoop?.wake())
         .catch((err: unknown) => deps.logger.error({ err }, 'check cycle failed'));
     }, REACTION_DEBOUNCE_MS);

@@ -35,18 +35,26 @@ export interface CycleReport {
   restarts: RestartOutcome[];
 }
 
+/** Why a cycle runs: the schedule, or a reaction to a change the cluster reported. */
+export type CycleTrigger = 'schedule' | 'reaction';
+
 /**
  * One check cycle: observe the cluster once and probe every target, plan (pure), persist the new
  * state with its audit records and effects in ONE transaction, then carry out the restarts the gate
  * allowed. Persist, then act: a crash after commit leaves pending effects, never lost decisions.
+ * A reaction observes only what the cluster itself tells (nodes, pod readiness): HTTP and TCP probes
+ * run on the schedule, so their hysteresis counts schedule periods however busy the cluster is, and
+ * the reaction's message is not held up by a thousand probes.
  */
-export async function runCycle(deps: CycleDeps): Promise<CycleReport> {
+export async function runCycle(deps: CycleDeps, trigger: CycleTrigger = 'schedule'): Promise<CycleReport> {
   const { config, store } = deps;
   const startedAt = deps.clock();
   // Durations are real time even when the app runs on a test clock.
   const timer = performance.now();
   const snapshot = await deps.cluster.snapshot(config.targets, startedAt);
-  const observations = await deps.probe(config.targets, snapshot);
+  // A target left out keeps its state: the plan folds in only the observations it gets.
+  const probed = trigger === 'reaction' ? config.targets.filter((t) => !t.probe) : config.targets;
+  const observations = await deps.probe(probed, snapshot);
   const now = deps.clock();
 
   let effectsQueued = 0;

@@ -1,21 +1,24 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { startEngine, type Engine } from '../helpers/engine.js';
+import { startProbeServer, type ProbeServer } from '../helpers/probeServer.js';
 
 let engine: Engine | undefined;
+let probe: ProbeServer | undefined;
 afterEach(async () => {
   await engine?.close();
-  engine = undefined;
+  await probe?.close();
+  engine = probe = undefined;
 });
 
 // A schedule that never fires during a test: every cycle here is a reaction to the cluster.
 const HOURLY = '0 0 * * * *';
 
-function homelab() {
+function homelab(frigateProbe?: string) {
   return startEngine(
     {
       schedule: HOURLY,
       targets: [
-        { name: 'frigate', namespace: 'nvr', workload: { kind: 'Deployment', name: 'frigate' } },
+        { name: 'frigate', namespace: 'nvr', workload: { kind: 'Deployment', name: 'frigate' }, ...(frigateProbe ? { probe: { http: { url: frigateProbe } } } : {}) },
         { name: 'hass', namespace: 'home', workload: { kind: 'Deployment', name: 'hass' }, failureThreshold: 1 },
       ],
     },
@@ -30,9 +33,11 @@ function homelab() {
 
 describe('reaction in seconds: a watched change runs a cycle at once', () => {
   it('opens the node incident within 2 s of the node turning NotReady, without waiting for the schedule', async () => {
-    engine = await homelab();
+    probe = await startProbeServer();
+    engine = await homelab(probe.url);
     const e = engine;
     await e.cycles(1);
+    const probesBefore = probe.hits();
     e.bot.start();
 
     e.clock.advance(5_000);
@@ -52,6 +57,8 @@ describe('reaction in seconds: a watched change runs a cycle at once', () => {
     expect(incident).toMatchObject({ kind: 'node', state: 'open' });
     expect(incident!.openedAt - notReadyAt).toBeLessThan(2_000);
     expect(e.store.countEffects({ type: 'postMessage' })).toBe(1);
+    // The reaction reads the cluster; frigate's HTTP probe waits for the schedule.
+    expect(probe.hits()).toBe(probesBefore);
   });
 
   it('runs a cycle when a watched workload loses its last ready pod, and not for changes that do not matter', async () => {
