@@ -28,6 +28,9 @@ RUN npm prune --omit=dev --no-audit --no-fund \
 # Runtime stage: what the build stage produced, nothing installed, no compiler.
 FROM node:24-bookworm-slim
 ENV NODE_ENV=production
+# A 1 MB young generation instead of V8's 16 MB semi-spaces: the bot's garbage is small and short-lived,
+# and its peak RSS at 1,000 targets drops by about 55 MB (measured by `npm run bench`, which reads this line).
+ENV NODE_OPTIONS=--max-semi-space-size=1
 WORKDIR /app
 COPY --from=build /app/package.json ./package.json
 COPY --from=build /app/node_modules ./node_modules

@@ -109,12 +109,12 @@ export async function runProduction(o: ProductionOptions, log: (line: string) =>
 
     const lines: Record<string, unknown>[] = [];
     const started = Date.now();
-    // As the image runs it (`node bin/stormguard.js run`, NODE_ENV=production), plus a signal for the heap snapshot.
+    // As the image runs it (`node bin/stormguard.js run`, its NODE_ENV and NODE_OPTIONS), plus a signal for the heap snapshot.
     const flags = (process.env.STORMGUARD_BENCH_NODE_FLAGS ?? '').split(' ').filter((f) => f !== '');
     const args = [...flags, ...(o.heapSnapshot ? ['--heapsnapshot-signal=SIGUSR2'] : []), path.join(BOT_ROOT, 'bin', 'stormguard.js'), 'run', '--config', path.join(dir, 'stormguard.yaml')];
     bot = spawn(runtime.node, args, {
       cwd: dir,
-      env: { PATH: process.env.PATH, NODE_ENV: 'production', STORMGUARD_LEASE: 'off', LOG_LEVEL: 'debug', ...(runtime.nodePath ? { NODE_PATH: runtime.nodePath } : {}) },
+      env: { PATH: process.env.PATH, NODE_ENV: 'production', NODE_OPTIONS: imageNodeOptions(), STORMGUARD_LEASE: 'off', LOG_LEVEL: 'debug', ...(runtime.nodePath ? { NODE_PATH: runtime.nodePath } : {}) },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     const proc = bot;
@@ -208,7 +208,7 @@ export async function runProduction(o: ProductionOptions, log: (line: string) =>
     const notReady = summarize(samples);
     return {
       node: runtime.version,
-      command: `node ${args.join(' ').replace(BOT_ROOT, '.').replace(dir, '$TMP')}`,
+      command: `NODE_OPTIONS=${imageNodeOptions()} node ${args.join(' ').replace(BOT_ROOT, '.').replace(dir, '$TMP')}`,
       targets: o.targets,
       nodes: o.nodes,
       namespaces: o.namespaces,
@@ -236,6 +236,12 @@ export async function runProduction(o: ProductionOptions, log: (line: string) =>
     await world?.stop();
     fs.rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** The image's `ENV NODE_OPTIONS=…` (the Dockerfile owns the runtime flags; the benchmark runs with them). */
+export function imageNodeOptions(): string {
+  const dockerfile = fs.readFileSync(path.join(BOT_ROOT, 'Dockerfile'), 'utf8');
+  return /^ENV NODE_OPTIONS=(.*)$/m.exec(dockerfile)?.[1]?.trim() ?? '';
 }
 
 /** `npm run build`: the benchmark measures what it compiles. */
