@@ -13,6 +13,7 @@ import type { Logger } from '../log.js';
 import { createActions, type Actions } from './actions.js';
 import { createBot, type Bot } from './bot.js';
 import { serialize } from './deliveryLoop.js';
+import { keepLoggedIn, type LoginLoop, type LoginRetry } from './discordLogin.js';
 import { createHeartbeat } from './heartbeat.js';
 import { leaseOptionsFromEnv, startLeaderElection, type LeaderElection, type LeaseOptions } from './lease.js';
 import { createLogSink } from './logSink.js';
@@ -35,6 +36,8 @@ export interface AppOptions {
   store?: Store;
   /** Metrics to count into; default: a fresh registry for this app. */
   metrics?: Metrics;
+  /** How Discord logins time out and back off (tests shorten it). */
+  discordLogin?: LoginRetry;
 }
 
 /** The assembled bot: store, cycle, Discord (when configured) and the actions people take. */
@@ -53,7 +56,8 @@ export interface App {
 /**
  * Assembles stormguard the same way for `run`, the demo and the end-to-end tests: database, cluster,
  * probes, outbox sinks (Discord, else the log), and — with Discord — the interaction router with
- * the slash commands. Resolves once Discord reported READY.
+ * the slash commands. Resolves after the first Discord login attempt; when Discord is down or refuses,
+ * the app runs anyway (checks, email fallback) and keeps logging in with backoff.
  */
 export async function startApp(options: AppOptions): Promise<App> {
   const { config, logger } = options;
@@ -62,6 +66,7 @@ export async function startApp(options: AppOptions): Promise<App> {
   const metrics = options.metrics ?? createMetrics({ store, config });
   const kube = options.kube ?? createKubeAdapter({ ...config.kubernetes, env: options.env ?? process.env });
   const d = config.discord ? await loadDiscord() : null;
+  let login: LoginLoop | null = null;
   const discord = d && config.discord ? d.createDiscordClient(config.discord) : null;
   // Every REST answer, retries included, as discord.js saw it.
   discord?.rest.on('response', (_request, response) => metrics.discordRequests.inc({ outcome: discordOutcome(response.status) }));
@@ -110,14 +115,21 @@ export async function startApp(options: AppOptions): Promise<App> {
       logger,
     });
     discord.on('interactionCreate', (interaction) => void router(interaction));
-    try {
-      await d.loginAndWaitReady(discord, config.discord.token);
-    } catch (err) {
-      if (!options.store) store.close();
-      await discord.destroy();
-      throw new Error('discord: login failed', { cause: err });
-    }
-    logger.info({ user: discord.user?.id }, 'connected to Discord');
+    // REST works without the gateway: deliveries go out (or fall back to email) whatever the login does.
+    const token = config.discord.token;
+    discord.rest.setToken(token);
+    const client = discord;
+    login = keepLoggedIn({
+      async login() {
+        await d.loginAndWaitReady(client, token);
+        logger.info({ user: client.user?.id }, 'connected to Discord');
+      },
+      reset: () => d.abandonLogin(client, token),
+      logger,
+      ...(options.discordLogin ? { retry: options.discordLogin } : {}),
+    });
+    // The first attempt decides nothing: when it fails the app starts anyway and keeps trying.
+    await login.firstAttempt;
   }
 
   return {
@@ -135,6 +147,7 @@ export async function startApp(options: AppOptions): Promise<App> {
       }),
     async close() {
       await bot.stop();
+      login?.stop();
       // Stop watching: a waiting instance (lost Lease) or a closed app puts no load on the API.
       await kube.close?.();
       await discord?.destroy();
@@ -199,7 +212,7 @@ export interface Service {
   readonly http: HttpServer | null;
   readonly metrics: Metrics;
   readonly store: Store;
-  /** Rejects when leading failed for good (Discord refused the login); `run` exits 1. */
+  /** Rejects when leading failed for good (never because of Discord); `run` exits 1. */
   readonly failed: Promise<never>;
   /**
    * Stops: finishes the cycle in progress, releases the Lease (unless `releaseLease: false`, which

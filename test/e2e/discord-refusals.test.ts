@@ -105,4 +105,40 @@ describe('Discord refuses', () => {
     expect(await w.app.metrics.registry.getSingleMetricAsString('stormguard_discord_setup_problem')).not.toContain('} 1');
     expect(smtp.mails).toHaveLength(1);
   });
+
+  it('nothing at all, from before the start: the bot runs its cycles, emails the incident, keeps logging in, and posts what it owes once Discord is back', async () => {
+    const logs = captureLogs();
+    smtp = await startSmtpServer();
+    world = await startWorld(
+      { notify: { escalateAfter: '3h', email: emailConfig(smtp.port) } },
+      {},
+      {
+        logger: logs.logger,
+        beforeStart: (discord) => {
+          discord.setRestDown(true);
+          discord.setGatewayDown(true);
+        },
+        discordLogin: { timeoutMs: 2_000, baseDelayMs: 100, maxDelayMs: 500 },
+      },
+    );
+    const w = world;
+    expect(w.app.readiness().checks.discord).toBe(false);
+    await expect.poll(() => logs.lines().some((l) => l.msg === 'Discord login failed; checks and the email fallback go on, retrying')).toBe(true);
+
+    w.probe.setStatus(503, 'down');
+    await w.cycles(2);
+    expect(w.app.store.openIncidents().map((i) => i.subject)).toEqual(['target:frigate']);
+    // Discord has not been told for fallbackAfter (2m): one email.
+    await w.cycles(5);
+    await expect.poll(() => smtp!.mails.length).toBe(1);
+
+    w.discord.setRestDown(false);
+    w.discord.setGatewayDown(false);
+    await expect.poll(() => w.app.readiness().checks.discord, { timeout: 10_000 }).toBe(true);
+    await w.cycles(8);
+    expect(topLevel(w)).toHaveLength(1);
+    expect(w.discord.allMentions().filter((r) => !r.suppressed)).toEqual([expect.objectContaining({ kind: 'role', id: IDS.mentionRole })]);
+    expect(w.discord.gateway.identifies).toBe(1);
+    expect(smtp.mails).toHaveLength(1);
+  });
 });

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { validateConfig } from '../../src/config/index.js';
 import { silentLogger, type Logger } from '../../src/log.js';
 import { startApp, type App } from '../../src/runtime/app.js';
+import type { LoginRetry } from '../../src/runtime/discordLogin.js';
 import { createDiscordSimulator, type DiscordSimulator, type DiscordSimulatorOptions, type InteractionResult, type SimMessageView } from '../../src/sim/discord/index.js';
 import { createKubeAdapter, type KubeAdapter } from '../../src/adapters/kube/index.js';
 import { createKubeSimulator, SIM_RESYNC_BACKOFF, waitForCaches, type KubeSimulator } from '../../src/sim/kube/index.js';
@@ -47,7 +48,13 @@ export interface World {
 export async function startWorld(
   overrides: Record<string, unknown> = {},
   discordOverrides: Record<string, unknown> = {},
-  options: { logger?: Logger; discordSim?: Partial<DiscordSimulatorOptions> } = {},
+  options: {
+    logger?: Logger;
+    discordSim?: Partial<DiscordSimulatorOptions>;
+    /** Runs after the simulators started and before the bot does (e.g. Discord down at start). */
+    beforeStart?: (discord: DiscordSimulator) => void;
+    discordLogin?: LoginRetry;
+  } = {},
 ): Promise<World> {
   const clock = new TestClock();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stormguard-world-'));
@@ -92,7 +99,9 @@ export async function startWorld(
     'world.yaml',
   );
   const adapter = createKubeAdapter({ ...config.kubernetes, env: {}, backoff: SIM_RESYNC_BACKOFF });
-  const start = () => startApp({ config, logger: options.logger ?? silentLogger(), clock: clock.now, env: {}, kube: adapter });
+  options.beforeStart?.(discord);
+  const start = () =>
+    startApp({ config, logger: options.logger ?? silentLogger(), clock: clock.now, env: {}, kube: adapter, ...(options.discordLogin ? { discordLogin: options.discordLogin } : {}) });
   const world: World = {
     clock,
     kube,
