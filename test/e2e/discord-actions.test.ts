@@ -109,3 +109,18 @@ describe('Discord actions the other tests do not pin down', () => {
     expect(ring.channelId).toBe(topLevel(w)[0]!.thread!.id);
   });
 });
+
+describe('a button stormguard did not make', () => {
+  it('is answered ephemerally and audited, and changes nothing', async () => {
+    world = await startWorld();
+    const w = world;
+    w.probe.setStatus(503);
+    await w.cycles(2);
+    const message = topLevel(w)[0]!;
+    const click = await w.discord.clickButton({ customId: 'ack:not-a-number', messageId: message.id, user: OPERATOR });
+    expect(click.reply?.ephemeral).toBe(true);
+    expect(answer(click)).toBe('stormguard does not know this button; use /status or the buttons on an incident message.');
+    expect(w.app.store.auditFor({ action: 'buttonRefused' }).map((a) => [a.actor, a.reason])).toEqual([[IDS.operator, 'unknownButton']]);
+    expect(w.app.store.openIncidents()[0]!.state).toBe('open');
+  });
+});

@@ -64,6 +64,12 @@ export function createInteractionRouter(deps: RouterDeps): (interaction: Interac
       }
       if (interaction.isChatInputCommand() && deps.commands.has(interaction.commandName)) return await act(interaction);
       if (interaction.isButton() && isIncidentButton(interaction.customId)) return await act(interaction);
+      if (interaction.isButton()) {
+        // A button stormguard did not make (or an id mangled on the way): answered and audited, never silent.
+        ctx.actions.refuse(interaction.user.id, 'button', 'unknownButton', { customId: interaction.customId.slice(0, 100), guildId: interaction.guildId });
+        await interaction.reply({ content: 'stormguard does not know this button; use /status or the buttons on an incident message.', flags: MessageFlags.Ephemeral, allowedMentions: { parse: [] } });
+        return;
+      }
     } catch (err) {
       logger.error({ err: describe(err), interaction: interaction.id }, 'interaction failed');
       if (!interaction.isRepliable()) return;
