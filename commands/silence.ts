@@ -1,6 +1,6 @@
 import { SlashCommandBuilder, type AutocompleteInteraction } from 'discord.js';
 import { parseDuration } from '../src/core/duration.js';
-import { EVERYTHING, describeScope } from '../src/core/silence.js';
+import { EVERYTHING, describeScope, scopeOfSubject } from '../src/core/silence.js';
 import { clip, discordTime } from '../src/core/text.js';
 import type { Silence } from '../src/core/types.js';
 import { configuredTarget } from '../src/runtime/interactions/context.js';
@@ -17,6 +17,7 @@ export const MAX_SILENCE_MS = 7 * 24 * 3_600_000;
 /**
  * `/silence [duration] [target] [reason]` — `off` lifts it; without a target it silences everything;
  * without a duration it lists the silences in force.
+ * In an Alertmanager incident's thread, no target means that incident (silenced in Alertmanager too).
  */
 export const silenceCommand: SlashCommand = {
   definition: new SlashCommandBuilder()
@@ -40,13 +41,19 @@ export const silenceCommand: SlashCommand = {
       ctx.actions.refuse(by, 'silence', known.reason, { target });
       return known.message;
     }
-    if (text.toLowerCase() === 'off') return (await ctx.actions.liftSilence(target, by)).message;
+    // In an Alertmanager incident's thread, no target means that incident (silenced in Alertmanager too).
+    const here = target === null ? ctx.actions.incidentByThread(interaction.channelId) : null;
+    const alertIncident = here?.kind === 'alert' && here.state !== 'resolved' ? here : null;
+    if (text.toLowerCase() === 'off') {
+      return (alertIncident ? await ctx.actions.liftIncidentSilence(alertIncident, by) : await ctx.actions.liftSilence(target, by)).message;
+    }
     const duration = parseDuration(text, { max: MAX_SILENCE_MS });
     if (!duration.ok) {
       ctx.actions.refuse(by, 'silence', 'badDuration', { target: target ?? 'everything', duration: text });
       return duration.error;
     }
-    return (await ctx.actions.silence(target === null ? EVERYTHING : { kind: 'target', name: target }, duration.ms, by, reason)).message;
+    const scope = alertIncident ? scopeOfSubject(alertIncident.subject) : target === null ? EVERYTHING : { kind: 'target' as const, name: target };
+    return (await ctx.actions.silence(scope, duration.ms, by, reason)).message;
   },
   autocomplete(interaction, ctx) {
     return interaction.options.getFocused(true).name === 'duration' ? durationChoices(interaction) : targetChoices(interaction, ctx);

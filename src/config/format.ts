@@ -5,7 +5,7 @@
  */
 import { stringify } from 'yaml';
 import { formatDuration } from '../core/duration.js';
-import type { Config, ProbeConfig, RestartPolicy, TargetConfig } from './types.js';
+import type { Config, Credentials, ProbeConfig, RestartPolicy, TargetConfig } from './types.js';
 
 /** What every secret is replaced with. */
 export const MASK = '********';
@@ -40,9 +40,19 @@ export function formatConfig(config: Config): string {
     http: config.http,
     heartbeat: config.heartbeat && { url: maskUrlPath(config.heartbeat.url) },
     reopenWindow: formatDuration(config.reopenWindow),
+    alertmanager: config.alertmanager && {
+      ...config.alertmanager,
+      receiver: maskCredentials(config.alertmanager.receiver),
+      url: config.alertmanager.url && maskUrlPassword(config.alertmanager.url),
+      api: config.alertmanager.api && maskCredentials(config.alertmanager.api),
+    },
   };
   // yaml leaves out keys whose value is undefined, so optional sections simply do not appear.
   return stringify(shape, { lineWidth: 0 });
+}
+
+function maskCredentials(credentials: Credentials): Credentials {
+  return 'bearerToken' in credentials ? { bearerToken: MASK } : { username: credentials.username, password: MASK };
 }
 
 function formatTarget(target: TargetConfig) {

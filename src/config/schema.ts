@@ -237,6 +237,26 @@ export function intervalToCron(ms: number): string | null {
   return s === 86400 ? '0 0 0 * * *' : null;
 }
 
+// How a caller proves who it is: a bearer token, or a user name and password (basic auth).
+const credentials = z
+  .strictObject({ bearerToken: nonEmpty.optional(), username: nonEmpty.optional(), password: nonEmpty.optional() })
+  .transform((c, ctx) => {
+    if (c.bearerToken && !c.username && !c.password) return { bearerToken: c.bearerToken };
+    if (!c.bearerToken && c.username && c.password) return { username: c.username, password: c.password };
+    ctx.issues.push({ code: 'custom', message: 'set either bearerToken, or username and password', input: c });
+    return z.NEVER;
+  });
+
+// Optional (SPEC §10): Alertmanager's webhook as a source of incidents, and its API for silences.
+const alertmanager = z.strictObject({
+  // What Alertmanager's http_config sends to POST /alertmanager; required, so the endpoint is never open.
+  receiver: credentials,
+  // Alertmanager's own URL (API v2 for silences); without it, silences are stormguard's only.
+  url: httpUrl.transform((url) => url.replace(/\/+$/, '')).optional(),
+  api: credentials.optional(),
+  titleLabels: z.array(nonEmpty).min(1, { error: 'must list at least one label' }).default(['alertname']),
+});
+
 /** The whole configuration file; parsing yields a {@link Config} with defaults filled in. */
 export const configSchema = z.strictObject({
   discord: discord.optional(),
@@ -266,7 +286,13 @@ export const configSchema = z.strictObject({
     .prefault({}),
   heartbeat: z.strictObject({ url: httpUrl }).optional(),
   reopenWindow: duration.prefault('10m'),
+  alertmanager: alertmanager.optional(),
 }).transform(({ interval, schedule, ...rest }, ctx) => {
+  // The webhook is served by the HTTP server; with it turned off Alertmanager could never reach us.
+  if (rest.alertmanager && rest.http.port === 0) {
+    ctx.issues.push({ code: 'custom', path: ['http', 'port'], message: 'must not be 0 (off) while alertmanager is configured: the webhook is served on it', input: 0 });
+    return z.NEVER;
+  }
   if (interval === undefined) return { ...rest, schedule: schedule ?? DEFAULT_SCHEDULE };
   if (schedule !== undefined) {
     ctx.issues.push({ code: 'custom', path: ['interval'], message: 'set either schedule or interval, not both', input: interval });

@@ -72,6 +72,21 @@ export interface NtfyConfig {
   token?: string;
 }
 
+/** A bearer token or basic-auth user and password. */
+export type Credentials = { bearerToken: string } | { username: string; password: string };
+
+/** Alertmanager as a source of incidents (its webhook) and of silences (its API v2). */
+export interface AlertmanagerConfig {
+  /** What Alertmanager sends to `POST /alertmanager` (its receiver's `http_config`). */
+  receiver: Credentials;
+  /** Alertmanager's base URL; silences set from Discord are created there. */
+  url?: string;
+  /** Credentials for Alertmanager's API, when it asks for them. */
+  api?: Credentials;
+  /** Labels whose values, in order, make the incident title (then the common summary). */
+  titleLabels: string[];
+}
+
 /** The whole configuration after validation and defaults. */
 export interface Config {
   discord?: DiscordConfig;
@@ -84,4 +99,5 @@ export interface Config {
   http: { port: number };
   heartbeat?: { url: string };
   reopenWindow: number;
+  alertmanager?: AlertmanagerConfig;
 }

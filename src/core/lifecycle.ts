@@ -17,7 +17,9 @@ export type IncidentEvent =
   | { type: 'restartSkipped'; target: string; reason: string; message: string }
   | { type: 'restartFinished'; target: string; ok: boolean; error: string | null }
   | { type: 'circuitOpen'; target: string; message: string }
-  | { type: 'silenceChanged'; by: string; text: string };
+  | { type: 'silenceChanged'; by: string; text: string }
+  /** Alertmanager alerts joined or resolved in this incident's group; `text` is the quiet note. */
+  | { type: 'alertsChanged'; text: string };
 
 /** What a transition needs to know besides the incident and the event. */
 export interface TransitionContext {
@@ -72,6 +74,8 @@ export function transition(incident: Incident | null, event: IncidentEvent, ctx:
       return onCircuitOpen(incident, event, ctx);
     case 'silenceChanged':
       return onSilenceChanged(incident, event, ctx);
+    case 'alertsChanged':
+      return onAlertsChanged(incident, event, ctx);
   }
 }
 
@@ -311,6 +315,15 @@ function onSilenceChanged(incident: Incident | null, event: Extract<IncidentEven
     incident,
     effects: [{ type: 'editMessage' }, { type: 'threadNote', text: event.text }],
     audit: [audit(ctx, incident, 'silenceChanged', null, { text: event.text })],
+  };
+}
+
+function onAlertsChanged(incident: Incident | null, event: Extract<IncidentEvent, { type: 'alertsChanged' }>, ctx: TransitionContext): Transition {
+  if (!isOpen(incident)) return unchanged(incident);
+  return {
+    incident,
+    effects: [{ type: 'editMessage' }, { type: 'threadNote', text: event.text }],
+    audit: [audit(ctx, incident, 'alertsChanged', null, { text: event.text })],
   };
 }
 

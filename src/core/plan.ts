@@ -120,14 +120,16 @@ function assignDownTargets(input: CycleInput, states: Map<string, TargetState>):
       assignment.set(target.name, nodeSubject(badNode));
       continue;
     }
-    const listing = [...openBySubject.values()].find((i) => i.kind === 'node' && i.targets.includes(target.name));
+    // An open node incident, or an Alertmanager incident whose labels name the target: no second incident.
+    const listing = [...openBySubject.values()].find((i) => (i.kind === 'node' || i.kind === 'alert') && i.targets.includes(target.name));
     if (listing) {
       assignment.set(target.name, listing.subject);
       continue;
     }
     // Flapping folds in: the incident that last covered this target reopens within the window.
     const recent = input.incidents
-      .filter((i) => i.state === 'resolved' && i.targets.includes(target.name) && i.kind !== 'cluster')
+      // An Alertmanager incident reopens only when Alertmanager says its group fires again.
+      .filter((i) => i.state === 'resolved' && i.targets.includes(target.name) && (i.kind === 'target' || i.kind === 'node'))
       .filter((i) => i.resolvedAt !== null && input.now - i.resolvedAt <= input.config.reopenWindow)
       .sort((a, b) => (b.resolvedAt ?? 0) - (a.resolvedAt ?? 0))[0];
     assignment.set(target.name, recent ? recent.subject : own);

@@ -1,4 +1,6 @@
 import { clip, discordTime, DISCORD_LIMITS, escapeMarkdown, fitLines, oneLine } from './text.js';
+import type { AlertGroup } from './alertmanager.js';
+import { alertDescription, alertmanagerLinks, joinedAlertsField } from './renderAlerts.js';
 import type { Incident, IncidentState, NodeReadiness, Silence } from './types.js';
 
 /** Everything shown on an incident's message; gathered by the shell from the store and the last snapshot. */
@@ -12,6 +14,8 @@ export interface IncidentView {
   nextRestart: string | null;
   /** The incident's targets' configured links (Grafana, runbook…), at most 5; absent = none. */
   links?: Array<{ label: string; url: string }>;
+  /** The Alertmanager groups of this incident: its own group (an `alert` incident) or the groups that joined it. */
+  alertGroups?: AlertGroup[];
 }
 
 /** One embed field. */
@@ -80,10 +84,12 @@ export function renderIncident(view: IncidentView): RenderedMessage {
     fields.push({ name: 'Resolved', value: discordTime(incident.resolvedAt), inline: true });
   }
   const resolved = incident.state === 'resolved';
+  const alert = alertView(view);
+  if (alert) fields.push(...alert.fields);
   return {
-    title: clip(`${resolved ? 'Resolved' : 'Incident'}: ${escapeMarkdown(incident.subject)}`, DISCORD_LIMITS.embedTitle),
+    title: alert?.title ?? clip(`${resolved ? 'Resolved' : 'Incident'}: ${escapeMarkdown(incident.subject)}`, DISCORD_LIMITS.embedTitle),
     // 1,000 of the 4,096 allowed: title, description and every field together stay under 6,000.
-    description: clip(escapeMarkdown(incident.cause), 1000),
+    description: alert?.description ?? clip(escapeMarkdown(incident.cause), 1000),
     color: STATE_COLORS[incident.state],
     fields,
     links: view.links ?? [],
@@ -94,6 +100,24 @@ export function renderIncident(view: IncidentView): RenderedMessage {
           { id: `silence:${incident.id}`, label: 'Silence 1h', style: 'secondary', disabled: false },
           { id: `restart:${incident.id}`, label: 'Restart', style: 'danger', disabled: incident.targets.length === 0 },
         ],
+  };
+}
+
+/** Title, description and extra fields for an incident that Alertmanager groups make up or joined. */
+function alertView(view: IncidentView): { title?: string; description?: string; fields: RenderedField[] } | null {
+  const groups = view.alertGroups ?? [];
+  if (groups.length === 0) return null;
+  const { incident } = view;
+  if (incident.kind !== 'alert') return { fields: [{ name: 'Alertmanager alerts', value: joinedAlertsField(groups), inline: false }] };
+  const group = groups[0]!;
+  const resolved = incident.state === 'resolved';
+  const links = alertmanagerLinks(group);
+  const silence = group.silence && !resolved ? `Silenced in Alertmanager until ${discordTime(group.silence.endsAt, 'f')} by <@${group.silence.createdBy}>` : null;
+  const value = [silence, links].filter((v): v is string => v !== null).join('\n');
+  return {
+    title: clip(`${resolved ? 'Resolved' : 'Alert'}: ${escapeMarkdown(group.title)}`, 256),
+    description: alertDescription(group, resolved ? incident.cause : null) || '—',
+    fields: value ? [{ name: 'Alertmanager', value: clip(value, 1024), inline: false }] : [],
   };
 }
 

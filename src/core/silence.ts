@@ -1,4 +1,4 @@
-import { nodeSubject, parseSubject, targetSubject } from './subject.js';
+import { alertSubjectNamed, nodeSubject, parseSubject, targetSubject } from './subject.js';
 import type { Incident, Silence, SilenceScope } from './types.js';
 
 /** Where a silence stands at `now`; derived from its times, never stored (Alertmanager style). */
@@ -22,11 +22,13 @@ export function scopeOfSubject(subject: string): SilenceScope {
 
 /** The scope in words for people: `everything`, `frigate`, `node k3s-2`. */
 export function describeScope(scope: SilenceScope): string {
+  if (scope.kind === 'alert') return alertSubjectNamed(scope.name);
   return scope.kind === 'everything' ? 'everything' : scope.kind === 'node' ? `node ${scope.name}` : scope.name;
 }
 
 /** The incident subject a scope names, or null for everything. */
 export function subjectOfScope(scope: SilenceScope): string | null {
+  if (scope.kind === 'alert') return alertSubjectNamed(scope.name);
   return scope.kind === 'everything' ? null : scope.kind === 'node' ? nodeSubject(scope.name) : targetSubject(scope.name);
 }
 

@@ -1,5 +1,5 @@
 /**
- * Incident subjects — `target:frigate`, `node:k3s-2`, `cluster` — built and read in this one place,
+ * Incident subjects — `target:frigate`, `node:k3s-2`, `cluster`, `alert:<hash>` — built and read in this one place,
  * so no caller slices prefixes off by hand.
  */
 /** The subject of the incident that stands for the cluster's API itself. */
@@ -15,17 +15,35 @@ export function nodeSubject(node: string): string {
   return `node:${node}`;
 }
 
-/** A subject taken apart: its kind and, for targets and nodes, the name. */
-export type ParsedSubject = { kind: 'target'; name: string } | { kind: 'node'; name: string } | { kind: 'cluster' };
+/**
+ * The subject of an Alertmanager group's own incident: `alert:` and a 64-bit FNV-1a hash of its
+ * `groupKey` — short enough for thread names, stable across restarts of either side.
+ */
+export function alertSubject(groupKey: string): string {
+  let hash = 0xcbf29ce484222325n;
+  for (const byte of new TextEncoder().encode(groupKey)) {
+    hash ^= BigInt(byte);
+    hash = (hash * 0x100000001b3n) & 0xffffffffffffffffn;
+  }
+  return alertSubjectNamed(hash.toString(16).padStart(16, '0'));
+}
 
-/** Reads a subject; null when it is none of the three forms (e.g. an old or hand-edited row). */
+/** The subject of an Alertmanager group's incident from the name `parseSubject` read out of it (the hash). */
+export function alertSubjectNamed(name: string): string {
+  return `alert:${name}`;
+}
+
+/** A subject taken apart: its kind and, for targets, nodes and alert groups, the name. */
+export type ParsedSubject = { kind: 'target'; name: string } | { kind: 'node'; name: string } | { kind: 'alert'; name: string } | { kind: 'cluster' };
+
+/** Reads a subject; null when it is none of the four forms (e.g. an old or hand-edited row). */
 export function parseSubject(subject: string): ParsedSubject | null {
   if (subject === CLUSTER_SUBJECT) return { kind: 'cluster' };
   const colon = subject.indexOf(':');
   const kind = subject.slice(0, colon);
   const name = subject.slice(colon + 1);
   if (colon <= 0 || name === '') return null;
-  if (kind === 'target' || kind === 'node') return { kind, name };
+  if (kind === 'target' || kind === 'node' || kind === 'alert') return { kind, name };
   return null;
 }
 

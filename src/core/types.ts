@@ -93,8 +93,8 @@ export interface TargetState {
 /** Lifecycle states of an incident; a silence is an overlay, not a state. */
 export type IncidentState = 'open' | 'acknowledged' | 'resolved';
 
-/** What an incident is about. */
-export type IncidentKind = 'target' | 'node' | 'cluster';
+/** What an incident is about; `alert` is an Alertmanager group (SPEC §10). */
+export type IncidentKind = 'target' | 'node' | 'cluster' | 'alert';
 
 /** One outage of one subject (`target:frigate`, `node:k3s-2`, `cluster`). */
 export interface Incident {
@@ -122,7 +122,7 @@ export interface Incident {
 }
 
 /** What a silence mutes: everything (maintenance), one target, or one node (its incident). */
-export type SilenceScope = { kind: 'everything' } | { kind: 'target'; name: string } | { kind: 'node'; name: string };
+export type SilenceScope = { kind: 'everything' } | { kind: 'target'; name: string } | { kind: 'node'; name: string } | { kind: 'alert'; name: string };
 
 /** A silence: mutes notifications and automatic restarts until `endsAt` (derived, never stored). */
 export interface Silence {

@@ -1,9 +1,9 @@
 import type { Config } from '../config/types.js';
 import { evaluateGate, restartHistorySince, type GateDecision } from '../core/gate.js';
 import { isOpen, openIncidentIds, type IncidentEvent } from '../core/lifecycle.js';
-import { activeSilenceFor, describeScope, scopeMutes, silencesToLift, subjectOfScope } from '../core/silence.js';
+import { activeSilenceFor, describeScope, scopeMutes, scopeOfSubject, silencesToLift, subjectOfScope } from '../core/silence.js';
 import { targetSubject } from '../core/subject.js';
-import { discordTime, escapeMarkdown } from '../core/text.js';
+import { discordMessageUrl, discordTime, escapeMarkdown } from '../core/text.js';
 import type { AuditEntry, ClusterSnapshot, Incident, Silence, SilenceScope, TargetState } from '../core/types.js';
 import type { Store } from '../adapters/sqlite/store.js';
 import type { Logger } from '../log.js';
@@ -11,6 +11,8 @@ import { applyEvent } from './step.js';
 import type { Metrics } from './metrics.js';
 import type { ClusterReader, Clock, Restarter } from './ports.js';
 import { carryOutRestarts } from './restarts.js';
+import type { AlertmanagerApi } from '../adapters/alertmanager/api.js';
+import { createAlertSilences, expireAlertSilences, openAlertIncident, type AlertSilenceDeps } from './alertSilences.js';
 
 /** What people's actions (commands and buttons) need from the shell. */
 export interface ActionDeps {
@@ -23,6 +25,8 @@ export interface ActionDeps {
   /** Delivers pending effects now (the interaction router calls it after answering the person). */
   deliver: () => Promise<unknown>;
   metrics?: Metrics;
+  /** Alertmanager's API, when `alertmanager.url` is configured: silences of `alert:` incidents go there too. */
+  alertmanager?: AlertmanagerApi | null;
 }
 
 /** Everything one `/status` answer shows, read once for all the targets it lists. */
@@ -49,6 +53,14 @@ export interface ActionResult {
  */
 export function createActions(deps: ActionDeps) {
   const { store, config } = deps;
+  const alertSilences: AlertSilenceDeps = {
+    store,
+    api: deps.alertmanager ?? null,
+    messageLink(incident) {
+      const messageId = incident.id === null ? null : store.getDiscordRefs(incident.id)?.messageId;
+      return config.discord && messageId ? discordMessageUrl(config.discord, messageId) : null;
+    },
+  };
 
   function audit(entry: Omit<AuditEntry, 'at' | 'detail'> & { detail?: Record<string, unknown> }): void {
     store.appendAudit({ at: deps.clock(), detail: {}, ...entry });
@@ -123,12 +135,43 @@ export function createActions(deps: ActionDeps) {
     /** `/silence` and the Silence 1h button: a scope of everything, one target, or one node. */
     async silence(scope: SilenceScope, durationMs: number, by: string, reason: string): Promise<ActionResult> {
       const now = deps.clock();
-      const silence = store.addSilence({ scope, startsAt: now, endsAt: now + durationMs, createdBy: by, reason });
+      // An Alertmanager incident is silenced in Alertmanager first: if it refuses, nothing changes here.
+      const alertIncident = scope.kind === 'alert' ? openAlertIncident(store, (subjectOfScope(scope) ?? 'everything')) : null;
+      const inAlertmanager = alertIncident ? await createAlertSilences(alertSilences, alertIncident, { startsAt: now, endsAt: now + durationMs }, by, reason) : null;
+      if (inAlertmanager && !inAlertmanager.ok) {
+        audit({ actor: by, action: 'silenceRefused', subject: (subjectOfScope(scope) ?? 'everything'), incidentId: alertIncident?.id ?? null, reason: 'alertmanagerError', detail: { message: inAlertmanager.message } });
+        return { ok: false, message: inAlertmanager.message };
+      }
+      const created = inAlertmanager?.created ?? [];
+      const silence = store.transaction(() => {
+        for (const { group, silence: s } of created) store.setAlertGroupSilence(group.groupKey, s);
+        return store.addSilence({ scope, startsAt: now, endsAt: now + durationMs, createdBy: by, reason });
+      });
       const what = describeScope(scope);
-      audit({ actor: by, action: 'silenced', subject: subjectOfScope(scope) ?? 'everything', incidentId: null, reason: reason || null, detail: { until: silence.endsAt, scope } });
+      const inAm = created.map((c) => c.silence.id);
+      const also = inAm.length > 0 ? ' (also in Alertmanager)' : '';
+      audit({ actor: by, action: 'silenced', subject: (subjectOfScope(scope) ?? 'everything'), incidentId: alertIncident?.id ?? null, reason: reason || null, detail: { from: silence.startsAt, until: silence.endsAt, scope, ...(inAm.length > 0 ? { alertmanagerSilences: inAm } : {}) } });
       const until = discordTime(silence.endsAt, 'f');
-      noteSilenceChange([scope], by, `Silenced ${what} until ${until} by <@${by}>${reason ? `: ${escapeMarkdown(reason)}` : ''}`);
-      return { ok: true, message: `Silenced ${what} until ${until}: no mentions and no automatic restarts until then.` };
+      noteSilenceChange([scope], by, `Silenced ${what}${also} until ${until} by <@${by}>${reason ? `: ${escapeMarkdown(reason)}` : ''}`);
+      return { ok: true, message: `Silenced ${what}${also} until ${until}: no mentions and no automatic restarts until then.` };
+    },
+
+    /**
+     * `/silence off` in an Alertmanager incident's thread: lifts the silences of that incident's group, in
+     * stormguard and (expiring them) in Alertmanager; a silence of everything stays.
+     */
+    async liftIncidentSilence(incident: Incident, by: string): Promise<ActionResult> {
+      const now = deps.clock();
+      const scope = scopeOfSubject(incident.subject);
+      const lifting = store.activeSilences(now).filter((s) => s.scope.kind !== 'everything' && scopeMutes(s.scope, { incident }));
+      const inAlertmanager = await expireAlertSilences(alertSilences, incident);
+      if (lifting.length === 0 && inAlertmanager.expired === 0 && inAlertmanager.errors.length === 0) return { ok: false, message: `Nothing is silenced for ${describeScope(scope)}.` };
+      const lifted = store.liftSilences(lifting.map((s) => s.id), now, by);
+      audit({ actor: by, action: 'silenceLifted', subject: incident.subject, incidentId: incident.id, reason: null, detail: { lifted, scopes: [scope], alertmanagerExpired: inAlertmanager.expired, alertmanagerErrors: inAlertmanager.errors } });
+      const also = inAlertmanager.expired > 0 ? ' (also in Alertmanager)' : '';
+      noteSilenceChange([scope], by, `Silence on ${describeScope(scope)}${also} lifted by <@${by}>`);
+      const failed = inAlertmanager.errors.length > 0 ? ` Alertmanager did not expire its silence: ${inAlertmanager.errors.join('; ')}` : '';
+      return { ok: failed === '', message: `Lifted the silence on ${describeScope(scope)}${also}.${failed}` };
     },
 
     /**

@@ -2,6 +2,8 @@ import type { Client } from 'discord.js';
 import type { Config } from '../config/types.js';
 import type { Incident } from '../core/types.js';
 import { createEmailSink } from '../adapters/email/sink.js';
+import { createAlertmanagerApi } from '../adapters/alertmanager/api.js';
+import { createAlertmanagerEndpoint } from '../adapters/http/alertmanager.js';
 import { startHttpServer, type HttpServer, type Readiness } from '../adapters/http/server.js';
 import { createKubeAdapter, type KubeAdapter } from '../adapters/kube/index.js';
 import { createNtfySink } from '../adapters/push/ntfy.js';
@@ -11,6 +13,7 @@ import { openDatabase } from '../adapters/sqlite/open.js';
 import { createStore, type Store } from '../adapters/sqlite/store.js';
 import type { Logger } from '../log.js';
 import { createActions, type Actions } from './actions.js';
+import { createAlertIntake, type AlertIntake } from './alerts.js';
 import { createBot, type Bot } from './bot.js';
 import { serialize } from './deliveryLoop.js';
 import { keepLoggedIn, type LoginLoop, type LoginRetry } from './discordLogin.js';
@@ -45,6 +48,8 @@ export interface App {
   bot: Bot;
   store: Store;
   actions: Actions;
+  /** Takes Alertmanager's notifications when `alertmanager` is configured. */
+  alerts: AlertIntake | null;
   discord: Client | null;
   metrics: Metrics;
   /** What /readyz says: database open, Discord connected (when configured), a cycle within two periods. */
@@ -104,7 +109,9 @@ export async function startApp(options: AppOptions): Promise<App> {
     // Off the critical path: a slow heartbeat receiver never delays the next cycle.
     onCycleCompleted: heartbeat ? () => heartbeat.ping() : undefined,
   });
-  const actions = createActions({ config, store, cluster: kube, restarter: kube, clock, logger, metrics, deliver: () => bot.deliver() });
+  const alertmanagerApi = config.alertmanager?.url ? createAlertmanagerApi({ url: config.alertmanager.url, credentials: config.alertmanager.api }) : null;
+  const actions = createActions({ config, store, cluster: kube, restarter: kube, clock, logger, metrics, deliver: () => bot.deliver(), alertmanager: alertmanagerApi });
+  const alerts = config.alertmanager ? createAlertIntake({ config, store, clock, logger, lastSnapshot: () => bot.lastSnapshot(), deliver: () => bot.deliver() }) : null;
 
   if (d && discord && config.discord) {
     const router = d.createInteractionRouter({
@@ -136,6 +143,7 @@ export async function startApp(options: AppOptions): Promise<App> {
     bot,
     store,
     actions,
+    alerts,
     discord,
     metrics,
     readiness: () =>
@@ -247,12 +255,32 @@ export async function runApp(options: RunOptions): Promise<Service> {
   if (listen) {
     const waiting = () => readinessOf({ database: databaseAnswers(store), discord: !config.discord, scheduler: false });
     try {
-      http = await startHttpServer({ ...listen, registry: metrics.registry, logger, readiness: () => app?.readiness() ?? waiting() });
+      const routes = config.alertmanager ? { '/alertmanager': alertmanagerEndpoint(config.alertmanager.receiver) } : undefined;
+      http = await startHttpServer({ ...listen, registry: metrics.registry, logger, readiness: () => app?.readiness() ?? waiting(), routes });
     } catch (err) {
       store.close();
       throw new Error(`http: cannot listen on ${listen.host}:${listen.port}`, { cause: err });
     }
     logger.info({ port: http.port }, 'serving /healthz, /readyz and /metrics');
+  }
+
+  /** The webhook is served from the start; only the leader takes notifications (others answer 503, so Alertmanager retries). */
+  function alertmanagerEndpoint(credentials: NonNullable<Config['alertmanager']>['receiver']) {
+    return createAlertmanagerEndpoint({
+      credentials,
+      logger,
+      receive(notification) {
+        const intake = app?.alerts;
+        if (!intake) return false;
+        metrics.alertmanagerNotifications.inc({ outcome: intake.receive(notification) });
+        return true;
+      },
+      refused(reason, detail) {
+        metrics.alertmanagerNotifications.inc({ outcome: reason });
+        logger.warn({ reason, ...detail }, 'alertmanager webhook refused');
+        store.appendAudit({ at: clock(), actor: 'alertmanager', action: 'alertmanagerRefused', subject: 'alertmanager', incidentId: null, reason, detail });
+      },
+    });
   }
 
   let fail: (err: unknown) => void = () => undefined;

@@ -17,6 +17,8 @@ export interface Metrics {
   readonly gateRefusals: Counter<'reason' | 'trigger'>;
   readonly discordRequests: Counter<'outcome'>;
   readonly notifications: Counter<'channel' | 'outcome'>;
+  /** Alertmanager webhook calls by outcome (opened, joined, changed, resolved, repeat, ignored, or the refusal). */
+  readonly alertmanagerNotifications: Counter<'outcome'>;
   readonly cycleDuration: Histogram;
   /** When the last check cycle completed (Unix seconds); alerts compare it with the period. */
   readonly lastCycleCompleted: Gauge;
@@ -56,6 +58,12 @@ export function createMetrics(options: { store?: Store; config?: Pick<Config, 'd
   const gateRefusals = new Counter({ name: 'stormguard_gate_refusals_total', help: 'Restarts the gate refused, by reason and trigger; automatic ones count once per cycle.', labelNames: ['reason', 'trigger'], registers });
   const discordRequests = new Counter({ name: 'stormguard_discord_requests_total', help: 'Discord REST responses by outcome (ok, retry: 429 or 5xx, failed: other 4xx).', labelNames: ['outcome'], registers });
   const notifications = new Counter({ name: 'stormguard_notifications_total', help: 'Outbox deliveries by channel (discord, email, push) and outcome (delivered, retry, failed; logged for a channel that is not configured).', labelNames: ['channel', 'outcome'], registers });
+  const alertmanagerNotifications = new Counter({
+    name: 'stormguard_alertmanager_notifications_total',
+    help: 'Alertmanager webhook calls by outcome: opened, joined, changed, resolved, repeat, ignored; unauthorized, tooLarge, malformed, notReady when refused.',
+    labelNames: ['outcome'],
+    registers,
+  });
   const cycleDuration = new Histogram({
     name: 'stormguard_cycle_duration_seconds',
     help: 'Duration of completed check cycles.',
@@ -143,6 +151,7 @@ export function createMetrics(options: { store?: Store; config?: Pick<Config, 'd
     gateRefusals,
     discordRequests,
     notifications,
+    alertmanagerNotifications,
     cycleDuration,
     lastCycleCompleted,
     cyclePeriod,

@@ -42,7 +42,9 @@ export function buildIncidentView(incident: Incident, store: Store, config: Conf
     });
     if (!decision.allowed && !isWaitingReason(decision.reason)) nextRestart = `blocked: ${decision.message}`;
   }
-  return { incident, silence: activeSilenceFor({ incident }, silences, now), targets, nodes, nextRestart, links: linksOf(incident, config) };
+  // An Alertmanager silence that ran out is not shown (Alertmanager expired it by itself).
+  const alertGroups = (incident.id === null ? [] : store.alertGroupsForIncident(incident.id)).map((g) => (g.silence && g.silence.endsAt <= now ? { ...g, silence: null } : g));
+  return { incident, silence: activeSilenceFor({ incident }, silences, now), targets, nodes, nextRestart, links: linksOf(incident, config), alertGroups };
 }
 
 /** The configured links of the incident's targets, the same URL once, at most 5 (one row of buttons). */

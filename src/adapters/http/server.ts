@@ -19,6 +19,8 @@ export interface HttpServerOptions {
   readiness: () => Readiness;
   registry: Registry;
   logger: Logger;
+  /** Further endpoints by path, which handle their own methods (`POST /alertmanager`). */
+  routes?: Record<string, (req: IncomingMessage, res: ServerResponse) => Promise<void>>;
 }
 
 /** A listening server. */
@@ -62,6 +64,8 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
 
 async function handle(req: IncomingMessage, res: ServerResponse, options: HttpServerOptions): Promise<void> {
   const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+  const route = options.routes?.[path];
+  if (route) return route(req, res);
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     res.setHeader('Allow', 'GET, HEAD');
     send(res, 405, 'text/plain; charset=utf-8', 'method not allowed\n');

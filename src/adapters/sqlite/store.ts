@@ -1,5 +1,6 @@
 /** The database behind stormguard as one typed, synchronous repository (better-sqlite3). */
 import type { Database } from 'better-sqlite3';
+import { createAlertGroupRepo, type AlertGroupRepo } from './alertGroups.js';
 import { createAuditRepo, type AuditRepo } from './audit.js';
 import { createIncidentRepo, type IncidentRepo } from './incidents.js';
 import { createMetaRepo, type MetaRepo } from './meta.js';
@@ -15,7 +16,7 @@ export type { FinishedRestartStatus, RestartQuery } from './restarts.js';
 
 /** Every repository of the database, plus atomic grouping and shutdown. */
 export interface Store
-  extends IncidentRepo, TargetStateRepo, SilenceRepo, RestartRepo, AuditRepo, OutboxRepo, MetaRepo {
+  extends IncidentRepo, TargetStateRepo, SilenceRepo, RestartRepo, AuditRepo, OutboxRepo, MetaRepo, AlertGroupRepo {
   /**
    * Runs `fn` in one transaction: all its writes commit together or none do. `fn` must be
    * synchronous (persist, then act: never await inside); nested calls become savepoints.
@@ -42,6 +43,7 @@ export function createStore(db: Database, options: StoreOptions = {}): Store {
     ...createAuditRepo(db),
     ...createOutboxRepo(db),
     ...createMetaRepo(db),
+    ...createAlertGroupRepo(db),
     transaction<T>(fn: () => T): T {
       return db.transaction(fn)();
     },

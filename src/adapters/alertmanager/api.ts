@@ -1,0 +1,75 @@
+/**
+ * Alertmanager's API v2, the two calls stormguard makes: create a silence (`POST /api/v2/silences`)
+ * and expire one (`DELETE /api/v2/silence/{id}`). Credentials go in the Authorization header and
+ * never into errors or logs.
+ */
+import type { Credentials } from '../../config/types.js';
+
+/** A silence to create: matchers are Alertmanager's (`isEqual` true: the label must equal the value). */
+export interface PostableSilence {
+  matchers: Array<{ name: string; value: string; isRegex: boolean; isEqual: boolean }>;
+  startsAt: number;
+  endsAt: number;
+  createdBy: string;
+  comment: string;
+}
+
+/** The silence calls stormguard makes to Alertmanager. */
+export interface AlertmanagerApi {
+  /** Creates the silence and returns its id. */
+  createSilence(silence: PostableSilence): Promise<string>;
+  /** Expires the silence now (Alertmanager keeps it, expired, for its retention). */
+  expireSilence(id: string): Promise<void>;
+}
+
+/** Where Alertmanager is and how to authenticate to it. */
+export interface AlertmanagerApiOptions {
+  url: string;
+  credentials?: Credentials;
+  timeoutMs?: number;
+}
+
+/** A client for Alertmanager's API v2 over fetch. */
+export function createAlertmanagerApi(options: AlertmanagerApiOptions): AlertmanagerApi {
+  const base = options.url.replace(/\/+$/, '');
+  const timeoutMs = options.timeoutMs ?? 10_000;
+  const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
+  if (options.credentials) headers.authorization = authorization(options.credentials);
+
+  async function call(method: string, path: string, body?: unknown): Promise<Response> {
+    let res: Response;
+    try {
+      res = await fetch(`${base}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal: AbortSignal.timeout(timeoutMs) });
+    } catch (cause) {
+      throw new Error(`alertmanager: ${method} ${path} failed: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    }
+    if (!res.ok) {
+      const text = (await res.text().catch(() => '')).trim().slice(0, 200);
+      throw new Error(`alertmanager: ${method} ${path} answered ${res.status}${text ? `: ${text}` : ''}`);
+    }
+    return res;
+  }
+
+  return {
+    async createSilence(silence) {
+      const res = await call('POST', '/api/v2/silences', {
+        matchers: silence.matchers,
+        startsAt: new Date(silence.startsAt).toISOString(),
+        endsAt: new Date(silence.endsAt).toISOString(),
+        createdBy: silence.createdBy,
+        comment: silence.comment,
+      });
+      const json = (await res.json()) as { silenceID?: unknown };
+      if (typeof json.silenceID !== 'string' || json.silenceID === '') throw new Error('alertmanager: POST /api/v2/silences answered without a silenceID');
+      return json.silenceID;
+    },
+    async expireSilence(id) {
+      await call('DELETE', `/api/v2/silence/${encodeURIComponent(id)}`);
+    },
+  };
+}
+
+function authorization(credentials: Credentials): string {
+  if ('bearerToken' in credentials) return `Bearer ${credentials.bearerToken}`;
+  return `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`;
+}

@@ -1,0 +1,230 @@
+/**
+ * Alertmanager groups as incidents (SPEC §10), pure: one Alertmanager group (its `groupKey`) is one
+ * incident, unless its labels name a configured target or a watched node whose incident is open, which
+ * it then joins. A notification is compared with what the group showed last time, so repeats of an
+ * unchanged group produce nothing; alerts joining or resolving become quiet notes.
+ */
+import type { TargetConfig } from '../config/types.js';
+import { isOpen, newIncident, transition, type IncidentEvent, type TransitionContext } from './lifecycle.js';
+import type { IncidentPlan } from './plan.js';
+import { activeSilenceFor } from './silence.js';
+import { alertSubject, nodeSubject, targetSubject } from './subject.js';
+import type { ClusterSnapshot, Incident, Silence } from './types.js';
+
+/** One alert of a notification, as Alertmanager's webhook (version 4) sends it; times in epoch ms. */
+export interface AlertFacts {
+  fingerprint: string;
+  status: 'firing' | 'resolved';
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  startsAt: number;
+  /** Null when Alertmanager sent its zero time (still firing, no end known). */
+  endsAt: number | null;
+  generatorURL: string;
+}
+
+/** One webhook notification: the state of one alert group at the time Alertmanager sent it. */
+export interface AlertNotification {
+  receiver: string;
+  status: 'firing' | 'resolved';
+  groupKey: string;
+  groupLabels: Record<string, string>;
+  commonLabels: Record<string, string>;
+  commonAnnotations: Record<string, string>;
+  externalURL: string;
+  alerts: AlertFacts[];
+  /** Alerts Alertmanager left out because of the receiver's `max_alerts`. */
+  truncatedAlerts: number;
+}
+
+/** An Alertmanager silence stormguard created for a group, shown on the message. */
+export interface AlertmanagerSilence {
+  id: string;
+  endsAt: number;
+  createdBy: string;
+}
+
+/** What stormguard remembers about one Alertmanager group: its last notification and its incident. */
+export interface AlertGroup {
+  groupKey: string;
+  /** `alert:<hash>`: the subject of the group's own incident. */
+  subject: string;
+  /** The incident the group belongs to (its own, or the target's or node's it joined); null before it has one. */
+  incidentId: number | null;
+  /** The last notification, as received. */
+  notification: AlertNotification;
+  /** The incident title derived from it (title labels and the common summary). */
+  title: string;
+  silence: AlertmanagerSilence | null;
+  updatedAt: number;
+}
+
+/** The labels Alertmanager's kube-state-metrics alerts use to name a workload, by target workload kind. */
+const WORKLOAD_LABELS = { Deployment: 'deployment', StatefulSet: 'statefulset', DaemonSet: 'daemonset' } as const;
+
+/** The alerts of a notification that are firing, by fingerprint. */
+export function firingAlerts(notification: AlertNotification): AlertFacts[] {
+  return notification.alerts.filter((a) => a.status === 'firing');
+}
+
+/** The incident's title words: the title labels' values (default `alertname`) and the common summary. */
+export function alertTitle(notification: AlertNotification, titleLabels: string[]): string {
+  const first = notification.alerts[0]?.labels ?? {};
+  const words = titleLabels.map((l) => notification.commonLabels[l] ?? notification.groupLabels[l] ?? first[l]).filter((v): v is string => !!v);
+  const name = words.length > 0 ? words.join(' ') : 'Alertmanager alert';
+  const summary = notification.commonAnnotations.summary;
+  return summary ? `${name}: ${summary}` : name;
+}
+
+/**
+ * The configured targets the labels name: `namespace` plus `deployment`/`statefulset`/`daemonset`
+ * matching the target's workload, or `pod` naming one of its pods in the last snapshot.
+ */
+export function targetsNamedBy(labels: Record<string, string>, targets: TargetConfig[], snapshot: ClusterSnapshot | null): string[] {
+  const namespace = labels.namespace;
+  if (!namespace) return [];
+  return targets
+    .filter((t) => t.namespace === namespace)
+    .filter((t) => {
+      if (t.workload.kind !== 'Pods' && labels[WORKLOAD_LABELS[t.workload.kind]] === t.workload.name) return true;
+      const pod = labels.pod;
+      return pod !== undefined && snapshot?.reachable === true && (snapshot.workloads[t.name]?.pods ?? []).some((p) => p.name === pod);
+    })
+    .map((t) => t.name)
+    .sort();
+}
+
+/** The watched node the labels name (`node`, or `instance` without its port), if the cluster has it. */
+export function nodeNamedBy(labels: Record<string, string>, snapshot: ClusterSnapshot | null): string | null {
+  if (snapshot?.reachable !== true) return null;
+  const candidates = [labels.node, labels.kubernetes_node, labels.instance?.replace(/:\d+$/, '')];
+  return candidates.find((n): n is string => n !== undefined && snapshot.nodes[n] !== undefined) ?? null;
+}
+
+/** Everything one notification is decided from; the shell loads it, the plan does no I/O. */
+export interface AlertPlanInput {
+  now: number;
+  notification: AlertNotification;
+  /** What the group looked like before, or null for a group never seen. */
+  group: AlertGroup | null;
+  /** The incident the group pointed at (any state), or null. */
+  groupIncident: Incident | null;
+  /** The latest incident of the group's own subject (any state), for the reopen window. */
+  ownIncident: Incident | null;
+  /** Every open incident, to find the target's or node's incident an alert joins. */
+  openIncidents: Incident[];
+  config: { targets: TargetConfig[]; watchNodes: boolean; reopenWindow: number; escalateAfter: number; titleLabels: string[] };
+  /** The last check cycle's view of the cluster, to know its nodes and pods (null before the first cycle). */
+  snapshot: ClusterSnapshot | null;
+  silences: Silence[];
+}
+
+/** The group's new record and, when something changed, its incident's new state and effects. */
+export interface AlertPlan {
+  /** `incidentId` null with a plan whose incident is new: the shell fills it in after inserting. */
+  group: AlertGroup;
+  incident: IncidentPlan | null;
+  /** Why, in one word, for the audit log and metrics: `opened`, `joined`, `changed`, `resolved`, `repeat`, `ignored`. */
+  outcome: 'opened' | 'joined' | 'changed' | 'resolved' | 'repeat' | 'ignored';
+}
+
+const ALERTMANAGER = 'alertmanager';
+
+/**
+ * Decides what one notification changes. Level-triggered: the alerts firing now are compared with
+ * those of the last notification, so a repeat changes nothing, a lost notification is caught up by
+ * the next, and the order of joins and resolves inside one interval does not matter.
+ */
+export function planAlertNotification(input: AlertPlanInput): AlertPlan {
+  const { notification: n, group, now } = input;
+  const subject = group?.subject ?? alertSubject(n.groupKey);
+  const before = group ? firingAlerts(group.notification) : [];
+  const firing = n.status === 'firing' ? firingAlerts(n) : [];
+  const joined = firing.filter((a) => !before.some((b) => b.fingerprint === a.fingerprint));
+  const resolved = before.filter((b) => !firing.some((a) => a.fingerprint === b.fingerprint));
+  const title = alertTitle(n, input.config.titleLabels);
+  const record = (incidentId: number | null): AlertGroup => ({ groupKey: n.groupKey, subject, incidentId, notification: n, title, silence: group?.silence ?? null, updatedAt: now });
+
+  const host = isOpen(input.groupIncident) ? input.groupIncident : null;
+  if (host && host.kind !== 'alert') {
+    // Joined a target's or node's incident: notes only; stormguard's own checks decide when it is over.
+    const text = changeNote(title, n.groupLabels, joined, resolved, n.status === 'resolved');
+    if (!text) return { group: record(host.id), incident: null, outcome: 'repeat' };
+    return { group: record(host.id), incident: step(input, host, { type: 'alertsChanged', text }), outcome: 'changed' };
+  }
+
+  if (n.status === 'resolved' || firing.length === 0) {
+    if (!host) return { group: record(group?.incidentId ?? null), incident: null, outcome: 'ignored' };
+    return { group: record(host.id), incident: step(input, host, { type: 'recover', cause: `Alertmanager reports ${title} resolved` }), outcome: 'resolved' };
+  }
+
+  if (!host) {
+    const join = joinable(input, n);
+    if (join) {
+      const text = `Alertmanager alert joined: ${title} (${plural(firing.length, 'alert')} firing)`;
+      return { group: record(join.id), incident: step(input, join, { type: 'alertsChanged', text }), outcome: 'joined' };
+    }
+  }
+
+  // The group's own incident: open it, reopen it within the window, or keep it current.
+  const own = host ?? input.ownIncident;
+  const targets = targetsNamedBy(n.commonLabels, input.config.targets, input.snapshot);
+  const fail: IncidentEvent = { type: 'fail', subject, kind: 'alert', cause: title, targets };
+  const opening = step(input, own, fail);
+  if (!host) return { group: record(opening.incident.id), incident: opening, outcome: 'opened' };
+  const text = changeNote(title, n.groupLabels, joined, resolved, false);
+  const changed = text ? step(input, opening.incident, { type: 'alertsChanged', text }, opening) : opening;
+  const quiet = changed.effects.length === 0 && changed.audit.length === 0;
+  return { group: record(host.id), incident: quiet ? null : changed, outcome: quiet ? 'repeat' : 'changed' };
+}
+
+/** The open target or node incident this group's common labels name, if any. */
+function joinable(input: AlertPlanInput, n: AlertNotification): Incident | null {
+  const open = input.openIncidents.filter((i) => isOpen(i));
+  for (const target of targetsNamedBy(n.commonLabels, input.config.targets, input.snapshot)) {
+    const found = open.find((i) => i.subject === targetSubject(target)) ?? open.find((i) => i.kind === 'node' && i.targets.includes(target));
+    if (found) return found;
+  }
+  const node = input.config.watchNodes ? nodeNamedBy(n.commonLabels, input.snapshot) : null;
+  return node ? (open.find((i) => i.subject === nodeSubject(node)) ?? null) : null;
+}
+
+/** A quiet thread note naming the alerts that joined or resolved, or null when nothing did. */
+function changeNote(title: string, groupLabels: Record<string, string>, joined: AlertFacts[], resolved: AlertFacts[], groupResolved: boolean): string | null {
+  const parts: string[] = [];
+  const label = (a: AlertFacts) => alertLabel(a, groupLabels);
+  if (joined.length > 0) parts.push(`firing: ${joined.map(label).join('; ')}`);
+  if (resolved.length > 0) parts.push(`resolved: ${resolved.map(label).join('; ')}`);
+  if (parts.length === 0) return groupResolved ? `Alertmanager: ${title} resolved` : null;
+  return `Alertmanager ${title} — ${parts.join(' — ')}`;
+}
+
+/** One alert in a few words: its labels other than `alertname`, or its fingerprint when it has none. */
+export function alertLabel(alert: AlertFacts, common: Record<string, string> = {}): string {
+  const own = Object.entries(alert.labels)
+    .filter(([k, v]) => k !== 'alertname' && common[k] !== v)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([k, v]) => `${k}=${v}`);
+  return own.length > 0 ? own.join(', ') : (alert.labels.alertname ?? alert.fingerprint);
+}
+
+/** Applies one lifecycle event as Alertmanager (the actor), continuing an earlier step's effects. */
+function step(input: AlertPlanInput, incident: Incident | null, event: IncidentEvent, sofar?: IncidentPlan): IncidentPlan {
+  // A group without an incident yet is silenced like its future incident would be: by its subject.
+  const probe = incident ?? newIncident(alertSubject(input.notification.groupKey), 'alert', '', input.now);
+  const ctx: TransitionContext = {
+    now: input.now,
+    reopenWindow: input.config.reopenWindow,
+    escalateAfter: input.config.escalateAfter,
+    silenced: activeSilenceFor({ incident: probe }, input.silences, input.now) !== null,
+    actor: ALERTMANAGER,
+  };
+  const next = transition(incident, event, ctx);
+  const result = next.incident ?? incident;
+  if (!result) throw new Error(`alertmanager: ${event.type} left group ${input.notification.groupKey} without an incident`);
+  return { incident: result, effects: [...(sofar?.effects ?? []), ...next.effects], audit: [...(sofar?.audit ?? []), ...next.audit], restarts: [...(sofar?.restarts ?? []), ...(next.restarts ?? [])] };
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}

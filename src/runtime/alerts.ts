@@ -1,0 +1,66 @@
+/**
+ * The shell around `planAlertNotification`: loads what one Alertmanager notification is decided from,
+ * commits the incident's new state, its audit records, its effects and the group's record in ONE
+ * transaction, then wakes delivery — the same outbox, Discord sink, email and ntfy as the checks use.
+ */
+import type { Config } from '../config/types.js';
+import { planAlertNotification, type AlertNotification, type AlertPlan } from '../core/alertmanager.js';
+import { alertSubject } from '../core/subject.js';
+import type { ClusterSnapshot } from '../core/types.js';
+import type { Store } from '../adapters/sqlite/store.js';
+import type { Logger } from '../log.js';
+import { persistStep } from './step.js';
+import type { Clock } from './ports.js';
+
+/** What taking Alertmanager notifications needs. */
+export interface AlertIntakeDeps {
+  config: Config;
+  store: Store;
+  clock: Clock;
+  logger: Logger;
+  /** The last check cycle's snapshot: which nodes and pods exist, for joining their incidents. */
+  lastSnapshot: () => ClusterSnapshot | null;
+  /** Delivers pending effects (not awaited by the webhook: Alertmanager is answered after commit). */
+  deliver: () => Promise<unknown>;
+}
+
+/** Takes Alertmanager notifications into incidents. */
+export interface AlertIntake {
+  /** Commits what the notification changes and returns the plan's outcome. */
+  receive(notification: AlertNotification): AlertPlan['outcome'];
+}
+
+/** Builds the intake; each notification is one transaction, then one delivery pass in the background. */
+export function createAlertIntake(deps: AlertIntakeDeps): AlertIntake {
+  const { config, store } = deps;
+  const titleLabels = config.alertmanager?.titleLabels ?? ['alertname'];
+  return {
+    receive(notification) {
+      const now = deps.clock();
+      const outcome = store.transaction(() => {
+        const group = store.alertGroup(notification.groupKey);
+        const subject = group?.subject ?? alertSubject(notification.groupKey);
+        const plan = planAlertNotification({
+          now,
+          notification,
+          group,
+          groupIncident: group?.incidentId != null ? store.getIncident(group.incidentId) : null,
+          ownIncident: store.latestIncidentFor(subject),
+          openIncidents: store.openIncidents(),
+          config: { targets: config.targets, watchNodes: config.watchNodes, reopenWindow: config.reopenWindow, escalateAfter: config.notify.escalateAfter, titleLabels },
+          snapshot: deps.lastSnapshot(),
+          silences: store.activeSilences(now),
+        });
+        let incidentId = plan.group.incidentId;
+        if (plan.incident) incidentId = persistStep(store, plan.incident, now).incident?.id ?? incidentId;
+        store.saveAlertGroup({ ...plan.group, incidentId });
+        return { outcome: plan.outcome, incidentId };
+      });
+      deps.logger.info({ groupKey: notification.groupKey, status: notification.status, alerts: notification.alerts.length, outcome: outcome.outcome, incident: outcome.incidentId }, 'alertmanager notification');
+      if (outcome.outcome !== 'repeat' && outcome.outcome !== 'ignored') {
+        void deps.deliver().catch((err: unknown) => deps.logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'delivery after an alertmanager notification failed'));
+      }
+      return outcome.outcome;
+    },
+  };
+}

@@ -1,0 +1,182 @@
+import { describe, expect, it } from 'vitest';
+import { planAlertNotification, targetsNamedBy, type AlertFacts, type AlertGroup, type AlertNotification, type AlertPlanInput } from '../../src/core/alertmanager.js';
+import { renderIncident } from '../../src/core/render.js';
+import { alertSubject, parseSubject } from '../../src/core/subject.js';
+import type { Incident } from '../../src/core/types.js';
+import { HOUR, incident, MIN, node, snapshot, T0, target, workload } from './fixtures.js';
+
+const KEY = '{}:{alertname="DiskFull"}';
+
+function alertFacts(fingerprint: string, labels: Record<string, string>, status: 'firing' | 'resolved' = 'firing'): AlertFacts {
+  return { fingerprint, status, labels: { alertname: 'DiskFull', ...labels }, annotations: { summary: 'disk almost full' }, startsAt: T0, endsAt: null, generatorURL: 'http://prom:9090/graph' };
+}
+
+function notification(alerts: AlertFacts[], overrides: Partial<AlertNotification> = {}): AlertNotification {
+  const firing = alerts.some((a) => a.status === 'firing');
+  return {
+    receiver: 'stormguard',
+    status: firing ? 'firing' : 'resolved',
+    groupKey: KEY,
+    groupLabels: { alertname: 'DiskFull' },
+    commonLabels: { alertname: 'DiskFull' },
+    commonAnnotations: { summary: 'disk almost full' },
+    externalURL: 'http://am:9093',
+    alerts,
+    truncatedAlerts: 0,
+    ...overrides,
+  };
+}
+
+function input(n: AlertNotification, overrides: Partial<AlertPlanInput> = {}): AlertPlanInput {
+  return {
+    now: T0,
+    notification: n,
+    group: null,
+    groupIncident: null,
+    ownIncident: null,
+    openIncidents: [],
+    config: { targets: [target('frigate'), target('hass', { namespace: 'home' })], watchNodes: true, reopenWindow: 10 * MIN, escalateAfter: 15 * MIN, titleLabels: ['alertname'] },
+    snapshot: snapshot([node('node-a')], [workload('frigate', ['node-a'])]),
+    silences: [],
+    ...overrides,
+  };
+}
+
+/** Runs a notification against the state the previous plan left, as the shell would persist it. */
+function after(previous: { group: AlertGroup; incident: Incident }, n: AlertNotification, now = T0 + MIN, extra: Partial<AlertPlanInput> = {}) {
+  return planAlertNotification(input(n, { now, group: previous.group, groupIncident: previous.incident, ownIncident: previous.incident, openIncidents: [previous.incident], ...extra }));
+}
+
+function opened(n: AlertNotification) {
+  const plan = planAlertNotification(input(n));
+  const stored = { ...plan.incident!.incident, id: 7 };
+  return { plan, state: { group: { ...plan.group, incidentId: 7 }, incident: stored } };
+}
+
+const nas = alertFacts('a1', { instance: 'nas' });
+const pi = alertFacts('a2', { instance: 'pi' });
+
+describe('planAlertNotification', () => {
+  it('opens one incident per group: posted with the ring, titled from alertname and the summary', () => {
+    const { plan } = opened(notification([nas]));
+    expect(plan.outcome).toBe('opened');
+    expect(plan.incident!.incident).toMatchObject({ subject: alertSubject(KEY), kind: 'alert', state: 'open', cause: 'DiskFull: disk almost full', targets: [] });
+    expect(plan.incident!.effects).toEqual([{ type: 'postMessage', mention: true }, { type: 'push', reason: 'open' }]);
+    expect(plan.group.title).toBe('DiskFull: disk almost full');
+  });
+
+  it('a repeat of an unchanged group changes nothing', () => {
+    const { state } = opened(notification([nas]));
+    const repeat = after(state, notification([nas]), T0 + 4 * HOUR);
+    expect(repeat.outcome).toBe('repeat');
+    expect(repeat.incident).toBeNull();
+  });
+
+  it('an alert joining and one resolving are one edit and one quiet note each', () => {
+    const { state } = opened(notification([nas]));
+    const joined = after(state, notification([nas, pi]));
+    expect(joined.outcome).toBe('changed');
+    expect(joined.incident!.effects).toEqual([{ type: 'editMessage' }, { type: 'threadNote', text: 'Alertmanager DiskFull: disk almost full — firing: instance=pi' }]);
+    const left = after({ group: { ...joined.group, incidentId: 7 }, incident: state.incident }, notification([{ ...nas, status: 'resolved' }, pi]));
+    expect(left.incident!.effects).toEqual([{ type: 'editMessage' }, { type: 'threadNote', text: 'Alertmanager DiskFull: disk almost full — resolved: instance=nas' }]);
+  });
+
+  it('resolves when Alertmanager says the group is resolved, and reopens within the window', () => {
+    const { state } = opened(notification([nas]));
+    const done = after(state, notification([{ ...nas, status: 'resolved' }]));
+    expect(done.outcome).toBe('resolved');
+    expect(done.incident!.incident).toMatchObject({ state: 'resolved', resolvedAt: T0 + MIN });
+    const resolvedIncident = done.incident!.incident;
+    const again = planAlertNotification(input(notification([nas]), { now: T0 + 5 * MIN, group: done.group, groupIncident: resolvedIncident, ownIncident: resolvedIncident }));
+    expect(again.incident!.incident).toMatchObject({ id: 7, state: 'open', reopenCount: 1 });
+    const later = planAlertNotification(input(notification([nas]), { now: T0 + 2 * HOUR, group: done.group, groupIncident: resolvedIncident, ownIncident: resolvedIncident }));
+    expect(later.incident!.incident).toMatchObject({ id: null, state: 'open', reopenCount: 0 });
+  });
+
+  it('a resolved notification for a group never seen opens nothing', () => {
+    const plan = planAlertNotification(input(notification([{ ...nas, status: 'resolved' }])));
+    expect(plan).toMatchObject({ outcome: 'ignored', incident: null });
+  });
+
+  it('joins the open incident of the node or target its common labels name, and only notes changes there', () => {
+    const nodeIncident = incident({ id: 3, subject: 'node:node-a', kind: 'node', targets: ['frigate'] });
+    const n = notification([alertFacts('n1', { node: 'node-a' })], { commonLabels: { alertname: 'DiskFull', node: 'node-a' } });
+    const plan = planAlertNotification(input(n, { openIncidents: [nodeIncident] }));
+    expect(plan.outcome).toBe('joined');
+    expect(plan.group.incidentId).toBe(3);
+    expect(plan.incident!.incident.id).toBe(3);
+    expect(plan.incident!.effects.map((e) => e.type)).toEqual(['editMessage', 'threadNote']);
+    // Alertmanager resolving never resolves stormguard's own incident.
+    const resolved = after({ group: plan.group, incident: nodeIncident }, { ...n, status: 'resolved', alerts: [{ ...n.alerts[0]!, status: 'resolved' }] });
+    expect(resolved.incident!.incident.state).toBe('open');
+    expect(resolved.incident!.effects).toContainEqual({ type: 'threadNote', text: 'Alertmanager DiskFull: disk almost full — resolved: node=node-a' });
+  });
+
+  it('a watched node without an open incident, with watchNodes off, or an unknown node: the group has its own incident', () => {
+    const n = notification([alertFacts('n1', { node: 'node-a' })], { commonLabels: { alertname: 'DiskFull', node: 'node-a' } });
+    const nodeIncident = incident({ id: 3, subject: 'node:node-a', kind: 'node' });
+    expect(planAlertNotification(input(n)).outcome).toBe('opened');
+    const off = input(n, { openIncidents: [nodeIncident] });
+    expect(planAlertNotification({ ...off, config: { ...off.config, watchNodes: false } }).outcome).toBe('opened');
+  });
+
+  it('names targets by namespace and workload label, or by one of their pods', () => {
+    const snap = snapshot([node('node-a')], [workload('frigate', ['node-a'])]);
+    const targets = [target('frigate'), target('hass', { namespace: 'home' }), target('zigbee', { workload: { kind: 'Pods', selector: 'app=z' } })];
+    expect(targetsNamedBy({ namespace: 'nvr', deployment: 'frigate' }, targets, snap)).toEqual(['frigate']);
+    expect(targetsNamedBy({ namespace: 'nvr', pod: 'frigate-0' }, targets, snap)).toEqual(['frigate']);
+    expect(targetsNamedBy({ namespace: 'home', deployment: 'frigate' }, targets, snap)).toEqual([]);
+    expect(targetsNamedBy({ deployment: 'frigate' }, targets, snap)).toEqual([]);
+    expect(targetsNamedBy({ namespace: 'nvr', statefulset: 'frigate' }, targets, snap)).toEqual([]);
+  });
+
+  it('an alert incident naming a target lists it, so Restart is offered', () => {
+    const n = notification([alertFacts('h1', { namespace: 'home', deployment: 'hass' })], { commonLabels: { alertname: 'DiskFull', namespace: 'home', deployment: 'hass' } });
+    const plan = planAlertNotification(input(n));
+    expect(plan.incident!.incident.targets).toEqual(['hass']);
+  });
+
+  it('a silence of the group’s subject holds the ring back', () => {
+    const silence = { id: 1, scope: { kind: 'alert' as const, name: alertSubject(KEY).slice('alert:'.length) }, startsAt: T0 - MIN, endsAt: T0 + HOUR, createdBy: 'u', reason: '', liftedAt: null };
+    const plan = planAlertNotification(input(notification([nas]), { silences: [silence] }));
+    expect(plan.incident!.effects).toEqual([{ type: 'postMessage', mention: false }]);
+  });
+});
+
+describe('rendering an alert incident', () => {
+  it('lists the firing alerts with their own labels and source links, escapes label text, and links the silence page', () => {
+    const { plan } = opened(notification([nas, alertFacts('a3', { instance: '*bold* @everyone' })]));
+    const view = { incident: { ...plan.incident!.incident, id: 7 }, silence: null, targets: [], nodes: [], nextRestart: null, alertGroups: [{ ...plan.group, incidentId: 7 }] };
+    const message = renderIncident(view);
+    expect(message.title).toBe('Alert: DiskFull: disk almost full');
+    expect(message.description).toContain('🔴 instance=nas [source](http://prom:9090/graph)');
+    expect(message.description).toContain('instance=\\*bold\\* @\u200beveryone');
+    expect(message.fields.find((f) => f.name === 'Alertmanager')!.value).toBe(
+      `[Silence in Alertmanager](http://am:9093/#/silences/new?filter=${encodeURIComponent('{alertname="DiskFull"}')})`,
+    );
+  });
+
+  it('summarises what does not fit Discord’s limits with a count', () => {
+    const many = Array.from({ length: 200 }, (_, i) => alertFacts(`f${i}`, { instance: `host-${i}`, mountpoint: `/mnt/${'x'.repeat(40)}` }));
+    const { plan } = opened(notification(many, { truncatedAlerts: 50 }));
+    const message = renderIncident({ incident: { ...plan.incident!.incident, id: 7 }, silence: null, targets: [], nodes: [], nextRestart: null, alertGroups: [plan.group] });
+    expect(message.description.length).toBeLessThanOrEqual(4096);
+    const shown = message.description.split('\n').filter((l) => l.startsWith('🔴')).length;
+    expect(message.description).toMatch(new RegExp(`…and ${200 - shown + 50} more firing$`));
+    expect(message.title.length).toBeLessThanOrEqual(256);
+  });
+});
+
+describe('alert subjects', () => {
+  it('are alert: and a stable 16-digit hash of the groupKey, read back by parseSubject', () => {
+    const subject = alertSubject('{}/{severity="critical"}:{alertname="ProbeFailure"}');
+    expect(subject).toMatch(/^alert:[0-9a-f]{16}$/);
+    expect(alertSubject('{}/{severity="critical"}:{alertname="ProbeFailure"}')).toBe(subject);
+    expect(alertSubject('{}/{severity="critical"}:{alertname="ProbeFailures"}')).not.toBe(subject);
+    // FNV-1a 64 of the empty string is its offset basis: the hash is the published one, not a home-made variant.
+    expect(alertSubject('')).toBe('alert:cbf29ce484222325');
+    expect(alertSubject('a')).toBe('alert:af63dc4c8601ec8c');
+    expect(alertSubject('foobar')).toBe('alert:85944171f73967e8');
+    expect(parseSubject(subject)).toEqual({ kind: 'alert', name: subject.slice('alert:'.length) });
+  });
+});
