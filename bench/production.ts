@@ -208,7 +208,7 @@ export async function runProduction(o: ProductionOptions, log: (line: string) =>
     const notReady = summarize(samples);
     return {
       node: runtime.version,
-      command: `NODE_OPTIONS=${imageNodeOptions()} node ${args.join(' ').replace(BOT_ROOT, '.').replace(dir, '$TMP')}`,
+      command: `NODE_OPTIONS=${imageNodeOptions()} node ${args.join(' ').replace(BOT_ROOT, './').replace(dir, '$TMP')}`,
       targets: o.targets,
       nodes: o.nodes,
       namespaces: o.namespaces,
