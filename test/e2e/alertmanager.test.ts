@@ -276,7 +276,7 @@ describe('no double incidents', () => {
     return (result.reply ?? result.followUps[0])?.content ?? '';
   }
 
-  it('an alert naming a watched node joins its open incident, with a note, and no second message', async () => {
+  it('alerts naming a watched node or a configured target join that open incident, with a note, and no second message', async () => {
     world = await startAlertWorld();
     const w = world;
     w.kube.setNodeReady('node-a', 'False');
@@ -284,13 +284,24 @@ describe('no double incidents', () => {
     await w.service.app()!.bot.tick();
     await expect.poll(() => topLevel(w).length, POLL).toBe(1);
     expect(w.service.store.openIncidents().map((i) => i.subject)).toEqual(['node:node-a']);
+    // The pods' change reaches the bot by watch, after the node's: frigate must be listed before its alert comes.
+    await expect
+      .poll(async () => {
+        await w.service.app()!.bot.tick();
+        return w.service.store.openIncidents()[0]?.targets ?? [];
+      }, POLL)
+      .toContain('frigate');
 
-    await w.am.postAlerts([alert('KubeNodeNotReady', { node: 'node-a' }, 'node-a is not ready')]);
-    const notes = () => topLevel(w)[0]!.thread!.messages.map((m) => m.content);
-    await expect.poll(() => notes().filter((n) => n.startsWith('Alertmanager alert joined')), POLL).toEqual([
-      'Alertmanager alert joined: KubeNodeNotReady: node-a is not ready (1 alert firing)',
+    await w.am.postAlerts([
+      alert('KubeNodeNotReady', { node: 'node-a' }, 'node-a is not ready'),
+      alert('KubeDeploymentReplicasMismatch', { namespace: 'nvr', deployment: 'frigate' }, 'frigate has no ready replicas'),
     ]);
-    await expect.poll(() => embed(topLevel(w)[0]!).fields?.find((f) => f.name === 'Alertmanager alerts')?.value, POLL).toBe('🔴 KubeNodeNotReady: 1 firing');
+    const notes = () => topLevel(w)[0]!.thread!.messages.map((m) => m.content);
+    await expect.poll(() => notes().filter((n) => n.startsWith('Alertmanager alert joined')).length, POLL).toBe(2);
+    expect(notes()).toContain('Alertmanager alert joined: KubeNodeNotReady: node-a is not ready (1 alert firing)');
+    await expect.poll(() => embed(topLevel(w)[0]!).fields?.find((f) => f.name === 'Alertmanager alerts')?.value, POLL).toBe(
+      '🔴 KubeDeploymentReplicasMismatch: 1 firing\n🔴 KubeNodeNotReady: 1 firing',
+    );
     expect(topLevel(w)).toHaveLength(1);
     expect(roleRings(w)).toBe(1);
     expect(w.service.store.openIncidents()).toHaveLength(1);
