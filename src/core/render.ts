@@ -1,3 +1,5 @@
+import { formatDuration } from './duration.js';
+import { parseSubject } from './subject.js';
 import { clip, discordTime, DISCORD_LIMITS, escapeMarkdown, fitLines, oneLine } from './text.js';
 import type { AlertGroup } from './alertmanager.js';
 import { alertDescription, alertmanagerLinks, joinedAlertsField } from './renderAlerts.js';
@@ -87,7 +89,7 @@ export function renderIncident(view: IncidentView): RenderedMessage {
   const alert = alertView(view);
   if (alert) fields.push(...alert.fields);
   return {
-    title: alert?.title ?? clip(`${resolved ? 'Resolved' : 'Incident'}: ${escapeMarkdown(incident.subject)}`, DISCORD_LIMITS.embedTitle),
+    title: alert?.title ?? clip(escapeMarkdown(incidentTitle(view)), DISCORD_LIMITS.embedTitle),
     // 1,000 of the 4,096 allowed: title, description and every field together stay under 6,000.
     description: alert?.description ?? clip(escapeMarkdown(incident.cause), 1000),
     color: STATE_COLORS[incident.state],
@@ -119,6 +121,45 @@ function alertView(view: IncidentView): { title?: string; description?: string; 
     description: alertDescription(group, resolved ? incident.cause : null) || '—',
     fields: value ? [{ name: 'Alertmanager', value: clip(value, 1024), inline: false }] : [],
   };
+}
+
+/**
+ * The title people read at a glance: "node-a is NotReady — 3 services affected", "frigate is down
+ * (HTTP 503)"; once resolved, what recovered and how long the outage lasted ("frigate is back — down
+ * for 12m"). Subjects of other kinds keep "Incident: <subject>".
+ */
+export function incidentTitle(view: IncidentView): string {
+  const { incident } = view;
+  const parsed = parseSubject(incident.subject);
+  const name = parsed && parsed.kind !== 'cluster' ? parsed.name : null;
+  if (incident.state === 'resolved' && incident.resolvedAt !== null) {
+    const what = parsed?.kind === 'cluster' ? 'The Kubernetes API is back' : name ? `${name} is back` : `Resolved: ${incident.subject}`;
+    return `${what} — down for ${lasted(incident.resolvedAt - incident.openedAt)}`;
+  }
+  if (parsed?.kind === 'node') {
+    const node = view.nodes.find((n) => n.name === parsed.name);
+    const state = node ? nodeLabel(node) : 'NotReady';
+    const affected = incident.targets.length;
+    const services = affected === 0 ? '' : ` — ${affected} service${affected === 1 ? '' : 's'} affected`;
+    if (node?.ready === 'True' && !node.unschedulable) {
+      const down = view.targets.filter((t) => t.health === 'down').length;
+      return `${parsed.name} is Ready again — ${down} of ${affected} service${affected === 1 ? '' : 's'} still down`;
+    }
+    return `${parsed.name} is ${state}${services}`;
+  }
+  if (parsed?.kind === 'target') {
+    const detail = view.targets.find((t) => t.name === parsed.name)?.detail ?? '';
+    const status = /\bHTTP \d{3}\b/.exec(detail)?.[0] ?? (detail ? clip(oneLine(detail), 60) : '');
+    return `${parsed.name} is down${status ? ` (${status})` : ''}`;
+  }
+  if (parsed?.kind === 'cluster') return 'The Kubernetes API does not answer';
+  return `Incident: ${incident.subject}`;
+}
+
+/** How long an outage lasted, to the minute once it is a minute or more ("2h4m", "45s"). */
+function lasted(ms: number): string {
+  const rounded = ms >= 60_000 ? Math.round(ms / 60_000) * 60_000 : Math.max(ms, 1000);
+  return formatDuration(rounded);
 }
 
 /** A one-line summary for logs and notes. */

@@ -42,7 +42,7 @@ describe('renderIncident: fields', () => {
       { name: 'Since', value: `<t:${unix(T0 - 10 * MIN)}:R>`, inline: true },
       { name: 'Restarts', value: '0 automatic', inline: false },
     ]);
-    expect(out.title).toBe('Incident: target:frigate');
+    expect(out.title).toBe('frigate is down');
     expect(out.color).toBe(0xe74c3c);
   });
 

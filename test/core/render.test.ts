@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { renderIncident, STATE_COLORS, type IncidentView } from '../../src/core/render.js';
+import { incidentTitle, renderIncident, STATE_COLORS, type IncidentView } from '../../src/core/render.js';
 import { HOUR, incident, silence, T0 } from './fixtures.js';
 
 function view(overrides: Partial<IncidentView> = {}): IncidentView {
@@ -16,7 +16,7 @@ function view(overrides: Partial<IncidentView> = {}): IncidentView {
 describe('renderIncident', () => {
   it('shows subject, state, cause, targets, nodes, since as a Discord timestamp, restarts and buttons', () => {
     const out = renderIncident(view());
-    expect(out.title).toBe('Incident: node:node-a');
+    expect(out.title).toBe('node-a is NotReady — 1 service affected');
     expect(out.description).toBe('node node-a is NotReady');
     expect(out.color).toBe(STATE_COLORS.open);
     const fields = Object.fromEntries(out.fields.map((f) => [f.name, f.value]));
@@ -45,8 +45,26 @@ describe('renderIncident', () => {
   it('a resolved incident is green, has no buttons and no pending-restart line', () => {
     const out = renderIncident(view({ incident: incident({ state: 'resolved', resolvedAt: T0 }) }));
     expect(out.color).toBe(STATE_COLORS.resolved);
-    expect(out.title).toBe('Resolved: target:frigate');
+    expect(out.title).toBe('frigate is back — down for 10m');
     expect(out.buttons).toEqual([]);
     expect(out.fields.find((f) => f.name === 'Restarts')?.value).not.toContain('Next');
+  });
+});
+
+describe('incidentTitle: what people read at a glance', () => {
+  const node = (ready: 'True' | 'False' | 'Unknown', targets: Array<{ name: string; health: 'up' | 'down' | 'unknown'; detail: string }>) =>
+    view({ incident: incident({ subject: 'node:node-a', targets: targets.map((t) => t.name) }), targets, nodes: [{ name: 'node-a', ready, unschedulable: false }] });
+  const down = (name: string, detail = '') => ({ name, health: 'down' as const, detail });
+
+  it.each([
+    ['a NotReady node with three services on it', node('False', [down('frigate'), down('mqtt'), down('hass')]), 'node-a is NotReady — 3 services affected'],
+    ['a node whose Ready condition is Unknown, nothing on it', node('Unknown', []), 'node-a is Unknown'],
+    ['a node Ready again while a service is still down', node('True', [down('frigate'), { name: 'mqtt', health: 'up', detail: '' }]), 'node-a is Ready again — 1 of 2 services still down'],
+    ['a target down with an HTTP status', view({ incident: incident({ subject: 'target:frigate', targets: ['frigate'] }), targets: [down('frigate', 'HTTP 503 Service Unavailable')] }), 'frigate is down (HTTP 503)'],
+    ['a target down without an HTTP status', view({ incident: incident({ subject: 'target:mqtt', targets: ['mqtt'] }), targets: [down('mqtt', 'TCP connect refused')] }), 'mqtt is down (TCP connect refused)'],
+    ['the cluster', view({ incident: incident({ subject: 'cluster', targets: [] }), targets: [], nodes: [] }), 'The Kubernetes API does not answer'],
+    ['a resolved node outage of two hours and four minutes', view({ incident: incident({ subject: 'node:node-a', state: 'resolved', openedAt: T0, resolvedAt: T0 + 2 * HOUR + 4 * 60_000 + 20_000 }) }), 'node-a is back — down for 2h4m'],
+  ])('%s', (_name, v, title) => {
+    expect(incidentTitle(v)).toBe(title);
   });
 });

@@ -54,7 +54,7 @@ describe.skipIf(!available)('the demo page in headless Chromium', () => {
     expect(await message.locator('[data-ring]').innerText()).toContain('rang @oncall');
     const embed = message.locator('.embed');
     expect(await embed.isVisible()).toBe(true);
-    expect(await embed.locator('.embed-title').innerText()).toBe('Incident: node:node-a');
+    expect(await embed.locator('.embed-title').innerText()).toBe('node-a is NotReady — 1 service affected');
     // The colour bar is the embed's left border, in the incident's colour (open: red).
     const bar = await embed.evaluate(colourBar);
     const [r, g, b] = bar.match(/\d+/g)!.map(Number);

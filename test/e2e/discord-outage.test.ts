@@ -21,8 +21,11 @@ function topLevel(w: World): SimMessageView[] {
   return w.discord.channel().messages;
 }
 
+/** The incident message of the latest incident with this subject, found by the message id the bot stored. */
 function messageOf(w: World, subject: string): SimMessageView | undefined {
-  return topLevel(w).find((m) => JSON.stringify(m.embeds).includes(subject));
+  const incident = w.app.store.recentIncidents(0).filter((i) => i.subject === subject).at(-1);
+  const messageId = incident?.id == null ? null : w.app.store.getDiscordRefs(incident.id)?.messageId;
+  return topLevel(w).find((m) => m.id === messageId);
 }
 
 function title(message: SimMessageView): string {
@@ -116,7 +119,7 @@ describe('a Discord outage during an incident’s life', () => {
     for (const incident of incidents) {
       const message = messageOf(w, incident.subject)!;
       expect(message, incident.subject).toBeDefined();
-      expect(title(message)).toBe(`Resolved: ${incident.subject}`);
+      expect(title(message)).toMatch(new RegExp(`^${incident.subject.replace(/^node:/, '')} is back — down for (\\d+[dhms])+$`));
       expect(message.components).toEqual([]);
       expect(message.thread?.archived).toBe(true);
       // Every transition's note once, in order: none missing, none twice.
@@ -159,7 +162,7 @@ describe('a Discord outage during an incident’s life', () => {
     await w.cycles(12);
 
     const [message] = w.discord.channel().messages;
-    expect(message!.embeds).toEqual([expect.objectContaining({ title: 'Resolved: target:frigate' })]);
+    expect(message!.embeds).toEqual([expect.objectContaining({ title: expect.stringMatching(/^frigate is back — down for /) })]);
     // The queued opening mention and escalation ring arrive as quiet text: no phone rings for it.
     expect(w.discord.allMentions().filter((r) => !r.suppressed)).toEqual([]);
     expect(message!.thread!.messages.some((m) => m.content.startsWith('Still open and unacknowledged'))).toBe(true);

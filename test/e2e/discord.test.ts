@@ -23,6 +23,13 @@ function topLevel(w: World): SimMessageView[] {
   return w.discord.channel().messages;
 }
 
+/** The incident message of the latest incident with this subject, found by the message id the bot stored. */
+function messageOf(w: World, subject: string): SimMessageView | undefined {
+  const incident = w.app.store.recentIncidents(0).filter((i) => i.subject === subject).at(-1);
+  const messageId = incident?.id == null ? null : w.app.store.getDiscordRefs(incident.id)?.messageId;
+  return topLevel(w).find((m) => m.id === messageId);
+}
+
 function embedText(message: SimMessageView): string {
   return JSON.stringify(message.embeds);
 }
@@ -109,7 +116,7 @@ describe('Discord, end to end (real discord.js against the simulators)', () => {
     w.kube.setNodeReady('node-b', 'False'); // hass's node: a second incident
     await w.cycles(2);
     expect(topLevel(w)).toHaveLength(2);
-    const frigateMessage = topLevel(w).find((m) => embedText(m).includes('target:frigate'))!;
+    const frigateMessage = messageOf(w, 'target:frigate')!;
 
     const ack = await w.discord.slashCommand({ name: 'ack', user: OPERATOR, channelId: frigateMessage.thread!.id });
     expect(ack.reply?.ephemeral).toBe(true);
@@ -119,7 +126,7 @@ describe('Discord, end to end (real discord.js against the simulators)', () => {
     expect(embedText(after)).toContain(`<@${IDS.operator}>`);
     expect(threadNotes(after).some((n) => n.includes('Acknowledged by'))).toBe(true);
 
-    const nodeMessage = topLevel(w).find((m) => embedText(m).includes('node:node-b'))!;
+    const nodeMessage = messageOf(w, 'node:node-b')!;
     const ackButton = (nodeMessage.components as Array<{ components: Array<{ custom_id: string; label: string }> }>)[0]!.components.find((c) => c.label === 'Acknowledge')!;
     const clicked = await w.discord.clickButton({ customId: ackButton.custom_id, messageId: nodeMessage.id, user: OPERATOR });
     expect(clicked.followUps.concat(clicked.reply ? [clicked.reply] : []).some((r) => r.content.includes('Acknowledged'))).toBe(true);

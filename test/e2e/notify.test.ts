@@ -40,8 +40,11 @@ function topLevel(w: World): SimMessageView[] {
   return w.discord.channel().messages;
 }
 
+/** The incident message of the latest incident with this subject, found by the message id the bot stored. */
 function messageOf(w: World, subject: string): SimMessageView | undefined {
-  return topLevel(w).find((m) => JSON.stringify(m.embeds).includes(subject));
+  const incident = w.app.store.recentIncidents(0).filter((i) => i.subject === subject).at(-1);
+  const messageId = incident?.id == null ? null : w.app.store.getDiscordRefs(incident.id)?.messageId;
+  return topLevel(w).find((m) => m.id === messageId);
 }
 
 function embed(message: SimMessageView): { title: string; fields: Array<{ name: string; value: string }> } {
@@ -139,9 +142,9 @@ describe('email against a real SMTP server', () => {
     expect(topLevel(w)).toHaveLength(2);
     const frigate = messageOf(w, 'target:frigate')!;
     const nodeB = messageOf(w, 'node:node-b')!;
-    expect(embed(frigate).title).toBe('Resolved: target:frigate');
+    expect(embed(frigate).title).toMatch(/^frigate is back — down for (\d+[dhms])+$/);
     expect(frigate.thread?.archived).toBe(true);
-    expect(embed(nodeB).title).toBe('Incident: node:node-b');
+    expect(embed(nodeB).title).toMatch(/^node-b is NotReady/);
     expect(field(nodeB, 'State')).toBe('open');
     expect(w.discord.countRequests({ method: 'POST', path: new RegExp(`^/channels/${IDS.channel}/messages$`), status: 200 })).toBe(2);
     expect(w.app.store.countEffects({ status: 'pending' })).toBe(0);
@@ -197,7 +200,7 @@ describe('email against a real SMTP server', () => {
     expect(messageOf(w, 'node:node-b')).toBeDefined();
     w.kube.setNodeReady('node-b', 'True');
     await w.cycles(6);
-    expect(embed(messageOf(w, 'node:node-b')!).title).toBe('Resolved: node:node-b');
+    expect(embed(messageOf(w, 'node:node-b')!).title).toMatch(/^node-b is back — down for (\d+[dhms])+$/);
     expect(w.app.store.getIncident(incidentId(w, 'node:node-b'))?.state).toBe('resolved');
 
     const [refused] = outboxRows(w, 'email');
