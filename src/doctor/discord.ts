@@ -6,7 +6,7 @@
 import { ChannelType, MessageFlags, PermissionFlagsBits, Routes, type Client, type Guild, type GuildBasedChannel } from 'discord.js';
 import type { DiscordConfig } from '../config/types.js';
 import { createDiscordClient, loginAndWaitReady } from '../adapters/discord/client.js';
-import { REQUIRED_CHANNEL_PERMISSIONS, inviteUrl } from '../adapters/discord/permissions.js';
+import { REQUIRED_CHANNEL_PERMISSIONS, REQUIRED_PERMISSION_NAMES, inviteUrl } from '../adapters/discord/permissions.js';
 import { discordTime, oneLine } from '../core/text.js';
 import { fail, ok, warn, type Check } from './checklist.js';
 
@@ -100,7 +100,7 @@ function checkPermissions(guild: Guild, channel: GuildBasedChannel): Check {
   if (!me) return fail('the bot’s own membership was not announced by Discord', 'try again; if it persists, re-invite the bot');
   const inChannel = channel.permissionsFor(me);
   const missing = REQUIRED_CHANNEL_PERMISSIONS.filter((p) => !inChannel.has(p.bit, true));
-  if (missing.length === 0) return ok(`the bot has every permission it needs in #${channel.name} (${REQUIRED_CHANNEL_PERMISSIONS.map((p) => p.name).join(', ')})`);
+  if (missing.length === 0) return ok(`the bot has every permission it needs in #${channel.name} (${REQUIRED_PERMISSION_NAMES})`);
   // Say where the fix goes: the bot's roles lack it, or this channel's overwrites take it away.
   const serverWide = me.permissions;
   const deniedHere = missing.filter((p) => serverWide.has(p.bit, true));

@@ -1,5 +1,6 @@
 import { DiscordAPIError, HTTPError, RateLimitError } from 'discord.js';
 import { EffectError, isRetryableStatus } from '../../core/delivery.js';
+import { REQUIRED_PERMISSION_NAMES } from './permissions.js';
 
 /** Discord's JSON error code for posting into an archived thread. */
 export const THREAD_ARCHIVED = 50083;
@@ -11,9 +12,6 @@ export const INVALID_FORM_BODY = 50035;
 
 /** How long to wait before asking again after Discord refused stormguard's setup (token, access, channel). */
 export const SETUP_RETRY_MS = 3 * 60_000;
-
-/** The invite permissions the README lists, for the log line that says what to grant. */
-const INVITE_PERMISSIONS = 'View Channel, Send Messages, Embed Links, Read Message History, Create Public Threads, Send Messages in Threads, Manage Threads';
 
 /**
  * A refusal no retry in seconds can fix (401, 403 50001/50013, 404 10003): Discord answers, but not
@@ -38,9 +36,9 @@ export class DiscordSetupError extends EffectError {
 export function setupProblem(status: number, code: number | null, channelId: string): { problem: string; fix: string } | null {
   if (status === 401) return { problem: 'tokenRefused', fix: 'Discord refuses the bot token: put a valid token in discord.token (Developer Portal → Bot → Reset Token)' };
   if (status === 403 && code === 50001)
-    return { problem: 'missingAccess', fix: `the bot cannot see channel ${channelId}: invite it to the server and allow View Channel there (README: ${INVITE_PERMISSIONS})` };
+    return { problem: 'missingAccess', fix: `the bot cannot see channel ${channelId}: invite it to the server and allow View Channel there (README: ${REQUIRED_PERMISSION_NAMES})` };
   if (status === 403 && code === 50013)
-    return { problem: 'missingPermissions', fix: `the bot lacks a permission in channel ${channelId}: grant ${INVITE_PERMISSIONS} (README, Setting up Discord)` };
+    return { problem: 'missingPermissions', fix: `the bot lacks a permission in channel ${channelId}: grant ${REQUIRED_PERMISSION_NAMES} (README, Setting up Discord)` };
   if (status === 404 && code === 10003) return { problem: 'unknownChannel', fix: `channel ${channelId} does not exist or the bot is not in its server: check discord.channelId and discord.guildId` };
   return null;
 }

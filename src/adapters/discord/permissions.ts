@@ -15,6 +15,9 @@ export const REQUIRED_CHANNEL_PERMISSIONS: ReadonlyArray<{ name: string; bit: bi
   { name: 'Manage Threads', bit: PermissionFlagsBits.ManageThreads, why: 'to archive and unarchive incident threads' },
 ];
 
+/** The required permissions by name, comma-separated: what the log line and the doctor tell a person to grant. */
+export const REQUIRED_PERMISSION_NAMES: string = REQUIRED_CHANNEL_PERMISSIONS.map((p) => p.name).join(', ');
+
 /** The invite's `permissions=` integer: the sum of {@link REQUIRED_CHANNEL_PERMISSIONS}. */
 export const INVITE_PERMISSIONS: bigint = REQUIRED_CHANNEL_PERMISSIONS.reduce((sum, p) => sum | p.bit, 0n);
 
