@@ -1,9 +1,7 @@
 import { SlashCommandBuilder } from 'discord.js';
-import { DISCORD_LIMITS, clip, discordMessageUrl, discordTime } from '../src/core/text.js';
+import { DISCORD_LIMITS, clip, discordMessageUrl, discordTime, fitLines } from '../src/core/text.js';
 import type { Incident } from '../src/core/types.js';
 import type { SlashCommand } from './types.js';
-
-const REPLY_LIMIT = DISCORD_LIMITS.reply;
 
 /** `/incidents` — the open incidents, newest first: state, age, who acknowledged, and a link to each message. */
 export const incidentsCommand: SlashCommand = {
@@ -21,19 +19,7 @@ export function formatIncidentList(items: ReadonlyArray<{ incident: Incident; ur
   if (items.length === 0) return 'No incident is open.';
   const header = `${items.length} open incident${items.length === 1 ? '' : 's'}, newest first:`;
   const lines = items.map(({ incident, url }) => clip(incidentLine(incident, url), 400));
-  const out = [header];
-  for (const [index, line] of lines.entries()) {
-    const rest = lines.length - index;
-    const more = `… and ${rest} more`;
-    // Keep room for the "and N more" line unless this is the last one.
-    const budget = REPLY_LIMIT - (index === lines.length - 1 ? 0 : more.length + 1);
-    if ([...out, line].join('\n').length > budget) {
-      out.push(more);
-      break;
-    }
-    out.push(line);
-  }
-  return out.join('\n');
+  return `${header}\n${fitLines(lines, DISCORD_LIMITS.reply - header.length - 1, (n) => `… and ${n} more`)}`;
 }
 
 function incidentLine(incident: Incident, url: string | null): string {

@@ -1,7 +1,7 @@
 import { SlashCommandBuilder } from 'discord.js';
 import { activeSilenceFor } from '../src/core/silence.js';
 import { nodeLabel } from '../src/core/render.js';
-import { discordTime } from '../src/core/text.js';
+import { DISCORD_LIMITS, discordTime, fitLines } from '../src/core/text.js';
 import type { StatusFacts } from '../src/runtime/actions.js';
 import { configuredTarget } from '../src/runtime/interactions/context.js';
 import { targetChoices } from './options.js';
@@ -25,7 +25,8 @@ export const statusCommand: SlashCommand = {
     const lines: string[] = [];
     if (!facts.snapshot.reachable) lines.push(`⚠️ Kubernetes API unreachable: ${facts.snapshot.error}`);
     for (const target of targets) lines.push(describeTarget(target.name, facts));
-    return fit(lines);
+    // Within Discord's 2,000 characters, saying how much was left out.
+    return fitLines(lines, DISCORD_LIMITS.reply, (n) => `…and ${n} more; use /status target:<name>`);
   },
   autocomplete: targetChoices,
 };
@@ -50,20 +51,4 @@ function describeTarget(name: string, facts: StatusFacts): string {
   const gate = facts.gate.get(name)!;
   parts.push(gate.allowed ? 'restart now: allowed' : `restart now: no — ${gate.message}`);
   return parts.join(' · ');
-}
-
-/** Keeps the reply within Discord's 2000 characters, saying how much was left out. */
-function fit(lines: string[]): string {
-  const out: string[] = [];
-  let length = 0;
-  for (const [i, line] of lines.entries()) {
-    const rest = `…and ${lines.length - i} more; use /status target:<name>`;
-    if (length + line.length + 1 > 2000 - rest.length - 1) {
-      out.push(rest);
-      break;
-    }
-    out.push(line);
-    length += line.length + 1;
-  }
-  return out.join('\n');
 }
