@@ -1,6 +1,6 @@
 /** The doctor's checks of the other ways out: SMTP, ntfy and the heartbeat URL. */
 import type { EmailConfig, NtfyConfig } from '../config/types.js';
-import { classifySmtpError } from '../adapters/email/errors.js';
+import { classifySmtpError, smtpSecrets } from '../adapters/email/errors.js';
 import { createSmtpTransport } from '../adapters/email/transport.js';
 import { topicUrl } from '../adapters/push/ntfy.js';
 import { fail, ok, type Check } from './checklist.js';
@@ -11,7 +11,7 @@ const TIMEOUT_MS = 10_000;
 export async function checkEmail(email: EmailConfig, options: { sendTest: boolean; now: number; timeoutMs?: number }): Promise<Check[]> {
   const timeoutMs = options.timeoutMs ?? TIMEOUT_MS;
   const transport = createSmtpTransport(email, timeoutMs);
-  const secrets = email.smtp.pass ? [email.smtp.pass, `\u0000${email.smtp.user ?? ''}\u0000${email.smtp.pass}`] : [];
+  const secrets = smtpSecrets(email.smtp);
   const server = `${email.smtp.host}:${email.smtp.port}`;
   const why = (err: unknown) => classifySmtpError(err, secrets).message.replace(/^email: send failed ?/, '').replace(/^: /, '');
   try {

@@ -1,4 +1,5 @@
 /** Classifies SMTP failures in one place: whether sending the same email again can succeed. */
+import type { EmailConfig } from '../../config/types.js';
 import { EffectError } from '../../core/delivery.js';
 
 /** The fields nodemailer puts on its errors. */
@@ -31,6 +32,11 @@ export function classifySmtpError(err: unknown, secrets: string[]): EffectError 
   // A redacted copy as the cause: the original may carry the server's echo of our credentials.
   const cause = Object.assign(new Error(redact(failure.message, secrets)), { code: failure.code, responseCode: failure.responseCode, command: failure.command });
   return new EffectError(message, retryable, null, { cause });
+}
+
+/** What {@link classifySmtpError} must blank for this account: the password, and AUTH PLAIN's `\0user\0pass`. */
+export function smtpSecrets(smtp: EmailConfig['smtp']): string[] {
+  return smtp.pass ? [smtp.pass, `\u0000${smtp.user ?? ''}\u0000${smtp.pass}`] : [];
 }
 
 function asFailure(err: unknown): SmtpFailure {

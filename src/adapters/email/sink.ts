@@ -7,7 +7,7 @@ import type { Clock } from '../../core/types.js';
 import { incidentMessageUrl } from '../discord/payload.js';
 import type { Store } from '../sqlite/store.js';
 import { baseSubject, composeEmail } from './compose.js';
-import { classifySmtpError } from './errors.js';
+import { classifySmtpError, smtpSecrets } from './errors.js';
 import { createSmtpTransport } from './transport.js';
 import { senderDomain, threadHeaders } from './thread.js';
 
@@ -36,8 +36,7 @@ export function createEmailSink(deps: EmailSinkDeps): EffectSink {
   const { email, store } = deps;
   const timeoutMs = deps.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const domain = senderDomain(email.from);
-  const { user, pass } = email.smtp;
-  const secrets = pass ? [pass, `\u0000${user ?? ''}\u0000${pass}`] : [];
+  const secrets = smtpSecrets(email.smtp);
   const transport = createSmtpTransport(email, timeoutMs);
 
   return {
