@@ -18,7 +18,6 @@ export interface Snapshot {
   narration: string[];
 }
 
-const SUPPRESS_NOTIFICATIONS = 4096;
 /** Discord button styles: primary, secondary, success, danger, link. */
 const BUTTON_CLASS: Record<number, string> = { 1: 'primary', 2: 'secondary', 3: 'success', 4: 'danger', 5: 'link' };
 
@@ -83,7 +82,7 @@ function messageHtml(m: SimMessageView, seen: (text: string) => string, roleName
   const thread = m.thread
     ? `<div class="thread${m.thread.archived ? ' archived' : ''}" data-thread>
 <div class="thread-name">🧵 ${escape(m.thread.name)} <span class="thread-state">${m.thread.archived ? 'archived' : 'open'} · ${m.thread.messages.length} messages</span></div>
-${m.thread.messages.map((t) => noteHtml(t.content, t.flags, seen)).join('\n')}
+${m.thread.messages.map((t) => noteHtml(t.content, t.mentions.suppressed, seen)).join('\n')}
 </div>`
     : '';
   return `<article class="message${rang ? ' mentioned' : ''}">
@@ -98,8 +97,8 @@ ${thread}
 </article>`;
 }
 
-function noteHtml(content: string, flags: number, seen: (text: string) => string): string {
-  const silent = (flags & SUPPRESS_NOTIFICATIONS) !== 0;
+/** A thread note; `silent` when it was sent with Discord's suppress-notifications flag (no push, no sound). */
+function noteHtml(content: string, silent: boolean, seen: (text: string) => string): string {
   return `<div class="note"${silent ? ' data-silent' : ''}>${silent ? '<span class="silent" title="sent silently: no push, no sound">🔕</span> ' : ''}${inline(seen(content))}</div>`;
 }
 
