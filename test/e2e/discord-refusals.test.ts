@@ -142,3 +142,48 @@ describe('Discord refuses', () => {
     expect(smtp.mails).toHaveLength(1);
   });
 });
+
+/** The bot's server-wide permissions in the tests that take one away: what the README asks for, not Administrator. */
+const INVITED = PERMISSION.VIEW_CHANNEL | PERMISSION.SEND_MESSAGES | PERMISSION.EMBED_LINKS | PERMISSION.READ_MESSAGE_HISTORY | PERMISSION.CREATE_PUBLIC_THREADS | PERMISSION.SEND_MESSAGES_IN_THREADS | PERMISSION.MANAGE_THREADS | PERMISSION.MENTION_EVERYONE;
+
+describe('Discord never stops the checks, whichever setup refusal it is (SPEC §9)', () => {
+  const cases = [
+    { problem: 'tokenRefused', status: 401, says: 'Discord refuses the bot token: put a valid token in discord.token', discord: { token: 'not-the-bot-token' }, sim: {} },
+    { problem: 'missingAccess', status: 403, says: `the bot cannot see channel ${IDS.channel}: invite it to the server and allow View Channel there`, discord: {}, sim: { botPermissions: INVITED, channelOverwrites: [{ id: BOT_USER, type: 1 as const, allow: 0n, deny: PERMISSION.VIEW_CHANNEL }] } },
+    { problem: 'unknownChannel', status: 404, says: 'channel 100000000000000077 does not exist or the bot is not in its server: check discord.channelId and discord.guildId', discord: { channelId: '100000000000000077' }, sim: {} },
+  ];
+
+  it.each(cases)('$problem ($status): cycles go on, the incident is emailed once, the log, /readyz and the metric say what to fix', async ({ problem, status, says, discord, sim }) => {
+    const logs = captureLogs();
+    smtp = await startSmtpServer();
+    world = await startWorld({ notify: { escalateAfter: '3h', email: emailConfig(smtp.port) } }, discord, {
+      logger: logs.logger,
+      discordSim: sim,
+      discordLogin: { timeoutMs: 2_000, baseDelayMs: 100, maxDelayMs: 500 },
+    });
+    const w = world;
+    w.probe.setStatus(503, 'down');
+    await w.cycles(2);
+
+    // The checks ran and opened the incident; Discord refused to show it, with this status.
+    expect(w.app.store.openIncidents().map((i) => i.subject)).toEqual(['target:frigate']);
+    expect(topLevel(w)).toEqual([]);
+    expect(w.discord.countRequests({ method: 'POST', status })).toBeGreaterThan(0);
+    expect(w.app.readiness()).toMatchObject({ ready: false, checks: { discord: false } });
+    const refusal = logs.lines().filter((l) => l.level === 50 && l.msg.startsWith('Discord refuses stormguard'));
+    expect(refusal).toHaveLength(1);
+    expect(refusal[0]!.msg).toContain(says);
+    expect(refusal[0]!['problem']).toBe(problem);
+    expect(await w.app.metrics.registry.getSingleMetricAsString('stormguard_discord_setup_problem')).toContain(`stormguard_discord_setup_problem{problem="${problem}"} 1`);
+
+    // Past fallbackAfter (2m) the incident is emailed, once; the cycles keep observing the target.
+    const checksBefore = w.app.store.loadTargetStates()['frigate']!.lastObservedAt!;
+    await w.cycles(5);
+    await expect.poll(() => smtp!.mails.length).toBe(1);
+    expect(smtp.mails[0]!.subject).toContain('target:frigate');
+    expect(w.app.store.loadTargetStates()['frigate']!.lastObservedAt).toBeGreaterThan(checksBefore);
+    await w.cycles(2);
+    expect(smtp.mails).toHaveLength(1);
+    expect(logs.lines().filter((l) => l.level === 50 && l.msg.startsWith('Discord refuses stormguard'))).toHaveLength(1);
+  });
+});
