@@ -1,6 +1,6 @@
 /**
- * The homelab of the motivating story, with everything on loopback in this process: the Kubernetes
- * simulator (frigate pinned to node-a, hass on node-b), the Discord simulator, a real SMTP server
+ * The homelab of the motivating story (`src/sim/homelab.ts`), with everything on loopback in this
+ * process: the Kubernetes simulator, the Discord simulator, a real SMTP server
  * and a probe endpoint; the real bot (`startApp`) on a controllable clock.
  */
 import fs from 'node:fs';
@@ -9,14 +9,12 @@ import path from 'node:path';
 import { validateConfig } from '../src/config/index.js';
 import { silentLogger } from '../src/log.js';
 import { startApp, type App } from '../src/runtime/app.js';
-import { createDiscordSimulator, type DiscordSimulator } from '../src/sim/discord/index.js';
+import type { DiscordSimulator } from '../src/sim/discord/index.js';
 import { createKubeAdapter } from '../src/adapters/kube/index.js';
-import { createKubeSimulator, SIM_RESYNC_BACKOFF, waitForCaches, type KubeSimulator } from '../src/sim/kube/index.js';
+import { addHomelab, homelabConfig, startHomelabSimulators } from '../src/sim/homelab.js';
+import { SIM_RESYNC_BACKOFF, waitForCaches, type KubeSimulator } from '../src/sim/kube/index.js';
 import { startSmtpServer, type SmtpServer } from '../test/helpers/smtp.js';
 import { startBenchProbeServer, type BenchProbeServer } from './probeServer.js';
-
-/** Discord ids of the bench (any snowflakes do). */
-export const IDS = { guild: '700000000000000001', channel: '700000000000000002', oncall: '700000000000000003', operators: '700000000000000004' } as const;
 
 /** The running homelab. */
 export interface Homelab {
@@ -36,8 +34,6 @@ export interface Homelab {
 /** Options: the schedule and per-target settings merged into every target. */
 export interface HomelabOptions {
   schedule: string;
-  /** Extra targets `extra-1..n` (readiness-probed Deployments on node-b). */
-  extraTargets?: number;
   /** Targets with an HTTP probe against the probe endpoint, besides frigate. */
   probedTargets?: string[];
   target?: Record<string, unknown>;
@@ -51,31 +47,20 @@ export async function startHomelab(o: HomelabOptions): Promise<Homelab> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stormguard-bench-homelab-'));
   const probe = await startBenchProbeServer();
   const smtp = await startSmtpServer();
-  const kube = createKubeSimulator({ now: clock, rolloutDelayMs: 20_000 });
-  kube.addNode('node-a');
-  kube.addNode('node-b');
-  kube.addDeployment({ namespace: 'nvr', name: 'frigate', node: 'node-a' });
-  kube.addDeployment({ namespace: 'home', name: 'hass', node: 'node-b' });
-  for (const name of o.probedTargets ?? []) kube.addDeployment({ namespace: 'home', name, node: 'node-b' });
-  await kube.start();
-  await kube.writeKubeconfig(path.join(dir, 'kubeconfig'));
-  const discord = createDiscordSimulator({
-    guildId: IDS.guild,
-    channelId: IDS.channel,
-    botToken: 'bench-bot-token',
-    now: clock,
-    roles: [
-      { id: IDS.oncall, name: 'oncall' },
-      { id: IDS.operators, name: 'operators' },
-    ],
+  const { kube, discord, apiUrl } = await startHomelabSimulators({
+    dir,
+    kube: { now: clock, rolloutDelayMs: 20_000 },
+    discord: { now: clock },
+    populate: (sim) => {
+      addHomelab(sim);
+      for (const name of o.probedTargets ?? []) sim.addDeployment({ namespace: 'home', name, node: 'node-b' });
+    },
   });
-  const { apiUrl } = await discord.start();
   const http = (name: string) => ({ http: { url: `${probe.url}/${name}`, timeout: '2s' } });
+  const homelab = homelabConfig({ dir, apiUrl, frigateProbe: `${probe.url}/frigate` });
   const config = validateConfig(
     {
-      discord: { token: 'bench-bot-token', guildId: IDS.guild, channelId: IDS.channel, mentionRoleId: IDS.oncall, operatorRoleIds: [IDS.operators], apiUrl },
-      kubernetes: { kubeconfig: path.join(dir, 'kubeconfig') },
-      database: { path: path.join(dir, 'stormguard.db') },
+      ...homelab,
       schedule: o.schedule,
       http: { port: 0 },
       notify: {
@@ -84,8 +69,7 @@ export async function startHomelab(o: HomelabOptions): Promise<Homelab> {
         ...o.notify,
       },
       targets: [
-        { name: 'frigate', namespace: 'nvr', workload: { kind: 'Deployment', name: 'frigate' }, probe: http('frigate'), ...o.target },
-        { name: 'hass', namespace: 'home', workload: { kind: 'Deployment', name: 'hass' }, ...o.target },
+        ...homelab.targets.map((t) => ({ ...t, ...o.target })),
         ...(o.probedTargets ?? []).map((name) => ({ name, namespace: 'home', workload: { kind: 'Deployment', name }, probe: http(name), ...o.target })),
       ],
     },

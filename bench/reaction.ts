@@ -4,7 +4,8 @@
  * and the gate's command path on this small cluster.
  */
 import { performance } from 'node:perf_hooks';
-import { IDS, startHomelab } from './homelab.js';
+import { HOMELAB_DISCORD } from '../src/sim/homelab.js';
+import { startHomelab } from './homelab.js';
 import { PERIOD_MS, SCHEDULE, untilAllowed, untilRefused } from './scale.js';
 import { summarize } from './stats.js';
 
@@ -35,7 +36,7 @@ export async function runReaction(samples: number): Promise<ReactionSample> {
 
     const delivery: number[] = [];
     const cyclesToMessage: number[] = [];
-    const postPath = `/channels/${IDS.channel}/messages`;
+    const postPath = `/channels/${HOMELAB_DISCORD.channel}/messages`;
     for (const name of names) {
       probe.setStatus(name, 503);
       let t0 = 0;

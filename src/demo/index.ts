@@ -4,9 +4,9 @@ import path from 'node:path';
 import { validateConfig } from '../config/index.js';
 import { silentLogger } from '../log.js';
 import { startApp, type App } from '../runtime/app.js';
-import { createDiscordSimulator } from '../sim/discord/index.js';
 import { createKubeAdapter } from '../adapters/kube/index.js';
-import { createKubeSimulator, SIM_RESYNC_BACKOFF, waitForCaches } from '../sim/kube/index.js';
+import { HOMELAB, HOMELAB_DISCORD, homelabConfig, startHomelabSimulators } from '../sim/homelab.js';
+import { SIM_RESYNC_BACKOFF, waitForCaches } from '../sim/kube/index.js';
 import { channelPage, type Snapshot } from './html.js';
 import { asSeen } from './markup.js';
 import { narrateBot } from './narrate.js';
@@ -20,8 +20,8 @@ export interface DemoOptions {
   timeZone?: string;
 }
 
-/** Demo Discord ids (any snowflakes do). */
-const IDS = { guild: '900000000000000001', channel: '900000000000000002', oncall: '900000000000000003', operators: '900000000000000004', alice: '900000000000000005' };
+/** The homelab's Discord ids, and the person of the story (any snowflake does). */
+const IDS = { ...HOMELAB_DISCORD, alice: '900000000000000005' };
 const CYCLE_MS = 30_000;
 
 /** The counts the demo ends with; the test suite checks them. */
@@ -47,39 +47,10 @@ export async function runDemo(out: NodeJS.WritableStream, options: DemoOptions =
   const clock = () => now;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stormguard-demo-'));
   const frigate = await startServiceStub();
-  const kube = createKubeSimulator({ now: clock, rolloutDelayMs: 20_000 });
-  kube.addNode('node-a');
-  kube.addNode('node-b');
-  kube.addDeployment({ namespace: 'nvr', name: 'frigate', node: 'node-a' });
-  kube.addStatefulSet({ namespace: 'home', name: 'home-assistant', node: 'node-b' });
-  await kube.start();
-  await kube.writeKubeconfig(path.join(dir, 'kubeconfig'));
-  const discord = createDiscordSimulator({
-    guildId: IDS.guild,
-    channelId: IDS.channel,
-    botToken: 'demo-token',
-    now: clock,
-    roles: [
-      { id: IDS.oncall, name: 'oncall' },
-      { id: IDS.operators, name: 'operators' },
-    ],
-  });
-  const { apiUrl } = await discord.start();
-  const config = validateConfig(
-    {
-      discord: { token: 'demo-token', guildId: IDS.guild, channelId: IDS.channel, mentionRoleId: IDS.oncall, operatorRoleIds: [IDS.operators], apiUrl },
-      kubernetes: { kubeconfig: path.join(dir, 'kubeconfig') },
-      database: { path: path.join(dir, 'stormguard.db') },
-      http: { port: 0 },
-      targets: [
-        { name: 'frigate', namespace: 'nvr', workload: { kind: 'Deployment', name: 'frigate' }, probe: { http: { url: frigate.url, timeout: '2s' } } },
-        { name: 'home-assistant', namespace: 'home', workload: { kind: 'StatefulSet', name: 'home-assistant' } },
-      ],
-    },
-    'demo',
-  );
+  const { kube, discord, apiUrl } = await startHomelabSimulators({ dir, kube: { now: clock, rolloutDelayMs: 20_000 }, discord: { now: clock } });
+  const config = validateConfig({ ...homelabConfig({ dir, apiUrl, frigateProbe: frigate.url }), http: { port: 0 } }, 'demo');
 
-  const names = { roles: { [IDS.oncall]: 'oncall', [IDS.operators]: 'operators' }, users: { [IDS.alice]: 'alice' } };
+  const names: { roles: Record<string, string>; users: Record<string, string> } = { roles: { [IDS.oncall]: 'oncall', [IDS.operators]: 'operators' }, users: { [IDS.alice]: 'alice' } };
   const seenAt = (text: string, at: number) => asSeen(text, { now: at, ...names, ...(options.timeZone ? { timeZone: options.timeZone } : {}) });
   const seen = (text: string) => seenAt(text, now);
   const say = (text: string) => out.write(`${text}\n`);
@@ -128,7 +99,7 @@ export async function runDemo(out: NodeJS.WritableStream, options: DemoOptions =
     };
 
     say('stormguard demo — simulated Kubernetes and Discord on loopback; each check cycle is 30 simulated seconds.\n');
-    say(`[${stamp()}] All is well: frigate on node-a, home-assistant on node-b.`);
+    say(`[${stamp()}] All is well: ${HOMELAB.workloads.map((w) => `${w.name} on ${w.node}`).join(', ')}.`);
     await cycles(2);
     show();
 

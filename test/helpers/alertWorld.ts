@@ -4,10 +4,10 @@ import path from 'node:path';
 import { validateConfig } from '../../src/config/index.js';
 import { silentLogger } from '../../src/log.js';
 import { runApp, type Service } from '../../src/runtime/app.js';
-import { createDiscordSimulator, type DiscordSimulator } from '../../src/sim/discord/index.js';
-import { createKubeSimulator, type KubeSimulator } from '../../src/sim/kube/index.js';
+import type { DiscordSimulator } from '../../src/sim/discord/index.js';
+import { homelabConfig, startHomelabSimulators } from '../../src/sim/homelab.js';
+import type { KubeSimulator } from '../../src/sim/kube/index.js';
 import { freePort, startAlertmanager, startRecorder, type AlertmanagerOptions, type AlertmanagerProcess, type NotificationRecorder } from './alertmanager.js';
-import { IDS } from './world.js';
 
 export const WEBHOOK_TOKEN = 'am-webhook-token-0123456789';
 
@@ -30,23 +30,7 @@ export interface AlertWorld {
 /** Starts everything on loopback, on the real clock (Alertmanager keeps real time). */
 export async function startAlertWorld(options: { repeatInterval?: string; config?: Record<string, unknown> } = {}): Promise<AlertWorld> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stormguard-amworld-'));
-  const kube = createKubeSimulator({ rolloutDelayMs: 2_000 });
-  kube.addNode('node-a');
-  kube.addNode('node-b');
-  kube.addDeployment({ namespace: 'nvr', name: 'frigate', node: 'node-a' });
-  kube.addDeployment({ namespace: 'home', name: 'hass', node: 'node-b' });
-  await kube.start();
-  await kube.writeKubeconfig(path.join(dir, 'kubeconfig'));
-  const discord = createDiscordSimulator({
-    guildId: IDS.guild,
-    channelId: IDS.channel,
-    botToken: 'test-bot-token',
-    roles: [
-      { id: IDS.mentionRole, name: 'oncall' },
-      { id: IDS.operatorRole, name: 'operators' },
-    ],
-  });
-  const { apiUrl } = await discord.start();
+  const { kube, discord, apiUrl } = await startHomelabSimulators({ dir, kube: { rolloutDelayMs: 2_000 } });
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const recorder = await startRecorder();
@@ -54,16 +38,10 @@ export async function startAlertWorld(options: { repeatInterval?: string; config
   const am = await startAlertmanager(amOptions);
   const config = validateConfig(
     {
-      discord: { token: 'test-bot-token', guildId: IDS.guild, channelId: IDS.channel, mentionRoleId: IDS.mentionRole, operatorRoleIds: [IDS.operatorRole], apiUrl },
-      kubernetes: { kubeconfig: path.join(dir, 'kubeconfig') },
-      database: { path: path.join(dir, 'stormguard.db') },
+      ...homelabConfig({ dir, apiUrl }),
       // Cycles are not what these tests are about; one at start-up gives the bot its view of nodes and pods.
       schedule: '0 0 0 1 1 *',
       http: { port },
-      targets: [
-        { name: 'frigate', namespace: 'nvr', workload: { kind: 'Deployment', name: 'frigate' } },
-        { name: 'hass', namespace: 'home', workload: { kind: 'Deployment', name: 'hass' } },
-      ],
       alertmanager: { receiver: { bearerToken: WEBHOOK_TOKEN }, url: am.url },
       ...options.config,
     },

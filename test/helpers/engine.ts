@@ -7,6 +7,7 @@ import { createKubeAdapter, type KubeAdapter } from '../../src/adapters/kube/ind
 import { probeAll } from '../../src/adapters/probe/index.js';
 import { openDatabase } from '../../src/adapters/sqlite/open.js';
 import { createStore, type Store } from '../../src/adapters/sqlite/store.js';
+import { addHomelab } from '../../src/sim/homelab.js';
 import { createKubeSimulator, SIM_RESYNC_BACKOFF, waitForCaches, type KubeSimulator } from '../../src/sim/kube/index.js';
 import { silentLogger } from '../../src/log.js';
 import { createBot, type Bot } from '../../src/runtime/bot.js';
@@ -42,9 +43,10 @@ export interface Engine {
 
 /**
  * Builds an engine from configuration data (validated by the real schema); `dir` holds the
- * database and the simulator's kubeconfig. `setup` populates the simulator before the first cycle.
+ * database and the simulator's kubeconfig. `setup` populates the simulator before the first cycle
+ * (by default with the homelab's nodes and workloads).
  */
-export async function startEngine(rawConfig: Record<string, unknown>, setup: (sim: KubeSimulator) => void): Promise<Engine> {
+export async function startEngine(rawConfig: Record<string, unknown>, setup: (sim: KubeSimulator) => void = addHomelab): Promise<Engine> {
   const clock = new TestClock();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stormguard-engine-'));
   const sim = createKubeSimulator({ now: clock.now, rolloutDelayMs: 20_000 });

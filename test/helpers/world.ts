@@ -5,19 +5,20 @@ import { validateConfig } from '../../src/config/index.js';
 import { silentLogger, type Logger } from '../../src/log.js';
 import { startApp, type App } from '../../src/runtime/app.js';
 import type { LoginRetry } from '../../src/runtime/discordLogin.js';
-import { createDiscordSimulator, type DiscordSimulator, type DiscordSimulatorOptions, type InteractionResult, type SimMessageView } from '../../src/sim/discord/index.js';
+import type { DiscordSimulator, DiscordSimulatorOptions, InteractionResult, SimMessageView } from '../../src/sim/discord/index.js';
 import { createKubeAdapter, type KubeAdapter } from '../../src/adapters/kube/index.js';
-import { createKubeSimulator, SIM_RESYNC_BACKOFF, waitForCaches, type KubeSimulator } from '../../src/sim/kube/index.js';
+import { HOMELAB_DISCORD, homelabConfig, startHomelabSimulators } from '../../src/sim/homelab.js';
+import { SIM_RESYNC_BACKOFF, waitForCaches, type KubeSimulator } from '../../src/sim/kube/index.js';
 import { TestClock } from './engine.js';
 import { startProbeServer, type ProbeServer } from './probeServer.js';
 
-/** Discord ids used throughout the end-to-end tests. */
+/** Discord ids used throughout the end-to-end tests: the homelab's, another guild, and two people. */
 export const IDS = {
-  guild: '100000000000000001',
+  guild: HOMELAB_DISCORD.guild,
   otherGuild: '100000000000000099',
-  channel: '100000000000000002',
-  mentionRole: '100000000000000003',
-  operatorRole: '100000000000000004',
+  channel: HOMELAB_DISCORD.channel,
+  mentionRole: HOMELAB_DISCORD.oncall,
+  operatorRole: HOMELAB_DISCORD.operators,
   operator: '200000000000000001',
   bystander: '200000000000000002',
 } as const;
@@ -59,45 +60,9 @@ export async function startWorld(
   const clock = new TestClock();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stormguard-world-'));
   const probe = await startProbeServer();
-  const kube = createKubeSimulator({ now: clock.now, rolloutDelayMs: 20_000 });
-  kube.addNode('node-a');
-  kube.addNode('node-b');
-  kube.addDeployment({ namespace: 'nvr', name: 'frigate', node: 'node-a' });
-  kube.addDeployment({ namespace: 'home', name: 'hass', node: 'node-b' });
-  await kube.start();
-  await kube.writeKubeconfig(path.join(dir, 'kubeconfig'));
-  const discord = createDiscordSimulator({
-    guildId: IDS.guild,
-    channelId: IDS.channel,
-    botToken: 'test-bot-token',
-    roles: [
-      { id: IDS.mentionRole, name: 'oncall' },
-      { id: IDS.operatorRole, name: 'operators' },
-    ],
-    ...options.discordSim,
-  });
-  const { apiUrl } = await discord.start();
-  const config = validateConfig(
-    {
-      discord: {
-        token: 'test-bot-token',
-        guildId: IDS.guild,
-        channelId: IDS.channel,
-        mentionRoleId: IDS.mentionRole,
-        operatorRoleIds: [IDS.operatorRole],
-        apiUrl,
-        ...discordOverrides,
-      },
-      kubernetes: { kubeconfig: path.join(dir, 'kubeconfig') },
-      database: { path: path.join(dir, 'stormguard.db') },
-      targets: [
-        { name: 'frigate', namespace: 'nvr', workload: { kind: 'Deployment', name: 'frigate' }, probe: { http: { url: probe.url, timeout: '2s' } } },
-        { name: 'hass', namespace: 'home', workload: { kind: 'Deployment', name: 'hass' } },
-      ],
-      ...overrides,
-    },
-    'world.yaml',
-  );
+  const { kube, discord, apiUrl } = await startHomelabSimulators({ dir, kube: { now: clock.now, rolloutDelayMs: 20_000 }, discord: options.discordSim });
+  const homelab = homelabConfig({ dir, apiUrl, frigateProbe: probe.url });
+  const config = validateConfig({ ...homelab, discord: { ...homelab.discord, ...discordOverrides }, ...overrides }, 'world.yaml');
   const adapter = createKubeAdapter({ ...config.kubernetes, env: {}, backoff: SIM_RESYNC_BACKOFF });
   options.beforeStart?.(discord);
   const start = () =>

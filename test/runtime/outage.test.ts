@@ -1,5 +1,4 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { KubeSimulator } from '../../src/sim/kube/index.js';
 import { startEngine, type Engine } from '../helpers/engine.js';
 import { startProbeServer, type ProbeServer } from '../helpers/probeServer.js';
 
@@ -27,12 +26,6 @@ function frigateConfig(url: string, restart: Record<string, unknown> = {}) {
   };
 }
 
-function homelab(sim: KubeSimulator) {
-  sim.addNode('node-a');
-  sim.addNode('node-b');
-  sim.addDeployment({ namespace: 'nvr', name: 'frigate', node: 'node-a' });
-}
-
 function countIncidents(e: Engine): number {
   return e.store.recentIncidents(0).length;
 }
@@ -44,7 +37,7 @@ function skipReasons(e: Engine): string[] {
 describe('the motivating outage, at engine level', () => {
   it('one node-grouped incident, no futile restarts, one restart after the node returns, then resolved', async () => {
     probe = await startProbeServer();
-    engine = await startEngine(frigateConfig(probe.url), homelab);
+    engine = await startEngine(frigateConfig(probe.url));
     const e = engine;
 
     // node-a goes down for maintenance while frigate on it is unhealthy: 2 hours of 30-second cycles.
@@ -102,7 +95,7 @@ describe('the motivating outage, at engine level', () => {
 
   it('refuses restarts on a cordoned node as maintenance', async () => {
     probe = await startProbeServer();
-    engine = await startEngine(frigateConfig(probe.url), homelab);
+    engine = await startEngine(frigateConfig(probe.url));
     const e = engine;
     e.sim.cordon('node-a');
     probe.setStatus(503);
@@ -114,7 +107,7 @@ describe('the motivating outage, at engine level', () => {
 
   it('stops automatic restarts with the circuit breaker after restarts that did not help, and escalates', async () => {
     probe = await startProbeServer();
-    engine = await startEngine(frigateConfig(probe.url, { maxPerHour: 10, circuitBreakAfter: 3, backoff: ['1m', '2m', '4m'] }), homelab);
+    engine = await startEngine(frigateConfig(probe.url, { maxPerHour: 10, circuitBreakAfter: 3, backoff: ['1m', '2m', '4m'] }));
     const e = engine;
     probe.setStatus(503);
     await e.cycles(6 * 120); // six hours
@@ -130,10 +123,7 @@ describe('the motivating outage, at engine level', () => {
   it('records a failed restart call on the attempt, in the audit log and in the thread, without throwing', async () => {
     probe = await startProbeServer();
     // The configured Deployment does not exist, so the rollout-restart PATCH gets a 404.
-    engine = await startEngine(
-      { targets: [{ name: 'frigate', namespace: 'nvr', workload: { kind: 'Deployment', name: 'frigate-typo' }, probe: { http: { url: probe.url } } }] },
-      homelab,
-    );
+    engine = await startEngine({ targets: [{ name: 'frigate', namespace: 'nvr', workload: { kind: 'Deployment', name: 'frigate-typo' }, probe: { http: { url: probe.url } } }] });
     const e = engine;
     probe.setStatus(503);
     await e.cycles(2);

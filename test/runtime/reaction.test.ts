@@ -14,21 +14,13 @@ afterEach(async () => {
 const HOURLY = '0 0 * * * *';
 
 function homelab(frigateProbe?: string) {
-  return startEngine(
-    {
-      schedule: HOURLY,
-      targets: [
-        { name: 'frigate', namespace: 'nvr', workload: { kind: 'Deployment', name: 'frigate' }, ...(frigateProbe ? { probe: { http: { url: frigateProbe } } } : {}) },
-        { name: 'hass', namespace: 'home', workload: { kind: 'Deployment', name: 'hass' }, failureThreshold: 1 },
-      ],
-    },
-    (sim) => {
-      sim.addNode('node-a');
-      sim.addNode('node-b');
-      sim.addDeployment({ namespace: 'nvr', name: 'frigate', node: 'node-a' });
-      sim.addDeployment({ namespace: 'home', name: 'hass', node: 'node-b' });
-    },
-  );
+  return startEngine({
+    schedule: HOURLY,
+    targets: [
+      { name: 'frigate', namespace: 'nvr', workload: { kind: 'Deployment', name: 'frigate' }, ...(frigateProbe ? { probe: { http: { url: frigateProbe } } } : {}) },
+      { name: 'hass', namespace: 'home', workload: { kind: 'Deployment', name: 'hass' }, failureThreshold: 1 },
+    ],
+  });
 }
 
 describe('reaction in seconds: a watched change runs a cycle at once', () => {
