@@ -3,21 +3,14 @@
  * is allowed (SelfSubjectAccessReview, so the answer is the cluster's own RBAC decision); every
  * target's workload exists.
  */
-import { AppsV1Api, AuthorizationV1Api, CoreV1Api, VersionApi } from '@kubernetes/client-node';
-import type { Config, RolloutKind, TargetConfig } from '../config/types.js';
-import { apiConfiguration, loadKubeConfig } from '../adapters/kube/index.js';
+import { AppsV1Api, AuthorizationV1Api, CoreV1Api, VersionApi, type V1Pod } from '@kubernetes/client-node';
+import type { Config, TargetConfig } from '../config/types.js';
+import { accessFor, collectionPath, WORKLOAD_RESOURCES, type Collection, type NeededAccess } from '../adapters/kube/access.js';
+import { apiConfiguration, listCollection, loadKubeConfig } from '../adapters/kube/index.js';
 import { describeKubeError } from '../adapters/kube/errors.js';
+import { workloadFacts, type Workload } from '../adapters/kube/resolve.js';
+import type { KubeObject } from '../adapters/kube/slim.js';
 import { fail, ok, warn, type Check } from './checklist.js';
-
-/** One permission stormguard needs, as a SelfSubjectAccessReview asks it. */
-export interface NeededAccess {
-  verb: string;
-  group: string;
-  resource: string;
-  /** Absent: cluster-wide. */
-  namespace?: string;
-  name?: string;
-}
 
 /** Which group of needs an access belongs to: one checklist line each. */
 interface NeedGroup {
@@ -26,28 +19,22 @@ interface NeedGroup {
   needs: NeededAccess[];
 }
 
-const RESOURCE_OF: Record<RolloutKind, string> = { Deployment: 'deployments', StatefulSet: 'statefulsets', DaemonSet: 'daemonsets' };
-
 /**
- * Everything stormguard does in the cluster, grouped as the RBAC in `deploy/` grants it: nodes
- * cluster-wide; per watched namespace pods and the workload kinds its targets use (list/watch, patch
- * to restart) and pod deletion where a Pods target lives; the Lease when one is used.
+ * Everything stormguard does in the cluster (the adapter's own list, {@link accessFor}), grouped as
+ * the RBAC in `deploy/` grants it: nodes cluster-wide, one Role per watched namespace, and the Lease
+ * when one is used.
  */
 export function neededAccess(targets: readonly TargetConfig[], leaseNamespace: string | null): NeedGroup[] {
+  const access = accessFor(targets);
   const groups: NeedGroup[] = [
     {
       title: 'cluster-wide: list and watch nodes',
       fix: 'apply deploy/rbac-nodes.yaml (a ClusterRole and ClusterRoleBinding for the ServiceAccount)',
-      needs: ['list', 'watch'].map((verb) => ({ verb, group: '', resource: 'nodes' })),
+      needs: access.filter((need) => need.namespace === undefined),
     },
   ];
-  const namespaces = [...new Set(targets.map((t) => t.namespace))].sort();
-  for (const namespace of namespaces) {
-    const here = targets.filter((t) => t.namespace === namespace);
-    const kinds = [...new Set(here.flatMap((t) => (t.workload.kind === 'Pods' ? [] : [t.workload.kind])))].sort();
-    const needs: NeededAccess[] = ['list', 'watch'].map((verb) => ({ verb, group: '', resource: 'pods', namespace }));
-    for (const kind of kinds) for (const verb of ['list', 'watch', 'patch']) needs.push({ verb, group: 'apps', resource: RESOURCE_OF[kind], namespace });
-    if (here.some((t) => t.workload.kind === 'Pods')) needs.push({ verb: 'delete', group: '', resource: 'pods', namespace });
+  for (const namespace of new Set(access.flatMap((need) => (need.namespace === undefined ? [] : [need.namespace])))) {
+    const needs = access.filter((need) => need.namespace === namespace);
     groups.push({
       title: `namespace ${namespace}: ${describeNeeds(needs)}`,
       fix: `grant it with a Role and RoleBinding in ${namespace} for stormguard's ServiceAccount (copy deploy/rbac-watch-nvr.yaml and change the namespace)`,
@@ -151,48 +138,42 @@ function describeRefused(refused: readonly NeededAccess[], group: NeedGroup): st
   return `${what}${where}`;
 }
 
-/** Each target's workload exists (read with the same lists the bot uses); Pods targets match at least one pod. */
+/**
+ * Each target's workload exists, and a Pods target's selector matches at least one pod — read with
+ * the bot's own lists (once per namespace and kind) and judged by the bot's own `workloadFacts`.
+ */
 async function checkWorkloads(targets: readonly TargetConfig[], core: CoreV1Api, apps: AppsV1Api, denied: ReadonlySet<string>, timeoutMs: number): Promise<Check[]> {
-  const lists = new Map<string, Promise<Set<string>>>();
-  const names = (namespace: string, kind: RolloutKind): Promise<Set<string>> => {
-    const key = `${namespace}/${kind}`;
-    let list = lists.get(key);
-    if (!list) {
-      const call =
-        kind === 'Deployment'
-          ? apps.listNamespacedDeployment({ namespace })
-          : kind === 'StatefulSet'
-            ? apps.listNamespacedStatefulSet({ namespace })
-            : apps.listNamespacedDaemonSet({ namespace });
-      list = call.then((l) => new Set(l.items.map((w) => w.metadata?.name ?? '')));
-      lists.set(key, list);
-    }
+  const lists = new Map<string, Promise<KubeObject[]>>();
+  const read = (collection: Collection): Promise<KubeObject[]> => {
+    const path = collectionPath(collection);
+    let list = lists.get(path);
+    if (!list) lists.set(path, (list = listCollection(core, apps, collection).then((l) => l.items)));
     return list;
   };
 
   const checks: Check[] = [];
   for (const [index, target] of targets.entries()) {
     const { namespace, workload } = target;
-    const resource = workload.kind === 'Pods' ? 'pods' : RESOURCE_OF[workload.kind];
+    const resource = workload.kind === 'Pods' ? 'pods' : WORKLOAD_RESOURCES[workload.kind];
     if (denied.has(`${namespace}/${resource}/list`)) {
       checks.push(warn(`target ${target.name}: not checked, stormguard may not list ${resource} in ${namespace} (see above)`));
       continue;
     }
     try {
       if (workload.kind === 'Pods') {
-        const pods = await core.listNamespacedPod({ namespace, labelSelector: workload.selector });
+        const { pods } = workloadFacts(target, (await read({ kind: 'Pod', namespace })) as V1Pod[], undefined);
         checks.push(
-          pods.items.length > 0
-            ? ok(`target ${target.name}: ${pods.items.length === 1 ? '1 pod matches' : `${pods.items.length} pods match`} ${workload.selector} in ${namespace}`)
+          pods.length > 0
+            ? ok(`target ${target.name}: ${pods.length === 1 ? '1 pod matches' : `${pods.length} pods match`} ${workload.selector} in ${namespace}`)
             : fail(`target ${target.name}: no pods in ${namespace} match ${workload.selector}`, `check targets[${index}].namespace and .workload.selector (kubectl -n ${namespace} get pods -l '${workload.selector}')`),
         );
         continue;
       }
-      const found = (await names(namespace, workload.kind)).has(workload.name);
+      const named = (await read({ kind: workload.kind, namespace })).find((w) => w.metadata?.name === workload.name) as Workload | undefined;
       checks.push(
-        found
+        workloadFacts(target, [], named).found
           ? ok(`target ${target.name}: ${workload.kind} ${namespace}/${workload.name} exists`)
-          : fail(`target ${target.name}: no ${workload.kind} ${workload.name} in namespace ${namespace}`, `check targets[${index}].namespace and .workload (kubectl -n ${namespace} get ${RESOURCE_OF[workload.kind]})`),
+          : fail(`target ${target.name}: no ${workload.kind} ${workload.name} in namespace ${namespace}`, `check targets[${index}].namespace and .workload (kubectl -n ${namespace} get ${resource})`),
       );
     } catch (err) {
       checks.push(fail(`target ${target.name}: cannot read ${resource} in ${namespace}: ${describeKubeError(err, timeoutMs)}`, 'see the permission checks above'));

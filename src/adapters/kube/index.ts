@@ -19,21 +19,19 @@ import {
   type Configuration,
   type KubeConfig,
   type ObservableMiddleware,
-  type V1DaemonSet,
-  type V1Deployment,
   type V1Node,
   type V1Pod,
-  type V1StatefulSet,
 } from '@kubernetes/client-node';
 import type { TargetConfig } from '../../config/types.js';
 import type { ClusterSnapshot, NodeFacts, WorkloadFacts } from '../../core/types.js';
+import { collectionPath, collectionsFor, type Collection } from './access.js';
 import { loadKubeConfig, type KubeConfigSource } from './config.js';
 import { formatDuration } from '../../core/duration.js';
 import { describeKubeError } from './errors.js';
 import { startInformer, type CacheEvent, type CacheStatus, type Informer } from './informer.js';
 import { createLeaseApi, type LeaseApi } from './lease.js';
-import { nodeFacts, workloadFacts, type ClusterLists } from './resolve.js';
-import { matchesLabels, parseLabelSelector, requirementsOf, type LabelRequirement } from './selector.js';
+import { isPodReady, nodeFacts, podSelectorOf, workloadFacts, type Workload } from './resolve.js';
+import { matchesLabels } from './selector.js';
 import { slimNode, slimPod, slimWorkload, type KubeObject } from './slim.js';
 
 export { loadKubeConfig, type KubeConfigSource } from './config.js';
@@ -66,10 +64,14 @@ export interface KubeAdapter extends LeaseApi {
   close(): Promise<void>;
 }
 
-type WorkloadKind = 'Deployment' | 'StatefulSet' | 'DaemonSet';
-type Workload = V1Deployment | V1StatefulSet | V1DaemonSet;
-
-const WORKLOAD_PATHS: Record<WorkloadKind, string> = { Deployment: 'deployments', StatefulSet: 'statefulsets', DaemonSet: 'daemonsets' };
+/** What a cache keeps of each object of a kind. */
+const SLIM: Record<Collection['kind'], (raw: KubeObject) => KubeObject> = {
+  Node: (raw) => slimNode(raw as V1Node),
+  Pod: (raw) => slimPod(raw as V1Pod),
+  Deployment: (raw) => slimWorkload(raw as Workload),
+  StatefulSet: (raw) => slimWorkload(raw as Workload),
+  DaemonSet: (raw) => slimWorkload(raw as Workload),
+};
 
 /** Creates the adapter from a kubeconfig source; throws when no usable configuration is found. */
 export function createKubeAdapter(options: KubeAdapterOptions = {}): KubeAdapter {
@@ -80,9 +82,8 @@ export function createKubeAdapter(options: KubeAdapterOptions = {}): KubeAdapter
   const apps = new AppsV1Api(config);
   const watch = new Watch(kc);
 
+  /** One informer per collection, by its path. */
   const informers = new Map<string, Informer<KubeObject>>();
-  /** Caches that have been in sync once: before that their events are the initial load, not changes. */
-  const primed = new Set<string>();
   const listeners = new Set<(reason: string) => void>();
   let targets: TargetConfig[] = [];
   /** Whether each target had a ready pod when last seen, to notice the last one going. */
@@ -92,53 +93,28 @@ export function createKubeAdapter(options: KubeAdapterOptions = {}): KubeAdapter
     for (const listener of listeners) listener(reason);
   };
 
-  function cache<T extends KubeObject>(kind: 'Node' | 'Pod' | WorkloadKind, namespace: string | null): Informer<T> {
-    const key = `${kind}/${namespace ?? ''}`;
-    const existing = informers.get(key);
+  function cache<T extends KubeObject>(collection: Collection): Informer<T> {
+    const { kind, namespace } = collection;
+    const path = collectionPath(collection);
+    const existing = informers.get(path);
     if (existing) return existing as Informer<T>;
-    const common = {
+    const informer = startInformer<KubeObject, KubeObject>({
       kind,
       namespace,
       watch,
       timeoutMs,
       backoff: options.backoff,
-      onStatus: (status: CacheStatus) => {
-        if (status.inSync) primed.add(key);
-      },
-    };
-    let informer: Informer<KubeObject>;
-    if (kind === 'Node') {
-      informer = startInformer<V1Node, V1Node>({
-        ...common,
-        path: '/api/v1/nodes',
-        list: () => core.listNode(),
-        slim: slimNode,
-        onEvent: (e) => {
-          if (primed.has(key)) onNodeEvent(e);
-        },
-      });
-    } else if (kind === 'Pod') {
-      const ns = namespace!;
-      informer = startInformer<V1Pod, V1Pod>({
-        ...common,
-        path: `/api/v1/namespaces/${encodeURIComponent(ns)}/pods`,
-        // Pods are listed per namespace (not cluster-wide) so RBAC can stay namespaced.
-        list: () => core.listNamespacedPod({ namespace: ns }),
-        slim: slimPod,
-        onEvent: (e) => {
-          if (primed.has(key)) onPodEvent(ns, e);
-        },
-      });
-    } else {
-      const ns = namespace!;
-      const list = {
-        Deployment: () => apps.listNamespacedDeployment({ namespace: ns }),
-        StatefulSet: () => apps.listNamespacedStatefulSet({ namespace: ns }),
-        DaemonSet: () => apps.listNamespacedDaemonSet({ namespace: ns }),
-      }[kind] as () => Promise<{ items: Workload[]; metadata?: { resourceVersion?: string } }>;
-      informer = startInformer<Workload, Workload>({ ...common, path: `/apis/apps/v1/namespaces/${encodeURIComponent(ns)}/${WORKLOAD_PATHS[kind]}`, list, slim: slimWorkload });
-    }
-    informers.set(key, informer);
+      path,
+      list: () => listCollection(core, apps, collection),
+      slim: SLIM[kind],
+      onEvent:
+        collection.kind === 'Node'
+          ? (e) => onNodeEvent(e as CacheEvent<V1Node>)
+          : collection.kind === 'Pod'
+            ? (e) => onPodEvent(collection.namespace, e as CacheEvent<V1Pod>)
+            : undefined,
+    });
+    informers.set(path, informer);
     return informer as Informer<T>;
   }
 
@@ -151,37 +127,29 @@ export function createKubeAdapter(options: KubeAdapterOptions = {}): KubeAdapter
   }
 
   function onPodEvent(namespace: string, e: CacheEvent<V1Pod>): void {
-    const pods = cache<V1Pod>('Pod', namespace);
+    const pods = cache<V1Pod>({ kind: 'Pod', namespace });
     for (const target of targets) {
       if (target.namespace !== namespace) continue;
-      const reqs = podRequirements(target);
+      const reqs = podSelectorOf(target.workload, workloadOf(target));
       if (!reqs) continue;
       const touched = matchesLabels(e.object.metadata?.labels, reqs) || (e.previous !== undefined && matchesLabels(e.previous.metadata?.labels, reqs));
       if (!touched) continue;
-      const ready = pods.items().some((p) => matchesLabels(p.metadata?.labels, reqs) && isReady(p));
+      const ready = pods.items().some((p) => matchesLabels(p.metadata?.labels, reqs) && isPodReady(p));
       const was = anyReady.get(target.name);
       anyReady.set(target.name, ready);
       if (was === true && !ready) emit(`${target.name}: no pod is ready any more`);
     }
   }
 
-  /** The label requirements that select a target's pods, from its selector or its workload's. */
-  function podRequirements(target: TargetConfig): LabelRequirement[] | null {
-    const ref = target.workload;
-    if (ref.kind === 'Pods') return parseLabelSelector(ref.selector);
-    const workload = informers.get(`${ref.kind}/${target.namespace}`)?.get(ref.name) as Workload | undefined;
-    const reqs = requirementsOf(workload?.spec?.selector);
-    return reqs.length > 0 ? reqs : null;
+  /** The caches a target is read from: its namespace's pods, and its workload kind's there. */
+  function cachesOf(target: TargetConfig): { pods: Informer<V1Pod>; workloads: Informer<Workload> | null } {
+    const { namespace, workload } = target;
+    return { pods: cache({ kind: 'Pod', namespace }), workloads: workload.kind === 'Pods' ? null : cache({ kind: workload.kind, namespace }) };
   }
 
-  function needed(ts: TargetConfig[]): Informer<KubeObject>[] {
-    const out: Informer<KubeObject>[] = [cache('Node', null)];
-    for (const ns of new Set(ts.map((t) => t.namespace))) out.push(cache('Pod', ns));
-    for (const key of new Set(ts.flatMap((t) => (t.workload.kind === 'Pods' ? [] : [`${t.workload.kind}/${t.namespace}`])))) {
-      const [kind, ns] = key.split('/') as [WorkloadKind, string];
-      out.push(cache(kind, ns));
-    }
-    return out;
+  /** A target's workload as cached (undefined for a Pods target, or when it does not exist). */
+  function workloadOf(target: TargetConfig): Workload | undefined {
+    return target.workload.kind === 'Pods' ? undefined : cachesOf(target).workloads?.get(target.workload.name);
   }
 
   return {
@@ -189,11 +157,10 @@ export function createKubeAdapter(options: KubeAdapterOptions = {}): KubeAdapter
 
     async snapshot(wanted, now) {
       targets = wanted;
-      const caches = needed(wanted);
+      const caches = collectionsFor(wanted).map((c) => cache(c));
       // In sync: nothing to wait for. Out of sync: a cycle is a reason to try again now, as a list would.
       await Promise.all(caches.map((c) => c.sync()));
-      const sources = caches.map((c) => c.status());
-      const nodeCache = cache<V1Node>('Node', null);
+      const nodeCache = cache<V1Node>({ kind: 'Node', namespace: null });
       const nodeStatus = nodeCache.status();
       if (!nodeStatus.inSync) {
         return { reachable: false, observedAt: now, error: nodeStatus.error?.message ?? `timeout after ${formatDuration(timeoutMs)}` };
@@ -203,23 +170,19 @@ export function createKubeAdapter(options: KubeAdapterOptions = {}): KubeAdapter
         const facts = nodeFacts(node);
         nodes[facts.name] = facts;
       }
-      const lists: ClusterLists = { nodes: [], pods: new Map(), deployments: new Map(), statefulSets: new Map(), daemonSets: new Map() };
+      /** Each namespace's pods, copied out of their cache once per snapshot. */
+      const podsIn = new Map<string, V1Pod[]>();
       const workloads: Record<string, WorkloadFacts> = {};
       const unknownTargets: Record<string, string> = {};
       for (const target of wanted) {
-        const sourcesOfTarget = [cache<V1Pod>('Pod', target.namespace), ...(target.workload.kind === 'Pods' ? [] : [cache<Workload>(target.workload.kind, target.namespace)])];
-        const stale = sourcesOfTarget.map((c) => c.status()).find((s) => !s.inSync);
+        const { pods, workloads: workloadCache } = cachesOf(target);
+        const stale = [pods.status(), workloadCache?.status()].find((s) => s !== undefined && !s.inSync);
         if (stale) {
           unknownTargets[target.name] = `${stale.kind} in ${stale.namespace}: ${stale.error?.message ?? 'not in sync yet'}`;
           continue;
         }
-        if (!lists.pods.has(target.namespace)) lists.pods.set(target.namespace, sourcesOfTarget[0]!.items() as V1Pod[]);
-        const ref = target.workload;
-        if (ref.kind !== 'Pods') {
-          const byKind = { Deployment: lists.deployments, StatefulSet: lists.statefulSets, DaemonSet: lists.daemonSets }[ref.kind] as Map<string, Workload[]>;
-          if (!byKind.has(target.namespace)) byKind.set(target.namespace, sourcesOfTarget[1]!.items() as Workload[]);
-        }
-        const facts = workloadFacts(target, lists);
+        if (!podsIn.has(target.namespace)) podsIn.set(target.namespace, pods.items());
+        const facts = workloadFacts(target, podsIn.get(target.namespace)!, workloadOf(target));
         workloads[target.name] = facts;
         anyReady.set(target.name, facts.pods.some((p) => p.ready));
       }
@@ -229,7 +192,10 @@ export function createKubeAdapter(options: KubeAdapterOptions = {}): KubeAdapter
         nodes,
         workloads,
         ...(Object.keys(unknownTargets).length > 0 ? { unknownTargets } : {}),
-        sources: sources.map(({ kind, namespace, inSync, error }) => ({ kind, namespace, inSync, error })),
+        sources: caches.map((c) => {
+          const { kind, namespace, inSync, error } = c.status();
+          return { kind, namespace, inSync, error };
+        }),
       };
     },
 
@@ -262,17 +228,28 @@ export function createKubeAdapter(options: KubeAdapterOptions = {}): KubeAdapter
     async close() {
       for (const informer of informers.values()) informer.stop();
       informers.clear();
-      primed.clear();
     },
   };
 }
 
-function isReady(pod: V1Pod): boolean {
-  return pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+/** Lists one collection with client-node's typed API: an informer's first read, and the doctor's. */
+export function listCollection(core: CoreV1Api, apps: AppsV1Api, c: Collection): Promise<{ items: KubeObject[]; metadata?: { resourceVersion?: string } }> {
+  switch (c.kind) {
+    case 'Node':
+      return core.listNode();
+    case 'Pod':
+      return core.listNamespacedPod({ namespace: c.namespace });
+    case 'Deployment':
+      return apps.listNamespacedDeployment({ namespace: c.namespace });
+    case 'StatefulSet':
+      return apps.listNamespacedStatefulSet({ namespace: c.namespace });
+    case 'DaemonSet':
+      return apps.listNamespacedDaemonSet({ namespace: c.namespace });
+  }
 }
 
 /** Exactly the patch `kubectl rollout restart` sends (RFC 3339, seconds, UTC). */
-export function restartPatch(now: number): { spec: { template: { metadata: { annotations: Record<string, string> } } } } {
+function restartPatch(now: number): { spec: { template: { metadata: { annotations: Record<string, string> } } } } {
   const at = new Date(now).toISOString().replace(/\.\d{3}Z$/, 'Z');
   return { spec: { template: { metadata: { annotations: { 'kubectl.kubernetes.io/restartedAt': at } } } } };
 }

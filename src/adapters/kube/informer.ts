@@ -45,10 +45,11 @@ export interface InformerOptions<Raw extends KubeObject, T extends KubeObject> {
   watch: Watch;
   /** What to keep of each object. */
   slim: (raw: Raw) => T;
-  /** Called for each change after the cache applied it (relists report their differences too). */
+  /**
+   * Called for each change after the cache applied it, once the cache has been in sync: its first
+   * list is the initial load, not a change (a relist after `410` reports its differences).
+   */
   onEvent?: (event: CacheEvent<T>) => void;
-  /** Reported when the cache falls out of sync and when it is back. */
-  onStatus?: (status: CacheStatus) => void;
   /** Connect timeout of a watch, and the default wait of `sync()`. */
   timeoutMs: number;
   /** Server-side watch timeout; default: a random 30–60 min per watch, as the API server picks by default. */
@@ -83,6 +84,8 @@ export function startInformer<Raw extends KubeObject, T extends KubeObject>(o: I
   const silenceMs = o.silenceMs ?? 600_000;
   let resourceVersion = '';
   let inSync = false;
+  /** In sync at least once: from then on, what the cache applies is news. */
+  let primed = false;
   let error: CacheStatus['error'] = null;
   let failures = 0;
   let stopped = false;
@@ -96,19 +99,19 @@ export function startInformer<Raw extends KubeObject, T extends KubeObject>(o: I
     attemptDone.clear();
   };
   const markInSync = () => {
-    const changed = !inSync;
     inSync = true;
+    primed = true;
     error = null;
     failures = 0;
     settle();
-    if (changed) o.onStatus?.(status());
   };
   const markFailed = (err: unknown) => {
-    const changed = inSync || error === null;
     inSync = false;
     error = { message: describeKubeError(err, o.timeoutMs), status: httpStatusOf(err) };
     settle();
-    if (changed) o.onStatus?.(status());
+  };
+  const report = (event: CacheEvent<T>) => {
+    if (primed) o.onEvent?.(event);
   };
 
   const keyOf = (obj: KubeObject) => `${obj.metadata?.namespace ?? ''}/${obj.metadata?.name ?? ''}`;
@@ -122,13 +125,13 @@ export function startInformer<Raw extends KubeObject, T extends KubeObject>(o: I
       seen.add(key);
       const previous = objects.get(key);
       objects.set(key, object);
-      if (!previous) o.onEvent?.({ type: 'added', object });
-      else if (previous.metadata?.resourceVersion !== object.metadata?.resourceVersion) o.onEvent?.({ type: 'modified', object, previous });
+      if (!previous) report({ type: 'added', object });
+      else if (previous.metadata?.resourceVersion !== object.metadata?.resourceVersion) report({ type: 'modified', object, previous });
     }
     for (const [key, object] of objects) {
       if (seen.has(key)) continue;
       objects.delete(key);
-      o.onEvent?.({ type: 'deleted', object });
+      report({ type: 'deleted', object });
     }
     resourceVersion = list.metadata?.resourceVersion ?? '';
   }
@@ -159,10 +162,10 @@ export function startInformer<Raw extends KubeObject, T extends KubeObject>(o: I
       const previous = objects.get(key);
       if (type === 'DELETED') {
         objects.delete(key);
-        o.onEvent?.({ type: 'deleted', object });
+        report({ type: 'deleted', object });
       } else if (type === 'ADDED' || type === 'MODIFIED') {
         objects.set(key, object);
-        o.onEvent?.(previous ? { type: 'modified', object, previous } : { type: 'added', object });
+        report(previous ? { type: 'modified', object, previous } : { type: 'added', object });
       }
     };
 
@@ -224,7 +227,6 @@ export function startInformer<Raw extends KubeObject, T extends KubeObject>(o: I
           // The history no longer reaches our resourceVersion: what we hold may miss changes.
           resourceVersion = '';
           inSync = false;
-          o.onStatus?.(status());
           continue;
         }
         failure = err;

@@ -1,22 +1,16 @@
 /**
- * Turns the raw lists of one snapshot (nodes, pods and workloads per namespace) into the facts the
- * core reads. Pure: no I/O, so it is the same whether the lists came from 1 target or 100.
+ * Turns what the caches hold (nodes, a namespace's pods, a workload) into the facts the core reads.
+ * Pure: no I/O, so the bot's snapshot and the doctor's one-off read judge a target alike.
  */
 import type { V1DaemonSet, V1Deployment, V1Node, V1Pod, V1PodTemplateSpec, V1StatefulSet } from '@kubernetes/client-node';
-import type { TargetConfig } from '../../config/types.js';
+import type { TargetConfig, WorkloadRef } from '../../config/types.js';
 import type { NodeFacts, PodFacts, WorkloadFacts } from '../../core/types.js';
 import { matchesLabels, parseLabelSelector, requirementsOf, type LabelRequirement } from './selector.js';
 
 const HOSTNAME = 'kubernetes.io/hostname';
 
-/** The lists one snapshot read, keyed by namespace. */
-export interface ClusterLists {
-  nodes: V1Node[];
-  pods: Map<string, V1Pod[]>;
-  deployments: Map<string, V1Deployment[]>;
-  statefulSets: Map<string, V1StatefulSet[]>;
-  daemonSets: Map<string, V1DaemonSet[]>;
-}
+/** A workload as the caches keep it. */
+export type Workload = V1Deployment | V1StatefulSet | V1DaemonSet;
 
 /** Node Ready condition, its last transition, and the cordon flag. */
 export function nodeFacts(node: V1Node): NodeFacts {
@@ -31,12 +25,14 @@ export function nodeFacts(node: V1Node): NodeFacts {
   };
 }
 
-/** Resolves one target against the lists. */
-export function workloadFacts(target: TargetConfig, lists: ClusterLists): WorkloadFacts {
-  const pods = lists.pods.get(target.namespace) ?? [];
+/**
+ * Resolves one target from the pods of its namespace and its workload (undefined when the workload
+ * does not exist; not read for a Pods target).
+ */
+export function workloadFacts(target: TargetConfig, pods: V1Pod[], workload: Workload | undefined): WorkloadFacts {
   const ref = target.workload;
   if (ref.kind === 'Pods') {
-    const matching = select(pods, parseLabelSelector(ref.selector));
+    const matching = select(pods, podSelectorOf(ref, undefined));
     const facts = matching.map(podFacts);
     return {
       target: target.name,
@@ -49,15 +45,10 @@ export function workloadFacts(target: TargetConfig, lists: ClusterLists): Worklo
     };
   }
 
-  const list: (V1Deployment | V1StatefulSet | V1DaemonSet)[] =
-    (ref.kind === 'Deployment' ? lists.deployments : ref.kind === 'StatefulSet' ? lists.statefulSets : lists.daemonSets).get(target.namespace) ?? [];
-  const workload = list.find((w) => w.metadata?.name === ref.name);
   if (!workload) {
     return { target: target.name, found: false, pods: [], relevantNodes: [], readyReplicas: 0, desiredReplicas: 0, rolloutInProgress: false };
   }
-  // An empty selector would match every pod in the namespace; a real workload always has one.
-  const reqs = requirementsOf(workload.spec?.selector);
-  const matching = reqs.length > 0 ? select(pods, reqs) : [];
+  const matching = select(pods, podSelectorOf(ref, workload));
   const facts = matching.map(podFacts);
   const template: V1PodTemplateSpec | undefined = workload.spec?.template;
   const counts = replicaCounts(ref.kind, workload);
@@ -72,8 +63,24 @@ export function workloadFacts(target: TargetConfig, lists: ClusterLists): Worklo
   };
 }
 
-function select(pods: V1Pod[], reqs: LabelRequirement[]): V1Pod[] {
-  return pods.filter((p) => matchesLabels(p.metadata?.labels, reqs));
+/**
+ * The label requirements that select a target's pods: its own selector, or its workload's; null
+ * when nothing can be selected (the workload is missing, or its selector is empty — which would
+ * match every pod in the namespace; a real workload always has one).
+ */
+export function podSelectorOf(ref: WorkloadRef, workload: Workload | undefined): LabelRequirement[] | null {
+  if (ref.kind === 'Pods') return parseLabelSelector(ref.selector);
+  const reqs = requirementsOf(workload?.spec?.selector);
+  return reqs.length > 0 ? reqs : null;
+}
+
+/** Whether a pod's Ready condition is True. */
+export function isPodReady(pod: V1Pod): boolean {
+  return pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+}
+
+function select(pods: V1Pod[], reqs: LabelRequirement[] | null): V1Pod[] {
+  return reqs === null ? [] : pods.filter((p) => matchesLabels(p.metadata?.labels, reqs));
 }
 
 function podFacts(pod: V1Pod): PodFacts {
@@ -81,7 +88,7 @@ function podFacts(pod: V1Pod): PodFacts {
     name: pod.metadata?.name ?? '',
     node: pod.spec?.nodeName ?? null,
     phase: pod.status?.phase ?? 'Unknown',
-    ready: pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false,
+    ready: isPodReady(pod),
   };
 }
 
@@ -108,7 +115,7 @@ function replicaCounts(kind: 'Deployment' | 'StatefulSet' | 'DaemonSet', w: V1De
  * completed (`NewReplicaSetAvailable`) or timed out (`ProgressDeadlineExceeded`) is not in progress,
  * so an unhealthy workload does not look like a restart that is still running.
  */
-export function rolloutInProgress(kind: 'Deployment' | 'StatefulSet' | 'DaemonSet', w: V1Deployment | V1StatefulSet | V1DaemonSet): boolean {
+function rolloutInProgress(kind: 'Deployment' | 'StatefulSet' | 'DaemonSet', w: V1Deployment | V1StatefulSet | V1DaemonSet): boolean {
   const generation = w.metadata?.generation ?? 0;
   const observed = w.status?.observedGeneration ?? 0;
   if (observed < generation) return true;
