@@ -1,4 +1,4 @@
-import type { Client } from 'discord.js';
+import type { Client, REST } from 'discord.js';
 import type { Config } from '../config/types.js';
 import type { Incident } from '../core/types.js';
 import { createEmailSink } from '../adapters/email/sink.js';
@@ -50,7 +50,6 @@ export interface App {
   actions: Actions;
   /** Takes Alertmanager's notifications when `alertmanager` is configured. */
   alerts: AlertIntake | null;
-  discord: Client | null;
   metrics: Metrics;
   /** What /readyz says: database open, Discord connected (when configured), a cycle within two periods. */
   readiness(): Readiness;
@@ -72,9 +71,14 @@ export async function startApp(options: AppOptions): Promise<App> {
   const kube = options.kube ?? createKubeAdapter({ ...config.kubernetes, env: options.env ?? process.env });
   const d = config.discord ? await loadDiscord() : null;
   let login: LoginLoop | null = null;
-  const discord = d && config.discord ? d.createDiscordClient(config.discord) : null;
-  // Every REST answer, retries included, as discord.js saw it.
-  discord?.rest.on('response', (_request, response) => metrics.discordRequests.inc({ outcome: discordOutcome(response.status) }));
+  // Deliveries go through their own REST client, which never depends on the gateway: a login that
+  // fails (discord.js then destroys its client and drops that client's token) cannot stop them.
+  const rest = d && config.discord ? d.createRest(config.discord) : null;
+  // Every REST answer, retries included, as discord.js saw it (deliveries here, replies on the gateway's client).
+  const countResponses = (client: REST) => client.on('response', (_request, response) => metrics.discordRequests.inc({ outcome: discordOutcome(response.status) }));
+  if (rest) countResponses(rest);
+  /** The gateway client of the current login attempt (interactions arrive here), or null between attempts. */
+  let gateway: Client | null = null;
   const heartbeat = config.heartbeat ? createHeartbeat({ url: config.heartbeat.url, logger }) : null;
 
   const view = (incident: Parameters<typeof buildIncidentView>[0]) => buildIncidentView(incident, store, config, bot.lastSnapshot(), clock());
@@ -82,11 +86,11 @@ export async function startApp(options: AppOptions): Promise<App> {
   // Each channel has its own sink; a channel that is not configured is logged instead.
   const link = config.discord ? { guildId: config.discord.guildId, channelId: config.discord.channelId } : undefined;
   const discordSink = (): EffectSink => {
-    if (!d || !discord || !config.discord) return logSink;
+    if (!d || !rest || !config.discord) return logSink;
     const onMessageRefused = (incident: Incident) => {
       if (config.notify.email) queueFallbackEmail(store, incident, 'discordRefusedMessage', clock());
     };
-    const sink = d.createDiscordSink({ rest: discord.rest, discord: config.discord, store, view, logger, onMessageRefused });
+    const sink = d.createDiscordSink({ rest, discord: config.discord, store, view, logger, onMessageRefused });
     return trackDiscordReachability(sink, store, clock, logger);
   };
   const sinks: Sinks = {
@@ -113,25 +117,31 @@ export async function startApp(options: AppOptions): Promise<App> {
   const actions = createActions({ config, store, cluster: kube, restarter: kube, clock, logger, metrics, deliver: () => bot.deliver(), alertmanager: alertmanagerApi });
   const alerts = config.alertmanager ? createAlertIntake({ config, store, clock, logger, lastSnapshot: () => bot.lastSnapshot(), deliver: () => bot.deliver() }) : null;
 
-  if (d && discord && config.discord) {
+  if (d && config.discord) {
+    const discordConfig = config.discord;
     const router = d.createInteractionRouter({
       commands: d.COMMANDS,
       ctx: { config, actions },
-      guildId: config.discord.guildId,
-      operatorRoleIds: config.discord.operatorRoleIds,
+      guildId: discordConfig.guildId,
+      operatorRoleIds: discordConfig.operatorRoleIds,
       logger,
     });
-    discord.on('interactionCreate', (interaction) => void router(interaction));
-    // REST works without the gateway: deliveries go out (or fall back to email) whatever the login does.
-    const token = config.discord.token;
-    discord.rest.setToken(token);
-    const client = discord;
+    // One gateway client per attempt: discord.js's `login` destroys its client when it fails, possibly
+    // long after stormguard gave up on that attempt, so a later attempt must never share it.
     login = keepLoggedIn({
       async login() {
-        await d.loginAndWaitReady(client, token);
+        const client = d.createDiscordClient(discordConfig);
+        countResponses(client.rest);
+        client.on('interactionCreate', (interaction) => void router(interaction));
+        gateway = client;
+        await d.loginAndWaitReady(client, discordConfig.token);
         logger.info({ user: client.user?.id }, 'connected to Discord');
       },
-      reset: () => d.abandonLogin(client, token),
+      async reset() {
+        const failed = gateway;
+        gateway = null;
+        await failed?.destroy();
+      },
       logger,
       ...(options.discordLogin ? { retry: options.discordLogin } : {}),
     });
@@ -144,13 +154,12 @@ export async function startApp(options: AppOptions): Promise<App> {
     store,
     actions,
     alerts,
-    discord,
     metrics,
     readiness: () =>
       readinessOf({
         database: databaseAnswers(store),
         // Connected, and not refused for a setup problem (token, access, permissions, channel) until fixed.
-        discord: d && discord ? d.gatewayConnected(discord) && !refusedForSetup(store) : true,
+        discord: d ? gateway !== null && d.gatewayConnected(gateway) && !refusedForSetup(store) : true,
         scheduler: bot.ranRecently(clock()),
       }),
     async close() {
@@ -158,7 +167,9 @@ export async function startApp(options: AppOptions): Promise<App> {
       login?.stop();
       // Stop watching: a waiting instance (lost Lease) or a closed app puts no load on the API.
       await kube.close?.();
-      await discord?.destroy();
+      await gateway?.destroy();
+      rest?.clearHashSweeper();
+      rest?.clearHandlerSweeper();
       await heartbeat?.settled();
       if (!options.store) store.close();
     },

@@ -169,3 +169,26 @@ describe('a Discord outage during an incident’s life', () => {
     expect(w.discord.violations).toEqual([]);
   });
 });
+
+describe('a Discord login that outlives its timeout', () => {
+  it('failing late does not tear down the login that succeeded after it: the gateway stays up and incidents are posted', async () => {
+    // Attempt 1's first request (GET /gateway/bot) is answered only after 5 s: it times out after 0.5 s
+    // and is retried at once; attempt 2 connects. Then attempt 1's request is answered 401, so its
+    // login fails — long after stormguard gave up on it.
+    world = await startWorld({}, {}, {
+      beforeStart: (discord) => discord.setLatency(5_000),
+      discordLogin: { timeoutMs: 500, baseDelayMs: 100, maxDelayMs: 100 },
+    });
+    const w = world;
+    w.discord.setLatency(0);
+    await w.discord.waitForGateway();
+    w.discord.failNext(1, 401);
+    await expect.poll(() => w.discord.countRequests({ method: 'GET', path: /\/gateway\/bot$/, status: 401 }), { timeout: 15_000 }).toBe(1);
+
+    await expect.poll(() => w.app.readiness().checks.discord, { timeout: 5_000 }).toBe(true);
+    w.probe.setStatus(503);
+    await w.cycles(2);
+    expect(topLevel(w)).toHaveLength(1);
+    expect(w.app.readiness().checks.discord).toBe(true);
+  });
+});

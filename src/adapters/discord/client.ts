@@ -31,7 +31,7 @@ export async function loginAndWaitReady(client: Client, token: string): Promise<
   await ready;
 }
 
-/** A REST client alone (for `register-commands`, which needs no gateway). */
+/** A REST client alone: deliveries and `register-commands` need no gateway (and must not share a client whose login may fail). */
 export function createRest(discord: DiscordConfig): REST {
   return new REST({ api: discord.apiUrl }).setToken(discord.token);
 }
@@ -46,19 +46,4 @@ export async function registerGuildCommands(rest: REST, guildId: string, definit
 /** Whether the gateway is connected now: `isReady()` stays true once READY was seen, the shards do not. */
 export function gatewayConnected(client: Client): boolean {
   return client.isReady() && client.ws.shards.every((shard) => shard.status === Status.Ready);
-}
-
-/**
- * Undoes a failed or stalled login so the same client can log in again. discord.js's `login` calls
- * `destroy()` when it fails, which marks the gateway manager destroyed for good and drops the REST
- * token; but the router, the sink's REST and the metrics listener are attached to this client. There
- * is no public way back, so this resets the manager's internals (`ws._ws`, `ws.destroyed`) and the
- * REST token — the only place stormguard reaches into discord.js.
- */
-export async function abandonLogin(client: Client, token: string): Promise<void> {
-  const manager = client.ws as unknown as { _ws?: { destroy(options?: { code?: number; reason?: string }): Promise<void> } | null; destroyed: boolean };
-  await manager._ws?.destroy({ code: 1000, reason: 'login retry' }).catch(() => undefined);
-  manager._ws = null;
-  manager.destroyed = false;
-  client.rest.setToken(token);
 }
