@@ -13,7 +13,7 @@ import type { DiscordSimulator } from '../src/sim/discord/index.js';
 import { createKubeAdapter } from '../src/adapters/kube/index.js';
 import { addHomelab, homelabConfig, startHomelabSimulators } from '../src/sim/homelab.js';
 import { SIM_RESYNC_BACKOFF, waitForCaches, type KubeSimulator } from '../src/sim/kube/index.js';
-import { startSmtpServer, type SmtpServer } from '../test/helpers/smtp.js';
+import { emailNotify, startSmtpServer, type SmtpServer } from '../test/helpers/smtp.js';
 import { startBenchProbeServer, type BenchProbeServer } from './probeServer.js';
 
 /** The running homelab. */
@@ -65,7 +65,7 @@ export async function startHomelab(o: HomelabOptions): Promise<Homelab> {
       http: { port: 0 },
       notify: {
         escalateAfter: '15m',
-        email: { smtp: { host: '127.0.0.1', port: smtp.port, secure: false }, from: 'stormguard@example.org', to: ['oncall@example.org'], fallbackAfter: '2m' },
+        email: emailNotify(smtp.port),
         ...o.notify,
       },
       targets: [

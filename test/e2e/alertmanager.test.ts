@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { SimMessageView } from '../../src/sim/discord/index.js';
 import { startAlertmanager } from '../helpers/alertmanager.js';
 import { startAlertWorld, WEBHOOK_TOKEN, type AlertWorld } from '../helpers/alertWorld.js';
-import { IDS, OPERATOR } from '../helpers/world.js';
+import { IDS, OPERATOR, roleRings, topLevel } from '../helpers/world.js';
 
 let world: AlertWorld | undefined;
 afterEach(async () => {
@@ -15,10 +15,6 @@ afterEach(async () => {
 
 const POLL = { timeout: 20_000, interval: 100 };
 
-function topLevel(w: AlertWorld): SimMessageView[] {
-  return w.discord.channel().messages;
-}
-
 interface Embed {
   title?: string;
   description?: string;
@@ -27,10 +23,6 @@ interface Embed {
 
 function embed(m: SimMessageView): Embed {
   return m.embeds[0] as Embed;
-}
-
-function roleRings(w: AlertWorld): number {
-  return w.discord.allMentions().filter((r) => r.kind === 'role' && !r.suppressed).length;
 }
 
 /** stormguard's `stormguard_alertmanager_notifications_total` by outcome, scraped from its /metrics. */

@@ -4,8 +4,7 @@
  * durations and listing silences, and per-target links as link buttons.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { InteractionResult } from '../../src/sim/discord/index.js';
-import { IDS, OPERATOR, BYSTANDER, startWorld, type World } from '../helpers/world.js';
+import { answer, BYSTANDER, IDS, OPERATOR, startWorld, type World } from '../helpers/world.js';
 
 let world: World | undefined;
 afterEach(async () => {
@@ -15,10 +14,6 @@ afterEach(async () => {
   world = undefined;
   expect(violations).toEqual([]);
 });
-
-function answer(result: InteractionResult): string {
-  return (result.reply ?? result.followUps[0])?.content ?? '';
-}
 
 const GRAFANA = 'https://grafana.example.com/d/frigate';
 const RUNBOOK = 'https://wiki.example.com/runbooks/frigate';

@@ -2,8 +2,8 @@ import path from 'node:path';
 import { Sqlite as Database } from '../../src/adapters/sqlite/driver.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { DiscordRequestRecord, SimMessageView } from '../../src/sim/discord/index.js';
-import { startSmtpServer, type SmtpServer } from '../helpers/smtp.js';
-import { IDS, startWorld, type World } from '../helpers/world.js';
+import { emailNotify, startSmtpServer, type SmtpServer } from '../helpers/smtp.js';
+import { IDS, messageOf, startWorld, topLevel, type World } from '../helpers/world.js';
 
 let world: World | undefined;
 let smtp: SmtpServer | undefined;
@@ -16,17 +16,6 @@ afterEach(async () => {
   // Every request body the bot sent must be valid for Discord's official schema.
   expect(violations).toEqual([]);
 });
-
-function topLevel(w: World): SimMessageView[] {
-  return w.discord.channel().messages;
-}
-
-/** The incident message of the latest incident with this subject, found by the message id the bot stored. */
-function messageOf(w: World, subject: string): SimMessageView | undefined {
-  const incident = w.app.store.recentIncidents(0).filter((i) => i.subject === subject).at(-1);
-  const messageId = incident?.id == null ? null : w.app.store.getDiscordRefs(incident.id)?.messageId;
-  return topLevel(w).find((m) => m.id === messageId);
-}
 
 function title(message: SimMessageView): string {
   return (message.embeds[0] as { title: string }).title;
@@ -62,7 +51,7 @@ describe('a Discord outage during an incident’s life', () => {
     world = await startWorld({
       notify: {
         escalateAfter: '3h',
-        email: { smtp: { host: '127.0.0.1', port: smtp.port, secure: false }, from: 'stormguard@example.org', to: ['oncall@example.org'], fallbackAfter: '2m' },
+        email: emailNotify(smtp.port),
       },
     });
     const w = world;

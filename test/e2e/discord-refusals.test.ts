@@ -7,8 +7,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { PERMISSION } from '../../src/sim/discord/index.js';
 import type { SimMessageView } from '../../src/sim/discord/index.js';
 import { captureLogs } from '../helpers/logs.js';
-import { startSmtpServer, type SmtpServer } from '../helpers/smtp.js';
-import { IDS, OPERATOR, startWorld, type World } from '../helpers/world.js';
+import { emailNotify, startSmtpServer, type SmtpServer } from '../helpers/smtp.js';
+import { IDS, OPERATOR, startWorld, topLevel, type World } from '../helpers/world.js';
 
 let world: World | undefined;
 let smtp: SmtpServer | undefined;
@@ -24,14 +24,6 @@ afterEach(async () => {
 /** The simulator's bot user (its application id by default). */
 const BOT_USER = '1100000000000000001';
 
-function emailConfig(port: number) {
-  return { smtp: { host: '127.0.0.1', port, secure: false }, from: 'stormguard@example.org', to: ['oncall@example.org'], fallbackAfter: '2m' };
-}
-
-function topLevel(w: World): SimMessageView[] {
-  return w.discord.channel().messages;
-}
-
 function embed(message: SimMessageView): { description: string; fields?: Array<{ name: string; value: string }> } {
   return message.embeds[0] as { description: string; fields?: Array<{ name: string; value: string }> };
 }
@@ -40,7 +32,7 @@ describe('Discord refuses', () => {
   it('a body it will not take: the minimal message rings, the refused field is logged, one fallback email, the next edit is whole again', async () => {
     const logs = captureLogs();
     smtp = await startSmtpServer();
-    world = await startWorld({ notify: { escalateAfter: '3h', email: emailConfig(smtp.port) } }, {}, { logger: logs.logger });
+    world = await startWorld({ notify: { escalateAfter: '3h', email: emailNotify(smtp.port) } }, {}, { logger: logs.logger });
     const w = world;
     w.discord.refuseFieldBodies(1);
     w.probe.setStatus(503, 'down');
@@ -71,7 +63,7 @@ describe('Discord refuses', () => {
     const logs = captureLogs();
     smtp = await startSmtpServer();
     world = await startWorld(
-      { notify: { escalateAfter: '3h', email: emailConfig(smtp.port) } },
+      { notify: { escalateAfter: '3h', email: emailNotify(smtp.port) } },
       {},
       { logger: logs.logger, discordSim: { botPermissions: PERMISSION.VIEW_CHANNEL | PERMISSION.SEND_MESSAGES | PERMISSION.EMBED_LINKS | PERMISSION.READ_MESSAGE_HISTORY | PERMISSION.CREATE_PUBLIC_THREADS | PERMISSION.SEND_MESSAGES_IN_THREADS | PERMISSION.MANAGE_THREADS | PERMISSION.MENTION_EVERYONE, channelOverwrites: [{ id: BOT_USER, type: 1, allow: 0n, deny: PERMISSION.SEND_MESSAGES }] } },
     );
@@ -110,7 +102,7 @@ describe('Discord refuses', () => {
     const logs = captureLogs();
     smtp = await startSmtpServer();
     world = await startWorld(
-      { notify: { escalateAfter: '3h', email: emailConfig(smtp.port) } },
+      { notify: { escalateAfter: '3h', email: emailNotify(smtp.port) } },
       {},
       {
         logger: logs.logger,
@@ -156,7 +148,7 @@ describe('Discord never stops the checks, whichever setup refusal it is (SPEC §
   it.each(cases)('$problem ($status): cycles go on, the incident is emailed once, the log, /readyz and the metric say what to fix', async ({ problem, status, says, discord, sim }) => {
     const logs = captureLogs();
     smtp = await startSmtpServer();
-    world = await startWorld({ notify: { escalateAfter: '3h', email: emailConfig(smtp.port) } }, discord, {
+    world = await startWorld({ notify: { escalateAfter: '3h', email: emailNotify(smtp.port) } }, discord, {
       logger: logs.logger,
       discordSim: sim,
       discordLogin: { timeoutMs: 2_000, baseDelayMs: 100, maxDelayMs: 500 },

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SimMessageView } from '../../src/sim/discord/index.js';
-import { BYSTANDER, IDS, OPERATOR, startWorld, type World } from '../helpers/world.js';
+import { BYSTANDER, IDS, messageOf, OPERATOR, roleRings, startWorld, topLevel, type World } from '../helpers/world.js';
 
 const MIN = 60_000;
 let world: World | undefined;
@@ -13,22 +13,6 @@ afterEach(async () => {
   // Every request body the bot sent must be valid for Discord's official schema.
   expect(violations).toEqual([]);
 });
-
-/** Pings that make phones ring: role mentions at message creation, not suppressed. */
-function roleRings(w: World): number {
-  return w.discord.allMentions().filter((r) => r.kind === 'role' && !r.suppressed).length;
-}
-
-function topLevel(w: World): SimMessageView[] {
-  return w.discord.channel().messages;
-}
-
-/** The incident message of the latest incident with this subject, found by the message id the bot stored. */
-function messageOf(w: World, subject: string): SimMessageView | undefined {
-  const incident = w.app.store.recentIncidents(0).filter((i) => i.subject === subject).at(-1);
-  const messageId = incident?.id == null ? null : w.app.store.getDiscordRefs(incident.id)?.messageId;
-  return topLevel(w).find((m) => m.id === messageId);
-}
 
 function embedText(message: SimMessageView): string {
   return JSON.stringify(message.embeds);

@@ -3,8 +3,8 @@ import { Sqlite as Database } from '../../src/adapters/sqlite/driver.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SimMessageView } from '../../src/sim/discord/index.js';
 import { startNtfyReceiver, type NtfyReceiver, type Publish } from '../helpers/ntfy.js';
-import { startSmtpServer, type SmtpServer } from '../helpers/smtp.js';
-import { IDS, OPERATOR, startWorld, type World } from '../helpers/world.js';
+import { emailNotify, startSmtpServer, type SmtpServer } from '../helpers/smtp.js';
+import { IDS, messageOf, OPERATOR, startWorld, topLevel, type World } from '../helpers/world.js';
 
 const NTFY_TOKEN = 'tk_e2e-secret-token';
 
@@ -22,29 +22,11 @@ afterEach(async () => {
   expect(violations).toEqual([]);
 });
 
-/** `notify.email` pointing at the loopback SMTP server. */
-function emailConfig(port: number) {
-  return {
-    smtp: { host: '127.0.0.1', port, secure: false },
-    from: 'Stormguard <stormguard@example.org>',
-    to: ['oncall@example.org'],
-    fallbackAfter: '2m',
-  };
-}
+/** `notify.email` pointing at the loopback SMTP server, with a display name in From. */
+const emailConfig = (port: number) => emailNotify(port, 'Stormguard <stormguard@example.org>');
 
 function ntfyConfig(url: string) {
   return { url, topic: 'homelab-alerts', token: NTFY_TOKEN };
-}
-
-function topLevel(w: World): SimMessageView[] {
-  return w.discord.channel().messages;
-}
-
-/** The incident message of the latest incident with this subject, found by the message id the bot stored. */
-function messageOf(w: World, subject: string): SimMessageView | undefined {
-  const incident = w.app.store.recentIncidents(0).filter((i) => i.subject === subject).at(-1);
-  const messageId = incident?.id == null ? null : w.app.store.getDiscordRefs(incident.id)?.messageId;
-  return topLevel(w).find((m) => m.id === messageId);
 }
 
 function embed(message: SimMessageView): { title: string; fields: Array<{ name: string; value: string }> } {

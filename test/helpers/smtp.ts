@@ -5,6 +5,11 @@
 import type { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
 
+/** `notify.email` sending to this server's `port`: one on-call recipient, mail once Discord has failed for 2 minutes. */
+export function emailNotify(port: number, from = 'stormguard@example.org') {
+  return { smtp: { host: '127.0.0.1', port, secure: false }, from, to: ['oncall@example.org'], fallbackAfter: '2m' };
+}
+
 /** One accepted message: the envelope, the raw text and its top-level headers. */
 export interface ReceivedMail {
   from: string | null;

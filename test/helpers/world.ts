@@ -104,13 +104,20 @@ export function answer(result: InteractionResult): string {
 }
 
 /** Pings that make phones ring: role mentions at message creation, not suppressed. */
-export function roleRings(w: World): number {
+export function roleRings(w: { discord: DiscordSimulator }): number {
   return w.discord.allMentions().filter((r) => r.kind === 'role' && !r.suppressed).length;
 }
 
 /** The incidents channel's top-level messages, oldest first. */
-export function topLevel(w: World): SimMessageView[] {
+export function topLevel(w: { discord: DiscordSimulator }): SimMessageView[] {
   return w.discord.channel().messages;
+}
+
+/** The incident message of the latest incident with this subject, found by the message id the bot stored. */
+export function messageOf(w: World, subject: string): SimMessageView | undefined {
+  const incident = w.app.store.recentIncidents(0).filter((i) => i.subject === subject).at(-1);
+  const messageId = incident?.id == null ? null : w.app.store.getDiscordRefs(incident.id)?.messageId;
+  return topLevel(w).find((m) => m.id === messageId);
 }
 
 /** The custom id of the button labelled `label` on an incident message. */
