@@ -34,14 +34,6 @@ async function scrape(server: HttpServer): Promise<Map<string, number>> {
   return samples;
 }
 
-async function until(predicate: () => boolean, ms = 10_000): Promise<void> {
-  const started = Date.now();
-  while (!predicate()) {
-    if (Date.now() - started > ms) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 describe('HTTP endpoints', () => {
   it('/healthz answers ok; /readyz is 503 until a cycle ran, then 200; unknown paths are 404', async () => {
     world = await startWorld();
@@ -69,10 +61,10 @@ describe('HTTP endpoints', () => {
 
     world.discord.setGatewayDown(true);
     world.discord.dropGateway();
-    await until(() => !world!.app.readiness().checks.discord);
+    await expect.poll(() => world!.app.readiness().checks.discord, { timeout: 10_000 }).toBe(false);
     expect(await readyz(http)).toEqual({ status: 503, body: { ready: false, checks: { database: true, discord: false, scheduler: true } } });
     world.discord.setGatewayDown(false);
-    await until(() => world!.app.readiness().ready);
+    await expect.poll(() => world!.app.readiness().ready, { timeout: 10_000 }).toBe(true);
     expect((await readyz(http)).status).toBe(200);
 
     world.app.store.close();

@@ -147,7 +147,11 @@ describe('single instance (Lease)', () => {
 
     await expect.poll(() => leads(a), POLL).toBe(false);
     const stopped = await cyclesRun(a);
-    await new Promise((r) => setTimeout(r, 1_500));
+    // Back to waiting, it claims the Lease every renew period (200 ms): eight reads span well over a
+    // second, in which its every-second schedule would have run a cycle had it not stopped.
+    const leaseReads = () => setup!.kube.countRequests({ method: 'GET', pathPrefix: `/apis/coordination.k8s.io/v1/namespaces/${LEASE.namespace}/leases/stormguard` });
+    const readsBefore = leaseReads();
+    await expect.poll(() => leaseReads() - readsBefore, POLL).toBeGreaterThanOrEqual(8);
     expect(await cyclesRun(a)).toBe(stopped);
     expect(await setup.holder()).toBe('intruder');
   });
