@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AuditEntry, Effect, Incident, TargetState } from '../../../src/core/types.js';
 import { openDatabase } from '../../../src/adapters/sqlite/open.js';
 import { createStore, type Store } from '../../../src/adapters/sqlite/store.js';
+import { newIncident } from '../../../src/core/lifecycle.js';
 
 const dirs: string[] = [];
 function tempDir(): string {
@@ -18,25 +19,9 @@ function tempDir(): string {
 const T0 = 1_700_000_000_000;
 const MINUTE = 60_000;
 
+/** frigate's unsaved incident opened at T0, as the lifecycle makes it. */
 function incident(overrides: Partial<Incident> = {}): Incident {
-  return {
-    id: null,
-    subject: 'target:frigate',
-    kind: 'target',
-    state: 'open',
-    cause: 'HTTP 503 twice in a row',
-    targets: ['frigate'],
-    openedAt: T0,
-    resolvedAt: null,
-    reopenCount: 0,
-    acknowledgedBy: null,
-    acknowledgedAt: null,
-    notifiedAt: null,
-    escalatedAt: null,
-    restartCount: 0,
-    needsHuman: false,
-    ...overrides,
-  };
+  return { ...newIncident('target:frigate', 'target', 'HTTP 503 twice in a row', T0), targets: ['frigate'], ...overrides };
 }
 
 function audit(overrides: Partial<AuditEntry> = {}): AuditEntry {
