@@ -89,7 +89,7 @@ export function renderIncident(view: IncidentView): RenderedMessage {
   const alert = alertView(view);
   if (alert) fields.push(...alert.fields);
   return {
-    title: alert?.title ?? clip(escapeMarkdown(incidentTitle(view)), DISCORD_LIMITS.embedTitle),
+    title: clip(escapeMarkdown(incidentTitle(view)), DISCORD_LIMITS.embedTitle),
     // 1,000 of the 4,096 allowed: title, description and every field together stay under 6,000.
     description: alert?.description ?? clip(escapeMarkdown(incident.cause), 1000),
     color: STATE_COLORS[incident.state],
@@ -105,8 +105,8 @@ export function renderIncident(view: IncidentView): RenderedMessage {
   };
 }
 
-/** Title, description and extra fields for an incident that Alertmanager groups make up or joined. */
-function alertView(view: IncidentView): { title?: string; description?: string; fields: RenderedField[] } | null {
+/** Description and extra fields for an incident that Alertmanager groups make up or joined. */
+function alertView(view: IncidentView): { description?: string; fields: RenderedField[] } | null {
   const groups = view.alertGroups ?? [];
   if (groups.length === 0) return null;
   const { incident } = view;
@@ -117,20 +117,25 @@ function alertView(view: IncidentView): { title?: string; description?: string; 
   const silence = group.silence && !resolved ? `Silenced in Alertmanager until ${discordTime(group.silence.endsAt, 'f')} by <@${group.silence.createdBy}>` : null;
   const value = [silence, links].filter((v): v is string => v !== null).join('\n');
   return {
-    title: clip(`${resolved ? 'Resolved' : 'Alert'}: ${escapeMarkdown(group.title)}`, 256),
     description: alertDescription(group, resolved ? incident.cause : null) || '—',
     fields: value ? [{ name: 'Alertmanager', value: clip(value, 1024), inline: false }] : [],
   };
 }
 
 /**
- * The title people read at a glance: "node-a is NotReady — 3 services affected", "frigate is down
- * (HTTP 503)"; once resolved, what recovered and how long the outage lasted ("frigate is back — down
- * for 12m"). Subjects of other kinds keep "Incident: <subject>".
+ * The title people read at a glance, in plain text — the one place an incident gets a human name, used
+ * by the message, its thread, email subjects and push titles: "node-a is NotReady — 3 services
+ * affected", "frigate is down (HTTP 503)", "Alert: DiskFull: disk almost full"; once resolved, what
+ * recovered and how long the outage lasted ("frigate is back — down for 12m"). Subjects of other
+ * kinds keep "Incident: <subject>".
  */
 export function incidentTitle(view: IncidentView): string {
   const { incident } = view;
   const parsed = parseSubject(incident.subject);
+  if (parsed?.kind === 'alert') {
+    // Alertmanager names it: the title labels and summary of its group (the cause, while open, when the group is not at hand).
+    return `${incident.state === 'resolved' ? 'Resolved' : 'Alert'}: ${view.alertGroups?.[0]?.title ?? incident.cause}`;
+  }
   const name = parsed && parsed.kind !== 'cluster' ? parsed.name : null;
   if (incident.state === 'resolved' && incident.resolvedAt !== null) {
     const what = parsed?.kind === 'cluster' ? 'The Kubernetes API is back' : name ? `${name} is back` : `Resolved: ${incident.subject}`;

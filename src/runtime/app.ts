@@ -96,7 +96,7 @@ export async function startApp(options: AppOptions): Promise<App> {
   const sinks: Sinks = {
     discord: discordSink(),
     email: config.notify.email ? createEmailSink({ email: config.notify.email, store, view, discord: link, clock }) : logSink,
-    push: config.notify.ntfy ? createNtfySink({ ntfy: config.notify.ntfy, store, discord: link, clock }) : logSink,
+    push: config.notify.ntfy ? createNtfySink({ ntfy: config.notify.ntfy, store, view, discord: link, clock }) : logSink,
   };
 
   const bot: Bot = createBot({

@@ -222,17 +222,18 @@ describe('email sink: threading', () => {
     expect(store.getMeta(`email:thread:${a.id}`)).toBe(messageId);
     expect(mail.headers.has('in-reply-to')).toBe(false);
     expect(mail.headers.has('references')).toBe(false);
-    expect(mail.subject).toBe('[stormguard] node:node-a — node node-a is NotReady');
+    // Titled as the incident's message is, not by its subject.
+    expect(mail.subject).toBe('[stormguard] node-a is NotReady — 1 service affected');
     expect(smtp.mails[0]!.from).toBe('stormguard@example.org');
     expect(smtp.mails[0]!.to).toEqual(['oncall@example.org', 'backup@example.org']);
   });
 
-  it('replies to the first email with every later one, keeping the subject base even when the cause changed', async () => {
+  it('replies to the first email with every later one, keeping the subject base even when the cause and title changed', async () => {
     smtp = await startSmtp();
     const sink = sinkFor(smtp.port);
     const a = store.insertIncident(incident());
     await sink.deliver(queue(a, 'fallback'), a);
-    const changed = { ...a, cause: 'node node-a is NotReady; pods evicted' };
+    const changed = { ...a, cause: 'node node-a is NotReady; pods evicted', targets: [...a.targets, 'mqtt'] };
     const escalation = queue(changed, 'escalation');
     await sink.deliver(escalation, changed);
 
@@ -241,7 +242,7 @@ describe('email sink: threading', () => {
     expect(second!.headers.get('in-reply-to')).toBe(root);
     expect(second!.headers.get('references')).toBe(root);
     expect(second!.headers.get('message-id')).toMatch(new RegExp(`^<stormguard-effect-${escalation.id}-[0-9a-f]{12}@example\\.org>$`));
-    expect(second!.subject).toBe('[stormguard] ESCALATION: node:node-a — node node-a is NotReady');
+    expect(second!.subject).toBe('[stormguard] ESCALATION: node-a is NotReady — 1 service affected');
     expect(second!.text).toContain('pods evicted');
   });
 

@@ -185,7 +185,7 @@ describe('every payload fits Discord whatever the incident holds', () => {
       fc.asyncProperty(world, async (w) => {
         const incident = incidentOf(w);
         const view = viewOf(w, incident);
-        const email = composeEmail({ view, reason: 'fallback', baseSubject: baseSubject(incident.subject, incident.cause), discordLink: null });
+        const email = composeEmail({ view, reason: 'fallback', baseSubject: baseSubject(view), discordLink: null });
         expect(email.subject).not.toMatch(/[\r\n]/);
         expect(email.html).not.toMatch(/<(?!\/?(?:html|body|p|div|h2|table|tr|th|td|br|a)\b|!doctype)/i);
         // Markdown escapes are for Discord; mail readers see the text as it was.
@@ -194,6 +194,7 @@ describe('every payload fits Discord whatever the incident holds', () => {
         const push = createNtfySink({
           ntfy: { url: 'http://127.0.0.1:1', topic: 't' },
           store: { getDiscordRefs: () => null } as unknown as Store,
+          view: () => view,
           fetch: (async (_url: string, init: { headers: Record<string, string>; body: string }) => {
             requests.push(init);
             return new Response('{}', { status: 200 });

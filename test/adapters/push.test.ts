@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { NtfyConfig } from '../../src/config/types.js';
+import type { IncidentView } from '../../src/core/render.js';
 import type { Effect, Incident } from '../../src/core/types.js';
 import { createNtfySink, headerValue, topicUrl, type NtfySinkDeps } from '../../src/adapters/push/ntfy.js';
 import { openDatabase } from '../../src/adapters/sqlite/open.js';
@@ -89,8 +90,19 @@ afterEach(async () => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
+/** The incident as its message shows it, without a cluster snapshot (the title needs no more). */
+function viewOf(i: Incident): IncidentView {
+  return { incident: i, silence: null, targets: [], nodes: [], nextRestart: null };
+}
+
 function sink(ntfy: Partial<NtfyConfig> = {}, extra: Partial<NtfySinkDeps> = {}) {
-  return createNtfySink({ ntfy: { url: `${receiver.base}/`, topic: 'stormguard-alerts', ...ntfy }, store, clock: () => T0, ...extra });
+  return createNtfySink({ ntfy: { url: `${receiver.base}/`, topic: 'stormguard-alerts', ...ntfy }, store, view: viewOf, clock: () => T0, ...extra });
+}
+
+/** A Title header as ntfy shows it: an RFC 2047 encoded word decoded, plain ASCII as is. */
+function shownTitle(header: unknown): string {
+  const word = /^=\?UTF-8\?B\?([A-Za-z0-9+/=]+)\?=$/.exec(String(header));
+  return word ? Buffer.from(word[1]!, 'base64').toString('utf8') : String(header);
 }
 
 function pending(i: Incident, reason: Extract<Effect, { type: 'push' }>['reason']): PendingEffect {
@@ -118,7 +130,8 @@ describe('ntfy sink: publishing', () => {
     const req = receiver.requests[0]!;
     expect(req.method).toBe('POST');
     expect(req.url).toBe('/stormguard-alerts');
-    expect(req.headers.title).toBe('stormguard: node:node-a');
+    // Titled as the incident's message is, not by its subject.
+    expect(shownTitle(req.headers.title)).toBe('stormguard: node-a is NotReady — 1 service affected');
     expect(req.headers.priority).toBe('high');
     expect(req.headers.tags).toBe('rotating_light');
     expect(req.headers.click).toBe('https://discord.com/channels/g1/c1/m1');
@@ -167,7 +180,7 @@ describe('ntfy sink: publishing', () => {
     await sink().deliver(pending(a, 'open'), a);
     const title = receiver.requests[0]!.headers.title as string;
     expect(title).toMatch(/^=\?UTF-8\?B\?[A-Za-z0-9+/=]+\?=$/);
-    expect(Buffer.from(title.slice(10, -2), 'base64').toString('utf8')).toBe('stormguard: target:café-ünïcode 🚨');
+    expect(Buffer.from(title.slice(10, -2), 'base64').toString('utf8')).toBe('stormguard: café-ünïcode 🚨 is down');
     expect(receiver.requests[0]!.body).toContain('café-ünïcode 🚨');
   });
 

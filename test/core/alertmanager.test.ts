@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { planAlertNotification, targetsNamedBy, type AlertFacts, type AlertGroup, type AlertNotification, type AlertPlanInput } from '../../src/core/alertmanager.js';
-import { renderIncident } from '../../src/core/render.js';
+import { incidentTitle, renderIncident } from '../../src/core/render.js';
 import { alertSubject, parseSubject } from '../../src/core/subject.js';
 import type { Incident } from '../../src/core/types.js';
 import { HOUR, incident, MIN, node, snapshot, T0, target, workload } from './fixtures.js';
@@ -154,6 +154,18 @@ describe('rendering an alert incident', () => {
     expect(message.fields.find((f) => f.name === 'Alertmanager')!.value).toBe(
       `[Silence in Alertmanager](http://am:9093/#/silences/new?filter=${encodeURIComponent('{alertname="DiskFull"}')})`,
     );
+  });
+
+  it('is titled by its group in the one incidentTitle every channel uses (thread, email, push), never by alert:<hash>', () => {
+    const { plan } = opened(notification([nas]));
+    const open = { incident: { ...plan.incident!.incident, id: 7 }, silence: null, targets: [], nodes: [], nextRestart: null, alertGroups: [{ ...plan.group, title: 'DiskFull: now 99%' }] };
+    expect(incidentTitle(open)).toBe('Alert: DiskFull: now 99%');
+    expect(renderIncident(open).title).toBe('Alert: DiskFull: now 99%');
+    const resolved = { ...open, incident: { ...open.incident, state: 'resolved' as const, resolvedAt: T0 + HOUR } };
+    expect(incidentTitle(resolved)).toBe('Resolved: DiskFull: now 99%');
+    // Without its group at hand (an older incident the group moved on from): the cause Alertmanager named it by.
+    expect(incidentTitle({ ...open, alertGroups: [] })).toBe('Alert: DiskFull: disk almost full');
+    expect(incidentTitle({ ...open, alertGroups: undefined })).not.toContain('alert:');
   });
 
   it('summarises what does not fit Discord’s limits with a count', () => {

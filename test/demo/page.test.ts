@@ -49,7 +49,7 @@ describe.skipIf(!available)('the demo page in headless Chromium', () => {
   it('shows the incident message with @oncall, the ring marked, and the embed with a red colour bar and its fields', async () => {
     const message = moment(0).locator('article.message');
     await expect.poll(() => message.count()).toBe(1);
-    expect(await message.locator('.content').innerText()).toMatch(/^@oncall Incident #1: node:node-a/);
+    expect(await message.locator('.content').innerText()).toMatch(/^@oncall Incident #1: node-a is NotReady/);
     expect(await message.locator('[data-ring]').isVisible()).toBe(true);
     expect(await message.locator('[data-ring]').innerText()).toContain('rang @oncall');
     const embed = message.locator('.embed');

@@ -52,6 +52,9 @@ describe('Alertmanager → stormguard (a real Alertmanager on loopback)', () => 
     await expect.poll(() => topLevel(w).every((m) => m.thread !== null), POLL).toBe(true);
     const disk = () => topLevel(w).find((m) => embed(m).title?.includes('DiskFull'))!;
     expect(embed(disk()).title).toBe('Alert: DiskFull: disk almost full');
+    // The thread and the ringing content name the alert, not its subject (`alert:<hash>`).
+    expect(disk().thread!.name).toMatch(/^#\d+ Alert: DiskFull: disk almost full$/);
+    expect(disk().content).toBe(`<@&${IDS.mentionRole}> Incident #${w.service.store.openIncidents().find((i) => i.cause.startsWith('DiskFull'))!.id}: Alert: DiskFull: disk almost full`);
     expect(embed(disk()).description).toContain('instance=nas:9100, mountpoint=/data');
     expect(roleRings(w)).toBe(2);
 

@@ -48,7 +48,7 @@ describe('Discord refuses', () => {
     expect(String(refused[0]!['refused'])).toContain('embeds[0].fields[0].value[BASE_TYPE_MAX_LENGTH]: Must be 1024 or fewer in length.');
 
     await expect.poll(() => smtp!.mails.length).toBe(1);
-    expect(smtp.mails[0]!.subject).toContain('target:frigate');
+    expect(smtp.mails[0]!.subject).toContain('frigate is down');
     expect(w.app.store.auditFor({ action: 'fallbackEmailQueued' }).map((a) => a.reason)).toEqual(['discordRefusedMessage']);
 
     // The next change edits the same message with everything it shows.
@@ -82,7 +82,7 @@ describe('Discord refuses', () => {
     // Discord cannot be told for longer than fallbackAfter (2m): the incident is emailed, once.
     await w.cycles(5);
     await expect.poll(() => smtp!.mails.length).toBe(1);
-    expect(smtp.mails[0]!.subject).toContain('target:frigate');
+    expect(smtp.mails[0]!.subject).toContain('frigate is down');
     const posts = () => w.discord.countRequests({ method: 'POST', path: `/channels/${IDS.channel}/messages`, status: 403 });
     // Retried every few minutes, not every cycle: 3.5 minutes of cycles asked at most twice.
     expect(posts()).toBeLessThanOrEqual(2);

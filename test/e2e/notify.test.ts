@@ -59,9 +59,10 @@ function outboxRows(w: World, type: string): Array<{ id: number; incident_id: nu
   }
 }
 
-/** Publishes about one incident: ntfy titles carry the subject. */
+/** Publishes about one incident: ntfy titles are the incident's title, which starts with the target's or node's name. */
 function pushesFor(publishes: Publish[], subject: string): Publish[] {
-  return publishes.filter((p) => p.headers['title'] === `stormguard: ${subject}`);
+  const name = subject.slice(subject.indexOf(':') + 1);
+  return publishes.filter((p) => p.title.startsWith(`stormguard: ${name} is `));
 }
 
 /** Reason of a push, from its body's label. */
@@ -105,8 +106,8 @@ describe('email against a real SMTP server', () => {
     expect(sent.map((a) => [a.actor, a.reason])).toEqual([['scheduler', 'fallback'], ['scheduler', 'fallback']]);
     expect(sent.map((a) => a.detail['messageId']).sort()).toEqual(smtp.mails.map((m) => m.messageId).sort());
     expect([first!.subject, second!.subject].sort()).toEqual([
-      expect.stringMatching(/^\[stormguard\] node:node-b — /),
-      expect.stringMatching(/^\[stormguard\] target:frigate — /),
+      expect.stringMatching(/^\[stormguard\] frigate is down /),
+      expect.stringMatching(/^\[stormguard\] node-b is NotReady — /),
     ]);
 
     // frigate recovers during the outage; Discord stays down for half an hour: still two mails.
@@ -151,7 +152,7 @@ describe('email against a real SMTP server', () => {
     await w.cycles(8); // past escalateAfter (5m from the ring)
     expect(smtp.mails).toHaveLength(2);
     const escalation = smtp.mails[1]!;
-    expect(escalation.subject).toMatch(/^\[stormguard\] ESCALATION: target:frigate — /);
+    expect(escalation.subject).toMatch(/^\[stormguard\] ESCALATION: frigate is down /);
     expect(escalation.messageId).not.toBe(fallback.messageId);
     expect(escalation.inReplyTo).toBe(fallback.messageId);
     expect(escalation.references).toBe(fallback.messageId);
@@ -198,7 +199,7 @@ describe('email against a real SMTP server', () => {
     smtp.refuse(null);
     await w.cycles(12);
     expect(smtp.mails).toHaveLength(1);
-    expect(smtp.mails[0]!.subject).toMatch(/ESCALATION: target:frigate/);
+    expect(smtp.mails[0]!.subject).toMatch(/ESCALATION: frigate is down/);
     const [delivered] = outboxRows(w, 'email');
     expect(delivered!.status).toBe('done');
     expect(w.app.store.auditFor({ action: 'emailSent' }).map((a) => [a.subject, a.reason])).toEqual([['target:frigate', 'escalation']]);
@@ -222,7 +223,8 @@ describe('ntfy push against a loopback receiver', () => {
     const message = messageOf(w, frigate)!;
     expect(opened.method).toBe('POST');
     expect(opened.path).toBe('/homelab-alerts');
-    expect(opened.headers['title']).toBe('stormguard: target:frigate');
+    // Titled as the incident's message is, not by its subject.
+    expect(opened.headers['title']).toBe('stormguard: frigate is down (HTTP 503)');
     expect(opened.headers['priority']).toBe('high');
     expect(opened.headers['tags']).toBe('rotating_light');
     expect(opened.headers['click']).toBe(`https://discord.com/channels/${IDS.guild}/${IDS.channel}/${message.id}`);
@@ -284,11 +286,11 @@ describe('ntfy push against a loopback receiver', () => {
     expect(pushesFor(ntfy.publishes, 'target:hass')).toHaveLength(1);
 
     // Pushes per incident: frigate open, reopen, escalation; hass only when its silence ended.
-    expect(ntfy.publishes.map((p) => `${p.headers['title']} ${pushKind(p)}`)).toEqual([
-      'stormguard: target:frigate open',
-      'stormguard: target:frigate reopen',
-      'stormguard: target:frigate escalation',
-      'stormguard: target:hass unmuted',
+    expect(ntfy.publishes.map((p) => `${p.title} ${pushKind(p)}`)).toEqual([
+      'stormguard: frigate is down (HTTP 503) open',
+      'stormguard: frigate is down (HTTP 503) reopen',
+      'stormguard: frigate is down (HTTP 503) escalation',
+      'stormguard: hass is down (0/1 pods ready) unmuted',
     ]);
   });
 });
@@ -322,7 +324,7 @@ describe('escalation', () => {
     expect(ringMessage.content).toMatch(new RegExp(`^<@&${IDS.mentionRole}> Still open and unacknowledged after 5m: `));
     expect(ringMessage.flags & 4096).toBe(0);
     expect(smtp.mails).toHaveLength(1);
-    expect(smtp.mails[0]!.subject).toMatch(/^\[stormguard\] ESCALATION: node:node-b — /);
+    expect(smtp.mails[0]!.subject).toMatch(/^\[stormguard\] ESCALATION: node-b is NotReady — /);
     expect(smtp.mails[0]!.text).toContain(`Discord: https://discord.com/channels/${IDS.guild}/${IDS.channel}/${nodeB.id}`);
     expect(pushesFor(ntfy.publishes, 'node:node-b').map(pushKind)).toEqual(['open', 'escalation']);
 

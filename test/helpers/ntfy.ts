@@ -11,7 +11,15 @@ export interface Publish {
   /** Request path, e.g. `/homelab-alerts`. */
   path: string;
   headers: http.IncomingHttpHeaders;
+  /** The Title header as ntfy shows it: an RFC 2047 encoded word (`=?UTF-8?B?…?=`) decoded. */
+  title: string;
   body: string;
+}
+
+function decodedTitle(header: string | string[] | undefined): string {
+  const value = String(header ?? '');
+  const word = /^=\?UTF-8\?B\?([A-Za-z0-9+/=]+)\?=$/i.exec(value);
+  return word ? Buffer.from(word[1]!, 'base64').toString('utf8') : value;
 }
 
 /** The running receiver. */
@@ -34,7 +42,7 @@ export async function startNtfyReceiver(): Promise<NtfyReceiver> {
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       // Recorded before answering: once the sink's fetch resolves, the publish is in the list.
-      publishes.push({ method: req.method ?? '', path: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
+      publishes.push({ method: req.method ?? '', path: req.url ?? '', headers: req.headers, title: decodedTitle(req.headers.title), body: Buffer.concat(chunks).toString('utf8') });
       if (failure !== null) {
         res.writeHead(failure, { 'Content-Type': 'application/json' }).end(JSON.stringify({ code: failure * 100, http: failure, error: 'simulated failure' }));
         return;

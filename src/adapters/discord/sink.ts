@@ -1,7 +1,7 @@
 import { Routes, type REST } from 'discord.js';
 import type { DiscordConfig } from '../../config/types.js';
-import { renderIncident, type IncidentView } from '../../core/render.js';
-import { clip, DISCORD_LIMITS, escapeMarkdown } from '../../core/text.js';
+import { incidentTitle, renderIncident, type IncidentView } from '../../core/render.js';
+import { clip, DISCORD_LIMITS, escapeMarkdown, oneLine } from '../../core/text.js';
 import { isDiscordEffect, type Incident } from '../../core/types.js';
 import type { Logger } from '../../log.js';
 import type { Store } from '../sqlite/store.js';
@@ -70,7 +70,8 @@ export function createDiscordSink(deps: DiscordSinkDeps): EffectSink {
     let refs = store.getDiscordRefs(id)!;
     let messageId = refs.messageId;
     if (!messageId) {
-      const payload = incidentPayload(renderIncident(deps.view(incident)));
+      const view = deps.view(incident);
+      const payload = incidentPayload(renderIncident(view));
       // Remember what we are about to post BEFORE posting. After a crash, Discord answers the repeated
       // nonce with the first message and its first body: keeping the first attempt's hash makes the
       // edit below bring that message to the current state.
@@ -79,7 +80,7 @@ export function createDiscordSink(deps: DiscordSinkDeps): EffectSink {
       // the incident was acknowledged or resolved must not wake anybody.
       const ring = mention && incident.state === 'open' && discord.mentionRoleId !== undefined;
       // The content never changes (edits cannot ring or un-ring); state lives in the embed.
-      const text = `Incident #${id}: ${escapeMarkdown(incident.subject)}`;
+      const text = `Incident #${id}: ${escapeMarkdown(oneLine(incidentTitle(view)))}`;
       const message = await sendIncidentMessage(incident, 'post incident message', (body) =>
         rest.post(Routes.channelMessages(discord.channelId), {
           body: {
@@ -107,7 +108,7 @@ export function createDiscordSink(deps: DiscordSinkDeps): EffectSink {
   async function startThread(incident: Incident, messageId: string): Promise<string> {
     try {
       const thread = (await rest.post(Routes.threads(discord.channelId, messageId), {
-        body: { name: threadName(incident), auto_archive_duration: 10080 },
+        body: { name: threadName(deps.view(incident)), auto_archive_duration: 10080 },
       })) as MessageJson;
       return thread.id;
     } catch (err) {
@@ -191,9 +192,9 @@ export function createDiscordSink(deps: DiscordSinkDeps): EffectSink {
   };
 }
 
-/** Thread names are 1–100 characters (plain text: no markdown is rendered there). */
-function threadName(incident: Incident): string {
-  return clip(`#${incident.id} ${incident.subject}`, DISCORD_LIMITS.threadName);
+/** Thread names are 1–100 characters of one line (plain text: no markdown is rendered there). */
+function threadName(view: IncidentView): string {
+  return clip(oneLine(`#${view.incident.id} ${incidentTitle(view)}`), DISCORD_LIMITS.threadName);
 }
 
 /** Message content is at most 2000 characters. */

@@ -1,5 +1,5 @@
 /** Turns an incident into an email: subject, plain text and HTML, from the same rendering Discord shows. */
-import { renderIncident, type IncidentView } from '../../core/render.js';
+import { incidentTitle, renderIncident, type IncidentView } from '../../core/render.js';
 import { clip, oneLine } from '../../core/text.js';
 import type { Effect } from '../../core/types.js';
 import { unescapeMarkdown } from '../../core/text.js';
@@ -42,9 +42,9 @@ const INTROS: Record<EmailReason, string> = {
   escalation: 'Escalation: the incident is still open and nobody has acknowledged it.',
 };
 
-/** The subject every email of this incident shares; fixed at the thread's first email (the cause may change later). */
-export function baseSubject(subject: string, cause: string): string {
-  return `${subject} — ${clip(oneLine(cause), 90)}`;
+/** The subject every email of this incident shares: its title, fixed at the thread's first email (the title may change later). */
+export function baseSubject(view: IncidentView): string {
+  return clip(oneLine(incidentTitle(view)), 150);
 }
 
 /** Builds the email for one incident, converting Discord-only markup into text any mail client shows. */

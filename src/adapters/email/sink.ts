@@ -45,8 +45,9 @@ export function createEmailSink(deps: EmailSinkDeps): EffectSink {
       if (effect.type !== 'email') throw new EffectError(`email: cannot deliver a ${effect.type} effect`, false);
       if (!incident || incident.id === null) throw new EffectError(`email: effect ${pending.id} has no incident`, false);
 
-      const thread = threadHeaders(store, incident.id, pending.id, domain, () => baseSubject(incident.subject, incident.cause));
-      const mail = composeEmail({ view: deps.view(incident), reason: effect.reason, baseSubject: thread.baseSubject, discordLink: incidentMessageUrl(deps.store, deps.discord, incident.id) });
+      const view = deps.view(incident);
+      const thread = threadHeaders(store, incident.id, pending.id, domain, () => baseSubject(view));
+      const mail = composeEmail({ view, reason: effect.reason, baseSubject: thread.baseSubject, discordLink: incidentMessageUrl(deps.store, deps.discord, incident.id) });
       try {
         await transport.sendMail({
           from: email.from,

@@ -1,6 +1,6 @@
 /** The push sink: posts the moments that ring the role to an ntfy topic, with a link to Discord. */
 import type { DiscordConfig, NtfyConfig } from '../../config/types.js';
-import { summarize } from '../../core/render.js';
+import { incidentTitle, summarize, type IncidentView } from '../../core/render.js';
 import { clip } from '../../core/text.js';
 import type { Effect, Incident } from '../../core/types.js';
 import { EffectError, type EffectSink, type PendingEffect } from '../../core/delivery.js';
@@ -13,6 +13,8 @@ import { classifyNtfyResponse } from './classify.js';
 export interface NtfySinkDeps {
   ntfy: NtfyConfig;
   store: Store;
+  /** Builds what the incident shows from current state: the push is titled as its message is. */
+  view: (incident: Incident) => IncidentView;
   /** Where the incident messages live, for the notification's click-through link. */
   discord?: Pick<DiscordConfig, 'guildId' | 'channelId'>;
   /** Defaults to the global `fetch`; tests may pass their own. */
@@ -51,7 +53,7 @@ export function createNtfySink(deps: NtfySinkDeps): EffectSink {
 
       const headers: Record<string, string> = {
         'Content-Type': 'text/plain; charset=utf-8',
-        Title: headerValue(`stormguard: ${incident.subject}`),
+        Title: headerValue(`stormguard: ${incidentTitle(deps.view(incident))}`),
         Priority: PRIORITIES[effect.reason],
         Tags: TAGS[effect.reason],
       };
