@@ -172,7 +172,7 @@ describe('Discord never stops the checks, whichever setup refusal it is (SPEC §
     const checksBefore = w.app.store.loadTargetStates()['frigate']!.lastObservedAt!;
     await w.cycles(5);
     await expect.poll(() => smtp!.mails.length).toBe(1);
-    expect(smtp.mails[0]!.subject).toContain('target:frigate');
+    expect(smtp.mails[0]!.subject).toBe('[stormguard] frigate is down (HTTP 503)');
     expect(w.app.store.loadTargetStates()['frigate']!.lastObservedAt).toBeGreaterThan(checksBefore);
     await w.cycles(2);
     expect(smtp.mails).toHaveLength(1);
