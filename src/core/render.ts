@@ -136,6 +136,11 @@ export function incidentTitle(view: IncidentView): string {
     // Alertmanager names it: the title labels and summary of its group (the cause, while open, when the group is not at hand).
     return `${incident.state === 'resolved' ? 'Resolved' : 'Alert'}: ${view.alertGroups?.[0]?.title ?? incident.cause}`;
   }
+  if (parsed?.kind === 'setup' || parsed?.kind === 'observer') {
+    // stormguard's own problem: its cause is the sentence that says what is wrong and what to fix.
+    const cause = clip(oneLine(incident.cause), 200);
+    return incident.state === 'resolved' && incident.resolvedAt !== null ? `Resolved after ${lasted(incident.resolvedAt - incident.openedAt)}: ${cause}` : cause;
+  }
   const name = parsed && parsed.kind !== 'cluster' ? parsed.name : null;
   if (incident.state === 'resolved' && incident.resolvedAt !== null) {
     const what = parsed?.kind === 'cluster' ? 'The Kubernetes API is back' : name ? `${name} is back` : `Resolved: ${incident.subject}`;

@@ -14,10 +14,14 @@ export function silenceStatus(silence: Silence, now: number): SilenceStatus {
 /** The silence of everything (maintenance). */
 export const EVERYTHING: SilenceScope = { kind: 'everything' };
 
-/** The scope that silences exactly an incident's subject (the Silence button): its target, its node, or — for the cluster — everything. */
+/**
+ * The scope that silences exactly an incident's subject (the Silence button): its target, its node,
+ * its alert group, or — for stormguard's own problems (the API, its setup, its view) — everything.
+ */
 export function scopeOfSubject(subject: string): SilenceScope {
   const parsed = parseSubject(subject);
-  return parsed === null || parsed.kind === 'cluster' ? EVERYTHING : { kind: parsed.kind, name: parsed.name };
+  if (parsed === null || parsed.kind === 'cluster' || parsed.kind === 'setup' || parsed.kind === 'observer') return EVERYTHING;
+  return { kind: parsed.kind, name: parsed.name };
 }
 
 /** The scope in words for people: `everything`, `frigate`, `node k3s-2`. */

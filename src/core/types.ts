@@ -93,8 +93,13 @@ export interface TargetState {
 /** Lifecycle states of an incident; a silence is an overlay, not a state. */
 export type IncidentState = 'open' | 'acknowledged' | 'resolved';
 
-/** What an incident is about; `alert` is an Alertmanager group (SPEC §10). */
-export type IncidentKind = 'target' | 'node' | 'cluster' | 'alert';
+/**
+ * What an incident is about; `alert` is an Alertmanager group (SPEC §10); `setup` a problem of
+ * stormguard's own setup that blinds it to some targets (a forbidden list, a missing workload);
+ * `observer` stormguard's own view looking broken (many probes failing at once while Kubernetes
+ * reports their workloads Ready).
+ */
+export type IncidentKind = 'target' | 'node' | 'cluster' | 'alert' | 'setup' | 'observer';
 
 /** One outage of one subject (`target:frigate`, `node:k3s-2`, `cluster`). */
 export interface Incident {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { nodeLabel, renderIncident, STATE_COLORS, summarize, type IncidentView, type RenderedMessage } from '../../src/core/render.js';
+import { incidentTitle, nodeLabel, renderIncident, STATE_COLORS, summarize, type IncidentView, type RenderedMessage } from '../../src/core/render.js';
 import type { Incident } from '../../src/core/types.js';
 import { HOUR, incident, MIN, silence, T0 } from './fixtures.js';
 
@@ -133,5 +133,16 @@ describe('helpers', () => {
 
   it('nodeLabel marks cordoned nodes', () => {
     expect(nodeLabel({ name: 'n', ready: 'False', unschedulable: true })).toBe('NotReady, cordoned');
+  });
+});
+
+describe('incidentTitle: stormguard’s own problems', () => {
+  it('a setup or observer incident is titled by its cause on one line, and once resolved by how long it lasted', () => {
+    const setup = incident({ subject: 'setup:missing/ghost', kind: 'setup', targets: ['ghost'], openedAt: T0, cause: 'Deployment nvr/ghost not found —\ncheck targets[3].workload' });
+    expect(incidentTitle(view({ incident: setup }))).toBe('Deployment nvr/ghost not found — check targets[3].workload');
+    const resolved = { ...setup, state: 'resolved' as const, resolvedAt: T0 + 12 * MIN, cause: 'Deployment nvr/ghost exists' };
+    expect(incidentTitle(view({ incident: resolved }))).toBe('Resolved after 12m: Deployment nvr/ghost exists');
+    const observer = incident({ subject: 'observer', kind: 'observer', targets: [], cause: 'x'.repeat(300) });
+    expect(incidentTitle(view({ incident: observer }))).toHaveLength(200);
   });
 });

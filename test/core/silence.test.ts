@@ -12,6 +12,9 @@ describe('silence scopes', () => {
     expect(scopeOfSubject('target:frigate')).toEqual(target('frigate'));
     expect(scopeOfSubject('node:k3s-2')).toEqual(node('k3s-2'));
     expect(scopeOfSubject('cluster')).toEqual(EVERYTHING);
+    // stormguard's own problems have no narrower scope than everything.
+    expect(scopeOfSubject('setup:missing/ghost')).toEqual(EVERYTHING);
+    expect(scopeOfSubject('observer')).toEqual(EVERYTHING);
     expect(['everything', 'frigate', 'node k3s-2']).toEqual([EVERYTHING, target('frigate'), node('k3s-2')].map(describeScope));
   });
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { isRetryableStatus } from '../../src/core/delivery.js';
 import { nodeBlock, nodeOutage } from '../../src/core/nodes.js';
-import { CLUSTER_SUBJECT, nodeOfSubject, nodeSubject, parseSubject, targetOfSubject, targetSubject } from '../../src/core/subject.js';
+import { CLUSTER_SUBJECT, nodeOfSubject, nodeSubject, OBSERVER_SUBJECT, parseSubject, setupSubject, targetOfSubject, targetSubject } from '../../src/core/subject.js';
 import { clip, discordMessageUrl, discordTime, oneLine } from '../../src/core/text.js';
 import { node, T0 } from './fixtures.js';
 
@@ -39,6 +39,14 @@ describe('subjects', () => {
     expect(nodeOfSubject('node:k3s-2')).toBe('k3s-2');
     expect(nodeOfSubject('target:frigate')).toBeNull();
     expect(targetOfSubject('target:frigate')).toBe('frigate');
+  });
+  it('builds and reads setup and observer subjects', () => {
+    expect(setupSubject('forbidden/media/pods')).toBe('setup:forbidden/media/pods');
+    expect(parseSubject('setup:forbidden/media/pods')).toEqual({ kind: 'setup', name: 'forbidden/media/pods' });
+    expect(parseSubject(OBSERVER_SUBJECT)).toEqual({ kind: 'observer' });
+    expect(parseSubject('setup:')).toBeNull();
+    expect(targetOfSubject('setup:missing/ghost')).toBeNull();
+    expect(nodeOfSubject(OBSERVER_SUBJECT)).toBeNull();
   });
   it('refuses what is none of the three forms', () => {
     for (const bad of ['frigate', 'target:', ':x', 'pod:x', '']) expect(parseSubject(bad)).toBeNull();

@@ -139,6 +139,27 @@ describe('migrate', () => {
     db.close();
   });
 
+  it('005 keeps version 4’s incidents and ids and allows the setup and observer kinds, nothing else', () => {
+    const upTo4 = migrationsWith(Object.fromEntries(readMigrations(migrationsDir()).slice(0, 4).map((m) => [path.basename(m.file), fs.readFileSync(m.file, 'utf8')])));
+    const db = new Sqlite(path.join(tempDir(), 'v4.db'));
+    expect(migrate(db, upTo4)).toEqual({ from: 0, to: 4 });
+    const insert = db.prepare("INSERT INTO incidents (id, subject, kind, state, cause, opened_at, created_at, updated_at) VALUES (?, ?, ?, 'open', 'c', 1, 1, 1)");
+    insert.run(7, 'target:frigate', 'target');
+    insert.run(9, 'alert:00ff', 'alert');
+    expect(() => insert.run(10, 'observer', 'observer')).toThrow(/CHECK/);
+    expect(migrate(db)).toEqual({ from: 4, to: HEAD });
+    expect(db.prepare('SELECT id, subject, kind FROM incidents ORDER BY id').all()).toEqual([
+      { id: 7, subject: 'target:frigate', kind: 'target' },
+      { id: 9, subject: 'alert:00ff', kind: 'alert' },
+    ]);
+    insert.run(10, 'observer', 'observer');
+    insert.run(11, 'setup:missing/ghost', 'setup');
+    expect(() => insert.run(12, 'x', 'pod')).toThrow(/CHECK/);
+    // Still one open incident per subject.
+    expect(() => insert.run(13, 'observer', 'observer')).toThrow(/UNIQUE/);
+    db.close();
+  });
+
   it('rolls back every pending migration when a later one fails, leaving no partial tables', () => {
     const dir = migrationsWith({
       '001_good.sql': 'CREATE TABLE good (x INTEGER) STRICT;',
