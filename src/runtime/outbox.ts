@@ -98,7 +98,7 @@ async function deliverChannel(channel: EffectChannel, effects: PendingEffect[], 
       }
       const asked = err instanceof EffectError ? err.retryAfterMs : null;
       const delay = asked ?? Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** (attempts - 1));
-      deps.store.markEffectRetry(pending.id, message, deps.clock() + delay);
+      deps.store.markEffectRetry(pending.id, message, deps.clock(), delay);
       report.retried++;
       deps.metrics?.countDelivery(channel, 'retry');
       deps.logger.warn({ effectId: pending.id, type: pending.effect.type, attempts, retryInMs: delay, err: message }, 'effect delivery failed, will retry');

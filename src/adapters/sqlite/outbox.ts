@@ -22,12 +22,14 @@ export interface OutboxRepo {
   /**
    * Pending effects due at `now`, by id; an effect waits while an earlier effect of the same incident
    * and channel (Discord, email, push) is still backing off, so their order within a channel holds.
+   * A retry never waits longer than its own delay from `now`: one planned further away (the wall clock
+   * stepped back) is moved to that delay from `now` first.
    */
   pendingEffects(now: number, limit?: number): PendingEffect[];
   /** Records a delivery; throws when `id` is not pending. */
   markEffectDone(id: number, at: number): void;
-  /** Records a failed attempt to be retried at `nextAttemptAt`; throws when `id` is not pending. */
-  markEffectRetry(id: number, error: string, nextAttemptAt: number): void;
+  /** Records a failed attempt at `at`, to be retried `delayMs` later; throws when `id` is not pending. */
+  markEffectRetry(id: number, error: string, at: number, delayMs: number): void;
   /** Gives up on an effect for good; throws when `id` is not pending. */
   markEffectFailed(id: number, error: string, at: number): void;
   /** How many outbox rows match `filter` (all rows without one). */
@@ -61,12 +63,16 @@ export function createOutboxRepo(db: Database): OutboxRepo {
           AND earlier.channel = o.channel
           AND earlier.id < o.id AND earlier.next_attempt_at > @now)
     ORDER BY o.id LIMIT @limit`);
+  // The one place a retry's wait is bounded: a planned time beyond its delay from now cannot be right.
+  const clampToDelay = db.prepare<[{ now: number }]>(`
+    UPDATE outbox SET next_attempt_at = @now + retry_delay_ms
+    WHERE status = 'pending' AND next_attempt_at > @now + retry_delay_ms`);
   const done = db.prepare(
     "UPDATE outbox SET status = 'done', attempts = attempts + 1, done_at = ? WHERE id = ? AND status = 'pending'",
   );
   const retry = db.prepare(`
-    UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?
-    WHERE id = ? AND status = 'pending'`);
+    UPDATE outbox SET attempts = attempts + 1, last_error = @error, next_attempt_at = @at + @delay, retry_delay_ms = @delay
+    WHERE id = @id AND status = 'pending'`);
   const failed = db.prepare(`
     UPDATE outbox SET status = 'failed', attempts = attempts + 1, last_error = ?, done_at = ?
     WHERE id = ? AND status = 'pending'`);
@@ -95,7 +101,11 @@ export function createOutboxRepo(db: Database): OutboxRepo {
       return Number(lastInsertRowid);
     },
     pendingEffects(now, limit = 100) {
-      return due.all({ now, limit }).map((row) => ({
+      const rows = db.transaction(() => {
+        clampToDelay.run({ now });
+        return due.all({ now, limit });
+      })();
+      return rows.map((row) => ({
         id: row.id,
         incidentId: row.incident_id,
         effect: JSON.parse(row.payload_json) as Effect,
@@ -105,8 +115,8 @@ export function createOutboxRepo(db: Database): OutboxRepo {
     markEffectDone(id, at) {
       expectOne('markEffectDone', id, done.run(at, id).changes);
     },
-    markEffectRetry(id, error, nextAttemptAt) {
-      expectOne('markEffectRetry', id, retry.run(error, nextAttemptAt, id).changes);
+    markEffectRetry(id, error, at, delayMs) {
+      expectOne('markEffectRetry', id, retry.run({ error, at, delay: delayMs, id }).changes);
     },
     markEffectFailed(id, error, at) {
       expectOne('markEffectFailed', id, failed.run(error, at, id).changes);

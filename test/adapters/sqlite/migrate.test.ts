@@ -160,6 +160,25 @@ describe('migrate', () => {
     db.close();
   });
 
+  it('006 gives a row backing off what is left of its wait, and a row never tried no wait', () => {
+    const upTo5 = migrationsWith(Object.fromEntries(readMigrations(migrationsDir()).slice(0, 5).map((m) => [path.basename(m.file), fs.readFileSync(m.file, 'utf8')])));
+    const db = new Sqlite(path.join(tempDir(), 'v5.db'));
+    expect(migrate(db, upTo5)).toEqual({ from: 0, to: 5 });
+    const now = Date.now();
+    const insert = db.prepare("INSERT INTO outbox (id, type, payload_json, attempts, next_attempt_at, created_at) VALUES (?, 'editMessage', '{\"type\":\"editMessage\"}', ?, ?, 1)");
+    insert.run(1, 3, now + 600_000); // backing off: ten minutes left
+    insert.run(2, 0, 1); // never tried
+    insert.run(3, 2, now - 1_000); // overdue
+    migrate(db);
+    const after = Date.now();
+    const delays = db.prepare('SELECT id, retry_delay_ms AS d FROM outbox ORDER BY id').all() as Array<{ id: number; d: number }>;
+    // What was left at the moment of the upgrade, between the clock readings around it (1 ms for rounding).
+    expect(delays[0]!.d).toBeGreaterThanOrEqual(600_000 - (after - now) - 1);
+    expect(delays[0]!.d).toBeLessThanOrEqual(600_000);
+    expect(delays.slice(1)).toEqual([{ id: 2, d: 0 }, { id: 3, d: 0 }]);
+    db.close();
+  });
+
   it('rolls back every pending migration when a later one fails, leaving no partial tables', () => {
     const dir = migrationsWith({
       '001_good.sql': 'CREATE TABLE good (x INTEGER) STRICT;',

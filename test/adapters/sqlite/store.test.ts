@@ -18,6 +18,7 @@ function tempDir(): string {
 
 const T0 = 1_700_000_000_000;
 const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
 
 /** frigate's unsaved incident opened at T0, as the lifecycle makes it. */
 function incident(overrides: Partial<Incident> = {}): Incident {
@@ -302,6 +303,8 @@ describe('outbox', () => {
     expect(store.pendingEffects(T0)).toEqual([
       { id: id1, incidentId: inc.id, effect: post, attempts: 0 },
       { id: id2, incidentId: inc.id, effect: note, attempts: 0 },
+      // Queued "after" now: only a clock that stepped back says so, and a first attempt never waits.
+      { id: id3, incidentId: null, effect: { type: 'email', reason: 'fallback' }, attempts: 0 },
     ]);
     expect(store.pendingEffects(T0 + MINUTE).map((e) => e.id)).toEqual([id1, id2, id3]);
     expect(store.pendingEffects(T0 + MINUTE, 1).map((e) => e.id)).toEqual([id1]);
@@ -314,10 +317,10 @@ describe('outbox', () => {
     const failed = store.enqueueEffect(null, { type: 'push', reason: 'open' }, T0);
 
     store.markEffectDone(posted, T0 + 1);
-    store.markEffectRetry(retried, 'HTTP 502', T0 + MINUTE);
+    store.markEffectRetry(retried, 'HTTP 502', T0, MINUTE);
     store.markEffectFailed(failed, 'HTTP 401', T0 + 2);
     expect(() => store.markEffectDone(posted, T0 + 3)).toThrow(/no pending outbox effect/);
-    expect(() => store.markEffectRetry(failed, 'x', T0)).toThrow(/no pending outbox effect/);
+    expect(() => store.markEffectRetry(failed, 'x', T0, 0)).toThrow(/no pending outbox effect/);
 
     expect(store.pendingEffects(T0 + 10)).toEqual([]);
     expect(store.pendingEffects(T0 + MINUTE)).toEqual([{ id: retried, incidentId: inc.id, effect: edit, attempts: 1 }]);
@@ -341,11 +344,38 @@ describe('outbox', () => {
     const aPost = store.enqueueEffect(a.id, post, T0);
     const aEdit = store.enqueueEffect(a.id, edit, T0);
     const bPost = store.enqueueEffect(b.id, post, T0);
-    store.markEffectRetry(aPost, 'HTTP 503', T0 + MINUTE);
+    store.markEffectRetry(aPost, 'HTTP 503', T0, MINUTE);
 
     expect(store.pendingEffects(T0 + 1).map((e) => e.id)).toEqual([bPost]);
     expect(store.pendingEffects(T0 + MINUTE).map((e) => e.id)).toEqual([aPost, aEdit, bPost]);
     expect(aEdit).toBeGreaterThan(aPost);
+  });
+
+  it('never lets a retry wait longer than its own delay from now when the clock steps back', () => {
+    const a = store.insertIncident(incident());
+    const aPost = store.enqueueEffect(a.id, post, T0);
+    const aEdit = store.enqueueEffect(a.id, edit, T0);
+    store.markEffectRetry(aPost, 'HTTP 503', T0, MINUTE);
+    const back = T0 - 3 * HOUR;
+    // Three hours back: the retry is due one minute from the new now, not three hours and a minute.
+    expect(store.pendingEffects(back)).toEqual([]);
+    expect(store.pendingEffects(back + MINUTE - 1)).toEqual([]);
+    expect(store.pendingEffects(back + MINUTE).map((e) => e.id)).toEqual([aPost, aEdit]);
+  });
+
+  it('keeps a retry planned within its delay from now where it is (no step, or a step forward)', () => {
+    const a = store.insertIncident(incident());
+    const aPost = store.enqueueEffect(a.id, post, T0);
+    store.markEffectRetry(aPost, 'HTTP 503', T0, MINUTE);
+    // Exactly its delay from now is not moved: asked half a minute on, it is still due at T0 + 1 minute.
+    expect(store.pendingEffects(T0)).toEqual([]);
+    expect(store.pendingEffects(T0 + MINUTE / 2)).toEqual([]);
+    expect(store.pendingEffects(T0 + MINUTE - 1)).toEqual([]);
+    expect(store.pendingEffects(T0 + MINUTE).map((e) => e.id)).toEqual([aPost]);
+    // A second failure waits its own, longer delay; stepping forward by hours makes it due at once.
+    store.markEffectRetry(aPost, 'HTTP 503', T0 + MINUTE, 4 * MINUTE);
+    expect(store.pendingEffects(T0 + 5 * MINUTE - 1)).toEqual([]);
+    expect(store.pendingEffects(T0 + 3 * HOUR).map((e) => e.id)).toEqual([aPost]);
   });
 });
 
