@@ -11,6 +11,7 @@ import { createEmailSink, type EmailSinkDeps } from '../../src/adapters/email/si
 import { openDatabase } from '../../src/adapters/sqlite/open.js';
 import { createStore, type PendingEffect, type Store } from '../../src/adapters/sqlite/store.js';
 import { EffectError } from '../../src/core/delivery.js';
+import { newIncident } from '../../src/core/lifecycle.js';
 
 const T0 = 1_700_000_000_000; // 2023-11-14 22:13:20 UTC
 const PASSWORD = 'hunter2-s3cret';
@@ -128,25 +129,9 @@ function parseMail(raw: string): Mail {
 
 // ---------------------------------------------------------------- a real store and incidents
 
+/** node-a's unsaved incident covering frigate, opened and rung at T0, as the lifecycle makes it. */
 function incident(overrides: Partial<Incident> = {}): Incident {
-  return {
-    id: null,
-    subject: 'node:node-a',
-    kind: 'node',
-    state: 'open',
-    cause: 'node node-a is NotReady',
-    targets: ['frigate'],
-    openedAt: T0,
-    resolvedAt: null,
-    reopenCount: 0,
-    acknowledgedBy: null,
-    acknowledgedAt: null,
-    notifiedAt: T0,
-    escalatedAt: null,
-    restartCount: 0,
-    needsHuman: false,
-    ...overrides,
-  };
+  return { ...newIncident('node:node-a', 'node', 'node node-a is NotReady', T0), targets: ['frigate'], notifiedAt: T0, ...overrides };
 }
 
 function viewOf(i: Incident): IncidentView {

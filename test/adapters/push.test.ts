@@ -11,6 +11,7 @@ import { createNtfySink, headerValue, topicUrl, type NtfySinkDeps } from '../../
 import { openDatabase } from '../../src/adapters/sqlite/open.js';
 import { createStore, type PendingEffect, type Store } from '../../src/adapters/sqlite/store.js';
 import { EffectError } from '../../src/core/delivery.js';
+import { newIncident } from '../../src/core/lifecycle.js';
 
 const T0 = 1_700_000_000_000;
 
@@ -53,25 +54,9 @@ async function startReceiver(): Promise<Receiver> {
 
 // ---------------------------------------------------------------- a real store and incidents
 
+/** node-a's unsaved incident covering frigate, opened and rung at T0, as the lifecycle makes it. */
 function incident(overrides: Partial<Incident> = {}): Incident {
-  return {
-    id: null,
-    subject: 'node:node-a',
-    kind: 'node',
-    state: 'open',
-    cause: 'node node-a is NotReady',
-    targets: ['frigate'],
-    openedAt: T0,
-    resolvedAt: null,
-    reopenCount: 0,
-    acknowledgedBy: null,
-    acknowledgedAt: null,
-    notifiedAt: T0,
-    escalatedAt: null,
-    restartCount: 0,
-    needsHuman: false,
-    ...overrides,
-  };
+  return { ...newIncident('node:node-a', 'node', 'node node-a is NotReady', T0), targets: ['frigate'], notifiedAt: T0, ...overrides };
 }
 
 let dir: string;

@@ -7,6 +7,7 @@ import { migrate, migrationsDir, readMigrations } from '../../../src/adapters/sq
 import { openDatabase } from '../../../src/adapters/sqlite/open.js';
 import { createStore } from '../../../src/adapters/sqlite/store.js';
 import type { AlertGroup } from '../../../src/core/alertmanager.js';
+import { newIncident } from '../../../src/core/lifecycle.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -47,7 +48,7 @@ describe('the Alertmanager migration', () => {
 
   it('stores a group, finds it by key and by incident, and keeps its Alertmanager silence', () => {
     const store = createStore(openDatabase(tempFile()));
-    const incident = store.insertIncident({ id: null, subject: 'alert:0123456789abcdef', kind: 'alert', state: 'open', cause: 'X', targets: [], openedAt: 1, resolvedAt: null, reopenCount: 0, acknowledgedBy: null, acknowledgedAt: null, notifiedAt: 1, escalatedAt: null, restartCount: 0, needsHuman: false });
+    const incident = store.insertIncident({ ...newIncident('alert:0123456789abcdef', 'alert', 'X', 1), notifiedAt: 1 });
     const group: AlertGroup = {
       groupKey: '{}:{alertname="X"}',
       subject: incident.subject,
