@@ -8,6 +8,7 @@
 import { validateDetailed } from 'node-cron';
 import * as z from 'zod';
 import { DURATION_PATTERN, parseDuration } from '../core/duration.js';
+import { DEFAULT_THRESHOLDS } from '../core/hysteresis.js';
 import type { Config } from './types.js';
 
 /**
@@ -162,8 +163,8 @@ const target = z.strictObject({
   namespace: dnsLabel,
   workload,
   probe: probe.optional(),
-  failureThreshold: positiveInt.default(2),
-  successThreshold: positiveInt.default(2),
+  failureThreshold: positiveInt.default(DEFAULT_THRESHOLDS.failureThreshold),
+  successThreshold: positiveInt.default(DEFAULT_THRESHOLDS.successThreshold),
   autoRestart: z.boolean().default(true),
   restart: restartPolicy.prefault({}),
   // Discord shows at most 5 buttons in a row; a label longer than 80 characters is refused by Discord.

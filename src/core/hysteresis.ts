@@ -6,6 +6,21 @@ export interface Thresholds {
   successThreshold: number;
 }
 
+/** The thresholds a target has when its configuration names none (also the Kubernetes API's without targets). */
+export const DEFAULT_THRESHOLDS: Readonly<Thresholds> = { failureThreshold: 2, successThreshold: 2 };
+
+/**
+ * The Kubernetes API's own thresholds: each the smallest any target uses, so the cluster incident is
+ * confirmed (and resolved) no later than the most sensitive target would confirm an outage of its own.
+ */
+export function clusterThresholds(targets: readonly Thresholds[]): Thresholds {
+  if (targets.length === 0) return { ...DEFAULT_THRESHOLDS };
+  return {
+    failureThreshold: Math.min(...targets.map((t) => t.failureThreshold)),
+    successThreshold: Math.min(...targets.map((t) => t.successThreshold)),
+  };
+}
+
 /** The state of a target never observed before: presumed up, no counters. */
 export function initialTargetState(target: string): TargetState {
   return {

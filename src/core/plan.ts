@@ -1,7 +1,7 @@
 import { listWithCount } from './text.js';
 import type { Config, TargetConfig } from '../config/types.js';
 import { evaluateGate } from './gate.js';
-import { initialTargetState, observe } from './hysteresis.js';
+import { clusterThresholds, initialTargetState, observe } from './hysteresis.js';
 import { isOpen, newIncident, transition, transitionContext, type IncidentEvent, type Transition } from './lifecycle.js';
 import { nodeOutage } from './nodes.js';
 import { activeSilenceFor } from './silence.js';
@@ -32,6 +32,8 @@ export interface CycleInput {
   silences: Silence[];
   /** Restart attempts since `restartHistorySince` and of the open incidents (`restartsFor`). */
   restarts: RestartRecord[];
+  /** The Kubernetes API's own hysteresis, kept like a target's; absent: never observed (presumed answering). */
+  clusterState?: TargetState;
 }
 
 /** One incident's new state with the effects, restarts and audit records to commit alongside it. */
@@ -46,6 +48,8 @@ export interface IncidentPlan {
 /** The outcome of one cycle: new target states and every incident that changed or has effects. */
 export interface CyclePlan {
   targetStates: TargetState[];
+  /** The Kubernetes API's hysteresis after this cycle, to persist beside the target states. */
+  clusterState: TargetState;
   incidents: IncidentPlan[];
 }
 
@@ -59,19 +63,23 @@ const SCHEDULER = 'scheduler';
  */
 export function planCycle(input: CycleInput): CyclePlan {
   const ctx = new PlanContext(input);
+  const cluster = observeCluster(input);
   if (!input.snapshot.reachable) {
-    ctx.apply(CLUSTER_SUBJECT, {
-      type: 'fail',
-      subject: CLUSTER_SUBJECT,
-      kind: 'cluster',
-      cause: `Kubernetes API unreachable: ${input.snapshot.error}`,
-      targets: [],
-    });
+    // Blips do not ring: like a target, the API is down only after failureThreshold failed cycles in a row.
+    if (cluster.health === 'down') {
+      ctx.apply(CLUSTER_SUBJECT, {
+        type: 'fail',
+        subject: CLUSTER_SUBJECT,
+        kind: 'cluster',
+        cause: `Kubernetes API unreachable: ${input.snapshot.error}`,
+        targets: [],
+      });
+    }
     ctx.tickAll();
     // Target states stay as they are: no observation is trustworthy without the API.
-    return ctx.result(input.config.targets.map((t) => ctx.stateOf(t.name)));
+    return ctx.result(input.config.targets.map((t) => ctx.stateOf(t.name)), cluster);
   }
-  ctx.apply(CLUSTER_SUBJECT, { type: 'recover', cause: 'the Kubernetes API answers again' });
+  if (cluster.health === 'up') ctx.apply(CLUSTER_SUBJECT, { type: 'recover', cause: 'the Kubernetes API answers again' });
 
   const states = observeAll(input);
   const snapshot = input.snapshot;
@@ -81,7 +89,19 @@ export function planCycle(input: CycleInput): CyclePlan {
   planTargetIncidents(ctx, input, states, assignment);
   ctx.tickAll();
   const finalStates = planAutomaticRestarts(ctx, input, states, assignment);
-  return ctx.result(finalStates);
+  return ctx.result(finalStates, cluster);
+}
+
+/**
+ * Folds whether the Kubernetes API answered this cycle into its own hysteresis, as a target's probe
+ * would be: down after failureThreshold failed cycles in a row, up again after successThreshold answers.
+ */
+function observeCluster(input: CycleInput): TargetState {
+  const previous = input.clusterState ?? initialTargetState(CLUSTER_SUBJECT);
+  const observation: Observation = input.snapshot.reachable
+    ? { target: CLUSTER_SUBJECT, result: 'ok', detail: 'the Kubernetes API answers' }
+    : { target: CLUSTER_SUBJECT, result: 'fail', detail: input.snapshot.error };
+  return observe(previous, observation, clusterThresholds(input.config.targets), input.now);
 }
 
 /** Folds this cycle's observations into each configured target's state. */
@@ -278,7 +298,7 @@ class PlanContext {
     }
   }
 
-  result(targetStates: TargetState[]): CyclePlan {
+  result(targetStates: TargetState[], clusterState: TargetState): CyclePlan {
     const incidents: IncidentPlan[] = [];
     for (const [subject, step] of this.work) {
       if (!step.incident) continue;
@@ -288,7 +308,7 @@ class PlanContext {
         incidents.push({ incident: step.incident, effects: step.effects, audit: step.audit, restarts });
       }
     }
-    return { targetStates, incidents };
+    return { targetStates, clusterState, incidents };
   }
 }
 

@@ -3,7 +3,7 @@ import { fallbackEmailsDue } from '../core/fallback.js';
 import { restartHistorySince } from '../core/gate.js';
 import { openIncidentIds } from '../core/lifecycle.js';
 import { planCycle } from '../core/plan.js';
-import type { ClusterSnapshot, Incident } from '../core/types.js';
+import type { ClusterSnapshot, Incident, TargetState } from '../core/types.js';
 import type { Store } from '../adapters/sqlite/store.js';
 import type { Logger } from '../log.js';
 import { persistStep, type RestartJob } from './step.js';
@@ -72,7 +72,9 @@ export async function runCycle(deps: CycleDeps, trigger: CycleTrigger = 'schedul
       incidents,
       silences: store.activeSilences(now),
       restarts: store.restartsFor({ incidentIds: openIncidentIds(incidents), since: restartHistorySince(config.targets, now) }),
+      clusterState: loadClusterState(store),
     });
+    store.setMeta(CLUSTER_STATE, JSON.stringify(plan.clusterState));
     for (const state of plan.targetStates) {
       store.saveTargetState(state);
       // The plan keeps the gate's reason on every down target it refused, also when the refusal
@@ -97,6 +99,20 @@ export async function runCycle(deps: CycleDeps, trigger: CycleTrigger = 'schedul
   }
   deps.logger.debug({ reachable: snapshot.reachable, incidentsChanged, effectsQueued, restarts: restarts.length, ms: finishedAt - startedAt }, 'cycle done');
   return { startedAt, finishedAt, snapshot, incidentsChanged, effectsQueued, restarts };
+}
+
+/** Meta key holding the Kubernetes API's hysteresis (JSON), so a restart of stormguard keeps counting failed cycles. */
+export const CLUSTER_STATE = 'kubernetes.apiState';
+
+/** The Kubernetes API's remembered hysteresis, or undefined (never observed, or unreadable: start counting afresh). */
+function loadClusterState(store: Store): TargetState | undefined {
+  const raw = store.getMeta(CLUSTER_STATE);
+  if (!raw) return undefined;
+  try {
+    return JSON.parse(raw) as TargetState;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Queues the fallback email of each open incident Discord could not be told about (SPEC §5). */

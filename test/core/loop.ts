@@ -8,15 +8,17 @@ import type { Incident, Observation, RestartRecord, TargetState } from '../../sr
 export class Loop {
   incidents: Incident[] = [];
   states: Record<string, TargetState> = {};
+  clusterState: TargetState | undefined;
   restarts: RestartRecord[] = [];
   plans: CyclePlan[] = [];
   private nextId = 1;
 
-  constructor(private readonly base: Omit<CycleInput, 'now' | 'observations' | 'targetStates' | 'incidents' | 'restarts' | 'snapshot'>) {}
+  constructor(private readonly base: Omit<CycleInput, 'now' | 'observations' | 'targetStates' | 'incidents' | 'restarts' | 'snapshot' | 'clusterState'>) {}
 
   cycle(now: number, snap: CycleInput['snapshot'], observations: Observation[]): CyclePlan {
-    const plan = planCycle({ ...this.base, now, snapshot: snap, observations, targetStates: this.states, incidents: this.incidents, restarts: this.restarts });
+    const plan = planCycle({ ...this.base, now, snapshot: snap, observations, targetStates: this.states, incidents: this.incidents, restarts: this.restarts, clusterState: this.clusterState });
     for (const s of plan.targetStates) this.states[s.target] = s;
+    this.clusterState = plan.clusterState;
     for (const p of plan.incidents) {
       const inc = p.incident.id === null ? { ...p.incident, id: this.nextId++ } : p.incident;
       this.incidents = [...this.incidents.filter((i) => i.id !== inc.id), inc];

@@ -18,6 +18,9 @@ const down = (name: string, overrides: Partial<TargetState> = {}): TargetState =
   ...overrides,
 });
 
+/** The Kubernetes API after one failed cycle: the next failed one confirms it down (thresholds 2). */
+const apiFailedOnce: TargetState = { ...initialTargetState(CLUSTER_SUBJECT), consecutiveFailures: 1, lastDetail: 'ECONNREFUSED', lastObservedAt: T0 - 30 * SEC };
+
 /** One cycle at T0 from a complete input; every case states only what differs from a quiet cluster. */
 function plan(overrides: Partial<CycleInput> = {}) {
   return planCycle({
@@ -209,7 +212,7 @@ describe('planCycle: which incident a down target joins', () => {
       [stale('hass', 2), stale('frigate', 1)],
       [stale('frigate', 1), stale('hass', 2)],
     ]) {
-      expect(plan({ snapshot: unreachable, incidents }).incidents.map((i) => i.incident.subject)).toEqual(['cluster', 'target:frigate', 'target:hass']);
+      expect(plan({ snapshot: unreachable, incidents, clusterState: apiFailedOnce }).incidents.map((i) => i.incident.subject)).toEqual(['cluster', 'target:frigate', 'target:hass']);
     }
   });
 });
@@ -279,11 +282,50 @@ describe('planCycle: the cluster API', () => {
   it('opens one cluster incident, keeps every target state and still escalates what is open', () => {
     const states = { frigate: down('frigate') };
     const stale = incident({ notifiedAt: T0 - 20 * MIN });
-    const p = plan({ snapshot: unreachable, observations: [fail('frigate'), fail('hass')], targetStates: states, incidents: [stale] });
+    const p = plan({ snapshot: unreachable, observations: [fail('frigate'), fail('hass')], targetStates: states, incidents: [stale], clusterState: apiFailedOnce });
     expect(p.targetStates).toEqual([states.frigate, initialTargetState('hass')]);
     expect(planned(p, CLUSTER_SUBJECT)?.incident).toMatchObject({ subject: 'cluster', kind: 'cluster', cause: 'Kubernetes API unreachable: ECONNREFUSED', targets: [] });
     expect(effectTypes(p, 'target:frigate')).toEqual(['ring', 'email', 'push']);
     expect(p.incidents.flatMap((i) => i.restarts)).toEqual([]);
+  });
+
+  it.each([
+    ['the first failed cycle', undefined, false],
+    ['the second failed cycle in a row', apiFailedOnce, true],
+  ] as Array<[string, TargetState | undefined, boolean]>)('with thresholds 2, %s opens the cluster incident: %s', (_name, before, opens) => {
+    const p = plan({ snapshot: unreachable, clusterState: before });
+    expect(p.clusterState).toMatchObject({ health: opens ? 'down' : 'up', consecutiveFailures: opens ? 2 : 1, lastDetail: 'ECONNREFUSED' });
+    expect(planned(p, CLUSTER_SUBJECT)?.effects ?? []).toEqual(opens ? [{ type: 'postMessage', mention: true }, { type: 'push', reason: 'open' }] : []);
+  });
+
+  it('an answer between two failed cycles starts the count again', () => {
+    const answered = plan({ clusterState: apiFailedOnce }).clusterState;
+    expect(answered).toMatchObject({ health: 'up', consecutiveFailures: 0 });
+    expect(plan({ snapshot: unreachable, clusterState: answered }).incidents).toEqual([]);
+  });
+
+  it('takes the smallest thresholds of any target: with one target at failureThreshold 1 the first failed cycle opens it', () => {
+    const sensitive = { ...config, targets: [target('frigate', { failureThreshold: 1 }), target('hass', { failureThreshold: 5 })] };
+    expect(planned(plan({ config: sensitive, snapshot: unreachable }), CLUSTER_SUBJECT)?.incident.state).toBe('open');
+    const patient = { ...config, targets: [target('frigate', { failureThreshold: 3 }), target('hass', { failureThreshold: 5 })] };
+    expect(planned(plan({ config: patient, snapshot: unreachable, clusterState: apiFailedOnce }), CLUSTER_SUBJECT)).toBeUndefined();
+  });
+
+  it('without targets, the default thresholds (2) hold', () => {
+    const none = { ...config, targets: [] };
+    expect(plan({ config: none, snapshot: unreachable }).incidents).toEqual([]);
+    expect(planned(plan({ config: none, snapshot: unreachable, clusterState: apiFailedOnce }), CLUSTER_SUBJECT)?.incident.state).toBe('open');
+  });
+
+  it('keeps the cluster incident open until successThreshold cycles answered in a row, judging targets on the fresh data meanwhile', () => {
+    const cluster = incident({ id: 9, subject: 'cluster', kind: 'cluster', targets: [], cause: 'Kubernetes API unreachable: ECONNREFUSED' });
+    const apiDown: TargetState = { ...apiFailedOnce, health: 'down', consecutiveFailures: 6 };
+    const first = plan({ incidents: [cluster], clusterState: apiDown, observations: [fail('frigate')], targetStates: { frigate: down('frigate') } });
+    expect(first.clusterState).toMatchObject({ health: 'down', consecutiveSuccesses: 1 });
+    expect(planned(first, CLUSTER_SUBJECT)).toBeUndefined();
+    expect(planned(first, 'target:frigate')?.incident.state).toBe('open');
+    const second = plan({ incidents: [cluster], clusterState: first.clusterState });
+    expect(planned(second, CLUSTER_SUBJECT)?.incident).toMatchObject({ state: 'resolved', cause: 'the Kubernetes API answers again' });
   });
 
   it('resolves the cluster incident when the API answers again', () => {

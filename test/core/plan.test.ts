@@ -51,7 +51,10 @@ describe('planCycle', () => {
       ['target:frigate', 'open'],
       ['cluster', 'open'],
     ]);
+    // Like a target, the API is up again after successThreshold (2) answered cycles, not the first.
     loop.cycle(T0 + 41 * 30 * SEC, healthy, [ok('frigate'), ok('hass')]);
+    expect(loop.incidents.find((i) => i.subject === 'cluster')?.state).toBe('open');
+    loop.cycle(T0 + 42 * 30 * SEC, healthy, [ok('frigate'), ok('hass')]);
     expect(loop.incidents.find((i) => i.subject === 'cluster')?.state).toBe('resolved');
   });
 
