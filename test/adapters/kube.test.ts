@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { TargetConfig, WorkloadRef } from '../../src/config/types.js';
+import { target as configuredTarget } from '../core/fixtures.js';
 import type { ClusterSnapshot } from '../../src/core/types.js';
 import { createKubeAdapter, type KubeAdapter } from '../../src/adapters/kube/index.js';
 import { createKubeSimulator, waitForCaches, type KubeSimulator } from '../../src/sim/kube/index.js';
@@ -15,15 +16,7 @@ let kubeconfigPath: string;
 let kube: KubeAdapter;
 
 function target(name: string, namespace: string, workload: WorkloadRef): TargetConfig {
-  return {
-    name,
-    namespace,
-    workload,
-    failureThreshold: 2,
-    successThreshold: 2,
-    autoRestart: true,
-    restart: { maxPerHour: 3, backoff: [60_000], circuitBreakAfter: 3, nodeRecoveryGrace: 60_000, cooldown: 120_000 },
-  };
+  return configuredTarget(name, { namespace, workload });
 }
 
 const frigate = target('frigate', 'nvr', { kind: 'Deployment', name: 'frigate' });

@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { createServer as createTcpServer, type AddressInfo, type Server as TcpServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ProbeConfig, TargetConfig, WorkloadRef } from '../../src/config/types.js';
+import { target as configuredTarget } from '../core/fixtures.js';
 import type { ClusterSnapshot, WorkloadFacts } from '../../src/core/types.js';
 import { probeAll, probeTarget } from '../../src/adapters/probe/index.js';
 
@@ -16,16 +17,7 @@ afterEach(async () => {
 });
 
 function target(name: string, probe?: ProbeConfig, workload: WorkloadRef = { kind: 'Deployment', name }): TargetConfig {
-  return {
-    name,
-    namespace: 'nvr',
-    workload,
-    ...(probe ? { probe } : {}),
-    failureThreshold: 2,
-    successThreshold: 2,
-    autoRestart: true,
-    restart: { maxPerHour: 3, backoff: [60_000], circuitBreakAfter: 3, nodeRecoveryGrace: 60_000, cooldown: 120_000 },
-  };
+  return configuredTarget(name, { workload, ...(probe ? { probe } : {}) });
 }
 
 function snapshot(workloads: WorkloadFacts[] = []): ClusterSnapshot {
