@@ -1,57 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { planAlertNotification, targetsNamedBy, type AlertFacts, type AlertGroup, type AlertNotification, type AlertPlanInput } from '../../src/core/alertmanager.js';
+import { planAlertNotification, targetsNamedBy } from '../../src/core/alertmanager.js';
 import { incidentTitle, renderIncident } from '../../src/core/render.js';
 import { alertSubject, parseSubject } from '../../src/core/subject.js';
-import type { Incident } from '../../src/core/types.js';
+import { after, alertFacts, input, KEY, notification, opened } from './alerts.js';
 import { HOUR, incident, MIN, node, snapshot, T0, target, workload } from './fixtures.js';
-
-const KEY = '{}:{alertname="DiskFull"}';
-
-function alertFacts(fingerprint: string, labels: Record<string, string>, status: 'firing' | 'resolved' = 'firing'): AlertFacts {
-  return { fingerprint, status, labels: { alertname: 'DiskFull', ...labels }, annotations: { summary: 'disk almost full' }, startsAt: T0, endsAt: null, generatorURL: 'http://prom:9090/graph' };
-}
-
-function notification(alerts: AlertFacts[], overrides: Partial<AlertNotification> = {}): AlertNotification {
-  const firing = alerts.some((a) => a.status === 'firing');
-  return {
-    receiver: 'stormguard',
-    status: firing ? 'firing' : 'resolved',
-    groupKey: KEY,
-    groupLabels: { alertname: 'DiskFull' },
-    commonLabels: { alertname: 'DiskFull' },
-    commonAnnotations: { summary: 'disk almost full' },
-    externalURL: 'http://am:9093',
-    alerts,
-    truncatedAlerts: 0,
-    ...overrides,
-  };
-}
-
-function input(n: AlertNotification, overrides: Partial<AlertPlanInput> = {}): AlertPlanInput {
-  return {
-    now: T0,
-    notification: n,
-    group: null,
-    groupIncident: null,
-    ownIncident: null,
-    openIncidents: [],
-    config: { targets: [target('frigate'), target('hass', { namespace: 'home' })], watchNodes: true, reopenWindow: 10 * MIN, escalateAfter: 15 * MIN, titleLabels: ['alertname'] },
-    snapshot: snapshot([node('node-a')], [workload('frigate', ['node-a'])]),
-    silences: [],
-    ...overrides,
-  };
-}
-
-/** Runs a notification against the state the previous plan left, as the shell would persist it. */
-function after(previous: { group: AlertGroup; incident: Incident }, n: AlertNotification, now = T0 + MIN, extra: Partial<AlertPlanInput> = {}) {
-  return planAlertNotification(input(n, { now, group: previous.group, groupIncident: previous.incident, ownIncident: previous.incident, openIncidents: [previous.incident], ...extra }));
-}
-
-function opened(n: AlertNotification) {
-  const plan = planAlertNotification(input(n));
-  const stored = { ...plan.incident!.incident, id: 7 };
-  return { plan, state: { group: { ...plan.group, incidentId: 7 }, incident: stored } };
-}
 
 const nas = alertFacts('a1', { instance: 'nas' });
 const pi = alertFacts('a2', { instance: 'pi' });
