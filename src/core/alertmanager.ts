@@ -9,6 +9,7 @@ import { isOpen, newIncident, transition, type IncidentEvent, type TransitionCon
 import type { IncidentPlan } from './plan.js';
 import { activeSilenceFor } from './silence.js';
 import { alertSubject, nodeSubject, targetSubject } from './subject.js';
+import { clip, escapeMarkdown, listWithCount } from './text.js';
 import type { ClusterSnapshot, Incident, Silence } from './types.js';
 
 /** One alert of a notification, as Alertmanager's webhook (version 4) sends it; times in epoch ms. */
@@ -148,7 +149,8 @@ export function planAlertNotification(input: AlertPlanInput): AlertPlan {
   const host = isOpen(input.groupIncident) ? input.groupIncident : null;
   if (host && host.kind !== 'alert') {
     // Joined a target's or node's incident: notes only; stormguard's own checks decide when it is over.
-    const text = changeNote(title, n.groupLabels, joined, resolved, n.status === 'resolved');
+    // A repeat of a resolved notification resolves nothing more: no note (its alerts were named when they resolved).
+    const text = changeNote(title, n.groupLabels, joined, resolved);
     if (!text) return { group: record(host.id), incident: null, outcome: 'repeat' };
     return { group: record(host.id), incident: step(input, host, { type: 'alertsChanged', text }), outcome: 'changed' };
   }
@@ -161,7 +163,7 @@ export function planAlertNotification(input: AlertPlanInput): AlertPlan {
   if (!host) {
     const join = joinable(input, n);
     if (join) {
-      const text = `Alertmanager alert joined: ${title} (${plural(firing.length, 'alert')} firing)`;
+      const text = `Alertmanager alert joined: ${noteTitle(title)} (${plural(firing.length, 'alert')} firing)`;
       return { group: record(join.id), incident: step(input, join, { type: 'alertsChanged', text }), outcome: 'joined' };
     }
   }
@@ -172,7 +174,7 @@ export function planAlertNotification(input: AlertPlanInput): AlertPlan {
   const fail: IncidentEvent = { type: 'fail', subject, kind: 'alert', cause: title, targets };
   const opening = step(input, own, fail);
   if (!host) return { group: record(opening.incident.id), incident: opening, outcome: 'opened' };
-  const text = changeNote(title, n.groupLabels, joined, resolved, false);
+  const text = changeNote(title, n.groupLabels, joined, resolved);
   const changed = text ? step(input, opening.incident, { type: 'alertsChanged', text }, opening) : opening;
   const quiet = changed.effects.length === 0 && changed.audit.length === 0;
   return { group: record(host.id), incident: quiet ? null : changed, outcome: quiet ? 'repeat' : 'changed' };
@@ -190,14 +192,24 @@ function joinable(input: AlertPlanInput, n: AlertNotification): Incident | null 
 }
 
 /** A quiet thread note naming the alerts that joined or resolved, or null when nothing did. */
-function changeNote(title: string, groupLabels: Record<string, string>, joined: AlertFacts[], resolved: AlertFacts[], groupResolved: boolean): string | null {
+function changeNote(title: string, groupLabels: Record<string, string>, joined: AlertFacts[], resolved: AlertFacts[]): string | null {
   const parts: string[] = [];
-  const label = (a: AlertFacts) => alertLabel(a, groupLabels);
-  if (joined.length > 0) parts.push(`firing: ${joined.map(label).join('; ')}`);
-  if (resolved.length > 0) parts.push(`resolved: ${resolved.map(label).join('; ')}`);
-  if (parts.length === 0) return groupResolved ? `Alertmanager: ${title} resolved` : null;
-  return `Alertmanager ${title} — ${parts.join(' — ')}`;
+  const list = (alerts: AlertFacts[]) => listWithCount(alerts.map((a) => escapeMarkdown(alertLabel(a, groupLabels))), NOTE_LIST, '; ');
+  if (joined.length > 0) parts.push(`firing: ${list(joined)}`);
+  if (resolved.length > 0) parts.push(`resolved: ${list(resolved)}`);
+  if (parts.length === 0) return null;
+  return `Alertmanager ${noteTitle(title)} — ${parts.join(' — ')}`;
 }
+
+/**
+ * Alertmanager's words in a thread note: made literal (labels are text we did not write) and short —
+ * the title and two lists of {@link NOTE_LIST} stay within Discord's 2,000 characters of content.
+ */
+function noteTitle(title: string): string {
+  return escapeMarkdown(clip(title, NOTE_TITLE));
+}
+const NOTE_TITLE = 200;
+const NOTE_LIST = 700;
 
 /** One alert in a few words: its labels other than `alertname`, or its fingerprint when it has none. */
 export function alertLabel(alert: AlertFacts, common: Record<string, string> = {}): string {

@@ -10,6 +10,8 @@ const DESCRIPTION_BUDGET = 3_800;
 /** An embed field value's limit. */
 const FIELD_LIMIT = 1_024;
 const LINE_LIMIT = 300;
+/** A link to Alertmanager: with the silence line above it, within one field value. */
+const LINK_LIMIT = 900;
 
 /** A link only for http(s) URLs: anything else from a label is shown as plain text or not at all. */
 function safeUrl(url: string): string | null {
@@ -59,12 +61,17 @@ export function matcherText(labels: Record<string, string>): string {
   return `{${parts.join(',')}}`;
 }
 
-/** Links to Alertmanager for a group: its silence (when one is set) or the page to create one. */
+/**
+ * Links to Alertmanager for a group: its silence (when one is set) or the page to create one for the
+ * group's common labels — without them when that link is too long; a link cut short would lead nowhere.
+ */
 export function alertmanagerLinks(group: AlertGroup): string | null {
   const base = safeUrl(group.notification.externalURL)?.replace(/\/+$/, '');
   if (!base) return null;
-  if (group.silence) return `[Alertmanager silence](${base}/#/silences/${encodeURIComponent(group.silence.id)})`;
-  return `[Silence in Alertmanager](${base}/#/silences/new?filter=${encodeURIComponent(matcherText(group.notification.commonLabels))})`;
+  const links = group.silence
+    ? [`[Alertmanager silence](${base}/#/silences/${encodeURIComponent(group.silence.id)})`]
+    : [`[Silence in Alertmanager](${base}/#/silences/new?filter=${encodeURIComponent(matcherText(group.notification.commonLabels))})`, `[Silence in Alertmanager](${base}/#/silences/new)`];
+  return links.find((link) => link.length <= LINK_LIMIT) ?? null;
 }
 
 /** The "Alerts" field of a target or node incident that Alertmanager groups joined. */

@@ -79,23 +79,23 @@ export function unescapeMarkdown(text: string): string {
 }
 
 /**
- * The items joined with ", " within `max` characters, the rest counted:
+ * The items joined with `separator` (", ") within `max` characters, the rest counted:
  * "frigate, jellyfin, … and 37 more". Items are kept whole, never cut.
  */
-export function listWithCount(items: readonly string[], max: number): string {
-  const all = items.join(', ');
+export function listWithCount(items: readonly string[], max: number, separator = ', '): string {
+  const all = items.join(separator);
   if (all.length <= max) return all;
   const shown: string[] = [];
   let length = 0;
   for (let i = 0; i < items.length; i++) {
-    const tail = `, … and ${items.length - i - 1} more`;
-    const next = (shown.length === 0 ? 0 : 2) + items[i]!.length;
+    const tail = `${separator}… and ${items.length - i - 1} more`;
+    const next = (shown.length === 0 ? 0 : separator.length) + items[i]!.length;
     if (length + next + tail.length > max) break;
     shown.push(items[i]!);
     length += next;
   }
   const more = `… and ${items.length - shown.length} more`;
-  return shown.length === 0 ? clip(more, max) : `${shown.join(', ')}, ${more}`;
+  return shown.length === 0 ? clip(more, max) : `${shown.join(separator)}${separator}${more}`;
 }
 
 /**

@@ -30,6 +30,14 @@ describe('listWithCount', () => {
   it('never exceeds its budget', () => {
     for (let max = 5; max < 120; max++) expect(listWithCount(names, max).length).toBeLessThanOrEqual(max);
   });
+
+  it('joins with another separator when asked, counted the same way', () => {
+    expect(listWithCount(['a, b', 'c', 'd'], 20, '; ')).toBe('a, b; c; d');
+    expect(listWithCount(names, 35, '; ')).toBe('frigate; jellyfin; … and 37 more');
+    expect(listWithCount(names, 34, ' | ')).toBe('frigate | jellyfin | … and 37 more');
+    expect(listWithCount(names, 33, ' | ')).toBe('frigate | … and 38 more');
+    for (let max = 5; max < 120; max++) expect(listWithCount(names, max, ' — ').length).toBeLessThanOrEqual(max);
+  });
 });
 
 describe('fitLines', () => {
