@@ -9,7 +9,7 @@ import { isOpen, newIncident, transition, type IncidentEvent, type TransitionCon
 import type { IncidentPlan } from './plan.js';
 import { activeSilenceFor } from './silence.js';
 import { alertSubject, nodeSubject, targetSubject } from './subject.js';
-import { clip, escapeMarkdown, listWithCount } from './text.js';
+import { clip, escapeMarkdown, listWithCount, plural } from './text.js';
 import type { ClusterSnapshot, Incident, Silence } from './types.js';
 
 /** One alert of a notification, as Alertmanager's webhook (version 4) sends it; times in epoch ms. */
@@ -235,8 +235,4 @@ function step(input: AlertPlanInput, incident: Incident | null, event: IncidentE
   const result = next.incident ?? incident;
   if (!result) throw new Error(`alertmanager: ${event.type} left group ${input.notification.groupKey} without an incident`);
   return { incident: result, effects: [...(sofar?.effects ?? []), ...next.effects], audit: [...(sofar?.audit ?? []), ...next.audit], restarts: [...(sofar?.restarts ?? []), ...(next.restarts ?? [])] };
-}
-
-function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 's'}`;
 }

@@ -1,6 +1,6 @@
 import { formatDuration } from './duration.js';
 import { parseSubject } from './subject.js';
-import { clip, discordTime, DISCORD_LIMITS, escapeMarkdown, fitLines, oneLine } from './text.js';
+import { clip, discordTime, DISCORD_LIMITS, escapeMarkdown, fitLines, oneLine, plural } from './text.js';
 import type { AlertGroup } from './alertmanager.js';
 import { alertDescription, alertmanagerLinks, joinedAlertsField } from './renderAlerts.js';
 import type { Incident, IncidentState, NodeReadiness, Silence } from './types.js';
@@ -150,10 +150,10 @@ export function incidentTitle(view: IncidentView): string {
     const node = view.nodes.find((n) => n.name === parsed.name);
     const state = node ? nodeLabel(node) : 'NotReady';
     const affected = incident.targets.length;
-    const services = affected === 0 ? '' : ` — ${affected} service${affected === 1 ? '' : 's'} affected`;
+    const services = affected === 0 ? '' : ` — ${plural(affected, 'service')} affected`;
     if (node?.ready === 'True' && !node.unschedulable) {
       const down = view.targets.filter((t) => t.health === 'down').length;
-      return `${parsed.name} is Ready again — ${down} of ${affected} service${affected === 1 ? '' : 's'} still down`;
+      return `${parsed.name} is Ready again — ${down} of ${plural(affected, 'service')} still down`;
     }
     return `${parsed.name} is ${state}${services}`;
   }

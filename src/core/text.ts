@@ -31,6 +31,11 @@ export function discordTime(ms: number, style: DiscordTimeStyle = 'R'): string {
   return `<t:${Math.floor(ms / 1000)}:${style}>`;
 }
 
+/** A count and its noun, plural unless the count is one: "1 service", "3 services", "0 alerts". */
+export function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
+}
+
 /** Where incident messages live in Discord. */
 export interface DiscordChannelRef {
   guildId: string;

@@ -60,6 +60,8 @@ describe('incidentTitle: what people read at a glance', () => {
     ['a NotReady node with three services on it', node('False', [down('frigate'), down('mqtt'), down('hass')]), 'node-a is NotReady — 3 services affected'],
     ['a node whose Ready condition is Unknown, nothing on it', node('Unknown', []), 'node-a is Unknown'],
     ['a node Ready again while a service is still down', node('True', [down('frigate'), { name: 'mqtt', health: 'up', detail: '' }]), 'node-a is Ready again — 1 of 2 services still down'],
+    ['a NotReady node with one service on it', node('False', [down('frigate')]), 'node-a is NotReady — 1 service affected'],
+    ['a node Ready again with its one service still down', node('True', [down('frigate')]), 'node-a is Ready again — 1 of 1 service still down'],
     ['a target down with an HTTP status', view({ incident: incident({ subject: 'target:frigate', targets: ['frigate'] }), targets: [down('frigate', 'HTTP 503 Service Unavailable')] }), 'frigate is down (HTTP 503)'],
     ['a target down without an HTTP status', view({ incident: incident({ subject: 'target:mqtt', targets: ['mqtt'] }), targets: [down('mqtt', 'TCP connect refused')] }), 'mqtt is down (TCP connect refused)'],
     ['the cluster', view({ incident: incident({ subject: 'cluster', targets: [] }), targets: [], nodes: [] }), 'The Kubernetes API does not answer'],

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { escapeMarkdown, fitLines, listWithCount, unescapeMarkdown } from '../../src/core/text.js';
+import { escapeMarkdown, fitLines, listWithCount, plural, unescapeMarkdown } from '../../src/core/text.js';
 import { renderIncident } from '../../src/core/render.js';
 import { incident } from './fixtures.js';
 
@@ -37,6 +37,16 @@ describe('listWithCount', () => {
     expect(listWithCount(names, 34, ' | ')).toBe('frigate | jellyfin | … and 37 more');
     expect(listWithCount(names, 33, ' | ')).toBe('frigate | … and 38 more');
     for (let max = 5; max < 120; max++) expect(listWithCount(names, max, ' — ').length).toBeLessThanOrEqual(max);
+  });
+});
+
+describe('plural', () => {
+  it.each<[number, string]>([
+    [0, '0 services'],
+    [1, '1 service'],
+    [2, '2 services'],
+  ])('%i', (count, text) => {
+    expect(plural(count, 'service')).toBe(text);
   });
 });
 
