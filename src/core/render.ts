@@ -118,7 +118,7 @@ function alertView(view: IncidentView): { description?: string; fields: Rendered
   const value = [silence, links].filter((v): v is string => v !== null).join('\n');
   return {
     description: alertDescription(group, resolved ? incident.cause : null) || '—',
-    fields: value ? [{ name: 'Alertmanager', value: clip(value, 1024), inline: false }] : [],
+    fields: value ? [{ name: 'Alertmanager', value: clip(value, DISCORD_LIMITS.fieldValue), inline: false }] : [],
   };
 }
 

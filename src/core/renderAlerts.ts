@@ -3,12 +3,10 @@
  * labels and source links, within Discord's limits, and the links to Alertmanager's silence pages.
  */
 import { alertLabel, firingAlerts, type AlertGroup } from './alertmanager.js';
-import { clip, escapeMarkdown } from './text.js';
+import { clip, DISCORD_LIMITS, escapeMarkdown } from './text.js';
 
 /** Discord's embed description limit, with room for the lines around the list. */
 const DESCRIPTION_BUDGET = 3_800;
-/** An embed field value's limit. */
-const FIELD_LIMIT = 1_024;
 const LINE_LIMIT = 300;
 /** A link to Alertmanager: with the silence line above it, within one field value. */
 const LINK_LIMIT = 900;
@@ -81,5 +79,5 @@ export function joinedAlertsField(groups: AlertGroup[]): string {
     const name = g.notification.commonLabels.alertname ?? 'alert';
     return `${firing > 0 ? '🔴' : '🟢'} ${escapeMarkdown(clip(name, 100))}: ${firing > 0 ? `${firing} firing` : 'resolved'}`;
   });
-  return clip(lines.join('\n'), FIELD_LIMIT);
+  return clip(lines.join('\n'), DISCORD_LIMITS.fieldValue);
 }
