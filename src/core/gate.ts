@@ -15,6 +15,7 @@ export const GATE_REASONS = [
   'restartInProgress',
   'cooldown',
   'autoRestartDisabled',
+  'massFailure',
   'nodeRecovering',
   'silenced',
   'rateLimited',
@@ -54,6 +55,11 @@ export interface GateInput {
   /** The open incident that covers the target, if any (backoff counts within it; its circuit breaker is read). */
   incident: Incident | null;
   silences: Silence[];
+  /**
+   * The observer incident (the mass-failure brake), if any: while it is open automatic restarts hold.
+   * Only automatic restarts read it — a person's restart passes this hold.
+   */
+  observer?: Incident | null;
   now: number;
 }
 
@@ -133,6 +139,13 @@ function automaticChecks(input: GateInput, target: TargetConfig, relevantNodes: 
   const { snapshot, now } = input;
   if (!target.autoRestart) {
     return refuse('autoRestartDisabled', `automatic restarts are turned off for ${target.name}`, {});
+  }
+  if (input.observer && input.observer.state !== 'resolved') {
+    return refuse(
+      'massFailure',
+      "automatic restarts hold while stormguard's own view looks broken (many targets stopped answering at once while Kubernetes reports them Ready); a person may still restart",
+      { observerIncidentId: input.observer.id },
+    );
   }
   if (snapshot.reachable) {
     for (const nodeName of relevantNodes) {

@@ -270,7 +270,8 @@ function onRestartSkipped(
 ): Transition {
   if (!incident) return unchanged(incident);
   // Waiting out our own restart is expected; only refusals that tell people something go to the thread.
-  const noteworthy = !isWaitingReason(event.reason);
+  // The observer incident's message already says that automatic restarts hold: one note per target would repeat it.
+  const noteworthy = !isWaitingReason(event.reason) && incident.kind !== 'observer';
   return {
     incident,
     effects: noteworthy ? [{ type: 'threadNote', text: `Not restarting ${event.target}: ${event.message}` }] : [],

@@ -5,7 +5,8 @@ import { clusterThresholds, initialTargetState, observe } from './hysteresis.js'
 import { isOpen, newIncident, transition, transitionContext, type IncidentEvent, type Transition } from './lifecycle.js';
 import { nodeOutage } from './nodes.js';
 import { activeSilenceFor } from './silence.js';
-import { CLUSTER_SUBJECT, nodeOfSubject, nodeSubject, targetOfSubject, targetSubject } from './subject.js';
+import { judgeBrake } from './brake.js';
+import { CLUSTER_SUBJECT, nodeOfSubject, nodeSubject, OBSERVER_SUBJECT, targetOfSubject, targetSubject } from './subject.js';
 import type {
   AuditEntry,
   ClusterSnapshot,
@@ -84,6 +85,7 @@ export function planCycle(input: CycleInput): CyclePlan {
   const states = observeAll(input);
   const snapshot = input.snapshot;
   const assignment = assignDownTargets(input, states);
+  planObserverIncident(ctx, input, snapshot, states, assignment);
 
   planNodeIncidents(ctx, input, snapshot, assignment);
   planTargetIncidents(ctx, input, states, assignment);
@@ -155,6 +157,36 @@ function assignDownTargets(input: CycleInput, states: Map<string, TargetState>):
     assignment.set(target.name, recent ? recent.subject : own);
   }
   return assignment;
+}
+
+/**
+ * The mass-failure brake (`judgeBrake`): while it holds, the down targets it holds that would open (or
+ * reopen) an incident join the one observer incident instead — no incident, ring or restart of their
+ * own — and automatic restarts hold (the gate reads the observer incident). When it releases, the
+ * observer incident resolves and targets still down are assigned as usual, in this same cycle.
+ */
+function planObserverIncident(
+  ctx: PlanContext,
+  input: CycleInput,
+  snapshot: Extract<ClusterSnapshot, { reachable: true }>,
+  states: Map<string, TargetState>,
+  assignment: Map<string, string>,
+): void {
+  const current = ctx.current(OBSERVER_SUBJECT);
+  const holding = isOpen(current) ? current : null;
+  const verdict = judgeBrake({ targets: input.config.targets, observations: input.observations, snapshot, before: input.targetStates, after: states, holding });
+  if (!verdict.holds) {
+    if (holding && verdict.cause) ctx.apply(OBSERVER_SUBJECT, { type: 'recover', cause: verdict.cause });
+    return;
+  }
+  // A target already in an open incident (its own, a node's) stays there.
+  const held = verdict.held.filter((t) => {
+    const subject = assignment.get(t);
+    return subject !== undefined && !isOpen(ctx.current(subject));
+  });
+  for (const t of held) assignment.set(t, OBSERVER_SUBJECT);
+  const cause = verdict.cause ?? holding?.cause ?? '';
+  ctx.apply(OBSERVER_SUBJECT, { type: 'fail', subject: OBSERVER_SUBJECT, kind: 'observer', cause, targets: held });
 }
 
 function planNodeIncidents(
@@ -235,6 +267,7 @@ function planAutomaticRestarts(
       restarts,
       incident,
       silences: input.silences,
+      observer: ctx.current(OBSERVER_SUBJECT),
       now: input.now,
     });
     if (decision.allowed) {

@@ -18,6 +18,9 @@ function passing(overrides: Partial<GateInput> = {}): GateInput {
   };
 }
 
+/** The open observer incident: the mass-failure brake holds. */
+const observerIncident = incident({ id: 30, subject: 'observer', kind: 'observer', targets: ['frigate'], cause: '3 of 4 targets stopped answering at once while Kubernetes reports them Ready — is stormguard\'s network broken?' });
+
 const cases: Array<{ reason: GateReason; input: GateInput; mentions: string[] }> = [
   { reason: 'unknownTarget', input: passing({ targetName: 'kube-system/coredns' }), mentions: ['kube-system/coredns', 'not a configured target'] },
   {
@@ -48,6 +51,7 @@ const cases: Array<{ reason: GateReason; input: GateInput; mentions: string[] }>
   },
   { reason: 'cooldown', input: passing({ restarts: [restart({ requestedAt: T0 - 30 * SEC })] }), mentions: ['30s ago', '1m30s'] },
   { reason: 'autoRestartDisabled', input: passing({ targets: [target('frigate', { autoRestart: false })] }), mentions: ['turned off'] },
+  { reason: 'massFailure', input: passing({ observer: observerIncident }), mentions: ['automatic restarts hold', "stormguard's own view", 'a person may still restart'] },
   {
     reason: 'nodeRecovering',
     input: passing({ snapshot: snapshot([node('node-a', { readySince: T0 - 20 * SEC })], [workload('frigate', ['node-a'])]) }),
@@ -135,6 +139,18 @@ describe('evaluateGate', () => {
     expect(evaluateGate(manual)).toMatchObject({ allowed: true });
     const notReady = { ...manual, snapshot: snapshot([node('node-a', { ready: 'False' })], [workload('frigate', ['node-a'])]) };
     expect(evaluateGate(notReady)).toMatchObject({ allowed: false, reason: 'nodeNotReady' });
+  });
+
+  it('holds automatic restarts while the observer incident is open, not once it resolved; a person passes the hold', () => {
+    expect(evaluateGate(passing({ observer: observerIncident }))).toMatchObject({ allowed: false, reason: 'massFailure', context: { observerIncidentId: 30 } });
+    expect(evaluateGate(passing({ observer: { ...observerIncident, state: 'acknowledged', acknowledgedBy: '1', acknowledgedAt: T0 } }))).toMatchObject({ reason: 'massFailure' });
+    expect(evaluateGate(passing({ observer: { ...observerIncident, state: 'resolved', resolvedAt: T0 - MIN } }))).toMatchObject({ allowed: true });
+    expect(evaluateGate(passing({ observer: null }))).toMatchObject({ allowed: true });
+    expect(evaluateGate(passing({ mode: 'manual', observer: observerIncident }))).toMatchObject({ allowed: true });
+    // It comes after the restart-wide checks and before the node's recovery grace.
+    expect(evaluateGate(passing({ observer: observerIncident, targets: [target('frigate', { autoRestart: false })] }))).toMatchObject({ reason: 'autoRestartDisabled' });
+    const recovering = snapshot([node('node-a', { readySince: T0 - 5 * SEC })], [workload('frigate', ['node-a'])]);
+    expect(evaluateGate(passing({ observer: observerIncident, snapshot: recovering }))).toMatchObject({ reason: 'massFailure' });
   });
 
   it('treats an in-flight restart attempt as a restart in progress', () => {

@@ -55,12 +55,19 @@ export async function startWorld(
     /** Runs after the simulators started and before the bot does (e.g. Discord down at start). */
     beforeStart?: (discord: DiscordSimulator) => void;
     discordLogin?: LoginRetry;
+    /** Fills the Kubernetes simulator before it starts (default: the homelab's nodes and workloads). */
+    populate?: (kube: KubeSimulator) => void;
   } = {},
 ): Promise<World> {
   const clock = new TestClock();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stormguard-world-'));
   const probe = await startProbeServer();
-  const { kube, discord, apiUrl } = await startHomelabSimulators({ dir, kube: { now: clock.now, rolloutDelayMs: 20_000 }, discord: options.discordSim });
+  const { kube, discord, apiUrl } = await startHomelabSimulators({
+    dir,
+    kube: { now: clock.now, rolloutDelayMs: 20_000 },
+    discord: options.discordSim,
+    ...(options.populate ? { populate: options.populate } : {}),
+  });
   const homelab = homelabConfig({ dir, apiUrl, frigateProbe: probe.url });
   const config = validateConfig({ ...homelab, discord: { ...homelab.discord, ...discordOverrides }, ...overrides }, 'world.yaml');
   const adapter = createKubeAdapter({ ...config.kubernetes, env: {}, backoff: SIM_RESYNC_BACKOFF });

@@ -6,7 +6,7 @@
 import type { TargetConfig } from '../../config/types.js';
 import type { ClusterSnapshot, Observation } from '../../core/types.js';
 import { probeHttp } from './http.js';
-import { readinessObservation } from './readiness.js';
+import { readinessObservation } from '../../core/readiness.js';
 import { probeTcp } from './tcp.js';
 
 /** Observes one target against this cycle's snapshot; never throws. */

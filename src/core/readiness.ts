@@ -1,6 +1,6 @@
-/** The default probe: the workload's pod readiness as the snapshot saw it. */
-import type { TargetConfig } from '../../config/types.js';
-import type { Observation, WorkloadFacts } from '../../core/types.js';
+/** The default probe — the workload's pod readiness as the snapshot saw it — and the mass-failure brake's "Kubernetes reports it Ready". */
+import type { TargetConfig } from '../config/types.js';
+import type { Observation, WorkloadFacts } from './types.js';
 
 /** `ok` iff the workload exists, wants pods, and has at least that many ready (Pods: ≥1, all ready). */
 export function readinessObservation(target: TargetConfig, facts: WorkloadFacts | undefined): Observation {
