@@ -1,4 +1,5 @@
 import type { TargetConfig } from '../config/types.js';
+import { elapsedSince } from './clock.js';
 import { formatDuration } from './duration.js';
 import { nodeBlock } from './nodes.js';
 import type { ClusterSnapshot, Incident, RestartRecord, Silence } from './types.js';
@@ -122,11 +123,12 @@ export function evaluateGate(input: GateInput): GateDecision {
     return refuse('restartInProgress', `a restart of ${target.name} is already being carried out`, { attemptId: inFlight.id });
   }
   const last = latest(input.restarts.filter((r) => r.target === target.name));
-  if (last && now - last.requestedAt < target.restart.cooldown) {
-    const wait = target.restart.cooldown - (now - last.requestedAt);
+  const sinceLast = last ? elapsedSince(last.requestedAt, now) : Infinity;
+  if (last && sinceLast < target.restart.cooldown) {
+    const wait = target.restart.cooldown - sinceLast;
     return refuse(
       'cooldown',
-      `${target.name} was restarted ${ago(now - last.requestedAt)} ago; the next restart is possible in ${formatDuration(roundUp(wait))}`,
+      `${target.name} was restarted ${ago(sinceLast)} ago; the next restart is possible in ${formatDuration(roundUp(wait))}`,
       { lastRestartAt: last.requestedAt, retryInMs: wait },
     );
   }
@@ -150,11 +152,12 @@ function automaticChecks(input: GateInput, target: TargetConfig, relevantNodes: 
   if (snapshot.reachable) {
     for (const nodeName of relevantNodes) {
       const readySince = snapshot.nodes[nodeName]?.readySince ?? null;
-      if (readySince !== null && now - readySince < target.restart.nodeRecoveryGrace) {
-        const wait = target.restart.nodeRecoveryGrace - (now - readySince);
+      const ready = readySince === null ? Infinity : elapsedSince(readySince, now);
+      if (ready < target.restart.nodeRecoveryGrace) {
+        const wait = target.restart.nodeRecoveryGrace - ready;
         return refuse(
           'nodeRecovering',
-          `node ${nodeName} has been Ready for only ${ago(now - readySince)}; waiting ${formatDuration(roundUp(wait))} more for its pods to come back by themselves`,
+          `node ${nodeName} has been Ready for only ${ago(ready)}; waiting ${formatDuration(roundUp(wait))} more for its pods to come back by themselves`,
           { node: nodeName, readySince, retryInMs: wait },
         );
       }
@@ -168,7 +171,7 @@ function automaticChecks(input: GateInput, target: TargetConfig, relevantNodes: 
     });
   }
   const ownRestarts = input.restarts.filter((r) => r.target === target.name);
-  const lastHour = ownRestarts.filter((r) => now - r.requestedAt < HOUR);
+  const lastHour = ownRestarts.filter((r) => elapsedSince(r.requestedAt, now) < HOUR);
   if (lastHour.length >= target.restart.maxPerHour) {
     return refuse(
       'rateLimited',
@@ -183,8 +186,9 @@ function automaticChecks(input: GateInput, target: TargetConfig, relevantNodes: 
   if (lastAutomatic) {
     const backoff = target.restart.backoff;
     const wait = backoff[Math.min(inIncident.length - 1, backoff.length - 1)] ?? 0;
-    if (now - lastAutomatic.requestedAt < wait) {
-      const remaining = wait - (now - lastAutomatic.requestedAt);
+    const since = elapsedSince(lastAutomatic.requestedAt, now);
+    if (since < wait) {
+      const remaining = wait - since;
       return refuse('backoff', `the next automatic restart of ${target.name} is due in ${formatDuration(roundUp(remaining))}`, {
         attempts: inIncident.length,
         retryInMs: remaining,

@@ -2,12 +2,15 @@ import { alertSubjectNamed, nodeSubject, parseSubject, targetSubject } from './s
 import type { Incident, Silence, SilenceScope } from './types.js';
 
 /** Where a silence stands at `now`; derived from its times, never stored (Alertmanager style). */
-export type SilenceStatus = 'pending' | 'active' | 'expired';
+export type SilenceStatus = 'active' | 'expired';
 
-/** Derives a silence's status from its start, end and lift times. */
+/**
+ * Derives a silence's status from its end and lift times. Every silence starts when a person makes it,
+ * so a start after `now` only means the wall clock stepped back: it stays in force (never "pending"),
+ * until its end. A lift is something that happened, whatever its date.
+ */
 export function silenceStatus(silence: Silence, now: number): SilenceStatus {
-  if (silence.liftedAt !== null && silence.liftedAt <= now) return 'expired';
-  if (now < silence.startsAt) return 'pending';
+  if (silence.liftedAt !== null) return 'expired';
   return now < silence.endsAt ? 'active' : 'expired';
 }
 

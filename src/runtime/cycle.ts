@@ -8,7 +8,7 @@ import type { Store } from '../adapters/sqlite/store.js';
 import type { Logger } from '../log.js';
 import { persistStep, type RestartJob } from './step.js';
 import type { ClusterReader, Clock, Prober, Restarter } from './ports.js';
-import { discordUnreachableSince } from './reachability.js';
+import { discordUnreachableSince, settleUnreachableSince } from './reachability.js';
 import type { Metrics } from './metrics.js';
 import { carryOutRestarts, type RestartOutcome } from './restarts.js';
 
@@ -51,6 +51,7 @@ export async function runCycle(deps: CycleDeps, trigger: CycleTrigger = 'schedul
   const startedAt = deps.clock();
   // Durations are real time even when the app runs on a test clock.
   const timer = performance.now();
+  settleClockStep(deps, startedAt);
   const snapshot = await deps.cluster.snapshot(config.targets, startedAt);
   // A target left out keeps its state: the plan folds in only the observations it gets.
   const probed = trigger === 'reaction' ? config.targets.filter((t) => !t.probe) : config.targets;
@@ -112,6 +113,21 @@ function loadClusterState(store: Store): TargetState | undefined {
     return JSON.parse(raw) as TargetState;
   } catch {
     return undefined;
+  }
+}
+
+/**
+ * Once per cycle, before anything is decided: when the wall clock stepped back, what stormguard recorded
+ * is re-dated to now (the store says how), so no wait outlasts its own length from now.
+ */
+function settleClockStep({ store, logger }: CycleDeps, now: number): void {
+  const { rows, aheadMs } = store.settleClockStep(now);
+  settleUnreachableSince(store, now);
+  if (rows > 0) {
+    logger.warn(
+      { aheadMs, rows },
+      'the wall clock stepped back: times recorded up to that far ahead of now were re-dated to now, so waits (cooldown, backoff, escalation, silences) count their own length from now',
+    );
   }
 }
 

@@ -21,6 +21,15 @@ export function discordUnreachableSince(store: Store): number | null {
   return Number.isFinite(value) && value > 0 ? value : null;
 }
 
+/**
+ * After the wall clock stepped back, "unreachable since" lies after now: it restarts from now, so the
+ * email fallback waits `fallbackAfter` from now and not the size of the step on top.
+ */
+export function settleUnreachableSince(store: Store, now: number): void {
+  const since = discordUnreachableSince(store);
+  if (since !== null && since > now) store.setMeta(DISCORD_UNREACHABLE_SINCE, String(now));
+}
+
 /** The setup problem Discord currently refuses stormguard for, or null. */
 export function discordSetupProblem(store: Store): DiscordSetupProblem | null {
   const raw = store.getMeta(DISCORD_SETUP_PROBLEM);

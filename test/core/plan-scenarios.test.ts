@@ -249,7 +249,9 @@ describe('planCycle: silences of one target leave the others ringing', () => {
     ['both silenced', [silence({ scope: { kind: 'target', name: 'frigate' } }), silence({ id: 2, scope: { kind: 'target', name: 'hass' } })], { frigate: false, hass: false }],
     ['everything silenced', [silence({ scope: { kind: 'everything' } })], { frigate: false, hass: false }],
     ['silence over', [silence({ scope: { kind: 'target', name: 'frigate' }, endsAt: T0 })], { frigate: true, hass: true }],
-    ['silence not started', [silence({ scope: { kind: 'target', name: 'frigate' }, startsAt: T0 + MIN })], { frigate: true, hass: true }],
+    ['silence lifted', [silence({ scope: { kind: 'target', name: 'frigate' }, liftedAt: T0 - MIN })], { frigate: true, hass: true }],
+    // Made "after" now: the clock stepped back since; a silence is never pending, it stays in force.
+    ['silence made after now', [silence({ scope: { kind: 'target', name: 'frigate' }, startsAt: T0 + MIN })], { frigate: false, hass: true }],
   ] as Array<[string, Silence[], Record<string, boolean>]>)('%s', (_name, silences, rings) => {
     const p = plan({ targetStates: bothDown, silences });
     for (const [name, ring] of Object.entries(rings)) {

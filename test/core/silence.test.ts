@@ -18,8 +18,9 @@ describe('silence scopes', () => {
     expect(['everything', 'frigate', 'node k3s-2']).toEqual([EVERYTHING, target('frigate'), node('k3s-2')].map(describeScope));
   });
 
-  it('derives pending, active and expired from the times, a lift ending it early', () => {
-    expect(silenceStatus(silence({ startsAt: T0 + MIN }), T0)).toBe('pending');
+  it('derives active and expired from the times, a lift ending it early', () => {
+    // Silences start when made: a start after now only means the clock stepped back (still in force).
+    expect(silenceStatus(silence({ startsAt: T0 + MIN }), T0)).toBe('active');
     expect(silenceStatus(silence(), T0)).toBe('active');
     expect(silenceStatus(silence({ endsAt: T0 }), T0)).toBe('expired');
     expect(silenceStatus(silence({ liftedAt: T0 }), T0)).toBe('expired');
@@ -53,8 +54,8 @@ describe('activeSilenceFor: the one answer to "is this muted?"', () => {
     expect(activeSilenceFor({ target: 'frigate', incident: null }, [a(target('hass'))], T0)).toBeNull();
   });
 
-  it('ignores silences that are pending, expired or lifted', () => {
-    const gone = [silence({ startsAt: T0 + MIN }), silence({ endsAt: T0 }), silence({ liftedAt: T0 - 1 })];
+  it('ignores silences that are expired or lifted', () => {
+    const gone = [silence({ endsAt: T0 }), silence({ liftedAt: T0 - 1 })];
     expect(activeSilenceFor({ target: 'frigate', incident: null }, gone, T0)).toBeNull();
   });
 });

@@ -8,7 +8,7 @@ export interface SilenceRepo {
   addSilence(s: Omit<Silence, 'id' | 'liftedAt'>): Silence;
   /** Lifts the given silences at `at` (those already ended or lifted are left alone); returns how many. */
   liftSilences(ids: number[], at: number, by: string): number;
-  /** The silences still in force at `now` — active, or pending — by id: all any decision needs. */
+  /** The silences still in force at `now` (not ended, not lifted), by id: all any decision needs. */
   activeSilences(now: number): Silence[];
 }
 
@@ -50,7 +50,7 @@ export function createSilenceRepo(db: Database): SilenceRepo {
   );
   const inForce = db.prepare<[{ now: number }], SilenceRow>(`
     SELECT id, scope, name, starts_at, ends_at, created_by, reason, lifted_at FROM silences
-    WHERE ends_at > @now AND (lifted_at IS NULL OR lifted_at > @now) ORDER BY id`);
+    WHERE ends_at > @now AND lifted_at IS NULL ORDER BY id`);
 
   return {
     addSilence(s) {

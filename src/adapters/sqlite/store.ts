@@ -2,6 +2,7 @@
 import type { Database } from 'better-sqlite3';
 import { createAlertGroupRepo, type AlertGroupRepo } from './alertGroups.js';
 import { createAuditRepo, type AuditRepo } from './audit.js';
+import { createClockStepRepo, type ClockStepRepo } from './clockStep.js';
 import { createIncidentRepo, type IncidentRepo } from './incidents.js';
 import { createMetaRepo, type MetaRepo } from './meta.js';
 import { createOutboxRepo, type OutboxRepo } from './outbox.js';
@@ -10,13 +11,14 @@ import { createSilenceRepo, type SilenceRepo } from './silences.js';
 import { createTargetStateRepo, type TargetStateRepo } from './targetState.js';
 
 export type { AuditFilter } from './audit.js';
+export type { ClockStepReport } from './clockStep.js';
 export type { DiscordRefs } from './incidents.js';
 export type { OutboxFilter, OutboxStatus, PendingEffect } from './outbox.js';
 export type { FinishedRestartStatus, RestartQuery } from './restarts.js';
 
 /** Every repository of the database, plus atomic grouping and shutdown. */
 export interface Store
-  extends IncidentRepo, TargetStateRepo, SilenceRepo, RestartRepo, AuditRepo, OutboxRepo, MetaRepo, AlertGroupRepo {
+  extends IncidentRepo, TargetStateRepo, SilenceRepo, RestartRepo, AuditRepo, OutboxRepo, MetaRepo, AlertGroupRepo, ClockStepRepo {
   /**
    * Runs `fn` in one transaction: all its writes commit together or none do. `fn` must be
    * synchronous (persist, then act: never await inside); nested calls become savepoints.
@@ -44,6 +46,7 @@ export function createStore(db: Database, options: StoreOptions = {}): Store {
     ...createOutboxRepo(db),
     ...createMetaRepo(db),
     ...createAlertGroupRepo(db),
+    ...createClockStepRepo(db),
     transaction<T>(fn: () => T): T {
       return db.transaction(fn)();
     },

@@ -209,7 +209,8 @@ describe('silences', () => {
 
     expect(store.liftSilences([frigate.id], T0 + 10 * MINUTE, 'u4')).toBe(1);
     expect(store.liftSilences([frigate.id], T0 + 11 * MINUTE, 'u4')).toBe(0);
-    expect(store.activeSilences(T0 + 10 * MINUTE - 1)).toEqual([all, { ...frigate, liftedAt: T0 + 10 * MINUTE }, node]);
+    // A lift is something that happened: asked "before" it (the clock stepped back), it still holds.
+    expect(store.activeSilences(T0 + 10 * MINUTE - 1)).toEqual([all, node]);
     expect(store.activeSilences(T0 + 10 * MINUTE)).toEqual([all, node]);
 
     expect(store.liftSilences([all.id, node.id], T0 + 20 * MINUTE, 'u4')).toBe(2);
@@ -376,6 +377,51 @@ describe('outbox', () => {
     store.markEffectRetry(aPost, 'HTTP 503', T0 + MINUTE, 4 * MINUTE);
     expect(store.pendingEffects(T0 + 5 * MINUTE - 1)).toEqual([]);
     expect(store.pendingEffects(T0 + 3 * HOUR).map((e) => e.id)).toEqual([aPost]);
+  });
+});
+
+describe('after the wall clock stepped back (settleClockStep)', () => {
+  const AHEAD = 3 * HOUR;
+
+  it('re-dates what was recorded "after" now to now; a silence keeps at most its own length from now', () => {
+    const open = store.insertIncident(incident({ openedAt: T0 + AHEAD, notifiedAt: T0 + AHEAD }));
+    const resolved = store.insertIncident(incident({ subject: 'target:hass', targets: ['hass'], state: 'resolved', openedAt: T0 - HOUR, notifiedAt: T0 - HOUR, resolvedAt: T0 + AHEAD - MINUTE }));
+    const attempt = store.insertRestartAttempt(restart({ requestedAt: T0 + AHEAD }));
+    store.finishRestartAttempt(attempt.id, 'succeeded', null, T0 + AHEAD + 1);
+    // Made ten minutes before the step for an hour: in force for an hour from now, not 3h50m.
+    const fresh = store.addSilence(silence({ startsAt: T0 + AHEAD - 10 * MINUTE, endsAt: T0 + AHEAD + 50 * MINUTE }));
+    // Made for four hours, two hours before the step: it starts again now for its four hours.
+    const long = store.addSilence(silence({ scope: { kind: 'target', name: 'hass' }, startsAt: T0 + AHEAD - 2 * HOUR, endsAt: T0 + AHEAD + 2 * HOUR }));
+    const untouched = store.addSilence(silence({ scope: { kind: 'node', name: 'node-a' }, startsAt: T0 - MINUTE, endsAt: T0 + HOUR }));
+
+    expect(store.settleClockStep(T0)).toEqual({ rows: 5, aheadMs: AHEAD + 1 });
+
+    expect(store.getIncident(open.id!)).toMatchObject({ openedAt: T0, notifiedAt: T0 });
+    expect(store.getIncident(resolved.id!)).toMatchObject({ openedAt: T0 - HOUR, resolvedAt: T0 });
+    expect(store.restartsFor({ incidentIds: [], since: T0 - HOUR }).map((r) => r.requestedAt)).toEqual([T0]);
+    const silences = new Map(store.activeSilences(T0).map((s) => [s.id, s]));
+    expect(silences.get(fresh.id)).toMatchObject({ startsAt: T0, endsAt: T0 + HOUR });
+    expect(silences.get(long.id)).toMatchObject({ startsAt: T0, endsAt: T0 + 4 * HOUR });
+    expect(silences.get(untouched.id)).toMatchObject({ startsAt: T0 - MINUTE, endsAt: T0 + HOUR });
+    // Once settled, nothing is ahead any more.
+    expect(store.settleClockStep(T0)).toEqual({ rows: 0, aheadMs: 0 });
+  });
+
+  it('leaves times at now or before alone (no step, or a step forward)', () => {
+    store.insertIncident(incident({ openedAt: T0, notifiedAt: T0 }));
+    store.insertRestartAttempt(restart({ requestedAt: T0 }));
+    store.addSilence(silence({ startsAt: T0, endsAt: T0 + HOUR }));
+    expect(store.settleClockStep(T0)).toEqual({ rows: 0, aheadMs: 0 });
+    expect(store.settleClockStep(T0 + 5 * HOUR)).toEqual({ rows: 0, aheadMs: 0 });
+    // One millisecond back is a step back.
+    expect(store.settleClockStep(T0 - 1)).toEqual({ rows: 3, aheadMs: 1 });
+  });
+
+  it('keeps a lift that lies after now a lift (at now)', () => {
+    const s = store.addSilence(silence({ startsAt: T0 - HOUR, endsAt: T0 + 2 * HOUR }));
+    store.liftSilences([s.id], T0 + MINUTE, 'u1');
+    expect(store.settleClockStep(T0).rows).toBe(1);
+    expect(store.activeSilences(T0)).toEqual([]);
   });
 });
 
