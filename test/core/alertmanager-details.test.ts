@@ -270,7 +270,9 @@ describe('planAlertNotification: silences', () => {
     ['a silence of everything holds it back', [silence({ scope: { kind: 'everything' } })], false],
     ['a silence of another group does not', [silence({ scope: { kind: 'alert', name: '00000000000000ff' } })], true],
     ['a silence of this group that has ended does not', [silence({ scope: ownScope, endsAt: T0 })], true],
-    ['a silence of this group that starts later does not', [silence({ scope: ownScope, startsAt: T0 + 1 })], true],
+    ['a silence of this group that was lifted does not', [silence({ scope: ownScope, liftedAt: T0 - 1 })], true],
+    // Silences start when made: one dated after now only means the clock stepped back, and it holds.
+    ['a silence of this group made "after" now (the clock stepped back) holds it back', [silence({ scope: ownScope, startsAt: T0 + 1 })], false],
   ])('%s', (_, silences, rings) => {
     const plan = planAlertNotification(input(notification([nas]), { silences }));
     expect(plan.incident!.effects[0]).toEqual({ type: 'postMessage', mention: rings });
