@@ -61,6 +61,14 @@ describe('the mass-failure brake (issue 10 item 8), end to end', () => {
     expect(w.app.store.openIncidents().map((i) => i.subject)).toEqual([OBSERVER_SUBJECT]);
     expect(new Set(w.app.store.auditFor({ action: 'restartSkipped' }).map((a) => a.reason))).toEqual(new Set(['massFailure']));
 
+    // The brake's state is the observer incident: a restart of stormguard keeps it holding, quietly.
+    await w.restartBot();
+    await w.cycles(2);
+    expect(topLevel(w)).toHaveLength(1);
+    expect(roleRings(w)).toBe(1);
+    expect(restartRequests(w)).toBe(0);
+    expect(w.app.store.openIncidents().map((i) => i.subject)).toEqual([OBSERVER_SUBJECT]);
+
     // A person's /restart passes this hold (the one gate, in manual mode).
     const restart = await w.discord.slashCommand({ name: 'restart', options: { target: 'svc-00' }, user: OPERATOR });
     expect(answer(restart)).toBe('Restarting svc-00 (rollout restart requested).');
