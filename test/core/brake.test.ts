@@ -235,6 +235,14 @@ describe('planCycle: while the brake holds, and its release', () => {
     expect(open(loop)).toEqual([OBSERVER_SUBJECT, 'target:svc-00']);
   });
 
+  it('a held target whose data goes missing (a cache out of sync) stays held: nothing opens on missing data', () => {
+    const { targets, loop, fourteen } = engaged();
+    const withoutSvc00 = snapshot([node('node-a'), node('node-b')], targets.filter((t) => t.name !== 'svc-00').map((t) => workload(t.name, ['node-a'])));
+    const observations = targets.map((t) => (t.name === 'svc-00' ? { target: t.name, result: 'unknown' as const, detail: 'Pod in nvr: HTTP 500' } : fourteen.has(t.name) ? fail(t.name) : ok(t.name)));
+    loop.cycle(T0 + 3 * CYCLE, withoutSvc00, observations);
+    expect(open(loop)).toEqual([OBSERVER_SUBJECT]);
+  });
+
   it('more targets failing while it holds join it quietly', () => {
     const { targets, loop } = engaged();
     const fifteen = new Set(names(15));
