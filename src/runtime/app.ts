@@ -18,6 +18,7 @@ import { createBot, type Bot } from './bot.js';
 import { serialize } from './deliveryLoop.js';
 import { keepLoggedIn, type LoginLoop, type LoginRetry } from './discordLogin.js';
 import { createHeartbeat } from './heartbeat.js';
+import { settledWithin } from './outbox.js';
 import { leaseOptionsFromEnv, startLeaderElection, type LeaderElection, type LeaseOptions } from './lease.js';
 import { createLogSink } from './logSink.js';
 import { createMetrics, discordOutcome, type Metrics } from './metrics.js';
@@ -79,6 +80,9 @@ export async function startApp(options: AppOptions): Promise<App> {
   if (rest) countResponses(rest);
   /** The gateway client of the current login attempt (interactions arrive here), or null between attempts. */
   let gateway: Client | null = null;
+  /** People's actions being handled: stopping waits for them, so a /restart carried out is answered and recorded as such. */
+  const handling = new Set<Promise<void>>();
+  let stopping = false;
   const heartbeat = config.heartbeat ? createHeartbeat({ url: config.heartbeat.url, logger }) : null;
 
   const view = (incident: Parameters<typeof buildIncidentView>[0]) => buildIncidentView(incident, store, config, bot.lastSnapshot(), clock());
@@ -125,6 +129,7 @@ export async function startApp(options: AppOptions): Promise<App> {
       guildId: discordConfig.guildId,
       operatorRoleIds: discordConfig.operatorRoleIds,
       logger,
+      stopping: () => stopping,
     });
     // One gateway client per attempt: discord.js's `login` destroys its client when it fails, possibly
     // long after stormguard gave up on that attempt, so a later attempt must never share it.
@@ -132,7 +137,11 @@ export async function startApp(options: AppOptions): Promise<App> {
       async login() {
         const client = d.createDiscordClient(discordConfig);
         countResponses(client.rest);
-        client.on('interactionCreate', (interaction) => void router(interaction));
+        client.on('interactionCreate', (interaction) => {
+          const handled = router(interaction).catch(() => undefined);
+          handling.add(handled);
+          void handled.finally(() => handling.delete(handled));
+        });
         gateway = client;
         await d.loginAndWaitReady(client, discordConfig.token);
         logger.info({ user: client.user?.id }, 'connected to Discord');
@@ -163,6 +172,10 @@ export async function startApp(options: AppOptions): Promise<App> {
         scheduler: bot.ranRecently(clock()),
       }),
     async close() {
+      // New actions are refused from now on; those in flight (a restart on its way to the API) finish and
+      // are answered while Kubernetes, Discord and the database are still there — within a bound.
+      stopping = true;
+      await settledWithin(Promise.allSettled(handling), INTERACTIONS_GRACE_MS);
       await bot.stop();
       login?.stop();
       // Stop watching: a waiting instance (lost Lease) or a closed app puts no load on the API.
@@ -175,6 +188,9 @@ export async function startApp(options: AppOptions): Promise<App> {
     },
   };
 }
+
+/** How long stopping waits for people's actions in flight (Kubernetes gives the pod 60s in deploy/). */
+const INTERACTIONS_GRACE_MS = 20_000;
 
 function openStore(config: Config, logger: Logger, clock: Clock): Store {
   return createStore(openDatabase(config.database.path, { onMigrated: (r) => logger.info({ from: r.from, to: r.to, driver: sqliteDriver }, 'database ready') }), { now: clock });

@@ -64,8 +64,8 @@ export async function deliverPending(deps: DeliveryDeps): Promise<DeliveryReport
 /** How long email and push wait for the same pass's Discord deliveries before going ahead. */
 const DISCORD_HEAD_START_MS = 5_000;
 
-/** Resolves when `promise` settles or `ms` have passed, whichever is first. */
-async function settledWithin(promise: Promise<unknown>, ms: number): Promise<void> {
+/** Resolves when `promise` settles or `ms` have passed, whichever is first (bounded waits while delivering and stopping). */
+export async function settledWithin(promise: Promise<unknown>, ms: number): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<void>((resolve) => {
     timer = setTimeout(resolve, ms);

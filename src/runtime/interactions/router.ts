@@ -12,6 +12,8 @@ export interface RouterDeps {
   guildId: string;
   operatorRoleIds: string[];
   logger: Logger;
+  /** Whether stormguard is stopping (SIGTERM): nothing new is started, so nothing is cut off half-way. */
+  stopping?: () => boolean;
 }
 
 type ActingInteraction = ChatInputCommandInteraction | ButtonInteraction;
@@ -34,6 +36,7 @@ export function createInteractionRouter(deps: RouterDeps): (interaction: Interac
         message: deps.operatorRoleIds.length === 0 ? 'No operator role is configured, so nobody may act (discord.operatorRoleIds).' : 'You need an operator role to do that.',
       };
     }
+    if (deps.stopping?.()) return { reason: 'stopping', message: 'stormguard is stopping (a restart or a redeploy), so nothing was done; try again in a minute.' };
     return null;
   }
 
