@@ -81,7 +81,7 @@ describe('a Discord outage during an incident’s life', () => {
     await w.cycles(5);
     expect(w.kube.restarts.length).toBeGreaterThanOrEqual(1);
     expect(smtp.mails).toHaveLength(1);
-    expect(smtp.mails[0]!.subject).toMatch(/^\[stormguard\] node:node-a — /);
+    expect(smtp.mails[0]!.subject).toBe('[stormguard] node-a is Ready again — 1 of 1 service still down');
 
     // Still down: frigate recovers and the incident resolves; node-b has a short outage of its own.
     w.probe.setStatus(200);
@@ -125,7 +125,7 @@ describe('a Discord outage during an incident’s life', () => {
     expect(w.app.store.countEffects({ status: 'pending' })).toBe(0);
     expect(w.app.store.countEffects({ status: 'failed' })).toBe(0);
     // One fallback email per incident Discord was not told about, ever.
-    expect(smtp.mails.map((m) => m.subject.replace(/ — .*/, '')).sort()).toEqual(['[stormguard] node:node-a', '[stormguard] node:node-b']);
+    expect(smtp.mails.map((m) => m.subject).sort()).toEqual(['[stormguard] node-a is Ready again — 1 of 1 service still down', '[stormguard] node-b is NotReady']);
     await w.cycles(10);
     expect(smtp.mails).toHaveLength(2);
     expect(w.discord.gateway.resumes + w.discord.gateway.identifies).toBeGreaterThan(1);

@@ -4,8 +4,7 @@
  * after a day.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { SimMessageView } from '../../src/sim/discord/index.js';
-import { answer, buttonId, closeWorld, OPERATOR, roleRings, startWorld, type World } from '../helpers/world.js';
+import { answer, buttonId, closeWorld, messageOf, OPERATOR, roleRings, startWorld, type World } from '../helpers/world.js';
 
 let world: World | undefined;
 afterEach(async () => {
@@ -14,10 +13,6 @@ afterEach(async () => {
   world = undefined;
   expect(violations).toEqual([]);
 });
-
-function incidentMessage(w: World, subject: string): SimMessageView {
-  return w.discord.channel().messages.find((m) => m.content.endsWith(`: ${subject}`))!;
-}
 
 async function status(w: World, target: string): Promise<string> {
   return answer(await w.discord.slashCommand({ name: 'status', options: { target }, user: OPERATOR }));
@@ -30,7 +25,7 @@ describe('a silence has one scope, read by the button, /silence, /status, the ga
     w.probe.setStatus(503);
     await w.cycles(2);
     expect(roleRings(w)).toBe(1);
-    const message = incidentMessage(w, 'target:frigate');
+    const message = messageOf(w, 'target:frigate')!;
 
     const clicked = await w.discord.clickButton({ customId: buttonId(message, 'Silence 1h'), messageId: message.id, user: OPERATOR });
     expect(answer(clicked)).toMatch(/^Silenced frigate until <t:\d+:f>/);
@@ -70,7 +65,7 @@ describe('a silence has one scope, read by the button, /silence, /status, the ga
     await w.cycles(2);
     expect(w.app.store.openIncidents().map((i) => [i.subject, i.targets])).toEqual([['node:node-a', ['frigate']]]);
     expect(roleRings(w)).toBe(1);
-    const message = incidentMessage(w, 'node:node-a');
+    const message = messageOf(w, 'node:node-a')!;
 
     const clicked = await w.discord.clickButton({ customId: buttonId(message, 'Silence 1h'), messageId: message.id, user: OPERATOR });
     expect(answer(clicked)).toMatch(/^Silenced node node-a until <t:\d+:f>/);
@@ -78,7 +73,7 @@ describe('a silence has one scope, read by the button, /silence, /status, the ga
     expect(await status(w, 'frigate')).toMatch(/silenced until <t:\d+:f>/);
     // The incident message shows the silence too.
     await w.cycles(1);
-    expect(JSON.stringify(incidentMessage(w, 'node:node-a').embeds)).toContain('Silenced until');
+    expect(JSON.stringify(messageOf(w, 'node:node-a')!.embeds)).toContain('Silenced until');
 
     const off = await w.discord.slashCommand({ name: 'silence', options: { duration: 'off', target: 'frigate' }, user: OPERATOR });
     expect(answer(off)).toBe('Lifted the silence on node node-a.');
