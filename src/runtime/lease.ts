@@ -52,19 +52,27 @@ export interface LeaderElection {
 
 /**
  * Takes part in the election: every `renewMs` it claims the Lease — creating it when absent, taking
- * it over when its holder let it expire (`renewTime + duration < now`), renewing it when it is ours
- * — with optimistic concurrency (a 409 means another instance won the race). `onChange` is called
- * whenever `held()` changes. When renewals fail for close to the lease duration, it lets go before
- * another instance could take over, so two instances never act at once.
+ * it over when its holder let it expire, renewing it when it is ours — with optimistic concurrency (a
+ * 409 means another instance won the race). `onChange` is called whenever `held()` changes. When
+ * renewals fail for close to the lease duration, it lets go before another instance could take over,
+ * so two instances never act at once. Both durations are measured on a monotonic clock, as client-go
+ * does: a holder has let the Lease expire when its record has not changed for the lease duration since
+ * this instance saw it change, whatever either wall clock says (steps, or skew between nodes).
  */
 export function startLeaderElection(deps: {
   api: LeaseApi;
   options: LeaseOptions;
+  /** Wall time written into the Lease (`renewTime`, `acquireTime`) for people and tools. */
   clock: Clock;
+  /** Elapsed time in this process, never stepped (default `performance.now`). */
+  monotonic?: () => number;
   logger: Logger;
   onChange: (held: boolean) => void;
 }): LeaderElection {
   const { api, options, clock, logger } = deps;
+  const monotonic = deps.monotonic ?? (() => performance.now());
+  /** The other holder's record as last seen, and when it was first seen so (client-go's observedTime). */
+  let observed: { record: string; at: number } | null = null;
   const { namespace, name, identity } = options;
   let held = false;
   let lastRenewedAt = 0;
@@ -88,7 +96,7 @@ export function startLeaderElection(deps: {
       return created !== 'conflict';
     }
     const ours = current.holderIdentity === identity;
-    if (!ours && current.holderIdentity !== null && !expired(current, now)) return false;
+    if (!ours && current.holderIdentity !== null && !expired(current)) return false;
     const replaced = await api.replaceLease(namespace, name, {
       ...current,
       ...mine,
@@ -98,16 +106,24 @@ export function startLeaderElection(deps: {
     return replaced !== 'conflict';
   }
 
+  /** Whether another holder let the Lease expire: its record unchanged for the lease duration since we saw it change. */
+  function expired(lease: LeaseRecord): boolean {
+    if (lease.renewTime === null) return true;
+    const record = `${lease.holderIdentity}@${lease.renewTime}`;
+    if (observed?.record !== record) observed = { record, at: monotonic() };
+    return monotonic() - observed.at > (lease.leaseDurationSeconds ?? 0) * 1000;
+  }
+
   async function round(): Promise<void> {
-    const now = clock();
+    const startedAt = monotonic();
     try {
-      const ok = await claim(now);
-      if (ok) lastRenewedAt = now;
+      const ok = await claim(clock());
+      if (ok) lastRenewedAt = startedAt;
       set(ok, ok ? 'claimed' : 'held by another instance');
     } catch (err) {
       logger.warn({ lease: `${namespace}/${name}`, err: err instanceof Error ? err.message : String(err) }, 'lease round failed');
       // Fail safe: stop leading one renew period before others may consider the Lease expired.
-      if (held && clock() - lastRenewedAt >= options.durationMs - options.renewMs) set(false, 'could not renew in time');
+      if (held && monotonic() - lastRenewedAt >= options.durationMs - options.renewMs) set(false, 'could not renew in time');
     }
   }
 
@@ -150,7 +166,3 @@ export function startLeaderElection(deps: {
   }
 }
 
-function expired(lease: LeaseRecord, now: number): boolean {
-  if (lease.renewTime === null) return true;
-  return lease.renewTime + (lease.leaseDurationSeconds ?? 0) * 1000 < now;
-}

@@ -16,7 +16,8 @@ interface Setup {
   kube: KubeSimulator;
   discord: DiscordSimulator;
   dir: string;
-  start(identity: string, lease?: Partial<typeof LEASE>): Promise<Service>;
+  /** Starts an instance; `clock` is its wall clock (default the real one). */
+  start(identity: string, lease?: Partial<typeof LEASE>, clock?: () => number): Promise<Service>;
   holder(): Promise<string | null>;
 }
 
@@ -48,7 +49,7 @@ async function startSetup(): Promise<Setup> {
     kube,
     discord,
     dir,
-    async start(identity, lease = {}) {
+    async start(identity, lease = {}, clock) {
       // Each instance has its own database, as two pods with their own volumes would.
       const config = validateConfig(
         {
@@ -60,7 +61,7 @@ async function startSetup(): Promise<Setup> {
         },
         'lease.yaml',
       );
-      const service = await runApp({ config, logger: silentLogger(), env: {}, listen: { host: '127.0.0.1', port: 0 }, lease: { ...LEASE, ...lease, identity } });
+      const service = await runApp({ config, logger: silentLogger(), env: {}, listen: { host: '127.0.0.1', port: 0 }, lease: { ...LEASE, ...lease, identity }, ...(clock ? { clock } : {}) });
       services.push(service);
       return service;
     },
@@ -154,5 +155,31 @@ describe('single instance (Lease)', () => {
     await expect.poll(() => leaseReads() - readsBefore, POLL).toBeGreaterThanOrEqual(8);
     expect(await cyclesRun(a)).toBe(stopped);
     expect(await setup.holder()).toBe('intruder');
+  });
+
+  it('a leader that cannot renew lets go in time although its wall clock stepped back three hours', async () => {
+    setup = await startSetup();
+    let offset = 0;
+    const a = await setup.start('a', {}, () => Date.now() + offset);
+    await expect.poll(() => leads(a), POLL).toBe(true);
+    setup.kube.failPath('/apis/coordination.k8s.io', 503);
+    offset = -3 * 3_600_000;
+    // Renewals fail: it stops leading within the lease duration (2s) less one renew period, not 3h later.
+    await expect.poll(() => leads(a), POLL).toBe(false);
+    setup.kube.failPath('/apis/coordination.k8s.io', null);
+  });
+
+  it('an instance whose wall clock runs three hours ahead does not take a Lease its holder keeps renewing', async () => {
+    setup = await startSetup();
+    const a = await setup.start('a');
+    await expect.poll(() => leads(a), POLL).toBe(true);
+    const b = await setup.start('b', {}, () => Date.now() + 3 * 3_600_000);
+    // b reads the Lease every renew period (300ms); well over the lease duration (2s) later it still waits.
+    const leaseReads = () => setup!.kube.countRequests({ method: 'GET', pathPrefix: `/apis/coordination.k8s.io/v1/namespaces/${LEASE.namespace}/leases/stormguard` });
+    const readsBefore = leaseReads();
+    await expect.poll(() => leaseReads() - readsBefore, POLL).toBeGreaterThanOrEqual(24);
+    expect(leads(b)).toBe(false);
+    expect(leads(a)).toBe(true);
+    expect(await setup.holder()).toBe('a');
   });
 });
