@@ -1,6 +1,6 @@
 import { SlashCommandBuilder, type AutocompleteInteraction } from 'discord.js';
 import { parseDuration } from '../src/core/duration.js';
-import { EVERYTHING, describeScope, scopeOfSubject } from '../src/core/silence.js';
+import { EVERYTHING, scopeOfSubject } from '../src/core/silence.js';
 import { clip, discordTime } from '../src/core/text.js';
 import type { Silence } from '../src/core/types.js';
 import { configuredTarget } from '../src/runtime/interactions/context.js';
@@ -71,7 +71,7 @@ function durationChoices(interaction: AutocompleteInteraction): Array<{ name: st
 function listSilences(ctx: CommandContext): string {
   const { silences } = ctx.actions.activeSilences();
   if (silences.length === 0) return 'Nothing is silenced.';
-  const line = (s: Silence) => clip(`**${describeScope(s.scope)}** until ${discordTime(s.endsAt, 'f')} (${discordTime(s.endsAt)}) by <@${s.createdBy}>${s.reason ? ` — ${s.reason}` : ''}`, 300);
+  const line = (s: Silence & { what: string }) => clip(`**${s.what}** until ${discordTime(s.endsAt, 'f')} (${discordTime(s.endsAt)}) by <@${s.createdBy}>${s.reason ? ` — ${s.reason}` : ''}`, 300);
   const lines = silences.slice(0, 10).map(line);
   if (silences.length > 10) lines.push(`… and ${silences.length - 10} more`);
   return `Silenced now:\n${lines.join('\n')}`;

@@ -45,7 +45,7 @@ function describeTarget(name: string, facts: StatusFacts): string {
     parts.push(`nodes: ${described.join(', ') || 'none bound'}`);
   }
   const incident = facts.covering.get(name) ?? null;
-  if (incident) parts.push(`incident #${incident.id} ${incident.subject} (${incident.state})`);
+  if (incident) parts.push(`incident #${incident.id} ${(incident.id !== null ? facts.names.get(incident.id) : undefined) ?? incident.subject} (${incident.state})`);
   const silence = activeSilenceFor({ target: name, incident }, facts.silences, now);
   if (silence) parts.push(`silenced until ${discordTime(silence.endsAt, 'f')}`);
   const gate = facts.gate.get(name)!;

@@ -1,4 +1,5 @@
 import { alertSubjectNamed, nodeSubject, parseSubject, targetSubject } from './subject.js';
+import { clip, escapeMarkdown, oneLine } from './text.js';
 import type { Incident, Silence, SilenceScope } from './types.js';
 
 /** Where a silence stands at `now`; derived from its times, never stored (Alertmanager style). */
@@ -27,11 +28,18 @@ export function scopeOfSubject(subject: string): SilenceScope {
   return { kind: parsed.kind, name: parsed.name };
 }
 
-/** The scope in words for people: `everything`, `frigate`, `node k3s-2`. */
-export function describeScope(scope: SilenceScope): string {
-  if (scope.kind === 'alert') return alertSubjectNamed(scope.name);
+/**
+ * The scope in words for people: `everything`, `frigate`, `node k3s-2`; an Alertmanager group by its
+ * incident's title (render's `incidentTitle`, which the shell looks up) in quotes — made literal and
+ * short, it is Alertmanager's text — or by its subject when no incident of the group is known.
+ */
+export function describeScope(scope: SilenceScope, alertTitle: string | null = null): string {
+  if (scope.kind === 'alert') return alertTitle ? `“${escapeMarkdown(clip(oneLine(alertTitle), ALERT_TITLE_LIMIT))}”` : alertSubjectNamed(scope.name);
   return scope.kind === 'everything' ? 'everything' : scope.kind === 'node' ? `node ${scope.name}` : scope.name;
 }
+
+/** An alert group's title in a reply, a note or a `/silence` list line (those are clipped at 300). */
+const ALERT_TITLE_LIMIT = 150;
 
 /** The incident subject a scope names, or null for everything. */
 export function subjectOfScope(scope: SilenceScope): string | null {

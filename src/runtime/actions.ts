@@ -6,6 +6,8 @@ import { targetSubject } from '../core/subject.js';
 import { discordMessageUrl, discordTime, escapeMarkdown } from '../core/text.js';
 import type { AuditEntry, ClusterSnapshot, Incident, Silence, SilenceScope, TargetState } from '../core/types.js';
 import type { Store } from '../adapters/sqlite/store.js';
+import { incidentTitle } from '../core/render.js';
+import { buildIncidentView } from './view.js';
 import type { Logger } from '../log.js';
 import { applyEvent } from './step.js';
 import type { Metrics } from './metrics.js';
@@ -36,6 +38,8 @@ export interface StatusFacts {
   states: Record<string, TargetState>;
   /** The open incident covering each listed target, if any. */
   covering: Map<string, Incident | null>;
+  /** How to name each covering incident to people: its subject, or an Alertmanager group's title. */
+  names: Map<number, string>;
   silences: Silence[];
   gate: Map<string, GateDecision>;
 }
@@ -74,6 +78,20 @@ export function createActions(deps: ActionDeps) {
   /** The open incident covering a target (its own, or a node incident listing it). */
   function incidentCovering(target: string, open: Incident[] = store.openIncidents()): Incident | null {
     return open.find((i) => i.subject === targetSubject(target)) ?? open.find((i) => i.targets.includes(target)) ?? null;
+  }
+
+  /**
+   * A silence scope in words for people: an Alertmanager group by the title of its latest incident
+   * (the one human title, `incidentTitle`), never by its `alert:<hash>` subject while one is known.
+   */
+  function scopeInWords(scope: SilenceScope): string {
+    return describeScope(scope, scope.kind === 'alert' ? alertTitleOf(subjectOfScope(scope)!) : null);
+  }
+
+  /** The title of the latest incident of an Alertmanager group's subject, or null when it has none. */
+  function alertTitleOf(subject: string): string | null {
+    const incident = store.latestIncidentFor(subject);
+    return incident ? incidentTitle(buildIncidentView(incident, store, config, null, deps.clock())) : null;
   }
 
   /** Applies one silence change to every open incident it touches (mutes, or lists its target), as a note and an edit. */
@@ -147,7 +165,7 @@ export function createActions(deps: ActionDeps) {
         for (const { group, silence: s } of created) store.setAlertGroupSilence(group.groupKey, s);
         return store.addSilence({ scope, startsAt: now, endsAt: now + durationMs, createdBy: by, reason });
       });
-      const what = describeScope(scope);
+      const what = scopeInWords(scope);
       const inAm = created.map((c) => c.silence.id);
       const also = inAm.length > 0 ? ' (also in Alertmanager)' : '';
       audit({ actor: by, action: 'silenced', subject: (subjectOfScope(scope) ?? 'everything'), incidentId: alertIncident?.id ?? null, reason: reason || null, detail: { from: silence.startsAt, until: silence.endsAt, scope, ...(inAm.length > 0 ? { alertmanagerSilences: inAm } : {}) } });
@@ -165,13 +183,13 @@ export function createActions(deps: ActionDeps) {
       const scope = scopeOfSubject(incident.subject);
       const lifting = store.activeSilences(now).filter((s) => s.scope.kind !== 'everything' && scopeMutes(s.scope, { incident }));
       const inAlertmanager = await expireAlertSilences(alertSilences, incident);
-      if (lifting.length === 0 && inAlertmanager.expired === 0 && inAlertmanager.errors.length === 0) return { ok: false, message: `Nothing is silenced for ${describeScope(scope)}.` };
+      if (lifting.length === 0 && inAlertmanager.expired === 0 && inAlertmanager.errors.length === 0) return { ok: false, message: `Nothing is silenced for ${scopeInWords(scope)}.` };
       const lifted = store.liftSilences(lifting.map((s) => s.id), now, by);
       audit({ actor: by, action: 'silenceLifted', subject: incident.subject, incidentId: incident.id, reason: null, detail: { lifted, scopes: [scope], alertmanagerExpired: inAlertmanager.expired, alertmanagerErrors: inAlertmanager.errors } });
       const also = inAlertmanager.expired > 0 ? ' (also in Alertmanager)' : '';
-      noteSilenceChange([scope], by, `Silence on ${describeScope(scope)}${also} lifted by <@${by}>`);
+      noteSilenceChange([scope], by, `Silence on ${scopeInWords(scope)}${also} lifted by <@${by}>`);
       const failed = inAlertmanager.errors.length > 0 ? ` Alertmanager did not expire its silence: ${inAlertmanager.errors.join('; ')}` : '';
-      return { ok: failed === '', message: `Lifted the silence on ${describeScope(scope)}${also}.${failed}` };
+      return { ok: failed === '', message: `Lifted the silence on ${scopeInWords(scope)}${also}.${failed}` };
     },
 
     /**
@@ -191,7 +209,7 @@ export function createActions(deps: ActionDeps) {
       }
       const lifted = store.liftSilences(lifting.map((s) => s.id), now, by);
       const scopes = lifting.map((s) => s.scope);
-      const what = target === null ? 'everything' : [...new Set(scopes.map(describeScope))].join(', ');
+      const what = target === null ? 'everything' : [...new Set(scopes.map(scopeInWords))].join(', ');
       audit({ actor: by, action: 'silenceLifted', subject: target === null ? 'everything' : targetSubject(target), incidentId: null, reason: null, detail: { lifted, scopes } });
       noteSilenceChange(scopes, by, `Silence on ${what} lifted by <@${by}>`);
       return { ok: true, message: `Lifted the silence on ${what}.` };
@@ -219,11 +237,14 @@ export function createActions(deps: ActionDeps) {
       const snapshot = await deps.cluster.snapshot(config.targets, deps.clock());
       const now = deps.clock();
       const open = store.openIncidents();
+      const covering = new Map(targetNames.map((name) => [name, incidentCovering(name, open)]));
+      const shown = [...covering.values()].filter((i): i is Incident & { id: number } => i !== null && i.id !== null);
       return {
         snapshot,
         now,
         states: store.loadTargetStates(),
-        covering: new Map(targetNames.map((name) => [name, incidentCovering(name, open)])),
+        covering,
+        names: new Map(shown.map((i) => [i.id, i.kind === 'alert' ? scopeInWords(scopeOfSubject(i.subject)) : i.subject])),
         silences: store.activeSilences(now),
         gate: this.gateAll(targetNames, snapshot),
       };
@@ -249,10 +270,10 @@ export function createActions(deps: ActionDeps) {
       return { now: deps.clock(), incidents };
     },
 
-    /** The silences in force now, soonest to end first (`/silence` without a duration lists them). */
-    activeSilences(): { now: number; silences: Silence[] } {
+    /** The silences in force now, soonest to end first, each with its scope in words (`/silence` without a duration lists them). */
+    activeSilences(): { now: number; silences: Array<Silence & { what: string }> } {
       const now = deps.clock();
-      return { now, silences: [...store.activeSilences(now)].sort((a, b) => a.endsAt - b.endsAt) };
+      return { now, silences: [...store.activeSilences(now)].sort((a, b) => a.endsAt - b.endsAt).map((s) => ({ ...s, what: scopeInWords(s.scope) })) };
     },
   };
 }

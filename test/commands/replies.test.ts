@@ -41,6 +41,7 @@ describe('replies within Discord’s 2,000 characters', () => {
       now: T0,
       states: {},
       covering: new Map(names.map((n) => [n, null])),
+      names: new Map(),
       silences: [],
       gate: new Map(names.map((n) => [n, { allowed: true } as never])),
     };

@@ -15,7 +15,7 @@ describe('silence scopes', () => {
     // stormguard's own problems have no narrower scope than everything.
     expect(scopeOfSubject('setup:missing/ghost')).toEqual(EVERYTHING);
     expect(scopeOfSubject('observer')).toEqual(EVERYTHING);
-    expect(['everything', 'frigate', 'node k3s-2']).toEqual([EVERYTHING, target('frigate'), node('k3s-2')].map(describeScope));
+    expect(['everything', 'frigate', 'node k3s-2']).toEqual([EVERYTHING, target('frigate'), node('k3s-2')].map((s) => describeScope(s)));
   });
 
   it('derives active and expired from the times, a lift ending it early', () => {
@@ -74,5 +74,24 @@ describe('silencesToLift', () => {
 
   it('lifts every silence still in force without a target', () => {
     expect(silencesToLift(null, [all, frigate, k3s, hass, ended], T0).map((s) => s.id)).toEqual([1, 2, 3, 4]);
+  });
+});
+
+describe('describeScope: an Alertmanager group in words', () => {
+  const group = { kind: 'alert' as const, name: '85944171f73967e8' };
+  it.each<[string, string | null, string]>([
+    ['by its incident’s title, quoted', 'Alert: DiskFull: disk almost full', '“Alert: DiskFull: disk almost full”'],
+    ['made literal: it is Alertmanager’s text', 'Alert: *x* <@1> @everyone', '“Alert: \\*x\\* \\<@1\\> @\u200beveryone”'],
+    ['on one line', 'Alert: a\nb', '“Alert: a b”'],
+    ['clipped to 150', `Alert: ${'x'.repeat(200)}`, `“Alert: ${'x'.repeat(150 - 'Alert: '.length - 1)}…”`],
+    ['exactly 150 is whole', 'x'.repeat(150), `“${'x'.repeat(150)}”`],
+    ['by its subject when no incident of it is known', null, 'alert:85944171f73967e8'],
+    ['by its subject for an empty title', '', 'alert:85944171f73967e8'],
+  ])('%s', (_, title, words) => {
+    expect(describeScope(group, title)).toBe(words);
+  });
+
+  it('a title changes nothing for other scopes', () => {
+    expect([EVERYTHING, target('frigate'), node('k3s-2')].map((s) => describeScope(s, 'Alert: X'))).toEqual(['everything', 'frigate', 'node k3s-2']);
   });
 });

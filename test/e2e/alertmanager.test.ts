@@ -216,7 +216,12 @@ describe('silences both ways', () => {
     const message = topLevel(w).find((m) => embed(m).title?.includes('BackupFailed'))!;
 
     const result = await w.discord.slashCommand({ name: 'silence', options: { duration: '1h', reason: 'restic repo maintenance' }, user: OPERATOR, channelId: message.thread!.id });
-    expect(answer(result)).toMatch(/Silenced alert:[0-9a-f]{16} \(also in Alertmanager\) until/);
+    // People read the group's title, never its alert:<hash> subject: in the reply, the list of silences and the note.
+    expect(answer(result)).toMatch(/^Silenced “Alert: BackupFailed: backup failed” \(also in Alertmanager\) until/);
+    const listed = answer(await w.discord.slashCommand({ name: 'silence', user: OPERATOR }));
+    expect(listed.split('\n')).toEqual(['Silenced now:', expect.stringMatching(/^\*\*“Alert: BackupFailed: backup failed”\*\* until <t:\d+:f> .* — restic repo maintenance$/)]);
+    const notes = () => topLevel(w).find((m) => m.id === message.id)!.thread!.messages.map((m) => m.content);
+    await expect.poll(() => notes().some((n) => n.startsWith('Silenced “Alert: BackupFailed: backup failed” (also in Alertmanager) until')), POLL).toBe(true);
     const silences = await w.am.silences();
     expect(silences).toHaveLength(1);
     const [silence] = silences;
@@ -240,7 +245,7 @@ describe('silences both ways', () => {
     expect(w.recorder.count('BackupFailed')).toBe(silencedCount);
 
     const off = await w.discord.slashCommand({ name: 'silence', options: { duration: 'off' }, user: OPERATOR, channelId: message.thread!.id });
-    expect(answer(off)).toMatch(/Lifted the silence on alert:[0-9a-f]{16} \(also in Alertmanager\)/);
+    expect(answer(off)).toBe('Lifted the silence on “Alert: BackupFailed: backup failed” (also in Alertmanager).');
     expect((await w.am.silences()).map((s) => s.status.state)).toEqual(['expired']);
     await expect.poll(() => w.recorder.count('BackupFailed'), { timeout: 30_000, interval: 200 }).toBeGreaterThan(silencedCount);
     expect(topLevel(w)).toHaveLength(2);
@@ -311,6 +316,9 @@ describe('no double incidents', () => {
     const rows = message.components as Array<{ components: Array<{ custom_id: string; label: string; disabled: boolean }> }>;
     const restart = rows[0]!.components.find((c) => c.label === 'Restart')!;
     expect(restart.disabled).toBe(false);
+    // /status names the incident covering hass by its title, not by alert:<hash>.
+    const status = answer(await w.discord.slashCommand({ name: 'status', options: { target: 'hass' }, user: OPERATOR }));
+    expect(status).toMatch(/ · incident #\d+ “Alert: HassSlow: Home Assistant answers slowly” \(open\) · /);
 
     w.kube.setNodeReady('node-b', 'False');
     const refused = await w.discord.clickButton({ customId: restart.custom_id, messageId: message.id, user: OPERATOR });
