@@ -3,12 +3,14 @@ import { elapsedSince } from './clock.js';
 import { formatDuration } from './duration.js';
 import { nodeBlock } from './nodes.js';
 import type { ClusterSnapshot, Incident, RestartRecord, Silence } from './types.js';
+import { missingWorkloadSentence } from './setup.js';
 import { activeSilenceFor } from './silence.js';
 
 /** Stable identifiers of every reason the gate can refuse a restart, in evaluation order. */
 export const GATE_REASONS = [
   'unknownTarget',
   'clusterUnreachable',
+  'workloadMissing',
   'nodeMissing',
   'nodeNotReady',
   'nodeUnknown',
@@ -109,6 +111,10 @@ export function evaluateGate(input: GateInput): GateDecision {
   }
 
   const workload = snapshot.workloads[target.name];
+  // Nothing to restart: each PATCH would be answered 404. A configuration problem, not an outage.
+  if (workload && !workload.found) {
+    return refuse('workloadMissing', missingWorkloadSentence(target, input.targets.indexOf(target)), { target: target.name });
+  }
   const relevantNodes = workload?.relevantNodes ?? [];
   for (const nodeName of relevantNodes) {
     const block = nodeBlock(nodeName, snapshot.nodes[nodeName]);

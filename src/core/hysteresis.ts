@@ -31,6 +31,7 @@ export function initialTargetState(target: string): TargetState {
     lastDetail: '',
     lastObservedAt: null,
     lastGateReason: null,
+    consecutiveMissing: 0,
   };
 }
 

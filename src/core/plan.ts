@@ -4,6 +4,7 @@ import { evaluateGate } from './gate.js';
 import { clusterThresholds, initialTargetState, observe } from './hysteresis.js';
 import { isOpen, newIncident, transition, transitionContext, type IncidentEvent, type Transition } from './lifecycle.js';
 import { nodeOutage } from './nodes.js';
+import { countMissing, isWorkloadMissing, nodesKnown, setupProblems, setupResolution } from './setup.js';
 import { activeSilenceFor } from './silence.js';
 import { judgeBrake } from './brake.js';
 import { CLUSTER_SUBJECT, nodeOfSubject, nodeSubject, OBSERVER_SUBJECT, targetOfSubject, targetSubject } from './subject.js';
@@ -87,8 +88,10 @@ export function planCycle(input: CycleInput): CyclePlan {
   const assignment = assignDownTargets(input, states);
   planObserverIncident(ctx, input, snapshot, states, assignment);
 
-  planNodeIncidents(ctx, input, snapshot, assignment);
+  // Without the nodes (RBAC refused them) a node outage cannot be told: node incidents stay as they are.
+  if (nodesKnown(snapshot)) planNodeIncidents(ctx, input, snapshot, assignment);
   planTargetIncidents(ctx, input, states, assignment);
+  planSetupIncidents(ctx, input, states);
   ctx.tickAll();
   const finalStates = planAutomaticRestarts(ctx, input, states, assignment);
   return ctx.result(finalStates, cluster);
@@ -113,7 +116,9 @@ function observeAll(input: CycleInput): Map<string, TargetState> {
   for (const target of input.config.targets) {
     const previous = input.targetStates[target.name] ?? initialTargetState(target.name);
     const observation = byTarget.get(target.name);
-    const next = observation ? observe(previous, observation, target, input.now) : previous;
+    // A missing workload is a configuration problem (a setup incident), not an outage: its probe is not judged.
+    const judged = observation && !isWorkloadMissing(input.snapshot, target.name) ? observe(previous, observation, target, input.now) : previous;
+    const next = countMissing(judged, input.snapshot, observation !== undefined);
     states.set(target.name, next.health === 'up' ? { ...next, lastGateReason: null } : next);
   }
   return states;
@@ -242,6 +247,18 @@ function planTargetIncidents(ctx: PlanContext, input: CycleInput, states: Map<st
     } else if (states.get(target)?.health === 'up') {
       ctx.apply(incident.subject, { type: 'recover', cause: `${target} is healthy again` });
     }
+  }
+}
+
+/** Opens, updates and resolves stormguard's own setup incidents: one per refused list, one per missing workload. */
+function planSetupIncidents(ctx: PlanContext, input: CycleInput, states: Map<string, TargetState>): void {
+  const problems = setupProblems(input.snapshot, input.config.targets, states);
+  for (const { subject, cause, targets } of problems) ctx.apply(subject, { type: 'fail', subject, kind: 'setup', cause, targets });
+  const current = new Set(problems.map((p) => p.subject));
+  for (const incident of input.incidents) {
+    if (!isOpen(incident) || incident.kind !== 'setup' || current.has(incident.subject)) continue;
+    const cause = setupResolution(incident.subject, input.snapshot, input.config.targets);
+    if (cause !== null) ctx.apply(incident.subject, { type: 'recover', cause });
   }
 }
 

@@ -53,6 +53,11 @@ export interface SourceStatus {
   error: { message: string; status: number | null } | null;
 }
 
+/** A source as a snapshot reports it: its status, and the configured targets whose data comes from it. */
+export interface SnapshotSource extends SourceStatus {
+  targets: string[];
+}
+
 /** The cluster as one cycle saw it; `reachable: false` means unknown, never healthy nor down. */
 export type ClusterSnapshot =
   | {
@@ -65,8 +70,13 @@ export type ClusterSnapshot =
        * each with a sentence saying why: never healthy, never down, never restarted. Absent: none.
        */
       unknownTargets?: Record<string, string>;
-      /** Every source this snapshot read from, when the reader has sources (the informers' caches). */
-      sources?: SourceStatus[];
+      /**
+       * Every source this snapshot read from, when the reader has sources (the informers' caches), each
+       * with the targets that read it. The nodes' source out of sync here (the API answered, but with a
+       * refusal such as RBAC's 403) means the nodes are unknown: `nodes` is empty and every target is in
+       * `unknownTargets` — an API that does not answer is `reachable: false` instead.
+       */
+      sources?: SnapshotSource[];
     }
   | { reachable: false; observedAt: number; error: string };
 
@@ -88,6 +98,11 @@ export interface TargetState {
   lastObservedAt: number | null;
   /** Last automatic-restart refusal recorded for this target, so a refusal is audited once per change. */
   lastGateReason: string | null;
+  /**
+   * Observations in a row in which the target's Deployment/StatefulSet/DaemonSet did not exist: at
+   * `failureThreshold` the target is *missing* (a setup incident); 0 once the workload is seen.
+   */
+  consecutiveMissing: number;
 }
 
 /** Lifecycle states of an incident; a silence is an overlay, not a state. */

@@ -11,6 +11,8 @@ import { describeKubeError } from '../adapters/kube/errors.js';
 import { workloadFacts, type Workload } from '../adapters/kube/resolve.js';
 import type { KubeObject } from '../adapters/kube/slim.js';
 import { fail, ok, warn, type Check } from './checklist.js';
+// The same fixes the bot's setup incidents name, so the doctor and the incident channel agree.
+import { namespaceAccessFix, NODES_ACCESS_FIX } from '../core/setup.js';
 
 /** Which group of needs an access belongs to: one checklist line each. */
 interface NeedGroup {
@@ -29,7 +31,7 @@ export function neededAccess(targets: readonly TargetConfig[], leaseNamespace: s
   const groups: NeedGroup[] = [
     {
       title: 'cluster-wide: list and watch nodes',
-      fix: 'apply deploy/rbac-nodes.yaml (a ClusterRole and ClusterRoleBinding for the ServiceAccount)',
+      fix: NODES_ACCESS_FIX,
       needs: access.filter((need) => need.namespace === undefined),
     },
   ];
@@ -37,7 +39,7 @@ export function neededAccess(targets: readonly TargetConfig[], leaseNamespace: s
     const needs = access.filter((need) => need.namespace === namespace);
     groups.push({
       title: `namespace ${namespace}: ${describeNeeds(needs)}`,
-      fix: `grant it with a Role and RoleBinding in ${namespace} for stormguard's ServiceAccount (copy deploy/rbac-watch-nvr.yaml and change the namespace)`,
+      fix: namespaceAccessFix(namespace),
       needs,
     });
   }

@@ -16,7 +16,9 @@ export function buildIncidentView(incident: Incident, store: Store, config: Conf
   const silences = store.activeSilences(now);
   const targets = incident.targets.map((name) => {
     const s = states[name];
-    return { name, health: s?.health ?? ('unknown' as const), detail: s?.lastDetail ?? '' };
+    // What stormguard cannot see now (a refused list, a missing workload) is shown as unknown, not as its last health.
+    const unseen = snapshot?.reachable === true && (snapshot.unknownTargets?.[name] !== undefined || snapshot.workloads[name]?.found === false);
+    return { name, health: unseen ? ('unknown' as const) : (s?.health ?? ('unknown' as const)), detail: s?.lastDetail ?? '' };
   });
   const nodeNames = new Set<string>();
   const ownNode = nodeOfSubject(incident.subject);

@@ -121,14 +121,32 @@ describe('informers against the simulator', () => {
     // client-node's Watch reports a refused watch by its status line (it does not read the body).
     expect(snap.unknownTargets).toEqual({ hass: 'Pod in home: HTTP 403: Forbidden' });
     expect(Object.keys(snap.workloads)).toEqual(['frigate']);
-    expect(snap.sources).toContainEqual({ kind: 'Pod', namespace: 'home', inSync: false, error: { message: 'HTTP 403: Forbidden', status: 403 } });
-    expect(snap.sources).toContainEqual({ kind: 'Node', namespace: null, inSync: true, error: null });
+    expect(snap.sources).toContainEqual({ kind: 'Pod', namespace: 'home', inSync: false, error: { message: 'HTTP 403: Forbidden', status: 403 }, targets: ['hass'] });
+    expect(snap.sources).toContainEqual({ kind: 'Node', namespace: null, inSync: true, error: null, targets: ['frigate', 'hass'] });
 
     sim.failPath('/api/v1/namespaces/home/pods', null);
     await settle();
     const healed = reachable(await kube.snapshot([frigate, hass], clock));
     expect(healed.unknownTargets).toBeUndefined();
     expect(healed.workloads.hass).toMatchObject({ readyReplicas: 1 });
+  });
+
+  it('report nodes refused by RBAC as an API that answered: every target unknown, the nodes source with its 403', async () => {
+    sim.setRbac([{ verbs: ['get', 'list', 'watch'], resources: ['pods'] }, { verbs: ['get', 'list', 'watch'], apiGroups: ['apps'], resources: ['deployments'] }]);
+    sim.breakWatches();
+    await expect.poll(() => kube.caches().find((c) => c.path === '/api/v1/nodes')?.error?.status).toBe(403);
+    const snap = reachable(await kube.snapshot([frigate, hass], clock));
+    expect(snap.nodes).toEqual({});
+    expect(snap.workloads).toEqual({});
+    expect(Object.keys(snap.unknownTargets ?? {})).toEqual(['frigate', 'hass']);
+    expect(snap.unknownTargets?.frigate).toMatch(/^nodes: HTTP 403/);
+    expect(snap.sources).toContainEqual(expect.objectContaining({ kind: 'Node', namespace: null, inSync: false, error: expect.objectContaining({ status: 403 }), targets: ['frigate', 'hass'] }));
+
+    // An API that does not answer at all is still `reachable: false`.
+    sim.setRbac(null);
+    sim.setApiDown(true);
+    await expect.poll(() => kube.caches().find((c) => c.path === '/api/v1/nodes')?.error?.status === null).toBe(true);
+    expect((await kube.snapshot([frigate, hass], clock)).reachable).toBe(false);
   });
 
   it('report a node readiness change and a workload losing its last ready pod, not other changes', async () => {

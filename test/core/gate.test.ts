@@ -28,6 +28,15 @@ const cases: Array<{ reason: GateReason; input: GateInput; mentions: string[] }>
     input: passing({ snapshot: { reachable: false, observedAt: T0, error: 'connect ECONNREFUSED' } }),
     mentions: ['Kubernetes API', 'ECONNREFUSED'],
   },
+  {
+    // The fourth target in the configuration: the sentence points at targets[3].
+    reason: 'workloadMissing',
+    input: passing({
+      targets: [target('a'), target('b'), target('c'), target('frigate')],
+      snapshot: snapshot([node('node-a')], [workload('frigate', [], { found: false, pods: [], readyReplicas: 0, desiredReplicas: 0 })]),
+    }),
+    mentions: ['Deployment nvr/frigate not found — check targets[3].workload'],
+  },
   { reason: 'nodeMissing', input: passing({ snapshot: snapshot([], [workload('frigate', ['node-a'])]) }), mentions: ['node-a'] },
   {
     reason: 'nodeNotReady',
@@ -100,6 +109,7 @@ describe('evaluateGate', () => {
     let input = broken;
     const repairs: Array<(i: GateInput) => GateInput> = [
       (i) => ({ ...i, targetName: 'frigate' }),
+      (i) => ({ ...i, snapshot: snapshot([node('node-a', { ready: 'False', unschedulable: true })], [workload('frigate', ['node-a'], { found: false, rolloutInProgress: true })]) }),
       (i) => ({ ...i, snapshot: snapshot([node('node-a', { ready: 'False', unschedulable: true })], [workload('frigate', ['node-a'], { rolloutInProgress: true })]) }),
       (i) => ({ ...i, snapshot: snapshot([node('node-a', { unschedulable: true, readySince: T0 - 5 * SEC })], [workload('frigate', ['node-a'], { rolloutInProgress: true })]) }),
       (i) => ({ ...i, snapshot: snapshot([node('node-a', { readySince: T0 - 5 * SEC })], [workload('frigate', ['node-a'], { rolloutInProgress: true })]) }),
@@ -123,6 +133,7 @@ describe('evaluateGate', () => {
     expect(sequence).toEqual([
       'unknownTarget',
       'clusterUnreachable',
+      'workloadMissing',
       'nodeNotReady',
       'nodeCordoned',
       'restartInProgress',

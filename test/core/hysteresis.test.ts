@@ -29,6 +29,7 @@ describe('initialTargetState', () => {
       lastDetail: '',
       lastObservedAt: null,
       lastGateReason: null,
+      consecutiveMissing: 0,
     });
   });
 });

@@ -52,8 +52,8 @@ export async function startWorld(
   options: {
     logger?: Logger;
     discordSim?: Partial<DiscordSimulatorOptions>;
-    /** Runs after the simulators started and before the bot does (e.g. Discord down at start). */
-    beforeStart?: (discord: DiscordSimulator) => void;
+    /** Runs after the simulators started and before the bot does (e.g. Discord down at start, RBAC, more workloads). */
+    beforeStart?: (discord: DiscordSimulator, kube: KubeSimulator) => void;
     discordLogin?: LoginRetry;
     /** Fills the Kubernetes simulator before it starts (default: the homelab's nodes and workloads). */
     populate?: (kube: KubeSimulator) => void;
@@ -71,7 +71,7 @@ export async function startWorld(
   const homelab = homelabConfig({ dir, apiUrl, frigateProbe: probe.url });
   const config = validateConfig({ ...homelab, discord: { ...homelab.discord, ...discordOverrides }, ...overrides }, 'world.yaml');
   const adapter = createKubeAdapter({ ...config.kubernetes, env: {}, backoff: SIM_RESYNC_BACKOFF });
-  options.beforeStart?.(discord);
+  options.beforeStart?.(discord, kube);
   const start = () =>
     startApp({ config, logger: options.logger ?? silentLogger(), clock: clock.now, env: {}, kube: adapter, ...(options.discordLogin ? { discordLogin: options.discordLogin } : {}) });
   const world: World = {

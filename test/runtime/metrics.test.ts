@@ -36,7 +36,7 @@ describe('metrics', () => {
     const store = createStore(openDatabase(':memory:'));
     const metrics = createMetrics({ store, config });
     expect(await values(metrics, 'stormguard_target_up')).toEqual([]);
-    const state = { consecutiveFailures: 0, consecutiveSuccesses: 2, lastDetail: '', lastObservedAt: 1, lastGateReason: null };
+    const state = { consecutiveFailures: 0, consecutiveSuccesses: 2, lastDetail: '', lastObservedAt: 1, lastGateReason: null, consecutiveMissing: 0 };
     store.saveTargetState({ ...state, target: 'frigate', health: 'down' });
     store.saveTargetState({ ...state, target: 'hass', health: 'up' });
     store.saveTargetState({ ...state, target: 'removed-from-config', health: 'down' });

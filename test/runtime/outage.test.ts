@@ -122,15 +122,20 @@ describe('the motivating outage, at engine level', () => {
 
   it('records a failed restart call on the attempt, in the audit log and in the thread, without throwing', async () => {
     probe = await startProbeServer();
-    // The configured Deployment does not exist, so the rollout-restart PATCH gets a 404.
-    engine = await startEngine({ targets: [{ name: 'frigate', namespace: 'nvr', workload: { kind: 'Deployment', name: 'frigate-typo' }, probe: { http: { url: probe.url } } }] });
+    engine = await startEngine(frigateConfig(probe.url));
     const e = engine;
+    // A Role without `patch` (a missing workload no longer gets a restart at all: the gate refuses it),
+    // so the rollout-restart PATCH is answered 403, as RBAC answers it.
+    e.sim.setRbac([
+      { verbs: ['get', 'list', 'watch'], resources: ['nodes', 'pods'] },
+      { verbs: ['get', 'list', 'watch'], apiGroups: ['apps'], resources: ['deployments'] },
+    ]);
     probe.setStatus(503);
     await e.cycles(2);
     const attempts = e.store.restartsFor({ incidentIds: [], since: 0 });
     expect(attempts).toHaveLength(1);
     expect(attempts[0]).toMatchObject({ status: 'failed', automatic: true });
-    expect(attempts[0]!.error).toMatch(/frigate-typo.*(404|not ?found)/i);
+    expect(attempts[0]!.error).toMatch(/nvr\/Deployment\/frigate failed: HTTP 403: deployments.apps "frigate" is forbidden/);
     expect(e.store.auditFor({ action: 'restartFailed' })).toHaveLength(1);
     expect(e.store.countEffects({ type: 'threadNote' })).toBeGreaterThanOrEqual(2);
     // The next cycles carry on; the cooldown keeps the failing call from being hammered.

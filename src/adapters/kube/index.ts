@@ -28,6 +28,7 @@ import { collectionPath, collectionsFor, type Collection } from './access.js';
 import { loadKubeConfig, type KubeConfigSource } from './config.js';
 import { formatDuration } from '../../core/duration.js';
 import { describeKubeError } from './errors.js';
+import { isSetupRefusal } from '../../core/setup.js';
 import { startInformer, type CacheEvent, type CacheStatus, type Informer } from './informer.js';
 import { createLeaseApi, type LeaseApi } from './lease.js';
 import { isPodReady, nodeFacts, podSelectorOf, workloadFacts, type Workload } from './resolve.js';
@@ -162,7 +163,17 @@ export function createKubeAdapter(options: KubeAdapterOptions = {}): KubeAdapter
       await Promise.all(caches.map((c) => c.sync()));
       const nodeCache = cache<V1Node>({ kind: 'Node', namespace: null });
       const nodeStatus = nodeCache.status();
+      const sources = () =>
+        caches.map((c) => {
+          const { kind, namespace, inSync, error } = c.status();
+          return { kind, namespace, inSync, error, targets: wanted.filter((t) => readsFrom(t, c.status())).map((t) => t.name) };
+        });
       if (!nodeStatus.inSync) {
+        // The API answered, but refuses the nodes (RBAC): a setup problem, not an API that is down.
+        if (nodeStatus.error && isSetupRefusal(nodeStatus.error.status)) {
+          const why = `nodes: ${nodeStatus.error.message}`;
+          return { reachable: true, observedAt: now, nodes: {}, workloads: {}, unknownTargets: Object.fromEntries(wanted.map((t) => [t.name, why])), sources: sources() };
+        }
         return { reachable: false, observedAt: now, error: nodeStatus.error?.message ?? `timeout after ${formatDuration(timeoutMs)}` };
       }
       const nodes: Record<string, NodeFacts> = {};
@@ -192,10 +203,7 @@ export function createKubeAdapter(options: KubeAdapterOptions = {}): KubeAdapter
         nodes,
         workloads,
         ...(Object.keys(unknownTargets).length > 0 ? { unknownTargets } : {}),
-        sources: caches.map((c) => {
-          const { kind, namespace, inSync, error } = c.status();
-          return { kind, namespace, inSync, error };
-        }),
+        sources: sources(),
       };
     },
 
@@ -230,6 +238,11 @@ export function createKubeAdapter(options: KubeAdapterOptions = {}): KubeAdapter
       informers.clear();
     },
   };
+}
+
+/** Whether `target` reads from the cache with this status (access.ts owns which caches a target needs). */
+function readsFrom(target: TargetConfig, cache: CacheStatus): boolean {
+  return collectionsFor([target]).some((c) => collectionPath(c) === cache.path);
 }
 
 /** Lists one collection with client-node's typed API: an informer's first read, and the doctor's. */

@@ -18,6 +18,7 @@ interface TargetStateRow {
   last_detail: string;
   last_observed_at: number | null;
   last_gate_reason: string | null;
+  consecutive_missing: number;
 }
 
 function fromRow(row: TargetStateRow): TargetState {
@@ -29,6 +30,7 @@ function fromRow(row: TargetStateRow): TargetState {
     lastDetail: row.last_detail,
     lastObservedAt: row.last_observed_at,
     lastGateReason: row.last_gate_reason,
+    consecutiveMissing: row.consecutive_missing,
   };
 }
 
@@ -37,13 +39,13 @@ export function createTargetStateRepo(db: Database): TargetStateRepo {
   const all = db.prepare<[], TargetStateRow>('SELECT * FROM target_state ORDER BY target');
   const upsert = db.prepare(`
     INSERT INTO target_state (target, health, consecutive_failures, consecutive_successes, last_detail,
-      last_observed_at, last_gate_reason)
+      last_observed_at, last_gate_reason, consecutive_missing)
     VALUES (@target, @health, @consecutive_failures, @consecutive_successes, @last_detail,
-      @last_observed_at, @last_gate_reason)
+      @last_observed_at, @last_gate_reason, @consecutive_missing)
     ON CONFLICT (target) DO UPDATE SET health = excluded.health,
       consecutive_failures = excluded.consecutive_failures, consecutive_successes = excluded.consecutive_successes,
       last_detail = excluded.last_detail, last_observed_at = excluded.last_observed_at,
-      last_gate_reason = excluded.last_gate_reason`);
+      last_gate_reason = excluded.last_gate_reason, consecutive_missing = excluded.consecutive_missing`);
 
   return {
     loadTargetStates() {
@@ -60,6 +62,7 @@ export function createTargetStateRepo(db: Database): TargetStateRepo {
         last_detail: s.lastDetail,
         last_observed_at: s.lastObservedAt,
         last_gate_reason: s.lastGateReason,
+        consecutive_missing: s.consecutiveMissing,
       });
     },
   };

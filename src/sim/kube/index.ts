@@ -20,7 +20,7 @@ import {
   type SimWorkload,
   type SimWorkloadKind,
 } from './model.js';
-import type { SimRbacRule } from './rbac.js';
+import { accessOf, isAllowed, type SimRbacRule } from './rbac.js';
 import { renderPod, renderWorkload } from './render.js';
 import { watchSelection } from './routes.js';
 import { SimHttpServer, type SimAnswer, type Faults, type SimRequestRecord } from './server.js';
@@ -131,7 +131,10 @@ export interface KubeSimulator {
   setApiDown(down: boolean): void;
   /** Whether `setApiDown(true)` is in force. */
   readonly apiDown: boolean;
-  /** Whether a request to `path` would be served now (the API is up and no `failPath` covers it). */
+  /**
+   * Whether a cache of `path` would be served now: the API is up, no `failPath` covers it, and the
+   * RBAC rules allow listing and watching it.
+   */
   serves(path: string): boolean;
   /** The next `n` requests get a `Status` with this HTTP code (default 500). */
   failNext(n: number, status?: number): void;
@@ -351,7 +354,13 @@ export function createKubeSimulator(options: KubeSimulatorOptions = {}): KubeSim
       return faults.apiDown;
     },
     serves(path) {
-      return !faults.apiDown && ![...faults.failPaths.keys()].some((prefix) => path.startsWith(prefix));
+      if (faults.apiDown || [...faults.failPaths.keys()].some((prefix) => path.startsWith(prefix))) return false;
+      // RBAC as the routes apply it: a cache of this collection needs to list it and to watch it.
+      const segments = path.split('/').filter((s) => s !== '').map(decodeURIComponent);
+      return [new URLSearchParams(), new URLSearchParams({ watch: 'true' })].every((query) => {
+        const access = accessOf('GET', segments, query);
+        return access === null || isAllowed(model.rbac, access);
+      });
     },
     failNext(n, status = 500) {
       faults.failNext = { count: n, status };

@@ -179,6 +179,19 @@ describe('migrate', () => {
     db.close();
   });
 
+  it('007 keeps version 6’s target states and counts no missing observations for them', () => {
+    const upTo6 = migrationsWith(Object.fromEntries(readMigrations(migrationsDir()).slice(0, 6).map((m) => [path.basename(m.file), fs.readFileSync(m.file, 'utf8')])));
+    const db = new Sqlite(path.join(tempDir(), 'v6.db'));
+    expect(migrate(db, upTo6)).toEqual({ from: 0, to: 6 });
+    db.prepare("INSERT INTO target_state (target, health, consecutive_failures, last_detail) VALUES ('frigate', 'down', 3, 'HTTP 503')").run();
+    expect(migrate(db)).toEqual({ from: 6, to: HEAD });
+    expect(db.prepare('SELECT target, health, consecutive_failures, consecutive_missing FROM target_state').all()).toEqual([
+      { target: 'frigate', health: 'down', consecutive_failures: 3, consecutive_missing: 0 },
+    ]);
+    expect(() => db.prepare("UPDATE target_state SET consecutive_missing = -1 WHERE target = 'frigate'").run()).toThrow(/CHECK/);
+    db.close();
+  });
+
   it('rolls back every pending migration when a later one fails, leaving no partial tables', () => {
     const dir = migrationsWith({
       '001_good.sql': 'CREATE TABLE good (x INTEGER) STRICT;',
@@ -247,19 +260,19 @@ describe('openDatabase', () => {
     const file = path.join(tempDir(), 'future.db');
     const future = new Sqlite(file);
     future.exec('CREATE TABLE from_the_future (x INTEGER); INSERT INTO from_the_future VALUES (1);');
-    future.pragma('user_version = 7');
+    future.pragma(`user_version = ${HEAD + 1}`);
     future.close();
     const before = sha256(file);
 
     expect(() => openDatabase(file)).toThrow(
-      `database ${file} is at schema version 7 but this stormguard only knows up to ${HEAD}; ` +
+      `database ${file} is at schema version ${HEAD + 1} but this stormguard only knows up to ${HEAD}; ` +
         'upgrade stormguard or restore a backup',
     );
 
     expect(sha256(file)).toBe(before);
     expect(fs.existsSync(`${file}-wal`)).toBe(false);
     const check = new Sqlite(file, { readonly: true });
-    expect(schemaVersion(check)).toBe(7);
+    expect(schemaVersion(check)).toBe(HEAD + 1);
     expect(check.pragma('journal_mode', { simple: true })).toBe('delete');
     expect(tables(check)).toEqual(['from_the_future']);
     check.close();

@@ -179,8 +179,9 @@ describe('target state', () => {
       lastDetail: 'HTTP 503',
       lastObservedAt: T0,
       lastGateReason: 'nodeNotReady',
+      consecutiveMissing: 1,
     };
-    const mqtt: TargetState = { ...frigate, target: 'mqtt', health: 'up', lastObservedAt: null, lastGateReason: null };
+    const mqtt: TargetState = { ...frigate, target: 'mqtt', health: 'up', lastObservedAt: null, lastGateReason: null, consecutiveMissing: 0 };
     expect(store.loadTargetStates()).toEqual({});
     store.saveTargetState(frigate);
     store.saveTargetState(mqtt);
