@@ -1,7 +1,9 @@
 import { SlashCommandBuilder } from 'discord.js';
+import type { TargetConfig } from '../src/config/types.js';
+import { unseenTarget } from '../src/core/setup.js';
 import { activeSilenceFor } from '../src/core/silence.js';
 import { nodeLabel } from '../src/core/render.js';
-import { DISCORD_LIMITS, discordTime, fitLines } from '../src/core/text.js';
+import { DISCORD_LIMITS, discordTime, escapeMarkdown, fitLines } from '../src/core/text.js';
 import type { StatusFacts } from '../src/runtime/actions.js';
 import { configuredTarget } from '../src/runtime/interactions/context.js';
 import { targetChoices } from './options.js';
@@ -24,17 +26,19 @@ export const statusCommand: SlashCommand = {
     const facts = await ctx.actions.statusFacts(targets.map((t) => t.name));
     const lines: string[] = [];
     if (!facts.snapshot.reachable) lines.push(`⚠️ Kubernetes API unreachable: ${facts.snapshot.error}`);
-    for (const target of targets) lines.push(describeTarget(target.name, facts));
+    for (const target of targets) lines.push(describeTarget(target.name, facts, ctx.config.targets));
     // Within Discord's 2,000 characters, saying how much was left out.
     return fitLines(lines, DISCORD_LIMITS.reply, (n) => `…and ${n} more; use /status target:<name>`);
   },
   autocomplete: targetChoices,
 };
 
-function describeTarget(name: string, facts: StatusFacts): string {
+function describeTarget(name: string, facts: StatusFacts, configured: TargetConfig[]): string {
   const { snapshot, now } = facts;
   const state = facts.states[name];
-  const health = state ? (state.health === 'up' ? '🟢 up' : `🔴 down (${state.lastDetail})`) : '⚪ not checked yet';
+  // Not its last health when stormguard cannot see it now (a refused list, a missing workload).
+  const unseen = unseenTarget(snapshot, configured, name);
+  const health = unseen !== null ? `⚪ unknown (${escapeMarkdown(unseen)})` : state ? (state.health === 'up' ? '🟢 up' : `🔴 down (${state.lastDetail})`) : '⚪ not checked yet';
   const parts = [`**${name}** ${health}`];
   if (snapshot.reachable) {
     const nodes = snapshot.workloads[name]?.relevantNodes ?? [];

@@ -100,7 +100,8 @@ export function renderIncident(view: IncidentView): RenderedMessage {
       : [
           { id: `ack:${incident.id}`, label: 'Acknowledge', style: 'primary', disabled: incident.state !== 'open' },
           { id: `silence:${incident.id}`, label: 'Silence 1h', style: 'secondary', disabled: false },
-          { id: `restart:${incident.id}`, label: 'Restart', style: 'danger', disabled: incident.targets.length === 0 },
+          // A setup problem is fixed in the configuration or RBAC; the gate would refuse every restart of its targets.
+          { id: `restart:${incident.id}`, label: 'Restart', style: 'danger', disabled: incident.targets.length === 0 || incident.kind === 'setup' },
         ],
   };
 }

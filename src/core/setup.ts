@@ -47,6 +47,19 @@ export function isWorkloadMissing(snapshot: ClusterSnapshot, target: string): bo
 }
 
 /**
+ * Why stormguard cannot judge a target now, or null when it can: the sentence of its unknown data (a
+ * cache it reads is out of sync) or of its missing workload. People are shown this instead of the
+ * target's last health, which would claim more than stormguard knows.
+ */
+export function unseenTarget(snapshot: ClusterSnapshot, targets: readonly TargetConfig[], name: string): string | null {
+  if (!snapshot.reachable) return null;
+  const unknown = snapshot.unknownTargets?.[name];
+  if (unknown !== undefined) return unknown;
+  const index = targets.findIndex((t) => t.name === name);
+  return index >= 0 && isWorkloadMissing(snapshot, name) ? missingWorkloadSentence(targets[index]!, index) : null;
+}
+
+/**
  * Counts the observations in a row in which a target's workload is missing: it moves only when the
  * target was `observed` this cycle, like the target's other hysteresis counters; it is 0 once the
  * workload is seen, and stays as it is while the target's data is unknown.

@@ -2,6 +2,7 @@ import type { Config } from '../config/types.js';
 import { evaluateGate, isWaitingReason, restartHistorySince } from '../core/gate.js';
 import type { IncidentView } from '../core/render.js';
 import { activeSilenceFor } from '../core/silence.js';
+import { unseenTarget } from '../core/setup.js';
 import { nodeOfSubject } from '../core/subject.js';
 import { DISCORD_LIMITS, clip } from '../core/text.js';
 import type { ClusterSnapshot, Incident } from '../core/types.js';
@@ -17,7 +18,7 @@ export function buildIncidentView(incident: Incident, store: Store, config: Conf
   const targets = incident.targets.map((name) => {
     const s = states[name];
     // What stormguard cannot see now (a refused list, a missing workload) is shown as unknown, not as its last health.
-    const unseen = snapshot?.reachable === true && (snapshot.unknownTargets?.[name] !== undefined || snapshot.workloads[name]?.found === false);
+    const unseen = snapshot !== null && unseenTarget(snapshot, config.targets, name) !== null;
     return { name, health: unseen ? ('unknown' as const) : (s?.health ?? ('unknown' as const)), detail: s?.lastDetail ?? '' };
   });
   const nodeNames = new Set<string>();

@@ -21,6 +21,8 @@ describe('renderIncident: buttons', () => {
     ['open node incident listing targets', incident({ subject: 'node:node-a', kind: 'node', targets: ['frigate'] }), false, false, false],
     ['open node incident without targets (nothing to restart)', incident({ subject: 'node:node-a', kind: 'node', targets: [] }), false, false, true],
     ['acknowledged cluster incident', incident({ subject: 'cluster', kind: 'cluster', targets: [], state: 'acknowledged', acknowledgedBy: '42' }), true, false, true],
+    // Its targets' restarts would all be refused: the fix is RBAC or the configuration.
+    ['open setup incident listing targets', incident({ subject: 'setup:forbidden/namespace/media', kind: 'setup', targets: ['jellyfin'] }), false, false, true],
   ] as Array<[string, Incident, boolean, boolean, boolean]>)('%s', (_name, inc, ack, silenceButton, restartButton) => {
     expect(renderIncident(view({ incident: inc })).buttons).toEqual([
       { id: `ack:${inc.id}`, label: 'Acknowledge', style: 'primary', disabled: ack },

@@ -78,6 +78,10 @@ describe('partial Kubernetes failures stay partial (issue 10 item 5)', () => {
     // Never "Kubernetes API unreachable": the API answers; the setup incident rang once, hass's once.
     expect(topLevel(w).map((m) => m.content).join('\n')).not.toContain('unreachable');
     expect(roleRings(w)).toBe(2);
+    // /status says what it cannot see instead of jellyfin's last health; the setup message offers no Restart.
+    const status = unescapeMarkdown(answer(await w.discord.slashCommand({ name: 'status', options: { target: 'jellyfin' }, user: OPERATOR })));
+    expect(status).toMatch(/^\*\*jellyfin\*\* ⚪ unknown \((Pod|Deployment) in media: HTTP 403: .* is forbidden: /);
+    expect((messageOf(w, 'setup:forbidden/namespace/media')!.components as Array<{ components: Array<{ label: string; disabled?: boolean }> }>)[0]!.components.find((b) => b.label === 'Restart')?.disabled).toBe(true);
     expect(w.kube.restarts.map((r) => r.namespace)).toEqual(['home']);
     expect(w.kube.countRequests({ pathPrefix: '/apis/apps/v1/namespaces/media/deployments/' })).toBe(0);
 
@@ -145,6 +149,8 @@ describe('a missing workload is a configuration problem (issue 10 item 7)', () =
     expect(answer(refused)).toBe(`Not restarting ghost: ${cause}.`);
     expect(w.kube.countRequests({ method: 'PATCH' })).toBe(0);
     expect(w.app.store.auditFor({ action: 'restartRefused' }).map((a) => a.reason)).toEqual(['workloadMissing']);
+    const status = unescapeMarkdown(answer(await w.discord.slashCommand({ name: 'status', options: { target: 'ghost' }, user: OPERATOR })));
+    expect(status).toMatch(new RegExp(`^\\*\\*ghost\\*\\* ⚪ unknown \\(Deployment nvr/ghost not found — check targets\\[2\\]\\.workload\\)`));
 
     // The workload appears: the incident resolves, and ghost is judged as any target from now on.
     w.kube.addDeployment({ namespace: 'nvr', name: 'ghost', node: 'node-a' });
