@@ -93,6 +93,27 @@ describe('partial Kubernetes failures stay partial (issue 10 item 5)', () => {
     expect(roleRings(w)).toBe(3);
   });
 
+  it('a list the API does not serve (404) is one setup incident saying so, resolving when it is served again', async () => {
+    world = await startWorld({ targets: TARGETS }, {}, {
+      beforeStart(_discord, kube) {
+        kube.addDeployment({ namespace: 'media', name: 'jellyfin', node: 'node-b' });
+        // As a proxy in front of the API that hides a path would answer.
+        kube.failPath('/apis/apps/v1/namespaces/media/deployments', 404);
+      },
+    });
+    const w = world;
+    await w.cycles(3);
+    const cause = "the Kubernetes API does not serve deployments in namespace media (HTTP 404), so its targets are not checked — check kubernetes.kubeconfig's server URL (a proxy in front of the API?)";
+    expect(subjects(w)).toEqual([['setup:notfound/namespace/media', 'open']]);
+    expect(shown(w, 'setup:notfound/namespace/media')).toMatchObject({ title: cause, targets: '⚪ jellyfin' });
+    expect(roleRings(w)).toBe(1);
+
+    w.kube.failPath('/apis/apps/v1/namespaces/media/deployments', null);
+    await w.cycles(1);
+    expect(subjects(w)).toEqual([['setup:notfound/namespace/media', 'resolved']]);
+    expect(roleRings(w)).toBe(1);
+  });
+
   it('the nodes RBAC refuses are one setup incident, not "Kubernetes API unreachable", and nothing is restarted', async () => {
     world = await startWorld({ targets: TARGETS.slice(0, 2) }, {}, {
       beforeStart(_discord, kube) {

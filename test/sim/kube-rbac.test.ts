@@ -90,4 +90,19 @@ describe('kube simulator: RBAC', () => {
     expect(isAllowed(rules, { verb: 'watch', group: '', resource: 'pods', namespace: 'nvr' })).toBe(false);
     expect(isAllowed([{ verbs: ['*'], apiGroups: ['*'], resources: ['*'] }], { verb: 'watch', group: 'apps', resource: 'daemonsets', namespace: 'x' })).toBe(true);
   });
+
+  it('says a cache of a collection is served only when the rules allow listing and watching it', () => {
+    sim.setRbac([
+      { verbs: ['list', 'watch'], resources: ['nodes'] },
+      { verbs: ['list', 'watch'], resources: ['pods'], namespaces: ['nvr'] },
+      { verbs: ['list'], resources: ['pods'], namespaces: ['home'] }, // no watch: an informer cannot keep it
+    ]);
+    expect(sim.serves('/api/v1/nodes')).toBe(true);
+    expect(sim.serves('/api/v1/namespaces/nvr/pods')).toBe(true);
+    expect(sim.serves('/api/v1/namespaces/home/pods')).toBe(false);
+    expect(sim.serves('/api/v1/namespaces/media/pods')).toBe(false);
+    expect(sim.serves('/apis/apps/v1/namespaces/nvr/deployments')).toBe(false);
+    sim.setRbac(null);
+    expect(sim.serves('/apis/apps/v1/namespaces/nvr/deployments')).toBe(true);
+  });
 });
