@@ -5,7 +5,7 @@
  * unchanged group produce nothing; alerts joining or resolving become quiet notes.
  */
 import type { TargetConfig } from '../config/types.js';
-import { isOpen, newIncident, transition, type IncidentEvent, type TransitionContext } from './lifecycle.js';
+import { isOpen, transition, type IncidentEvent, type TransitionContext } from './lifecycle.js';
 import type { IncidentPlan } from './plan.js';
 import { activeSilenceFor } from './silence.js';
 import { alertSubject, nodeSubject, targetSubject } from './subject.js';
@@ -82,14 +82,13 @@ export function alertTitle(notification: AlertNotification, titleLabels: string[
  * matching the target's workload, or `pod` naming one of its pods in the last snapshot.
  */
 export function targetsNamedBy(labels: Record<string, string>, targets: TargetConfig[], snapshot: ClusterSnapshot | null): string[] {
-  const namespace = labels.namespace;
-  if (!namespace) return [];
+  // Every configured target has a namespace: labels without one name nothing.
   return targets
-    .filter((t) => t.namespace === namespace)
+    .filter((t) => t.namespace === labels.namespace)
     .filter((t) => {
       if (t.workload.kind !== 'Pods' && labels[WORKLOAD_LABELS[t.workload.kind]] === t.workload.name) return true;
-      const pod = labels.pod;
-      return pod !== undefined && snapshot?.reachable === true && (snapshot.workloads[t.name]?.pods ?? []).some((p) => p.name === pod);
+      // Every pod has a name: without a `pod` label nothing matches.
+      return snapshot?.reachable === true && snapshot.workloads[t.name]?.pods.some((p) => p.name === labels.pod) === true;
     })
     .map((t) => t.name)
     .sort();
@@ -155,7 +154,8 @@ export function planAlertNotification(input: AlertPlanInput): AlertPlan {
     return { group: record(host.id), incident: step(input, host, { type: 'alertsChanged', text }), outcome: 'changed' };
   }
 
-  if (n.status === 'resolved' || firing.length === 0) {
+  // `firing` is empty once Alertmanager says the group is resolved.
+  if (firing.length === 0) {
     if (!host) return { group: record(group?.incidentId ?? null), incident: null, outcome: 'ignored' };
     return { group: record(host.id), incident: step(input, host, { type: 'recover', cause: `Alertmanager reports ${title} resolved` }), outcome: 'resolved' };
   }
@@ -171,12 +171,13 @@ export function planAlertNotification(input: AlertPlanInput): AlertPlan {
   // The group's own incident: open it, reopen it within the window, or keep it current.
   const own = host ?? input.ownIncident;
   const targets = targetsNamedBy(n.commonLabels, input.config.targets, input.snapshot);
-  const fail: IncidentEvent = { type: 'fail', subject, kind: 'alert', cause: title, targets };
-  const opening = step(input, own, fail);
+  const fail = { type: 'fail' as const, subject, kind: 'alert' as const, cause: title, targets };
+  const opening = open(input, own, fail);
   if (!host) return { group: record(opening.incident.id), incident: opening, outcome: 'opened' };
   const text = changeNote(title, n.groupLabels, joined, resolved);
   const changed = text ? step(input, opening.incident, { type: 'alertsChanged', text }, opening) : opening;
-  const quiet = changed.effects.length === 0 && changed.audit.length === 0;
+  // Every change the lifecycle makes to an open incident comes with an effect (an edit at least).
+  const quiet = changed.effects.length === 0;
   return { group: record(host.id), incident: quiet ? null : changed, outcome: quiet ? 'repeat' : 'changed' };
 }
 
@@ -220,19 +221,31 @@ export function alertLabel(alert: AlertFacts, common: Record<string, string> = {
   return own.length > 0 ? own.join(', ') : (alert.labels.alertname ?? alert.fingerprint);
 }
 
-/** Applies one lifecycle event as Alertmanager (the actor), continuing an earlier step's effects. */
-function step(input: AlertPlanInput, incident: Incident | null, event: IncidentEvent, sofar?: IncidentPlan): IncidentPlan {
-  // A group without an incident yet is silenced like its future incident would be: by its subject.
-  const probe = incident ?? newIncident(alertSubject(input.notification.groupKey), 'alert', '', input.now);
-  const ctx: TransitionContext = {
+/**
+ * Opens, reopens or updates the group's own incident. A group without an incident yet is silenced like
+ * the incident it opens: by its subject and the targets it names (both on the fail event), as the
+ * message and the escalation will judge it.
+ */
+function open(input: AlertPlanInput, own: Incident | null, fail: Extract<IncidentEvent, { type: 'fail' }>): IncidentPlan {
+  const next = transition(own, fail, context(input, own ?? fail));
+  // Stryker disable next-line all: unreachable — a fail event always leaves an incident.
+  if (!next.incident) throw new Error(`alertmanager: opening group ${input.notification.groupKey} left no incident`);
+  return { incident: next.incident, effects: next.effects, audit: next.audit, restarts: [] };
+}
+
+/** Applies one lifecycle event to an incident as Alertmanager (the actor), after an earlier step's effects. */
+function step(input: AlertPlanInput, incident: Incident, event: IncidentEvent, sofar?: IncidentPlan): IncidentPlan {
+  const next = transition(incident, event, context(input, incident));
+  // Alertmanager's events never ask for a restart (people's restarts go through the actions).
+  return { incident: next.incident ?? incident, effects: [...(sofar?.effects ?? []), ...next.effects], audit: [...(sofar?.audit ?? []), ...next.audit], restarts: [] };
+}
+
+function context(input: AlertPlanInput, about: Pick<Incident, 'subject' | 'targets'>): TransitionContext {
+  return {
     now: input.now,
     reopenWindow: input.config.reopenWindow,
     escalateAfter: input.config.escalateAfter,
-    silenced: activeSilenceFor({ incident: probe }, input.silences, input.now) !== null,
+    silenced: activeSilenceFor({ incident: about }, input.silences, input.now) !== null,
     actor: ALERTMANAGER,
   };
-  const next = transition(incident, event, ctx);
-  const result = next.incident ?? incident;
-  if (!result) throw new Error(`alertmanager: ${event.type} left group ${input.notification.groupKey} without an incident`);
-  return { incident: result, effects: [...(sofar?.effects ?? []), ...next.effects], audit: [...(sofar?.audit ?? []), ...next.audit], restarts: [...(sofar?.restarts ?? []), ...(next.restarts ?? [])] };
 }

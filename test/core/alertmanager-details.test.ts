@@ -91,6 +91,7 @@ describe('nodeNamedBy', () => {
     ['instance with its port', { instance: 'node-a:9100' }, snap, 'node-a'],
     ['instance without a port', { instance: 'node-b' }, snap, 'node-b'],
     ['only a trailing port is cut', { instance: 'node-a:9100:1' }, snap, null],
+    ['digits after a colon inside the name are no port', { instance: 'node:1-a' }, snap, null],
     ['a port must be digits', { instance: 'node-a:http' }, snap, null],
     ['a node the cluster does not have', { node: 'node-z', instance: 'nas:9100' }, snap, null],
     ['node before kubernetes_node before instance', { node: 'node-b', kubernetes_node: 'node-a', instance: 'node-a:9100' }, snap, 'node-b'],
@@ -101,6 +102,10 @@ describe('nodeNamedBy', () => {
     ['while the cluster is unreachable', { node: 'node-a' }, { reachable: false, observedAt: T0, error: 'timeout' }, null],
   ])('%s', (_, labels, snapshotNow, expected) => {
     expect(nodeNamedBy(labels, snapshotNow)).toBe(expected);
+  });
+
+  it('labels without a node name none, even in a cluster with a node called “undefined”', () => {
+    expect(nodeNamedBy({ job: 'node' }, snapshot([node('undefined')], []))).toBeNull();
   });
 });
 
@@ -279,6 +284,16 @@ describe('planAlertNotification: silences', () => {
     expect(plan.incident!.incident.notifiedAt).toBe(rings ? T0 : null);
   });
 
+  it.each<[string, ReturnType<typeof silence>[], boolean]>([
+    ['a silence of the one target it names holds the ring back, as the message and the escalation will', [silence({ scope: { kind: 'target', name: 'hass' } })], false],
+    ['a silence of another target does not', [silence({ scope: { kind: 'target', name: 'frigate' } })], true],
+  ])('a new group naming a target: %s', (_, silences, rings) => {
+    const n = notification([alertFacts('h1', { namespace: 'home', deployment: 'hass' })], { commonLabels: { alertname: 'DiskFull', namespace: 'home', deployment: 'hass' } });
+    const plan = planAlertNotification(input(n, { silences }));
+    expect(plan.incident!.incident.targets).toEqual(['hass']);
+    expect(plan.incident!.effects[0]).toEqual({ type: 'postMessage', mention: rings });
+  });
+
   it('a reopen under a silence of the group is quiet', () => {
     const { state } = opened(notification([nas]));
     const done = after(state, notification([resolvedOf(nas)]));
@@ -384,6 +399,12 @@ describe('planAlertNotification: joining the incident of a target or node it nam
     const resolved = after(state, notification([resolvedOf(hassAlert)], { commonLabels: hassLabels }));
     expect(resolved).toMatchObject({ outcome: 'changed', group: { incidentId: 3 } });
     expect(resolved.incident!.incident).toEqual(hassIncident);
+    expect(resolved.incident!.effects).toEqual([{ type: 'editMessage' }, { type: 'threadNote', text: `Alertmanager ${TITLE} — resolved: deployment=hass, instance=nas, namespace=home` }]);
+  });
+
+  it('there, Alertmanager saying the group is resolved counts, whatever its alerts say', () => {
+    const state = joinedState();
+    const resolved = after(state, notification([hassAlert], { status: 'resolved', commonLabels: hassLabels }));
     expect(resolved.incident!.effects).toEqual([{ type: 'editMessage' }, { type: 'threadNote', text: `Alertmanager ${TITLE} — resolved: deployment=hass, instance=nas, namespace=home` }]);
   });
 
