@@ -13,12 +13,8 @@ const LINK_LIMIT = 900;
 
 /** A link only for http(s) URLs: anything else from a label is shown as plain text or not at all. */
 function safeUrl(url: string): string | null {
-  try {
-    const parsed = new URL(url);
-    return parsed.protocol === 'http:' || parsed.protocol === 'https:' ? parsed.toString().replace(/\)/g, '%29') : null;
-  } catch {
-    return null;
-  }
+  const parsed = URL.canParse(url) ? new URL(url) : null;
+  return parsed && (parsed.protocol === 'http:' || parsed.protocol === 'https:') ? parsed.toString().replace(/\)/g, '%29') : null;
 }
 
 /**
@@ -35,7 +31,8 @@ export function alertDescription(group: AlertGroup, resolvedCause: string | null
   const firing = firingAlerts(n);
   // One alert: all its labels tell which; several: only what sets each apart.
   const common = firing.length > 1 ? n.commonLabels : n.groupLabels;
-  let used = lines.join('\n').length;
+  // At most the one line above so far.
+  let used = lines[0]?.length ?? 0;
   let shown = 0;
   for (const alert of firing) {
     const summary = alert.annotations.summary && alert.annotations.summary !== n.commonAnnotations.summary ? ` — ${alert.annotations.summary}` : '';

@@ -24,6 +24,9 @@ describe('listWithCount', () => {
     expect(listWithCount(names, 35)).toBe('frigate, jellyfin, … and 37 more');
     expect(listWithCount(names, 40)).toBe('frigate, jellyfin, svc-0, … and 36 more');
     expect(listWithCount(['a', 'b'], 40)).toBe('a, b');
+    // Exactly at the budget everything is shown; one less and the rest is counted.
+    expect(listWithCount(['a', 'b'], 4)).toBe('a, b');
+    expect(listWithCount(['a', 'b'], 3)).toBe('… …');
     expect(listWithCount(['a-very-long-name'], 10)).toBe('… and 1 m…');
   });
 
