@@ -34,6 +34,12 @@ describe('listWithCount', () => {
     for (let max = 5; max < 120; max++) expect(listWithCount(names, max).length).toBeLessThanOrEqual(max);
   });
 
+  it('counts the rest with as many digits as it has: exactly at the budget, 9 left fit where 10 would not', () => {
+    const ten = Array.from({ length: 10 }, () => 'aaaa');
+    expect(listWithCount(ten, 18)).toBe('aaaa, … and 9 more');
+    expect(listWithCount(ten, 17)).toBe('… and 10 more');
+  });
+
   it('joins with another separator when asked, counted the same way', () => {
     expect(listWithCount(['a, b', 'c', 'd'], 20, '; ')).toBe('a, b; c; d');
     expect(listWithCount(names, 35, '; ')).toBe('frigate; jellyfin; … and 37 more');
@@ -54,6 +60,16 @@ describe('plural', () => {
 });
 
 describe('fitLines', () => {
+  it.each<[number, string]>([
+    [8, 'aa\nbb\ncc'],
+    [7, 'aa\n+2'],
+    [5, 'aa\n+2'],
+    [4, '+3'],
+  ])('within %i characters, exactly at the budget on both sides', (max, out) => {
+    expect(fitLines(['aa', 'bb', 'cc'], max, (n) => `+${n}`)).toBe(out);
+  });
+
+
   it('keeps whole lines and counts the rest', () => {
     const lines = Array.from({ length: 100 }, (_, i) => `line ${i}`);
     const out = fitLines(lines, 50, (n) => `… and ${n} more`);
