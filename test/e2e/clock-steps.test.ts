@@ -88,3 +88,33 @@ describe('the wall clock steps back (issue 10 item 9)', () => {
     expect(w.kube.restarts).toHaveLength(2);
   });
 });
+
+describe('the wall clock steps forward (issue 10 item 9)', () => {
+  it('five hours at once: the held-back escalation rings once, one restart, what Discord was owed goes out once', async () => {
+    world = await startWorld({ notify: { escalateAfter: '15m' } });
+    const w = world;
+    w.probe.setStatus(503);
+    await w.cycles(2);
+    expect(roleRings(w)).toBe(1);
+    const message = topLevel(w)[0]!;
+    expect(answer(await w.discord.clickButton({ customId: buttonId(message, 'Silence 1h'), messageId: message.id, user: OPERATOR }))).toMatch(/Silenced frigate until/);
+    // Discord's REST API goes down for a while: notes and edits back off in the outbox.
+    w.discord.setRestDown(true);
+    await w.cycles(4);
+    expect(w.app.store.countEffects({ status: 'pending' })).toBeGreaterThan(0);
+    const restarts = w.kube.restarts.length;
+
+    w.discord.setRestDown(false);
+    await w.cycles(1, 5 * HOUR);
+    // The silence ended during the jump: the escalation it held back rings once; one restart, not one per hour skipped.
+    expect(roleRings(w)).toBe(2);
+    expect(w.app.store.auditFor({ action: 'escalated' })).toHaveLength(1);
+    expect(w.kube.restarts.length).toBe(restarts + 1);
+    expect(w.app.store.countEffects({ status: 'pending' })).toBe(0);
+    expect(topLevel(w)).toHaveLength(1);
+    // The next cycles follow the rules from the new now: the cooldown holds the next restart, no more rings.
+    await w.cycles(2);
+    expect(roleRings(w)).toBe(2);
+    expect(w.kube.restarts.length).toBe(restarts + 1);
+  });
+});
