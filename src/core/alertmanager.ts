@@ -98,7 +98,8 @@ export function targetsNamedBy(labels: Record<string, string>, targets: TargetCo
 export function nodeNamedBy(labels: Record<string, string>, snapshot: ClusterSnapshot | null): string | null {
   if (snapshot?.reachable !== true) return null;
   const candidates = [labels.node, labels.kubernetes_node, labels.instance?.replace(/:\d+$/, '')];
-  return candidates.find((n): n is string => n !== undefined && snapshot.nodes[n] !== undefined) ?? null;
+  // No node is called '': a missing label finds none (and `find` would hand back the missing value anyway).
+  return candidates.find((n): n is string => snapshot.nodes[n ?? ''] !== undefined) ?? null;
 }
 
 /** Everything one notification is decided from; the shell loads it, the plan does no I/O. */

@@ -73,6 +73,7 @@ describe('targetsNamedBy', () => {
     ['another namespace nothing', { namespace: 'home', deployment: 'frigate' }, snap, []],
     ['a pod of the target in the last snapshot', { namespace: 'nvr', pod: 'zigbee-0' }, snap, ['zigbee']],
     ['a pod of a Deployment target too', { namespace: 'nvr', pod: 'frigate-0' }, snap, ['frigate']],
+    ['any one of its pods', { namespace: 'nvr', pod: 'frigate-1' }, snapshot([node('node-a')], [workload('frigate', ['node-a', 'node-b'])]), ['frigate']],
     ['a pod nobody has', { namespace: 'nvr', pod: 'zigbee-9' }, snap, []],
     ['a pod before the first snapshot', { namespace: 'nvr', pod: 'zigbee-0' }, null, []],
     ['a pod while the cluster is unreachable', { namespace: 'nvr', pod: 'zigbee-0' }, { reachable: false, observedAt: T0, error: 'timeout' }, []],

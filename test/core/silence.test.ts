@@ -95,3 +95,15 @@ describe('describeScope: an Alertmanager group in words', () => {
     expect([EVERYTHING, target('frigate'), node('k3s-2')].map((s) => describeScope(s, 'Alert: X'))).toEqual(['everything', 'frigate', 'node k3s-2']);
   });
 });
+
+describe('scopes at the edges', () => {
+  it('a subject of no known kind is silenced only by everything', () => {
+    expect(scopeOfSubject('weird')).toEqual(EVERYTHING);
+  });
+
+  it('a silence of a target called “undefined” mutes that target only, not every incident', () => {
+    const odd = silence({ scope: target('undefined') });
+    expect(activeSilenceFor({ incident: incident({ subject: 'target:frigate', targets: [] }) }, [odd], T0)).toBeNull();
+    expect(activeSilenceFor({ incident: incident({ subject: 'target:undefined', targets: ['undefined'] }) }, [odd], T0)).toEqual(odd);
+  });
+});
