@@ -38,6 +38,8 @@ describe('listWithCount', () => {
     const ten = Array.from({ length: 10 }, () => 'aaaa');
     expect(listWithCount(ten, 18)).toBe('aaaa, … and 9 more');
     expect(listWithCount(ten, 17)).toBe('… and 10 more');
+    expect(listWithCount(ten, 24)).toBe('aaaa, aaaa, … and 8 more');
+    expect(listWithCount(ten, 23)).toBe('aaaa, … and 9 more');
   });
 
   it('joins with another separator when asked, counted the same way', () => {
