@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { evaluateGate } from '../../src/core/gate.js';
 import { initialTargetState } from '../../src/core/hysteresis.js';
-import { countMissing, isSetupRefusal, nodesKnown, setupProblems, setupResolution } from '../../src/core/setup.js';
+import { countMissing, isSetupRefusal, nodesKnown, setupProblems, setupResolution, unseenTarget } from '../../src/core/setup.js';
 import type { ClusterSnapshot, Observation, SnapshotSource, SourceStatus } from '../../src/core/types.js';
 import { incident, MIN, node, SEC, snapshot, T0, target, workload } from './fixtures.js';
 import { Loop } from './loop.js';
@@ -253,5 +253,84 @@ describe('a missing workload (item 7)', () => {
   it('the gate refuses a person with the same sentence (one gate for both)', () => {
     const decision = evaluateGate({ targetName: 'ghost', mode: 'manual', targets, snapshot: missing(false), restarts: [], incident: null, silences: [], now: T0 });
     expect(decision).toEqual({ allowed: false, reason: 'workloadMissing', message: 'Deployment nvr/ghost not found — check targets[3].workload', context: { target: 'ghost' } });
+  });
+});
+
+describe('setup.ts pinned exactly (what mutation testing left open)', () => {
+  const unreachable: ClusterSnapshot = { reachable: false, observedAt: T0, error: 'timeout' };
+  const notFound = { message: 'HTTP 404: Not Found', status: 404 };
+  const missingGhost = (): Seen => seen([node('node-a')], [...healthyWorkloads.slice(0, 3), workload('ghost', [], { found: false })]);
+
+  it('unseenTarget: why a target cannot be judged — its unknown data first, then its missing workload (index 0 too), else null', () => {
+    expect(unseenTarget(unreachable, targets, 'frigate')).toBeNull();
+    const blind = partial({ 'Pod/home': forbidden('pods', 'home') }, ['hass']);
+    expect(unseenTarget(blind, targets, 'hass')).toBe('Pod in home: HTTP 403');
+    expect(unseenTarget(blind, targets, 'frigate')).toBeNull();
+    expect(unseenTarget(missingGhost(), targets, 'ghost')).toBe('Deployment nvr/ghost not found — check targets[3].workload');
+    const first = [target('ghost'), ...targets.slice(0, 3)];
+    expect(unseenTarget(missingGhost(), first, 'ghost')).toBe('Deployment nvr/ghost not found — check targets[0].workload');
+    // Not configured: nothing to say, even when the snapshot knows the name.
+    expect(unseenTarget(missingGhost(), targets.slice(0, 3), 'ghost')).toBeNull();
+  });
+
+  it('nodesKnown: only the nodes cache out of sync (or an unreachable API) hides the nodes', () => {
+    expect(nodesKnown(unreachable)).toBe(false);
+    expect(nodesKnown(seen([node('node-a')], healthyWorkloads))).toBe(true);
+    expect(nodesKnown(partial({}, []))).toBe(true);
+    expect(nodesKnown(partial({ 'Pod/home': forbidden('pods', 'home') }, ['hass', 'mqtt']))).toBe(true);
+    expect(nodesKnown(partial({ 'Node/': forbidden('nodes', '') }, []))).toBe(false);
+  });
+
+  it('setupProblems: none without the API; sorted by subject; each scope lists its targets once; a missing workload only from failureThreshold observations on', () => {
+    expect(setupProblems(unreachable, targets, new Map())).toEqual([]);
+    const both = partial({ 'Pod/nvr': notFound, 'Deployment/nvr': notFound, 'Pod/home': forbidden('pods', 'home') }, ['frigate', 'ghost', 'hass', 'mqtt']);
+    expect(setupProblems(both, targets, new Map())).toEqual([
+      {
+        subject: 'setup:forbidden/namespace/home',
+        cause: 'stormguard may not list/watch pods in namespace home — grant it with a Role and RoleBinding in home (copy deploy/rbac-watch-nvr.yaml and change the namespace)',
+        targets: ['hass', 'mqtt'],
+      },
+      {
+        subject: 'setup:notfound/namespace/nvr',
+        cause: "the Kubernetes API does not serve deployments and pods in namespace nvr (HTTP 404), so its targets are not checked — check kubernetes.kubeconfig's server URL (a proxy in front of the API?)",
+        targets: ['frigate', 'ghost'],
+      },
+    ]);
+    const nodes404 = partial({ 'Node/': notFound }, []);
+    expect(setupProblems(nodes404, targets, new Map()).map((p) => p.cause)).toEqual([
+      "the Kubernetes API does not serve nodes (HTTP 404), so no target is checked — check kubernetes.kubeconfig's server URL (a proxy in front of the API?)",
+    ]);
+    const home = partial({ 'Pod/home': forbidden('pods', 'home'), 'Deployment/home': forbidden('deployments', 'home'), 'StatefulSet/home': forbidden('statefulsets', 'home') }, ['hass', 'mqtt']);
+    expect(setupProblems(home, targets, new Map())[0]!.cause).toMatch(/^stormguard may not list\/watch deployments, pods and statefulsets in namespace home — /);
+
+    const ghost = (consecutiveMissing: number) => new Map([['ghost', { ...initialTargetState('ghost'), consecutiveMissing }]]);
+    expect(setupProblems(missingGhost(), targets, new Map())).toEqual([]);
+    expect(setupProblems(missingGhost(), targets, ghost(1))).toEqual([]);
+    expect(setupProblems(missingGhost(), targets, ghost(2))).toEqual([
+      { subject: 'setup:missing/ghost', cause: 'Deployment nvr/ghost not found — check targets[3].workload', targets: ['ghost'] },
+    ]);
+  });
+
+  it('setupResolution: only setup subjects of a reachable API; each cause its own sentence', () => {
+    expect(setupResolution('target:frigate', partial({}, []), targets)).toBeNull();
+    expect(setupResolution('setup:forbidden/nodes', unreachable, targets)).toBeNull();
+    expect(setupResolution('setup:other/nodes', partial({}, []), targets)).toBeNull();
+    expect(setupResolution('setup:forbidden/nodes', partial({}, []), targets)).toBe('stormguard reads the nodes again');
+    expect(setupResolution('setup:notfound/namespace/home', partial({}, []), targets)).toBe('stormguard reads namespace home again');
+    expect(setupResolution('setup:forbidden/namespace/home', partial({ 'Deployment/home': { message: 'HTTP 500', status: 500 } }, ['hass']), targets)).toBeNull();
+    expect(setupResolution('setup:forbidden/namespace/media', partial({}, []), targets)).toBe('no target reads namespace media any more');
+    // A reader without sources (no caches) cannot tell: it resolves nothing.
+    expect(setupResolution('setup:forbidden/namespace/media', seen([node('node-a')], healthyWorkloads), targets)).toBeNull();
+    expect(setupResolution('setup:missing/ghost', missingGhost(), targets)).toBeNull();
+    expect(setupResolution('setup:missing/ghost', partial({}, []), targets)).toBe('Deployment nvr/ghost exists');
+    const cams = [target('cams', { workload: { kind: 'Pods', selector: 'app=cam' } })];
+    expect(setupResolution('setup:missing/cams', seen([node('node-a')], [workload('cams', ['node-a'])]), cams)).toBe('pods nvr/app=cam exists');
+  });
+
+  it('countMissing: a workload seen again resets the count, and an unchanged state is the same object', () => {
+    const state = { ...initialTargetState('frigate'), consecutiveMissing: 0 };
+    const healthy = seen([node('node-a')], healthyWorkloads);
+    expect(countMissing(state, healthy, true)).toBe(state);
+    expect(countMissing({ ...state, consecutiveMissing: 3 }, healthy, true).consecutiveMissing).toBe(0);
   });
 });
