@@ -3,23 +3,8 @@ import { elapsedSince } from '../../src/core/clock.js';
 import { evaluateGate, type GateInput } from '../../src/core/gate.js';
 import { activeSilenceFor, silenceStatus } from '../../src/core/silence.js';
 import type { Observation } from '../../src/core/types.js';
-import { HOUR, incident, MIN, node, restart, SEC, silence, snapshot, T0, target, workload } from './fixtures.js';
+import { gateInput as input, HOUR, MIN, node, restart, SEC, silence, snapshot, T0, target, workload } from './fixtures.js';
 import { Loop } from './loop.js';
-
-/** frigate on node-a, healthy node; frigate's open incident is #7. */
-function input(overrides: Partial<GateInput> = {}): GateInput {
-  return {
-    targetName: 'frigate',
-    mode: 'automatic',
-    targets: [target('frigate')],
-    snapshot: snapshot([node('node-a')], [workload('frigate', ['node-a'])]),
-    restarts: [],
-    incident: incident(),
-    silences: [],
-    now: T0,
-    ...overrides,
-  };
-}
 
 const refusal = (i: GateInput) => {
   const d = evaluateGate(i);

@@ -1,4 +1,5 @@
 import type { TargetConfig } from '../../src/config/types.js';
+import type { GateInput } from '../../src/core/gate.js';
 import type { ClusterSnapshot, Incident, NodeFacts, RestartRecord, Silence, WorkloadFacts } from '../../src/core/types.js';
 
 export const T0 = Date.parse('2026-11-25T20:00:00Z');
@@ -90,6 +91,21 @@ export function silence(overrides: Partial<Silence> = {}): Silence {
     createdBy: '42',
     reason: 'maintenance',
     liftedAt: null,
+    ...overrides,
+  };
+}
+
+/** The gate asked about frigate, healthy on a Ready node-a, with its open incident: everything passes. */
+export function gateInput(overrides: Partial<GateInput> = {}): GateInput {
+  return {
+    targetName: 'frigate',
+    mode: 'automatic',
+    targets: [target('frigate')],
+    snapshot: snapshot([node('node-a')], [workload('frigate', ['node-a'])]),
+    restarts: [],
+    incident: incident(),
+    silences: [],
+    now: T0,
     ...overrides,
   };
 }

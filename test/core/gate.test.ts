@@ -1,23 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { evaluateGate, GATE_REASONS, restartHistorySince, type GateInput, type GateReason } from '../../src/core/gate.js';
 import type { Silence } from '../../src/core/types.js';
-import { HOUR, incident, MIN, node, restart, SEC, silence, snapshot, T0, target, workload } from './fixtures.js';
+import { gateInput as passing, HOUR, incident, MIN, node, restart, SEC, silence, snapshot, T0, target, workload } from './fixtures.js';
 
-/** An input that passes every check; each case below breaks exactly one precondition. */
-function passing(overrides: Partial<GateInput> = {}): GateInput {
-  return {
-    targetName: 'frigate',
-    mode: 'automatic',
-    targets: [target('frigate')],
-    snapshot: snapshot([node('node-a')], [workload('frigate', ['node-a'])]),
-    restarts: [],
-    incident: incident(),
-    silences: [],
-    now: T0,
-    ...overrides,
-  };
-}
-
+// `passing()` passes every check; each case below breaks exactly one precondition.
 /** The open observer incident: the mass-failure brake holds. */
 const observerIncident = incident({ id: 30, subject: 'observer', kind: 'observer', targets: ['frigate'], cause: '3 of 4 targets stopped answering at once while Kubernetes reports them Ready — is stormguard\'s network broken?' });
 
