@@ -4,6 +4,7 @@ import type { Silence } from '../../src/core/types.js';
 import { gateInput as passing, HOUR, incident, MIN, node, restart, SEC, silence, snapshot, T0, target, workload } from './fixtures.js';
 
 // `passing()` passes every check; each case below breaks exactly one precondition.
+
 /** The open observer incident: the mass-failure brake holds. */
 const observerIncident = incident({ id: 30, subject: 'observer', kind: 'observer', targets: ['frigate'], cause: '3 of 4 targets stopped answering at once while Kubernetes reports them Ready — is stormguard\'s network broken?' });
 
