@@ -46,8 +46,11 @@ export interface Transition {
   effects: Effect[];
   audit: AuditEntry[];
   /** Restarts to record as attempts and carry out after commit (only `restartRequested` asks for one). */
-  restarts?: RestartRequest[];
+  restarts: RestartRequest[];
 }
+
+/** What one event's handler returns: it names restarts only when it asks for one. */
+type Step = Omit<Transition, 'restarts'> & { restarts?: RestartRequest[] };
 
 /**
  * The incident lifecycle as a pure reducer (XState's contract, hand-written): it returns the next
@@ -55,6 +58,11 @@ export interface Transition {
  * within the reopen window reopens it; after the window it starts a fresh incident (id null).
  */
 export function transition(incident: Incident | null, event: IncidentEvent, ctx: TransitionContext): Transition {
+  const step = react(incident, event, ctx);
+  return { ...step, restarts: step.restarts ?? [] };
+}
+
+function react(incident: Incident | null, event: IncidentEvent, ctx: TransitionContext): Step {
   switch (event.type) {
     case 'fail':
       return onFail(incident, event, ctx);
@@ -110,7 +118,7 @@ export function isOpen(incident: Incident | null): incident is Incident {
   return incident !== null && incident.state !== 'resolved';
 }
 
-function unchanged(incident: Incident | null): Transition {
+function unchanged(incident: Incident | null): Step {
   return { incident, effects: [], audit: [] };
 }
 
@@ -119,7 +127,7 @@ function audit(ctx: TransitionContext, incident: Incident, action: string, reaso
 }
 
 /** The ring that goes with (re)opening: the mention and push now, or owed until the silence ends. */
-function ringOnOpen(incident: Incident, ctx: TransitionContext, reopen: boolean): Transition {
+function ringOnOpen(incident: Incident, ctx: TransitionContext, reopen: boolean): Step {
   const effects: Effect[] = [];
   const entries: AuditEntry[] = [];
   let next = incident;
@@ -141,7 +149,7 @@ function ringOnOpen(incident: Incident, ctx: TransitionContext, reopen: boolean)
   return { incident: next, effects, audit: entries };
 }
 
-function onFail(incident: Incident | null, event: Extract<IncidentEvent, { type: 'fail' }>, ctx: TransitionContext): Transition {
+function onFail(incident: Incident | null, event: Extract<IncidentEvent, { type: 'fail' }>, ctx: TransitionContext): Step {
   if (incident && incident.state !== 'resolved') {
     const targets = union(incident.targets, event.targets);
     const added = targets.filter((t) => !incident.targets.includes(t));
@@ -183,7 +191,7 @@ function onFail(incident: Incident | null, event: Extract<IncidentEvent, { type:
   return { ...ring, audit: [audit(ctx, opened, 'opened', null, { cause: event.cause, targets: opened.targets }), ...ring.audit] };
 }
 
-function onRecover(incident: Incident | null, event: Extract<IncidentEvent, { type: 'recover' }>, ctx: TransitionContext): Transition {
+function onRecover(incident: Incident | null, event: Extract<IncidentEvent, { type: 'recover' }>, ctx: TransitionContext): Step {
   if (!isOpen(incident)) return unchanged(incident);
   // The message now says why it is over; the thread keeps the history of causes.
   const next: Incident = { ...incident, state: 'resolved', resolvedAt: ctx.now, cause: event.cause };
@@ -194,7 +202,7 @@ function onRecover(incident: Incident | null, event: Extract<IncidentEvent, { ty
   };
 }
 
-function onAcknowledge(incident: Incident | null, event: Extract<IncidentEvent, { type: 'acknowledge' }>, ctx: TransitionContext): Transition {
+function onAcknowledge(incident: Incident | null, event: Extract<IncidentEvent, { type: 'acknowledge' }>, ctx: TransitionContext): Step {
   if (!incident || incident.state !== 'open') return unchanged(incident);
   const next: Incident = { ...incident, state: 'acknowledged', acknowledgedBy: event.by, acknowledgedAt: ctx.now };
   return {
@@ -204,7 +212,7 @@ function onAcknowledge(incident: Incident | null, event: Extract<IncidentEvent, 
   };
 }
 
-function onTick(incident: Incident | null, ctx: TransitionContext): Transition {
+function onTick(incident: Incident | null, ctx: TransitionContext): Step {
   if (!incident || incident.state !== 'open' || ctx.silenced) return unchanged(incident);
   if (incident.notifiedAt === null) {
     // A silence held the ring back and has ended while the incident is still open: ring now.
@@ -224,7 +232,7 @@ function onTick(incident: Incident | null, ctx: TransitionContext): Transition {
   return unchanged(incident);
 }
 
-function escalate(incident: Incident, ctx: TransitionContext, text: string, reason: string): Transition {
+function escalate(incident: Incident, ctx: TransitionContext, text: string, reason: string): Step {
   const next = { ...incident, escalatedAt: ctx.now };
   return {
     incident: next,
@@ -241,7 +249,7 @@ function onRestartRequested(
   incident: Incident | null,
   event: Extract<IncidentEvent, { type: 'restartRequested' }>,
   ctx: TransitionContext,
-): Transition {
+): Step {
   const restarts: RestartRequest[] = [{ target: event.target, automatic: event.automatic, requestedBy: event.by }];
   if (!incident) {
     // A person may restart a target that has no incident; the restart is still carried out and audited.
@@ -267,7 +275,7 @@ function onRestartSkipped(
   incident: Incident | null,
   event: Extract<IncidentEvent, { type: 'restartSkipped' }>,
   ctx: TransitionContext,
-): Transition {
+): Step {
   if (!incident) return unchanged(incident);
   // Waiting out our own restart is expected; only refusals that tell people something go to the thread.
   // The observer incident's message already says that automatic restarts hold: one note per target would repeat it.
@@ -283,7 +291,7 @@ function onRestartFinished(
   incident: Incident | null,
   event: Extract<IncidentEvent, { type: 'restartFinished' }>,
   ctx: TransitionContext,
-): Transition {
+): Step {
   const subject = incident?.subject ?? targetSubject(event.target);
   const entry: AuditEntry = {
     at: ctx.now,
@@ -298,7 +306,7 @@ function onRestartFinished(
   return { incident, effects: [{ type: 'threadNote', text: `Restart of ${event.target} failed: ${escapeMarkdown(event.error ?? 'unknown error')}` }], audit: [entry] };
 }
 
-function onCircuitOpen(incident: Incident | null, event: Extract<IncidentEvent, { type: 'circuitOpen' }>, ctx: TransitionContext): Transition {
+function onCircuitOpen(incident: Incident | null, event: Extract<IncidentEvent, { type: 'circuitOpen' }>, ctx: TransitionContext): Step {
   if (!isOpen(incident) || incident.needsHuman) return unchanged(incident);
   const next = { ...incident, needsHuman: true };
   const note: Effect = { type: 'threadNote', text: `Needs a human: ${event.message}` };
@@ -310,7 +318,7 @@ function onCircuitOpen(incident: Incident | null, event: Extract<IncidentEvent, 
   return { incident: escalation.incident, effects: [note, { type: 'editMessage' }, ...escalation.effects], audit: [entry, ...escalation.audit] };
 }
 
-function onSilenceChanged(incident: Incident | null, event: Extract<IncidentEvent, { type: 'silenceChanged' }>, ctx: TransitionContext): Transition {
+function onSilenceChanged(incident: Incident | null, event: Extract<IncidentEvent, { type: 'silenceChanged' }>, ctx: TransitionContext): Step {
   if (!isOpen(incident)) return unchanged(incident);
   return {
     incident,
@@ -319,7 +327,7 @@ function onSilenceChanged(incident: Incident | null, event: Extract<IncidentEven
   };
 }
 
-function onAlertsChanged(incident: Incident | null, event: Extract<IncidentEvent, { type: 'alertsChanged' }>, ctx: TransitionContext): Transition {
+function onAlertsChanged(incident: Incident | null, event: Extract<IncidentEvent, { type: 'alertsChanged' }>, ctx: TransitionContext): Step {
   if (!isOpen(incident)) return unchanged(incident);
   return {
     incident,

@@ -332,12 +332,12 @@ class PlanContext {
     const step = transition(before, event, transitionContext(this.input.config, { now: this.input.now, actor: SCHEDULER, silenced }));
     const sofar = this.work.get(subject);
     // A fresh incident replacing a resolved one starts its own effect list.
-    const carry = sofar && sofar.incident?.id === step.incident?.id ? sofar : { incident: null, effects: [], audit: [] };
+    const carry = sofar && sofar.incident?.id === step.incident?.id ? sofar : { incident: null, effects: [], audit: [], restarts: [] };
     this.work.set(subject, {
       incident: step.incident,
       effects: [...carry.effects, ...step.effects],
       audit: [...carry.audit, ...step.audit],
-      restarts: [...(carry.restarts ?? []), ...(step.restarts ?? [])],
+      restarts: [...carry.restarts, ...step.restarts],
     });
   }
 
@@ -353,7 +353,7 @@ class PlanContext {
     for (const [subject, step] of this.work) {
       if (!step.incident) continue;
       const changed = JSON.stringify(step.incident) !== JSON.stringify(this.latest.get(subject) ?? null);
-      const restarts = step.restarts ?? [];
+      const restarts = step.restarts;
       if (changed || step.effects.length > 0 || step.audit.length > 0 || restarts.length > 0) {
         incidents.push({ incident: step.incident, effects: step.effects, audit: step.audit, restarts });
       }

@@ -29,7 +29,7 @@ export function persistStep(store: Store, step: Transition, now: number): StepRe
   const incidentId = incident?.id ?? null;
   for (const entry of step.audit) store.appendAudit({ ...entry, incidentId: entry.incidentId ?? incidentId });
   for (const effect of step.effects) store.enqueueEffect(incidentId, effect, now);
-  const restartJobs = (step.restarts ?? []).map((r) => {
+  const restartJobs = step.restarts.map((r) => {
     const attempt = store.insertRestartAttempt({ target: r.target, incidentId, requestedBy: r.requestedBy, automatic: r.automatic, requestedAt: now });
     return { attemptId: attempt.id, target: r.target, incidentId, automatic: r.automatic, requestedBy: r.requestedBy };
   });

@@ -298,7 +298,7 @@ describe('the circuit breaker', () => {
       { at: T0, actor: 'scheduler', action: 'circuitOpen', subject: 'target:frigate', incidentId: 7, reason: 'circuitOpen', detail: { target: 'frigate' } },
       { at: T0, actor: 'scheduler', action: 'escalated', subject: 'target:frigate', incidentId: 7, reason: 'circuitOpen', detail: {} },
     ]);
-    expect(transition(out.incident, open, ctx)).toEqual({ incident: out.incident, effects: [], audit: [] });
+    expect(transition(out.incident, open, ctx)).toEqual({ incident: out.incident, effects: [], audit: [], restarts: [] });
   });
 
   it.each([
