@@ -4,14 +4,13 @@
  * after a day.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { answer, buttonId, closeWorld, messageOf, OPERATOR, roleRings, startWorld, type World } from '../helpers/world.js';
+import { answer, buttonId, closeWorldChecked, messageOf, OPERATOR, roleRings, startWorld, type World } from '../helpers/world.js';
 
 let world: World | undefined;
 afterEach(async () => {
-  if (!world) return;
-  const violations = await closeWorld(world);
+  const w = world;
   world = undefined;
-  expect(violations).toEqual([]);
+  await closeWorldChecked(w);
 });
 
 async function status(w: World, target: string): Promise<string> {

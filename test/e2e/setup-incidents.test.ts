@@ -8,14 +8,13 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SimRbacRule } from '../../src/sim/kube/index.js';
 import { unescapeMarkdown } from '../../src/core/text.js';
-import { answer, closeWorld, messageOf, OPERATOR, roleRings, startWorld, topLevel, type World } from '../helpers/world.js';
+import { answer, closeWorldChecked, messageOf, OPERATOR, roleRings, startWorld, topLevel, type World } from '../helpers/world.js';
 
 let world: World | undefined;
 afterEach(async () => {
-  if (!world) return;
-  const violations = await closeWorld(world);
+  const w = world;
   world = undefined;
-  expect(violations).toEqual([]);
+  await closeWorldChecked(w);
 });
 
 /** frigate (nvr), hass (home), jellyfin (media): all Deployments checked by their pods' readiness. */

@@ -1,14 +1,13 @@
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Sqlite as Database } from '../../src/adapters/sqlite/driver.js';
-import { answer, closeWorld, OPERATOR, startWorld, type World } from '../helpers/world.js';
+import { answer, closeWorldChecked, OPERATOR, startWorld, type World } from '../helpers/world.js';
 
 let world: World | undefined;
 afterEach(async () => {
-  if (!world) return;
-  const violations = await closeWorld(world);
+  const w = world;
   world = undefined;
-  expect(violations).toEqual([]);
+  await closeWorldChecked(w);
 });
 
 /** The audit log as the stopped bot left it (read from the file, the app's store being closed). */

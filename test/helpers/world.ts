@@ -1,3 +1,4 @@
+import { expect } from 'vitest';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -138,4 +139,10 @@ export async function closeWorld(w: World): Promise<unknown[]> {
   const violations = [...w.discord.violations];
   await w.close();
   return violations;
+}
+
+/** An afterEach body: closes the world if a test started one, and fails the test if Discord saw a body it would refuse. */
+export async function closeWorldChecked(w: World | undefined): Promise<void> {
+  if (!w) return;
+  expect(await closeWorld(w)).toEqual([]);
 }
