@@ -261,7 +261,16 @@ const alertmanager = z.strictObject({
 /** The whole configuration file; parsing yields a {@link Config} with defaults filled in. */
 export const configSchema = z.strictObject({
   discord: discord.optional(),
-  kubernetes: z.strictObject({ kubeconfig: nonEmpty.optional(), context: nonEmpty.optional() }).prefault({}),
+  kubernetes: z
+    .strictObject({
+      kubeconfig: nonEmpty.optional(),
+      context: nonEmpty.optional(),
+      // How pods and workloads are watched (README "Watch scope"): auto picks cluster-wide when allowed and worth it.
+      watchScope: z
+        .enum(['auto', 'namespaces', 'cluster'], { error: unlessMissing('must be auto, namespaces or cluster') })
+        .default('auto'),
+    })
+    .prefault({}),
   database: z.strictObject({ path: nonEmpty.default('./data/stormguard.db') }).prefault({}),
   // `schedule` (cron) or `interval` (a duration such as 30s), not both; `interval` becomes a schedule.
   schedule: cronExpression.optional(),

@@ -5,6 +5,9 @@
  * (the YAML says `timeout: 5s`, this type holds `timeout: 5000`). Defaults are filled in.
  */
 
+/** `kubernetes.watchScope`: watch pods and workloads per namespace, cluster-wide, or cluster-wide when allowed and worth it (`auto`). */
+export type WatchScopeSetting = 'auto' | 'namespaces' | 'cluster';
+
 /** A workload kind that `kubectl rollout restart` can restart. */
 export type RolloutKind = 'Deployment' | 'StatefulSet' | 'DaemonSet';
 
@@ -90,7 +93,7 @@ export interface AlertmanagerConfig {
 /** The whole configuration after validation and defaults. */
 export interface Config {
   discord?: DiscordConfig;
-  kubernetes: { kubeconfig?: string; context?: string };
+  kubernetes: { kubeconfig?: string; context?: string; watchScope: WatchScopeSetting };
   database: { path: string };
   schedule: string;
   watchNodes: boolean;

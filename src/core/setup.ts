@@ -12,6 +12,12 @@ import type { ClusterSnapshot, SnapshotSource, TargetState } from './types.js';
 /** What a person does when the nodes are refused: the ClusterRole that deploy/ ships. */
 export const NODES_ACCESS_FIX = 'apply deploy/rbac-nodes.yaml (a ClusterRole and ClusterRoleBinding for the ServiceAccount)';
 
+/** How a person grants the cluster-wide list/watch of pods and workloads that `watchScope` cluster needs. */
+export const CLUSTER_WATCH_GRANT = 'apply deploy/rbac-watch-cluster.yaml (or set the chart value rbac.watchClusterWide: true)';
+
+/** What a person does when the cluster-wide pod and workload reads (`watchScope` cluster) are refused. */
+export const CLUSTER_WATCH_ACCESS_FIX = `${CLUSTER_WATCH_GRANT}, or set kubernetes.watchScope: namespaces to read each namespace with its own Role`;
+
 /** What a person does when a namespace is refused: a Role there, as deploy/ ships one per watched namespace. */
 export function namespaceAccessFix(namespace: string): string {
   return `grant it with a Role and RoleBinding in ${namespace} (copy deploy/rbac-watch-nvr.yaml and change the namespace)`;
@@ -38,7 +44,7 @@ export interface SetupProblem {
  * target is then unknown, and node incidents must neither open, change nor resolve on that.
  */
 export function nodesKnown(snapshot: ClusterSnapshot): boolean {
-  return snapshot.reachable && !(snapshot.sources ?? []).some((s) => s.namespace === null && !s.inSync);
+  return snapshot.reachable && !(snapshot.sources ?? []).some((s) => s.kind === 'Node' && !s.inSync);
 }
 
 /** Whether the snapshot knows that a target's workload does not exist (known absence, not missing data). */
@@ -80,8 +86,8 @@ export function missingWorkloadSentence(target: TargetConfig, index: number): st
 }
 
 /**
- * Every setup problem of this cycle, sorted by subject: one per refusal and scope (the nodes, or one
- * namespace), and one per target whose workload has been missing for `failureThreshold` observations.
+ * Every setup problem of this cycle, sorted by subject: one per refusal and scope (the nodes, every
+ * namespace, or one namespace), and one per target whose workload has been missing for `failureThreshold` observations.
  */
 export function setupProblems(snapshot: ClusterSnapshot, targets: readonly TargetConfig[], states: ReadonlyMap<string, TargetState>): SetupProblem[] {
   if (!snapshot.reachable) return [];
@@ -122,7 +128,7 @@ export function setupResolution(subject: string, snapshot: ClusterSnapshot, targ
   }
   if (problem !== 'forbidden' && problem !== 'notfound') return null;
   const sources = (snapshot.sources ?? []).filter((s) => scopeOf(s) === name);
-  const where = name === 'nodes' ? 'the nodes' : `namespace ${name.replace(/^namespace\//, '')}`;
+  const where = name === 'nodes' ? 'the nodes' : name === 'cluster' ? 'all namespaces' : `namespace ${name.replace(/^namespace\//, '')}`;
   if (sources.length === 0) return snapshot.sources === undefined ? null : `no target reads ${where} any more`;
   return sources.every((s) => s.inSync) ? `stormguard reads ${where} again` : null;
 }
@@ -135,22 +141,24 @@ function refusalOf(source: SnapshotSource): Refusal | null {
   return status === 403 ? 'forbidden' : 'notfound';
 }
 
-/** Where a source lives, as a problem names it: `nodes`, or `namespace/<name>`. */
+/** Where a source lives, as a problem names it: `nodes`, `cluster` (pods or workloads in every namespace), or `namespace/<name>`. */
 function scopeOf(source: SnapshotSource): string {
-  return source.namespace === null ? 'nodes' : `namespace/${source.namespace}`;
+  if (source.kind === 'Node') return 'nodes';
+  return source.namespace === null ? 'cluster' : `namespace/${source.namespace}`;
 }
 
 /** `stormguard may not list/watch pods and deployments in namespace media — grant it with …`. */
 function refusalSentence(refusal: Refusal, sources: readonly SnapshotSource[]): string {
   const resources = listInWords([...new Set(sources.map((s) => `${s.kind.toLowerCase()}s`))].sort());
+  const nodes = sources[0]!.kind === 'Node';
   const namespace = sources[0]!.namespace;
+  const where = namespace === null ? 'all namespaces' : `namespace ${namespace}`;
   if (refusal === 'forbidden') {
-    return namespace === null
-      ? `stormguard may not list/watch nodes, so no target is checked — ${NODES_ACCESS_FIX}`
-      : `stormguard may not list/watch ${resources} in namespace ${namespace} — ${namespaceAccessFix(namespace)}`;
+    if (nodes) return `stormguard may not list/watch nodes, so no target is checked — ${NODES_ACCESS_FIX}`;
+    return `stormguard may not list/watch ${resources} in ${where} — ${namespace === null ? CLUSTER_WATCH_ACCESS_FIX : namespaceAccessFix(namespace)}`;
   }
-  const what = namespace === null ? 'nodes' : `${resources} in namespace ${namespace}`;
-  const checked = namespace === null ? 'no target is checked' : 'its targets are not checked';
+  const what = nodes ? 'nodes' : `${resources} in ${where}`;
+  const checked = nodes ? 'no target is checked' : 'its targets are not checked';
   return `the Kubernetes API does not serve ${what} (HTTP 404), so ${checked} — check kubernetes.kubeconfig's server URL (a proxy in front of the API?)`;
 }
 

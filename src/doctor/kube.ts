@@ -1,18 +1,28 @@
 /**
- * The doctor's Kubernetes checks: the API answers; every verb stormguard needs, where it needs it,
- * is allowed (SelfSubjectAccessReview, so the answer is the cluster's own RBAC decision); every
- * target's workload exists.
+ * The doctor's Kubernetes checks: the API answers; which watch scope applies (decided as the bot
+ * decides it); every verb stormguard needs, where it needs it, is allowed (SelfSubjectAccessReview,
+ * so the answer is the cluster's own RBAC decision); every target's workload exists.
  */
 import { AppsV1Api, AuthorizationV1Api, CoreV1Api, VersionApi, type V1Pod } from '@kubernetes/client-node';
 import type { Config, TargetConfig } from '../config/types.js';
-import { accessFor, collectionPath, WORKLOAD_RESOURCES, type Collection, type NeededAccess } from '../adapters/kube/access.js';
-import { apiConfiguration, listCollection, loadKubeConfig } from '../adapters/kube/index.js';
+import {
+  accessFor,
+  collectionPath,
+  decideWatchScope,
+  MANY_NAMESPACES,
+  namespacesOf,
+  WORKLOAD_RESOURCES,
+  type Collection,
+  type NeededAccess,
+  type WatchScope,
+} from '../adapters/kube/access.js';
+import { apiConfiguration, listCollection, loadKubeConfig, mayWatchClusterWide } from '../adapters/kube/index.js';
 import { describeKubeError } from '../adapters/kube/errors.js';
 import { workloadFacts, type Workload } from '../adapters/kube/resolve.js';
 import type { KubeObject } from '../adapters/kube/slim.js';
 import { fail, ok, warn, type Check } from './checklist.js';
 // The same fixes the bot's setup incidents name, so the doctor and the incident channel agree.
-import { namespaceAccessFix, NODES_ACCESS_FIX } from '../core/setup.js';
+import { CLUSTER_WATCH_ACCESS_FIX, CLUSTER_WATCH_GRANT, namespaceAccessFix, NODES_ACCESS_FIX } from '../core/setup.js';
 
 /** Which group of needs an access belongs to: one checklist line each. */
 interface NeedGroup {
@@ -22,19 +32,21 @@ interface NeedGroup {
 }
 
 /**
- * Everything stormguard does in the cluster (the adapter's own list, {@link accessFor}), grouped as
- * the RBAC in `deploy/` grants it: nodes cluster-wide, one Role per watched namespace, and the Lease
- * when one is used.
+ * Everything stormguard does in the cluster with this watch scope (the adapter's own list,
+ * {@link accessFor}), grouped as the RBAC in `deploy/` grants it: nodes cluster-wide, pods and
+ * workloads cluster-wide (cluster scope), one Role per watched namespace, and the Lease when one is used.
  */
-export function neededAccess(targets: readonly TargetConfig[], leaseNamespace: string | null): NeedGroup[] {
-  const access = accessFor(targets);
+export function neededAccess(targets: readonly TargetConfig[], scope: WatchScope, leaseNamespace: string | null): NeedGroup[] {
+  const access = accessFor(targets, scope);
   const groups: NeedGroup[] = [
     {
       title: 'cluster-wide: list and watch nodes',
       fix: NODES_ACCESS_FIX,
-      needs: access.filter((need) => need.namespace === undefined),
+      needs: access.filter((need) => need.namespace === undefined && need.resource === 'nodes'),
     },
   ];
+  const clusterWide = access.filter((need) => need.namespace === undefined && need.resource !== 'nodes');
+  if (clusterWide.length > 0) groups.push({ title: `cluster-wide: ${describeNeeds(clusterWide)}`, fix: CLUSTER_WATCH_ACCESS_FIX, needs: clusterWide });
   for (const namespace of new Set(access.flatMap((need) => (need.namespace === undefined ? [] : [need.namespace])))) {
     const needs = access.filter((need) => need.namespace === namespace);
     groups.push({
@@ -109,8 +121,10 @@ export async function checkKubernetes(config: Config, options: KubeCheckOptions)
   }
 
   const authorization = new AuthorizationV1Api(api);
+  const { scope, check } = await watchScopeCheck(config, authorization, timeoutMs);
+  checks.push(...check);
   const denied = new Set<string>();
-  for (const group of neededAccess(config.targets, options.leaseNamespace)) {
+  for (const group of neededAccess(config.targets, scope, options.leaseNamespace)) {
     const refused: NeededAccess[] = [];
     for (const need of group.needs) {
       if (!(await allowed(authorization, need))) refused.push(need);
@@ -119,8 +133,36 @@ export async function checkKubernetes(config: Config, options: KubeCheckOptions)
     checks.push(refused.length === 0 ? ok(`allowed: ${group.title}`) : fail(`not allowed: ${describeRefused(refused, group)}`, group.fix));
   }
 
-  checks.push(...(await checkWorkloads(config.targets, new CoreV1Api(api), new AppsV1Api(api), denied, timeoutMs)));
+  checks.push(...(await checkWorkloads(config.targets, scope, new CoreV1Api(api), new AppsV1Api(api), denied, timeoutMs)));
   return checks;
+}
+
+/**
+ * Which watch scope the bot will use, decided exactly as the adapter decides it, as a checklist line;
+ * with `namespaces` over many namespaces, a `!` line saying how to make the watches stop growing with them.
+ */
+async function watchScopeCheck(config: Config, authorization: AuthorizationV1Api, timeoutMs: number): Promise<{ scope: WatchScope; check: Check[] }> {
+  const setting = config.kubernetes.watchScope;
+  const namespaces = namespacesOf(config.targets).length;
+  let allowed: boolean | Error | null = null;
+  if (setting === 'auto' && namespaces > 1) {
+    try {
+      allowed = await mayWatchClusterWide(authorization, config.targets);
+    } catch (err) {
+      allowed = new Error(describeKubeError(err, timeoutMs));
+    }
+  }
+  const { scope, reason } = decideWatchScope(setting, namespaces, allowed);
+  const check: Check[] = [ok(`watch scope: ${scope === 'cluster' ? 'cluster (one watch per kind for all namespaces)' : 'namespaces (one watch per kind per namespace)'} — ${reason}`)];
+  if (scope === 'namespaces' && namespaces > MANY_NAMESPACES) {
+    check.push(
+      warn(
+        `watch scope: ${namespaces} namespaces cost ${namespaces} watches per kind (their renewals grow with the namespaces)`,
+        `${CLUSTER_WATCH_GRANT}${setting === 'namespaces' ? ' and set kubernetes.watchScope: auto' : ''}, so one watch per kind covers every namespace`,
+      ),
+    );
+  }
+  return { scope, check };
 }
 
 async function allowed(api: AuthorizationV1Api, need: NeededAccess): Promise<boolean> {
@@ -144,26 +186,28 @@ function describeRefused(refused: readonly NeededAccess[], group: NeedGroup): st
  * Each target's workload exists, and a Pods target's selector matches at least one pod — read with
  * the bot's own lists (once per namespace and kind) and judged by the bot's own `workloadFacts`.
  */
-async function checkWorkloads(targets: readonly TargetConfig[], core: CoreV1Api, apps: AppsV1Api, denied: ReadonlySet<string>, timeoutMs: number): Promise<Check[]> {
+async function checkWorkloads(targets: readonly TargetConfig[], scope: WatchScope, core: CoreV1Api, apps: AppsV1Api, denied: ReadonlySet<string>, timeoutMs: number): Promise<Check[]> {
   const lists = new Map<string, Promise<KubeObject[]>>();
-  const read = (collection: Collection): Promise<KubeObject[]> => {
+  /** One namespace's objects of a kind, from the list the bot's own scope reads (one per namespace, or one for all). */
+  const read = async (kind: Collection['kind'], namespace: string): Promise<KubeObject[]> => {
+    const collection = { kind, namespace: scope === 'cluster' ? null : namespace } as Collection;
     const path = collectionPath(collection);
     let list = lists.get(path);
     if (!list) lists.set(path, (list = listCollection(core, apps, collection).then((l) => l.items)));
-    return list;
+    return (await list).filter((o) => o.metadata?.namespace === namespace);
   };
 
   const checks: Check[] = [];
   for (const [index, target] of targets.entries()) {
     const { namespace, workload } = target;
     const resource = workload.kind === 'Pods' ? 'pods' : WORKLOAD_RESOURCES[workload.kind];
-    if (denied.has(`${namespace}/${resource}/list`)) {
+    if (denied.has(`${scope === 'cluster' ? '' : namespace}/${resource}/list`)) {
       checks.push(warn(`target ${target.name}: not checked, stormguard may not list ${resource} in ${namespace} (see above)`));
       continue;
     }
     try {
       if (workload.kind === 'Pods') {
-        const { pods } = workloadFacts(target, (await read({ kind: 'Pod', namespace })) as V1Pod[], undefined);
+        const { pods } = workloadFacts(target, (await read('Pod', namespace)) as V1Pod[], undefined);
         checks.push(
           pods.length > 0
             ? ok(`target ${target.name}: ${pods.length === 1 ? '1 pod matches' : `${pods.length} pods match`} ${workload.selector} in ${namespace}`)
@@ -171,7 +215,7 @@ async function checkWorkloads(targets: readonly TargetConfig[], core: CoreV1Api,
         );
         continue;
       }
-      const named = (await read({ kind: workload.kind, namespace })).find((w) => w.metadata?.name === workload.name) as Workload | undefined;
+      const named = (await read(workload.kind, namespace)).find((w) => w.metadata?.name === workload.name) as Workload | undefined;
       checks.push(
         workloadFacts(target, [], named).found
           ? ok(`target ${target.name}: ${workload.kind} ${namespace}/${workload.name} exists`)

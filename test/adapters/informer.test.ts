@@ -40,7 +40,7 @@ beforeEach(async () => {
   await sim.start();
   dir = mkdtempSync(join(tmpdir(), 'stormguard-informer-'));
   await sim.writeKubeconfig(join(dir, 'kubeconfig'));
-  kube = createKubeAdapter({ kubeconfig: join(dir, 'kubeconfig'), env: {}, backoff: SIM_RESYNC_BACKOFF });
+  kube = createKubeAdapter({ kubeconfig: join(dir, 'kubeconfig'), env: {}, backoff: SIM_RESYNC_BACKOFF, watchScope: 'namespaces' });
   reachable(await kube.snapshot([frigate, hass], T0));
   await settle();
   await expect.poll(() => sim.watches().length).toBe(5);

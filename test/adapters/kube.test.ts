@@ -287,7 +287,9 @@ describe('kube adapter: request budget', () => {
     expect(Number(watch.query.timeoutSeconds)).toBeLessThan(3600);
   });
 
-  it('grows with namespaces and kinds, not with targets', async () => {
+  it('grows with namespaces and kinds, not with targets, when watching per namespace', async () => {
+    await kube.close();
+    kube = createKubeAdapter({ kubeconfig: kubeconfigPath, env: {}, watchScope: 'namespaces' });
     sim.addNode('a');
     const targets = [
       target('a1', 'ns-a', { kind: 'Deployment', name: 'a1' }),

@@ -71,7 +71,7 @@ describe('loadConfig', () => {
         operatorRoleIds: ['123456789012345681'],
         apiUrl: 'https://discord.com/api',
       },
-      kubernetes: { kubeconfig: '/path/to/kubeconfig', context: 'homelab' },
+      kubernetes: { kubeconfig: '/path/to/kubeconfig', context: 'homelab', watchScope: 'auto' },
       database: { path: './data/stormguard.db' },
       schedule: '*/30 * * * * *',
       watchNodes: true,
@@ -113,10 +113,15 @@ describe('loadConfig', () => {
     });
   });
 
+  it.each(['auto', 'namespaces', 'cluster'] as const)('takes kubernetes.watchScope: %s', (watchScope) => {
+    const path = writeConfig(`kubernetes: { watchScope: ${watchScope} }\ntargets:\n  - { name: web, namespace: default, workload: { kind: Deployment, name: web } }\n`);
+    expect(loadConfig({ path, env: {} }).kubernetes).toEqual({ watchScope });
+  });
+
   it('fills every default into a minimal file', () => {
     const path = writeConfig('targets:\n  - { name: web, namespace: default, workload: { kind: Deployment, name: web } }\n');
     expect(loadConfig({ path, env: {} })).toEqual<Config>({
-      kubernetes: {},
+      kubernetes: { watchScope: 'auto' },
       database: { path: './data/stormguard.db' },
       schedule: '*/30 * * * * *',
       watchNodes: true,

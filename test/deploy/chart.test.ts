@@ -75,8 +75,8 @@ function fakeEnv(config: unknown): NodeJS.ProcessEnv {
   return Object.fromEntries(names.map((n) => [n, n === 'HC_UUID' ? '6d5b0c1e' : 'x']));
 }
 
-/** What the targets need (SPEC §8), derived here independently of the chart's template. */
-function expectedGrants(config: Config): string[] {
+/** What the targets need (SPEC §8), plus the cluster-wide reads of rbac.watchClusterWide, derived here independently of the chart's template. */
+function expectedGrants(config: Config, watchClusterWide: boolean): string[] {
   const lines = ['(cluster) core/nodes get', '(cluster) core/nodes list', '(cluster) core/nodes watch'];
   lines.push(`${RELEASE.namespace} coordination.k8s.io/leases create`);
   lines.push(`${RELEASE.namespace} coordination.k8s.io/leases get [stormguard]`, `${RELEASE.namespace} coordination.k8s.io/leases update [stormguard]`);
@@ -85,6 +85,9 @@ function expectedGrants(config: Config): string[] {
     for (const verb of ['get', 'list', 'watch']) lines.push(`${target.namespace} core/pods ${verb}`);
     if (target.workload.kind === 'Pods') lines.push(`${target.namespace} core/pods delete`);
     else for (const verb of ['get', 'list', 'watch', 'patch']) lines.push(`${target.namespace} apps/${resource[target.workload.kind]} ${verb}`);
+    if (!watchClusterWide) continue;
+    lines.push('(cluster) core/pods list', '(cluster) core/pods watch');
+    if (target.workload.kind !== 'Pods') lines.push(`(cluster) apps/${resource[target.workload.kind]} list`, `(cluster) apps/${resource[target.workload.kind]} watch`);
   }
   return [...new Set(lines)].sort();
 }
@@ -158,6 +161,8 @@ describe.skipIf(skip)(`charts/stormguard rendered by helm 4${skip ? ` (skipped: 
       monitoring: 13,
       'pods-targets': 12,
       'several-namespaces': 15,
+      // 2 namespaces, + a ClusterRole and binding for the cluster-wide reads.
+      'watch-cluster-wide': 15,
     });
   });
 
@@ -177,7 +182,7 @@ describe.skipIf(skip)(`charts/stormguard rendered by helm 4${skip ? ` (skipped: 
   it.each(CASES)('grants exactly what the configured targets need (%s)', (name) => {
     const config = validateConfig(interpolateEnv(caseValues(name).config, fakeEnv(caseValues(name).config)), name);
     const grants = effectiveGrants(objects(name), { name: 'stormguard', namespace: RELEASE.namespace });
-    expect(describeGrants(grants)).toEqual(expectedGrants(config));
+    expect(describeGrants(grants)).toEqual(expectedGrants(config, (caseValues(name).rbac as { watchClusterWide?: boolean }).watchClusterWide === true));
     // Nothing is granted to any other subject.
     for (const binding of objects(name).filter((o) => o.kind.endsWith('RoleBinding'))) {
       expect((binding as unknown as RoleBinding).subjects).toEqual([{ kind: 'ServiceAccount', name: 'stormguard', namespace: RELEASE.namespace }]);
@@ -206,6 +211,29 @@ describe.skipIf(skip)(`charts/stormguard rendered by helm 4${skip ? ` (skipped: 
       expect(fromHelm).toEqual(describeGrants(effectiveGrants(kustomize, account)));
       expect(fromHelm).toContain('nvr core/pods delete');
       expect(fromHelm).not.toContain('home core/pods delete');
+    });
+
+    it('with rbac.watchClusterWide and deploy/rbac-watch-cluster.yaml, helm and kustomize still grant identical RBAC', () => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stormguard-kustomize-'));
+      try {
+        // deploy/ as documented: rbac-watch-cluster.yaml added to the resources.
+        fs.cpSync(path.join(ROOT, 'deploy'), dir, { recursive: true });
+        const kustomization = path.join(dir, 'kustomization.yaml');
+        fs.writeFileSync(kustomization, fs.readFileSync(kustomization, 'utf8').replace('  - rbac-nodes.yaml\n', '  - rbac-nodes.yaml\n  - rbac-watch-cluster.yaml\n'));
+        const withFile = parseObjects(kubectl(['kustomize', dir]));
+        const config = parse(fs.readFileSync(path.join(ROOT, 'deploy/stormguard.yaml'), 'utf8')) as unknown;
+        const file = path.join(dir, 'values.yaml');
+        fs.writeFileSync(file, stringify({ config, secret: { existingSecret: 'stormguard-secrets' }, rbac: { create: true, watchClusterWide: true } }));
+        const account = { name: 'stormguard', namespace: 'stormguard' };
+        const fromHelm = describeGrants(effectiveGrants(render(['-f', file]), account));
+        expect(fromHelm).toEqual(describeGrants(effectiveGrants(withFile, account)));
+        expect(fromHelm).toEqual(expect.arrayContaining(['(cluster) core/pods list', '(cluster) core/pods watch', '(cluster) apps/statefulsets watch']));
+        expect(fromHelm).not.toContain('(cluster) apps/daemonsets list');
+        // Writes stay namespaced.
+        expect(fromHelm.filter((g) => g.startsWith('(cluster)') && /(patch|delete)$/.test(g))).toEqual([]);
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
     });
 
     it('helm and kustomize run the pod the same way: one replica, Recreate, probes, hardening, volumes, resources', () => {

@@ -112,7 +112,7 @@ describe('stormguard doctor (CLI)', () => {
     keep('healthy.txt', io.out());
     expect(io.err()).toBe('');
     expect(io.out()).not.toContain('✗');
-    expect(io.out()).toMatch(/\nall good: 15 passed, 0 warnings\n$/);
+    expect(io.out()).toMatch(/\nall good: 16 passed, 0 warnings\n$/);
     expect(status).toBe(0);
     expect(io.out()).not.toContain(TOKEN);
   });

@@ -10,6 +10,7 @@ import { validateConfig } from '../../src/config/index.js';
 import type { Config } from '../../src/config/types.js';
 import type { Check } from '../../src/doctor/index.js';
 import { checkKubernetes, neededAccess } from '../../src/doctor/kube.js';
+import { CLUSTER_WATCH_ACCESS_FIX } from '../../src/core/setup.js';
 import { createKubeSimulator, type KubeSimulator, type SimRbacRule } from '../../src/sim/kube/index.js';
 
 let kube: KubeSimulator;
@@ -46,9 +47,14 @@ beforeEach(() => {
   kube.setApiDown(false);
 });
 
-function config(targets: unknown[] = TARGETS): Config {
-  return validateConfig({ kubernetes: { kubeconfig }, targets }, 'test.yaml');
+function config(targets: unknown[] = TARGETS, watchScope = 'auto'): Config {
+  return validateConfig({ kubernetes: { kubeconfig, watchScope }, targets }, 'test.yaml');
 }
+// What deploy/rbac-watch-cluster.yaml adds: pods and workloads read in every namespace.
+const CLUSTER_WIDE_READS: SimRbacRule[] = [
+  { verbs: ['get', 'list', 'watch'], resources: ['pods'] },
+  { verbs: ['get', 'list', 'watch'], apiGroups: ['apps'], resources: ['deployments', 'statefulsets', 'daemonsets'] },
+];
 const TARGETS = [
   { name: 'frigate', namespace: 'nvr', workload: { kind: 'Deployment', name: 'frigate' } },
   { name: 'home-assistant', namespace: 'home', workload: { kind: 'StatefulSet', name: 'home-assistant' } },
@@ -62,6 +68,7 @@ describe('doctor: Kubernetes', () => {
     const checks = await run();
     expect(lines(checks)).toEqual([
       expect.stringMatching(/^ok the Kubernetes API answers at http:\/\/127\.0\.0\.1:\d+ \(v1\.34\.0\+sim\)$/),
+      'ok watch scope: namespaces (one watch per kind per namespace) — the targets span 2 namespaces, but cluster-wide list/watch of pods and workloads is not allowed',
       'ok allowed: cluster-wide: list and watch nodes',
       'ok allowed: namespace home: list/watch pods, list/watch/patch statefulsets.apps',
       'ok allowed: namespace nvr: list/watch pods, list/watch/patch deployments.apps, delete pods',
@@ -112,8 +119,45 @@ describe('doctor: Kubernetes', () => {
     expect(checks.find((c) => c.title.includes('target mqtt'))).toMatchObject({ status: 'fail', title: 'target mqtt: no pods in nvr match app=mqtt' });
   });
 
+  it('with cluster-wide reads granted, says the watch scope is cluster and asks for exactly what that scope uses', async () => {
+    kube.setRbac([...DEPLOYED, ...CLUSTER_WIDE_READS]);
+    const checks = await run();
+    expect(lines(checks).slice(1)).toEqual([
+      'ok watch scope: cluster (one watch per kind for all namespaces) — the targets span 2 namespaces and cluster-wide list/watch of pods and workloads is allowed',
+      'ok allowed: cluster-wide: list and watch nodes',
+      'ok allowed: cluster-wide: list/watch pods, list/watch deployments.apps, list/watch statefulsets.apps',
+      'ok allowed: namespace home: patch statefulsets.apps',
+      'ok allowed: namespace nvr: patch deployments.apps, delete pods',
+      'ok allowed: the Lease stormguard in namespace stormguard: get, update, create',
+      'ok target frigate: Deployment nvr/frigate exists',
+      'ok target home-assistant: StatefulSet home/home-assistant exists',
+      'ok target mqtt: 1 pod matches app=mosquitto in nvr',
+    ]);
+  });
+
+  it('with watchScope cluster and only namespaced Roles, fails the cluster-wide reads with the ClusterRole to apply', async () => {
+    const checks = await run(config(TARGETS, 'cluster'));
+    expect(checks.find((c) => c.title.startsWith('watch scope'))).toMatchObject({ status: 'ok', title: expect.stringContaining('kubernetes.watchScope is cluster') });
+    expect(checks.find((c) => c.status === 'fail')).toEqual({
+      status: 'fail',
+      title: 'not allowed: list/watch pods, list/watch deployments.apps, list/watch statefulsets.apps cluster-wide',
+      fix: CLUSTER_WATCH_ACCESS_FIX,
+    });
+    expect(checks.find((c) => c.title.includes('target frigate'))).toMatchObject({ status: 'warn', title: expect.stringContaining('may not list deployments') });
+  });
+
+  it('warns when more than 10 namespaces are watched one by one, with the grant that ends it', async () => {
+    const many = Array.from({ length: 11 }, (_, i) => ({ name: `web-${i}`, namespace: `ns-${i}`, workload: { kind: 'Deployment', name: `web-${i}` } }));
+    const namespaces = many.map((t) => t.namespace);
+    kube.setRbac([{ verbs: ['get', 'list', 'watch'], resources: ['nodes'] }, { verbs: ['list', 'watch'], resources: ['pods'], apiGroups: [''], namespaces }, { verbs: ['list', 'watch', 'patch'], apiGroups: ['apps'], resources: ['deployments'], namespaces }]);
+    const checks = await run(config(many), null);
+    const hint = checks.find((c) => c.status === 'warn');
+    expect(hint).toMatchObject({ title: expect.stringMatching(/^watch scope: 11 namespaces cost 11 watches per kind/), fix: expect.stringContaining('deploy/rbac-watch-cluster.yaml') });
+    expect((await run(config(many.slice(0, 10)), null)).some((c) => c.status === 'warn' && c.title.startsWith('watch scope'))).toBe(false);
+  });
+
   it('asks for exactly what the bot does: patch only the workload kinds used, delete pods only where a Pods target is', () => {
-    const groups = neededAccess(config().targets, 'stormguard');
+    const groups = neededAccess(config().targets, 'namespaces', 'stormguard');
     const needs = groups.flatMap((g) => g.needs.map((n) => `${n.namespace ?? '*'} ${n.verb} ${n.resource}`));
     expect(needs).toContain('home patch statefulsets');
     expect(needs).not.toContain('home patch deployments');

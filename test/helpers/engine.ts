@@ -55,7 +55,7 @@ export async function startEngine(rawConfig: Record<string, unknown>, setup: (si
   const kubeconfig = path.join(dir, 'kubeconfig');
   await sim.writeKubeconfig(kubeconfig);
   const config = validateConfig(
-    { database: { path: path.join(dir, 'stormguard.db') }, kubernetes: { kubeconfig }, ...rawConfig },
+    { database: { path: path.join(dir, 'stormguard.db') }, ...rawConfig, kubernetes: { kubeconfig, ...(rawConfig.kubernetes as Record<string, unknown> | undefined) } },
     'test.yaml',
   );
   const store = createStore(openDatabase(config.database.path), { now: clock.now });

@@ -59,6 +59,8 @@ describe('a cache out of sync', () => {
   it('makes only its targets unknown: nothing opens, resolves or restarts for them until it resyncs', async () => {
     engine = await startEngine(
       {
+        // One pod cache per namespace, so one namespace's cache can fall out of sync alone.
+        kubernetes: { watchScope: 'namespaces' },
         targets: [
           { name: 'frigate', namespace: 'nvr', workload: { kind: 'Deployment', name: 'frigate' } },
           { name: 'hass', namespace: 'home', workload: { kind: 'Deployment', name: 'hass' } },

@@ -21,6 +21,8 @@ const ROLLOUT_MS = 20_000;
 function homelab() {
   return startEngine(
     {
+      // One pod cache per namespace, so one namespace's cache can fall out of sync alone.
+      kubernetes: { watchScope: 'namespaces' },
       targets: [
         { name: 'frigate', namespace: 'nvr', workload: { kind: 'Deployment', name: 'frigate' } },
         { name: 'hass', namespace: 'home', workload: { kind: 'Deployment', name: 'hass' }, failureThreshold: 1 },

@@ -74,3 +74,15 @@ What each watched namespace needs, from config.targets, as JSON: {"<namespace>":
 {{- end -}}
 {{- toJson $namespaces -}}
 {{- end -}}
+
+{{/*
+The workload resources the configured targets use in any namespace, sorted, as a JSON list — derived
+from stormguard.watchedNamespaces: what the cluster-wide watch ClusterRole (rbac.watchClusterWide) reads.
+*/}}
+{{- define "stormguard.watchedKinds" -}}
+{{- $kinds := list -}}
+{{- range $namespace, $needs := include "stormguard.watchedNamespaces" . | fromJson -}}
+{{- $kinds = concat $kinds $needs.workloads -}}
+{{- end -}}
+{{- toJson ($kinds | uniq | sortAlpha) -}}
+{{- end -}}

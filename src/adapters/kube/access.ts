@@ -1,12 +1,22 @@
 /**
  * What the adapter reads and does in the cluster for a set of targets — the one owner of "which
- * caches" (the adapter starts exactly these) and "which verbs where" (the doctor asks the cluster's
- * RBAC about exactly these). The Lease's own needs are the Lease's.
+ * caches" (the adapter starts exactly these), "which verbs where" (the doctor asks the cluster's
+ * RBAC about exactly these) and of the rule that picks the watch scope. The Lease's own needs are the Lease's.
  */
-import type { RolloutKind, TargetConfig } from '../../config/types.js';
+import type { RolloutKind, TargetConfig, WatchScopeSetting } from '../../config/types.js';
 
-/** One collection the adapter keeps a cache of: the nodes (cluster-wide), or one kind in one namespace. */
-export type Collection = { kind: 'Node'; namespace: null } | { kind: 'Pod' | RolloutKind; namespace: string };
+/**
+ * How pods and workloads are watched: one cache per kind per namespace (namespaced Roles suffice), or
+ * one cache per kind for the whole cluster (needs a ClusterRole; the number of watches no longer
+ * grows with the namespaces).
+ */
+export type WatchScope = 'namespaces' | 'cluster';
+
+/**
+ * One collection the adapter keeps a cache of: the nodes, or one kind in one namespace, or (cluster
+ * scope) one kind in every namespace — `namespace: null` for both cluster-wide cases.
+ */
+export type Collection = { kind: 'Node'; namespace: null } | { kind: 'Pod' | RolloutKind; namespace: string | null };
 
 /** One permission, as RBAC and a SelfSubjectAccessReview state it. */
 export interface NeededAccess {
@@ -21,41 +31,93 @@ export interface NeededAccess {
 /** The apps/v1 resource of each workload kind. */
 export const WORKLOAD_RESOURCES: Record<RolloutKind, string> = { Deployment: 'deployments', StatefulSet: 'statefulsets', DaemonSet: 'daemonsets' };
 
+/** More namespaces than this read with `namespaces` scope earn the doctor's hint to grant cluster-wide reads. */
+export const MANY_NAMESPACES = 10;
+
+/** The namespaces `targets` live in, sorted. */
+export function namespacesOf(targets: readonly TargetConfig[]): string[] {
+  return [...new Set(targets.map((t) => t.namespace))].sort();
+}
+
+/** The workload kinds `targets` use, sorted (a Pods target uses none). */
+function kindsOf(targets: readonly TargetConfig[]): RolloutKind[] {
+  return [...new Set(targets.flatMap((t) => (t.workload.kind === 'Pods' ? [] : [t.workload.kind])))].sort();
+}
+
 /**
- * The caches `targets` need: the nodes, then per namespace (sorted) its pods and the workload kinds
- * (sorted) its targets use. Pods are read per namespace, never cluster-wide, so RBAC stays namespaced.
+ * The caches `targets` need: the nodes, then with `namespaces` scope per namespace (sorted) its pods
+ * and the workload kinds (sorted) its targets use; with `cluster` scope the pods and each used
+ * workload kind once, in every namespace.
  */
-export function collectionsFor(targets: readonly TargetConfig[]): Collection[] {
+export function collectionsFor(targets: readonly TargetConfig[], scope: WatchScope): Collection[] {
   const out: Collection[] = [{ kind: 'Node', namespace: null }];
-  for (const namespace of [...new Set(targets.map((t) => t.namespace))].sort()) {
+  if (targets.length === 0) return out;
+  if (scope === 'cluster') {
+    out.push({ kind: 'Pod', namespace: null });
+    for (const kind of kindsOf(targets)) out.push({ kind, namespace: null });
+    return out;
+  }
+  for (const namespace of namespacesOf(targets)) {
     out.push({ kind: 'Pod', namespace });
-    const here = targets.filter((t) => t.namespace === namespace);
-    for (const kind of [...new Set(here.flatMap((t) => (t.workload.kind === 'Pods' ? [] : [t.workload.kind])))].sort()) out.push({ kind, namespace });
+    for (const kind of kindsOf(targets.filter((t) => t.namespace === namespace))) out.push({ kind, namespace });
   }
   return out;
 }
 
-/** The API path of a collection, e.g. `/api/v1/namespaces/nvr/pods` (lists and watches go there). */
+/** The API path of a collection, e.g. `/api/v1/namespaces/nvr/pods` or `/apis/apps/v1/deployments` (lists and watches go there). */
 export function collectionPath(c: Collection): string {
   if (c.kind === 'Node') return '/api/v1/nodes';
-  const namespaced = `/namespaces/${encodeURIComponent(c.namespace)}`;
+  const namespaced = c.namespace === null ? '' : `/namespaces/${encodeURIComponent(c.namespace)}`;
   return c.kind === 'Pod' ? `/api/v1${namespaced}/pods` : `/apis/apps/v1${namespaced}/${WORKLOAD_RESOURCES[c.kind]}`;
 }
 
+/** A collection in words for people: `Node`, `Pod in nvr`, `Pod (all namespaces)`. */
+export function describeCollection(c: { kind: string; namespace: string | null }): string {
+  if (c.kind === 'Node') return 'Node';
+  return c.namespace === null ? `${c.kind} (all namespaces)` : `${c.kind} in ${c.namespace}`;
+}
+
 /**
- * Every verb the adapter uses for `targets`, in the order of {@link collectionsFor}: list and watch
- * each cache (informers), patch each workload kind (rollout restart), and delete pods where a Pods
- * target lives (its restart).
+ * Every verb the adapter uses for `targets` with this scope, in the order of {@link collectionsFor}:
+ * list and watch each cache (informers), then patch each workload kind where its targets live
+ * (rollout restart) and delete pods where a Pods target lives (its restart) — writes stay namespaced
+ * whatever the scope.
  */
-export function accessFor(targets: readonly TargetConfig[]): NeededAccess[] {
+export function accessFor(targets: readonly TargetConfig[], scope: WatchScope): NeededAccess[] {
   const out: NeededAccess[] = [];
-  for (const { kind, namespace } of collectionsFor(targets)) {
+  for (const { kind, namespace } of collectionsFor(targets, scope)) {
     const where = namespace === null ? {} : { namespace };
     const [group, resource] = kind === 'Node' ? ['', 'nodes'] : kind === 'Pod' ? ['', 'pods'] : ['apps', WORKLOAD_RESOURCES[kind]];
-    for (const verb of kind === 'Node' || kind === 'Pod' ? ['list', 'watch'] : ['list', 'watch', 'patch']) out.push({ verb, group, resource, ...where });
+    for (const verb of ['list', 'watch']) out.push({ verb, group, resource, ...where });
   }
-  for (const namespace of [...new Set(targets.flatMap((t) => (t.workload.kind === 'Pods' ? [t.namespace] : [])))].sort()) {
-    out.push({ verb: 'delete', group: '', resource: 'pods', namespace });
+  for (const namespace of namespacesOf(targets)) {
+    const here = targets.filter((t) => t.namespace === namespace);
+    for (const kind of kindsOf(here)) out.push({ verb: 'patch', group: 'apps', resource: WORKLOAD_RESOURCES[kind], namespace });
+    if (here.some((t) => t.workload.kind === 'Pods')) out.push({ verb: 'delete', group: '', resource: 'pods', namespace });
   }
   return out;
+}
+
+/** What `cluster` scope needs beyond the nodes: list and watch of pods and each used workload kind in every namespace. */
+export function clusterWideReads(targets: readonly TargetConfig[]): NeededAccess[] {
+  return accessFor(targets, 'cluster').filter((need) => need.namespace === undefined && need.resource !== 'nodes');
+}
+
+/** The scope chosen and why, in words for the log and the doctor. */
+export interface ScopeDecision {
+  scope: WatchScope;
+  reason: string;
+}
+
+/**
+ * The scope in force: `namespaces` or `cluster` when configured so; under `auto`, `cluster` when the
+ * targets span more than one namespace and the cluster-wide reads are allowed (`allowed`: the
+ * SelfSubjectAccessReviews' answer, or an Error when they could not be asked), else `namespaces`.
+ */
+export function decideWatchScope(setting: WatchScopeSetting, namespaces: number, allowed: boolean | Error | null): ScopeDecision {
+  if (setting !== 'auto') return { scope: setting, reason: `kubernetes.watchScope is ${setting}` };
+  if (namespaces <= 1) return { scope: 'namespaces', reason: `the targets live in ${namespaces === 0 ? 'no namespace' : 'one namespace'}` };
+  if (allowed instanceof Error) return { scope: 'namespaces', reason: `could not ask whether cluster-wide list/watch is allowed: ${allowed.message}` };
+  if (allowed === true) return { scope: 'cluster', reason: `the targets span ${namespaces} namespaces and cluster-wide list/watch of pods and workloads is allowed` };
+  return { scope: 'namespaces', reason: `the targets span ${namespaces} namespaces, but cluster-wide list/watch of pods and workloads is not allowed` };
 }

@@ -1,13 +1,14 @@
 /**
- * The Kubernetes adapter: keeps informers (list, then watch) for the nodes and, per watched
- * namespace, the pods and the workload kinds the targets use; a snapshot reads those caches and
- * never lists. Idle, that costs one watch request per cache every 30–60 minutes (and a bookmark a
+ * The Kubernetes adapter: keeps informers (list, then watch) for the nodes and the pods and workload
+ * kinds the targets use — per watched namespace, or once for the whole cluster (`watchScope`, decided
+ * once per set of targets by {@link decideWatchScope}); a snapshot reads those caches and never lists. Idle, that costs one watch request per cache every 30–60 minutes (and a bookmark a
  * minute) instead of a list of everything every cycle. Changes that matter — a node's Ready condition, the last ready pod of a
  * watched workload going unready — are reported at once so the bot can run a cycle right away.
  * Restarts are done the way `kubectl rollout restart` does them.
  */
 import {
   AppsV1Api,
+  AuthorizationV1Api,
   CoordinationV1Api,
   CoreV1Api,
   Observable,
@@ -22,9 +23,10 @@ import {
   type V1Node,
   type V1Pod,
 } from '@kubernetes/client-node';
-import type { TargetConfig } from '../../config/types.js';
+import type { Logger } from 'pino';
+import type { TargetConfig, WatchScopeSetting } from '../../config/types.js';
 import type { ClusterSnapshot, NodeFacts, WorkloadFacts } from '../../core/types.js';
-import { collectionPath, collectionsFor, type Collection } from './access.js';
+import { clusterWideReads, collectionPath, collectionsFor, decideWatchScope, describeCollection, namespacesOf, type Collection, type ScopeDecision, type WatchScope } from './access.js';
 import { loadKubeConfig, type KubeConfigSource } from './config.js';
 import { formatDuration } from '../../core/duration.js';
 import { describeKubeError } from './errors.js';
@@ -45,6 +47,10 @@ export interface KubeAdapterOptions extends KubeConfigSource {
   requestTimeoutMs?: number;
   /** Backoff of a cache after a failed list or watch (default 500 ms doubling up to 30 s). */
   backoff?: { initialMs: number; maxMs: number };
+  /** `kubernetes.watchScope` (default `auto`). */
+  watchScope?: WatchScopeSetting;
+  /** Where the watch scope decision is logged (default: nowhere). */
+  logger?: Logger;
 }
 
 /** What the rest of stormguard needs from Kubernetes, the single-instance Lease included. */
@@ -59,6 +65,8 @@ export interface KubeAdapter extends LeaseApi {
   restart(target: TargetConfig, now: number): Promise<void>;
   /** Every cache and its state. */
   caches(): CacheStatus[];
+  /** The watch scope in force and why; null before the first snapshot. */
+  watchScope(): ScopeDecision | null;
   /** Calls `listener` with a reason when a node's readiness changes or a watched workload loses its last ready pod. */
   onChange(listener: (reason: string) => void): () => void;
   /** Stops every watch; a later snapshot starts them again. */
@@ -83,21 +91,51 @@ export function createKubeAdapter(options: KubeAdapterOptions = {}): KubeAdapter
   const apps = new AppsV1Api(config);
   const watch = new Watch(kc);
 
-  /** One informer per collection, by its path. */
+  /** One informer per collection, by {@link cacheKey}. */
   const informers = new Map<string, Informer<KubeObject>>();
   const listeners = new Set<(reason: string) => void>();
   let targets: TargetConfig[] = [];
+  /** The scope in force, decided for the targets' namespaces and kinds (`key`), and those namespaces. */
+  let scoped: { key: string; decision: ScopeDecision; namespaces: ReadonlySet<string> } | null = null;
   /** Whether each target had a ready pod when last seen, to notice the last one going. */
   const anyReady = new Map<string, boolean>();
+  const setting = options.watchScope ?? 'auto';
 
   const emit = (reason: string) => {
     for (const listener of listeners) listener(reason);
   };
 
+  /**
+   * Decides the scope once per set of namespaces and kinds (asking the cluster's RBAC under `auto`
+   * when the answer matters) and logs the decision once, with why.
+   */
+  async function decideScope(wanted: readonly TargetConfig[]): Promise<NonNullable<typeof scoped>> {
+    const namespaces = namespacesOf(wanted);
+    const key = JSON.stringify([namespaces, collectionsFor(wanted, 'cluster').map((c) => c.kind)]);
+    if (scoped?.key === key) return scoped;
+    let allowed: boolean | Error | null = null;
+    if (setting === 'auto' && namespaces.length > 1) {
+      try {
+        allowed = await mayWatchClusterWide(new AuthorizationV1Api(config), wanted);
+      } catch (err) {
+        allowed = new Error(describeKubeError(err, timeoutMs));
+      }
+    }
+    const decision = decideWatchScope(setting, namespaces.length, allowed);
+    options.logger?.info({ watchScope: decision.scope, setting, namespaces: namespaces.length, reason: decision.reason }, `kube: watching pods and workloads ${decision.scope === 'cluster' ? 'cluster-wide' : 'per namespace'}`);
+    return (scoped = { key, decision, namespaces: new Set(namespaces) });
+  }
+
+  /** The informer of a collection in the current scope, if it runs. */
+  function lookup<T extends KubeObject>(collection: Collection): Informer<T> | undefined {
+    return informers.get(cacheKey(collection, scoped?.namespaces ?? new Set())) as Informer<T> | undefined;
+  }
+
   function cache<T extends KubeObject>(collection: Collection): Informer<T> {
     const { kind, namespace } = collection;
-    const path = collectionPath(collection);
-    const existing = informers.get(path);
+    const watched = scoped?.namespaces ?? new Set<string>();
+    const key = cacheKey(collection, watched);
+    const existing = informers.get(key);
     if (existing) return existing as Informer<T>;
     const informer = startInformer<KubeObject, KubeObject>({
       kind,
@@ -105,17 +143,14 @@ export function createKubeAdapter(options: KubeAdapterOptions = {}): KubeAdapter
       watch,
       timeoutMs,
       backoff: options.backoff,
-      path,
+      path: collectionPath(collection),
       list: () => listCollection(core, apps, collection),
       slim: SLIM[kind],
-      onEvent:
-        collection.kind === 'Node'
-          ? (e) => onNodeEvent(e as CacheEvent<V1Node>)
-          : collection.kind === 'Pod'
-            ? (e) => onPodEvent(collection.namespace, e as CacheEvent<V1Pod>)
-            : undefined,
+      // A cluster-wide cache keeps the targets' namespaces only: memory follows what is watched.
+      ...(kind !== 'Node' && namespace === null ? { keep: (o: KubeObject) => watched.has(o.metadata?.namespace ?? '') } : {}),
+      onEvent: kind === 'Node' ? (e) => onNodeEvent(e as CacheEvent<V1Node>) : kind === 'Pod' ? (e) => onPodEvent(e as CacheEvent<V1Pod>) : undefined,
     });
-    informers.set(path, informer);
+    informers.set(key, informer);
     return informer as Informer<T>;
   }
 
@@ -127,30 +162,39 @@ export function createKubeAdapter(options: KubeAdapterOptions = {}): KubeAdapter
     emit(`node ${e.object.metadata?.name ?? '?'} Ready ${before ?? 'new'} → ${after}`);
   }
 
-  function onPodEvent(namespace: string, e: CacheEvent<V1Pod>): void {
-    const pods = cache<V1Pod>({ kind: 'Pod', namespace });
+  function onPodEvent(e: CacheEvent<V1Pod>): void {
+    const namespace = e.object.metadata?.namespace ?? '';
     for (const target of targets) {
       if (target.namespace !== namespace) continue;
+      const pods = podCacheOf(target);
+      if (!pods) continue;
       const reqs = podSelectorOf(target.workload, workloadOf(target));
       if (!reqs) continue;
       const touched = matchesLabels(e.object.metadata?.labels, reqs) || (e.previous !== undefined && matchesLabels(e.previous.metadata?.labels, reqs));
       if (!touched) continue;
-      const ready = pods.items().some((p) => matchesLabels(p.metadata?.labels, reqs) && isPodReady(p));
+      const ready = pods.items(namespace).some((p) => matchesLabels(p.metadata?.labels, reqs) && isPodReady(p));
       const was = anyReady.get(target.name);
       anyReady.set(target.name, ready);
       if (was === true && !ready) emit(`${target.name}: no pod is ready any more`);
     }
   }
 
-  /** The caches a target is read from: its namespace's pods, and its workload kind's there. */
-  function cachesOf(target: TargetConfig): { pods: Informer<V1Pod>; workloads: Informer<Workload> | null } {
-    const { namespace, workload } = target;
-    return { pods: cache({ kind: 'Pod', namespace }), workloads: workload.kind === 'Pods' ? null : cache({ kind: workload.kind, namespace }) };
+  /** Where a target's pods and workload are read in the current scope: its namespace's caches, or the cluster-wide ones. */
+  function collectionsOf(target: TargetConfig): { pods: Collection; workloads: Collection | null } {
+    const namespace = scoped?.decision.scope === 'cluster' ? null : target.namespace;
+    const { workload } = target;
+    return { pods: { kind: 'Pod', namespace }, workloads: workload.kind === 'Pods' ? null : { kind: workload.kind, namespace } };
   }
 
-  /** A target's workload as cached (undefined for a Pods target, or when it does not exist). */
+  /** The running pod cache a target reads from, if any. */
+  function podCacheOf(target: TargetConfig): Informer<V1Pod> | undefined {
+    return lookup<V1Pod>(collectionsOf(target).pods);
+  }
+
+  /** A target's workload as cached (undefined for a Pods target, when it does not exist, or before its cache runs). */
   function workloadOf(target: TargetConfig): Workload | undefined {
-    return target.workload.kind === 'Pods' ? undefined : cachesOf(target).workloads?.get(target.workload.name);
+    const { workloads } = collectionsOf(target);
+    return target.workload.kind === 'Pods' || !workloads ? undefined : lookup<Workload>(workloads)?.get(target.workload.name, target.namespace);
   }
 
   return {
@@ -158,15 +202,31 @@ export function createKubeAdapter(options: KubeAdapterOptions = {}): KubeAdapter
 
     async snapshot(wanted, now) {
       targets = wanted;
-      const caches = collectionsFor(wanted).map((c) => cache(c));
+      const { decision } = await decideScope(wanted);
+      const collections = collectionsFor(wanted, decision.scope);
+      const caches = collections.map((c) => cache(c));
+      // Caches no target reads any more (targets changed, or the scope did) stop watching.
+      const live = new Set(collections.map((c) => cacheKey(c, scoped!.namespaces)));
+      for (const [key, informer] of informers) {
+        if (live.has(key)) continue;
+        informer.stop();
+        informers.delete(key);
+      }
       // In sync: nothing to wait for. Out of sync: a cycle is a reason to try again now, as a list would.
       await Promise.all(caches.map((c) => c.sync()));
       const nodeCache = cache<V1Node>({ kind: 'Node', namespace: null });
       const nodeStatus = nodeCache.status();
+      const readers = new Map<string, string[]>();
+      for (const target of wanted) {
+        for (const c of collectionsFor([target], decision.scope)) {
+          const path = collectionPath(c);
+          readers.set(path, [...(readers.get(path) ?? []), target.name]);
+        }
+      }
       const sources = () =>
         caches.map((c) => {
-          const { kind, namespace, inSync, error } = c.status();
-          return { kind, namespace, inSync, error, targets: wanted.filter((t) => readsFrom(t, c.status())).map((t) => t.name) };
+          const { kind, namespace, inSync, error, path } = c.status();
+          return { kind, namespace, inSync, error, targets: readers.get(path) ?? [] };
         });
       if (!nodeStatus.inSync) {
         // The API answered, but refuses the nodes (RBAC): a setup problem, not an API that is down.
@@ -186,13 +246,14 @@ export function createKubeAdapter(options: KubeAdapterOptions = {}): KubeAdapter
       const workloads: Record<string, WorkloadFacts> = {};
       const unknownTargets: Record<string, string> = {};
       for (const target of wanted) {
-        const { pods, workloads: workloadCache } = cachesOf(target);
-        const stale = [pods.status(), workloadCache?.status()].find((s) => s !== undefined && !s.inSync);
+        const where = collectionsOf(target);
+        const pods = cache<V1Pod>(where.pods);
+        const stale = [pods.status(), where.workloads ? cache(where.workloads).status() : undefined].find((s) => s !== undefined && !s.inSync);
         if (stale) {
-          unknownTargets[target.name] = `${stale.kind} in ${stale.namespace}: ${stale.error?.message ?? 'not in sync yet'}`;
+          unknownTargets[target.name] = `${describeCollection(stale)}: ${stale.error?.message ?? 'not in sync yet'}`;
           continue;
         }
-        if (!podsIn.has(target.namespace)) podsIn.set(target.namespace, pods.items());
+        if (!podsIn.has(target.namespace)) podsIn.set(target.namespace, pods.items(target.namespace));
         const facts = workloadFacts(target, podsIn.get(target.namespace)!, workloadOf(target));
         workloads[target.name] = facts;
         anyReady.set(target.name, facts.pods.some((p) => p.ready));
@@ -228,6 +289,8 @@ export function createKubeAdapter(options: KubeAdapterOptions = {}): KubeAdapter
 
     caches: () => [...informers.values()].map((i) => i.status()),
 
+    watchScope: () => scoped?.decision ?? null,
+
     onChange(listener) {
       listeners.add(listener);
       return () => void listeners.delete(listener);
@@ -240,24 +303,41 @@ export function createKubeAdapter(options: KubeAdapterOptions = {}): KubeAdapter
   };
 }
 
-/** Whether `target` reads from the cache with this status (access.ts owns which caches a target needs). */
-function readsFrom(target: TargetConfig, cache: CacheStatus): boolean {
-  return collectionsFor([target]).some((c) => collectionPath(c) === cache.path);
+/**
+ * The informer of a collection, by its path and — for a cluster-wide pod or workload cache, whose
+ * filter keeps only these namespaces — the watched namespaces, so a new namespace starts a cache
+ * that lists it instead of reusing one that dropped its objects.
+ */
+function cacheKey(c: Collection, namespaces: ReadonlySet<string>): string {
+  const path = collectionPath(c);
+  return c.kind === 'Node' || c.namespace !== null ? path : `${path}?in=${[...namespaces].join(',')}`;
+}
+
+/** Whether the cluster's RBAC lets stormguard list and watch pods and each used workload kind in every namespace (SelfSubjectAccessReview). */
+export async function mayWatchClusterWide(api: AuthorizationV1Api, targets: readonly TargetConfig[]): Promise<boolean> {
+  for (const need of clusterWideReads(targets)) {
+    const review = await api.createSelfSubjectAccessReview({
+      body: { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', spec: { resourceAttributes: { verb: need.verb, group: need.group, resource: need.resource } } },
+    });
+    if (review.status?.allowed !== true) return false;
+  }
+  return true;
 }
 
 /** Lists one collection with client-node's typed API: an informer's first read, and the doctor's. */
 export function listCollection(core: CoreV1Api, apps: AppsV1Api, c: Collection): Promise<{ items: KubeObject[]; metadata?: { resourceVersion?: string } }> {
+  const { namespace } = c;
   switch (c.kind) {
     case 'Node':
       return core.listNode();
     case 'Pod':
-      return core.listNamespacedPod({ namespace: c.namespace });
+      return namespace === null ? core.listPodForAllNamespaces() : core.listNamespacedPod({ namespace });
     case 'Deployment':
-      return apps.listNamespacedDeployment({ namespace: c.namespace });
+      return namespace === null ? apps.listDeploymentForAllNamespaces() : apps.listNamespacedDeployment({ namespace });
     case 'StatefulSet':
-      return apps.listNamespacedStatefulSet({ namespace: c.namespace });
+      return namespace === null ? apps.listStatefulSetForAllNamespaces() : apps.listNamespacedStatefulSet({ namespace });
     case 'DaemonSet':
-      return apps.listNamespacedDaemonSet({ namespace: c.namespace });
+      return namespace === null ? apps.listDaemonSetForAllNamespaces() : apps.listNamespacedDaemonSet({ namespace });
   }
 }
 

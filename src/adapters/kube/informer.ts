@@ -1,6 +1,6 @@
 /**
- * One informer: a local cache of one collection (nodes, or one kind in one namespace) kept current by
- * list-then-watch, the pattern of client-go's reflector and client-node's `ListWatch`.
+ * One informer: a local cache of one collection (nodes, or one kind in one or every namespace) kept
+ * current by list-then-watch, the pattern of client-go's reflector and client-node's `ListWatch`.
  *
  * Written by hand on client-node's `Watch` because client-node 1.4's `ListWatch` does not fit:
  * after any error but a 410 it calls its `error` callbacks and stops for good (the caller must
@@ -26,6 +26,8 @@ export interface CacheStatus extends SourceStatus {
   path: string;
   /** The resourceVersion the cache is at; empty before the first list. */
   resourceVersion: string;
+  /** How many objects the cache holds (what its memory grows with). */
+  objects: number;
 }
 
 /** A change the cache saw; `previous` is absent for an addition. */
@@ -46,6 +48,11 @@ export interface InformerOptions<Raw extends KubeObject, T extends KubeObject> {
   /** What to keep of each object. */
   slim: (raw: Raw) => T;
   /**
+   * Which objects to keep at all (default: every one): a cluster-wide cache keeps only the targets'
+   * namespaces, so its memory is bounded by what is watched, not by the cluster.
+   */
+  keep?: (object: T) => boolean;
+  /**
    * Called for each change after the cache applied it, once the cache has been in sync: its first
    * list is the initial load, not a change (a relist after `410` reports its differences).
    */
@@ -63,10 +70,10 @@ export interface InformerOptions<Raw extends KubeObject, T extends KubeObject> {
 /** A running informer. */
 export interface Informer<T> {
   status(): CacheStatus;
-  /** The cached objects (slim). */
-  items(): T[];
-  /** One cached object by name. */
-  get(name: string): T | undefined;
+  /** The cached objects (slim): all of them, or those of one namespace. */
+  items(namespace?: string): T[];
+  /** One cached object by name (in `namespace`; default the informer's own). */
+  get(name: string, namespace?: string | null): T | undefined;
   /**
    * When out of sync, tries again now (skipping the backoff) and resolves once that attempt
    * succeeded or failed, or after `timeoutMs`; resolves at once when in sync.
@@ -78,7 +85,9 @@ export interface Informer<T> {
 
 /** Starts an informer: its first list begins at once. */
 export function startInformer<Raw extends KubeObject, T extends KubeObject>(o: InformerOptions<Raw, T>): Informer<T> {
-  const objects = new Map<string, T>();
+  /** The cache, by namespace ('' for cluster-scoped objects) then name, so a namespace's objects are read without a scan. */
+  const objects = new Map<string, Map<string, T>>();
+  const keep = o.keep ?? (() => true);
   const backoff = o.backoff ?? { initialMs: 500, maxMs: 30_000 };
   const watchTimeout = o.watchTimeoutSeconds ?? (() => 1800 + Math.floor(Math.random() * 1800));
   const silenceMs = o.silenceMs ?? 600_000;
@@ -93,7 +102,8 @@ export function startInformer<Raw extends KubeObject, T extends KubeObject>(o: I
   let skipWait: (() => void) | null = null;
   const attemptDone = new Set<() => void>();
 
-  const status = (): CacheStatus => ({ kind: o.kind, namespace: o.namespace, path: o.path, inSync, resourceVersion, error });
+  const count = () => [...objects.values()].reduce((n, here) => n + here.size, 0);
+  const status = (): CacheStatus => ({ kind: o.kind, namespace: o.namespace, path: o.path, inSync, resourceVersion, error, objects: count() });
   const settle = () => {
     for (const resolve of attemptDone) resolve();
     attemptDone.clear();
@@ -114,24 +124,38 @@ export function startInformer<Raw extends KubeObject, T extends KubeObject>(o: I
     if (primed) o.onEvent?.(event);
   };
 
-  const keyOf = (obj: KubeObject) => `${obj.metadata?.namespace ?? ''}/${obj.metadata?.name ?? ''}`;
+  const namespaceOf = (obj: KubeObject) => obj.metadata?.namespace ?? '';
+  const nameOf = (obj: KubeObject) => obj.metadata?.name ?? '';
+  const held = (obj: KubeObject) => objects.get(namespaceOf(obj))?.get(nameOf(obj));
+  const put = (obj: T) => {
+    let here = objects.get(namespaceOf(obj));
+    if (!here) objects.set(namespaceOf(obj), (here = new Map()));
+    here.set(nameOf(obj), obj);
+  };
+  const remove = (obj: KubeObject) => {
+    const here = objects.get(namespaceOf(obj));
+    here?.delete(nameOf(obj));
+    if (here?.size === 0) objects.delete(namespaceOf(obj));
+  };
 
   async function relist(): Promise<void> {
     const list = await o.list();
-    const seen = new Set<string>();
+    const seen = new Set<T>();
     for (const raw of list.items) {
       const object = o.slim(raw);
-      const key = keyOf(object);
-      seen.add(key);
-      const previous = objects.get(key);
-      objects.set(key, object);
+      if (!keep(object)) continue;
+      seen.add(object);
+      const previous = held(object);
+      put(object);
       if (!previous) report({ type: 'added', object });
       else if (previous.metadata?.resourceVersion !== object.metadata?.resourceVersion) report({ type: 'modified', object, previous });
     }
-    for (const [key, object] of objects) {
-      if (seen.has(key)) continue;
-      objects.delete(key);
-      report({ type: 'deleted', object });
+    for (const here of [...objects.values()]) {
+      for (const object of [...here.values()]) {
+        if (seen.has(object)) continue;
+        remove(object);
+        report({ type: 'deleted', object });
+      }
     }
     resourceVersion = list.metadata?.resourceVersion ?? '';
   }
@@ -158,13 +182,14 @@ export function startInformer<Raw extends KubeObject, T extends KubeObject>(o: I
       if (rv) resourceVersion = rv;
       if (type === 'BOOKMARK') return;
       const object = o.slim(obj as unknown as Raw);
-      const key = keyOf(object);
-      const previous = objects.get(key);
+      // Not ours to keep (another namespace of a cluster-wide watch): only its resourceVersion counted.
+      if (!keep(object)) return;
+      const previous = held(object);
       if (type === 'DELETED') {
-        objects.delete(key);
+        remove(object);
         report({ type: 'deleted', object });
       } else if (type === 'ADDED' || type === 'MODIFIED') {
-        objects.set(key, object);
+        put(object);
         report(previous ? { type: 'modified', object, previous } : { type: 'added', object });
       }
     };
@@ -252,8 +277,8 @@ export function startInformer<Raw extends KubeObject, T extends KubeObject>(o: I
 
   return {
     status,
-    items: () => [...objects.values()],
-    get: (name) => objects.get(`${o.namespace ?? ''}/${name}`),
+    items: (namespace) => (namespace === undefined ? [...objects.values()].flatMap((here) => [...here.values()]) : [...(objects.get(namespace)?.values() ?? [])]),
+    get: (name, namespace = o.namespace) => objects.get(namespace ?? '')?.get(name),
     async sync(timeoutMs = o.timeoutMs) {
       if (inSync || stopped) return;
       let timer: NodeJS.Timeout | undefined;
