@@ -1,5 +1,6 @@
 /** The table `npm run bench` prints: every figure, then the goals with ✓/✗. */
 import type { BenchResult } from './bench.js';
+import { renderScopeSweep } from './scope.js';
 
 function round1(n: number): number {
   return Math.round(n * 10) / 10;
@@ -41,6 +42,10 @@ export function renderReport(r: BenchResult): string {
     row('node NotReady → incident message', `${w.node_notready_to_message_ms.p50} ms p50, ${w.node_notready_to_message_ms.max} max (${w.node_notready_to_message_ms.samples.length} nodes)`);
     row('cycle ms (production, real time)', `${w.cycle_ms.p50} p50, ${w.cycle_ms.p95} p95, ${w.cycle_ms.max} max (${w.cycle_ms.cycles} cycles)`);
     row('peak RSS MB (VmHWM), idle RSS MB', `${w.rss_mb}, ${w.rss_mb_idle} (start-up ${w.startup_ms} ms)`);
+    if (w.namespace_sweep) {
+      lines.push('', `namespace sweep (kubernetes.watchScope): ${w.targets} targets, the real adapter's caches against the simulator; requests/h = window + caches × 3,600 / mean watch timeout`);
+      lines.push(...renderScopeSweep(w.namespace_sweep));
+    }
     if (w.heap) {
       row('heap snapshot after the outage', `${w.heap.total_mb} MB; largest:`);
       for (const h of w.heap.top.slice(0, 8)) row(`  ${h.type} ${h.name}`, `${h.self_mb} MB (${h.count})`);

@@ -18,6 +18,8 @@ export interface SimWorld {
   /** Body bytes the simulator has sent so far (answers and watch streams). */
   bytes(): Promise<number>;
   usage(): Promise<SimUsage>;
+  /** How many watch streams are open now. */
+  watches(): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -68,6 +70,7 @@ export async function startSimWorld(): Promise<SimWorld> {
     requests: () => call<SimRequests>({ op: 'requests' }),
     bytes: () => call<number>({ op: 'bytes' }),
     usage: () => call<SimUsage>({ op: 'usage' }),
+    watches: () => call<number>({ op: 'watches' }),
     async stop() {
       if (exited) return;
       const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));

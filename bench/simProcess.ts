@@ -18,6 +18,7 @@ export type SimOp =
   | { op: 'requests' }
   | { op: 'bytes' }
   | { op: 'usage' }
+  | { op: 'watches' }
   | { op: 'stop' };
 
 /** What `setup` answers. */
@@ -88,6 +89,8 @@ async function handle(msg: SimOp): Promise<unknown> {
       return sim().bytesSent();
     case 'usage':
       return { cpu: process.cpuUsage(), rss: process.memoryUsage().rss } satisfies SimUsage;
+    case 'watches':
+      return sim().watches().length;
     case 'stop':
       await kube?.stop();
       await probe?.close();

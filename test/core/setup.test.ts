@@ -193,6 +193,38 @@ describe('the nodes refused by RBAC (item 5)', () => {
   });
 });
 
+describe('a cluster-wide cache refused by RBAC (watchScope cluster)', () => {
+  /** The caches of the configuration above read cluster-wide: nodes, then pods and each kind once. */
+  const clusterSources = (refused: boolean): SnapshotSource[] => {
+    const error = refused ? { message: 'HTTP 403: pods is forbidden: … at the cluster scope', status: 403 } : null;
+    return [
+      { kind: 'Node', namespace: null, targets: ['frigate', 'hass', 'mqtt', 'ghost'], inSync: true, error: null },
+      { kind: 'Pod', namespace: null, targets: ['frigate', 'hass', 'mqtt', 'ghost'], inSync: !refused, error },
+      { kind: 'Deployment', namespace: null, targets: ['frigate', 'hass', 'ghost'], inSync: !refused, error },
+      { kind: 'StatefulSet', namespace: null, targets: ['mqtt'], inSync: true, error: null },
+    ];
+  };
+  const refused = { ...seen([node('node-a')], []), unknownTargets: Object.fromEntries(targets.map((t) => [t.name, 'Pod (all namespaces): HTTP 403'])), sources: clusterSources(true) };
+
+  it('is one setup incident naming the ClusterRole or watchScope: namespaces, and the nodes stay known', () => {
+    expect(setupProblems(refused, targets, new Map())).toEqual([
+      {
+        subject: 'setup:forbidden/cluster',
+        cause:
+          'stormguard may not list/watch deployments and pods in all namespaces — apply deploy/rbac-watch-cluster.yaml (or set the chart value rbac.watchClusterWide: true), or set kubernetes.watchScope: namespaces to read each namespace with its own Role',
+        targets: ['frigate', 'ghost', 'hass', 'mqtt'],
+      },
+    ]);
+    expect(nodesKnown(refused)).toBe(true);
+  });
+
+  it('resolves once the cluster-wide caches are back in sync, or when nothing reads them (scope back to namespaces)', () => {
+    expect(setupResolution('setup:forbidden/cluster', refused, targets)).toBeNull();
+    expect(setupResolution('setup:forbidden/cluster', { ...refused, sources: clusterSources(false) }, targets)).toBe('stormguard reads all namespaces again');
+    expect(setupResolution('setup:forbidden/cluster', partial({}, []), targets)).toBe('no target reads all namespaces any more');
+  });
+});
+
 describe('a missing workload (item 7)', () => {
   const missing = (found: boolean, others = healthyWorkloads.filter((w) => w.target !== 'ghost')): ClusterSnapshot =>
     snapshot([node('node-a')], [...others, found ? workload('ghost', ['node-a']) : workload('ghost', [], { found: false, pods: [], readyReplicas: 0, desiredReplicas: 0 })]);

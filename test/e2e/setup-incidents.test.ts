@@ -93,7 +93,8 @@ describe('partial Kubernetes failures stay partial (issue 10 item 5)', () => {
   });
 
   it('a list the API does not serve (404) is one setup incident saying so, resolving when it is served again', async () => {
-    world = await startWorld({ targets: TARGETS }, {}, {
+    // One deployments cache per namespace, so media's alone can be not served.
+    world = await startWorld({ targets: TARGETS, kubernetes: { watchScope: 'namespaces' } }, {}, {
       beforeStart(_discord, kube) {
         kube.addDeployment({ namespace: 'media', name: 'jellyfin', node: 'node-b' });
         // As a proxy in front of the API that hides a path would answer.

@@ -70,7 +70,10 @@ export async function startWorld(
     ...(options.populate ? { populate: options.populate } : {}),
   });
   const homelab = homelabConfig({ dir, apiUrl, frigateProbe: probe.url });
-  const config = validateConfig({ ...homelab, discord: { ...homelab.discord, ...discordOverrides }, ...overrides }, 'world.yaml');
+  const config = validateConfig(
+    { ...homelab, discord: { ...homelab.discord, ...discordOverrides }, ...overrides, kubernetes: { ...homelab.kubernetes, ...(overrides.kubernetes as Record<string, unknown> | undefined) } },
+    'world.yaml',
+  );
   const adapter = createKubeAdapter({ ...config.kubernetes, env: {}, backoff: SIM_RESYNC_BACKOFF });
   options.beforeStart?.(discord, kube);
   const start = () =>

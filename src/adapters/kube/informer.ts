@@ -20,6 +20,9 @@ import type { SourceStatus } from '../../core/types.js';
 import { describeKubeError } from './errors.js';
 import type { KubeObject } from './slim.js';
 
+/** The server-side timeout a watch asks for, drawn uniformly from this range per watch (what the API server picks by default): each cache renews its watch once per (min + max) / 2 seconds on average. */
+export const WATCH_TIMEOUT_SECONDS = { min: 1800, max: 3600 };
+
 /** The state of one cache: its source status plus what tests and logs need to follow it. */
 export interface CacheStatus extends SourceStatus {
   /** The collection path watched, e.g. `/api/v1/namespaces/nvr/pods`. */
@@ -89,7 +92,8 @@ export function startInformer<Raw extends KubeObject, T extends KubeObject>(o: I
   const objects = new Map<string, Map<string, T>>();
   const keep = o.keep ?? (() => true);
   const backoff = o.backoff ?? { initialMs: 500, maxMs: 30_000 };
-  const watchTimeout = o.watchTimeoutSeconds ?? (() => 1800 + Math.floor(Math.random() * 1800));
+  const { min, max } = WATCH_TIMEOUT_SECONDS;
+  const watchTimeout = o.watchTimeoutSeconds ?? (() => min + Math.floor(Math.random() * (max - min)));
   const silenceMs = o.silenceMs ?? 600_000;
   let resourceVersion = '';
   let inSync = false;
