@@ -4,6 +4,7 @@
  * Deployment's shape and hardening, least-privilege RBAC, and that the example configuration is a
  * valid stormguard configuration whose namespaces the RBAC covers — and no more than that.
  */
+import fs from 'node:fs';
 import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
 import { ClusterRole } from 'kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRole';
 import { ClusterRoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRoleBinding';
@@ -340,6 +341,22 @@ describe.skipIf(skip)(`deploy/ rendered by kustomize${skip ? ` (skipped: ${unava
       }
       expect(grants.filter((g) => g.resource === 'leases').every((g) => g.namespace === NAMESPACE)).toBe(true);
       expect(grants.some((g) => g.resource === 'leases' && g.verb === 'get')).toBe(true);
+    });
+
+    it('offers cluster-wide reads only as an opt-in file: read-only, pods and the configuration’s kinds, bound to stormguard, not in the kustomization', () => {
+      const text = fs.readFileSync('deploy/rbac-watch-cluster.yaml', 'utf8');
+      const extra = parseAllDocuments(text).map((d) => d.toJS() as KubeObject);
+      for (const object of extra) new MODELS[`${object.apiVersion}/${object.kind}`]!(object).validate();
+      expect(fs.readFileSync('deploy/kustomization.yaml', 'utf8')).not.toMatch(/^\s*- rbac-watch-cluster\.yaml/m);
+      const added = effectiveGrants(extra, { name: SERVICE_ACCOUNT, namespace: NAMESPACE });
+      expect(added.map((g) => `${g.namespace ?? '*'} ${g.group || 'core'}/${g.resource} ${g.verb}`).sort()).toEqual(
+        [
+          ...config()
+            .targets.flatMap((t) => ['core/pods', ...(t.workload.kind === 'Pods' ? [] : [`apps/${WORKLOAD_RESOURCES[t.workload.kind]}`])])
+            .filter((r, i, all) => all.indexOf(r) === i)
+            .flatMap((r) => [`* ${r} list`, `* ${r} watch`]),
+        ].sort(),
+      );
     });
 
     it('covers every namespace the configuration watches, and only those', () => {

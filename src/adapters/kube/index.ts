@@ -96,7 +96,7 @@ export function createKubeAdapter(options: KubeAdapterOptions = {}): KubeAdapter
   const listeners = new Set<(reason: string) => void>();
   let targets: TargetConfig[] = [];
   /** The scope in force, decided for the targets' namespaces and kinds (`key`), and those namespaces. */
-  let scoped: { key: string; decision: ScopeDecision; namespaces: ReadonlySet<string> } | null = null;
+  let scoped: { key: string; decision: ScopeDecision; namespaces: ReadonlySet<string>; namespaceList: string } | null = null;
   /** Whether each target had a ready pod when last seen, to notice the last one going. */
   const anyReady = new Map<string, boolean>();
   const setting = options.watchScope ?? 'auto';
@@ -123,18 +123,18 @@ export function createKubeAdapter(options: KubeAdapterOptions = {}): KubeAdapter
     }
     const decision = decideWatchScope(setting, namespaces.length, allowed);
     options.logger?.info({ watchScope: decision.scope, setting, namespaces: namespaces.length, reason: decision.reason }, `kube: watching pods and workloads ${decision.scope === 'cluster' ? 'cluster-wide' : 'per namespace'}`);
-    return (scoped = { key, decision, namespaces: new Set(namespaces) });
+    return (scoped = { key, decision, namespaces: new Set(namespaces), namespaceList: namespaces.join(',') });
   }
 
   /** The informer of a collection in the current scope, if it runs. */
   function lookup<T extends KubeObject>(collection: Collection): Informer<T> | undefined {
-    return informers.get(cacheKey(collection, scoped?.namespaces ?? new Set())) as Informer<T> | undefined;
+    return informers.get(cacheKey(collection, scoped?.namespaceList ?? '')) as Informer<T> | undefined;
   }
 
   function cache<T extends KubeObject>(collection: Collection): Informer<T> {
     const { kind, namespace } = collection;
     const watched = scoped?.namespaces ?? new Set<string>();
-    const key = cacheKey(collection, watched);
+    const key = cacheKey(collection, scoped?.namespaceList ?? '');
     const existing = informers.get(key);
     if (existing) return existing as Informer<T>;
     const informer = startInformer<KubeObject, KubeObject>({
@@ -206,7 +206,7 @@ export function createKubeAdapter(options: KubeAdapterOptions = {}): KubeAdapter
       const collections = collectionsFor(wanted, decision.scope);
       const caches = collections.map((c) => cache(c));
       // Caches no target reads any more (targets changed, or the scope did) stop watching.
-      const live = new Set(collections.map((c) => cacheKey(c, scoped!.namespaces)));
+      const live = new Set(collections.map((c) => cacheKey(c, scoped!.namespaceList)));
       for (const [key, informer] of informers) {
         if (live.has(key)) continue;
         informer.stop();
@@ -308,9 +308,9 @@ export function createKubeAdapter(options: KubeAdapterOptions = {}): KubeAdapter
  * filter keeps only these namespaces — the watched namespaces, so a new namespace starts a cache
  * that lists it instead of reusing one that dropped its objects.
  */
-function cacheKey(c: Collection, namespaces: ReadonlySet<string>): string {
+function cacheKey(c: Collection, namespaceList: string): string {
   const path = collectionPath(c);
-  return c.kind === 'Node' || c.namespace !== null ? path : `${path}?in=${[...namespaces].join(',')}`;
+  return c.kind === 'Node' || c.namespace !== null ? path : `${path}?in=${namespaceList}`;
 }
 
 /** Whether the cluster's RBAC lets stormguard list and watch pods and each used workload kind in every namespace (SelfSubjectAccessReview). */
