@@ -84,6 +84,28 @@ describe('kube simulator: RBAC', () => {
     expect(sim.restarts).toEqual([]);
   });
 
+  it('refuses a cluster-wide list or watch to a namespaced Role, and answers the cluster-wide review from the rules, as the API does', async () => {
+    sim.setRbac(NVR_ONLY);
+    const core = kc.makeApiClient(CoreV1Api);
+    const apps = kc.makeApiClient(AppsV1Api);
+    expect(await review('list', 'pods')).toBe(false);
+    expect(await review('watch', 'deployments', { group: 'apps' })).toBe(false);
+    const refused = await refusal(core.listPodForAllNamespaces());
+    expect(refused.code).toBe(403);
+    expect(JSON.parse(refused.body).message).toBe('pods is forbidden: User "system:serviceaccount:stormguard:stormguard" cannot list resource "pods" in API group "" at the cluster scope');
+    expect((await refusal(apps.listDeploymentForAllNamespaces())).code).toBe(403);
+    expect(sim.serves('/api/v1/pods')).toBe(false);
+
+    // A ClusterRole (no namespaces) grants it everywhere: the cluster-wide list holds every namespace.
+    sim.setRbac([...NVR_ONLY, { verbs: ['list', 'watch'], resources: ['pods'] }, { verbs: ['list', 'watch'], apiGroups: ['apps'], resources: ['deployments'] }]);
+    expect(await review('list', 'pods')).toBe(true);
+    expect(await review('watch', 'deployments', { group: 'apps' })).toBe(true);
+    expect(await review('watch', 'statefulsets', { group: 'apps' })).toBe(false);
+    expect((await apps.listDeploymentForAllNamespaces()).items.map((d) => `${d.metadata?.namespace}/${d.metadata?.name}`)).toEqual(['home/hass', 'nvr/frigate']);
+    expect(sim.serves('/api/v1/pods')).toBe(true);
+    expect(sim.serves('/apis/apps/v1/statefulsets')).toBe(false);
+  });
+
   it('grants verbs exactly (list is not watch) and "*" matches anything', () => {
     const rules: SimRbacRule[] = [{ verbs: ['list'], resources: ['pods'], namespaces: ['nvr'] }];
     expect(isAllowed(rules, { verb: 'list', group: '', resource: 'pods', namespace: 'nvr' })).toBe(true);

@@ -110,6 +110,25 @@ describe('kube simulator: watch', () => {
     expect((await list('/apis/apps/v1/namespaces/nvr/deployments/frigate')).metadata.resourceVersion).toBe(d.lines[0]!.object.metadata.resourceVersion);
   });
 
+  it('watches a kind in every namespace (/apis/apps/v1/deployments): each namespace’s changes, from a cluster-wide list resourceVersion, with bookmarks and 410', async () => {
+    sim.addNode('a');
+    sim.addDeployment({ namespace: 'nvr', name: 'frigate', node: 'a' });
+    sim.addDeployment({ namespace: 'home', name: 'hass', node: 'a' });
+    const all = await list('/apis/apps/v1/deployments');
+    expect(all.items.map((d: any) => d.metadata.namespace)).toEqual(['home', 'nvr']);
+    const w = await watch(`/apis/apps/v1/deployments?watch=1&allowWatchBookmarks=true&resourceVersion=${all.metadata.resourceVersion}`);
+    sim.setPodsReady('home', { kind: 'Deployment', name: 'hass' }, false);
+    sim.setPodsReady('nvr', { kind: 'Deployment', name: 'frigate' }, false);
+    await expect.poll(() => summary(w.lines)).toEqual(['MODIFIED hass', 'MODIFIED frigate']);
+    await expect.poll(() => w.lines.some((l) => l.type === 'BOOKMARK')).toBe(true);
+    expect(sim.expireWatches()).toBe(1);
+    await expect(w.ended).resolves.toBe('end');
+    expect(w.lines.at(-1)).toMatchObject({ type: 'ERROR', object: { code: 410 } });
+    const late = await watch(`/api/v1/pods?watch=1&resourceVersion=${all.metadata.resourceVersion}`);
+    await expect(late.ended).resolves.toBe('end');
+    expect(late.lines).toEqual([{ type: 'ERROR', object: expect.objectContaining({ code: 410 }) }]);
+  });
+
   it('filters by label selector and by metadata.name', async () => {
     sim.addNode('a');
     sim.addPod({ namespace: 'home', name: 'ha-1', labels: { app: 'ha' }, node: 'a' });
