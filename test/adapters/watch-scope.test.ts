@@ -176,7 +176,10 @@ describe('watch scope auto', () => {
     const targets = spread(2);
     sim.setRbac(CLUSTER_WIDE);
     const kube = adapter('auto');
-    reachable(await kube.snapshot(targets, T0));
+    // A cycle and a command at once: one decision, asked once (list and watch of pods, deployments, statefulsets).
+    const [snap] = await Promise.all([kube.snapshot(targets, T0), kube.snapshot(targets, T0)]);
+    reachable(snap);
+    expect(sim.requests.filter((r) => r.path.endsWith('/selfsubjectaccessreviews'))).toHaveLength(6);
     expect(kube.watchScope()).toMatchObject({ scope: 'cluster' });
     expect(kube.caches().map((c) => c.path).sort()).toEqual(['/api/v1/nodes', '/api/v1/pods', '/apis/apps/v1/deployments', '/apis/apps/v1/statefulsets']);
     expect(scopeLogs()).toEqual([expect.objectContaining({ level: 30, watchScope: 'cluster', setting: 'auto', namespaces: 2, reason: expect.stringContaining('allowed') })]);

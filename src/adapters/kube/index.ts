@@ -1,8 +1,9 @@
 /**
  * The Kubernetes adapter: keeps informers (list, then watch) for the nodes and the pods and workload
  * kinds the targets use — per watched namespace, or once for the whole cluster (`watchScope`, decided
- * once per set of targets by {@link decideWatchScope}); a snapshot reads those caches and never lists. Idle, that costs one watch request per cache every 30–60 minutes (and a bookmark a
- * minute) instead of a list of everything every cycle. Changes that matter — a node's Ready condition, the last ready pod of a
+ * once per set of targets by {@link decideWatchScope}); a snapshot reads those caches and never lists.
+ * Idle, that costs one watch request per cache every 30–60 minutes (and a bookmark a minute) instead
+ * of a list of everything every cycle. Changes that matter — a node's Ready condition, the last ready pod of a
  * watched workload going unready — are reported at once so the bot can run a cycle right away.
  * Restarts are done the way `kubectl rollout restart` does them.
  */
@@ -82,6 +83,14 @@ const SLIM: Record<Collection['kind'], (raw: KubeObject) => KubeObject> = {
   DaemonSet: (raw) => slimWorkload(raw as Workload),
 };
 
+/** The watch scope decided for one set of targets: `key` names their namespaces and kinds, `namespaceList` the namespaces a cluster-wide cache keeps. */
+interface Scoped {
+  key: string;
+  decision: ScopeDecision;
+  namespaces: ReadonlySet<string>;
+  namespaceList: string;
+}
+
 /** Creates the adapter from a kubeconfig source; throws when no usable configuration is found. */
 export function createKubeAdapter(options: KubeAdapterOptions = {}): KubeAdapter {
   const kc = loadKubeConfig(options);
@@ -96,7 +105,7 @@ export function createKubeAdapter(options: KubeAdapterOptions = {}): KubeAdapter
   const listeners = new Set<(reason: string) => void>();
   let targets: TargetConfig[] = [];
   /** The scope in force, decided for the targets' namespaces and kinds (`key`), and those namespaces. */
-  let scoped: { key: string; decision: ScopeDecision; namespaces: ReadonlySet<string>; namespaceList: string } | null = null;
+  let scoped: Scoped | null = null;
   /** Whether each target had a ready pod when last seen, to notice the last one going. */
   const anyReady = new Map<string, boolean>();
   const setting = options.watchScope ?? 'auto';
@@ -105,14 +114,24 @@ export function createKubeAdapter(options: KubeAdapterOptions = {}): KubeAdapter
     for (const listener of listeners) listener(reason);
   };
 
+  /** The decision being made, so snapshots that overlap (a cycle and a command) ask and log once. */
+  let deciding: { key: string; promise: Promise<Scoped> } | null = null;
+
   /**
    * Decides the scope once per set of namespaces and kinds (asking the cluster's RBAC under `auto`
    * when the answer matters) and logs the decision once, with why.
    */
-  async function decideScope(wanted: readonly TargetConfig[]): Promise<NonNullable<typeof scoped>> {
+  function decideScope(wanted: readonly TargetConfig[]): Promise<Scoped> {
     const namespaces = namespacesOf(wanted);
     const key = JSON.stringify([namespaces, collectionsFor(wanted, 'cluster').map((c) => c.kind)]);
-    if (scoped?.key === key) return scoped;
+    if (scoped?.key === key) return Promise.resolve(scoped);
+    if (deciding?.key === key) return deciding.promise;
+    const promise = askScope(key, namespaces, wanted);
+    deciding = { key, promise };
+    return promise;
+  }
+
+  async function askScope(key: string, namespaces: string[], wanted: readonly TargetConfig[]): Promise<Scoped> {
     let allowed: boolean | Error | null = null;
     if (setting === 'auto' && namespaces.length > 1) {
       try {
