@@ -99,7 +99,9 @@ export async function runProduction(o: ProductionOptions, log: (line: string) =>
     fs.writeFileSync(
       path.join(dir, 'stormguard.yaml'),
       JSON.stringify({
-        kubernetes: { kubeconfig: path.join(dir, 'kubeconfig') },
+        // Per namespace, as deploy/'s default (namespaced) RBAC leaves `auto`; the simulator would allow
+        // cluster-wide reads. `caches` below counts on it; bench/scope.ts measures both scopes.
+        kubernetes: { kubeconfig: path.join(dir, 'kubeconfig'), watchScope: 'namespaces' },
         database: { path: path.join(dir, 'stormguard.db') },
         schedule: o.schedule,
         http: { port: 0 },
