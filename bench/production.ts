@@ -11,8 +11,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { homelabConfig } from '../src/sim/homelab.js';
 import { buildLayout, type LayoutSize } from './layout.js';
 import { startSimWorld, type SimWorld } from './simClient.js';
+import type { PostedMessage } from './simProcess.js';
 import { round, summarize } from './stats.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -93,12 +95,14 @@ export async function runProduction(o: ProductionOptions, log: (line: string) =>
   try {
     world = await startSimWorld();
     const sim = world;
-    const { kubeconfig, probeUrl, url } = await sim.setup({ size: o, apiLatencyMs: o.apiLatencyMs, probeDelayMs: o.probeDelayMs, now: null, bookmarkIntervalMs: o.bookmarkIntervalMs });
+    // With Discord, as every installation runs: discord.js loaded, the gateway connected, messages posted.
+    const { kubeconfig, probeUrl, url, discordApiUrl } = await sim.setup({ size: o, apiLatencyMs: o.apiLatencyMs, probeDelayMs: o.probeDelayMs, now: null, bookmarkIntervalMs: o.bookmarkIntervalMs, discord: true });
     fs.writeFileSync(path.join(dir, 'kubeconfig'), kubeconfig, { mode: 0o600 });
     // JSON is YAML: the configuration file the bot reads.
     fs.writeFileSync(
       path.join(dir, 'stormguard.yaml'),
       JSON.stringify({
+        discord: homelabConfig({ dir, apiUrl: discordApiUrl! }).discord,
         // Per namespace, as deploy/'s default (namespaced) RBAC leaves `auto`; the simulator would allow
         // cluster-wide reads. `caches` below counts on it; bench/scope.ts measures both scopes.
         kubernetes: { kubeconfig: path.join(dir, 'kubeconfig'), watchScope: 'namespaces' },
@@ -134,16 +138,17 @@ export async function runProduction(o: ProductionOptions, log: (line: string) =>
         }
       }
     });
-    const waitFor = async (predicate: () => boolean, timeoutMs: number, what: string) => {
+    const waitFor = (predicate: () => boolean, timeoutMs: number, what: string) => waitForAsync(async () => predicate(), timeoutMs, what);
+    const waitForAsync = async (predicate: () => Promise<boolean>, timeoutMs: number, what: string) => {
       const deadline = Date.now() + timeoutMs;
-      while (!predicate()) {
+      while (!(await predicate())) {
         if (proc.exitCode !== null) throw new Error(`bench: the bot exited (${proc.exitCode}) while waiting for ${what}`);
         if (Date.now() > deadline) throw new Error(`bench: timed out waiting for ${what}`);
         await new Promise((r) => setTimeout(r, 20));
       }
     };
     const cycleLines = () => lines.filter((l) => l.msg === 'cycle done');
-    await waitFor(() => cycleLines().length >= 1, 120_000, 'the first cycle');
+    await waitFor(() => cycleLines().length >= 1 && lines.some((l) => l.msg === 'connected to Discord'), 120_000, 'the first cycle and the Discord login');
     const startupMs = Date.now() - started;
 
     // Today's per-cycle lists, measured: every collection a cycle used to list, once.
@@ -175,22 +180,20 @@ export async function runProduction(o: ProductionOptions, log: (line: string) =>
     const idle = await window(o.idleSeconds);
     const rssIdle = procRssMb(proc.pid!, 'VmRSS');
 
-    // Node NotReady → the incident message (the log sink's "would post", Discord not configured).
-    const posted = (subject: string) => lines.find((l) => l.msg === 'would post incident message' && l.subject === subject);
-    const samples: number[] = [];
-    const outage = await window(o.outageSeconds, async () => {
-      const t0 = Date.now();
-      await sim.setNodeReady('node-a', 'False');
-      await waitFor(() => posted('node:node-a') !== undefined, 60_000, 'the node-a incident message');
-      samples.push((posted('node:node-a')!.time as number) - t0);
-    });
-    for (let i = 1; i < o.notReadySamples; i++) {
-      const node = layout.nodes[i]!;
+    // Node NotReady → the incident message, as the Discord simulator received it.
+    let messages: PostedMessage[] = [];
+    const notReadyToMessage = async (node: string): Promise<number> => {
       const t0 = Date.now();
       await sim.setNodeReady(node, 'False');
-      await waitFor(() => posted(`node:${node}`) !== undefined, 60_000, `the ${node} incident message`);
-      samples.push((posted(`node:${node}`)!.time as number) - t0);
-    }
+      const about = (m: PostedMessage) => m.title.startsWith(`${node} is NotReady`);
+      await waitForAsync(async () => (messages = await sim.postedMessages()).some(about), 60_000, `the ${node} incident message`);
+      return messages.find(about)!.at - t0;
+    };
+    const samples: number[] = [];
+    const outage = await window(o.outageSeconds, async () => {
+      samples.push(await notReadyToMessage('node-a'));
+    });
+    for (let i = 1; i < o.notReadySamples; i++) samples.push(await notReadyToMessage(layout.nodes[i]!));
     const cycles = cycleLines().slice(idleCyclesFrom).map((l) => l.ms as number);
 
     // Read before the heap snapshot: writing one costs the process a lot of memory of its own.

@@ -3,13 +3,13 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { NodeReadiness } from '../src/core/types.js';
 import type { LayoutSize } from './layout.js';
-import type { SimOp, SimRequests, SimSetup, SimUsage } from './simProcess.js';
+import type { PostedMessage, SimOp, SimRequests, SimSetup, SimUsage } from './simProcess.js';
 
 /** The simulated world running in a child process. */
 export interface SimWorld {
   readonly pid: number;
   /** `now: null` runs the simulator on real time. */
-  setup(o: { size: LayoutSize; apiLatencyMs: number; probeDelayMs: number; now: number | null; bookmarkIntervalMs?: number }): Promise<SimSetup>;
+  setup(o: { size: LayoutSize; apiLatencyMs: number; probeDelayMs: number; now: number | null; bookmarkIntervalMs?: number; discord?: boolean }): Promise<SimSetup>;
   setNow(now: number): Promise<void>;
   setLatency(ms: number): Promise<void>;
   setNodeReady(node: string, status: NodeReadiness): Promise<void>;
@@ -20,6 +20,8 @@ export interface SimWorld {
   usage(): Promise<SimUsage>;
   /** How many watch streams are open now. */
   watches(): Promise<number>;
+  /** The messages the bot posted in the homelab's incidents channel (setup with `discord`). */
+  postedMessages(): Promise<PostedMessage[]>;
   stop(): Promise<void>;
 }
 
@@ -71,6 +73,7 @@ export async function startSimWorld(): Promise<SimWorld> {
     bytes: () => call<number>({ op: 'bytes' }),
     usage: () => call<SimUsage>({ op: 'usage' }),
     watches: () => call<number>({ op: 'watches' }),
+    postedMessages: () => call<PostedMessage[]>({ op: 'postedMessages' }),
     async stop() {
       if (exited) return;
       const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));

@@ -4,13 +4,15 @@
  * `node --import tsx`; driven over the IPC channel (one request, one reply, matched by id).
  */
 import type { NodeReadiness } from '../src/core/types.js';
+import type { DiscordSimulator } from '../src/sim/discord/index.js';
+import { createHomelabDiscord, HOMELAB_DISCORD } from '../src/sim/homelab.js';
 import { createKubeSimulator, type KubeSimulator } from '../src/sim/kube/index.js';
 import { buildLayout, type LayoutSize } from './layout.js';
 import { startBenchProbeServer, type BenchProbeServer } from './probeServer.js';
 
 /** What the parent asks; each operation answers with a JSON value. */
 export type SimOp =
-  | { op: 'setup'; size: LayoutSize; apiLatencyMs: number; probeDelayMs: number; now: number | null; bookmarkIntervalMs?: number }
+  | { op: 'setup'; size: LayoutSize; apiLatencyMs: number; probeDelayMs: number; now: number | null; bookmarkIntervalMs?: number; discord?: boolean }
   | { op: 'setNow'; now: number }
   | { op: 'setLatency'; ms: number }
   | { op: 'setNodeReady'; node: string; status: NodeReadiness }
@@ -19,6 +21,7 @@ export type SimOp =
   | { op: 'bytes' }
   | { op: 'usage' }
   | { op: 'watches' }
+  | { op: 'postedMessages' }
   | { op: 'stop' };
 
 /** What `setup` answers. */
@@ -27,6 +30,14 @@ export interface SimSetup {
   probeUrl: string;
   /** The Kubernetes simulator's base URL. */
   url: string;
+  /** The homelab Discord simulator's API base URL, when `discord` was asked for. */
+  discordApiUrl: string | null;
+}
+
+/** A message the bot posted in the incidents channel: when the simulator answered it, and its embed's title. */
+export interface PostedMessage {
+  at: number;
+  title: string;
 }
 
 /** What `requests` answers: the total and the count per `METHOD path`. */
@@ -44,6 +55,8 @@ export interface SimUsage {
 let now = 0;
 let kube: KubeSimulator | null = null;
 let probe: BenchProbeServer | null = null;
+let discord: DiscordSimulator | null = null;
+const posted: PostedMessage[] = [];
 
 function sim(): KubeSimulator {
   if (!kube) throw new Error('sim process: setup first');
@@ -62,7 +75,17 @@ async function handle(msg: SimOp): Promise<unknown> {
       const { url } = await kube.start();
       kube.setLatency(msg.apiLatencyMs);
       probe = await startBenchProbeServer(msg.probeDelayMs);
-      return { kubeconfig: kube.kubeconfig(), probeUrl: probe.url, url } satisfies SimSetup;
+      let discordApiUrl: string | null = null;
+      if (msg.discord) {
+        discord = createHomelabDiscord();
+        discordApiUrl = (await discord.start()).apiUrl;
+        discord.onAnswered((r) => {
+          if (r.method !== 'POST' || r.path !== `/channels/${HOMELAB_DISCORD.channel}/messages` || r.status !== 200) return;
+          const embed = (r.body as { embeds?: { title?: string }[] } | null)?.embeds?.[0];
+          posted.push({ at: Date.now(), title: embed?.title ?? '' });
+        });
+      }
+      return { kubeconfig: kube.kubeconfig(), probeUrl: probe.url, url, discordApiUrl } satisfies SimSetup;
     }
     case 'setNow':
       now = msg.now;
@@ -91,7 +114,10 @@ async function handle(msg: SimOp): Promise<unknown> {
       return { cpu: process.cpuUsage(), rss: process.memoryUsage().rss } satisfies SimUsage;
     case 'watches':
       return sim().watches().length;
+    case 'postedMessages':
+      return posted;
     case 'stop':
+      await discord?.stop();
       await kube?.stop();
       await probe?.close();
       setImmediate(() => process.exit(0));

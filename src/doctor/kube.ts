@@ -3,7 +3,7 @@
  * decides it); every verb stormguard needs, where it needs it, is allowed (SelfSubjectAccessReview,
  * so the answer is the cluster's own RBAC decision); every target's workload exists.
  */
-import { AppsV1Api, AuthorizationV1Api, CoreV1Api, VersionApi, type V1Pod } from '@kubernetes/client-node';
+import type { V1Pod } from '@kubernetes/client-node';
 import type { Config, TargetConfig } from '../config/types.js';
 import {
   accessFor,
@@ -16,7 +16,9 @@ import {
   type NeededAccess,
   type WatchScope,
 } from '../adapters/kube/access.js';
-import { apiConfiguration, listCollection, loadKubeConfig, mayWatchClusterWide } from '../adapters/kube/index.js';
+import { listCollection, loadKubeConfig, mayWatchClusterWide } from '../adapters/kube/index.js';
+import { isAllowed } from '../adapters/kube/review.js';
+import { createKubeRequest, type KubeRequest } from '../adapters/kube/transport.js';
 import { describeKubeError } from '../adapters/kube/errors.js';
 import { workloadFacts, type Workload } from '../adapters/kube/resolve.js';
 import type { KubeObject } from '../adapters/kube/slim.js';
@@ -103,10 +105,10 @@ export async function checkKubernetes(config: Config, options: KubeCheckOptions)
     return [fail(`no usable kubeconfig: ${(err as Error).message.replace(/^kube: /, '')}`, 'run in the cluster with a ServiceAccount, or set kubernetes.kubeconfig (and kubernetes.context)')];
   }
   const server = kc.getCurrentCluster()?.server ?? 'the API server';
-  const api = apiConfiguration(kc, timeoutMs);
+  const request = createKubeRequest(kc, timeoutMs);
   const checks: Check[] = [];
   try {
-    const version = await new VersionApi(api).getCode();
+    const version = await request<{ gitVersion?: string }>('GET', '/version');
     checks.push(ok(`the Kubernetes API answers at ${server} (${version.gitVersion})`));
   } catch (err) {
     const reason = describeKubeError(err, timeoutMs);
@@ -120,20 +122,19 @@ export async function checkKubernetes(config: Config, options: KubeCheckOptions)
     return checks;
   }
 
-  const authorization = new AuthorizationV1Api(api);
-  const { scope, check } = await watchScopeCheck(config, authorization, timeoutMs);
+  const { scope, check } = await watchScopeCheck(config, request, timeoutMs);
   checks.push(...check);
   const denied = new Set<string>();
   for (const group of neededAccess(config.targets, scope, options.leaseNamespace)) {
     const refused: NeededAccess[] = [];
     for (const need of group.needs) {
-      if (!(await allowed(authorization, need))) refused.push(need);
+      if (!(await isAllowed(request, need))) refused.push(need);
     }
     for (const need of refused) denied.add(`${need.namespace ?? ''}/${need.resource}/${need.verb}`);
     checks.push(refused.length === 0 ? ok(`allowed: ${group.title}`) : fail(`not allowed: ${describeRefused(refused, group)}`, group.fix));
   }
 
-  checks.push(...(await checkWorkloads(config.targets, scope, new CoreV1Api(api), new AppsV1Api(api), denied, timeoutMs)));
+  checks.push(...(await checkWorkloads(config.targets, scope, request, denied, timeoutMs)));
   return checks;
 }
 
@@ -141,13 +142,13 @@ export async function checkKubernetes(config: Config, options: KubeCheckOptions)
  * Which watch scope the bot will use, decided exactly as the adapter decides it, as a checklist line;
  * with `namespaces` over many namespaces, a `!` line saying how to make the watches stop growing with them.
  */
-async function watchScopeCheck(config: Config, authorization: AuthorizationV1Api, timeoutMs: number): Promise<{ scope: WatchScope; check: Check[] }> {
+async function watchScopeCheck(config: Config, request: KubeRequest, timeoutMs: number): Promise<{ scope: WatchScope; check: Check[] }> {
   const setting = config.kubernetes.watchScope;
   const namespaces = namespacesOf(config.targets).length;
   let allowed: boolean | Error | null = null;
   if (setting === 'auto' && namespaces > 1) {
     try {
-      allowed = await mayWatchClusterWide(authorization, config.targets);
+      allowed = await mayWatchClusterWide(request, config.targets);
     } catch (err) {
       allowed = new Error(describeKubeError(err, timeoutMs));
     }
@@ -165,17 +166,6 @@ async function watchScopeCheck(config: Config, authorization: AuthorizationV1Api
   return { scope, check };
 }
 
-async function allowed(api: AuthorizationV1Api, need: NeededAccess): Promise<boolean> {
-  const review = await api.createSelfSubjectAccessReview({
-    body: {
-      apiVersion: 'authorization.k8s.io/v1',
-      kind: 'SelfSubjectAccessReview',
-      spec: { resourceAttributes: { verb: need.verb, group: need.group, resource: need.resource, namespace: need.namespace, name: need.name } },
-    },
-  });
-  return review.status?.allowed === true;
-}
-
 function describeRefused(refused: readonly NeededAccess[], group: NeedGroup): string {
   const where = refused[0]?.namespace ? ` in namespace ${refused[0].namespace}` : ' cluster-wide';
   const what = group.title.startsWith('the Lease') ? `${refused.map((n) => n.verb).join(', ')} the Lease stormguard` : describeNeeds(refused);
@@ -186,14 +176,14 @@ function describeRefused(refused: readonly NeededAccess[], group: NeedGroup): st
  * Each target's workload exists, and a Pods target's selector matches at least one pod — read with
  * the bot's own lists (once per namespace and kind) and judged by the bot's own `workloadFacts`.
  */
-async function checkWorkloads(targets: readonly TargetConfig[], scope: WatchScope, core: CoreV1Api, apps: AppsV1Api, denied: ReadonlySet<string>, timeoutMs: number): Promise<Check[]> {
+async function checkWorkloads(targets: readonly TargetConfig[], scope: WatchScope, request: KubeRequest, denied: ReadonlySet<string>, timeoutMs: number): Promise<Check[]> {
   const lists = new Map<string, Promise<KubeObject[]>>();
   /** One namespace's objects of a kind, from the list the bot's own scope reads (one per namespace, or one for all). */
   const read = async (kind: Collection['kind'], namespace: string): Promise<KubeObject[]> => {
     const collection = { kind, namespace: scope === 'cluster' ? null : namespace } as Collection;
     const path = collectionPath(collection);
     let list = lists.get(path);
-    if (!list) lists.set(path, (list = listCollection(core, apps, collection).then((l) => l.items)));
+    if (!list) lists.set(path, (list = listCollection(request, collection).then((l) => l.items)));
     return (await list).filter((o) => o.metadata?.namespace === namespace);
   };
 

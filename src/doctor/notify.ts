@@ -10,7 +10,7 @@ const TIMEOUT_MS = 10_000;
 /** SMTP: nodemailer's `verify()` connects, says EHLO, upgrades to TLS where configured and logs in; `sendTest` also sends one mail. */
 export async function checkEmail(email: EmailConfig, options: { sendTest: boolean; now: number; timeoutMs?: number }): Promise<Check[]> {
   const timeoutMs = options.timeoutMs ?? TIMEOUT_MS;
-  const transport = createSmtpTransport(email, timeoutMs);
+  const transport = await createSmtpTransport(email, timeoutMs);
   const secrets = smtpSecrets(email.smtp);
   const server = `${email.smtp.host}:${email.smtp.port}`;
   const why = (err: unknown) => classifySmtpError(err, secrets).message.replace(/^email: send failed ?/, '').replace(/^: /, '');
@@ -26,7 +26,7 @@ export async function checkEmail(email: EmailConfig, options: { sendTest: boolea
   const checks = [ok(`the SMTP server ${server} accepts the connection${email.smtp.user ? ' and the login' : ''}`)];
   if (options.sendTest) {
     try {
-      await createSmtpTransport(email, timeoutMs).sendMail({
+      await (await createSmtpTransport(email, timeoutMs)).sendMail({
         from: email.from,
         to: email.to,
         subject: 'stormguard doctor: test mail',

@@ -72,7 +72,7 @@ describe('Dockerfile', () => {
     expect(JSON.parse(entrypoint)).toEqual(['node', 'bin/stormguard.js']);
     expect(instructions.filter((i) => i.keyword === 'STOPSIGNAL')).toEqual([]);
     expect(JSON.parse(cmd)[0]).toBe('run');
-    expect(fs.readFileSync(path.join(ROOT, 'bin/stormguard.js'), 'utf8')).toContain('dist/src/bin.js');
+    expect(fs.readFileSync(path.join(ROOT, 'bin/stormguard.js'), 'utf8')).toContain('dist/stormguard.js');
   });
 
   it('bakes no secrets into the image', () => {

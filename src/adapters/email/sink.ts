@@ -37,6 +37,7 @@ export function createEmailSink(deps: EmailSinkDeps): EffectSink {
   const timeoutMs = deps.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const domain = senderDomain(email.from);
   const secrets = smtpSecrets(email.smtp);
+  // nodemailer loads in the background while the bot starts (see createSmtpTransport).
   const transport = createSmtpTransport(email, timeoutMs);
 
   return {
@@ -49,7 +50,7 @@ export function createEmailSink(deps: EmailSinkDeps): EffectSink {
       const thread = threadHeaders(store, incident.id, pending.id, domain, () => baseSubject(view));
       const mail = composeEmail({ view, reason: effect.reason, baseSubject: thread.baseSubject, discordLink: incidentMessageUrl(deps.store, deps.discord, incident.id) });
       try {
-        await transport.sendMail({
+        await (await transport).sendMail({
           from: email.from,
           to: email.to,
           subject: mail.subject,

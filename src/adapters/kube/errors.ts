@@ -1,5 +1,5 @@
 /** Short, secret-free descriptions of Kubernetes client failures. */
-import { ApiException } from '@kubernetes/client-node';
+import { ApiException } from './clientNode.js';
 import { formatDuration } from '../../core/duration.js';
 import { clip } from '../../core/text.js';
 

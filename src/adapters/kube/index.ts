@@ -7,27 +7,12 @@
  * watched workload going unready — are reported at once so the bot can run a cycle right away.
  * Restarts are done the way `kubectl rollout restart` does them.
  */
-import {
-  AppsV1Api,
-  AuthorizationV1Api,
-  CoordinationV1Api,
-  CoreV1Api,
-  Observable,
-  PatchStrategy,
-  ServerConfiguration,
-  Watch,
-  createConfiguration,
-  setHeaderOptions,
-  type Configuration,
-  type KubeConfig,
-  type ObservableMiddleware,
-  type V1Node,
-  type V1Pod,
-} from '@kubernetes/client-node';
+import type { V1Node, V1Pod } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
+import { Watch } from './clientNode.js';
 import type { TargetConfig, WatchScopeSetting } from '../../config/types.js';
 import type { ClusterSnapshot, NodeFacts, WorkloadFacts } from '../../core/types.js';
-import { clusterWideReads, collectionPath, collectionsFor, decideWatchScope, describeCollection, namespacesOf, type Collection, type ScopeDecision, type WatchScope } from './access.js';
+import { WORKLOAD_RESOURCES, clusterWideReads, collectionPath, collectionsFor, decideWatchScope, describeCollection, namespacesOf, type Collection, type ScopeDecision, type WatchScope } from './access.js';
 import { loadKubeConfig, type KubeConfigSource } from './config.js';
 import { formatDuration } from '../../core/duration.js';
 import { describeKubeError } from './errors.js';
@@ -37,6 +22,8 @@ import { createLeaseApi, type LeaseApi } from './lease.js';
 import { isPodReady, nodeFacts, podSelectorOf, workloadFacts, type Workload } from './resolve.js';
 import { matchesLabels } from './selector.js';
 import { slimNode, slimPod, slimWorkload, type KubeObject } from './slim.js';
+import { isAllowed } from './review.js';
+import { createKubeRequest, type KubeRequest } from './transport.js';
 
 export { loadKubeConfig, type KubeConfigSource } from './config.js';
 export type { LeaseApi, LeaseRecord } from './lease.js';
@@ -95,9 +82,7 @@ interface Scoped {
 export function createKubeAdapter(options: KubeAdapterOptions = {}): KubeAdapter {
   const kc = loadKubeConfig(options);
   const timeoutMs = options.requestTimeoutMs ?? 10_000;
-  const config = apiConfiguration(kc, timeoutMs);
-  const core = new CoreV1Api(config);
-  const apps = new AppsV1Api(config);
+  const request = createKubeRequest(kc, timeoutMs);
   const watch = new Watch(kc);
 
   /** One informer per collection, by {@link cacheKey}. */
@@ -135,7 +120,7 @@ export function createKubeAdapter(options: KubeAdapterOptions = {}): KubeAdapter
     let allowed: boolean | Error | null = null;
     if (setting === 'auto' && namespaces.length > 1) {
       try {
-        allowed = await mayWatchClusterWide(new AuthorizationV1Api(config), wanted);
+        allowed = await mayWatchClusterWide(request, wanted);
       } catch (err) {
         allowed = new Error(describeKubeError(err, timeoutMs));
       }
@@ -163,7 +148,7 @@ export function createKubeAdapter(options: KubeAdapterOptions = {}): KubeAdapter
       timeoutMs,
       backoff: options.backoff,
       path: collectionPath(collection),
-      list: () => listCollection(core, apps, collection),
+      list: () => listCollection(request, collection),
       slim: SLIM[kind],
       // A cluster-wide cache keeps the targets' namespaces only: memory follows what is watched.
       ...(kind !== 'Node' && namespace === null ? { keep: (o: KubeObject) => watched.has(o.metadata?.namespace ?? '') } : {}),
@@ -217,7 +202,7 @@ export function createKubeAdapter(options: KubeAdapterOptions = {}): KubeAdapter
   }
 
   return {
-    ...createLeaseApi(new CoordinationV1Api(config), timeoutMs),
+    ...createLeaseApi(request, timeoutMs),
 
     async snapshot(wanted, now) {
       targets = wanted;
@@ -292,15 +277,12 @@ export function createKubeAdapter(options: KubeAdapterOptions = {}): KubeAdapter
       const what = `${namespace}/${workload.kind}/${workload.kind === 'Pods' ? workload.selector : workload.name}`;
       try {
         if (workload.kind === 'Pods') {
-          await deletePods(core, namespace, workload.selector);
+          await deletePods(request, namespace, workload.selector);
           return;
         }
-        const param = { name: workload.name, namespace, body: restartPatch(now) };
-        // client-node would otherwise send application/json-patch+json, which this body is not.
-        const patchOptions = setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch);
-        if (workload.kind === 'Deployment') await apps.patchNamespacedDeployment(param, patchOptions);
-        else if (workload.kind === 'StatefulSet') await apps.patchNamespacedStatefulSet(param, patchOptions);
-        else await apps.patchNamespacedDaemonSet(param, patchOptions);
+        // A strategic merge patch, as kubectl sends it: it merges the annotation into the template.
+        const path = `/apis/apps/v1/namespaces/${encodeURIComponent(namespace)}/${WORKLOAD_RESOURCES[workload.kind]}/${encodeURIComponent(workload.name)}`;
+        await request('PATCH', path, { body: restartPatch(now), contentType: 'application/strategic-merge-patch+json' });
       } catch (cause) {
         throw new Error(`kube: restart of ${what} failed: ${describeKubeError(cause, timeoutMs)}`, { cause });
       }
@@ -333,31 +315,14 @@ function cacheKey(c: Collection, namespaceList: string): string {
 }
 
 /** Whether the cluster's RBAC lets stormguard list and watch pods and each used workload kind in every namespace (SelfSubjectAccessReview). */
-export async function mayWatchClusterWide(api: AuthorizationV1Api, targets: readonly TargetConfig[]): Promise<boolean> {
-  for (const need of clusterWideReads(targets)) {
-    const review = await api.createSelfSubjectAccessReview({
-      body: { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', spec: { resourceAttributes: { verb: need.verb, group: need.group, resource: need.resource } } },
-    });
-    if (review.status?.allowed !== true) return false;
-  }
+export async function mayWatchClusterWide(request: KubeRequest, targets: readonly TargetConfig[]): Promise<boolean> {
+  for (const need of clusterWideReads(targets)) if (!(await isAllowed(request, need))) return false;
   return true;
 }
 
-/** Lists one collection with client-node's typed API: an informer's first read, and the doctor's. */
-export function listCollection(core: CoreV1Api, apps: AppsV1Api, c: Collection): Promise<{ items: KubeObject[]; metadata?: { resourceVersion?: string } }> {
-  const { namespace } = c;
-  switch (c.kind) {
-    case 'Node':
-      return core.listNode();
-    case 'Pod':
-      return namespace === null ? core.listPodForAllNamespaces() : core.listNamespacedPod({ namespace });
-    case 'Deployment':
-      return namespace === null ? apps.listDeploymentForAllNamespaces() : apps.listNamespacedDeployment({ namespace });
-    case 'StatefulSet':
-      return namespace === null ? apps.listStatefulSetForAllNamespaces() : apps.listNamespacedStatefulSet({ namespace });
-    case 'DaemonSet':
-      return namespace === null ? apps.listDaemonSetForAllNamespaces() : apps.listNamespacedDaemonSet({ namespace });
-  }
+/** Lists one collection: an informer's first read, and the doctor's. */
+export function listCollection(request: KubeRequest, c: Collection): Promise<{ items: KubeObject[]; metadata?: { resourceVersion?: string } }> {
+  return request('GET', collectionPath(c));
 }
 
 /** Exactly the patch `kubectl rollout restart` sends (RFC 3339, seconds, UTC). */
@@ -366,37 +331,19 @@ function restartPatch(now: number): { spec: { template: { metadata: { annotation
   return { spec: { template: { metadata: { annotations: { 'kubectl.kubernetes.io/restartedAt': at } } } } };
 }
 
-async function deletePods(core: CoreV1Api, namespace: string, labelSelector: string): Promise<void> {
-  const pods = await core.listNamespacedPod({ namespace, labelSelector });
-  if (pods.items.length === 0) throw new Error(`no pods match ${labelSelector}`);
-  for (const pod of pods.items) {
+/** Deletes the pods a Pods target selects (their controller, if any, makes new ones); already gone is fine. */
+async function deletePods(request: KubeRequest, namespace: string, labelSelector: string): Promise<void> {
+  const pods = collectionPath({ kind: 'Pod', namespace });
+  const { items } = await request<{ items: V1Pod[] }>('GET', pods, { query: { labelSelector } });
+  if (items.length === 0) throw new Error(`no pods match ${labelSelector}`);
+  for (const pod of items) {
     const name = pod.metadata?.name;
     if (!name) continue;
     try {
-      await core.deleteNamespacedPod({ name, namespace });
+      await request('DELETE', `${pods}/${encodeURIComponent(name)}`);
     } catch (err) {
       // Already gone is what we wanted.
       if ((err as { code?: number }).code !== 404) throw err;
     }
   }
-}
-
-/** Like `kc.makeApiClient`, plus a per-request timeout so a hung API cannot stall a cycle. */
-export function apiConfiguration(kc: KubeConfig, timeoutMs: number): Configuration {
-  const cluster = kc.getCurrentCluster();
-  if (!cluster) throw new Error('kube: the kubeconfig has no current cluster');
-  const timeout: ObservableMiddleware = {
-    pre(context) {
-      context.setSignal(AbortSignal.timeout(timeoutMs));
-      return new Observable(Promise.resolve(context));
-    },
-    post(response) {
-      return new Observable(Promise.resolve(response));
-    },
-  };
-  return createConfiguration({
-    baseServer: new ServerConfiguration(cluster.server, {}),
-    authMethods: { default: kc },
-    middleware: [timeout],
-  });
 }

@@ -15,7 +15,7 @@
  * code 410 inside the stream) relists at once; any other failure marks the cache out of sync and
  * retries with exponential backoff (0.5 s doubling to 30 s, with jitter). `sync()` skips the wait.
  */
-import { ApiException, type Watch } from '@kubernetes/client-node';
+import { ApiException, type Watch } from './clientNode.js';
 import type { SourceStatus } from '../../core/types.js';
 import { describeKubeError } from './errors.js';
 import type { KubeObject } from './slim.js';

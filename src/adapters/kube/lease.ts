@@ -1,6 +1,8 @@
 /** The single-instance Lease (coordination.k8s.io/v1) as plain values: absent and conflict are answers, not errors. */
-import { ApiException, V1MicroTime, type CoordinationV1Api, type V1Lease } from '@kubernetes/client-node';
+import type { V1Lease } from '@kubernetes/client-node';
+import { ApiException, V1MicroTime } from './clientNode.js';
 import { describeKubeError } from './errors.js';
+import type { KubeRequest } from './transport.js';
 
 /** A Lease's spec and version, times in epoch milliseconds. */
 export interface LeaseRecord {
@@ -23,15 +25,17 @@ export interface LeaseApi {
   replaceLease(namespace: string, name: string, record: LeaseRecord): Promise<LeaseRecord | 'conflict'>;
 }
 
-/** Lease methods over client-node's `CoordinationV1Api`; other API failures throw, wrapped with context. */
-export function createLeaseApi(api: CoordinationV1Api, timeoutMs: number): LeaseApi {
+/** Lease methods over the API's coordination.k8s.io/v1 leases; other API failures throw, wrapped with context. */
+export function createLeaseApi(request: KubeRequest, timeoutMs: number): LeaseApi {
+  const leases = (namespace: string) => `/apis/coordination.k8s.io/v1/namespaces/${encodeURIComponent(namespace)}/leases`;
+  const lease = (namespace: string, name: string) => `${leases(namespace)}/${encodeURIComponent(name)}`;
   const fail = (what: string, namespace: string, name: string, cause: unknown) =>
     new Error(`kube: ${what} of lease ${namespace}/${name} failed: ${describeKubeError(cause, timeoutMs)}`, { cause });
   const code = (err: unknown) => (err instanceof ApiException ? err.code : null);
   return {
     async getLease(namespace, name) {
       try {
-        return fromLease(await api.readNamespacedLease({ name, namespace }));
+        return fromLease(await request<V1Lease>('GET', lease(namespace, name)));
       } catch (err) {
         if (code(err) === 404) return null;
         throw fail('read', namespace, name, err);
@@ -39,7 +43,7 @@ export function createLeaseApi(api: CoordinationV1Api, timeoutMs: number): Lease
     },
     async createLease(namespace, name, record) {
       try {
-        return fromLease(await api.createNamespacedLease({ namespace, body: toLease(name, record) }));
+        return fromLease(await request<V1Lease>('POST', leases(namespace), { body: toLease(name, record) }));
       } catch (err) {
         if (code(err) === 409) return 'conflict';
         throw fail('create', namespace, name, err);
@@ -47,7 +51,7 @@ export function createLeaseApi(api: CoordinationV1Api, timeoutMs: number): Lease
     },
     async replaceLease(namespace, name, record) {
       try {
-        return fromLease(await api.replaceNamespacedLease({ name, namespace, body: toLease(name, record) }));
+        return fromLease(await request<V1Lease>('PUT', lease(namespace, name), { body: toLease(name, record) }));
       } catch (err) {
         // 404: deleted since we read it — also someone else's move; the next round re-reads.
         if (code(err) === 409 || code(err) === 404) return 'conflict';
@@ -85,7 +89,7 @@ function fromLease(lease: V1Lease): LeaseRecord {
   };
 }
 
-/** client-node leaves MicroTime as the wire string (it has no deserializer for it), so accept both. */
+/** MicroTime arrives as its wire string (RFC 3339 with microseconds); a Date is accepted too. */
 function time(value: Date | string | undefined): number | null {
   if (value === undefined || value === null) return null;
   const ms = new Date(value).getTime();
