@@ -115,12 +115,13 @@ export async function runProduction(o: ProductionOptions, log: (line: string) =>
 
     const lines: Record<string, unknown>[] = [];
     const started = Date.now();
-    // As the image runs it (`node bin/stormguard.js run`, its NODE_ENV and NODE_OPTIONS), plus a signal for the heap snapshot.
-    const flags = (process.env.STORMGUARD_BENCH_NODE_FLAGS ?? '').split(' ').filter((f) => f !== '');
+    // As the image runs it (its ENTRYPOINT's node flags and its ENV), plus a signal for the heap snapshot.
+    const image = imageRuntime();
+    const flags = [...image.flags, ...(process.env.STORMGUARD_BENCH_NODE_FLAGS ?? '').split(' ').filter((f) => f !== '')];
     const args = [...flags, ...(o.heapSnapshot ? ['--heapsnapshot-signal=SIGUSR2'] : []), path.join(BOT_ROOT, 'bin', 'stormguard.js'), 'run', '--config', path.join(dir, 'stormguard.yaml')];
     bot = spawn(runtime.node, args, {
       cwd: dir,
-      env: { PATH: process.env.PATH, NODE_ENV: 'production', NODE_OPTIONS: imageNodeOptions(), STORMGUARD_LEASE: 'off', LOG_LEVEL: 'debug', ...(runtime.nodePath ? { NODE_PATH: runtime.nodePath } : {}) },
+      env: { ...image.env, PATH: process.env.PATH, STORMGUARD_LEASE: 'off', LOG_LEVEL: 'debug', ...(runtime.nodePath ? { NODE_PATH: runtime.nodePath } : {}) },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     const proc = bot;
@@ -213,7 +214,7 @@ export async function runProduction(o: ProductionOptions, log: (line: string) =>
     const notReady = summarize(samples);
     return {
       node: runtime.version,
-      command: `NODE_OPTIONS=${imageNodeOptions()} node ${args.join(' ').replace(BOT_ROOT, './').replace(dir, '$TMP')}`,
+      command: `${Object.entries(image.env).map(([k, v]) => `${k}=${v} `).join('')}node ${args.join(' ').replace(BOT_ROOT, './').replace(dir, '$TMP')}`,
       targets: o.targets,
       nodes: o.nodes,
       namespaces: o.namespaces,
@@ -243,10 +244,17 @@ export async function runProduction(o: ProductionOptions, log: (line: string) =>
   }
 }
 
-/** The image's `ENV NODE_OPTIONS=…` (the Dockerfile owns the runtime flags; the benchmark runs with them). */
-export function imageNodeOptions(): string {
+/**
+ * How the image runs node: the flags of its `ENTRYPOINT ["node", …flags, "bin/stormguard.js"]` and the
+ * `ENV KEY=value` lines of its last stage (the Dockerfile owns them; the benchmark runs with them).
+ */
+export function imageRuntime(): { flags: string[]; env: Record<string, string> } {
   const dockerfile = fs.readFileSync(path.join(BOT_ROOT, 'Dockerfile'), 'utf8');
-  return /^ENV NODE_OPTIONS=(.*)$/m.exec(dockerfile)?.[1]?.trim() ?? '';
+  const runtime = dockerfile.slice(dockerfile.lastIndexOf('\nFROM '));
+  const entrypoint = /^ENTRYPOINT (\[.*\])$/m.exec(runtime)?.[1];
+  const flags = entrypoint ? (JSON.parse(entrypoint) as string[]).slice(1).filter((arg) => arg.startsWith('--')) : [];
+  const env = Object.fromEntries([...runtime.matchAll(/^ENV ([A-Z_][A-Z0-9_]*)=(\S+)$/gm)].map((m) => [m[1]!, m[2]!]));
+  return { flags, env };
 }
 
 /** `npm run build`: the benchmark measures what it compiles. */
