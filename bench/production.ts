@@ -214,7 +214,7 @@ export async function runProduction(o: ProductionOptions, log: (line: string) =>
     const notReady = summarize(samples);
     return {
       node: runtime.version,
-      command: `${Object.entries(image.env).map(([k, v]) => `${k}=${v} `).join('')}node ${args.join(' ').replace(BOT_ROOT, './').replace(dir, '$TMP')}`,
+      command: `${Object.entries(image.env).map(([k, v]) => `${k}=${v} `).join('')}node ${args.join(' ').replace(path.join(BOT_ROOT, 'bin'), './bin').replace(dir, '$TMP')}`,
       targets: o.targets,
       nodes: o.nodes,
       namespaces: o.namespaces,
