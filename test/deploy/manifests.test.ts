@@ -180,6 +180,8 @@ describe.skipIf(skip)(`deploy/ rendered by kustomize${skip ? ` (skipped: ${unava
   it('runs the image with the configuration from the ConfigMap', () => {
     expect(container.image).toMatch(/^ghcr\.io\/stormguard\/stormguard:\d+\.\d+\.\d+$/);
     expect(container.args).toEqual(['run', '--config', '/config/stormguard.yaml']);
+    // The image's ENTRYPOINT runs: node with the Dockerfile's memory flags (a command would drop them).
+    expect(container.command).toBeUndefined();
     const mount = container.volumeMounts?.find((m) => m.mountPath === '/config');
     expect(mount?.name).toBe('config');
     expect(mount?.readOnly).toBe(true);
