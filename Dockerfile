@@ -19,7 +19,7 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY commands ./commands
 COPY scripts/bundle.ts ./scripts/bundle.ts
-# Type-checks, then bundles the CLI into dist/ (scripts/bundle.ts says why: about 75 MB less memory).
+# Type-checks, then bundles the CLI into dist/ (scripts/bundle.ts says why: about 35 MB less memory).
 RUN npm run build
 # On Node 22+ stormguard needs the N-API driver (better-sqlite3 13, the optional `better-sqlite3-napi`):
 # npm silently skips an optional package whose install failed, so fail the build here instead.
