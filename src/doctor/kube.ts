@@ -8,7 +8,6 @@ import type { Config, TargetConfig } from '../config/types.js';
 import {
   accessFor,
   collectionPath,
-  decideWatchScope,
   MANY_NAMESPACES,
   namespacesOf,
   WORKLOAD_RESOURCES,
@@ -16,8 +15,8 @@ import {
   type NeededAccess,
   type WatchScope,
 } from '../adapters/kube/access.js';
-import { listCollection, loadKubeConfig, mayWatchClusterWide } from '../adapters/kube/index.js';
-import { isAllowed } from '../adapters/kube/review.js';
+import { listCollection, loadKubeConfig } from '../adapters/kube/index.js';
+import { askWatchScope, isAllowed } from '../adapters/kube/review.js';
 import { createKubeRequest, type KubeRequest } from '../adapters/kube/transport.js';
 import { describeKubeError } from '../adapters/kube/errors.js';
 import { workloadFacts, type Workload } from '../adapters/kube/resolve.js';
@@ -145,15 +144,7 @@ export async function checkKubernetes(config: Config, options: KubeCheckOptions)
 async function watchScopeCheck(config: Config, request: KubeRequest, timeoutMs: number): Promise<{ scope: WatchScope; check: Check[] }> {
   const setting = config.kubernetes.watchScope;
   const namespaces = namespacesOf(config.targets).length;
-  let allowed: boolean | Error | null = null;
-  if (setting === 'auto' && namespaces > 1) {
-    try {
-      allowed = await mayWatchClusterWide(request, config.targets);
-    } catch (err) {
-      allowed = new Error(describeKubeError(err, timeoutMs));
-    }
-  }
-  const { scope, reason } = decideWatchScope(setting, namespaces, allowed);
+  const { scope, reason } = await askWatchScope(request, setting, config.targets, timeoutMs);
   const check: Check[] = [ok(`watch scope: ${scope === 'cluster' ? 'cluster (one watch per kind for all namespaces)' : 'namespaces (one watch per kind per namespace)'} — ${reason}`)];
   if (scope === 'namespaces' && namespaces > MANY_NAMESPACES) {
     check.push(

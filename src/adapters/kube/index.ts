@@ -12,7 +12,7 @@ import type { Logger } from 'pino';
 import { Watch } from './clientNode.js';
 import type { TargetConfig, WatchScopeSetting } from '../../config/types.js';
 import type { ClusterSnapshot, NodeFacts, WorkloadFacts } from '../../core/types.js';
-import { WORKLOAD_RESOURCES, clusterWideReads, collectionPath, collectionsFor, decideWatchScope, describeCollection, namespacesOf, type Collection, type ScopeDecision, type WatchScope } from './access.js';
+import { WORKLOAD_RESOURCES, collectionPath, collectionsFor, describeCollection, namespacesOf, type Collection, type ScopeDecision, type WatchScope } from './access.js';
 import { loadKubeConfig, type KubeConfigSource } from './config.js';
 import { formatDuration } from '../../core/duration.js';
 import { describeKubeError } from './errors.js';
@@ -22,7 +22,7 @@ import { createLeaseApi, type LeaseApi } from './lease.js';
 import { isPodReady, nodeFacts, podSelectorOf, workloadFacts, type Workload } from './resolve.js';
 import { matchesLabels } from './selector.js';
 import { slimNode, slimPod, slimWorkload, type KubeObject } from './slim.js';
-import { isAllowed } from './review.js';
+import { askWatchScope } from './review.js';
 import { createKubeRequest, type KubeRequest } from './transport.js';
 
 export { loadKubeConfig, type KubeConfigSource } from './config.js';
@@ -117,15 +117,7 @@ export function createKubeAdapter(options: KubeAdapterOptions = {}): KubeAdapter
   }
 
   async function askScope(key: string, namespaces: string[], wanted: readonly TargetConfig[]): Promise<Scoped> {
-    let allowed: boolean | Error | null = null;
-    if (setting === 'auto' && namespaces.length > 1) {
-      try {
-        allowed = await mayWatchClusterWide(request, wanted);
-      } catch (err) {
-        allowed = new Error(describeKubeError(err, timeoutMs));
-      }
-    }
-    const decision = decideWatchScope(setting, namespaces.length, allowed);
+    const decision = await askWatchScope(request, setting, wanted, timeoutMs);
     options.logger?.info({ watchScope: decision.scope, setting, namespaces: namespaces.length, reason: decision.reason }, `kube: watching pods and workloads ${decision.scope === 'cluster' ? 'cluster-wide' : 'per namespace'}`);
     return (scoped = { key, decision, namespaces: new Set(namespaces), namespaceList: namespaces.join(',') });
   }
@@ -312,12 +304,6 @@ export function createKubeAdapter(options: KubeAdapterOptions = {}): KubeAdapter
 function cacheKey(c: Collection, namespaceList: string): string {
   const path = collectionPath(c);
   return c.kind === 'Node' || c.namespace !== null ? path : `${path}?in=${namespaceList}`;
-}
-
-/** Whether the cluster's RBAC lets stormguard list and watch pods and each used workload kind in every namespace (SelfSubjectAccessReview). */
-export async function mayWatchClusterWide(request: KubeRequest, targets: readonly TargetConfig[]): Promise<boolean> {
-  for (const need of clusterWideReads(targets)) if (!(await isAllowed(request, need))) return false;
-  return true;
 }
 
 /** Lists one collection: an informer's first read, and the doctor's. */
