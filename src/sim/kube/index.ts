@@ -9,12 +9,12 @@
  * is not Ready (or cordoned) stays unscheduled — `Pending` with no `nodeName` — until it is.
  */
 import { writeFile } from 'node:fs/promises';
-import type { NodeReadiness } from '../../core/types.js';
-import { matchesLabels, parseLabelSelector } from '../../adapters/kube/selector.js';
+import { parseSimSelector, simSelectorMatches } from './labels.js';
 import { simKubeconfig } from './kubeconfig.js';
 import {
   ClusterModel,
   workloadKey,
+  type NodeReadiness,
   type SimHealth,
   type SimRestart,
   type SimWorkload,
@@ -310,8 +310,8 @@ export function createKubeSimulator(options: KubeSimulatorOptions = {}): KubeSim
       const health: SimHealth = ready ? 'healthy' : o.healAfterRestart ? 'untilRestart' : 'unhealthy';
       let pods;
       if (typeof which === 'string') {
-        const reqs = parseLabelSelector(which);
-        pods = [...model.pods.values()].filter((p) => p.namespace === namespace && matchesLabels(p.labels, reqs));
+        const reqs = parseSimSelector(which);
+        pods = [...model.pods.values()].filter((p) => p.namespace === namespace && simSelectorMatches(p.labels, reqs));
       } else {
         const w = model.workloads.get(workloadKey(which.kind, namespace, which.name));
         if (!w) throw new Error(`kube simulator: no ${which.kind} ${namespace}/${which.name}`);

@@ -5,8 +5,10 @@
  * and every state call and catches up with the injected clock, so a fake clock in a test moves
  * rollouts forward without timers.
  */
-import type { NodeReadiness } from '../../core/types.js';
 import type { SimRbacRule } from './rbac.js';
+
+/** The status of a node's `Ready` condition, as the kubelet and the node lifecycle controller set it. */
+export type NodeReadiness = 'True' | 'False' | 'Unknown';
 
 /** A workload kind the simulator runs. */
 export type SimWorkloadKind = 'Deployment' | 'StatefulSet' | 'DaemonSet';

@@ -2,7 +2,7 @@
  * The simulator's REST surface: maps one parsed request onto the cluster model and returns the
  * HTTP status and JSON body a real API server would send.
  */
-import { matchesLabels, parseLabelSelector } from '../../adapters/kube/selector.js';
+import { parseSimSelector, simSelectorMatches } from './labels.js';
 import { workloadKey, type ClusterModel, type SimWorkloadKind } from './model.js';
 import { renderList, renderNode, renderPod, renderWorkload } from './render.js';
 import { accessOf, forbiddenMessage, isAllowed, type SimAccess } from './rbac.js';
@@ -247,7 +247,7 @@ function discoveryDocument(path: string): Record<string, unknown> | null {
 function podList(m: ClusterModel, ns: string | null, query: URLSearchParams): Record<string, unknown> {
   const reqs = selectorOf(query);
   const items = [...m.pods.values()]
-    .filter((p) => (ns === null || p.namespace === ns) && matchesLabels(p.labels, reqs))
+    .filter((p) => (ns === null || p.namespace === ns) && simSelectorMatches(p.labels, reqs))
     .sort((a, b) => a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name))
     .map((p) => renderPod(m, p));
   return renderList(m, 'v1', 'PodList', items);
@@ -363,9 +363,9 @@ function selectorOf(query: URLSearchParams) {
   const text = query.get('labelSelector');
   if (!text) return [];
   try {
-    return parseLabelSelector(text);
-  } catch {
-    throw failure(400, 'BadRequest', `unable to parse requirement: invalid label selector "${text}"`);
+    return parseSimSelector(text);
+  } catch (error) {
+    throw failure(400, 'BadRequest', `unable to parse requirement: ${(error as Error).message}`);
   }
 }
 

@@ -15,7 +15,7 @@
  * controller's status update would bump the object — and only then given a new resourceVersion.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { matchesLabels, type LabelRequirement } from '../../adapters/kube/selector.js';
+import { simSelectorMatches, type SimRequirement } from './labels.js';
 import type { ClusterModel } from './model.js';
 import { renderNode, renderPod, renderWorkload } from './render.js';
 import { failure, type KubeStatus } from './status.js';
@@ -30,7 +30,7 @@ export interface WatchSelection {
   resource: WatchResource;
   /** Null: all namespaces (and cluster-scoped nodes). */
   namespace: string | null;
-  labels: LabelRequirement[];
+  labels: SimRequirement[];
   /** `fieldSelector=metadata.name=x`, or null. */
   name: string | null;
 }
@@ -295,7 +295,7 @@ function matchesObject(selection: WatchSelection, resource: WatchResource, names
   if (selection.resource !== resource) return false;
   if (selection.namespace !== null && selection.namespace !== namespace) return false;
   if (selection.name !== null && selection.name !== name) return false;
-  return matchesLabels(labels, selection.labels);
+  return simSelectorMatches(labels, selection.labels);
 }
 
 /** The object without what changes on every read: its resourceVersion, and a node's heartbeat. */
