@@ -6,9 +6,6 @@ import type { Store } from '../adapters/sqlite/store.js';
 import type { Config } from '../config/types.js';
 import { version } from '../version.js';
 
-/** Who asked for a restart or was refused one: the scheduler, or a person. */
-export type Trigger = 'automatic' | 'manual';
-
 /** The Prometheus metrics of one app, on its own registry (never prom-client's global one). */
 export interface Metrics {
   readonly registry: Registry;
