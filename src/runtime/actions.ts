@@ -29,6 +29,8 @@ export interface ActionDeps {
   metrics?: Metrics;
   /** Alertmanager's API, when `alertmanager.url` is configured: silences of `alert:` incidents go there too. */
   alertmanager?: AlertmanagerApi | null;
+  /** The last cycle's view of the cluster, so a reply titles an incident as its card does ("node-b is NotReady"). */
+  lastSnapshot?: () => ClusterSnapshot | null;
 }
 
 /** Everything one `/status` answer shows, read once for all the targets it lists. */
@@ -91,7 +93,21 @@ export function createActions(deps: ActionDeps) {
   /** The title of the latest incident of an Alertmanager group's subject, or null when it has none. */
   function alertTitleOf(subject: string): string | null {
     const incident = store.latestIncidentFor(subject);
-    return incident ? incidentTitle(buildIncidentView(incident, store, config, null, deps.clock())) : null;
+    return incident ? titleOf(incident) : null;
+  }
+
+  /** How a reply names an incident: its number and its one human title, never its subject. */
+  function named(incident: Incident): string {
+    return `#${incident.id} “${titleOf(incident)}”`;
+  }
+
+  /** The one sentence for acting on an incident that is over (`/ack`, and every button). */
+  function alreadyResolved(incident: Incident): string {
+    return `Incident ${named(incident)} is already resolved.`;
+  }
+
+  function titleOf(incident: Incident): string {
+    return incidentTitle(buildIncidentView(incident, store, config, deps.lastSnapshot?.() ?? null, deps.clock()));
   }
 
   /** Applies one silence change to every open incident it touches (mutes, or lists its target), as a note and an edit. */
@@ -142,12 +158,12 @@ export function createActions(deps: ActionDeps) {
 
     /** `/ack` and the Acknowledge button. */
     async acknowledge(incident: Incident, by: string): Promise<ActionResult> {
-      if (incident.state === 'resolved') return { ok: false, message: `Incident #${incident.id} (${incident.subject}) is already resolved.` };
+      if (incident.state === 'resolved') return { ok: false, message: alreadyResolved(incident) };
       if (incident.state === 'acknowledged') {
-        return { ok: false, message: `Incident #${incident.id} (${incident.subject}) was already acknowledged by <@${incident.acknowledgedBy}>.` };
+        return { ok: false, message: `Incident ${named(incident)} was already acknowledged by <@${incident.acknowledgedBy}>.` };
       }
       apply(incident, { type: 'acknowledge', by }, by);
-      return { ok: true, message: `Acknowledged incident #${incident.id} (${incident.subject}).` };
+      return { ok: true, message: `Acknowledged incident ${named(incident)}.` };
     },
 
     /** `/silence` and the Silence 1h button: a scope of everything, one target, or one node. */
@@ -224,6 +240,12 @@ export function createActions(deps: ActionDeps) {
     incident(id: number): Incident | null {
       return store.getIncident(id);
     },
+
+    /** How a reply names an incident: `#3 “frigate is down (HTTP 503)”`. */
+    named,
+
+    /** The refusal for acting on a resolved incident. */
+    alreadyResolved,
 
     /** What the Restart button restarts: the incident's targets that are down, else all it lists. */
     targetsToRestart(incident: Incident): string[] {

@@ -118,7 +118,7 @@ export async function startApp(options: AppOptions): Promise<App> {
     onCycleCompleted: heartbeat ? () => heartbeat.ping() : undefined,
   });
   const alertmanagerApi = config.alertmanager?.url ? createAlertmanagerApi({ url: config.alertmanager.url, credentials: config.alertmanager.api }) : null;
-  const actions = createActions({ config, store, cluster: kube, restarter: kube, clock, logger, metrics, deliver: () => bot.deliver(), alertmanager: alertmanagerApi });
+  const actions = createActions({ config, store, cluster: kube, restarter: kube, clock, logger, metrics, deliver: () => bot.deliver(), alertmanager: alertmanagerApi, lastSnapshot: () => bot.lastSnapshot() });
   const alerts = config.alertmanager ? createAlertIntake({ config, store, clock, logger, lastSnapshot: () => bot.lastSnapshot(), deliver: () => bot.deliver() }) : null;
 
   if (d && config.discord) {
