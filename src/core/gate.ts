@@ -1,5 +1,6 @@
 import type { TargetConfig } from '../config/types.js';
 import { elapsedSince } from './clock.js';
+import { diagnose, diagnosisLine, type Diagnosis, type DiagnosisReason } from './diagnosis.js';
 import { formatDuration } from './duration.js';
 import { nodeBlock } from './nodes.js';
 import type { ClusterSnapshot, Incident, RestartRecord, Silence } from './types.js';
@@ -15,6 +16,13 @@ export const GATE_REASONS = [
   'nodeNotReady',
   'nodeUnknown',
   'nodeCordoned',
+  'imagePull',
+  'containerConfig',
+  'containerCreate',
+  'unschedulable',
+  'volume',
+  'rolloutStuck',
+  'oomKilled',
   'restartInProgress',
   'cooldown',
   'autoRestartDisabled',
@@ -41,7 +49,7 @@ export function isWaitingReason(reason: string): boolean {
 
 /** The gate's answer: allowed, or refused with a stable reason, a sentence for people and context. */
 export type GateDecision =
-  | { allowed: true; target: TargetConfig }
+  | { allowed: true; target: TargetConfig; warning?: string }
   | { allowed: false; reason: GateReason; message: string; context: Record<string, unknown> };
 
 /** Who asks: the scheduler (all of SPEC §3) or a person (steps 1–4 only). */
@@ -121,6 +129,11 @@ export function evaluateGate(input: GateInput): GateDecision {
     if (block) return refuse(block.reason, block.message, { node: nodeName });
   }
 
+  // What Kubernetes says is wrong decides before the rollout state: a stuck rollout is "in progress" for ever.
+  const diagnosis = diagnose(target.name, workload, now);
+  const futile = diagnosis ? FUTILE_REFUSALS[diagnosis.reason] : null;
+  if (diagnosis && futile && diagnosis.restart === 'cannotHelp') return refuseFutile(target, diagnosis, futile);
+
   if (workload?.rolloutInProgress) {
     return refuse('restartInProgress', `a rollout of ${target.name} is still in progress`, { target: target.name });
   }
@@ -139,8 +152,38 @@ export function evaluateGate(input: GateInput): GateDecision {
     );
   }
 
+  if (diagnosis && futile && diagnosis.restart === 'personOnly') {
+    if (input.mode === 'automatic') return refuseFutile(target, diagnosis, futile);
+    return { allowed: true, target, warning: `${futileSentence(target, diagnosis)}; restarting anyway, as you asked` };
+  }
   if (input.mode === 'manual') return { allowed: true, target };
   return automaticChecks(input, target, relevantNodes);
+}
+
+/** The gate's reason for each diagnosis that can refuse a restart; a crash loop never does (a restart may help). */
+const FUTILE_REFUSALS: Record<DiagnosisReason, GateReason | null> = {
+  imagePull: 'imagePull',
+  containerConfig: 'containerConfig',
+  containerCreate: 'containerCreate',
+  unschedulable: 'unschedulable',
+  volume: 'volume',
+  oomKilled: 'oomKilled',
+  rolloutStuck: 'rolloutStuck',
+  crashLoop: null,
+};
+
+/** The refusal of a restart that cannot help, with the reason Kubernetes gave and what to do instead. */
+function refuseFutile(target: TargetConfig, diagnosis: Diagnosis, reason: GateReason): GateDecision {
+  return refuse(reason, `${futileSentence(target, diagnosis)} — ${diagnosis.hint}`, {
+    target: target.name,
+    apiReason: diagnosis.apiReason,
+    container: diagnosis.container,
+  });
+}
+
+function futileSentence(target: TargetConfig, diagnosis: Diagnosis): string {
+  const verdict = diagnosis.restart === 'cannotHelp' ? 'a restart cannot help' : 'an automatic restart cannot help';
+  return `${verdict}: ${target.name} — ${diagnosisLine(diagnosis)}`;
 }
 
 function automaticChecks(input: GateInput, target: TargetConfig, relevantNodes: string[]): GateDecision {

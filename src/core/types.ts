@@ -17,6 +17,21 @@ export interface NodeFacts {
   unschedulable: boolean;
 }
 
+/** One container of a pod as the kubelet reports it (`status.containerStatuses`, init containers too). */
+export interface ContainerFacts {
+  name: string;
+  /** An init container: it must finish before the pod's containers start. */
+  init: boolean;
+  image: string;
+  /** `resources.limits.memory` of the pod's spec for this container, as written (`512Mi`), or null. */
+  memoryLimit: string | null;
+  restartCount: number;
+  /** `state.waiting`: the kubelet's reason constant and its message (text to show, never parsed). */
+  waiting: { reason: string; message: string } | null;
+  /** `lastState.terminated`: how the previous container ended. */
+  lastTerminated: { reason: string; exitCode: number; finishedAt: number | null } | null;
+}
+
 /** One pod of a watched workload. */
 export interface PodFacts {
   name: string;
@@ -24,6 +39,29 @@ export interface PodFacts {
   node: string | null;
   phase: string;
   ready: boolean;
+  /** Container statuses; absent when the reader does not report them. */
+  containers?: ContainerFacts[];
+  /** The scheduler's message while `PodScheduled` is `False` with reason `Unschedulable`, else null. */
+  unschedulable?: string | null;
+}
+
+/** A Warning event about a target's pods or workload (`type=Warning`), newest occurrence first in a list. */
+export interface WarningEvent {
+  /** The API's reason constant: `FailedMount`, `FailedAttachVolume`, `FailedScheduling`, `BackOff`… */
+  reason: string;
+  /** Text to show, never parsed. */
+  message: string;
+  /** `Kind/name` of the involved object. */
+  object: string;
+  count: number;
+  lastSeen: number;
+}
+
+/** What a new revision of a workload's pod template changed, and when it appeared. */
+export interface TemplateChange {
+  at: number;
+  images: Array<{ container: string; from: string; to: string }>;
+  memoryLimits: Array<{ container: string; from: string | null; to: string | null }>;
 }
 
 /** What one cycle learned about one target's workload. */
@@ -38,6 +76,12 @@ export interface WorkloadFacts {
   desiredReplicas: number;
   /** A rollout has not finished (new template not yet fully rolled out and available). */
   rolloutInProgress: boolean;
+  /** The Deployment's `Progressing` condition message while it is `False`/`ProgressDeadlineExceeded`, else null. */
+  progressDeadlineExceeded?: string | null;
+  /** Recent Warning events of the workload and its pods, newest first (few, aged out by the reader). */
+  events?: WarningEvent[];
+  /** The latest template change the reader saw, if any. */
+  change?: TemplateChange | null;
 }
 
 /**

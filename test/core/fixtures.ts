@@ -1,6 +1,6 @@
 import type { TargetConfig } from '../../src/config/types.js';
 import type { GateInput } from '../../src/core/gate.js';
-import type { ClusterSnapshot, Incident, NodeFacts, RestartRecord, Silence, WorkloadFacts } from '../../src/core/types.js';
+import type { ClusterSnapshot, ContainerFacts, Incident, NodeFacts, PodFacts, RestartRecord, Silence, WorkloadFacts } from '../../src/core/types.js';
 
 export const T0 = Date.parse('2026-11-25T20:00:00Z');
 export const SEC = 1000;
@@ -36,6 +36,21 @@ export function workload(targetName: string, nodes: string[], overrides: Partial
     rolloutInProgress: false,
     ...overrides,
   };
+}
+
+/** A running, healthy container named after its target. */
+export function container(overrides: Partial<ContainerFacts> = {}): ContainerFacts {
+  return { name: 'frigate', init: false, image: 'ghcr.io/blakeblackshear/frigate:0.14', memoryLimit: '1Gi', restartCount: 0, waiting: null, lastTerminated: null, ...overrides };
+}
+
+/** A pod on node-a that is not ready, with the given containers (and whatever else is overridden). */
+export function failingPod(containers: ContainerFacts[], overrides: Partial<PodFacts> = {}): PodFacts {
+  return { name: 'frigate-7d9f-abcde', node: 'node-a', phase: 'Running', ready: false, containers, ...overrides };
+}
+
+/** Frigate on node-a, not ready, its one pod as given: what the diagnosis and the gate read. */
+export function failingWorkload(pod: PodFacts, overrides: Partial<WorkloadFacts> = {}): WorkloadFacts {
+  return workload('frigate', ['node-a'], { pods: [pod], readyReplicas: 0, ...overrides });
 }
 
 export function snapshot(nodes: NodeFacts[], workloads: WorkloadFacts[], observedAt = T0): ClusterSnapshot {

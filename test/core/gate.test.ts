@@ -1,9 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { evaluateGate, GATE_REASONS, restartHistorySince, type GateInput, type GateReason } from '../../src/core/gate.js';
 import type { Silence } from '../../src/core/types.js';
-import { gateInput as passing, HOUR, incident, MIN, node, restart, SEC, silence, snapshot, T0, target, workload } from './fixtures.js';
+import { container, failingPod, failingWorkload, gateInput as passing, HOUR, incident, MIN, node, restart, SEC, silence, snapshot, T0, target, workload } from './fixtures.js';
 
 // `passing()` passes every check; each case below breaks exactly one precondition.
+
+/** Node-a Ready, frigate's one pod on it failing as given. */
+function failing(pod: ReturnType<typeof failingPod>, overrides: Parameters<typeof failingWorkload>[1] = {}) {
+  return snapshot([node('node-a')], [failingWorkload(pod, overrides)]);
+}
 
 /** The open observer incident: the mass-failure brake holds. */
 const observerIncident = incident({ id: 30, subject: 'observer', kind: 'observer', targets: ['frigate'], cause: '3 of 4 targets stopped answering at once while Kubernetes reports them Ready — is stormguard\'s network broken?' });
@@ -39,6 +44,46 @@ const cases: Array<{ reason: GateReason; input: GateInput; mentions: string[] }>
     reason: 'nodeCordoned',
     input: passing({ snapshot: snapshot([node('node-a', { unschedulable: true })], [workload('frigate', ['node-a'])]) }),
     mentions: ['node-a', 'cordoned'],
+  },
+  {
+    reason: 'imagePull',
+    input: passing({ snapshot: failing(failingPod([container({ waiting: { reason: 'ImagePullBackOff', message: 'Back-off pulling image "ghcr.io/blakeblackshear/frigate:0.14"' } })])) }),
+    mentions: ['a restart cannot help', 'ImagePullBackOff in container frigate', 'frigate:0.14 cannot be pulled', 'check the tag'],
+  },
+  {
+    reason: 'containerConfig',
+    input: passing({ snapshot: failing(failingPod([container({ waiting: { reason: 'CreateContainerConfigError', message: 'secret "frigate-mqtt" not found' } })])) }),
+    mentions: ['CreateContainerConfigError', 'secret "frigate-mqtt" not found', 'create it'],
+  },
+  {
+    reason: 'containerCreate',
+    input: passing({ snapshot: failing(failingPod([container({ name: 'setup', init: true, waiting: { reason: 'RunContainerError', message: 'exec: "/init.sh": permission denied' } })])) }),
+    mentions: ['RunContainerError in container init:setup', 'permission denied'],
+  },
+  {
+    reason: 'unschedulable',
+    input: passing({ snapshot: failing(failingPod([], { node: null, phase: 'Pending', unschedulable: '0/3 nodes are available: 3 Insufficient memory.' })) }),
+    mentions: ['Unschedulable', '0/3 nodes are available: 3 Insufficient memory.', 'free capacity'],
+  },
+  {
+    reason: 'volume',
+    input: passing({
+      snapshot: failing(failingPod([container({ waiting: { reason: 'ContainerCreating', message: '' } })]), {
+        events: [{ reason: 'FailedAttachVolume', message: 'Multi-Attach error for volume "pvc-1" Volume is already exclusively attached to one node', object: 'Pod/frigate-7d9f-abcde', count: 4, lastSeen: T0 - MIN }],
+      }),
+    }),
+    mentions: ['FailedAttachVolume', 'Multi-Attach error', 'the node that still holds it'],
+  },
+  {
+    // Stuck for ever "in progress": the deadline the Deployment controller reports decides first.
+    reason: 'rolloutStuck',
+    input: passing({ snapshot: failing(failingPod([container()]), { rolloutInProgress: true, progressDeadlineExceeded: 'ReplicaSet "frigate-7d9f" has timed out progressing.' }) }),
+    mentions: ['ProgressDeadlineExceeded', 'has timed out progressing', 'roll back'],
+  },
+  {
+    reason: 'oomKilled',
+    input: passing({ snapshot: failing(failingPod([container({ memoryLimit: '512Mi', restartCount: 5, waiting: { reason: 'CrashLoopBackOff', message: 'back-off 2m40s' }, lastTerminated: { reason: 'OOMKilled', exitCode: 137, finishedAt: T0 - MIN } })])) }),
+    mentions: ['an automatic restart cannot help', 'memory limit 512Mi', 'OOMKilled', 'raise resources.limits.memory'],
   },
   {
     reason: 'restartInProgress',
@@ -190,5 +235,38 @@ describe('evaluateGate', () => {
   it('looks back far enough for the hourly limit and the longest cooldown', () => {
     expect(restartHistorySince([target('a')], T0)).toBe(T0 - HOUR);
     expect(restartHistorySince([target('a'), target('b', { restart: { ...target('b').restart, cooldown: 2 * HOUR } })], T0)).toBe(T0 - 2 * HOUR);
+  });
+});
+
+describe('evaluateGate: restarts that cannot help (SPEC §11)', () => {
+  const imagePull = failingPod([container({ waiting: { reason: 'ErrImagePull', message: 'rpc error: code = NotFound desc = failed to pull and unpack image "ghcr.io/blakeblackshear/frigate:0.14": not found' } })]);
+  const oom = failingPod([container({ memoryLimit: '512Mi', restartCount: 3, waiting: { reason: 'CrashLoopBackOff', message: 'back-off 40s' }, lastTerminated: { reason: 'OOMKilled', exitCode: 137, finishedAt: T0 - MIN } })]);
+  const crash = failingPod([container({ restartCount: 4, waiting: { reason: 'CrashLoopBackOff', message: 'back-off 1m20s restarting failed container' }, lastTerminated: { reason: 'Error', exitCode: 1, finishedAt: T0 - MIN } })]);
+  const on = (pod: ReturnType<typeof failingPod>) => snapshot([node('node-a')], [failingWorkload(pod)]);
+
+  it('refuses a person the same restart it refuses the scheduler, with the reason and what to do', () => {
+    const manual = evaluateGate(passing({ mode: 'manual', snapshot: on(imagePull) }));
+    const automatic = evaluateGate(passing({ snapshot: on(imagePull) }));
+    expect(manual).toEqual(automatic);
+    expect(manual).toMatchObject({ allowed: false, reason: 'imagePull', context: { target: 'frigate', apiReason: 'ErrImagePull', container: 'frigate' } });
+  });
+
+  it('holds automatic restarts of a container OOMKilled again and again, and lets a person restart it with a warning', () => {
+    expect(evaluateGate(passing({ snapshot: on(oom) }))).toMatchObject({ allowed: false, reason: 'oomKilled' });
+    const manual = evaluateGate(passing({ mode: 'manual', snapshot: on(oom) }));
+    expect(manual).toMatchObject({ allowed: true });
+    expect(manual.allowed && manual.warning).toBe(
+      'an automatic restart cannot help: frigate — OOMKilled in container frigate: OOMKilled (exit code 137), restarted 3 times; restarting anyway, as you asked',
+    );
+  });
+
+  it('restarts a plain crash (exit code 1) as before, automatically and by hand, with no warning', () => {
+    expect(evaluateGate(passing({ snapshot: on(crash) }))).toEqual({ allowed: true, target: expect.objectContaining({ name: 'frigate' }) });
+    expect(evaluateGate(passing({ mode: 'manual', snapshot: on(crash) }))).toEqual({ allowed: true, target: expect.objectContaining({ name: 'frigate' }) });
+  });
+
+  it('still says a NotReady node first: the node decides before the pods it cannot run', () => {
+    const down = snapshot([node('node-a', { ready: 'False' })], [failingWorkload(imagePull)]);
+    expect(evaluateGate(passing({ snapshot: down }))).toMatchObject({ allowed: false, reason: 'nodeNotReady' });
   });
 });

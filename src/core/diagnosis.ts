@@ -1,0 +1,222 @@
+/**
+ * Why a workload is down, read from what Kubernetes already says (SPEC §11), and whether a restart can
+ * help. One small analyzer per kind of evidence (container states, the scheduler's condition, Warning
+ * events, the Deployment's progress), each matching the API's reason constants; messages are text to
+ * show, never parsed. The gate, the card and the plan all ask this module, so "which restarts cannot
+ * help" has one owner.
+ */
+import type { ContainerFacts, PodFacts, TemplateChange, WarningEvent, WorkloadFacts } from './types.js';
+
+/** Stable identifiers of what can be wrong, most specific first (the order picks one when several hold). */
+export const DIAGNOSIS_REASONS = ['imagePull', 'containerConfig', 'containerCreate', 'unschedulable', 'volume', 'oomKilled', 'rolloutStuck', 'crashLoop'] as const;
+
+/** What is wrong with a workload, as a stable identifier. */
+export type DiagnosisReason = (typeof DIAGNOSIS_REASONS)[number];
+
+/**
+ * Whether restarting can help: `cannotHelp` refuses every restart, `personOnly` refuses automatic ones
+ * (the kubelet already restarts the container; a person may still decide to), `mayHelp` changes nothing.
+ */
+export type RestartVerdict = 'cannotHelp' | 'personOnly' | 'mayHelp';
+
+/** Why a workload is down: the reason, where it was seen, the API's own words and what to do. */
+export interface Diagnosis {
+  reason: DiagnosisReason;
+  /** The API's reason constant it was read from (`ImagePullBackOff`, `OOMKilled`, `FailedMount`…). */
+  apiReason: string;
+  /** The container it concerns (`init:` prefixed for an init container), or null for the pod or workload. */
+  container: string | null;
+  /** The API's message, as text to show: escaped and clipped by whoever renders it. */
+  message: string;
+  /** The reason in a few words, for titles: "frigate cannot pull its image". */
+  summary: string;
+  /** One sentence saying what to do instead. */
+  hint: string;
+  restart: RestartVerdict;
+  /** A new revision that appeared shortly before, with what it changed; null when none is known. */
+  change: TemplateChange | null;
+}
+
+/** How recent a template change must be to be named as "what changed before it broke". */
+export const CHANGE_WINDOW_MS = 60 * 60_000;
+
+/** How often an `OOMKilled` container must have restarted before automatic restarts are futile. */
+export const REPEATED_OOM_RESTARTS = 2;
+
+const IMAGE_PULL = new Set(['ErrImagePull', 'ImagePullBackOff', 'InvalidImageName', 'ErrImageNeverPull']);
+const CREATE = new Set(['CreateContainerError', 'RunContainerError']);
+const VOLUME_EVENTS = new Set(['FailedMount', 'FailedAttachVolume']);
+
+/**
+ * Reads why `workload` (the facts of target `target`) is not ready, or null when the API says nothing
+ * beyond "not ready" (an app answering 503, a plain crash still counts as `crashLoop`). Only pods that
+ * are not ready are read; a ready workload has no diagnosis.
+ */
+export function diagnose(target: string, workload: WorkloadFacts | undefined, now: number): Diagnosis | null {
+  if (!workload || !workload.found) return null;
+  const failing = workload.pods.filter((p) => !p.ready);
+  if (failing.length === 0 && !workload.progressDeadlineExceeded) return null;
+  const change = recentChange(workload.change ?? null, now);
+  const findings = [...failing.flatMap((pod) => podFindings(target, pod)), ...eventFindings(target, workload.events ?? []), ...progressFindings(target, workload)];
+  if (findings.length === 0) return null;
+  const best = findings.reduce((a, b) => (DIAGNOSIS_REASONS.indexOf(b.reason) < DIAGNOSIS_REASONS.indexOf(a.reason) ? b : a));
+  return { ...best, hint: withChange(best, change), change };
+}
+
+/** A diagnosis as one line for thread notes, logs and the node card's target list. */
+export function diagnosisLine(d: Diagnosis): string {
+  const where = d.container ? ` in container ${d.container}` : '';
+  return `${d.apiReason}${where}: ${d.message || d.summary}`;
+}
+
+/** Whether two diagnoses are the same finding (a new message for the same reason is not a change). */
+export function sameDiagnosis(a: Diagnosis | null, b: Diagnosis | null): boolean {
+  if (a === null || b === null) return a === b;
+  return a.reason === b.reason && a.container === b.container;
+}
+
+type Finding = Omit<Diagnosis, 'change'>;
+
+function podFindings(target: string, pod: PodFacts): Finding[] {
+  const findings: Finding[] = [];
+  if (pod.unschedulable) {
+    findings.push({
+      reason: 'unschedulable',
+      apiReason: 'Unschedulable',
+      container: null,
+      message: pod.unschedulable,
+      summary: `${target} cannot be scheduled`,
+      hint: 'no node can take the pod as it is: free capacity or change its requests, tolerations or affinity; a restart only schedules the same pod again',
+      restart: 'cannotHelp',
+    });
+  }
+  for (const c of pod.containers ?? []) {
+    const finding = containerFinding(target, c);
+    if (finding) findings.push(finding);
+  }
+  return findings;
+}
+
+function containerFinding(target: string, c: ContainerFacts): Finding | null {
+  const container = c.init ? `init:${c.name}` : c.name;
+  const waiting = c.waiting?.reason ?? null;
+  const message = c.waiting?.message ?? '';
+  if (waiting !== null && IMAGE_PULL.has(waiting)) {
+    return {
+      reason: 'imagePull',
+      apiReason: waiting,
+      container,
+      message,
+      summary: `${target} cannot pull its image`,
+      hint: `image ${c.image} cannot be pulled — check the tag and the registry's credentials; a restart pulls the same image again`,
+      restart: 'cannotHelp',
+    };
+  }
+  if (waiting === 'CreateContainerConfigError') {
+    return {
+      reason: 'containerConfig',
+      apiReason: waiting,
+      container,
+      message,
+      summary: `${target} is missing its configuration`,
+      hint: 'a Secret or ConfigMap the pod needs is missing or lacks a key (the message names it) — create it; the kubelet then starts the container by itself',
+      restart: 'cannotHelp',
+    };
+  }
+  if (waiting !== null && CREATE.has(waiting)) {
+    return {
+      reason: 'containerCreate',
+      apiReason: waiting,
+      container,
+      message,
+      summary: `${target}'s container cannot be started`,
+      hint: "the container runtime refuses the container as specified — check its command, mounts and security context; a restart creates the same container",
+      restart: 'cannotHelp',
+    };
+  }
+  const last = c.lastTerminated;
+  if (last?.reason === 'OOMKilled' && c.restartCount >= REPEATED_OOM_RESTARTS) {
+    const limit = c.memoryLimit ? `memory limit ${c.memoryLimit}` : 'no memory limit of its own';
+    return {
+      reason: 'oomKilled',
+      apiReason: 'OOMKilled',
+      container,
+      message: `OOMKilled (exit code ${last.exitCode}), restarted ${c.restartCount} times`,
+      summary: `${target} runs out of memory`,
+      hint: `${limit}, OOMKilled again and again — raise resources.limits.memory; the kubelet already restarts it with the same limit`,
+      restart: 'personOnly',
+    };
+  }
+  if (waiting === 'CrashLoopBackOff') {
+    const exit = last ? `exit code ${last.exitCode}${last.reason ? ` (${last.reason})` : ''}` : 'it keeps exiting';
+    return {
+      reason: 'crashLoop',
+      apiReason: waiting,
+      container,
+      message: message || exit,
+      summary: `${target} keeps crashing`,
+      hint: `${exit}; its previous container's log says why`,
+      restart: 'mayHelp',
+    };
+  }
+  return null;
+}
+
+function eventFindings(target: string, events: WarningEvent[]): Finding[] {
+  const findings: Finding[] = [];
+  const volume = events.find((e) => VOLUME_EVENTS.has(e.reason));
+  if (volume) {
+    findings.push({
+      reason: 'volume',
+      apiReason: volume.reason,
+      container: null,
+      message: volume.message,
+      summary: `${target} cannot ${volume.reason === 'FailedAttachVolume' ? 'attach' : 'mount'} its volume`,
+      hint: 'the volume cannot be attached or mounted — check its claim and, for a Multi-Attach error, the node that still holds it; a restart waits for the same volume',
+      restart: 'cannotHelp',
+    });
+  }
+  const scheduling = events.find((e) => e.reason === 'FailedScheduling');
+  if (scheduling) {
+    findings.push({
+      reason: 'unschedulable',
+      apiReason: 'FailedScheduling',
+      container: null,
+      message: scheduling.message,
+      summary: `${target} cannot be scheduled`,
+      hint: 'no node can take the pod as it is: free capacity or change its requests, tolerations or affinity; a restart only schedules the same pod again',
+      restart: 'cannotHelp',
+    });
+  }
+  return findings;
+}
+
+function progressFindings(target: string, workload: WorkloadFacts): Finding[] {
+  if (!workload.progressDeadlineExceeded) return [];
+  return [
+    {
+      reason: 'rolloutStuck',
+      apiReason: 'ProgressDeadlineExceeded',
+      container: null,
+      message: workload.progressDeadlineExceeded,
+      summary: `${target}'s rollout is stuck`,
+      hint: 'the new revision did not become available within its progress deadline — fix it or roll back (kubectl rollout undo); a restart starts the same revision again',
+      restart: 'cannotHelp',
+    },
+  ];
+}
+
+function recentChange(change: TemplateChange | null, now: number): TemplateChange | null {
+  if (change === null || now - change.at > CHANGE_WINDOW_MS) return null;
+  return change.images.length > 0 || change.memoryLimits.length > 0 ? change : null;
+}
+
+/** The hint, with what a recent revision changed when it bears on the reason ("frigate:0.13 → 0.14, 12m ago"). */
+function withChange(finding: Finding, change: TemplateChange | null): string {
+  if (change === null) return finding.hint;
+  const parts = [
+    ...change.images.map((i) => `image ${i.from} → ${i.to}`),
+    ...change.memoryLimits.map((m) => `limits.memory ${m.from ?? 'none'} → ${m.to ?? 'none'}`),
+  ];
+  return `${finding.hint}. A new revision came shortly before (${parts.join(', ')})`;
+}
