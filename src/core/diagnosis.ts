@@ -220,3 +220,24 @@ function withChange(finding: Finding, change: TemplateChange | null): string {
   ];
   return `${finding.hint}. A new revision came shortly before (${parts.join(', ')})`;
 }
+
+/** Diagnoses by target name, as an incident keeps them. */
+export type Diagnoses = Record<string, Diagnosis>;
+
+/**
+ * The diagnoses an incident keeps after a cycle saw `seen`: a finding already kept stays as it was (its
+ * first message — the kubelet alternates ErrImagePull and ImagePullBackOff, and one edit per change of
+ * diagnosis is what people want), a new or different one replaces it, and one no longer seen goes.
+ * Returns the targets whose diagnosis changed, sorted.
+ */
+export function settleDiagnoses(kept: Diagnoses, seen: Diagnoses): { diagnoses: Diagnoses; changed: string[] } {
+  const diagnoses: Diagnoses = {};
+  const changed: string[] = [];
+  for (const [target, finding] of Object.entries(seen)) {
+    const previous = kept[target] ?? null;
+    diagnoses[target] = previous !== null && sameDiagnosis(previous, finding) ? previous : finding;
+    if (diagnoses[target] !== previous) changed.push(target);
+  }
+  for (const target of Object.keys(kept)) if (!(target in seen)) changed.push(target);
+  return { diagnoses, changed: changed.sort() };
+}

@@ -1,13 +1,17 @@
+import { diagnosisLine, settleDiagnoses, type Diagnoses } from './diagnosis.js';
 import { formatDuration } from './duration.js';
 import { isWaitingReason } from './gate.js';
 import { targetSubject } from './subject.js';
-import { escapeMarkdown, listWithCount } from './text.js';
+import { clip, escapeMarkdown, listWithCount, oneLine } from './text.js';
 import type { AuditEntry, Effect, Incident, IncidentKind, RestartRequest } from './types.js';
 
 /** Something that happened to an incident's subject, as the pure lifecycle sees it. */
 export type IncidentEvent =
-  /** The subject is confirmed down (after hysteresis); `targets` are the targets it affects now. */
-  | { type: 'fail'; subject: string; kind: IncidentKind; cause: string; targets: string[] }
+  /**
+   * The subject is confirmed down (after hysteresis); `targets` are the targets it affects now, and
+   * `diagnoses` why, where Kubernetes says (absent: the caller does not know, so nothing changes).
+   */
+  | { type: 'fail'; subject: string; kind: IncidentKind; cause: string; targets: string[]; diagnoses?: Diagnoses }
   /** The subject is confirmed healthy again. */
   | { type: 'recover'; cause: string }
   | { type: 'acknowledge'; by: string }
@@ -155,13 +159,19 @@ function onFail(incident: Incident | null, event: Extract<IncidentEvent, { type:
     const added = targets.filter((t) => !incident.targets.includes(t));
     // A target incident keeps the cause it opened with: probe details vary and must not cause edits.
     const cause = incident.kind === 'target' ? incident.cause : event.cause;
-    if (added.length === 0 && cause === incident.cause) return unchanged(incident);
-    const next = { ...incident, targets, cause };
+    const settled = event.diagnoses ? settleDiagnoses(incident.diagnoses ?? {}, event.diagnoses) : { diagnoses: incident.diagnoses, changed: [] };
+    if (added.length === 0 && cause === incident.cause && settled.changed.length === 0) return unchanged(incident);
+    const next: Incident = { ...withoutDiagnoses(incident), targets, cause, ...withDiagnoses(settled.diagnoses) };
     const effects: Effect[] = [{ type: 'editMessage' }];
     const entries: AuditEntry[] = [];
     if (added.length > 0) {
       effects.push({ type: 'threadNote', text: `Also affected: ${listWithCount(added, 1500)}` });
       entries.push(audit(ctx, next, 'targetsAdded', null, { targets: added }));
+    }
+    for (const target of settled.changed) {
+      const found = next.diagnoses?.[target] ?? null;
+      effects.push({ type: 'threadNote', text: whyNote(target, found) });
+      entries.push(audit(ctx, next, 'diagnosisChanged', found?.reason ?? null, { target, apiReason: found?.apiReason ?? null, container: found?.container ?? null, message: found?.message ?? null }));
     }
     if (cause !== incident.cause) {
       effects.push({ type: 'threadNote', text: escapeMarkdown(cause) });
@@ -172,7 +182,7 @@ function onFail(incident: Incident | null, event: Extract<IncidentEvent, { type:
 
   if (incident && incident.resolvedAt !== null && ctx.now - incident.resolvedAt <= ctx.reopenWindow) {
     const reopened: Incident = {
-      ...incident,
+      ...(event.diagnoses ? { ...withoutDiagnoses(incident), ...withDiagnoses(event.diagnoses) } : incident),
       state: 'open',
       cause: event.cause,
       targets: union(incident.targets, event.targets),
@@ -186,9 +196,25 @@ function onFail(incident: Incident | null, event: Extract<IncidentEvent, { type:
     return { ...ring, audit: [audit(ctx, reopened, 'reopened', null, { cause: event.cause }), ...ring.audit] };
   }
 
-  const opened: Incident = { ...newIncident(event.subject, event.kind, event.cause, ctx.now), targets: [...event.targets].sort() };
+  const opened: Incident = { ...newIncident(event.subject, event.kind, event.cause, ctx.now), targets: [...event.targets].sort(), ...withDiagnoses(event.diagnoses) };
   const ring = ringOnOpen(opened, ctx, false);
   return { ...ring, audit: [audit(ctx, opened, 'opened', null, { cause: event.cause, targets: opened.targets }), ...ring.audit] };
+}
+
+/** The thread's note about a changed diagnosis: the API's reason and words, and what to do. */
+function whyNote(target: string, diagnosis: Diagnoses[string] | null): string {
+  if (diagnosis === null) return `Why ${target} is down: Kubernetes no longer reports a reason`;
+  return clip(`Why ${target} is down: ${escapeMarkdown(oneLine(diagnosisLine(diagnosis)))} — ${escapeMarkdown(diagnosis.hint)}`, 1800);
+}
+
+function withoutDiagnoses(incident: Incident): Incident {
+  const { diagnoses: _dropped, ...rest } = incident;
+  return rest;
+}
+
+/** The `diagnoses` of an incident that opens or reopens with these, or nothing when there are none. */
+function withDiagnoses(diagnoses: Diagnoses | undefined): { diagnoses?: Diagnoses } {
+  return diagnoses && Object.keys(diagnoses).length > 0 ? { diagnoses } : {};
 }
 
 function onRecover(incident: Incident | null, event: Extract<IncidentEvent, { type: 'recover' }>, ctx: TransitionContext): Step {

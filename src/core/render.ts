@@ -69,6 +69,8 @@ export function renderIncident(view: IncidentView): RenderedMessage {
     const lines = targets.map((t) => `${healthIcon(t.health)} ${t.name}${t.health === 'down' && t.detail ? ` — ${escapeMarkdown(clip(oneLine(t.detail), 80))}` : ''}`);
     fields.push({ name: 'Targets', value: fitLines(lines, DISCORD_LIMITS.fieldValue, (n) => `… and ${n} more (${countDown(targets.slice(-n))} down)`), inline: false });
   }
+  const why = whyField(incident);
+  if (why) fields.push(why);
   if (view.nodes.length > 0) {
     const lines = view.nodes.map((n) => `${escapeMarkdown(n.name)}: ${nodeLabel(n)}`);
     fields.push({ name: 'Nodes', value: fitLines(lines, DISCORD_LIMITS.fieldValue, (n) => `… and ${n} more`), inline: false });
@@ -159,12 +161,32 @@ export function incidentTitle(view: IncidentView): string {
     return `${parsed.name} is ${state}${services}`;
   }
   if (parsed?.kind === 'target') {
+    const diagnosis = incident.diagnoses?.[parsed.name];
+    if (diagnosis) return diagnosis.summary;
     const detail = view.targets.find((t) => t.name === parsed.name)?.detail ?? '';
     const status = /\bHTTP \d{3}\b/.exec(detail)?.[0] ?? (detail ? clip(oneLine(detail), 60) : '');
     return `${parsed.name} is down${status ? ` (${status})` : ''}`;
   }
   if (parsed?.kind === 'cluster') return 'The Kubernetes API does not answer';
   return `Incident: ${incident.subject}`;
+}
+
+/**
+ * The "Why" of the card: what Kubernetes says is wrong — the reason constant, the container, the API's
+ * own message (escaped, clipped) and what to do. One target: all of it; several (a node incident): one
+ * line per target that has a reason of its own.
+ */
+function whyField(incident: Incident): RenderedField | null {
+  const entries = Object.entries(incident.diagnoses ?? {}).filter(([target]) => incident.targets.includes(target));
+  if (entries.length === 0) return null;
+  if (incident.kind === 'target' && entries.length === 1) {
+    const [, d] = entries[0]!;
+    const where = d.container ? ` in container ${escapeMarkdown(d.container)}` : '';
+    const message = d.message ? `: ${escapeMarkdown(clip(oneLine(d.message), 400))}` : '';
+    return { name: 'Why', value: clip(`**${d.apiReason}**${where}${message}\n→ ${escapeMarkdown(clip(d.hint, 450))}`, DISCORD_LIMITS.fieldValue), inline: false };
+  }
+  const lines = entries.sort(([a], [b]) => a.localeCompare(b)).map(([target, d]) => `${escapeMarkdown(target)}: **${d.apiReason}** — ${escapeMarkdown(clip(oneLine(d.message || d.summary), 120))}`);
+  return { name: 'Why', value: fitLines(lines, DISCORD_LIMITS.fieldValue, (n) => `… and ${n} more`), inline: false };
 }
 
 /** How long an outage lasted, to the minute once it is a minute or more ("2h4m", "45s"). */

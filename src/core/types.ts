@@ -3,6 +3,7 @@
  * about each target and incident, and the effects the core asks the shell to carry out.
  * Times are epoch milliseconds throughout.
  */
+import type { Diagnoses } from './diagnosis.js';
 
 /** The Ready condition of a node as the API reports it. */
 export type NodeReadiness = 'True' | 'False' | 'Unknown';
@@ -183,6 +184,8 @@ export interface Incident {
   restartCount: number;
   /** The circuit breaker tripped: automatic restarts stopped, a person must act. */
   needsHuman: boolean;
+  /** Why its targets are down, as Kubernetes said when it was last seen (by target); absent = nothing known. */
+  diagnoses?: Diagnoses;
 }
 
 /** What a silence mutes: everything (maintenance), one target, or one node (its incident). */

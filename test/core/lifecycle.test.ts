@@ -176,3 +176,49 @@ describe('transition: details', () => {
 });
 
 const HOUR_MS = 60 * MIN;
+
+describe('transition: why it is down (diagnoses)', () => {
+  const pull = { reason: 'imagePull', apiReason: 'ImagePullBackOff', container: 'frigate', message: 'Back-off pulling image "frigate:0.14"', summary: 'frigate cannot pull its image', hint: 'image frigate:0.14 cannot be pulled — check the tag', restart: 'cannotHelp', change: null } as const;
+  const fail = (diagnoses?: Record<string, typeof pull | typeof config>): IncidentEvent => ({ type: 'fail', subject: 'target:frigate', kind: 'target', cause: 'frigate is down: 0/1 pods ready', targets: ['frigate'], ...(diagnoses ? { diagnoses } : {}) });
+  const config = { ...pull, reason: 'containerConfig', apiReason: 'CreateContainerConfigError', message: 'secret "frigate-mqtt" not found', summary: 'frigate is missing its configuration', hint: 'create it' } as const;
+  const notes = (t: ReturnType<typeof transition>) => t.effects.flatMap((e) => (e.type === 'threadNote' ? [e.text] : []));
+
+  it('opens with the reason already on it', () => {
+    expect(transition(null, fail({ frigate: pull }), ctx).incident?.diagnoses).toEqual({ frigate: pull });
+    expect(transition(null, fail(), ctx).incident).not.toHaveProperty('diagnoses');
+  });
+
+  it('keeps the first words for the same finding: a new message of the same reason is no edit', () => {
+    const open = incident({ diagnoses: { frigate: pull } });
+    const again = transition(open, fail({ frigate: { ...pull, apiReason: 'ErrImagePull', message: 'rpc error: not found' } as never }), ctx);
+    expect(again.effects).toEqual([]);
+    expect(again.incident).toBe(open);
+  });
+
+  it('makes a change of reason one edit and one quiet note with the evidence, audited', () => {
+    const t = transition(incident({ diagnoses: { frigate: pull } }), fail({ frigate: config }), ctx);
+    expect(t.incident?.diagnoses).toEqual({ frigate: config });
+    expect(t.effects.map((e) => e.type)).toEqual(['editMessage', 'threadNote']);
+    expect(notes(t)).toEqual(['Why frigate is down: CreateContainerConfigError in container frigate: secret "frigate-mqtt" not found — create it']);
+    expect(t.audit).toMatchObject([{ action: 'diagnosisChanged', reason: 'containerConfig', detail: { target: 'frigate', apiReason: 'CreateContainerConfigError', container: 'frigate' } }]);
+  });
+
+  it('says so when Kubernetes stops giving a reason, and keeps what it knew when the caller cannot tell', () => {
+    const knew = incident({ diagnoses: { frigate: pull } });
+    const gone = transition(knew, fail({}), ctx);
+    expect(gone.incident).not.toHaveProperty('diagnoses');
+    expect(notes(gone)).toEqual(['Why frigate is down: Kubernetes no longer reports a reason']);
+    expect(transition(knew, fail(), ctx).effects).toEqual([]);
+  });
+
+  it('escapes the API message in the note: it is text from the cluster', () => {
+    const t = transition(incident(), fail({ frigate: { ...pull, message: '**boom** @everyone <@1>' } as never }), ctx);
+    expect(notes(t)[0]).toContain('\\*\\*boom\\*\\* @\u200beveryone \\<@1\\>');
+  });
+
+  it('reopens with the reason seen now', () => {
+    const resolved = incident({ state: 'resolved', resolvedAt: T0 - MIN, diagnoses: { frigate: pull } });
+    expect(transition(resolved, fail({ frigate: config }), ctx).incident?.diagnoses).toEqual({ frigate: config });
+    expect(transition(resolved, fail(), ctx).incident?.diagnoses).toEqual({ frigate: pull });
+  });
+});

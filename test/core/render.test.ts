@@ -70,3 +70,35 @@ describe('incidentTitle: what people read at a glance', () => {
     expect(incidentTitle(v)).toBe(title);
   });
 });
+
+describe('renderIncident: why it is down', () => {
+  const pull = { reason: 'imagePull', apiReason: 'ImagePullBackOff', container: 'frigate', message: 'Back-off pulling image "ghcr.io/blakeblackshear/frigate:0.14"', summary: 'frigate cannot pull its image', hint: 'image ghcr.io/blakeblackshear/frigate:0.14 cannot be pulled — check the tag and the registry\'s credentials; a restart pulls the same image again', restart: 'cannotHelp', change: null } as const;
+  const own = (diagnoses: Record<string, typeof pull>) => view({ incident: incident({ diagnoses }), targets: [{ name: 'frigate', health: 'down', detail: 'HTTP 503' }] });
+  const why = (v: IncidentView) => renderIncident(v).fields.find((f) => f.name === 'Why')?.value;
+
+  it('titles a target incident with the reason and shows the API reason, container, message and hint', () => {
+    const v = own({ frigate: pull });
+    expect(incidentTitle(v)).toBe('frigate cannot pull its image');
+    expect(why(v)).toBe(
+      '**ImagePullBackOff** in container frigate: Back-off pulling image "ghcr.io/blakeblackshear/frigate:0.14"\n→ image ghcr.io/blakeblackshear/frigate:0.14 cannot be pulled — check the tag and the registry\'s credentials; a restart pulls the same image again',
+    );
+  });
+
+  it('has no Why and the usual title when Kubernetes gives no reason', () => {
+    expect(why(own({}))).toBeUndefined();
+    expect(incidentTitle(own({}))).toBe('frigate is down (HTTP 503)');
+  });
+
+  it('lists the reason per target on a node incident, only for targets it still lists', () => {
+    const node = view({ incident: incident({ subject: 'node:node-a', kind: 'node', targets: ['frigate', 'mqtt'], diagnoses: { mqtt: { ...pull, summary: 'mqtt cannot be scheduled', apiReason: 'Unschedulable', container: null, message: '0/3 nodes are available: 3 Insufficient memory.' } as never, gone: pull } }) });
+    expect(why(node)).toBe('mqtt: **Unschedulable** — 0/3 nodes are available: 3 Insufficient memory.');
+    expect(incidentTitle(node)).toBe('node-a is NotReady — 2 services affected');
+  });
+
+  it('makes the cluster text literal and keeps the field within Discord limits', () => {
+    const hostile = { ...pull, container: 'c_1', message: `**x** @everyone <@1> ${'y'.repeat(5000)}`, hint: 'h'.repeat(5000) };
+    const value = why(own({ frigate: hostile }))!;
+    expect(value).toContain('in container c\\_1: \\*\\*x\\*\\* @\u200beveryone \\<@1\\>');
+    expect(value.length).toBeLessThanOrEqual(1024);
+  });
+});
