@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { transition, type IncidentEvent, type TransitionContext } from '../../src/core/lifecycle.js';
+import type { Diagnosis } from '../../src/core/diagnosis.js';
 import type { Incident } from '../../src/core/types.js';
 import { incident, MIN, T0 } from './fixtures.js';
 
@@ -178,9 +179,9 @@ describe('transition: details', () => {
 const HOUR_MS = 60 * MIN;
 
 describe('transition: why it is down (diagnoses)', () => {
-  const pull = { reason: 'imagePull', apiReason: 'ImagePullBackOff', container: 'frigate', message: 'Back-off pulling image "frigate:0.14"', summary: 'frigate cannot pull its image', hint: 'image frigate:0.14 cannot be pulled — check the tag', restart: 'cannotHelp', change: null } as const;
-  const fail = (diagnoses?: Record<string, typeof pull | typeof config>): IncidentEvent => ({ type: 'fail', subject: 'target:frigate', kind: 'target', cause: 'frigate is down: 0/1 pods ready', targets: ['frigate'], ...(diagnoses ? { diagnoses } : {}) });
-  const config = { ...pull, reason: 'containerConfig', apiReason: 'CreateContainerConfigError', message: 'secret "frigate-mqtt" not found', summary: 'frigate is missing its configuration', hint: 'create it' } as const;
+  const pull: Diagnosis = { reason: 'imagePull', apiReason: 'ImagePullBackOff', container: 'frigate', message: 'Back-off pulling image "frigate:0.14"', summary: 'frigate cannot pull its image', hint: 'image frigate:0.14 cannot be pulled — check the tag', restart: 'cannotHelp', change: null };
+  const fail = (diagnoses?: Record<string, Diagnosis>): IncidentEvent => ({ type: 'fail', subject: 'target:frigate', kind: 'target', cause: 'frigate is down: 0/1 pods ready', targets: ['frigate'], ...(diagnoses ? { diagnoses } : {}) });
+  const config: Diagnosis = { ...pull, reason: 'containerConfig', apiReason: 'CreateContainerConfigError', message: 'secret "frigate-mqtt" not found', summary: 'frigate is missing its configuration', hint: 'create it' };
   const notes = (t: ReturnType<typeof transition>) => t.effects.flatMap((e) => (e.type === 'threadNote' ? [e.text] : []));
 
   it('opens with the reason already on it', () => {
@@ -190,7 +191,7 @@ describe('transition: why it is down (diagnoses)', () => {
 
   it('keeps the first words for the same finding: a new message of the same reason is no edit', () => {
     const open = incident({ diagnoses: { frigate: pull } });
-    const again = transition(open, fail({ frigate: { ...pull, apiReason: 'ErrImagePull', message: 'rpc error: not found' } as never }), ctx);
+    const again = transition(open, fail({ frigate: { ...pull, apiReason: 'ErrImagePull', message: 'rpc error: not found' } }), ctx);
     expect(again.effects).toEqual([]);
     expect(again.incident).toBe(open);
   });
@@ -212,7 +213,7 @@ describe('transition: why it is down (diagnoses)', () => {
   });
 
   it('escapes the API message in the note: it is text from the cluster', () => {
-    const t = transition(incident(), fail({ frigate: { ...pull, message: '**boom** @everyone <@1>' } as never }), ctx);
+    const t = transition(incident(), fail({ frigate: { ...pull, message: '**boom** @everyone <@1>' } }), ctx);
     expect(notes(t)[0]).toContain('\\*\\*boom\\*\\* @\u200beveryone \\<@1\\>');
   });
 

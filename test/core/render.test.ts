@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { incidentTitle, renderIncident, STATE_COLORS, type IncidentView } from '../../src/core/render.js';
+import type { Diagnosis } from '../../src/core/diagnosis.js';
 import { HOUR, incident, silence, T0 } from './fixtures.js';
 
 function view(overrides: Partial<IncidentView> = {}): IncidentView {
@@ -72,8 +73,8 @@ describe('incidentTitle: what people read at a glance', () => {
 });
 
 describe('renderIncident: why it is down', () => {
-  const pull = { reason: 'imagePull', apiReason: 'ImagePullBackOff', container: 'frigate', message: 'Back-off pulling image "ghcr.io/blakeblackshear/frigate:0.14"', summary: 'frigate cannot pull its image', hint: 'image ghcr.io/blakeblackshear/frigate:0.14 cannot be pulled — check the tag and the registry\'s credentials; a restart pulls the same image again', restart: 'cannotHelp', change: null } as const;
-  const own = (diagnoses: Record<string, typeof pull>) => view({ incident: incident({ diagnoses }), targets: [{ name: 'frigate', health: 'down', detail: 'HTTP 503' }] });
+  const pull: Diagnosis = { reason: 'imagePull', apiReason: 'ImagePullBackOff', container: 'frigate', message: 'Back-off pulling image "ghcr.io/blakeblackshear/frigate:0.14"', summary: 'frigate cannot pull its image', hint: 'image ghcr.io/blakeblackshear/frigate:0.14 cannot be pulled — check the tag and the registry\'s credentials; a restart pulls the same image again', restart: 'cannotHelp', change: null };
+  const own = (diagnoses: Record<string, Diagnosis>) => view({ incident: incident({ diagnoses }), targets: [{ name: 'frigate', health: 'down', detail: 'HTTP 503' }] });
   const why = (v: IncidentView) => renderIncident(v).fields.find((f) => f.name === 'Why')?.value;
 
   it('titles a target incident with the reason and shows the API reason, container, message and hint', () => {
@@ -90,7 +91,7 @@ describe('renderIncident: why it is down', () => {
   });
 
   it('lists the reason per target on a node incident, only for targets it still lists', () => {
-    const node = view({ incident: incident({ subject: 'node:node-a', kind: 'node', targets: ['frigate', 'mqtt'], diagnoses: { mqtt: { ...pull, summary: 'mqtt cannot be scheduled', apiReason: 'Unschedulable', container: null, message: '0/3 nodes are available: 3 Insufficient memory.' } as never, gone: pull } }) });
+    const node = view({ incident: incident({ subject: 'node:node-a', kind: 'node', targets: ['frigate', 'mqtt'], diagnoses: { mqtt: { ...pull, summary: 'mqtt cannot be scheduled', apiReason: 'Unschedulable', container: null, message: '0/3 nodes are available: 3 Insufficient memory.' }, gone: pull } }) });
     expect(why(node)).toBe('mqtt: **Unschedulable** — 0/3 nodes are available: 3 Insufficient memory.');
     expect(incidentTitle(node)).toBe('node-a is NotReady — 2 services affected');
   });

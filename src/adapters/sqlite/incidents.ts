@@ -1,5 +1,6 @@
 /** The `incidents` table: the lifecycle record of each outage and its Discord message. */
 import type { Database } from 'better-sqlite3';
+import type { Diagnoses } from '../../core/diagnosis.js';
 import type { Incident, IncidentKind, IncidentState } from '../../core/types.js';
 
 /** Where an incident lives in Discord; both null until its message was posted. */
@@ -50,10 +51,11 @@ interface IncidentRow {
   escalated_at: number | null;
   restart_count: number;
   needs_human: number;
+  diagnoses_json: string | null;
 }
 
 const COLUMNS = `id, subject, kind, state, cause, targets_json, opened_at, resolved_at, reopen_count,
-  acknowledged_by, acknowledged_at, notified_at, escalated_at, restart_count, needs_human`;
+  acknowledged_by, acknowledged_at, notified_at, escalated_at, restart_count, needs_human, diagnoses_json`;
 
 function fromRow(row: IncidentRow): Incident {
   return {
@@ -72,6 +74,7 @@ function fromRow(row: IncidentRow): Incident {
     escalatedAt: row.escalated_at,
     restartCount: row.restart_count,
     needsHuman: row.needs_human === 1,
+    ...(row.diagnoses_json === null ? {} : { diagnoses: JSON.parse(row.diagnoses_json) as Diagnoses }),
   };
 }
 
@@ -92,6 +95,7 @@ function toParams(incident: Incident) {
     escalated_at: incident.escalatedAt,
     restart_count: incident.restartCount,
     needs_human: incident.needsHuman ? 1 : 0,
+    diagnoses_json: incident.diagnoses && Object.keys(incident.diagnoses).length > 0 ? JSON.stringify(incident.diagnoses) : null,
   };
 }
 
@@ -99,17 +103,17 @@ function toParams(incident: Incident) {
 export function createIncidentRepo(db: Database, now: () => number): IncidentRepo {
   const insert = db.prepare(`
     INSERT INTO incidents (subject, kind, state, cause, targets_json, opened_at, resolved_at, reopen_count,
-      acknowledged_by, acknowledged_at, notified_at, escalated_at, restart_count, needs_human,
+      acknowledged_by, acknowledged_at, notified_at, escalated_at, restart_count, needs_human, diagnoses_json,
       created_at, updated_at)
     VALUES (@subject, @kind, @state, @cause, @targets_json, @opened_at, @resolved_at, @reopen_count,
-      @acknowledged_by, @acknowledged_at, @notified_at, @escalated_at, @restart_count, @needs_human,
+      @acknowledged_by, @acknowledged_at, @notified_at, @escalated_at, @restart_count, @needs_human, @diagnoses_json,
       @at, @at)`);
   const update = db.prepare(`
     UPDATE incidents SET subject = @subject, kind = @kind, state = @state, cause = @cause,
       targets_json = @targets_json, opened_at = @opened_at, resolved_at = @resolved_at,
       reopen_count = @reopen_count, acknowledged_by = @acknowledged_by, acknowledged_at = @acknowledged_at,
       notified_at = @notified_at, escalated_at = @escalated_at, restart_count = @restart_count,
-      needs_human = @needs_human, updated_at = @at
+      needs_human = @needs_human, diagnoses_json = @diagnoses_json, updated_at = @at
     WHERE id = @id`);
   const byId = db.prepare<[number], IncidentRow>(`SELECT ${COLUMNS} FROM incidents WHERE id = ?`);
   const open = db.prepare<[], IncidentRow>(`SELECT ${COLUMNS} FROM incidents WHERE state <> 'resolved' ORDER BY id`);

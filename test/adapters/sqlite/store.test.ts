@@ -8,6 +8,7 @@ import type { AuditEntry, Effect, Incident, TargetState } from '../../../src/cor
 import { openDatabase } from '../../../src/adapters/sqlite/open.js';
 import { createStore, type Store } from '../../../src/adapters/sqlite/store.js';
 import { newIncident } from '../../../src/core/lifecycle.js';
+import type { Diagnosis } from '../../../src/core/diagnosis.js';
 
 const dirs: string[] = [];
 function tempDir(): string {
@@ -510,5 +511,30 @@ describe('transactions and crashes', () => {
     expect(db.prepare('SELECT count(*) AS n FROM incidents').get()).toEqual({ n: 1 });
     db.close();
     store = createStore(openDatabase(file));
+  });
+});
+
+describe('incidents: diagnoses', () => {
+  const pull: Diagnosis = { reason: 'imagePull', apiReason: 'ImagePullBackOff', container: 'frigate', message: 'Back-off pulling image "frigate:0.14"', summary: 'frigate cannot pull its image', hint: 'check the tag', restart: 'cannotHelp', change: { at: T0, images: [{ container: 'frigate', from: 'frigate:0.13', to: 'frigate:0.14' }], memoryLimits: [] } };
+
+  it('keeps why its targets are down across updates and a reopened database', () => {
+    const stored = store.insertIncident(incident({ diagnoses: { frigate: pull } }));
+    expect(store.getIncident(stored.id!)?.diagnoses).toEqual({ frigate: pull });
+    store.updateIncident({ ...stored, diagnoses: { frigate: { ...pull, reason: 'containerConfig' } } });
+    store.close();
+    store = createStore(openDatabase(file), { now: () => T0 });
+    expect(store.getIncident(stored.id!)?.diagnoses?.frigate?.reason).toBe('containerConfig');
+  });
+
+  it('stores none as NULL and reads it back as absent, as for incidents from before diagnoses', () => {
+    const stored = store.insertIncident(incident({ diagnoses: {} }));
+    expect(store.getIncident(stored.id!)).not.toHaveProperty('diagnoses');
+    store.close();
+    const db = new Sqlite(file);
+    expect(db.prepare('SELECT diagnoses_json FROM incidents WHERE id = ?').get(stored.id)).toEqual({ diagnoses_json: null });
+    expect(() => db.prepare("UPDATE incidents SET diagnoses_json = '[1]'").run()).toThrow(/CHECK/);
+    expect(() => db.prepare("UPDATE incidents SET diagnoses_json = 'nope'").run()).toThrow(/CHECK/);
+    db.close();
+    store = createStore(openDatabase(file), { now: () => T0 });
   });
 });
