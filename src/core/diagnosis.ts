@@ -5,7 +5,7 @@
  * show, never parsed. The gate, the card and the plan all ask this module, so "which restarts cannot
  * help" has one owner.
  */
-import type { ContainerFacts, PodFacts, TemplateChange, WarningEvent, WorkloadFacts } from './types.js';
+import type { ClusterSnapshot, ContainerFacts, PodFacts, TemplateChange, WarningEvent, WorkloadFacts } from './types.js';
 
 /** Stable identifiers of what can be wrong, most specific first (the order picks one when several hold). */
 export const DIAGNOSIS_REASONS = ['imagePull', 'containerConfig', 'containerCreate', 'unschedulable', 'volume', 'oomKilled', 'rolloutStuck', 'crashLoop'] as const;
@@ -240,4 +240,18 @@ export function settleDiagnoses(kept: Diagnoses, seen: Diagnoses): { diagnoses: 
   }
   for (const target of Object.keys(kept)) if (!(target in seen)) changed.push(target);
   return { diagnoses, changed: changed.sort() };
+}
+
+/**
+ * Why each of `targets` is down as this snapshot says (only those with a reason), or undefined when the
+ * snapshot cannot say (the API did not answer, or one of them is unknown): then an incident keeps what it knew.
+ */
+export function diagnoseTargets(targets: string[], snapshot: ClusterSnapshot, now: number): Diagnoses | undefined {
+  if (!snapshot.reachable || targets.some((t) => snapshot.unknownTargets?.[t] !== undefined)) return undefined;
+  const diagnoses: Diagnoses = {};
+  for (const target of targets) {
+    const found = diagnose(target, snapshot.workloads[target], now);
+    if (found) diagnoses[target] = found;
+  }
+  return diagnoses;
 }

@@ -1,6 +1,7 @@
 import { listWithCount } from './text.js';
 import type { Config, TargetConfig } from '../config/types.js';
 import { evaluateGate } from './gate.js';
+import { diagnoseTargets } from './diagnosis.js';
 import { clusterThresholds, initialTargetState, observe } from './hysteresis.js';
 import { isOpen, newIncident, transition, transitionContext, type IncidentEvent, type Transition } from './lifecycle.js';
 import { nodeOutage } from './nodes.js';
@@ -212,14 +213,14 @@ function planNodeIncidents(
     const current = ctx.current(subject);
     if (problem) {
       if (input.config.watchNodes || targets.length > 0 || isOpen(current)) {
-        ctx.apply(subject, { type: 'fail', subject, kind: 'node', cause: problem, targets });
+        ctx.apply(subject, { type: 'fail', subject, kind: 'node', cause: problem, targets, diagnoses: diagnoseTargets(targets, snapshot, input.now) });
       }
       continue;
     }
     // The node is Ready: its incident stays open (or reopens) while a target assigned to it is down.
     if (targets.length > 0) {
       const cause = `node ${name} is Ready again; still down: ${listWithCount(targets, 500)}`;
-      ctx.apply(subject, { type: 'fail', subject, kind: 'node', cause, targets });
+      ctx.apply(subject, { type: 'fail', subject, kind: 'node', cause, targets, diagnoses: diagnoseTargets(targets, snapshot, input.now) });
     } else if (isOpen(current)) {
       ctx.apply(subject, { type: 'recover', cause: `node ${name} is Ready and everything on it is up` });
     }
@@ -237,7 +238,7 @@ function planTargetIncidents(ctx: PlanContext, input: CycleInput, states: Map<st
   for (const [target, subject] of assignment) {
     if (subject !== targetSubject(target)) continue;
     const detail = states.get(target)?.lastDetail || 'failing';
-    ctx.apply(subject, { type: 'fail', subject, kind: 'target', cause: `${target} is down: ${detail}`, targets: [target] });
+    ctx.apply(subject, { type: 'fail', subject, kind: 'target', cause: `${target} is down: ${detail}`, targets: [target], diagnoses: diagnoseTargets([target], input.snapshot, input.now) });
   }
   for (const incident of input.incidents) {
     if (!isOpen(incident) || incident.kind !== 'target') continue;

@@ -2,9 +2,9 @@
  * Turns what the caches hold (nodes, a namespace's pods, a workload) into the facts the core reads.
  * Pure: no I/O, so the bot's snapshot and the doctor's one-off read judge a target alike.
  */
-import type { V1DaemonSet, V1Deployment, V1Node, V1Pod, V1PodTemplateSpec, V1StatefulSet } from '@kubernetes/client-node';
+import type { V1Container, V1ContainerStatus, V1DaemonSet, V1Deployment, V1Node, V1Pod, V1PodTemplateSpec, V1StatefulSet } from '@kubernetes/client-node';
 import type { TargetConfig, WorkloadRef } from '../../config/types.js';
-import type { NodeFacts, PodFacts, WorkloadFacts } from '../../core/types.js';
+import type { ContainerFacts, NodeFacts, PodFacts, WorkloadFacts } from '../../core/types.js';
 import { matchesLabels, parseLabelSelector, requirementsOf, type LabelRequirement } from './selector.js';
 
 const HOSTNAME = 'kubernetes.io/hostname';
@@ -60,6 +60,7 @@ export function workloadFacts(target: TargetConfig, pods: V1Pod[], workload: Wor
     readyReplicas: counts.ready,
     desiredReplicas: counts.desired,
     rolloutInProgress: rolloutInProgress(ref.kind, workload) || facts.some((p) => p.phase === 'Pending'),
+    progressDeadlineExceeded: progressDeadlineExceeded(ref.kind, workload),
   };
 }
 
@@ -84,12 +85,41 @@ function select(pods: V1Pod[], reqs: LabelRequirement[] | null): V1Pod[] {
 }
 
 function podFacts(pod: V1Pod): PodFacts {
+  const scheduled = pod.status?.conditions?.find((c) => c.type === 'PodScheduled');
   return {
     name: pod.metadata?.name ?? '',
     node: pod.spec?.nodeName ?? null,
     phase: pod.status?.phase ?? 'Unknown',
     ready: isPodReady(pod),
+    containers: [
+      ...(pod.status?.initContainerStatuses ?? []).map((s) => containerFacts(s, pod.spec?.initContainers, true)),
+      ...(pod.status?.containerStatuses ?? []).map((s) => containerFacts(s, pod.spec?.containers, false)),
+    ],
+    unschedulable: scheduled?.status === 'False' && scheduled.reason === 'Unschedulable' ? (scheduled.message ?? '') : null,
   };
+}
+
+/** One container's status with the memory limit its spec gives it. */
+function containerFacts(status: V1ContainerStatus, specs: V1Container[] | undefined, init: boolean): ContainerFacts {
+  const spec = specs?.find((c) => c.name === status.name);
+  const waiting = status.state?.waiting;
+  const last = status.lastState?.terminated;
+  return {
+    name: status.name,
+    init,
+    image: spec?.image ?? status.image,
+    memoryLimit: spec?.resources?.limits?.memory ?? null,
+    restartCount: status.restartCount ?? 0,
+    waiting: waiting?.reason ? { reason: waiting.reason, message: waiting.message ?? '' } : null,
+    lastTerminated: last ? { reason: last.reason ?? '', exitCode: last.exitCode, finishedAt: last.finishedAt ? new Date(last.finishedAt).getTime() : null } : null,
+  };
+}
+
+/** The Deployment controller's message when the rollout passed its progress deadline, else null. */
+function progressDeadlineExceeded(kind: 'Deployment' | 'StatefulSet' | 'DaemonSet', w: Workload): string | null {
+  if (kind !== 'Deployment') return null;
+  const progressing = (w as V1Deployment).status?.conditions?.find((c) => c.type === 'Progressing');
+  return progressing?.status === 'False' && progressing.reason === 'ProgressDeadlineExceeded' ? (progressing.message ?? '') : null;
 }
 
 /** Nodes of bound pods; when none is bound, the node a template/pod pins via kubernetes.io/hostname. */
