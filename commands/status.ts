@@ -3,7 +3,8 @@ import type { TargetConfig } from '../src/config/types.js';
 import { unseenTarget } from '../src/core/setup.js';
 import { activeSilenceFor } from '../src/core/silence.js';
 import { nodeLabel } from '../src/core/render.js';
-import { DISCORD_LIMITS, discordTime, escapeMarkdown, fitLines } from '../src/core/text.js';
+import { diagnose, diagnosisLine } from '../src/core/diagnosis.js';
+import { clip, DISCORD_LIMITS, discordTime, escapeMarkdown, fitLines, oneLine } from '../src/core/text.js';
 import type { StatusFacts } from '../src/runtime/actions.js';
 import { configuredTarget } from '../src/runtime/interactions/context.js';
 import { targetChoices } from './options.js';
@@ -53,6 +54,9 @@ function describeTarget(name: string, facts: StatusFacts, configured: TargetConf
   const silence = activeSilenceFor({ target: name, incident }, facts.silences, now);
   if (silence) parts.push(`silenced until ${discordTime(silence.endsAt, 'f')}`);
   const gate = facts.gate.get(name)!;
-  parts.push(gate.allowed ? 'restart now: allowed' : `restart now: no — ${gate.message}`);
+  // Why it is down, unless the gate's refusal already says it (a restart that cannot help quotes its reason).
+  const why = snapshot.reachable ? diagnose(name, snapshot.workloads[name], now) : null;
+  if (why && (gate.allowed || gate.reason !== why.reason)) parts.push(`why: ${escapeMarkdown(clip(oneLine(diagnosisLine(why)), 200))}`);
+  parts.push(gate.allowed ? 'restart now: allowed' : `restart now: no — ${escapeMarkdown(gate.message)}`);
   return parts.join(' · ');
 }

@@ -308,7 +308,7 @@ function onRestartSkipped(
   const noteworthy = !isWaitingReason(event.reason) && incident.kind !== 'observer';
   return {
     incident,
-    effects: noteworthy ? [{ type: 'threadNote', text: `Not restarting ${event.target}: ${event.message}` }] : [],
+    effects: noteworthy ? [{ type: 'threadNote', text: `Not restarting ${event.target}: ${escapeMarkdown(event.message)}` }] : [],
     audit: [audit(ctx, incident, 'restartSkipped', event.reason, { target: event.target, message: event.message })],
   };
 }

@@ -146,13 +146,14 @@ export function createActions(deps: ActionDeps) {
       if (!decision.allowed) {
         deps.metrics?.gateRefusals.inc({ reason: decision.reason, trigger: 'manual' });
         audit({ actor: by, action: 'restartRefused', subject: targetSubject(targetName), incidentId: incidentCovering(targetName)?.id ?? null, reason: decision.reason, detail: { message: decision.message } });
-        return { ok: false, message: `Not restarting ${targetName}: ${decision.message}.` };
+        // The gate's sentence may quote the cluster (a container's name, the API's message): made literal.
+        return { ok: false, message: `Not restarting ${targetName}: ${escapeMarkdown(decision.message)}.` };
       }
       // With or without an incident, the attempt row and its audit entry commit before the API call.
       const { restartJobs } = apply(incidentCovering(targetName), { type: 'restartRequested', target: targetName, automatic: false, by, reason }, by);
       const [outcome] = await carryOutRestarts(restartJobs, deps);
       return outcome?.ok
-        ? { ok: true, message: `Restarting ${targetName} (rollout restart requested).` }
+        ? { ok: true, message: `Restarting ${targetName} (rollout restart requested).${decision.warning ? `\n⚠️ ${escapeMarkdown(decision.warning)}` : ''}` }
         : { ok: false, message: `The restart of ${targetName} failed: ${outcome?.error ?? 'unknown error'}.` };
     },
 
