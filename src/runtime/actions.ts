@@ -216,14 +216,20 @@ export function createActions(deps: ActionDeps) {
         const what = scopeInWords(scope);
         const also = inAm.length > 0 ? ' (also in Alertmanager)' : '';
         const until = discordTime(endsAt, 'f');
-        store.transaction(() => {
-          const replaced = silencesOfScope(scope, store.activeSilences(now), now).map((s) => s.id);
-          store.liftSilences(replaced, now, by);
-          store.addSilence({ scope, startsAt: now, endsAt, createdBy: by, reason });
-          if (alertIncident) alertSilencer.record(alertIncident, inAm.length > 0 ? { id: inAm[0]!, endsAt, createdBy: by } : null);
-          audit({ actor: by, action: 'silenced', subject, incidentId: alertIncident?.id ?? null, reason: reason || null, detail: { from: now, until: endsAt, scope, ...(replaced.length > 0 ? { replaced } : {}), ...(inAm.length > 0 ? { alertmanagerSilences: inAm } : {}) } });
-          noteSilenceChange([scope], by, `Silenced ${what}${also} until ${until} by <@${by}>${reason ? `: ${escapeMarkdown(reason)}` : ''}`);
-        });
+        try {
+          store.transaction(() => {
+            const replaced = silencesOfScope(scope, store.activeSilences(now), now).map((s) => s.id);
+            store.liftSilences(replaced, now, by);
+            store.addSilence({ scope, startsAt: now, endsAt, createdBy: by, reason });
+            if (alertIncident) alertSilencer.record(alertIncident, inAm.length > 0 ? { id: inAm[0]!, endsAt, createdBy: by } : null);
+            audit({ actor: by, action: 'silenced', subject, incidentId: alertIncident?.id ?? null, reason: reason || null, detail: { from: now, until: endsAt, scope, ...(replaced.length > 0 ? { replaced } : {}), ...(inAm.length > 0 ? { alertmanagerSilences: inAm } : {}) } });
+            noteSilenceChange([scope], by, `Silenced ${what}${also} until ${until} by <@${by}>${reason ? `: ${escapeMarkdown(reason)}` : ''}`);
+          });
+        } catch (err) {
+          // Not recorded here, so not held in Alertmanager either.
+          if (alertIncident) await restoreAlertmanager(alertIncident);
+          throw err;
+        }
         return { ok: true, message: `Silenced ${what}${also} until ${until}: no mentions and no automatic restarts until then.` };
       });
     },
