@@ -69,12 +69,12 @@ describe('a silence made from Discord mutes exactly the group’s alerts', () =>
     const result = await w.discord.slashCommand({ name: 'silence', options: { duration: '1h' }, user: OPERATOR, channelId: message.thread.id });
     expect(answer(result)).toMatch(/^Silenced “Alert: CPUThrottlingHigh: CPU throttled” \(also in Alertmanager\) until/);
 
-    // One silence per alert stormguard was told about, on all its labels.
-    const silences = active(await w.am.silences());
-    expect(silences.map(labelsOf).sort((a, b) => a.deployment!.localeCompare(b.deployment!))).toEqual([cart.labels, frontend.labels]);
     expect(await w.am.alertStates({ namespace: 'shop', team: 'payments' })).toEqual(['active']);
     expect(await w.am.alertStates({ deployment: 'frontend' })).toEqual(['suppressed']);
     expect(await w.am.alertStates({ deployment: 'cart' })).toEqual(['suppressed']);
+    // One silence per alert stormguard was told about, on all its labels.
+    const silences = active(await w.am.silences());
+    expect(silences.map(labelsOf).sort((a, b) => a.deployment!.localeCompare(b.deployment!))).toEqual([cart.labels, frontend.labels]);
 
     // Their pager keeps hearing of their alert (Alertmanager repeats it every second) while ours is silent.
     const theirsBefore = p.count('CPUThrottlingHigh');
