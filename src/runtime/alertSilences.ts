@@ -75,6 +75,16 @@ export function createAlertSilencer(deps: AlertSilenceDeps): AlertSilencer {
     return [`stormguard incident #${incident.id}: ${group.title}`, reason ? `(${reason})` : '', link ?? '', silenceMarker(incident.subject)].filter(Boolean).join(' ');
   }
 
+  /**
+   * The group of a silence made before comments carried the tag (`stormguard incident #12: …`): its
+   * incident's subject when that is an alert group's, so an upgrade leaves none of them behind.
+   */
+  function legacySubject(comment: string): string | null {
+    const id = /^stormguard incident #(\d+): /.exec(comment)?.[1];
+    const incident = id === undefined ? null : store.getIncident(Number(id));
+    return incident?.kind === 'alert' ? incident.subject : null;
+  }
+
   const silencer: AlertSilencer = {
     enabled: api !== null,
 
@@ -88,7 +98,7 @@ export function createAlertSilencer(deps: AlertSilenceDeps): AlertSilencer {
       const bySubject = new Map<string, ListedSilence[]>();
       if (!api) return bySubject;
       for (const silence of await api.listSilences()) {
-        const subject = markedSubject(silence.comment);
+        const subject = markedSubject(silence.comment) ?? legacySubject(silence.comment);
         if (subject === null || silence.state === 'expired') continue;
         bySubject.set(subject, [...(bySubject.get(subject) ?? []), silence]);
       }

@@ -179,6 +179,20 @@ describe('a crash between the Alertmanager call and the commit', () => {
     expect(await w.am.alertStates({ ups: 'rack' })).toEqual(['active']);
   });
 
+  it('a silence made before the tag existed (its comment names the incident) is lifted by off too', async () => {
+    world = await startAlertWorld();
+    const w = world;
+    const ups = alert('UpsOnBattery', { ups: 'rack' }, 'the UPS runs on battery');
+    await w.am.postAlerts([ups]);
+    const message = await incidentMessage(w);
+    const incident = w.service.store.openIncidents()[0]!;
+    await w.am.createSilence({ matchers: [{ name: 'alertname', value: 'UpsOnBattery', isRegex: false, isEqual: true }], startsAt: new Date().toISOString(), endsAt: new Date(Date.now() + 3_600_000).toISOString(), createdBy: `discord:${OPERATOR.id}`, comment: `stormguard incident #${incident.id}: UpsOnBattery: the UPS runs on battery` });
+
+    const off = await w.discord.slashCommand({ name: 'silence', options: { duration: 'off' }, user: OPERATOR, channelId: message.thread.id });
+    expect(answer(off)).toBe('Lifted the silence on “Alert: UpsOnBattery: the UPS runs on battery” (also in Alertmanager).');
+    expect(active(await w.am.silences())).toEqual([]);
+  });
+
   it('a commit that fails after Alertmanager took the silence takes it back: nothing is silenced on either side', async () => {
     world = await startAlertWorld();
     const w = world;
