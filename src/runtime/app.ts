@@ -119,8 +119,6 @@ export async function startApp(options: AppOptions): Promise<App> {
   });
   const alertmanagerApi = config.alertmanager?.url ? createAlertmanagerApi({ url: config.alertmanager.url, credentials: config.alertmanager.api }) : null;
   const actions = createActions({ config, store, cluster: kube, restarter: kube, clock, logger, metrics, deliver: () => bot.deliver(), alertmanager: alertmanagerApi });
-  // A crash between an Alertmanager call and its commit may have left silences behind: they follow what was committed.
-  const reconciling = alertmanagerApi ? actions.reconcileAlertSilences() : Promise.resolve();
   const alerts = config.alertmanager ? createAlertIntake({ config, store, clock, logger, lastSnapshot: () => bot.lastSnapshot(), deliver: () => bot.deliver() }) : null;
 
   if (d && config.discord) {
@@ -159,6 +157,9 @@ export async function startApp(options: AppOptions): Promise<App> {
     // The first attempt decides nothing: when it fails the app starts anyway and keeps trying.
     await login.firstAttempt;
   }
+
+  // A crash between an Alertmanager call and its commit may have left silences behind: they follow what was committed.
+  const reconciling = alertmanagerApi ? actions.reconcileAlertSilences() : Promise.resolve();
 
   return {
     bot,
