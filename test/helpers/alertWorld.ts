@@ -28,13 +28,13 @@ export interface AlertWorld {
 }
 
 /** Starts everything on loopback, on the real clock (Alertmanager keeps real time). */
-export async function startAlertWorld(options: { repeatInterval?: string; config?: Record<string, unknown> } = {}): Promise<AlertWorld> {
+export async function startAlertWorld(options: { repeatInterval?: string; config?: Record<string, unknown>; routes?: AlertmanagerOptions['routes'] } = {}): Promise<AlertWorld> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stormguard-amworld-'));
   const { kube, discord, apiUrl } = await startHomelabSimulators({ dir, kube: { rolloutDelayMs: 2_000 } });
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const recorder = await startRecorder();
-  const amOptions: AlertmanagerOptions = { webhookUrl: `${url}/alertmanager`, bearerToken: WEBHOOK_TOKEN, repeatInterval: options.repeatInterval, alsoTo: recorder.url };
+  const amOptions: AlertmanagerOptions = { webhookUrl: `${url}/alertmanager`, bearerToken: WEBHOOK_TOKEN, repeatInterval: options.repeatInterval, alsoTo: recorder.url, routes: options.routes };
   const am = await startAlertmanager(amOptions);
   const config = validateConfig(
     {

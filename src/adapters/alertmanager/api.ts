@@ -1,12 +1,28 @@
 /**
- * Alertmanager's API v2, the two calls stormguard makes: create a silence (`POST /api/v2/silences`)
- * and expire one (`DELETE /api/v2/silence/{id}`). Credentials go in the Authorization header and
- * never into errors or logs.
+ * Alertmanager's API v2, the calls stormguard makes: create or update a silence (`POST /api/v2/silences`),
+ * list them (`GET /api/v2/silences`) and expire one (`DELETE /api/v2/silence/{id}`). Credentials go in
+ * the Authorization header and never into errors or logs.
  */
 import type { Credentials } from '../../config/types.js';
 
 /** A silence to create: matchers are Alertmanager's (`isEqual` true: the label must equal the value). */
 export interface PostableSilence {
+  /**
+   * An existing silence to update. Alertmanager updates it in place only when the matchers and the
+   * start are unchanged (and it is active); otherwise it expires it and answers with a new id.
+   */
+  id?: string;
+  matchers: Array<{ name: string; value: string; isRegex: boolean; isEqual: boolean }>;
+  startsAt: number;
+  endsAt: number;
+  createdBy: string;
+  comment: string;
+}
+
+/** A silence as Alertmanager lists it; its state is Alertmanager's, derived from its times. */
+export interface ListedSilence {
+  id: string;
+  state: 'active' | 'pending' | 'expired';
   matchers: Array<{ name: string; value: string; isRegex: boolean; isEqual: boolean }>;
   startsAt: number;
   endsAt: number;
@@ -20,6 +36,8 @@ export interface AlertmanagerApi {
   createSilence(silence: PostableSilence): Promise<string>;
   /** Expires the silence now (Alertmanager keeps it, expired, for its retention). */
   expireSilence(id: string): Promise<void>;
+  /** Every silence Alertmanager holds (expired ones too, for its retention). */
+  listSilences(): Promise<ListedSilence[]>;
 }
 
 /** Where Alertmanager is and how to authenticate to it. */
@@ -53,6 +71,7 @@ export function createAlertmanagerApi(options: AlertmanagerApiOptions): Alertman
   return {
     async createSilence(silence) {
       const res = await call('POST', '/api/v2/silences', {
+        ...(silence.id ? { id: silence.id } : {}),
         matchers: silence.matchers,
         startsAt: new Date(silence.startsAt).toISOString(),
         endsAt: new Date(silence.endsAt).toISOString(),
@@ -66,10 +85,35 @@ export function createAlertmanagerApi(options: AlertmanagerApiOptions): Alertman
     async expireSilence(id) {
       await call('DELETE', `/api/v2/silence/${encodeURIComponent(id)}`);
     },
+    async listSilences() {
+      const json = (await (await call('GET', '/api/v2/silences')).json()) as unknown;
+      if (!Array.isArray(json)) throw new Error('alertmanager: GET /api/v2/silences answered without a list');
+      return json.map(listedSilence);
+    },
   };
 }
 
 function authorization(credentials: Credentials): string {
   if ('bearerToken' in credentials) return `Bearer ${credentials.bearerToken}`;
   return `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`;
+}
+
+type RawSilence = { id?: unknown; status?: { state?: unknown }; matchers?: unknown; startsAt?: unknown; endsAt?: unknown; createdBy?: unknown; comment?: unknown };
+
+/** One listed silence, checked: Alertmanager's answer is input like any other. */
+function listedSilence(raw: RawSilence): ListedSilence {
+  const state = raw.status?.state;
+  const startsAt = typeof raw.startsAt === 'string' ? Date.parse(raw.startsAt) : NaN;
+  const endsAt = typeof raw.endsAt === 'string' ? Date.parse(raw.endsAt) : NaN;
+  if (typeof raw.id !== 'string' || (state !== 'active' && state !== 'pending' && state !== 'expired') || !Array.isArray(raw.matchers) || Number.isNaN(startsAt) || Number.isNaN(endsAt)) {
+    throw new Error('alertmanager: GET /api/v2/silences answered a silence stormguard cannot read');
+  }
+  const matchers = (raw.matchers as Array<{ name?: unknown; value?: unknown; isRegex?: unknown; isEqual?: unknown }>).map((m) => ({
+    name: String(m.name),
+    value: String(m.value),
+    isRegex: m.isRegex === true,
+    // Alertmanager before 0.22 has no isEqual: every matcher was an equality.
+    isEqual: m.isEqual !== false,
+  }));
+  return { id: raw.id, state, matchers, startsAt, endsAt, createdBy: String(raw.createdBy ?? ''), comment: String(raw.comment ?? '') };
 }
