@@ -130,6 +130,36 @@ describe('planCycle: an Alertmanager incident naming a target never swallows its
     expect(p.incidents.find((i) => i.incident.subject === 'node:node-a')!.incident.targets).toEqual(['frigate']);
   });
 
+  it('the brake holds frigate: the alert’s note says the observer incident follows it, and nothing restarts', () => {
+    const http = { http: { url: 'http://svc.example:8080/health', timeout: 5 * SEC, expectStatus: 200 } };
+    const names = ['frigate', 'hass', 'zigbee'];
+    const p = planCycle({
+      now: T0,
+      config: { ...config, targets: names.map((n) => target(n, { probe: http })) },
+      snapshot: snapshot([node('node-a', { readySince: T0 - 10 * MIN })], names.map((n) => workload(n, ['node-a']))),
+      observations: names.map((n) => ({ target: n, result: 'fail' as const, detail: 'timeout after 5s' })),
+      targetStates: Object.fromEntries(names.map((n) => [n, { ...failedOnce, target: n }])),
+      incidents: [throttling()],
+      silences: [],
+      restarts: [],
+    });
+    expect(p.incidents.find((i) => i.incident.subject === 'observer')!.incident.targets).toEqual(names);
+    expect(p.incidents.find((i) => i.incident.subject === ALERT)!.effects).toContainEqual({
+      type: 'threadNote',
+      text: "frigate is down by stormguard's own checks (timeout after 5s); followed in the incident about stormguard's own view",
+    });
+    expect(p.incidents.flatMap((i) => i.restarts)).toEqual([]);
+  });
+
+  it('a detail-less failure is “failing”, and probe text is made literal', () => {
+    const alert = (detail: string) =>
+      plan({ incidents: [throttling()], observations: [{ ...fail, detail }] }).incidents.find((i) => i.incident.subject === ALERT)!.effects[1];
+    expect(alert('')).toEqual({ type: 'threadNote', text: "frigate is down by stormguard's own checks (failing); followed in its own incident" });
+    const long = (alert(`${'x'.repeat(300)}\nsecond line`) as { text: string }).text;
+    expect(long).toMatch(/^frigate is down by stormguard's own checks \(x{199}…\); followed in its own incident$/);
+    expect(alert('**boom**')).toEqual({ type: 'threadNote', text: "frigate is down by stormguard's own checks (\\*\\*boom\\*\\*); followed in its own incident" });
+  });
+
   it('frigate back: its own incident resolves, the alert’s message is edited with a note', () => {
     const down: TargetState = { ...initialTargetState('frigate'), health: 'down', consecutiveFailures: 2, consecutiveSuccesses: 1, lastDetail: 'HTTP 503', lastObservedAt: T0 - 30 * SEC };
     const own = incident({ id: 6 });
