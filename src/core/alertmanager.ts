@@ -1,7 +1,7 @@
 /**
  * Alertmanager groups as incidents (SPEC §10), pure: one Alertmanager group (its `groupKey`) is one
- * incident, unless its labels name a configured target or a watched node whose incident is open, which
- * it then joins. A notification is compared with what the group showed last time, so repeats of an
+ * incident, unless its labels name a configured target with an open incident covering it
+ * (`coveringIncident`) or a watched node whose incident is open, which it then joins. A notification is compared with what the group showed last time, so repeats of an
  * unchanged group produce nothing; alerts joining or resolving become quiet notes.
  */
 import type { TargetConfig } from '../config/types.js';
