@@ -2,6 +2,7 @@ import type { Config } from '../config/types.js';
 import { evaluateGate, restartHistorySince, type GateDecision } from '../core/gate.js';
 import { isOpen, openIncidentIds, type IncidentEvent } from '../core/lifecycle.js';
 import { activeSilenceFor, describeScope, scopeMutes, scopeOfSubject, silencesOfScope, silencesToLift, subjectOfScope } from '../core/silence.js';
+import { coveringIncident, incidentAbout } from '../core/cover.js';
 import { targetSubject } from '../core/subject.js';
 import { discordMessageUrl, discordTime, escapeMarkdown } from '../core/text.js';
 import type { AuditEntry, ClusterSnapshot, Incident, Silence, SilenceScope, TargetState } from '../core/types.js';
@@ -39,7 +40,7 @@ export interface StatusFacts {
   snapshot: ClusterSnapshot;
   now: number;
   states: Record<string, TargetState>;
-  /** The open incident covering each listed target, if any. */
+  /** The open incident shown for each listed target (`incidentAbout`: the one covering it, else one naming it), if any. */
   covering: Map<string, Incident | null>;
   /** How to name each covering incident to people: its subject, or an Alertmanager group's title. */
   names: Map<number, string>;
@@ -115,9 +116,9 @@ export function createActions(deps: ActionDeps) {
     return applyEvent(deps, incident, event, { actor, now: deps.clock() });
   }
 
-  /** The open incident covering a target (its own, or a node incident listing it). */
+  /** The open incident covering a target (the core's `coveringIncident`: its own, a node's, the brake's — never an alert's). */
   function incidentCovering(target: string, open: Incident[] = store.openIncidents()): Incident | null {
-    return open.find((i) => i.subject === targetSubject(target)) ?? open.find((i) => i.targets.includes(target)) ?? null;
+    return coveringIncident(target, open);
   }
 
   /**
@@ -178,17 +179,31 @@ export function createActions(deps: ActionDeps) {
       return new Map(targetNames.map((targetName) => [targetName, evaluateGate({ ...input, targetName, incident: incidentCovering(targetName, open) })]));
     },
 
-    /** `/restart` and the Restart button: through the same gate as the scheduler, then carried out and noted. */
+    /**
+     * `/restart` and the Restart button: through the same gate as the scheduler, then carried out and
+     * noted. The gate is asked and the attempt written in ONE transaction, after the only `await` (the
+     * snapshot): another person's restart or a cycle cannot slip in between — the second sees the first's
+     * pending attempt and is refused (`restartInProgress`).
+     */
     async restart(targetName: string, by: string, reason: string | null): Promise<ActionResult> {
-      const decision = await this.gateNow(targetName);
+      const snapshot = await deps.cluster.snapshot(config.targets, deps.clock());
+      const decided = store.transaction(() => {
+        const decision = this.gateAll([targetName], snapshot).get(targetName)!;
+        // The note goes where people look for this target: the incident covering it, else an alert's naming it.
+        const incident = incidentAbout(targetName, store.openIncidents());
+        if (!decision.allowed) {
+          audit({ actor: by, action: 'restartRefused', subject: targetSubject(targetName), incidentId: incident?.id ?? null, reason: decision.reason, detail: { message: decision.message } });
+          return { decision, restartJobs: [] };
+        }
+        // With or without an incident, the attempt row and its audit entry commit before the API call.
+        return { decision, restartJobs: apply(incident, { type: 'restartRequested', target: targetName, automatic: false, by, reason }, by).restartJobs };
+      });
+      const { decision } = decided;
       if (!decision.allowed) {
         deps.metrics?.gateRefusals.inc({ reason: decision.reason, trigger: 'manual' });
-        audit({ actor: by, action: 'restartRefused', subject: targetSubject(targetName), incidentId: incidentCovering(targetName)?.id ?? null, reason: decision.reason, detail: { message: decision.message } });
         return { ok: false, message: `Not restarting ${targetName}: ${decision.message}.` };
       }
-      // With or without an incident, the attempt row and its audit entry commit before the API call.
-      const { restartJobs } = apply(incidentCovering(targetName), { type: 'restartRequested', target: targetName, automatic: false, by, reason }, by);
-      const [outcome] = await carryOutRestarts(restartJobs, deps);
+      const [outcome] = await carryOutRestarts(decided.restartJobs, deps);
       return outcome?.ok
         ? { ok: true, message: `Restarting ${targetName} (rollout restart requested).` }
         : { ok: false, message: `The restart of ${targetName} failed: ${outcome?.error ?? 'unknown error'}.` };
@@ -345,7 +360,7 @@ export function createActions(deps: ActionDeps) {
       const snapshot = await deps.cluster.snapshot(config.targets, deps.clock());
       const now = deps.clock();
       const open = store.openIncidents();
-      const covering = new Map(targetNames.map((name) => [name, incidentCovering(name, open)]));
+      const covering = new Map(targetNames.map((name) => [name, incidentAbout(name, open)]));
       const shown = [...covering.values()].filter((i): i is Incident & { id: number } => i !== null && i.id !== null);
       return {
         snapshot,
