@@ -429,6 +429,7 @@ export async function waitForCaches(sim: KubeSimulator, caches: () => WatchingCa
 
 /**
  * The resync backoff for a client of the simulator (tests, the demo): an outage the simulator
- * ends is over in real milliseconds, so retrying within 200 ms keeps simulated time honest.
+ * ends is over in real milliseconds, so retrying within 400 ms keeps simulated time honest (and a
+ * watch after a failure counts as kept after 100 ms open, not client-go's second).
  */
-export const SIM_RESYNC_BACKOFF = { initialMs: 20, maxMs: 200 };
+export const SIM_RESYNC_BACKOFF = { initialMs: 20, maxMs: 200, shortWatchMs: 100 };
