@@ -66,10 +66,10 @@ export class ListSnapshots {
     return { ...list, metadata, items };
   }
 
-  /** A compaction at `rv`: lists read before it can no longer be continued. */
+  /** A compaction at `rv`: lists begun so far at or below it can no longer be continued; lists begun from now on can. */
   compact(rv: number): void {
     this.compactedBelow = Math.max(this.compactedBelow, rv);
-    for (const [token, s] of this.snapshots) if (s.rv < rv) this.snapshots.delete(token);
+    for (const [token, s] of this.snapshots) if (s.rv <= rv) this.snapshots.delete(token);
   }
 }
 

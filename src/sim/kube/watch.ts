@@ -254,7 +254,7 @@ export class WatchJournal {
     this.events.length = 0;
     this.droppedUpTo = this.head;
     // The same compaction ends every list being read a page at a time.
-    this.model.lists.compact(this.head + 1);
+    this.model.lists.compact(this.head);
     const n = this.streams.size;
     for (const s of [...this.streams]) {
       this.write(s, JSON.stringify({ type: 'ERROR', object: expired(this.head - 1, this.head) }));
