@@ -11,6 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { target } from '../core/fixtures.js';
 import { createKubeAdapter, type KubeAdapter } from '../../src/adapters/kube/index.js';
@@ -215,6 +216,7 @@ describe('bounded input from a hostile API server', () => {
       streams.push(writeForever(res, Buffer.alloc(64 * 1024, 'x')));
     });
     server = api.server;
+    const logs: { level: number; msg: string; error?: string }[] = [];
     informer = startInformer({
       kind: 'Node',
       namespace: null,
@@ -224,6 +226,7 @@ describe('bounded input from a hostile API server', () => {
       slim: (raw: KubeObject) => raw,
       timeoutMs: 5000,
       backoff: SLOW_BACKOFF,
+      logger: pino({ level: 'debug' }, { write: (line: string) => void logs.push(JSON.parse(line)) }),
     });
     await expect.poll(() => informer!.status().error?.message).toBe('watch: a line exceeds 1 MiB; the stream was dropped');
     expect(informer.status().inSync).toBe(false);
@@ -236,6 +239,10 @@ describe('bounded input from a hostile API server', () => {
     await sleep(WINDOW_MS);
     expect(api.requests.length - before).toBeLessThanOrEqual(2);
     expect(informer.status().inSync).toBe(false);
+    // Said once as a warning, however often it is retried.
+    expect(logs.filter((l) => l.level >= 40)).toEqual([
+      expect.objectContaining({ msg: 'kube: the cache of /api/v1/nodes is out of sync: watch: a line exceeds 1 MiB; the stream was dropped', error: 'watch: a line exceeds 1 MiB; the stream was dropped' }),
+    ]);
   });
 
   it('refuses a list answer over the bound without reading the rest, as a rejection the informer retries', async () => {
