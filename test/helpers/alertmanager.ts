@@ -74,6 +74,8 @@ export interface AlertmanagerOptions {
   storageDir?: string;
   /** A second webhook in the same receiver (a test's recorder): it gets every notification stormguard gets. */
   alsoTo?: string;
+  /** Read the bearer token from this file (`credentials_file`, as the README sets it up) instead of `bearerToken`. */
+  credentialsFile?: string;
 }
 
 /** Starts Alertmanager and waits until `/-/ready` answers. */
@@ -98,7 +100,9 @@ export async function startAlertmanager(options: AlertmanagerOptions): Promise<A
       `      - url: ${JSON.stringify(options.webhookUrl)}`,
       '        send_resolved: true',
       '        http_config:',
-      `          authorization: { type: Bearer, credentials: ${JSON.stringify(options.bearerToken)} }`,
+      options.credentialsFile
+        ? `          authorization: { type: Bearer, credentials_file: ${JSON.stringify(options.credentialsFile)} }`
+        : `          authorization: { type: Bearer, credentials: ${JSON.stringify(options.bearerToken)} }`,
       ...(options.alsoTo ? [`      - url: ${JSON.stringify(options.alsoTo)}`, '        send_resolved: true'] : []),
       '',
     ].join('\n'),
