@@ -103,7 +103,7 @@ function explainMismatch(text: string, quote: (text: string) => string, echo: bo
   if (/^\d+$/.test(text)) {
     return /^0+$/.test(text)
       ? `${quote(text)}is not a duration; it must be longer than zero, ${EXAMPLES}`
-      : `${quote(text)}needs a unit (d, h, m or s), e.g. ${echo ? text : '90'}m`;
+      : `${quote(text)}needs a unit (d, h, m or s), e.g. ${echo ? text : '30'}m`;
   }
   if (/^\d+\.\d+[dhms]/.test(text)) return `${quote(text)}is not a duration; use whole numbers, e.g. 1h30m instead of 1.5h`;
   if (UNITS_OUT_OF_ORDER.test(text)) {
