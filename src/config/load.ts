@@ -63,7 +63,7 @@ export function loadConfig(opts: { path?: string; env: NodeJS.ProcessEnv; onNoti
   const config = validateConfig(value, path, fromEnv);
   if (trimmed.length > 0) {
     opts.onNotice?.({
-      message: `removed the trailing newline from ${trimmed.join(', ')} (a secret written with echo or an editor), as Alertmanager does with credentials_file`,
+      message: `removed the trailing newline from ${trimmed.join(', ')} (a secret file written with echo or an editor ends in one)`,
       variables: trimmed,
     });
   }

@@ -124,7 +124,7 @@ describe('stormguard doctor (CLI)', () => {
     const status = await main(['doctor', '--config', file], io);
     expect(io.out()).not.toContain('✗');
     expect(status).toBe(0);
-    expect(io.err()).toBe('note: removed the trailing newline from DISCORD_TOKEN (a secret written with echo or an editor), as Alertmanager does with credentials_file\n');
+    expect(io.err()).toBe('note: removed the trailing newline from DISCORD_TOKEN (a secret file written with echo or an editor ends in one)\n');
   });
 
   it('prints each of three problems with its fix and exits 1', async () => {
