@@ -16,10 +16,15 @@ export interface SplitUrl {
 export function splitUserinfo(raw: string): SplitUrl {
   const parsed = parse(raw);
   if (!parsed || (parsed.username === '' && parsed.password === '')) return { url: raw, authorization: null };
-  const credentials = `${decode(parsed.username)}:${decode(parsed.password)}`;
+  const authorization = basicAuthorization(decode(parsed.username), decode(parsed.password));
   parsed.username = '';
   parsed.password = '';
-  return { url: parsed.toString(), authorization: `Basic ${Buffer.from(credentials, 'utf8').toString('base64')}` };
+  return { url: parsed.toString(), authorization };
+}
+
+/** The `Authorization` header value of HTTP basic auth (RFC 7617, UTF-8). */
+export function basicAuthorization(username: string, password: string): string {
+  return `Basic ${Buffer.from(`${username}:${password}`, 'utf8').toString('base64')}`;
 }
 
 /** True when the URL carries `user@` or `user:password@`. */

@@ -4,7 +4,7 @@
  * never into errors or logs.
  */
 import type { Credentials } from '../../config/types.js';
-import { redactUserinfo, splitUserinfo } from '../../config/urls.js';
+import { basicAuthorization, redactUserinfo, splitUserinfo } from '../../config/urls.js';
 
 /** A silence to create: matchers are Alertmanager's (`isEqual` true: the label must equal the value). */
 export interface PostableSilence {
@@ -76,5 +76,5 @@ export function createAlertmanagerApi(options: AlertmanagerApiOptions): Alertman
 
 function authorization(credentials: Credentials): string {
   if ('bearerToken' in credentials) return `Bearer ${credentials.bearerToken}`;
-  return `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`;
+  return basicAuthorization(credentials.username, credentials.password);
 }
