@@ -80,6 +80,8 @@ export interface AlertmanagerOptions {
   alsoTo?: string;
   /** Other teams' routes: alerts with all of `labels` go to their own webhook (`url`) instead of stormguard. */
   routes?: Array<{ labels: Record<string, string>; url: string }>;
+  /** Read the bearer token from this file (`credentials_file`, as the README sets it up) instead of `bearerToken`. */
+  credentialsFile?: string;
 }
 
 /** Starts Alertmanager and waits until `/-/ready` answers. */
@@ -109,7 +111,9 @@ export async function startAlertmanager(options: AlertmanagerOptions): Promise<A
       `      - url: ${JSON.stringify(options.webhookUrl)}`,
       '        send_resolved: true',
       '        http_config:',
-      `          authorization: { type: Bearer, credentials: ${JSON.stringify(options.bearerToken)} }`,
+      options.credentialsFile
+        ? `          authorization: { type: Bearer, credentials_file: ${JSON.stringify(options.credentialsFile)} }`
+        : `          authorization: { type: Bearer, credentials: ${JSON.stringify(options.bearerToken)} }`,
       ...(options.alsoTo ? [`      - url: ${JSON.stringify(options.alsoTo)}`, '        send_resolved: true'] : []),
       ...(options.routes ?? []).flatMap((r, i) => [`  - name: team-${i}`, '    webhook_configs:', `      - url: ${JSON.stringify(r.url)}`, '        send_resolved: true']),
       '',

@@ -4,6 +4,7 @@
  * the Authorization header and never into errors or logs.
  */
 import type { Credentials } from '../../config/types.js';
+import { basicAuthorization, redactUserinfo, splitUserinfo } from '../../config/urls.js';
 
 /** A silence to create: matchers are Alertmanager's (`isEqual` true: the label must equal the value). */
 export interface PostableSilence {
@@ -49,17 +50,21 @@ export interface AlertmanagerApiOptions {
 
 /** A client for Alertmanager's API v2 over fetch. */
 export function createAlertmanagerApi(options: AlertmanagerApiOptions): AlertmanagerApi {
-  const base = options.url.replace(/\/+$/, '');
+  // `user:password@` in the URL is basic auth (fetch refuses such a URL, quoting it in its error);
+  // `alertmanager.api`, when set, wins, as `ntfy.token` does over the ntfy URL's.
+  const { url, authorization: userinfo } = splitUserinfo(options.url);
+  const base = url.replace(/\/+$/, '');
   const timeoutMs = options.timeoutMs ?? 10_000;
   const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
-  if (options.credentials) headers.authorization = authorization(options.credentials);
+  const credentials = options.credentials ? authorization(options.credentials) : userinfo;
+  if (credentials) headers.authorization = credentials;
 
   async function call(method: string, path: string, body?: unknown): Promise<Response> {
     let res: Response;
     try {
       res = await fetch(`${base}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal: AbortSignal.timeout(timeoutMs) });
     } catch (cause) {
-      throw new Error(`alertmanager: ${method} ${path} failed: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+      throw new Error(`alertmanager: ${method} ${path} failed: ${redactUserinfo(cause instanceof Error ? cause.message : String(cause))}`, { cause });
     }
     if (!res.ok) {
       const text = (await res.text().catch(() => '')).trim().slice(0, 200);
@@ -95,7 +100,7 @@ export function createAlertmanagerApi(options: AlertmanagerApiOptions): Alertman
 
 function authorization(credentials: Credentials): string {
   if ('bearerToken' in credentials) return `Bearer ${credentials.bearerToken}`;
-  return `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`;
+  return basicAuthorization(credentials.username, credentials.password);
 }
 
 type RawSilence = { id?: unknown; status?: { state?: unknown }; matchers?: unknown; startsAt?: unknown; endsAt?: unknown; createdBy?: unknown; comment?: unknown };
