@@ -1,14 +1,15 @@
 /**
  * Alertmanager groups as incidents (SPEC §10), pure: one Alertmanager group (its `groupKey`) is one
- * incident, unless its labels name a configured target or a watched node whose incident is open, which
- * it then joins. A notification is compared with what the group showed last time, so repeats of an
+ * incident, unless its labels name a configured target with an open incident covering it
+ * (`coveringIncident`) or a watched node whose incident is open, which it then joins. A notification is compared with what the group showed last time, so repeats of an
  * unchanged group produce nothing; alerts joining or resolving become quiet notes.
  */
 import type { TargetConfig } from '../config/types.js';
 import { isOpen, transition, type IncidentEvent, type TransitionContext } from './lifecycle.js';
 import type { IncidentPlan } from './plan.js';
 import { activeSilenceFor } from './silence.js';
-import { alertSubject, nodeSubject, targetSubject } from './subject.js';
+import { coveringIncident } from './cover.js';
+import { alertSubject, nodeSubject } from './subject.js';
 import { clip, escapeMarkdown, listWithCount, plural } from './text.js';
 import type { ClusterSnapshot, Incident, Silence } from './types.js';
 
@@ -182,11 +183,11 @@ export function planAlertNotification(input: AlertPlanInput): AlertPlan {
   return { group: record(host.id), incident: quiet ? null : changed, outcome: quiet ? 'repeat' : 'changed' };
 }
 
-/** The open target or node incident this group's common labels name, if any. */
+/** The open incident covering a target this group's common labels name (`coveringIncident`), else the named node's, if any. */
 function joinable(input: AlertPlanInput, n: AlertNotification): Incident | null {
   const open = input.openIncidents.filter((i) => isOpen(i));
   for (const target of targetsNamedBy(n.commonLabels, input.config.targets, input.snapshot)) {
-    const found = open.find((i) => i.subject === targetSubject(target)) ?? open.find((i) => i.kind === 'node' && i.targets.includes(target));
+    const found = coveringIncident(target, open);
     if (found) return found;
   }
   const node = input.config.watchNodes ? nodeNamedBy(n.commonLabels, input.snapshot) : null;

@@ -158,6 +158,9 @@ export async function startApp(options: AppOptions): Promise<App> {
     await login.firstAttempt;
   }
 
+  // A crash between an Alertmanager call and its commit may have left silences behind: they follow what was committed.
+  const reconciling = alertmanagerApi ? actions.reconcileAlertSilences() : Promise.resolve();
+
   return {
     bot,
     store,
@@ -184,6 +187,7 @@ export async function startApp(options: AppOptions): Promise<App> {
       rest?.clearHashSweeper();
       rest?.clearHandlerSweeper();
       await heartbeat?.settled();
+      await reconciling;
       if (!options.store) store.close();
     },
   };

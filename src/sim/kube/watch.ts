@@ -247,11 +247,14 @@ export class WatchJournal {
 
   /**
    * Fault: forgets the history (as after an etcd compaction), so resuming from any earlier
-   * resourceVersion is `410`, and ends every open watch with an `ERROR` event carrying `410 Expired`.
+   * resourceVersion is `410`, continuing a list is `410`, and every open watch ends with an `ERROR`
+   * event carrying `410 Expired`.
    */
   expireAll(): number {
     this.events.length = 0;
     this.droppedUpTo = this.head;
+    // The same compaction ends every list being read a page at a time.
+    this.model.lists.compact(this.head);
     const n = this.streams.size;
     for (const s of [...this.streams]) {
       this.write(s, JSON.stringify({ type: 'ERROR', object: expired(this.head - 1, this.head) }));
