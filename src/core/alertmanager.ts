@@ -205,8 +205,8 @@ const ALERTMANAGER = 'alertmanager';
 export function planAlertNotification(input: AlertPlanInput): AlertPlan {
   const { group, now } = input;
   const subject = group?.subject ?? input.subject;
-  // Alertmanager calls a group resolved when all its alerts are: each report in it is an end.
-  const reports = input.notification.status === 'resolved' ? input.notification.alerts.map((a) => ({ ...a, status: 'resolved' as const })) : input.notification.alerts;
+  // Alertmanager calls a group resolved when all its alerts are: each report in it is an end (now, if it names none).
+  const reports = input.notification.status === 'resolved' ? input.notification.alerts.map((a) => ({ ...a, status: 'resolved' as const, endsAt: a.endsAt ?? now })) : input.notification.alerts;
   const fold = foldAlerts(group?.notification.alerts ?? [], reports, now);
   // The group's own fields (common labels, status) are taken from a notification only when none of its
   // alerts is older than what is known: a late one's fields describe the group as it was.

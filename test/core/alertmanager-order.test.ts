@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { compareAlertReports, ENDED_LIMIT, ENDED_MEMORY, firingAlerts, foldAlerts, planAlertNotification, type AlertFacts, type AlertGroup } from '../../src/core/alertmanager.js';
 import type { Incident } from '../../src/core/types.js';
 import { after, alertFacts, input, notification, opened } from './alerts.js';
-import { HOUR, MIN, T0 } from './fixtures.js';
+import { HOUR, incident, MIN, T0 } from './fixtures.js';
 
 const nas = alertFacts('a1', { instance: 'nas' });
 const pi = alertFacts('a2', { instance: 'pi' });
@@ -125,5 +125,25 @@ describe('planAlertNotification: notifications out of order change nothing', () 
     expect(late.incident).toBeNull();
     expect(late.group.title).toBe('DiskFull: disks almost full');
     expect(late.group.notification.commonAnnotations.summary).toBe('disks almost full');
+  });
+
+  it('a group that joined a target’s incident: a late "firing" after its "resolved" adds no note there', () => {
+    const hassLabels = { alertname: 'DiskFull', namespace: 'home', deployment: 'hass' };
+    const hass = alertFacts('h1', { namespace: 'home', deployment: 'hass' });
+    const hassIncident = incident({ id: 3, subject: 'target:hass', targets: ['hass'], cause: 'hass is down' });
+    const joined = planAlertNotification(input(notification([hass], { commonLabels: hassLabels }), { openIncidents: [hassIncident] }));
+    expect(joined.outcome).toBe('joined');
+    const state = { group: joined.group, incident: hassIncident };
+    const resolved = after(state, notification([ended(hass)], { commonLabels: hassLabels }));
+    expect(resolved.outcome).toBe('changed');
+    const late = after({ group: resolved.group, incident: hassIncident }, notification([hass], { commonLabels: hassLabels }), T0 + 2 * MIN);
+    expect(late).toMatchObject({ outcome: 'stale', incident: null, group: { incidentId: 3 } });
+  });
+
+  it('a group Alertmanager calls resolved ends every alert it lists, at its end or now', () => {
+    const { state } = opened(notification([nas]));
+    const done = after(state, notification([nas], { status: 'resolved' }), T0 + 5 * MIN);
+    expect(done.outcome).toBe('resolved');
+    expect(done.group.notification.alerts).toEqual([{ ...nas, status: 'resolved', endsAt: T0 + 5 * MIN }]);
   });
 });
