@@ -40,6 +40,7 @@ export function formatConfig(config: Config): string {
     http: config.http,
     heartbeat: config.heartbeat && { url: maskUrlPath(config.heartbeat.url) },
     reopenWindow: formatDuration(config.reopenWindow),
+    retention: formatDuration(config.retention),
     alertmanager: config.alertmanager && {
       ...config.alertmanager,
       receiver: maskCredentials(config.alertmanager.receiver),

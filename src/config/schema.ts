@@ -304,6 +304,7 @@ export const configSchema = z.strictObject({
     .prefault({}),
   heartbeat: z.strictObject({ url: httpUrl }).optional(),
   reopenWindow: duration.prefault('10m'),
+  retention: duration.prefault('180d'),
   alertmanager: alertmanager.optional(),
 }).transform(({ interval, schedule, ...rest }, ctx) => {
   // The webhook is served by the HTTP server; with it turned off Alertmanager could never reach us.

@@ -306,10 +306,9 @@ export async function runApp(options: RunOptions): Promise<Service> {
         metrics.alertmanagerNotifications.inc({ outcome: intake.receive(notification) });
         return true;
       },
-      refused(reason, detail) {
+      // Counted and logged (rate-limited) by the endpoint; never audited: a refusal must cost the refused nothing.
+      refused(reason) {
         metrics.alertmanagerNotifications.inc({ outcome: reason });
-        logger.warn({ reason, ...detail }, 'alertmanager webhook refused');
-        store.appendAudit({ at: clock(), actor: 'alertmanager', action: 'alertmanagerRefused', subject: 'alertmanager', incidentId: null, reason, detail });
       },
     });
   }
