@@ -69,7 +69,7 @@ export async function startApp(options: AppOptions): Promise<App> {
   const clock = options.clock ?? Date.now;
   const store = options.store ?? openStore(config, logger, clock);
   const metrics = options.metrics ?? createMetrics({ store, config });
-  const kube = options.kube ?? createKubeAdapter({ ...config.kubernetes, env: options.env ?? process.env, logger });
+  const kube = options.kube ?? createKubeAdapter({ ...config.kubernetes, env: options.env ?? process.env, logger, clock });
   const d = config.discord ? await loadDiscord() : null;
   let login: LoginLoop | null = null;
   // Deliveries go through their own REST client, which never depends on the gateway: a login that
@@ -274,7 +274,7 @@ export async function runApp(options: RunOptions): Promise<Service> {
   const metrics = createMetrics({ store, config });
   let kube: KubeAdapter;
   try {
-    kube = options.kube ?? createKubeAdapter({ ...config.kubernetes, env, logger });
+    kube = options.kube ?? createKubeAdapter({ ...config.kubernetes, env, logger, clock });
   } catch (err) {
     store.close();
     throw err;

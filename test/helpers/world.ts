@@ -74,7 +74,7 @@ export async function startWorld(
     { ...homelab, discord: { ...homelab.discord, ...discordOverrides }, ...overrides, kubernetes: { ...homelab.kubernetes, ...(overrides.kubernetes as Record<string, unknown> | undefined) } },
     'world.yaml',
   );
-  const adapter = createKubeAdapter({ ...config.kubernetes, env: {}, backoff: SIM_RESYNC_BACKOFF });
+  const adapter = createKubeAdapter({ ...config.kubernetes, env: {}, backoff: SIM_RESYNC_BACKOFF, clock: clock.now });
   options.beforeStart?.(discord, kube);
   const start = () =>
     startApp({ config, logger: options.logger ?? silentLogger(), clock: clock.now, env: {}, kube: adapter, ...(options.discordLogin ? { discordLogin: options.discordLogin } : {}) });

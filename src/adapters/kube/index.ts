@@ -10,7 +10,7 @@
 import type { V1Node, V1Pod } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { TargetConfig, WatchScopeSetting } from '../../config/types.js';
-import type { ClusterSnapshot, NodeFacts, WorkloadFacts } from '../../core/types.js';
+import type { ClusterSnapshot, NodeFacts, TemplateChange, WorkloadFacts } from '../../core/types.js';
 import { WORKLOAD_RESOURCES, collectionPath, collectionsFor, describeCollection, namespacesOf, type Collection, type ScopeDecision, type WatchScope } from './access.js';
 import { loadKubeConfig, type KubeConfigSource } from './config.js';
 import { formatDuration } from '../../core/duration.js';
@@ -18,7 +18,7 @@ import { describeKubeError } from './errors.js';
 import { isSetupRefusal } from '../../core/setup.js';
 import { LIST_PAGE_SIZE, listAll, startInformer, type BackoffOptions, type CacheEvent, type CacheStatus, type Informer, type ListPage } from './informer.js';
 import { createLeaseApi, type LeaseApi } from './lease.js';
-import { isPodReady, nodeFacts, podSelectorOf, workloadFacts, type Workload } from './resolve.js';
+import { isPodReady, nodeFacts, podSelectorOf, templateChange, workloadFacts, type Workload } from './resolve.js';
 import { matchesLabels } from './selector.js';
 import { slimNode, slimPod, slimWorkload, type KubeObject } from './slim.js';
 import { askWatchScope } from './review.js';
@@ -40,6 +40,8 @@ export interface KubeAdapterOptions extends KubeConfigSource {
   watchScope?: WatchScopeSetting;
   /** Where the watch scope decision and caches falling out of sync are logged (default: nowhere). */
   logger?: Logger;
+  /** When a template change was seen (the bot's clock, so "shortly before" compares with its `now`; default `Date.now`). */
+  clock?: () => number;
 }
 
 /** What the rest of stormguard needs from Kubernetes, the single-instance Lease included. */
@@ -94,6 +96,13 @@ export function createKubeAdapter(options: KubeAdapterOptions = {}): KubeAdapter
   let scoped: Scoped | null = null;
   /** Whether each target had a ready pod when last seen, to notice the last one going. */
   const anyReady = new Map<string, boolean>();
+  /**
+   * The latest change of each workload's pod template seen through its watch (by `kind/namespace/name`):
+   * "what changed before it broke". Kept in memory only — after a restart of stormguard a change made
+   * before it is not known, which costs the hint its "new revision" sentence, nothing else.
+   */
+  const templateChanges = new Map<string, TemplateChange>();
+  const clock = options.clock ?? Date.now;
   const setting = options.watchScope ?? 'auto';
 
   const emit = (reason: string) => {
@@ -147,7 +156,7 @@ export function createKubeAdapter(options: KubeAdapterOptions = {}): KubeAdapter
       slim: SLIM[kind],
       // A cluster-wide cache keeps the targets' namespaces only: memory follows what is watched.
       ...(kind !== 'Node' && namespace === null ? { keep: (o: KubeObject) => watched.has(o.metadata?.namespace ?? '') } : {}),
-      onEvent: kind === 'Node' ? (e) => onNodeEvent(e as CacheEvent<V1Node>) : kind === 'Pod' ? (e) => onPodEvent(e as CacheEvent<V1Pod>) : undefined,
+      onEvent: kind === 'Node' ? (e) => onNodeEvent(e as CacheEvent<V1Node>) : kind === 'Pod' ? (e) => onPodEvent(e as CacheEvent<V1Pod>) : (e) => onWorkloadEvent(kind, e as CacheEvent<Workload>),
     });
     informers.set(key, informer);
     return informer as Informer<T>;
@@ -176,6 +185,17 @@ export function createKubeAdapter(options: KubeAdapterOptions = {}): KubeAdapter
       anyReady.set(target.name, ready);
       if (was === true && !ready) emit(`${target.name}: no pod is ready any more`);
     }
+  }
+
+  function onWorkloadEvent(kind: string, e: CacheEvent<Workload>): void {
+    const key = `${kind}/${e.object.metadata?.namespace ?? ''}/${e.object.metadata?.name ?? ''}`;
+    if (e.type === 'deleted') {
+      templateChanges.delete(key);
+      return;
+    }
+    if (e.type !== 'modified' || !e.previous) return;
+    const change = templateChange(e.previous, e.object, clock());
+    if (change) templateChanges.set(key, change);
   }
 
   /** Where a target's pods and workload are read in the current scope: its namespace's caches, or the cluster-wide ones. */
@@ -253,7 +273,9 @@ export function createKubeAdapter(options: KubeAdapterOptions = {}): KubeAdapter
           continue;
         }
         if (!podsIn.has(target.namespace)) podsIn.set(target.namespace, pods.items(target.namespace));
-        const facts = workloadFacts(target, podsIn.get(target.namespace)!, workloadOf(target));
+        const { workload } = target;
+        const change = workload.kind === 'Pods' ? undefined : templateChanges.get(`${workload.kind}/${target.namespace}/${workload.name}`);
+        const facts = { ...workloadFacts(target, podsIn.get(target.namespace)!, workloadOf(target)), ...(change ? { change } : {}) };
         workloads[target.name] = facts;
         anyReady.set(target.name, facts.pods.some((p) => p.ready));
       }

@@ -4,7 +4,7 @@
  */
 import type { V1Container, V1ContainerStatus, V1DaemonSet, V1Deployment, V1Node, V1Pod, V1PodTemplateSpec, V1StatefulSet } from '@kubernetes/client-node';
 import type { TargetConfig, WorkloadRef } from '../../config/types.js';
-import type { ContainerFacts, NodeFacts, PodFacts, WorkloadFacts } from '../../core/types.js';
+import type { ContainerFacts, NodeFacts, PodFacts, TemplateChange, WorkloadFacts } from '../../core/types.js';
 import { matchesLabels, parseLabelSelector, requirementsOf, type LabelRequirement } from './selector.js';
 
 const HOSTNAME = 'kubernetes.io/hostname';
@@ -167,4 +167,23 @@ function rolloutInProgress(kind: 'Deployment' | 'StatefulSet' | 'DaemonSet', w: 
   const progressing = d.status?.conditions?.find((c) => c.type === 'Progressing');
   if (!progressing) return true; // no condition to go by: kubectl's rule
   return progressing.status === 'True' && progressing.reason !== 'NewReplicaSetAvailable';
+}
+
+/**
+ * What a new pod template changed against the one before (containers' images and memory limits, matched
+ * by container name), seen `at`; null when neither changed (a restart annotation, a label, the replicas).
+ */
+export function templateChange(before: Workload, after: Workload, at: number): TemplateChange | null {
+  const was = new Map((before.spec?.template?.spec?.containers ?? []).map((c) => [c.name, c]));
+  const images: TemplateChange['images'] = [];
+  const memoryLimits: TemplateChange['memoryLimits'] = [];
+  for (const c of after.spec?.template?.spec?.containers ?? []) {
+    const old = was.get(c.name);
+    if (!old) continue;
+    if (old.image && c.image && old.image !== c.image) images.push({ container: c.name, from: old.image, to: c.image });
+    const from = old.resources?.limits?.memory ?? null;
+    const to = c.resources?.limits?.memory ?? null;
+    if (from !== to) memoryLimits.push({ container: c.name, from, to });
+  }
+  return images.length > 0 || memoryLimits.length > 0 ? { at, images, memoryLimits } : null;
 }

@@ -4,24 +4,74 @@
  * kilobytes (managed fields, container specs, statuses); kept whole at 1,000 targets the caches would
  * hold megabytes the bot never reads — client-go's informers strip managed fields for the same reason.
  */
-import type { V1DaemonSet, V1Deployment, V1Node, V1Pod, V1StatefulSet } from '@kubernetes/client-node';
+import type { V1Container, V1ContainerStatus, V1DaemonSet, V1Deployment, V1Node, V1Pod, V1PodCondition, V1StatefulSet } from '@kubernetes/client-node';
 
 const HOSTNAME = 'kubernetes.io/hostname';
+
+/**
+ * The longest message a cache keeps (a waiting reason's, the scheduler's): what the card shows is clipped
+ * far shorter, and a kubelet message can carry a whole stack trace.
+ */
+export const MAX_KEPT_MESSAGE = 1000;
 
 /** Any object as a list or a watch event carries it. */
 export interface KubeObject {
   metadata?: { name?: string; namespace?: string; resourceVersion?: string };
 }
 
-/** A pod reduced to its labels, node binding, pin, phase and Ready condition. */
+/**
+ * A pod reduced to its labels, node binding, pin, phase, its Ready and PodScheduled conditions, and what
+ * the diagnosis reads of its containers (name, image, memory limit; waiting reason, last termination,
+ * restart count) — init containers too.
+ */
 export function slimPod(pod: V1Pod): V1Pod {
   const pin = pod.spec?.nodeSelector?.[HOSTNAME];
-  const ready = pod.status?.conditions?.find((c) => c.type === 'Ready');
+  const conditions = (pod.status?.conditions ?? []).filter((c) => c.type === 'Ready' || (c.type === 'PodScheduled' && c.status === 'False')).map(slimCondition);
+  const initStatuses = pod.status?.initContainerStatuses?.map(slimContainerStatus);
+  const initContainers = pod.spec?.initContainers?.map(slimContainer);
   return {
     metadata: { name: pod.metadata?.name, namespace: pod.metadata?.namespace, labels: pod.metadata?.labels, resourceVersion: pod.metadata?.resourceVersion },
-    spec: { containers: [], ...(pod.spec?.nodeName ? { nodeName: pod.spec.nodeName } : {}), ...(pin ? { nodeSelector: { [HOSTNAME]: pin } } : {}) },
-    status: { phase: pod.status?.phase, ...(ready ? { conditions: [{ type: 'Ready', status: ready.status }] } : {}) },
+    spec: {
+      containers: (pod.spec?.containers ?? []).map(slimContainer),
+      ...(initContainers ? { initContainers } : {}),
+      ...(pod.spec?.nodeName ? { nodeName: pod.spec.nodeName } : {}),
+      ...(pin ? { nodeSelector: { [HOSTNAME]: pin } } : {}),
+    },
+    status: {
+      phase: pod.status?.phase,
+      ...(conditions.length > 0 ? { conditions } : {}),
+      ...(pod.status?.containerStatuses ? { containerStatuses: pod.status.containerStatuses.map(slimContainerStatus) } : {}),
+      ...(initStatuses ? { initContainerStatuses: initStatuses } : {}),
+    },
   };
+}
+
+function slimCondition(c: V1PodCondition): V1PodCondition {
+  return { type: c.type, status: c.status, ...(c.reason ? { reason: c.reason } : {}), ...(c.message ? { message: clipped(c.message) } : {}) };
+}
+
+/** A container spec reduced to its name, image and memory limit. */
+function slimContainer(c: V1Container): V1Container {
+  const memory = c.resources?.limits?.memory;
+  return { name: c.name, ...(c.image ? { image: c.image } : {}), ...(memory ? { resources: { limits: { memory } } } : {}) };
+}
+
+function slimContainerStatus(s: V1ContainerStatus): V1ContainerStatus {
+  const waiting = s.state?.waiting;
+  const last = s.lastState?.terminated;
+  return {
+    name: s.name,
+    image: s.image,
+    imageID: '',
+    ready: s.ready,
+    restartCount: s.restartCount,
+    ...(waiting ? { state: { waiting: { reason: waiting.reason, ...(waiting.message ? { message: clipped(waiting.message) } : {}) } } } : {}),
+    ...(last ? { lastState: { terminated: { reason: last.reason, exitCode: last.exitCode, finishedAt: last.finishedAt } } } : {}),
+  };
+}
+
+function clipped(text: string): string {
+  return text.length > MAX_KEPT_MESSAGE ? `${text.slice(0, MAX_KEPT_MESSAGE - 1)}…` : text;
 }
 
 /** A node reduced to its name, cordon flag and Ready condition. */
@@ -34,7 +84,7 @@ export function slimNode(node: V1Node): V1Node {
   };
 }
 
-/** A Deployment, StatefulSet or DaemonSet reduced to selector, pin, generation and status. */
+/** A Deployment, StatefulSet or DaemonSet reduced to selector, pin, its containers' images and memory limits, generation and status. */
 export function slimWorkload<W extends V1Deployment | V1StatefulSet | V1DaemonSet>(w: W): W {
   const spec = w.spec as (V1Deployment['spec'] & V1StatefulSet['spec']) | undefined;
   const pin = spec?.template?.spec?.nodeSelector?.[HOSTNAME];
@@ -43,7 +93,7 @@ export function slimWorkload<W extends V1Deployment | V1StatefulSet | V1DaemonSe
     spec: {
       selector: spec?.selector,
       ...(spec?.replicas !== undefined ? { replicas: spec.replicas } : {}),
-      template: { spec: { containers: [], ...(pin ? { nodeSelector: { [HOSTNAME]: pin } } : {}) } },
+      template: { spec: { containers: (spec?.template?.spec?.containers ?? []).map(slimContainer), ...(pin ? { nodeSelector: { [HOSTNAME]: pin } } : {}) } },
     },
     status: w.status,
   } as unknown as W;
