@@ -79,7 +79,7 @@ export function describeCollection(c: { kind: string; namespace: string | null }
 
 /**
  * Every verb the adapter uses for `targets` with this scope, in the order of {@link collectionsFor}:
- * list and watch each cache (informers), then patch each workload kind where its targets live
+ * list and watch each cache (informers; the Warning events beside the pods), then patch each workload kind where its targets live
  * (rollout restart) and delete pods where a Pods target lives (its restart) — writes stay namespaced
  * whatever the scope.
  */
@@ -89,6 +89,8 @@ export function accessFor(targets: readonly TargetConfig[], scope: WatchScope): 
     const where = namespace === null ? {} : { namespace };
     const [group, resource] = kind === 'Node' ? ['', 'nodes'] : kind === 'Pod' ? ['', 'pods'] : ['apps', WORKLOAD_RESOURCES[kind]];
     for (const verb of ['list', 'watch']) out.push({ verb, group, resource, ...where });
+    // Warning events are read where the pods are: the evidence of why a target is down (SPEC §11).
+    if (kind === 'Pod') for (const verb of ['list', 'watch']) out.push({ verb, group: '', resource: 'events', ...where });
   }
   for (const namespace of namespacesOf(targets)) {
     const here = targets.filter((t) => t.namespace === namespace);
@@ -98,7 +100,7 @@ export function accessFor(targets: readonly TargetConfig[], scope: WatchScope): 
   return out;
 }
 
-/** What `cluster` scope needs beyond the nodes: list and watch of pods and each used workload kind in every namespace. */
+/** What `cluster` scope needs beyond the nodes: list and watch of pods, their events and each used workload kind in every namespace. */
 export function clusterWideReads(targets: readonly TargetConfig[]): NeededAccess[] {
   return accessFor(targets, 'cluster').filter((need) => need.namespace === undefined && need.resource !== 'nodes');
 }

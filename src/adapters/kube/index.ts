@@ -22,6 +22,8 @@ import { isPodReady, nodeFacts, podSelectorOf, templateChange, workloadFacts, ty
 import { matchesLabels } from './selector.js';
 import { slimNode, slimPod, slimWorkload, type KubeObject } from './slim.js';
 import { askWatchScope } from './review.js';
+import { eventsPath, slimEvent, WARNING_EVENTS_QUERY, warningEventsOf } from './events.js';
+import type { CoreV1Event } from '@kubernetes/client-node';
 import { createKubeRequest, createKubeWatch, type KubeRequest } from './transport.js';
 
 export { loadKubeConfig, type KubeConfigSource } from './config.js';
@@ -90,6 +92,8 @@ export function createKubeAdapter(options: KubeAdapterOptions = {}): KubeAdapter
 
   /** One informer per collection, by {@link cacheKey}. */
   const informers = new Map<string, Informer<KubeObject>>();
+  /** The Warning events' caches, by path: evidence only, never waited for, never a reason for "unknown". */
+  const eventInformers = new Map<string, Informer<KubeObject>>();
   const listeners = new Set<(reason: string) => void>();
   let targets: TargetConfig[] = [];
   /** The scope in force, decided for the targets' namespaces and kinds (`key`), and those namespaces. */
@@ -198,6 +202,48 @@ export function createKubeAdapter(options: KubeAdapterOptions = {}): KubeAdapter
     if (change) templateChanges.set(key, change);
   }
 
+  /**
+   * Starts the Warning events' caches the scope needs (one per namespace, or one for the cluster) and
+   * stops the others. A cache keeps only the targets' namespaces, like the pods'.
+   */
+  function syncEventCaches(scope: WatchScope, wanted: readonly TargetConfig[]): void {
+    const namespaces = scope === 'cluster' ? [null] : namespacesOf(wanted);
+    const live = new Set(namespaces.map(eventsPath));
+    for (const [path, informer] of eventInformers) {
+      if (live.has(path)) continue;
+      informer.stop();
+      eventInformers.delete(path);
+    }
+    const watched = new Set(namespacesOf(wanted));
+    for (const namespace of namespaces) {
+      const path = eventsPath(namespace);
+      if (eventInformers.has(path)) continue;
+      eventInformers.set(
+        path,
+        startInformer<KubeObject, KubeObject>({
+          kind: 'Event',
+          namespace,
+          watch,
+          timeoutMs,
+          backoff: options.backoff,
+          pageSize: options.listPageSize,
+          logger: options.logger,
+          path,
+          watchQuery: { ...WARNING_EVENTS_QUERY },
+          list: (page) => request('GET', path, { query: { ...WARNING_EVENTS_QUERY, limit: String(page.limit), ...(page.continue === undefined ? {} : { continue: page.continue }) } }),
+          slim: (raw) => slimEvent(raw as CoreV1Event),
+          ...(namespace === null ? { keep: (o: KubeObject) => watched.has(o.metadata?.namespace ?? '') } : {}),
+        }),
+      );
+    }
+  }
+
+  /** The Warning events cached for a namespace; none while its cache is out of sync (RBAC, a dead watch). */
+  function eventsIn(scope: WatchScope, namespace: string): KubeObject[] {
+    const informer = eventInformers.get(eventsPath(scope === 'cluster' ? null : namespace));
+    return informer?.status().inSync ? informer.items(namespace) : [];
+  }
+
   /** Where a target's pods and workload are read in the current scope: its namespace's caches, or the cluster-wide ones. */
   function collectionsOf(target: TargetConfig): { pods: Collection; workloads: Collection | null } {
     const namespace = scoped?.decision.scope === 'cluster' ? null : target.namespace;
@@ -231,6 +277,7 @@ export function createKubeAdapter(options: KubeAdapterOptions = {}): KubeAdapter
         informer.stop();
         informers.delete(key);
       }
+      syncEventCaches(decision.scope, wanted);
       // In sync: nothing to wait for. Out of sync: a cycle is a reason to try again now, as a list would.
       await Promise.all(caches.map((c) => c.sync()));
       const nodeCache = cache<V1Node>({ kind: 'Node', namespace: null });
@@ -275,7 +322,9 @@ export function createKubeAdapter(options: KubeAdapterOptions = {}): KubeAdapter
         if (!podsIn.has(target.namespace)) podsIn.set(target.namespace, pods.items(target.namespace));
         const { workload } = target;
         const change = workload.kind === 'Pods' ? undefined : templateChanges.get(`${workload.kind}/${target.namespace}/${workload.name}`);
-        const facts = { ...workloadFacts(target, podsIn.get(target.namespace)!, workloadOf(target)), ...(change ? { change } : {}) };
+        const resolved = workloadFacts(target, podsIn.get(target.namespace)!, workloadOf(target));
+        const events = warningEventsOf(eventsIn(decision.scope, target.namespace), new Set(resolved.pods.map((p) => p.name)), workload.kind === 'Pods' ? null : workload, now);
+        const facts = { ...resolved, ...(change ? { change } : {}), ...(events.length > 0 ? { events } : {}) };
         workloads[target.name] = facts;
         anyReady.set(target.name, facts.pods.some((p) => p.ready));
       }
@@ -305,7 +354,7 @@ export function createKubeAdapter(options: KubeAdapterOptions = {}): KubeAdapter
       }
     },
 
-    caches: () => [...informers.values()].map((i) => i.status()),
+    caches: () => [...informers.values(), ...eventInformers.values()].map((i) => i.status()),
 
     watchScope: () => scoped?.decision ?? null,
 
@@ -315,8 +364,9 @@ export function createKubeAdapter(options: KubeAdapterOptions = {}): KubeAdapter
     },
 
     async close() {
-      for (const informer of informers.values()) informer.stop();
+      for (const informer of [...informers.values(), ...eventInformers.values()]) informer.stop();
       informers.clear();
+      eventInformers.clear();
     },
   };
 }

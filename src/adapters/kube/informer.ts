@@ -107,6 +107,8 @@ export interface InformerOptions<Raw extends KubeObject, T extends KubeObject> {
   kind: string;
   namespace: string | null;
   path: string;
+  /** Query parameters the watch sends besides its own (a `fieldSelector`, which the list must send too). */
+  watchQuery?: Record<string, string>;
   /** One page of the list (a JSON request with its timeout and body bound). */
   list: ListPageFn<Raw>;
   /** Items per list request (default {@link LIST_PAGE_SIZE}). */
@@ -314,7 +316,7 @@ export function startInformer<Raw extends KubeObject, T extends KubeObject>(o: I
 
     const connecting = o.watch(
       o.path,
-      { resourceVersion, allowWatchBookmarks: true, timeoutSeconds },
+      { ...o.watchQuery, resourceVersion, allowWatchBookmarks: true, timeoutSeconds },
       (type, obj) => onEvent(type, obj as T & { code?: number }),
       (err) => {
         finished = true;
