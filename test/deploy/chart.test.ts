@@ -83,10 +83,12 @@ function expectedGrants(config: Config, watchClusterWide: boolean): string[] {
   const resource = { Deployment: 'deployments', StatefulSet: 'statefulsets', DaemonSet: 'daemonsets' } as const;
   for (const target of config.targets) {
     for (const verb of ['get', 'list', 'watch']) lines.push(`${target.namespace} core/pods ${verb}`);
+    // The Warning events beside the pods: why a target is down (SPEC §11).
+    for (const verb of ['list', 'watch']) lines.push(`${target.namespace} core/events ${verb}`);
     if (target.workload.kind === 'Pods') lines.push(`${target.namespace} core/pods delete`);
     else for (const verb of ['get', 'list', 'watch', 'patch']) lines.push(`${target.namespace} apps/${resource[target.workload.kind]} ${verb}`);
     if (!watchClusterWide) continue;
-    lines.push('(cluster) core/pods list', '(cluster) core/pods watch');
+    lines.push('(cluster) core/pods list', '(cluster) core/pods watch', '(cluster) core/events list', '(cluster) core/events watch');
     if (target.workload.kind !== 'Pods') lines.push(`(cluster) apps/${resource[target.workload.kind]} list`, `(cluster) apps/${resource[target.workload.kind]} watch`);
   }
   return [...new Set(lines)].sort();

@@ -354,7 +354,7 @@ describe.skipIf(skip)(`deploy/ rendered by kustomize${skip ? ` (skipped: ${unava
       expect(added.map((g) => `${g.namespace ?? '*'} ${g.group || 'core'}/${g.resource} ${g.verb}`).sort()).toEqual(
         [
           ...config()
-            .targets.flatMap((t) => ['core/pods', ...(t.workload.kind === 'Pods' ? [] : [`apps/${WORKLOAD_RESOURCES[t.workload.kind]}`])])
+            .targets.flatMap((t) => ['core/pods', 'core/events', ...(t.workload.kind === 'Pods' ? [] : [`apps/${WORKLOAD_RESOURCES[t.workload.kind]}`])])
             .filter((r, i, all) => all.indexOf(r) === i)
             .flatMap((r) => [`* ${r} list`, `* ${r} watch`]),
         ].sort(),
@@ -367,6 +367,7 @@ describe.skipIf(skip)(`deploy/ rendered by kustomize${skip ? ` (skipped: ${unava
       for (const target of config().targets) {
         const where = `target ${target.name} in ${target.namespace}`;
         for (const verb of READ) expect(allowed(target.namespace, '', 'pods', verb), `${where}: pods ${verb}`).toBe(true);
+        for (const verb of ['list', 'watch']) expect(allowed(target.namespace, '', 'events', verb), `${where}: events ${verb}`).toBe(true);
         if (target.workload.kind === 'Pods') {
           expect(allowed(target.namespace, '', 'pods', 'delete'), `${where}: pods delete`).toBe(true);
         } else {
