@@ -176,3 +176,15 @@ describe('transition: details', () => {
 });
 
 const HOUR_MS = 60 * MIN;
+
+describe('the reopen window (one owner)', () => {
+  it('reopens up to and including the window, not after, and never an incident that did not resolve', async () => {
+    const { withinReopenWindow, reopenWindowStart } = await import('../../src/core/lifecycle.js');
+    expect(withinReopenWindow(T0 - 10 * MIN, T0, 10 * MIN)).toBe(true);
+    expect(withinReopenWindow(T0 - 10 * MIN - 1, T0, 10 * MIN)).toBe(false);
+    expect(withinReopenWindow(null, T0, 10 * MIN)).toBe(false);
+    // The query bound loads exactly the incidents the rule can reopen.
+    expect(withinReopenWindow(reopenWindowStart(T0, 10 * MIN), T0, 10 * MIN)).toBe(true);
+    expect(withinReopenWindow(reopenWindowStart(T0, 10 * MIN) - 1, T0, 10 * MIN)).toBe(false);
+  });
+});
