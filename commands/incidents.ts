@@ -1,5 +1,5 @@
 import { SlashCommandBuilder } from 'discord.js';
-import { DISCORD_LIMITS, clip, discordMessageUrl, discordTime, fitLines } from '../src/core/text.js';
+import { DISCORD_LIMITS, clip, discordMessageUrl, discordTime, fitLines, plural } from '../src/core/text.js';
 import type { Incident } from '../src/core/types.js';
 import type { SlashCommand } from './types.js';
 
@@ -17,7 +17,7 @@ export const incidentsCommand: SlashCommand = {
 /** The reply: one line per incident, within Discord's 2,000 characters (the rest counted, not cut mid-line). */
 export function formatIncidentList(items: ReadonlyArray<{ incident: Incident; url: string | null }>): string {
   if (items.length === 0) return 'No incident is open.';
-  const header = `${items.length} open incident${items.length === 1 ? '' : 's'}, newest first:`;
+  const header = `${plural(items.length, 'open incident')}, newest first:`;
   const lines = items.map(({ incident, url }) => clip(incidentLine(incident, url), 400));
   return `${header}\n${fitLines(lines, DISCORD_LIMITS.reply - header.length - 1, (n) => `… and ${n} more`)}`;
 }

@@ -7,7 +7,7 @@
  * resolving become quiet notes.
  */
 import type { TargetConfig } from '../config/types.js';
-import { isOpen, transition, type IncidentEvent, type TransitionContext } from './lifecycle.js';
+import { isOpen, transition, transitionContext, type IncidentEvent, type TransitionContext } from './lifecycle.js';
 import type { IncidentPlan } from './plan.js';
 import { activeSilenceFor } from './silence.js';
 import { coveringIncident } from './cover.js';
@@ -122,7 +122,7 @@ export interface AlertPlanInput {
   ownIncident: Incident | null;
   /** Every open incident, to find the target's or node's incident an alert joins. */
   openIncidents: Incident[];
-  config: { targets: TargetConfig[]; watchNodes: boolean; reopenWindow: number; escalateAfter: number; titleLabels: string[] };
+  config: { targets: TargetConfig[]; watchNodes: boolean; reopenWindow: number; notify: { escalateAfter: number }; titleLabels: string[] };
   /** The last check cycle's view of the cluster, to know its nodes and pods (null before the first cycle). */
   snapshot: ClusterSnapshot | null;
   silences: Silence[];
@@ -319,11 +319,5 @@ function step(input: AlertPlanInput, incident: Incident, event: IncidentEvent, s
 }
 
 function context(input: AlertPlanInput, about: Pick<Incident, 'subject' | 'targets'>): TransitionContext {
-  return {
-    now: input.now,
-    reopenWindow: input.config.reopenWindow,
-    escalateAfter: input.config.escalateAfter,
-    silenced: activeSilenceFor({ incident: about }, input.silences, input.now) !== null,
-    actor: ALERTMANAGER,
-  };
+  return transitionContext(input.config, { now: input.now, actor: ALERTMANAGER, silenced: activeSilenceFor({ incident: about }, input.silences, input.now) !== null });
 }

@@ -1,7 +1,9 @@
 /**
  * The wall clock may step — NTP correcting a clock that was hours off, a VM resumed from a snapshot.
- * Every rule that measures time since something happened (cooldown, backoff, node recovery grace,
- * escalation) measures it here, so a step back never stretches a wait beyond the rule's own length.
+ * One mechanism in the core: every rule that measures time since something happened (cooldown, backoff,
+ * the hourly limit, node recovery grace, escalation) measures it here, so a step back never makes a
+ * wait negative. The shell adds the other half once per cycle (runtime/cycle.ts): times stored ahead of
+ * a clock that stepped back are re-dated to now, so no wait is stretched beyond its own length from now.
  */
 
 /**

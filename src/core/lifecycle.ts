@@ -1,4 +1,5 @@
 import { diagnosisLine, settleDiagnoses, type Diagnoses } from './diagnosis.js';
+import { elapsedSince } from './clock.js';
 import { formatDuration } from './duration.js';
 import { isWaitingReason } from './gate.js';
 import { targetSubject } from './subject.js';
@@ -39,6 +40,19 @@ export interface TransitionContext {
   silenced: boolean;
   /** Who causes the transition: a Discord user id or `scheduler`. */
   actor: string;
+}
+
+/**
+ * Whether an incident resolved at `resolvedAt` reopens on a failure at `now` (SPEC §2: flapping folds in)
+ * — the one owner of the reopen window, for the lifecycle, the plan and the query that loads candidates.
+ */
+export function withinReopenWindow(resolvedAt: number | null, now: number, reopenWindow: number): boolean {
+  return resolvedAt !== null && now - resolvedAt <= reopenWindow;
+}
+
+/** The oldest resolution that can still reopen at `now`: what the shell loads besides the open incidents. */
+export function reopenWindowStart(now: number, reopenWindow: number): number {
+  return now - reopenWindow;
 }
 
 /** Builds a transition's context from the configuration and the moment — the one place that does. */
@@ -187,7 +201,7 @@ function onFail(incident: Incident | null, event: Extract<IncidentEvent, { type:
     return { incident: next, effects, audit: entries };
   }
 
-  if (incident && incident.resolvedAt !== null && ctx.now - incident.resolvedAt <= ctx.reopenWindow) {
+  if (incident && withinReopenWindow(incident.resolvedAt, ctx.now, ctx.reopenWindow)) {
     const reopened: Incident = {
       ...(event.diagnoses ? { ...withoutDiagnoses(incident), ...withDiagnoses(event.diagnoses) } : incident),
       state: 'open',
@@ -259,8 +273,9 @@ function onTick(incident: Incident | null, ctx: TransitionContext): Step {
       audit: [audit(ctx, next, 'notified', 'unmuted')],
     };
   }
-  if (incident.escalatedAt === null && ctx.now - incident.notifiedAt >= ctx.escalateAfter) {
-    return escalate(incident, ctx, `Still open and unacknowledged after ${wholeMinutes(ctx.now - incident.notifiedAt)}: ${escapeMarkdown(incident.cause)}`, 'unacknowledged');
+  const unacknowledgedFor = elapsedSince(incident.notifiedAt, ctx.now);
+  if (incident.escalatedAt === null && unacknowledgedFor >= ctx.escalateAfter) {
+    return escalate(incident, ctx, `Still open and unacknowledged after ${wholeMinutes(unacknowledgedFor)}: ${escapeMarkdown(incident.cause)}`, 'unacknowledged');
   }
   return unchanged(incident);
 }

@@ -3,7 +3,7 @@ import type { Config, TargetConfig } from '../config/types.js';
 import { evaluateGate } from './gate.js';
 import { diagnoseTargets } from './diagnosis.js';
 import { clusterThresholds, initialTargetState, observe } from './hysteresis.js';
-import { isOpen, newIncident, transition, transitionContext, type IncidentEvent, type Transition } from './lifecycle.js';
+import { isOpen, newIncident, transition, transitionContext, withinReopenWindow, type IncidentEvent, type Transition } from './lifecycle.js';
 import { nodeOutage } from './nodes.js';
 import { countMissing, isWorkloadMissing, nodesKnown, setupProblems, setupResolution } from './setup.js';
 import { activeSilenceFor } from './silence.js';
@@ -159,7 +159,7 @@ function assignDownTargets(input: CycleInput, states: Map<string, TargetState>):
     const recent = input.incidents
       // The observer incident reopens only when the brake engages again.
       .filter((i) => i.state === 'resolved' && covers(i, target.name) && i.kind !== 'observer')
-      .filter((i) => i.resolvedAt !== null && input.now - i.resolvedAt <= input.config.reopenWindow)
+      .filter((i) => withinReopenWindow(i.resolvedAt, input.now, input.config.reopenWindow))
       .sort((a, b) => (b.resolvedAt ?? 0) - (a.resolvedAt ?? 0))[0];
     assignment.set(target.name, recent ? recent.subject : targetSubject(target.name));
   }

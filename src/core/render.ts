@@ -1,3 +1,4 @@
+import { incidentButtonId, SILENCE_BUTTON_LABEL } from './buttons.js';
 import { formatDuration } from './duration.js';
 import { parseSubject } from './subject.js';
 import { clip, discordTime, DISCORD_LIMITS, escapeMarkdown, fitLines, oneLine, plural } from './text.js';
@@ -100,10 +101,10 @@ export function renderIncident(view: IncidentView): RenderedMessage {
     buttons: resolved
       ? []
       : [
-          { id: `ack:${incident.id}`, label: 'Acknowledge', style: 'primary', disabled: incident.state !== 'open' },
-          { id: `silence:${incident.id}`, label: 'Silence 1h', style: 'secondary', disabled: false },
+          { id: incidentButtonId('ack', incident.id), label: 'Acknowledge', style: 'primary', disabled: incident.state !== 'open' },
+          { id: incidentButtonId('silence', incident.id), label: SILENCE_BUTTON_LABEL, style: 'secondary', disabled: false },
           // A setup problem is fixed in the configuration or RBAC; the gate would refuse every restart of its targets.
-          { id: `restart:${incident.id}`, label: 'Restart', style: 'danger', disabled: incident.targets.length === 0 || incident.kind === 'setup' },
+          { id: incidentButtonId('restart', incident.id), label: 'Restart', style: 'danger', disabled: incident.targets.length === 0 || incident.kind === 'setup' },
         ],
   };
 }

@@ -1,4 +1,5 @@
 /** The doctor's checklist: one line per check, the fix under every failure, and what it means for the exit status. */
+import { plural } from '../core/text.js';
 
 /** `ok` ✓ works; `fail` ✗ stormguard will not work as configured; `warn` ! works, but probably not as meant. */
 export type CheckStatus = 'ok' | 'fail' | 'warn';
@@ -41,8 +42,8 @@ export function formatChecklist(sections: readonly Section[]): string {
   lines.push('');
   lines.push(
     failed === 0
-      ? `all good: ${count('ok')} passed, ${count('warn')} warning${count('warn') === 1 ? '' : 's'}`
-      : `${failed} problem${failed === 1 ? '' : 's'} to fix, ${count('warn')} warning${count('warn') === 1 ? '' : 's'}, ${count('ok')} passed`,
+      ? `all good: ${count('ok')} passed, ${plural(count('warn'), 'warning')}`
+      : `${plural(failed, 'problem')} to fix, ${plural(count('warn'), 'warning')}, ${count('ok')} passed`,
   );
   return `${lines.join('\n')}\n`;
 }

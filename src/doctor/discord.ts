@@ -7,7 +7,7 @@ import { ChannelType, MessageFlags, PermissionFlagsBits, Routes, type Client, ty
 import type { DiscordConfig } from '../config/types.js';
 import { createDiscordClient, loginAndWaitReady } from '../adapters/discord/client.js';
 import { REQUIRED_CHANNEL_PERMISSIONS, REQUIRED_PERMISSION_NAMES, inviteUrl } from '../adapters/discord/permissions.js';
-import { discordTime, oneLine } from '../core/text.js';
+import { discordTime, oneLine, plural } from '../core/text.js';
 import { fail, ok, warn, type Check } from './checklist.js';
 
 /** Options of {@link checkDiscord}. */
@@ -37,7 +37,7 @@ export async function checkDiscord(discord: DiscordConfig, options: DiscordCheck
     if (!guild) {
       checks.push(
         fail(
-          `the bot is not in the server ${discord.guildId} (it is in ${client.guilds.cache.size} server${client.guilds.cache.size === 1 ? '' : 's'})`,
+          `the bot is not in the server ${discord.guildId} (it is in ${plural(client.guilds.cache.size, 'server')})`,
           `invite it with ${inviteUrl(client.application?.id ?? 'APP_ID')} — or correct discord.guildId (Developer Mode → right-click the server → Copy Server ID)`,
         ),
       );

@@ -58,7 +58,7 @@ export function createAlertIntake(deps: AlertIntakeDeps): AlertIntake {
           groupIncident: group?.incidentId != null ? store.getIncident(group.incidentId) : null,
           ownIncident: store.latestIncidentFor(subject),
           openIncidents: store.openIncidents(),
-          config: { targets: config.targets, watchNodes: config.watchNodes, reopenWindow: config.reopenWindow, escalateAfter: config.notify.escalateAfter, titleLabels },
+          config: { targets: config.targets, watchNodes: config.watchNodes, reopenWindow: config.reopenWindow, notify: config.notify, titleLabels },
           snapshot: deps.lastSnapshot(),
           silences: store.activeSilences(now),
         });

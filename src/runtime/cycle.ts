@@ -1,7 +1,7 @@
 import type { Config } from '../config/types.js';
 import { fallbackEmailsDue } from '../core/fallback.js';
 import { restartHistorySince } from '../core/gate.js';
-import { openIncidentIds } from '../core/lifecycle.js';
+import { openIncidentIds, reopenWindowStart } from '../core/lifecycle.js';
 import { planCycle } from '../core/plan.js';
 import type { ClusterSnapshot, Incident, TargetState } from '../core/types.js';
 import type { Store } from '../adapters/sqlite/store.js';
@@ -63,7 +63,7 @@ export async function runCycle(deps: CycleDeps, trigger: CycleTrigger = 'schedul
   let incidentsChanged = 0;
   const refusals: string[] = [];
   store.transaction(() => {
-    const incidents = store.recentIncidents(now - config.reopenWindow);
+    const incidents = store.recentIncidents(reopenWindowStart(now, config.reopenWindow));
     const plan = planCycle({
       now,
       config,

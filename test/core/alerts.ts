@@ -42,7 +42,7 @@ export function input(n: AlertNotification, overrides: Partial<AlertPlanInput> =
     groupIncident: null,
     ownIncident: null,
     openIncidents: [],
-    config: { targets: [target('frigate'), target('hass', { namespace: 'home' })], watchNodes: true, reopenWindow: 10 * MIN, escalateAfter: 15 * MIN, titleLabels: ['alertname'] },
+    config: { targets: [target('frigate'), target('hass', { namespace: 'home' })], watchNodes: true, reopenWindow: 10 * MIN, notify: { escalateAfter: 15 * MIN }, titleLabels: ['alertname'] },
     snapshot: snapshot([node('node-a')], [workload('frigate', ['node-a'])]),
     silences: [],
     ...overrides,

@@ -221,5 +221,14 @@ describe('transition: why it is down (diagnoses)', () => {
     const resolved = incident({ state: 'resolved', resolvedAt: T0 - MIN, diagnoses: { frigate: pull } });
     expect(transition(resolved, fail({ frigate: config }), ctx).incident?.diagnoses).toEqual({ frigate: config });
     expect(transition(resolved, fail(), ctx).incident?.diagnoses).toEqual({ frigate: pull });
+describe('the reopen window (one owner)', () => {
+  it('reopens up to and including the window, not after, and never an incident that did not resolve', async () => {
+    const { withinReopenWindow, reopenWindowStart } = await import('../../src/core/lifecycle.js');
+    expect(withinReopenWindow(T0 - 10 * MIN, T0, 10 * MIN)).toBe(true);
+    expect(withinReopenWindow(T0 - 10 * MIN - 1, T0, 10 * MIN)).toBe(false);
+    expect(withinReopenWindow(null, T0, 10 * MIN)).toBe(false);
+    // The query bound loads exactly the incidents the rule can reopen.
+    expect(withinReopenWindow(reopenWindowStart(T0, 10 * MIN), T0, 10 * MIN)).toBe(true);
+    expect(withinReopenWindow(reopenWindowStart(T0, 10 * MIN) - 1, T0, 10 * MIN)).toBe(false);
   });
 });

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { renderIncident, type IncidentView, type RenderedMessage } from '../../core/render.js';
-import { clip, discordMessageUrl, DISCORD_LIMITS, type DiscordChannelRef } from '../../core/text.js';
+import { clip, discordMessageUrl, DISCORD_LIMITS, plural, type DiscordChannelRef } from '../../core/text.js';
 import type { DiscordRefs } from '../sqlite/store.js';
 
 /** Suppress-notifications message flag: the message is shown but pushes nobody's phone. */
@@ -45,7 +45,7 @@ export function minimalIncidentPayload(view: IncidentView): IncidentPayload {
   const full = renderIncident(view);
   const down = view.targets.filter((t) => t.health === 'down').length;
   const n = view.targets.length;
-  const counts = n > 0 ? ` · ${n} target${n === 1 ? '' : 's'}, ${down} down` : '';
+  const counts = n > 0 ? ` · ${plural(n, 'target')}, ${down} down` : '';
   const minimal: RenderedMessage = {
     ...full,
     title: clip(full.title, DISCORD_LIMITS.embedTitle),

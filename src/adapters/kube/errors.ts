@@ -2,6 +2,7 @@
 import { ApiException } from './clientNode.js';
 import { formatDuration } from '../../core/duration.js';
 import { clip } from '../../core/text.js';
+import { isTimeoutError, networkErrorPhrase } from '../networkErrors.js';
 
 /** One line for logs and snapshots: `HTTP 500: injected failure`, `connection refused`, `timeout after 10s`. */
 export function describeKubeError(err: unknown, timeoutMs: number): string {
@@ -12,21 +13,9 @@ export function describeKubeError(err: unknown, timeoutMs: number): string {
   const e = err as { name?: string; type?: string; code?: string; errno?: string; message?: string; statusCode?: unknown } | null;
   // A refused watch is an Error with the status text and `statusCode` (transport.ts, as client-node's Watch).
   if (typeof e?.statusCode === 'number') return `HTTP ${e.statusCode}${e.message ? `: ${clip(e.message, MAX_DETAIL)}` : ''}`;
-  if (e?.name === 'AbortError' || e?.type === 'aborted' || e?.name === 'TimeoutError') return `timeout after ${formatDuration(timeoutMs)}`;
-  const code = e?.code ?? e?.errno;
-  switch (code) {
-    case 'ECONNREFUSED':
-      return 'connection refused';
-    case 'ECONNRESET':
-      return 'connection reset';
-    case 'ENOTFOUND':
-    case 'EAI_AGAIN':
-      return 'DNS lookup failed';
-    case 'ETIMEDOUT':
-      return 'connection timed out';
-    default:
-      break;
-  }
+  if (isTimeoutError(err)) return `timeout after ${formatDuration(timeoutMs)}`;
+  const phrase = networkErrorPhrase(e?.code ?? e?.errno, timeoutMs);
+  if (phrase !== null) return phrase;
   // node-fetch messages embed the URL; keep only the reason.
   const reason = /reason: (.*)$/.exec(e?.message ?? '')?.[1];
   return clip(reason ?? e?.message ?? String(err), MAX_DETAIL);
