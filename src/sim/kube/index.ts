@@ -16,10 +16,12 @@ import {
   workloadKey,
   type NodeReadiness,
   type SimHealth,
+  type SimContainer,
   type SimRestart,
   type SimWorkload,
   type SimWorkloadKind,
 } from './model.js';
+import { createDiagnosticsApi, type SimDiagnosticsApi } from './diagnostics.js';
 import { accessOf, isAllowed, type SimRbacRule } from './rbac.js';
 import { renderPod, renderWorkload } from './render.js';
 import { watchSelection } from './routes.js';
@@ -31,6 +33,8 @@ export type { SimAnswer } from './server.js';
 export type { SimRbacRule, SimAccess } from './rbac.js';
 export { isAllowed } from './rbac.js';
 export type { WatchSelection } from './watch.js';
+export type { SimDiagnosticsApi, SimDiagnosisSelection, SimFailure, SimEventSpec, SimObjectRef } from './diagnostics.js';
+export type { SimContainer } from './model.js';
 
 /** Options of `createKubeSimulator`. */
 export interface KubeSimulatorOptions {
@@ -62,6 +66,9 @@ export interface SimWorkloadOptions {
   labels?: Record<string, string>;
   /** Deployment `spec.progressDeadlineSeconds` (default 600). */
   progressDeadlineSeconds?: number;
+  /** The pod template's containers (default one `main` container); see diagnostics.ts. */
+  containers?: SimContainer[];
+  initContainers?: SimContainer[];
 }
 
 /** A bare pod to add. */
@@ -75,6 +82,9 @@ export interface SimPodOptions {
   pinned?: boolean;
   /** After a delete, an unmodelled controller recreates it under a new name (default true). */
   replaceOnDelete?: boolean;
+  /** The pod's containers (default one `main` container). */
+  containers?: SimContainer[];
+  initContainers?: SimContainer[];
 }
 
 /** Which pods `setPodsReady` changes: a label selector, or every pod of a workload. */
@@ -91,7 +101,7 @@ export interface SimPodView {
 }
 
 /** The simulator: an HTTP server plus the state and fault API that tests and the demo drive. */
-export interface KubeSimulator {
+export interface KubeSimulator extends SimDiagnosticsApi {
   start(): Promise<{ url: string }>;
   stop(): Promise<void>;
   /** Kubeconfig YAML (cluster, user and context all named `sim`); only after `start()`. */
@@ -222,6 +232,8 @@ export function createKubeSimulator(options: KubeSimulatorOptions = {}): KubeSim
       lastProgressAt: now,
       progressDeadlineSeconds: o.progressDeadlineSeconds ?? 600,
       podSeq: 0,
+      ...(o.containers ? { containers: o.containers.map((c) => ({ ...c })) } : {}),
+      ...(o.initContainers ? { initContainers: o.initContainers.map((c) => ({ ...c })) } : {}),
     };
     model.workloads.set(key, w);
     model.createPods(w);
@@ -229,6 +241,7 @@ export function createKubeSimulator(options: KubeSimulatorOptions = {}): KubeSim
   };
 
   return {
+    ...createDiagnosticsApi(model, () => http.publish()),
     async start() {
       url = await http.start();
       return { url };
@@ -302,6 +315,8 @@ export function createKubeSimulator(options: KubeSimulatorOptions = {}): KubeSim
         health: 'healthy',
         replaceOnDelete: o.replaceOnDelete ?? true,
         baseName: o.name,
+        ...(o.containers ? { containers: o.containers.map((c) => ({ ...c })) } : {}),
+        ...(o.initContainers ? { initContainers: o.initContainers.map((c) => ({ ...c })) } : {}),
       });
       http.publish();
     },
