@@ -231,6 +231,27 @@ describe('Unschedulable', () => {
   });
 });
 
+describe('the model\'s own scheduling', () => {
+  it('a new pod pinned to a NotReady node waits with the scheduler\'s reason per node', async () => {
+    sim.setNodeReady('k3s-2', 'Unknown');
+    sim.cordon('k3s-3');
+    sim.setImage('nvr', 'Deployment', 'frigate', 'ghcr.io/blakeblackshear/frigate:0.14');
+    clock += 2_000;
+    const [pod] = await pods();
+    expect(pod!.status!.conditions![0]).toMatchObject({
+      type: 'PodScheduled',
+      status: 'False',
+      reason: 'Unschedulable',
+      message: "0/3 nodes are available: 1 node(s) had untolerated taint {node.kubernetes.io/unreachable: }, 2 node(s) didn't match Pod's node affinity/selector. preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling.",
+    });
+  });
+
+  it('renders the Recreate strategy it carries out: every pod is replaced at once', async () => {
+    const d = await apps.readNamespacedDeployment({ namespace: 'nvr', name: 'frigate' });
+    expect(d.spec!.strategy).toEqual({ type: 'Recreate' });
+  });
+});
+
 describe('volume failures', () => {
   it('keeps containers in ContainerCreating, Pending', async () => {
     sim.failPods('nvr', FRIGATE, { kind: 'mount', attach: true });

@@ -73,16 +73,17 @@ export function createDiagnosticsApi(model: ClusterModel, publish: () => void): 
           }
         }
       }
-      for (const pod of model.pods.values()) if (pod.namespace === namespace) pod.rv = model.bump();
+      for (const pod of model.pods.values()) if (ruleCovers(rule, pod)) pod.rv = model.bump();
       publish();
     },
     clearPodFailure(namespace, which) {
       model.reconcile();
       for (let i = model.failures.length - 1; i >= 0; i--) {
         const rule = model.failures[i]!;
-        if (rule.namespace === namespace && sameSelection({ owner: rule.owner, selectorText: selectorTexts.get(rule) }, namespace, which)) model.failures.splice(i, 1);
+        if (rule.namespace !== namespace || !sameSelection({ owner: rule.owner, selectorText: selectorTexts.get(rule) }, namespace, which)) continue;
+        model.failures.splice(i, 1);
+        for (const pod of model.pods.values()) if (ruleCovers(rule, pod)) pod.rv = model.bump();
       }
-      for (const pod of model.pods.values()) if (pod.namespace === namespace) pod.rv = model.bump();
       publish();
     },
     setImage(namespace, kind, name, image, options = {}) {

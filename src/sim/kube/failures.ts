@@ -290,7 +290,7 @@ export function podRuntime(m: ClusterModel, pod: SimPod, nodeReady: boolean): Po
   const applied = failureOf(m, pod);
   const f = applied?.failure ?? null;
   const since = applied?.since ?? pod.createdAt;
-  const unschedulable = f?.kind === 'unschedulable' ? (f.message ?? defaultUnschedulableMessage(m)) : null;
+  const unschedulable = f?.kind === 'unschedulable' ? (f.message ?? defaultUnschedulableMessage(m)) : pod.nodeName === null ? schedulerMessage(m, pod) : null;
   const target = f ? failingContainer(pod, f) : null;
   const inits = initContainersOf(pod);
   const initFailed = target?.init === true;
@@ -320,6 +320,25 @@ export function podRuntime(m: ClusterModel, pod: SimPod, nodeReady: boolean): Po
     notReady,
     unschedulable,
   };
+}
+
+/**
+ * The scheduler's message for a pod left unscheduled by the model itself (its node is not Ready,
+ * cordoned or gone): per node, the filter that rejected it, counted as the scheduler's summary is.
+ */
+export function schedulerMessage(m: ClusterModel, pod: SimPod): string {
+  const counts = new Map<string, number>();
+  const add = (why: string) => counts.set(why, (counts.get(why) ?? 0) + 1);
+  for (const node of m.nodes.values()) {
+    if (pod.pinnedNode !== null && node.name !== pod.pinnedNode) add("node(s) didn't match Pod's node affinity/selector");
+    else if (node.ready === 'Unknown') add('node(s) had untolerated taint {node.kubernetes.io/unreachable: }');
+    else if (node.ready === 'False') add('node(s) had untolerated taint {node.kubernetes.io/not-ready: }');
+    else if (node.unschedulable) add('node(s) were unschedulable');
+  }
+  const n = m.nodes.size;
+  // The scheduler sorts the formatted "<count> <reason>" strings.
+  const reasons = [...counts].map(([why, c]) => `${c} ${why}`).sort();
+  return `0/${n} nodes are available: ${reasons.join(', ')}. preemption: 0/${n} nodes are available: ${n} Preemption is not helpful for scheduling.`;
 }
 
 /** The scheduler's summary when a test gives no message: every node lacks memory. */

@@ -178,7 +178,8 @@ export function renderWorkload(m: ClusterModel, w: SimWorkload): Json {
         replicas: w.replicas,
         selector,
         template,
-        strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: '25%', maxSurge: '25%' } },
+        // The model replaces every pod at once when the template changes: that is Recreate.
+        strategy: { type: 'Recreate' },
         progressDeadlineSeconds: w.progressDeadlineSeconds,
         revisionHistoryLimit: 10,
       },
