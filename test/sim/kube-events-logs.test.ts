@@ -130,9 +130,25 @@ describe('events emitted by failures', () => {
     const found = (await warnings(`involvedObject.name=${pod}`)).filter((e) => e.reason === reason);
     expect(found).toHaveLength(1);
     expect(found[0]!.message).toEqual(typeof message === 'string' ? message : expect.stringMatching(message));
-    expect(found[0]!.source!.component).toBe(component);
-    expect(found[0]!.count).toBeGreaterThan(1);
+    expect(found[0]!.reportingComponent).toBe(component);
+    expect(found[0]!.count ?? found[0]!.series!.count).toBeGreaterThan(1);
     expect(sim.pods('nvr')[0]!.ready).toBe(false);
+  });
+
+  it('the scheduler records through events.k8s.io/v1: eventTime and series, no count, null timestamps, empty source', async () => {
+    sim.failPods('nvr', FRIGATE, { kind: 'unschedulable' });
+    const raw = async () => (await get('/api/v1/namespaces/nvr/events?fieldSelector=reason%3DFailedScheduling')).body.items;
+    let [e] = await raw();
+    expect(e).toMatchObject({ type: 'Warning', action: 'Scheduling', reportingComponent: 'default-scheduler', source: {}, firstTimestamp: null, lastTimestamp: null, eventTime: '2025-01-01T00:00:00.000000Z' });
+    expect(e.message).toBe('0/3 nodes are available: 3 Insufficient memory. preemption: 0/3 nodes are available: 3 No preemption victims found for incoming pod.');
+    expect(e.count).toBeUndefined();
+    expect(e.series).toBeUndefined();
+    clock += 12_000; // attempts at 0, 1, 3, 7 s
+    [e] = await raw();
+    expect(e.series).toEqual({ count: 4, lastObservedTime: '2025-01-01T00:00:07.000000Z' });
+    expect(apiShapeProblems(e)).toEqual([]);
+    expect((await get('/api/v1/namespaces/nvr/events?fieldSelector=reportingComponent%3Ddefault-scheduler')).body.items).toHaveLength(1);
+    expect((await get('/api/v1/namespaces/nvr/events?fieldSelector=source%3Ddefault-scheduler')).body.items).toHaveLength(0);
   });
 
   it('the crash-loop BackOff count follows the restarts', async () => {

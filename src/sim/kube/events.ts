@@ -7,7 +7,8 @@
  *   ErrImagePull", `BackOff` "Back-off pulling image …" — a Normal event in the kubelet —, `Failed`
  *   "Error: ImagePullBackOff"), `InspectFailed`/`ErrImageNeverPull`, `Failed` "Error: <message>" for
  *   CreateContainerConfigError and friends, `BackOff` "Back-off restarting failed container …",
- *   `FailedScheduling` (default-scheduler), `FailedMount`, `FailedAttachVolume` "Multi-Attach error
+ *   `FailedScheduling` (default-scheduler, through events.k8s.io/v1: `eventTime` and `series`
+ *   instead of `count` and timestamps), `FailedMount`, `FailedAttachVolume` "Multi-Attach error
  *   …" (attachdetach-controller), `Unhealthy` "Readiness probe failed: …".
  * - `sim.emitEvent({ namespace, involvedObject, reason, message, type?, source? })` records any other
  *   event now.
@@ -45,6 +46,17 @@ export interface SimEventSpec {
   type?: 'Normal' | 'Warning';
   /** The reporting component (`kubelet`, `default-scheduler`, …) and its host. */
   source?: { component: string; host?: string };
+  /**
+   * Which event recorder wrote it. `core/v1` (default; the kubelet, controller-manager): `source`,
+   * `count`, `firstTimestamp`/`lastTimestamp`. `events.k8s.io/v1` (the scheduler): read through
+   * core/v1 it has `eventTime`, `action`, `reportingComponent`/`reportingInstance` and, once
+   * repeated, `series` — and `source` empty, no `count`, null first/last timestamps.
+   */
+  recorder?: 'core/v1' | 'events.k8s.io/v1';
+  /** events.k8s.io/v1 only: what was done (`Scheduling`). */
+  action?: string;
+  /** events.k8s.io/v1 only: the reporting instance (default `<component>-<host>`). */
+  reportingInstance?: string;
 }
 
 /** One stored Event. */
@@ -58,6 +70,9 @@ export interface SimEvent {
   message: string;
   type: 'Normal' | 'Warning';
   source: { component: string; host?: string };
+  recorder: 'core/v1' | 'events.k8s.io/v1';
+  action: string;
+  reportingInstance: string;
   first: number;
   last: number;
   count: number;
@@ -148,6 +163,9 @@ export class EventStore {
       message: spec.message,
       type,
       source: { ...source },
+      recorder: spec.recorder ?? 'core/v1',
+      action: spec.action ?? '',
+      reportingInstance: spec.reportingInstance ?? source.host ?? '',
       first: at,
       last: at,
       count: 1,
@@ -158,24 +176,38 @@ export class EventStore {
   }
 }
 
-/** A `v1/Event`. */
+/** A `v1/Event`, as the API server shows it for the recorder that wrote it. */
 export function renderEvent(e: SimEvent): Json {
+  const metadata = { name: e.name, namespace: e.namespace, uid: e.uid, resourceVersion: String(e.rv), creationTimestamp: time(e.first) };
+  const common = { apiVersion: 'v1', kind: 'Event', metadata, involvedObject: { ...e.involved }, reason: e.reason, message: e.message, type: e.type };
+  if (e.recorder === 'events.k8s.io/v1') {
+    return {
+      ...common,
+      source: {},
+      firstTimestamp: null,
+      lastTimestamp: null,
+      eventTime: microTime(e.first),
+      ...(e.count > 1 ? { series: { count: e.count, lastObservedTime: microTime(e.last) } } : {}),
+      action: e.action,
+      reportingComponent: e.source.component,
+      reportingInstance: e.reportingInstance,
+    };
+  }
   return {
-    apiVersion: 'v1',
-    kind: 'Event',
-    metadata: { name: e.name, namespace: e.namespace, uid: e.uid, resourceVersion: String(e.rv), creationTimestamp: time(e.first) },
-    involvedObject: { ...e.involved },
-    reason: e.reason,
-    message: e.message,
+    ...common,
     source: { ...e.source },
     firstTimestamp: time(e.first),
     lastTimestamp: time(e.last),
     count: e.count,
-    type: e.type,
     eventTime: null,
     reportingComponent: e.source.component,
-    reportingInstance: e.source.host ?? '',
+    reportingInstance: e.reportingInstance,
   };
+}
+
+/** `metav1.MicroTime`: RFC 3339 with microseconds. */
+function microTime(ms: number): string {
+  return new Date(ms).toISOString().replace('Z', '000Z');
 }
 
 /** The selectable field values of a rendered Event. */
@@ -264,7 +296,7 @@ function podFailureEvents(m: ClusterModel, pod: SimPod, f: SimFailure, since: nu
   const target = failingContainer(pod, f);
   const fieldPath = target ? `spec.${target.init ? 'initContainers' : 'containers'}{${target.container.name}}` : undefined;
   const image = target?.container.image ?? '';
-  const emit = (reason: string, message: string, times: number[], opts: { type?: 'Normal' | 'Warning'; source?: SimEventSpec['source']; onContainer?: boolean } = {}) => {
+  const emit = (reason: string, message: string, times: number[], opts: { type?: 'Normal' | 'Warning'; source?: SimEventSpec['source']; onContainer?: boolean; recorder?: SimEventSpec['recorder'] } = {}) => {
     const s = span(times.filter((t) => t <= now));
     if (!s) return;
     const spec: SimEventSpec = {
@@ -274,6 +306,7 @@ function podFailureEvents(m: ClusterModel, pod: SimPod, f: SimFailure, since: nu
       message,
       type: opts.type ?? 'Warning',
       source: opts.source ?? kubelet,
+      ...(opts.recorder === 'events.k8s.io/v1' ? { recorder: opts.recorder, action: 'Scheduling', reportingInstance: 'default-scheduler-control-plane' } : {}),
     };
     m.events.observe(m, spec, s.first, s.last, s.count);
   };
@@ -318,9 +351,11 @@ function podFailureEvents(m: ClusterModel, pod: SimPod, f: SimFailure, since: nu
       return;
     }
     case 'unschedulable':
+      // The scheduler records through events.k8s.io/v1 (eventTime and series, no count).
       emit('FailedScheduling', f.message ?? defaultUnschedulableMessage(m), attempts(since, now, 1000), {
         source: { component: 'default-scheduler' },
         onContainer: false,
+        recorder: 'events.k8s.io/v1',
       });
       return;
     case 'mount': {
