@@ -334,6 +334,16 @@ describe.skipIf(kubectlUnavailableReason() !== undefined)('a real kubectl', () =
     expect(await run('logs', podName(), '-n', 'nvr', '-c', 'frigate', '--previous', '--tail=5')).toBe('3\n4\n5\n6\n7\n');
   });
 
+  it('set image starts a rollout whose template and pods carry the new image', async () => {
+    await run('set', 'image', 'deployment/frigate', 'frigate=ghcr.io/blakeblackshear/frigate:0.15', '-n', 'nvr');
+    expect(sim.workload('Deployment', 'nvr', 'frigate')).toMatchObject({
+      metadata: { annotations: { 'deployment.kubernetes.io/revision': '2' } },
+      spec: { template: { spec: { containers: [{ name: 'frigate', image: 'ghcr.io/blakeblackshear/frigate:0.15' }] } } },
+    });
+    clock += 2_000;
+    expect((await core.listNamespacedPod({ namespace: 'nvr' })).items[0]!.status!.containerStatuses![0]!.image).toBe('ghcr.io/blakeblackshear/frigate:0.15');
+  });
+
   it('describe pod shows the waiting reason, the last state and the events', async () => {
     sim.failPods('nvr', FRIGATE, { kind: 'crashLoop', exitCode: 137, reason: 'OOMKilled' });
     clock += 120_000;

@@ -276,6 +276,21 @@ describe('template changes and the progress deadline', () => {
     expect(apiShapeProblems(raw)).toEqual([]);
   });
 
+  it('a strategic-merge PATCH of the template containers (kubectl set image / set resources) is a template change', async () => {
+    const patch = (body: unknown, type = 'application/strategic-merge-patch+json') =>
+      fetch(`${url}/apis/apps/v1/namespaces/nvr/deployments/frigate`, { method: 'PATCH', headers: { 'content-type': type }, body: JSON.stringify(body) });
+    expect((await patch({ spec: { template: { spec: { containers: [{ name: 'frigate', resources: { limits: { memory: '2Gi' } } }] } } } })).status).toBe(200);
+    let d = await apps.readNamespacedDeployment({ namespace: 'nvr', name: 'frigate' });
+    expect(d.metadata!.annotations!['deployment.kubernetes.io/revision']).toBe('2');
+    expect(d.spec!.template.spec!.containers).toMatchObject([{ name: 'frigate', image: 'ghcr.io/blakeblackshear/frigate:0.13', resources: { limits: { memory: '2Gi' } } }]);
+    // The same values again change nothing: no new revision.
+    await patch({ spec: { template: { spec: { containers: [{ name: 'frigate', image: 'ghcr.io/blakeblackshear/frigate:0.13' }] } } } });
+    d = await apps.readNamespacedDeployment({ namespace: 'nvr', name: 'frigate' });
+    expect(d.metadata!.annotations!['deployment.kubernetes.io/revision']).toBe('2');
+    clock += 2_000;
+    expect((await pods())[0]!.spec!.containers[0]!.resources).toEqual({ limits: { memory: '2Gi' } });
+  });
+
   it('a rollout whose pods never become ready gets Progressing=False ProgressDeadlineExceeded after progressDeadlineSeconds', async () => {
     sim.addDeployment({ namespace: 'nvr', name: 'go2rtc', node: 'k3s-1', progressDeadlineSeconds: 60 });
     clock += 1_000;

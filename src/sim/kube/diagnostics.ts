@@ -12,7 +12,7 @@
 import { parseSimSelector } from './labels.js';
 import { renderEvent, type SimEventSpec } from './events.js';
 import { DEFAULT_CONTAINER, ruleCovers, type SimFailure, type SimFailureRule } from './failures.js';
-import { workloadKey, type ClusterModel, type SimWorkload, type SimWorkloadKind } from './model.js';
+import { workloadKey, type ClusterModel, type SimContainer, type SimWorkload, type SimWorkloadKind } from './model.js';
 
 export type { SimFailure } from './failures.js';
 export type { SimEventSpec, SimObjectRef } from './events.js';
@@ -138,4 +138,32 @@ export function createDiagnosticsApi(model: ClusterModel, publish: () => void): 
       else model.logRules.push({ ...base, pod: null, owner: workloadKey(which.kind, namespace, workload(namespace, which.kind, which.name).name), selector: null });
     },
   };
+}
+
+/**
+ * The template containers after a PATCH (`kubectl set image`, `kubectl set resources`), or null when
+ * the patch leaves their images and memory limits as they are. A strategic-merge patch merges the
+ * `containers` list by `name`, as the API server does for that list; a JSON merge patch replaces it.
+ */
+export function patchedContainers(w: SimWorkload, patch: unknown, strategic: boolean): SimContainer[] | null {
+  const list = (patch as { spec?: { template?: { spec?: { containers?: unknown } } } } | null)?.spec?.template?.spec?.containers;
+  if (!Array.isArray(list)) return null;
+  const current = (w.containers ?? [DEFAULT_CONTAINER]).map((c) => ({ ...c }));
+  const next = strategic ? current : [];
+  for (const item of list as unknown[]) {
+    if (typeof item !== 'object' || item === null) continue;
+    const { name, image, resources } = item as { name?: unknown; image?: unknown; resources?: { limits?: { memory?: unknown } } };
+    if (typeof name !== 'string') continue;
+    let target = next.find((c) => c.name === name);
+    if (!target) {
+      target = { ...(current.find((c) => c.name === name) ?? { name, image: '' }) };
+      next.push(target);
+    }
+    if (typeof image === 'string') target.image = image;
+    const memory = resources?.limits?.memory;
+    if (typeof memory === 'string') target.memoryLimit = memory;
+    else if (memory === null) delete target.memoryLimit;
+  }
+  const same = JSON.stringify(next) === JSON.stringify(w.containers ?? [DEFAULT_CONTAINER]);
+  return same ? null : next;
 }

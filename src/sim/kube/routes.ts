@@ -9,6 +9,7 @@ import { accessOf, forbiddenMessage, isAllowed, type SimAccess } from './rbac.js
 import { alreadyExists, conflict, failure, notFound, success, type KubeError } from './status.js';
 import { EVENT_FIELDS, eventsWatchNamespace, parseFieldSelector, routeEvents } from './events.js';
 import { routeLog } from './logs.js';
+import { patchedContainers } from './diagnostics.js';
 import type { WatchResource, WatchSelection } from './watch.js';
 
 /** The user the simulator's kubeconfig authenticates as (named in 403 messages, like a service account). */
@@ -309,7 +310,10 @@ function patchWorkload(m: ClusterModel, kind: SimWorkloadKind, ns: string, name:
   w.annotations = stringMap(merged.metadata?.annotations);
   delete w.annotations['deployment.kubernetes.io/revision'];
   w.rv = m.bump();
-  if (changedTemplate) {
+  // Image and memory-limit changes (`kubectl set image`) are template changes too (diagnostics.ts).
+  const containers = patchedContainers(w, patch, type === PATCH_TYPES[0]);
+  if (containers) w.containers = containers;
+  if (changedTemplate || containers) {
     w.templateAnnotations = annotations;
     m.startRollout(w);
   }
