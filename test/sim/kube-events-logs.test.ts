@@ -216,6 +216,14 @@ describe('events API', () => {
     expect(sim.watches()).toEqual([{ resource: 'events', namespace: 'nvr', labels: [], name: null, fields: [{ field: 'type', op: '=', value: 'Warning' }] }]);
   });
 
+  it('latestResourceVersion of a filtered events watch ignores what the filter leaves out', async () => {
+    sim.emitEvent({ namespace: 'nvr', involvedObject: ref('a'), reason: 'BackOff', message: 'warned', type: 'Warning' });
+    const warned = sim.latestResourceVersion('/api/v1/namespaces/nvr/events?fieldSelector=type%3DWarning');
+    sim.emitEvent({ namespace: 'nvr', involvedObject: ref('a'), reason: 'Pulled', message: 'fine', type: 'Normal' });
+    expect(sim.latestResourceVersion('/api/v1/namespaces/nvr/events?fieldSelector=type%3DWarning')).toBe(warned);
+    expect(sim.latestResourceVersion('/api/v1/namespaces/nvr/events')).toBeGreaterThan(warned);
+  });
+
   it('a storm of events is stored and listed, and events older than an hour disappear', async () => {
     sim.eventStorm('nvr', 1_000, { objects: 10 });
     expect((await warnings()).length).toBe(1_000);

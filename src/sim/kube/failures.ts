@@ -57,8 +57,9 @@ export interface SimFailureRule {
   since: number;
 }
 
-/** The kubelet's container back-off: 10 s, doubling, capped at 5 min (`MaxContainerBackOff`). */
+/** The kubelet's first container and image-pull back-off: 10 s, doubling after each failure. */
 export const BACKOFF_INITIAL_MS = 10_000;
+/** The kubelet's back-off cap (`MaxContainerBackOff`): 5 min. */
 export const BACKOFF_MAX_MS = 300_000;
 
 /** Whether `rule` covers `pod`. */

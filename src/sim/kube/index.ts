@@ -7,6 +7,9 @@
  * later on the injected clock the pods are replaced by new ones (Deployment/DaemonSet pods get new
  * names; StatefulSet pods keep their ordinal names and get a new uid). A new pod whose pinned node
  * is not Ready (or cordoned) stays unscheduled — `Pending` with no `nodeName` — until it is.
+ *
+ * Why pods fail (container states, Events, pod logs, template changes) is the diagnostics API:
+ * see diagnostics.ts, failures.ts, events.ts and logs.ts.
  */
 import { writeFile } from 'node:fs/promises';
 import { parseSimSelector, simSelectorMatches } from './labels.js';
@@ -168,6 +171,7 @@ export interface KubeSimulator extends SimDiagnosticsApi {
    * Publishes pending changes (time moves rollouts on) and returns the resourceVersion of the newest
    * event a watch of this collection path (`/api/v1/namespaces/nvr/pods`) gets: a watcher that has
    * seen it is up to date. For tests and the demo, which compare it with a cache's resourceVersion.
+   * A query in the path (`/api/v1/events?fieldSelector=type%3DWarning`) applies its selectors.
    */
   latestResourceVersion(collectionPath: string): number;
   /** Body bytes sent so far (answers and watch streams). */
@@ -391,7 +395,9 @@ export function createKubeSimulator(options: KubeSimulatorOptions = {}): KubeSim
     expireWatches: () => http.watch.expireAll(),
     watches: () => http.watch.watches(),
     latestResourceVersion(collectionPath) {
-      const selection = watchSelection(collectionPath, new URLSearchParams());
+      // A query (`?fieldSelector=type%3DWarning`) narrows it to what that filtered watch gets.
+      const [pathname = '', search = ''] = collectionPath.split('?');
+      const selection = watchSelection(pathname, new URLSearchParams(search));
       if ('code' in selection) throw new Error(`kube simulator: ${collectionPath} is not a watchable collection`);
       http.publish();
       return http.watch.latestFor(selection);
