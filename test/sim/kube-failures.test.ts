@@ -145,6 +145,11 @@ describe('image pull failures', () => {
     expect(after[0]!.status!.containerStatuses![0]!.state!.waiting!.reason).toBe('ImagePullBackOff');
 
     await core.deleteNamespacedPod({ namespace: 'nvr', name: after[0]!.metadata!.name! });
+    // The ReplicaSet replaces the deleted pod from the same template: it fails the same way.
+    const recreated = (await pods()).filter((p) => p.metadata!.name!.startsWith('frigate-'));
+    expect(recreated).toHaveLength(1);
+    expect(recreated[0]!.metadata!.name).not.toBe(after[0]!.metadata!.name);
+    expect(recreated[0]!.status!.containerStatuses![0]!.state!.waiting!.reason).toBe('ImagePullBackOff');
     sim.addPod({ namespace: 'nvr', name: 'bare', labels: { app: 'bare' }, node: 'k3s-1' });
     sim.failPods('nvr', 'app=bare', { kind: 'createConfig', message: 'secret "frigate-mqtt" not found' });
     await core.deleteNamespacedPod({ namespace: 'nvr', name: 'bare' });
@@ -155,6 +160,20 @@ describe('image pull failures', () => {
     sim.clearPodFailure('nvr', FRIGATE);
     sim.clearPodFailure('nvr', 'app=bare');
     expect(sim.pods('nvr').every((p) => p.ready)).toBe(true);
+  });
+});
+
+describe('pod DELETE of a workload pod', () => {
+  it('the controller replaces it at once: a StatefulSet pod keeps its name with a new uid, crash-looping again from zero', async () => {
+    sim.addStatefulSet({ namespace: 'nvr', name: 'mqtt', node: 'k3s-1', replicas: 2 });
+    sim.failPods('nvr', { kind: 'StatefulSet', name: 'mqtt' }, { kind: 'crashLoop', exitCode: 1 });
+    clock += 60_000;
+    const before = sim.pods('nvr').find((p) => p.name === 'mqtt-1')!;
+    await core.deleteNamespacedPod({ namespace: 'nvr', name: 'mqtt-1' });
+    const after = (await pods()).find((p) => p.metadata!.name === 'mqtt-1')!;
+    expect(after.metadata!.uid).not.toBe(before.uid);
+    expect(after.status!.containerStatuses![0]).toMatchObject({ restartCount: 0, state: { running: {} } });
+    expect(sim.pods('nvr').filter((p) => p.name.startsWith('mqtt-')).map((p) => p.name)).toEqual(['mqtt-0', 'mqtt-1']);
   });
 });
 

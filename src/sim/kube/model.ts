@@ -274,9 +274,21 @@ export class ClusterModel {
     w.rv = this.bump();
   }
 
-  /** Deletes a pod; a bare pod with `replaceOnDelete` comes back under a new name after the delay. */
+  /**
+   * Deletes a pod; a workload's controller replaces it at once, and a bare pod with
+   * `replaceOnDelete` comes back under a new name after the delay.
+   */
   deletePod(pod: SimPod): void {
     this.pods.delete(`${pod.namespace}/${pod.name}`);
+    const owner = pod.owner === null ? undefined : this.workloads.get(pod.owner);
+    if (owner) {
+      // The owning controller (ReplicaSet, StatefulSet, DaemonSet) replaces the pod at once, from
+      // the current template: a pod whose template fails fails again.
+      const ordinal = owner.kind === 'StatefulSet' ? Number(pod.name.slice(owner.name.length + 1)) : undefined;
+      this.addWorkloadPod(owner, owner.kind === 'DaemonSet' ? pod.pinnedNode : owner.node, ordinal);
+      this.schedulePending();
+      return;
+    }
     if (pod.owner !== null || !pod.replaceOnDelete) return;
     const replacement: SimPod = {
       ...pod,
