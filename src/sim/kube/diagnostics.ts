@@ -59,6 +59,7 @@ export function createDiagnosticsApi(model: ClusterModel, publish: () => void): 
           : { namespace, owner: workloadKey(which.kind, namespace, workload(namespace, which.kind, which.name).name), selector: null, failure: { ...failure }, since: model.now() };
       if (typeof which === 'string') selectorTexts.set(rule, which);
       model.failures.push(rule);
+      model.failuresVersion++;
       if (failure.kind === 'unschedulable') {
         // A bound pod keeps its node; pods that cannot be scheduled are new ones.
         if (typeof which !== 'string') {
@@ -82,6 +83,7 @@ export function createDiagnosticsApi(model: ClusterModel, publish: () => void): 
         const rule = model.failures[i]!;
         if (rule.namespace !== namespace || !sameSelection({ owner: rule.owner, selectorText: selectorTexts.get(rule) }, namespace, which)) continue;
         model.failures.splice(i, 1);
+        model.failuresVersion++;
         for (const pod of model.pods.values()) if (ruleCovers(rule, pod)) pod.rv = model.bump();
       }
       publish();

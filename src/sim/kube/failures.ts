@@ -69,13 +69,24 @@ export function ruleCovers(rule: SimFailureRule, pod: SimPod): boolean {
   return rule.selector !== null && simSelectorMatches(pod.labels, rule.selector);
 }
 
+/** Per pod: the answer of `failureOf` for one version of the rule list (renders ask it many times). */
+const failureCache = new WeakMap<SimPod, { version: number; createdAt: number; answer: { failure: SimFailure; since: number } | null }>();
+
 /** The failure that applies to `pod` (the newest rule covering it), with the time it began for this pod. */
 export function failureOf(m: ClusterModel, pod: SimPod): { failure: SimFailure; since: number } | null {
+  if (m.failures.length === 0) return null;
+  const cached = failureCache.get(pod);
+  if (cached && cached.version === m.failuresVersion && cached.createdAt === pod.createdAt) return cached.answer;
+  let answer: { failure: SimFailure; since: number } | null = null;
   for (let i = m.failures.length - 1; i >= 0; i--) {
     const rule = m.failures[i]!;
-    if (ruleCovers(rule, pod)) return { failure: rule.failure, since: Math.max(rule.since, pod.createdAt) };
+    if (ruleCovers(rule, pod)) {
+      answer = { failure: rule.failure, since: Math.max(rule.since, pod.createdAt) };
+      break;
+    }
   }
-  return null;
+  failureCache.set(pod, { version: m.failuresVersion, createdAt: pod.createdAt, answer });
+  return answer;
 }
 
 /** The default container of a pod whose spec the test did not give. */
@@ -147,8 +158,21 @@ export function time(ms: number): string {
   return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
 }
 
-/** A deterministic hex string (container ids, image digests, event name suffixes). */
+const hexCache = new Map<string, string>();
+
+/** A deterministic hex string (container ids, image digests, event name suffixes); memoised, as renders repeat it. */
 export function hex(seed: string, length: number): string {
+  const key = `${length}/${seed}`;
+  const known = hexCache.get(key);
+  if (known !== undefined) return known;
+  // Bounded: a long run with pod churn must not grow it forever.
+  if (hexCache.size > 50_000) hexCache.clear();
+  const out = computeHex(seed, length);
+  hexCache.set(key, out);
+  return out;
+}
+
+function computeHex(seed: string, length: number): string {
   let out = '';
   let h = 2166136261;
   for (let round = 0; out.length < length; round++) {

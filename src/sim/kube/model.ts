@@ -143,8 +143,9 @@ export class ClusterModel {
   readonly restarts: SimRestart[] = [];
   /** The rules granted to the simulator's user; `null` = RBAC not modelled, everything allowed. */
   rbac: SimRbacRule[] | null = null;
-  /** Pod failures a test set (failures.ts), newest last. */
+  /** Pod failures a test set (failures.ts), newest last; bump `failuresVersion` on every change. */
   readonly failures: SimFailureRule[] = [];
+  failuresVersion = 0;
   /** Events (events.ts). */
   readonly events = new EventStore();
   /** Log texts a test set (logs.ts), newest last. */
