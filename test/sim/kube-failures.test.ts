@@ -277,6 +277,7 @@ describe('volume failures', () => {
     const [pod] = await pods();
     expect(pod!.status!.phase).toBe('Pending');
     expect(pod!.status!.containerStatuses![0]!.state).toEqual({ waiting: { reason: 'ContainerCreating' } });
+    expect(pod!.status!.conditions!.map((c) => `${c.type}=${c.status}`)).toEqual(['PodScheduled=True', 'Initialized=True', 'ContainersReady=False', 'Ready=False']);
     await expectApiShapes();
   });
 });

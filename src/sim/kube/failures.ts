@@ -338,7 +338,8 @@ export function podRuntime(m: ClusterModel, pod: SimPod, nodeReady: boolean): Po
   const notReady = containerStatuses.filter((s) => s.ready !== true).map((s) => String(s.name));
   return {
     phase,
-    initialized: !initFailed && !mountBlocked,
+    // Without init containers a pod is Initialized at once, even while its volumes fail.
+    initialized: !initFailed && !(mountBlocked && inits.length > 0),
     containersReady: notReady.length === 0,
     containerStatuses,
     initContainerStatuses,
