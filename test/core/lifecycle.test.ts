@@ -221,6 +221,9 @@ describe('transition: why it is down (diagnoses)', () => {
     const resolved = incident({ state: 'resolved', resolvedAt: T0 - MIN, diagnoses: { frigate: pull } });
     expect(transition(resolved, fail({ frigate: config }), ctx).incident?.diagnoses).toEqual({ frigate: config });
     expect(transition(resolved, fail(), ctx).incident?.diagnoses).toEqual({ frigate: pull });
+  });
+});
+
 describe('the reopen window (one owner)', () => {
   it('reopens up to and including the window, not after, and never an incident that did not resolve', async () => {
     const { withinReopenWindow, reopenWindowStart } = await import('../../src/core/lifecycle.js');

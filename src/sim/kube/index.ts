@@ -7,6 +7,9 @@
  * later on the injected clock the pods are replaced by new ones (Deployment/DaemonSet pods get new
  * names; StatefulSet pods keep their ordinal names and get a new uid). A new pod whose pinned node
  * is not Ready (or cordoned) stays unscheduled — `Pending` with no `nodeName` — until it is.
+ *
+ * Why pods fail (container states, Events, pod logs, template changes) is the diagnostics API:
+ * see diagnostics.ts, failures.ts, events.ts and logs.ts.
  */
 import { writeFile } from 'node:fs/promises';
 import { parseSimSelector, simSelectorMatches } from './labels.js';
@@ -16,10 +19,12 @@ import {
   workloadKey,
   type NodeReadiness,
   type SimHealth,
+  type SimContainer,
   type SimRestart,
   type SimWorkload,
   type SimWorkloadKind,
 } from './model.js';
+import { createDiagnosticsApi, type SimDiagnosticsApi } from './diagnostics.js';
 import { accessOf, isAllowed, type SimRbacRule } from './rbac.js';
 import { renderPod, renderWorkload } from './render.js';
 import { watchSelection } from './routes.js';
@@ -31,6 +36,8 @@ export type { SimAnswer } from './server.js';
 export type { SimRbacRule, SimAccess } from './rbac.js';
 export { isAllowed } from './rbac.js';
 export type { WatchSelection } from './watch.js';
+export type { SimDiagnosticsApi, SimDiagnosisSelection, SimFailure, SimEventSpec, SimObjectRef } from './diagnostics.js';
+export type { SimContainer } from './model.js';
 
 /** Options of `createKubeSimulator`. */
 export interface KubeSimulatorOptions {
@@ -62,6 +69,9 @@ export interface SimWorkloadOptions {
   labels?: Record<string, string>;
   /** Deployment `spec.progressDeadlineSeconds` (default 600). */
   progressDeadlineSeconds?: number;
+  /** The pod template's containers (default one `main` container); see diagnostics.ts. */
+  containers?: SimContainer[];
+  initContainers?: SimContainer[];
 }
 
 /** A bare pod to add. */
@@ -75,6 +85,9 @@ export interface SimPodOptions {
   pinned?: boolean;
   /** After a delete, an unmodelled controller recreates it under a new name (default true). */
   replaceOnDelete?: boolean;
+  /** The pod's containers (default one `main` container). */
+  containers?: SimContainer[];
+  initContainers?: SimContainer[];
 }
 
 /** Which pods `setPodsReady` changes: a label selector, or every pod of a workload. */
@@ -91,7 +104,7 @@ export interface SimPodView {
 }
 
 /** The simulator: an HTTP server plus the state and fault API that tests and the demo drive. */
-export interface KubeSimulator {
+export interface KubeSimulator extends SimDiagnosticsApi {
   start(): Promise<{ url: string }>;
   stop(): Promise<void>;
   /** Kubeconfig YAML (cluster, user and context all named `sim`); only after `start()`. */
@@ -164,6 +177,7 @@ export interface KubeSimulator {
    * Publishes pending changes (time moves rollouts on) and returns the resourceVersion of the newest
    * event a watch of this collection path (`/api/v1/namespaces/nvr/pods`) gets: a watcher that has
    * seen it is up to date. For tests and the demo, which compare it with a cache's resourceVersion.
+   * A query in the path (`/api/v1/events?fieldSelector=type%3DWarning`) applies its selectors.
    */
   latestResourceVersion(collectionPath: string): number;
   /** Body bytes sent so far (answers and watch streams). */
@@ -228,6 +242,8 @@ export function createKubeSimulator(options: KubeSimulatorOptions = {}): KubeSim
       lastProgressAt: now,
       progressDeadlineSeconds: o.progressDeadlineSeconds ?? 600,
       podSeq: 0,
+      ...(o.containers ? { containers: o.containers.map((c) => ({ ...c })) } : {}),
+      ...(o.initContainers ? { initContainers: o.initContainers.map((c) => ({ ...c })) } : {}),
     };
     model.workloads.set(key, w);
     model.createPods(w);
@@ -235,6 +251,7 @@ export function createKubeSimulator(options: KubeSimulatorOptions = {}): KubeSim
   };
 
   return {
+    ...createDiagnosticsApi(model, () => http.publish()),
     async start() {
       url = await http.start();
       return { url };
@@ -308,6 +325,8 @@ export function createKubeSimulator(options: KubeSimulatorOptions = {}): KubeSim
         health: 'healthy',
         replaceOnDelete: o.replaceOnDelete ?? true,
         baseName: o.name,
+        ...(o.containers ? { containers: o.containers.map((c) => ({ ...c })) } : {}),
+        ...(o.initContainers ? { initContainers: o.initContainers.map((c) => ({ ...c })) } : {}),
       });
       http.publish();
     },
@@ -385,7 +404,9 @@ export function createKubeSimulator(options: KubeSimulatorOptions = {}): KubeSim
     expireWatches: () => http.watch.expireAll(),
     watches: () => http.watch.watches(),
     latestResourceVersion(collectionPath) {
-      const selection = watchSelection(collectionPath, new URLSearchParams());
+      // A query (`?fieldSelector=type%3DWarning`) narrows it to what that filtered watch gets.
+      const [pathname = '', search = ''] = collectionPath.split('?');
+      const selection = watchSelection(pathname, new URLSearchParams(search));
       if ('code' in selection) throw new Error(`kube simulator: ${collectionPath} is not a watchable collection`);
       http.publish();
       return http.watch.latestFor(selection);

@@ -6,6 +6,9 @@
  * rollouts forward without timers.
  */
 import { ListSnapshots } from './paging.js';
+import { EventStore, syncFailureEvents } from './events.js';
+import { failureOf, podStatusKey, type SimFailureRule } from './failures.js';
+import type { SimLogRule } from './logs.js';
 import type { SimRbacRule } from './rbac.js';
 
 /** The status of a node's `Ready` condition, as the kubelet and the node lifecycle controller set it. */
@@ -16,6 +19,13 @@ export type SimWorkloadKind = 'Deployment' | 'StatefulSet' | 'DaemonSet';
 
 /** Pod health as a test sets it: `untilRestart` is unhealthy, but pods created by a restart are healthy. */
 export type SimHealth = 'healthy' | 'unhealthy' | 'untilRestart';
+
+/** One container of a pod template: its name, image and memory limit (`resources.limits.memory`). */
+export interface SimContainer {
+  name: string;
+  image: string;
+  memoryLimit?: string;
+}
 
 /** One node. */
 export interface SimNode {
@@ -50,6 +60,9 @@ export interface SimWorkload {
   /** Revision every pod ran when the last rollout completed (StatefulSet `currentRevision`). */
   currentRevision: number;
   templateAnnotations: Record<string, string>;
+  /** The pod template's containers (absent: one `main` container). */
+  containers?: SimContainer[];
+  initContainers?: SimContainer[];
   annotations: Record<string, string>;
   labels: Record<string, string>;
   /** Health of pods the controller creates from now on. */
@@ -84,6 +97,11 @@ export interface SimPod {
   replaceOnDelete: boolean;
   /** Bare pods only: the name replacements derive theirs from. */
   baseName: string;
+  /** The containers of the template the pod was created from (absent: one `main` container). */
+  containers?: SimContainer[];
+  initContainers?: SimContainer[];
+  /** The time-dependent part of its status last published (see failures.ts `podStatusKey`). */
+  statusKey?: string;
 }
 
 /** One Lease, stored as the client sent it plus server-owned metadata. */
@@ -128,6 +146,13 @@ export class ClusterModel {
   rbac: SimRbacRule[] | null = null;
   /** Lists being read a page at a time (`limit`/`continue`). */
   readonly lists = new ListSnapshots();
+  /** Pod failures a test set (failures.ts), newest last; bump `failuresVersion` on every change. */
+  readonly failures: SimFailureRule[] = [];
+  failuresVersion = 0;
+  /** Events (events.ts). */
+  readonly events = new EventStore();
+  /** Log texts a test set (logs.ts), newest last. */
+  readonly logRules: SimLogRule[] = [];
   /** Replacements of deleted bare pods, due at a sim-clock time. */
   private readonly pendingReplacements: { due: number; pod: SimPod }[] = [];
   private resourceVersion = 1000;
@@ -168,6 +193,7 @@ export class ClusterModel {
   /** A pod is Ready iff it is bound, its node is Ready, and the test did not mark it unhealthy. */
   podReady(pod: SimPod): boolean {
     if (pod.nodeName === null || pod.health !== 'healthy') return false;
+    if (this.failures.length > 0 && failureOf(this, pod) !== null) return false;
     return this.nodes.get(pod.nodeName)?.ready === 'True';
   }
 
@@ -201,6 +227,34 @@ export class ClusterModel {
     }
     this.schedulePending();
     for (const w of this.workloads.values()) this.updateProgress(w);
+    this.syncFailures();
+  }
+
+  /**
+   * Time alone moves a failing pod on (restarts, back-off): a pod whose status changed gets a new
+   * resourceVersion, and the events its failure emits are brought up to date.
+   */
+  private syncFailures(): void {
+    if (this.failures.length > 0) {
+      for (const pod of this.pods.values()) {
+        const key = podStatusKey(this, pod);
+        if ((pod.statusKey ?? '') === key) continue;
+        pod.statusKey = key;
+        pod.rv = this.bump();
+      }
+    }
+    syncFailureEvents(this);
+  }
+
+  /** Replaces a workload's pods with new ones of the same revision (as after an eviction). */
+  recreatePods(w: SimWorkload): void {
+    for (const pod of this.podsOf(w)) this.pods.delete(`${pod.namespace}/${pod.name}`);
+    if (w.kind === 'DaemonSet') {
+      for (const node of w.daemonNodes) this.addWorkloadPod(w, node, undefined);
+    } else {
+      for (let i = 0; i < w.replicas; i++) this.addWorkloadPod(w, w.node, i);
+    }
+    w.rv = this.bump();
   }
 
   /** Creates a workload's first pods. */
@@ -224,9 +278,21 @@ export class ClusterModel {
     w.rv = this.bump();
   }
 
-  /** Deletes a pod; a bare pod with `replaceOnDelete` comes back under a new name after the delay. */
+  /**
+   * Deletes a pod; a workload's controller replaces it at once, and a bare pod with
+   * `replaceOnDelete` comes back under a new name after the delay.
+   */
   deletePod(pod: SimPod): void {
     this.pods.delete(`${pod.namespace}/${pod.name}`);
+    const owner = pod.owner === null ? undefined : this.workloads.get(pod.owner);
+    if (owner) {
+      // The owning controller (ReplicaSet, StatefulSet, DaemonSet) replaces the pod at once, from
+      // the current template: a pod whose template fails fails again.
+      const ordinal = owner.kind === 'StatefulSet' ? Number(pod.name.slice(owner.name.length + 1)) : undefined;
+      this.addWorkloadPod(owner, owner.kind === 'DaemonSet' ? pod.pinnedNode : owner.node, ordinal);
+      this.schedulePending();
+      return;
+    }
     if (pod.owner !== null || !pod.replaceOnDelete) return;
     const replacement: SimPod = {
       ...pod,
@@ -236,6 +302,7 @@ export class ClusterModel {
       rv: this.bump(),
       nodeName: null,
       health: pod.health === 'unhealthy' ? 'unhealthy' : 'healthy',
+      statusKey: undefined,
     };
     // An unpinned bare pod goes back to the node it ran on when that node can take it.
     if (replacement.pinnedNode === null && pod.nodeName !== null && this.schedulable(pod.nodeName, null)) {
@@ -299,6 +366,8 @@ export class ClusterModel {
       health: w.health === 'unhealthy' || w.health === 'untilRestart' ? w.health : 'healthy',
       replaceOnDelete: false,
       baseName: name,
+      ...(w.containers ? { containers: w.containers.map((c) => ({ ...c })) } : {}),
+      ...(w.initContainers ? { initContainers: w.initContainers.map((c) => ({ ...c })) } : {}),
     };
     this.pods.set(`${pod.namespace}/${pod.name}`, pod);
   }
@@ -313,6 +382,8 @@ export class ClusterModel {
     let rr = 0;
     for (const pod of this.pods.values()) {
       if (pod.nodeName !== null) continue;
+      // A pod the test made unschedulable finds no node.
+      if (this.failures.length > 0 && failureOf(this, pod)?.failure.kind === 'unschedulable') continue;
       const kind = pod.owner ? (pod.owner.split('/')[0] as SimWorkloadKind) : null;
       if (pod.pinnedNode !== null) {
         if (this.schedulable(pod.pinnedNode, kind)) this.bind(pod, pod.pinnedNode);

@@ -70,8 +70,10 @@ export function accessOf(method: string, segments: readonly string[], query: URL
     namespace = rest[1];
     rest = rest.slice(2);
   }
-  const [resource, name] = rest;
-  if (resource === undefined || rest.length > 2) return null;
+  const [base, name, subresource] = rest;
+  if (base === undefined || rest.length > 3) return null;
+  // A subresource (`pods/log`) is authorized as `<resource>/<subresource>`, as RBAC rules name it.
+  const resource = subresource === undefined ? base : `${base}/${subresource}`;
   const collection = name === undefined;
   const verb =
     method === 'GET'

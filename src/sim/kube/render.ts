@@ -3,7 +3,8 @@
  * they are always consistent with the pods. Zero-valued status counters are omitted, as the real
  * API server does (`omitempty`), so clients must treat a missing counter as 0.
  */
-import { HOSTNAME, type ClusterModel, type SimNode, type SimPod, type SimWorkload } from './model.js';
+import { containersOf, DEFAULT_CONTAINER, initContainersOf, podRuntime } from './failures.js';
+import { HOSTNAME, type ClusterModel, type SimContainer, type SimNode, type SimPod, type SimWorkload } from './model.js';
 
 type Json = Record<string, unknown>;
 
@@ -57,17 +58,31 @@ export function renderNode(m: ClusterModel, n: SimNode): Json {
   };
 }
 
-/** A `v1/Pod`; a pod without a node is `Pending` and `PodScheduled=False`. */
+/** A container of a pod spec or template, with its memory limit when it has one. */
+function containerSpec(c: SimContainer): Record<string, unknown> {
+  return {
+    name: c.name,
+    image: c.image,
+    imagePullPolicy: 'IfNotPresent',
+    ...(c.memoryLimit !== undefined ? { resources: { limits: { memory: c.memoryLimit } } } : {}),
+  };
+}
+
+/** A `v1/Pod`; a pod without a node is `Pending` and `PodScheduled=False`; container states come from failures.ts. */
 export function renderPod(m: ClusterModel, p: SimPod): Json {
   const ready = m.podReady(p);
   const bound = p.nodeName !== null;
   const owner = p.owner ? ownerRef(p) : undefined;
-  const cond = (type: string, ok: boolean, reason?: string): Json => ({
+  const rt = podRuntime(m, p, bound && m.nodes.get(p.nodeName!)?.ready === 'True' && p.health === 'healthy');
+  const cond = (type: string, ok: boolean, reason?: string, message?: string): Json => ({
     type,
     status: ok ? 'True' : 'False',
     lastTransitionTime: time(p.createdAt),
     ...(reason && !ok ? { reason } : {}),
+    ...(message && !ok ? { message } : {}),
   });
+  const notReady = `containers with unready status: [${(rt.notReady.length ? rt.notReady : containersOf(p).map((c) => c.name)).join(' ')}]`;
+  const inits = initContainersOf(p);
   return {
     apiVersion: 'v1',
     kind: 'Pod',
@@ -83,19 +98,24 @@ export function renderPod(m: ClusterModel, p: SimPod): Json {
     spec: {
       ...(p.pinnedNode !== null ? { nodeSelector: { [HOSTNAME]: p.pinnedNode } } : {}),
       ...(bound ? { nodeName: p.nodeName } : {}),
-      containers: [{ name: 'main', image: 'registry.example/stormguard-sim:latest' }],
+      ...(inits.length ? { initContainers: inits.map(containerSpec) } : {}),
+      containers: containersOf(p).map(containerSpec),
     },
     status: {
-      phase: bound ? 'Running' : 'Pending',
+      phase: bound ? rt.phase : 'Pending',
       conditions: bound
-        ? [cond('PodScheduled', true), cond('Initialized', true), cond('ContainersReady', ready), cond('Ready', ready)]
-        : [cond('PodScheduled', false, 'Unschedulable')],
+        ? [
+            cond('PodScheduled', true),
+            cond('Initialized', rt.initialized, 'ContainersNotInitialized', `containers with incomplete status: [${inits.map((c) => c.name).join(' ')}]`),
+            cond('ContainersReady', ready, 'ContainersNotReady', notReady),
+            cond('Ready', ready, 'ContainersNotReady', notReady),
+          ]
+        : [cond('PodScheduled', false, 'Unschedulable', rt.unschedulable ?? undefined)],
       ...(bound
         ? {
             startTime: time(p.createdAt),
-            containerStatuses: [
-              { name: 'main', ready, started: true, restartCount: 0, image: 'registry.example/stormguard-sim:latest', imageID: '' },
-            ],
+            ...(rt.initContainerStatuses ? { initContainerStatuses: rt.initContainerStatuses } : {}),
+            containerStatuses: rt.containerStatuses,
           }
         : {}),
     },
@@ -123,7 +143,8 @@ export function renderWorkload(m: ClusterModel, w: SimWorkload): Json {
     },
     spec: {
       ...(w.node !== null ? { nodeSelector: { [HOSTNAME]: w.node } } : {}),
-      containers: [{ name: 'main', image: 'registry.example/stormguard-sim:latest' }],
+      ...(w.initContainers?.length ? { initContainers: w.initContainers.map(containerSpec) } : {}),
+      containers: (w.containers?.length ? w.containers : [DEFAULT_CONTAINER]).map(containerSpec),
     },
   };
   const metadata = {
@@ -140,19 +161,25 @@ export function renderWorkload(m: ClusterModel, w: SimWorkload): Json {
   const base = { apiVersion: 'apps/v1', kind: w.kind, metadata };
 
   if (w.kind === 'Deployment') {
-    const deadlineExceeded = w.progress === 'progressing' && m.now() - w.lastProgressAt > w.progressDeadlineSeconds * 1000;
+    // The deployment controller's messages name the new ReplicaSet (deployment_util.go).
+    const rs = `${w.name}-${m.suffix(`${w.name}/${w.revision}`, 0, 10)}`;
+    const deadline = w.lastProgressAt + w.progressDeadlineSeconds * 1000;
+    const deadlineExceeded = w.progress === 'progressing' && m.now() > deadline;
     const progressing = w.progress === 'complete'
-      ? { status: 'True', reason: 'NewReplicaSetAvailable', message: `ReplicaSet has successfully progressed.` }
+      ? { status: 'True', reason: 'NewReplicaSetAvailable', message: `ReplicaSet "${rs}" has successfully progressed.` }
       : deadlineExceeded
-        ? { status: 'False', reason: 'ProgressDeadlineExceeded', message: `ReplicaSet has timed out progressing.` }
-        : { status: 'True', reason: 'ReplicaSetUpdated', message: `ReplicaSet is progressing.` };
+        ? { status: 'False', reason: 'ProgressDeadlineExceeded', message: `ReplicaSet "${rs}" has timed out progressing.` }
+        : { status: 'True', reason: 'ReplicaSetUpdated', message: `ReplicaSet "${rs}" is progressing.` };
+    // The condition turned False when the deadline passed, and its times say so.
+    const progressingAt = time(deadlineExceeded ? deadline : w.lastProgressAt);
     return {
       ...base,
       spec: {
         replicas: w.replicas,
         selector,
         template,
-        strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: '25%', maxSurge: '25%' } },
+        // The model replaces every pod at once when the template changes: that is Recreate.
+        strategy: { type: 'Recreate' },
         progressDeadlineSeconds: w.progressDeadlineSeconds,
         revisionHistoryLimit: 10,
       },
@@ -173,7 +200,7 @@ export function renderWorkload(m: ClusterModel, w: SimWorkload): Json {
             lastUpdateTime: time(w.lastProgressAt),
             lastTransitionTime: time(w.lastProgressAt),
           },
-          { type: 'Progressing', ...progressing, lastUpdateTime: time(w.lastProgressAt), lastTransitionTime: time(w.lastProgressAt) },
+          { type: 'Progressing', ...progressing, lastUpdateTime: progressingAt, lastTransitionTime: progressingAt },
         ],
       },
     };

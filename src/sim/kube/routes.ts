@@ -7,6 +7,9 @@ import { workloadKey, type ClusterModel, type SimWorkloadKind } from './model.js
 import { renderList, renderNode, renderPod, renderWorkload } from './render.js';
 import { accessOf, forbiddenMessage, isAllowed, type SimAccess } from './rbac.js';
 import { alreadyExists, conflict, failure, notFound, success, type KubeError } from './status.js';
+import { EVENT_FIELDS, eventsWatchNamespace, parseFieldSelector, routeEvents } from './events.js';
+import { routeLog } from './logs.js';
+import { patchedContainers } from './diagnostics.js';
 import type { WatchResource, WatchSelection } from './watch.js';
 
 /** The user the simulator's kubeconfig authenticates as (named in 403 messages, like a service account). */
@@ -142,6 +145,13 @@ function dispatch(m: ClusterModel, req: SimRequest): SimResponse {
     return leases(m, seg[4]!, seg[6], req);
   }
 
+  // Events and pod logs (events.ts, logs.ts).
+  const diagnosis = routeEvents(m, seg, method, req.query) ?? routeLog(m, seg, method, req.query);
+  if (diagnosis !== null) {
+    if (isKubeError(diagnosis)) throw diagnosis;
+    return ok(diagnosis);
+  }
+
   throw failure(404, 'NotFound', 'the server could not find the requested resource');
 }
 
@@ -198,6 +208,8 @@ export function watchSelection(path: string, query: URLSearchParams, m?: Cluster
     if (seg.length === 4 && WORKLOAD_RESOURCES[seg[3]!]) resource = seg[3] as WatchResource;
     else if (seg.length === 6 && seg[3] === 'namespaces' && WORKLOAD_RESOURCES[seg[5]!]) [resource, namespace] = [seg[5] as WatchResource, seg[4]!];
   }
+  const eventsNamespace = eventsWatchNamespace(seg);
+  if (eventsNamespace !== undefined) [resource, namespace] = ['events', eventsNamespace];
   if (!resource) return failure(404, 'NotFound', 'the server could not find the requested resource');
   let labels;
   try {
@@ -206,6 +218,13 @@ export function watchSelection(path: string, query: URLSearchParams, m?: Cluster
     return err as KubeError;
   }
   const field = query.get('fieldSelector') ?? '';
+  if (resource === 'events') {
+    try {
+      return { resource, namespace, labels, name: null, fields: parseFieldSelector(field, EVENT_FIELDS) };
+    } catch (err) {
+      return err as KubeError;
+    }
+  }
   const byName = /^metadata\.name==?([^,=]+)$/.exec(field);
   if (field !== '' && !byName) return failure(400, 'BadRequest', `field label not supported: ${field}`);
   return { resource, namespace, labels, name: byName ? byName[1]! : null };
@@ -215,6 +234,8 @@ const RESOURCES: Record<string, { name: string; singularName: string; namespaced
   v1: [
     { name: 'nodes', singularName: 'node', namespaced: false, kind: 'Node', verbs: ['get', 'list', 'watch'], shortNames: ['no'] },
     { name: 'pods', singularName: 'pod', namespaced: true, kind: 'Pod', verbs: ['delete', 'get', 'list', 'watch'], shortNames: ['po'] },
+    { name: 'pods/log', singularName: '', namespaced: true, kind: 'Pod', verbs: ['get'] },
+    { name: 'events', singularName: 'event', namespaced: true, kind: 'Event', verbs: ['get', 'list', 'watch'], shortNames: ['ev'] },
   ],
   'apps/v1': [
     { name: 'daemonsets', singularName: 'daemonset', namespaced: true, kind: 'DaemonSet', verbs: ['get', 'list', 'patch', 'watch'], shortNames: ['ds'] },
@@ -294,7 +315,10 @@ function patchWorkload(m: ClusterModel, kind: SimWorkloadKind, ns: string, name:
   w.annotations = stringMap(merged.metadata?.annotations);
   delete w.annotations['deployment.kubernetes.io/revision'];
   w.rv = m.bump();
-  if (changedTemplate) {
+  // Image and memory-limit changes (`kubectl set image`) are template changes too (diagnostics.ts).
+  const containers = patchedContainers(w, patch, type === PATCH_TYPES[0]);
+  if (containers) w.containers = containers;
+  if (changedTemplate || containers) {
     w.templateAnnotations = annotations;
     m.startRollout(w);
   }

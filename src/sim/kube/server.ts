@@ -5,6 +5,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { PlainText } from './logs.js';
 import type { ClusterModel } from './model.js';
 import { route, watchSelection } from './routes.js';
 import { failure } from './status.js';
@@ -178,6 +179,13 @@ export interface SimAnswer {
 }
 
 function send(res: ServerResponse, code: number, body: unknown): number {
+  if (body instanceof PlainText) {
+    // Pod logs are plain text, not JSON.
+    const length = Buffer.byteLength(body.text);
+    res.writeHead(code, { 'content-type': 'text/plain', 'content-length': length });
+    res.end(body.text);
+    return length;
+  }
   const text = JSON.stringify(body);
   const length = Buffer.byteLength(text);
   res.writeHead(code, { 'content-type': 'application/json', 'content-length': length });

@@ -16,6 +16,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { simSelectorMatches, type SimRequirement } from './labels.js';
+import { eventFields, fieldsMatch, renderEvent, type FieldRequirement } from './events.js';
 import type { ClusterModel } from './model.js';
 import { renderNode, renderPod, renderWorkload } from './render.js';
 import { failure, type KubeStatus } from './status.js';
@@ -23,7 +24,7 @@ import { failure, type KubeStatus } from './status.js';
 type Json = Record<string, unknown>;
 
 /** A watchable collection. */
-export type WatchResource = 'nodes' | 'pods' | 'deployments' | 'statefulsets' | 'daemonsets';
+export type WatchResource = 'nodes' | 'pods' | 'deployments' | 'statefulsets' | 'daemonsets' | 'events';
 
 /** What one watch asks for: a collection, optionally one namespace, label selector, one name. */
 export interface WatchSelection {
@@ -33,6 +34,8 @@ export interface WatchSelection {
   labels: SimRequirement[];
   /** `fieldSelector=metadata.name=x`, or null. */
   name: string | null;
+  /** Events only: the field selector's requirements (`type=Warning`, `involvedObject.name=x`). */
+  fields?: FieldRequirement[];
 }
 
 /** One change, as it goes over the wire. */
@@ -44,6 +47,8 @@ interface WatchEvent {
   name: string;
   labels: Record<string, string>;
   line: string;
+  /** Events only: the selectable fields. */
+  fields?: Record<string, string>;
 }
 
 /** The last published state of one object. */
@@ -79,6 +84,7 @@ const KINDS: Record<WatchResource, { apiVersion: string; kind: string }> = {
   deployments: { apiVersion: 'apps/v1', kind: 'Deployment' },
   statefulsets: { apiVersion: 'apps/v1', kind: 'StatefulSet' },
   daemonsets: { apiVersion: 'apps/v1', kind: 'DaemonSet' },
+  events: { apiVersion: 'v1', kind: 'Event' },
 };
 
 const WORKLOAD_RESOURCE = { Deployment: 'deployments', StatefulSet: 'statefulsets', DaemonSet: 'daemonsets' } as const;
@@ -165,6 +171,7 @@ export class WatchJournal {
     for (const n of m.nodes.values()) consider('nodes', null, n.name, n, () => renderNode(m, n), false);
     for (const p of m.pods.values()) consider('pods', p.namespace, p.name, p, () => renderPod(m, p), false);
     for (const w of m.workloads.values()) consider(WORKLOAD_RESOURCE[w.kind], w.namespace, w.name, w, () => renderWorkload(m, w), true);
+    for (const e of m.events.byName.values()) consider('events', e.namespace, e.name, e, () => renderEvent(e), false);
     for (const [key, prev] of this.published) {
       if (seen.has(key)) continue;
       this.published.delete(key);
@@ -202,7 +209,7 @@ export class WatchJournal {
     const from = rvParam === '' ? 0 : Number(rvParam);
     if (from === 0) {
       // "Start at most recent": the current state as synthetic ADDED events, then changes.
-      const current = [...this.published.values()].filter((p) => matchesObject(selection, p.resource, p.namespace, p.name, labelsOf(p.object)));
+      const current = [...this.published.values()].filter((p) => matchesObject(selection, p.resource, p.namespace, p.name, labelsOf(p.object), fieldsOf(p.resource, p.object)));
       current.sort((a, b) => (a.namespace ?? '').localeCompare(b.namespace ?? '') || a.name.localeCompare(b.name));
       for (const p of current) this.write(stream, JSON.stringify({ type: 'ADDED', object: p.object }));
     } else if (from < this.droppedUpTo) {
@@ -283,7 +290,11 @@ function expired(from: number, current: number): KubeStatus {
 }
 
 function event(type: WatchEvent['type'], rv: number, resource: WatchResource, namespace: string | null, name: string, object: Json): WatchEvent {
-  return { rv, type, resource, namespace, name, labels: labelsOf(object), line: JSON.stringify({ type, object }) };
+  return { rv, type, resource, namespace, name, labels: labelsOf(object), line: JSON.stringify({ type, object }), fields: fieldsOf(resource, object) };
+}
+
+function fieldsOf(resource: WatchResource, object: Json): Record<string, string> | undefined {
+  return resource === 'events' ? eventFields(object) : undefined;
 }
 
 function labelsOf(object: Json): Record<string, string> {
@@ -291,10 +302,11 @@ function labelsOf(object: Json): Record<string, string> {
 }
 
 function matches(selection: WatchSelection, e: WatchEvent): boolean {
-  return matchesObject(selection, e.resource, e.namespace, e.name, e.labels);
+  return matchesObject(selection, e.resource, e.namespace, e.name, e.labels, e.fields);
 }
 
-function matchesObject(selection: WatchSelection, resource: WatchResource, namespace: string | null, name: string, labels: Record<string, string>): boolean {
+function matchesObject(selection: WatchSelection, resource: WatchResource, namespace: string | null, name: string, labels: Record<string, string>, fields?: Record<string, string>): boolean {
+  if (selection.fields?.length && !fieldsMatch(fields ?? {}, selection.fields)) return false;
   if (selection.resource !== resource) return false;
   if (selection.namespace !== null && selection.namespace !== namespace) return false;
   if (selection.name !== null && selection.name !== name) return false;
