@@ -5,6 +5,7 @@
  * show, never parsed. The gate, the card and the plan all ask this module, so "which restarts cannot
  * help" has one owner.
  */
+import { nodeBlock } from './nodes.js';
 import type { ClusterSnapshot, ContainerFacts, PodFacts, TemplateChange, WarningEvent, WorkloadFacts } from './types.js';
 
 /** Stable identifiers of what can be wrong, most specific first (the order picks one when several hold). */
@@ -243,14 +244,18 @@ export function settleDiagnoses(kept: Diagnoses, seen: Diagnoses): { diagnoses: 
 }
 
 /**
- * Why each of `targets` is down as this snapshot says (only those with a reason), or undefined when the
- * snapshot cannot say (the API did not answer, or one of them is unknown): then an incident keeps what it knew.
+ * Why each of `targets` is down as this snapshot says (only those with a reason of their own: a target on
+ * a node that is NotReady, Unknown, cordoned or gone is down for its node), or undefined when the snapshot
+ * cannot say (the API did not answer, or one of them is unknown): then an incident keeps what it knew.
  */
 export function diagnoseTargets(targets: string[], snapshot: ClusterSnapshot, now: number): Diagnoses | undefined {
   if (!snapshot.reachable || targets.some((t) => snapshot.unknownTargets?.[t] !== undefined)) return undefined;
   const diagnoses: Diagnoses = {};
   for (const target of targets) {
-    const found = diagnose(target, snapshot.workloads[target], now);
+    const workload = snapshot.workloads[target];
+    // A node that cannot run pods is the reason itself: its pods' Pending and taint messages say the same again.
+    if (workload?.relevantNodes.some((node) => nodeBlock(node, snapshot.nodes[node]) !== null)) continue;
+    const found = diagnose(target, workload, now);
     if (found) diagnoses[target] = found;
   }
   return diagnoses;

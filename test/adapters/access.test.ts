@@ -52,7 +52,7 @@ describe('collectionsFor and accessFor', () => {
       'nvr patch deployments',
       'nvr delete pods',
     ]);
-    expect(clusterWideReads(targets).map((n) => `${n.verb} ${n.resource}`)).toEqual(['list pods', 'watch pods', 'list events', 'watch events', 'list deployments', 'watch deployments', 'list statefulsets', 'watch statefulsets']);
+    expect(clusterWideReads(targets).map((n) => `${n.verb} ${n.resource}`)).toEqual(['list pods', 'watch pods', 'list deployments', 'watch deployments', 'list statefulsets', 'watch statefulsets']);
   });
 
   it('no targets: only the nodes, in either scope', () => {

@@ -40,7 +40,7 @@ beforeEach(async () => {
   await sim.start();
   dir = mkdtempSync(join(tmpdir(), 'stormguard-informer-'));
   await sim.writeKubeconfig(join(dir, 'kubeconfig'));
-  kube = createKubeAdapter({ kubeconfig: join(dir, 'kubeconfig'), env: {}, backoff: SIM_RESYNC_BACKOFF, watchScope: 'namespaces' });
+  kube = createKubeAdapter({ kubeconfig: join(dir, 'kubeconfig'), env: {}, backoff: SIM_RESYNC_BACKOFF, watchScope: 'namespaces', warningEvents: false });
   reachable(await kube.snapshot([frigate, hass], T0));
   await settle();
   await expect.poll(() => sim.watches().length).toBe(5);
@@ -71,7 +71,7 @@ describe('informers against the simulator', () => {
     snap = reachable(await kube.snapshot([frigate, hass], clock));
     expect(Object.keys(snap.nodes).sort()).toEqual(['node-a', 'node-b']);
     // The rollout replaced frigate's pod: the old one was deleted, the new one waits for node-a.
-    expect(snap.workloads.frigate!.pods).toEqual([{ name: expect.any(String), node: null, phase: 'Pending', ready: false }]);
+    expect(snap.workloads.frigate!.pods).toEqual([{ name: expect.any(String), node: null, phase: 'Pending', ready: false, containers: [], unschedulable: expect.stringContaining('untolerated taint') }]);
     expect(snap.workloads.frigate!.pods[0]!.name).not.toBe(sim.restarts[0]!.name);
     expect(lists()).toEqual([]);
     expect(watches()).toEqual([]);

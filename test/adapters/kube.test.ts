@@ -105,7 +105,10 @@ describe('kube adapter: workloads', () => {
     await kube.restart(frigate, clock);
     clock += 2000;
     const w = reachable(await kube.snapshot([frigate], clock)).workloads.frigate!;
-    expect(w.pods).toEqual([{ name: expect.any(String), node: null, phase: 'Pending', ready: false }]);
+    // Unbound, no container started yet, and the scheduler's reason (the NotReady node's taint).
+    expect(w.pods).toEqual([
+      { name: expect.any(String), node: null, phase: 'Pending', ready: false, containers: [], unschedulable: expect.stringContaining('untolerated taint {node.kubernetes.io/not-ready: }') },
+    ]);
     expect(w.relevantNodes).toEqual(['k3s-2']);
     expect(w.rolloutInProgress).toBe(true);
   });
@@ -134,7 +137,16 @@ describe('kube adapter: workloads', () => {
     expect(workloads.ha).toEqual({
       target: 'ha',
       found: true,
-      pods: [{ name: 'ha-1', node: 'b', phase: 'Running', ready: false }],
+      pods: [
+        {
+          name: 'ha-1',
+          node: 'b',
+          phase: 'Running',
+          ready: false,
+          containers: [{ name: 'main', init: false, image: 'registry.example/stormguard-sim:latest', memoryLimit: null, restartCount: 0, waiting: null, lastTerminated: null }],
+          unschedulable: null,
+        },
+      ],
       relevantNodes: ['b'],
       readyReplicas: 0,
       desiredReplicas: 1,
@@ -245,10 +257,13 @@ describe('kube adapter: request budget', () => {
       sim.resetRequests();
       const one = reachable(await oneTarget.snapshot(targets.slice(0, 1), T0));
       await waitForCaches(sim, () => oneTarget.caches());
-      await expect.poll(() => sim.watches().length).toBe(3);
+      // Nodes, and the namespace's pods, Warning events and Deployments.
+      await expect.poll(() => sim.watches().length).toBe(4);
       const forOne = sim.requests.map((r) => `${r.path}${r.query.watch ? ' watch' : ''}`).sort();
       expect(Object.keys(one.workloads)).toHaveLength(1);
       expect(forOne).toEqual([
+        '/api/v1/namespaces/apps/events',
+        '/api/v1/namespaces/apps/events watch',
         '/api/v1/namespaces/apps/pods',
         '/api/v1/namespaces/apps/pods watch',
         '/api/v1/nodes',
@@ -260,7 +275,7 @@ describe('kube adapter: request budget', () => {
       sim.resetRequests();
       const hundred = reachable(await kube.snapshot(targets, T0));
       await waitForCaches(sim, () => kube.caches());
-      await expect.poll(() => sim.watches().length).toBe(6);
+      await expect.poll(() => sim.watches().length).toBe(8);
       expect(sim.requests.map((r) => `${r.path}${r.query.watch ? ' watch' : ''}`).sort()).toEqual(forOne);
       expect(Object.keys(hundred.workloads)).toHaveLength(100);
       expect(Object.keys(hundred.nodes)).toHaveLength(50);
@@ -290,7 +305,7 @@ describe('kube adapter: request budget', () => {
 
   it('grows with namespaces and kinds, not with targets, when watching per namespace', async () => {
     await kube.close();
-    kube = createKubeAdapter({ kubeconfig: kubeconfigPath, env: {}, watchScope: 'namespaces' });
+    kube = createKubeAdapter({ kubeconfig: kubeconfigPath, env: {}, watchScope: 'namespaces', warningEvents: false });
     sim.addNode('a');
     const targets = [
       target('a1', 'ns-a', { kind: 'Deployment', name: 'a1' }),

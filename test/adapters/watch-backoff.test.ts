@@ -57,7 +57,7 @@ describe('caches against a watch that will not stay open', () => {
     await sim.start();
     dir = mkdtempSync(join(tmpdir(), 'stormguard-backoff-'));
     await sim.writeKubeconfig(join(dir, 'kubeconfig'));
-    kube = createKubeAdapter({ kubeconfig: join(dir, 'kubeconfig'), env: {}, backoff: SLOW_BACKOFF, watchScope: 'namespaces', requestTimeoutMs: 5000 });
+    kube = createKubeAdapter({ kubeconfig: join(dir, 'kubeconfig'), env: {}, backoff: SLOW_BACKOFF, watchScope: 'namespaces', requestTimeoutMs: 5000, warningEvents: false });
     expect((await kube.snapshot([frigate], Date.now())).reachable).toBe(true);
     await waitForCaches(sim, () => kube.caches());
     expect(kube.caches()).toHaveLength(3);

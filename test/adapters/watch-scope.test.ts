@@ -50,7 +50,7 @@ function adapter(watchScope: WatchScopeSetting): KubeAdapter {
       done();
     },
   });
-  const kube = createKubeAdapter({ kubeconfig: join(dir, 'kubeconfig'), env: {}, backoff: SIM_RESYNC_BACKOFF, watchScope, logger: pino({}, sink) });
+  const kube = createKubeAdapter({ kubeconfig: join(dir, 'kubeconfig'), env: {}, backoff: SIM_RESYNC_BACKOFF, watchScope, logger: pino({}, sink), warningEvents: false });
   adapters.push(kube);
   return kube;
 }

@@ -100,9 +100,13 @@ export function accessFor(targets: readonly TargetConfig[], scope: WatchScope): 
   return out;
 }
 
-/** What `cluster` scope needs beyond the nodes: list and watch of pods, their events and each used workload kind in every namespace. */
+/**
+ * What `cluster` scope needs beyond the nodes: list and watch of pods and each used workload kind in every
+ * namespace. Events are left out on purpose: they are evidence, so whether they may be read cluster-wide
+ * does not decide the scope (refused, the card loses its evidence and the doctor says so).
+ */
 export function clusterWideReads(targets: readonly TargetConfig[]): NeededAccess[] {
-  return accessFor(targets, 'cluster').filter((need) => need.namespace === undefined && need.resource !== 'nodes');
+  return accessFor(targets, 'cluster').filter((need) => need.namespace === undefined && need.resource !== 'nodes' && need.resource !== 'events');
 }
 
 /** The scope chosen and why, in words for the log and the doctor. */

@@ -42,6 +42,11 @@ export interface KubeAdapterOptions extends KubeConfigSource {
   watchScope?: WatchScopeSetting;
   /** Where the watch scope decision and caches falling out of sync are logged (default: nowhere). */
   logger?: Logger;
+  /**
+   * Whether to watch Warning events as evidence of why a target is down (default true). Off, the
+   * diagnosis reads container states and conditions only (no volume events, no FailedScheduling).
+   */
+  warningEvents?: boolean;
   /** When a template change was seen (the bot's clock, so "shortly before" compares with its `now`; default `Date.now`). */
   clock?: () => number;
 }
@@ -207,7 +212,7 @@ export function createKubeAdapter(options: KubeAdapterOptions = {}): KubeAdapter
    * stops the others. A cache keeps only the targets' namespaces, like the pods'.
    */
   function syncEventCaches(scope: WatchScope, wanted: readonly TargetConfig[]): void {
-    const namespaces = scope === 'cluster' ? [null] : namespacesOf(wanted);
+    const namespaces = options.warningEvents === false ? [] : scope === 'cluster' ? [null] : namespacesOf(wanted);
     const live = new Set(namespaces.map(eventsPath));
     for (const [path, informer] of eventInformers) {
       if (live.has(path)) continue;
