@@ -1,3 +1,4 @@
+import { storeProblem } from '../adapters/sqlite/health.js';
 import type { Store } from '../adapters/sqlite/store.js';
 import type { Logger } from '../log.js';
 import { EffectError, type EffectSink } from '../core/delivery.js';
@@ -59,7 +60,6 @@ export function trackDiscordReachability(sink: EffectSink, store: Store, clock: 
     async deliver(pending, incident) {
       try {
         await sink.deliver(pending, incident);
-        markReachable(store, logger);
       } catch (err) {
         const setup = setupOf(err);
         if (setup && discordSetupProblem(store)?.problem !== setup.problem) {
@@ -69,6 +69,12 @@ export function trackDiscordReachability(sink: EffectSink, store: Store, clock: 
         if (err instanceof EffectError && !err.retryable) markReachable(store, logger);
         else if (discordUnreachableSince(store) === null) store.setMeta(DISCORD_UNREACHABLE_SINCE, String(clock()));
         throw err;
+      }
+      try {
+        markReachable(store, logger);
+      } catch (err) {
+        // Delivered all the same: a database that cannot record it must not make it look undelivered (and sent again).
+        if (storeProblem(err) === null) throw err;
       }
     },
   };

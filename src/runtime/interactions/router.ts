@@ -1,5 +1,6 @@
 import { MessageFlags, type ButtonInteraction, type ChatInputCommandInteraction, type Interaction } from 'discord.js';
 import type { SlashCommand } from '../../../commands/types.js';
+import { describeStoreProblem, storeProblem } from '../../adapters/sqlite/health.js';
 import { clip, DISCORD_LIMITS } from '../../core/text.js';
 import type { Logger } from '../../log.js';
 import type { CommandContext } from './context.js';
@@ -44,8 +45,9 @@ export function createInteractionRouter(deps: RouterDeps): (interaction: Interac
     const refused = refusal(interaction);
     const action = interaction.isButton() ? interaction.customId.split(':')[0]! : interaction.commandName;
     if (refused) {
-      ctx.actions.refuse(interaction.user.id, action, refused.reason, { guildId: interaction.guildId, channelId: interaction.channelId });
+      // Answered before the audit row is written: a database that cannot take it must not leave the person unanswered.
       await interaction.reply({ content: refused.message, flags: MessageFlags.Ephemeral, allowedMentions: { parse: [] } });
+      ctx.actions.refuse(interaction.user.id, action, refused.reason, { guildId: interaction.guildId, channelId: interaction.channelId });
       return;
     }
     await interaction.deferReply({ flags: MessageFlags.Ephemeral });
@@ -75,8 +77,12 @@ export function createInteractionRouter(deps: RouterDeps): (interaction: Interac
       }
     } catch (err) {
       logger.error({ err: describe(err), interaction: interaction.id }, 'interaction failed');
-      if (!interaction.isRepliable()) return;
-      const content = 'Something went wrong while handling that; it is logged. Please try again.';
+      if (!interaction.isRepliable() || (interaction.replied && !interaction.deferred)) return;
+      const problem = storeProblem(err);
+      // A database that cannot be written is not a mystery to the person: nothing was done, and why.
+      const content = problem
+        ? `stormguard cannot write its database right now (${describeStoreProblem(problem)}), so nothing was done; it is logged. Try again once it is fixed.`
+        : 'Something went wrong while handling that; it is logged. Please try again.';
       try {
         if (interaction.deferred || interaction.replied) await interaction.followUp({ content, flags: MessageFlags.Ephemeral });
         else await interaction.reply({ content, flags: MessageFlags.Ephemeral });
