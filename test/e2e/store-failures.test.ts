@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { Sqlite } from '../../src/adapters/sqlite/driver.js';
 import type { InteractionResult } from '../../src/sim/discord/index.js';
 import { captureLogs } from '../helpers/logs.js';
 import { IDS, OPERATOR, startWorld, topLevel, type World } from '../helpers/world.js';
@@ -175,5 +176,67 @@ describe('another process holding the write lock (issue 21 item 10)', () => {
     expect(w.app.readiness().checks.database).toBe(true);
     expect(said(await w.discord.slashCommand({ name: 'ack', user: OPERATOR }))).not.toContain('cannot write');
     expect(topLevel(w)).toHaveLength(1);
+  });
+
+  it('a message Discord created just as another writer took the lock is recorded once the lock is gone, never posted again', async () => {
+    world = await startWorld();
+    const w = world;
+    // A second writer on the same file, taking the lock the moment Discord has created the message:
+    // the message exists, and the database refuses its id.
+    const other = new Sqlite(path.join(w.dir, 'stormguard.db'));
+    const unsubscribe = w.discord.onAnswered((r) => {
+      if (r.method === 'POST' && r.path === `/channels/${IDS.channel}/messages` && !other.inTransaction) other.exec('BEGIN IMMEDIATE');
+    });
+    try {
+      w.probe.setStatus(503, 'down');
+      for (let i = 0; i < 6; i++) await pass(w);
+      expect(other.inTransaction).toBe(true);
+      expect(postsToChannel(w)).toBe(1);
+      expect(w.app.store.getDiscordRefs(1)?.messageId).toBeNull();
+    } finally {
+      unsubscribe();
+      if (other.inTransaction) other.exec('ROLLBACK');
+      other.close();
+    }
+
+    for (let i = 0; i < 3; i++) await pass(w);
+    expect(postsToChannel(w)).toBe(1);
+    expect(topLevel(w)).toHaveLength(1);
+    expect(w.app.store.getDiscordRefs(1)?.messageId).toBe(topLevel(w)[0]!.id);
+    expect(w.discord.allMentions().filter((r) => !r.suppressed)).toHaveLength(1);
+  });
+
+  it('a thread note Discord took just as another writer took the lock is marked done later, never sent again', async () => {
+    world = await startWorld();
+    const w = world;
+    w.probe.setStatus(503, 'down');
+    await w.cycles(2);
+    const threadId = w.app.store.getDiscordRefs(1)!.threadId!;
+    const notesPath = `/channels/${threadId}/messages`;
+    const notesBefore = w.discord.channel(threadId).messages.length;
+    w.discord.resetRequests();
+
+    const other = new Sqlite(path.join(w.dir, 'stormguard.db'));
+    const unsubscribe = w.discord.onAnswered((r) => {
+      if (r.method === 'POST' && r.path === notesPath && !other.inTransaction) other.exec('BEGIN IMMEDIATE');
+    });
+    try {
+      // An operator acknowledges: one quiet note is owed, and Discord takes it as the lock is taken.
+      await w.discord.slashCommand({ name: 'ack', user: OPERATOR });
+      for (let i = 0; i < 4; i++) await pass(w);
+      expect(other.inTransaction).toBe(true);
+    } finally {
+      unsubscribe();
+      if (other.inTransaction) other.exec('ROLLBACK');
+      other.close();
+    }
+    for (let i = 0; i < 3; i++) await pass(w);
+
+    const notes = w.discord.channel(threadId).messages.length - notesBefore;
+    expect(notes).toBeGreaterThan(0);
+    const sent = w.discord.requests.filter((r) => r.method === 'POST' && r.path === notesPath).map((r) => (r.body as { nonce: string }).nonce);
+    expect(sent).toHaveLength(notes);
+    expect(new Set(sent).size).toBe(sent.length);
+    expect(w.app.store.countEffects({ status: 'pending' })).toBe(0);
   });
 });
