@@ -12,7 +12,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { Sqlite } from '../../src/adapters/sqlite/driver.js';
 import type { InteractionResult } from '../../src/sim/discord/index.js';
 import { captureLogs } from '../helpers/logs.js';
-import { IDS, OPERATOR, startWorld, topLevel, type World } from '../helpers/world.js';
+import { BYSTANDER, IDS, OPERATOR, startWorld, topLevel, type World } from '../helpers/world.js';
 
 let world: World | undefined;
 
@@ -154,12 +154,15 @@ describe('another process holding the write lock (issue 21 item 10)', () => {
     })();
     const status = await w.discord.slashCommand({ name: 'status', user: OPERATOR });
     const ack = await w.discord.slashCommand({ name: 'ack', user: OPERATOR });
+    const refused = await w.discord.slashCommand({ name: 'ack', user: BYSTANDER });
     await passes;
     const elapsed = performance.now() - started;
 
     expect(status.deferred || status.reply !== null).toBe(true);
     expect(said(status)).toContain('frigate');
     expect(said(ack)).toContain('stormguard cannot write its database right now (another process holds its write lock), so nothing was done');
+    // A refusal is answered as such even though its audit row cannot be written.
+    expect(said(refused)).toBe('You need an operator role to do that.');
     expect(elapsed).toBeLessThan(5_000);
     expect(w.app.store.openIncidents()[0]!.acknowledgedBy).toBeNull();
 

@@ -45,9 +45,14 @@ export function createInteractionRouter(deps: RouterDeps): (interaction: Interac
     const refused = refusal(interaction);
     const action = interaction.isButton() ? interaction.customId.split(':')[0]! : interaction.commandName;
     if (refused) {
-      // Answered before the audit row is written: a database that cannot take it must not leave the person unanswered.
+      try {
+        ctx.actions.refuse(interaction.user.id, action, refused.reason, { guildId: interaction.guildId, channelId: interaction.channelId });
+      } catch (err) {
+        // A database that cannot take the audit row (logged by the store) must not leave the person unanswered.
+        if (storeProblem(err) === null) throw err;
+        logger.warn({ err: describe(err), reason: refused.reason }, 'refusal answered but not audited: the database cannot be written');
+      }
       await interaction.reply({ content: refused.message, flags: MessageFlags.Ephemeral, allowedMentions: { parse: [] } });
-      ctx.actions.refuse(interaction.user.id, action, refused.reason, { guildId: interaction.guildId, channelId: interaction.channelId });
       return;
     }
     await interaction.deferReply({ flags: MessageFlags.Ephemeral });
@@ -77,7 +82,7 @@ export function createInteractionRouter(deps: RouterDeps): (interaction: Interac
       }
     } catch (err) {
       logger.error({ err: describe(err), interaction: interaction.id }, 'interaction failed');
-      if (!interaction.isRepliable() || (interaction.replied && !interaction.deferred)) return;
+      if (!interaction.isRepliable()) return;
       const problem = storeProblem(err);
       // A database that cannot be written is not a mystery to the person: nothing was done, and why.
       const content = problem
