@@ -9,6 +9,7 @@ import { createKubeAdapter, type KubeAdapter } from '../adapters/kube/index.js';
 import { createNtfySink } from '../adapters/push/ntfy.js';
 import { probeAll } from '../adapters/probe/index.js';
 import { sqliteDriver } from '../adapters/sqlite/driver.js';
+import { OTHER_WRITER_WINDOW_MS, otherWriterFix } from '../adapters/sqlite/health.js';
 import { openDatabase } from '../adapters/sqlite/open.js';
 import { createStore, type Store } from '../adapters/sqlite/store.js';
 import type { Logger } from '../log.js';
@@ -177,7 +178,7 @@ export async function startApp(options: AppOptions): Promise<App> {
           discord: d ? gateway !== null && d.gatewayConnected(gateway) && !refusedForSetup(store) : true,
           scheduler: bot.ranRecently(clock()),
         },
-        store,
+        { store, now: clock(), file: config.database.path },
       ),
     async close() {
       // New actions are refused from now on; those in flight (a restart on its way to the API) finish and
@@ -205,10 +206,11 @@ function openStore(config: Config, logger: Logger, clock: Clock): Store {
   return createStore(db, {
     now: clock,
     // Said once per spell, not once per refused write: what is wrong, and that nothing is posted meanwhile.
-    onHealthChange: (health) =>
-      health.writable
-        ? logger.info('the database takes writes again; delivering what is owed')
-        : logger.error({ problem: health.problem }, `database cannot be written: ${health.fix}`),
+    onHealthChange: (health, event) => {
+      if (event === 'writable') logger.info('the database takes writes again; delivering what is owed');
+      else if (event === 'unwritable') logger.error({ problem: health.problem }, `database cannot be written: ${health.fix}`);
+      else logger.error({ problem: 'otherWriter' }, `second writer on the database: ${otherWriterFix(config.database.path)}`);
+    },
   });
 }
 
@@ -223,14 +225,21 @@ async function loadDiscord() {
   return { ...client, ...router, ...sink, COMMANDS: commands.COMMANDS };
 }
 
-/** Readiness from its checks; with the store, a database that cannot be written fails `database` and says why. */
-function readinessOf(checks: Readiness['checks'], store?: Store): Readiness {
+/**
+ * Readiness from its checks; with the store, a database that cannot be written, or that another process
+ * wrote to within `OTHER_WRITER_WINDOW_MS` of `now`, fails `database` and says why.
+ */
+function readinessOf(checks: Readiness['checks'], db?: { store: Store; now: number; file: string }): Readiness {
   const reasons: Record<string, string> = {};
-  if (store && checks['database']) {
+  if (db && checks['database']) {
+    const { store, now, file } = db;
     const health = store.health();
     if (!health.writable) {
       checks['database'] = false;
       reasons['database'] = `cannot be written: ${health.fix}`;
+    } else if (health.otherWriterAt !== null && now - health.otherWriterAt < OTHER_WRITER_WINDOW_MS) {
+      checks['database'] = false;
+      reasons['database'] = otherWriterFix(file);
     }
   }
   const ready = Object.values(checks).every(Boolean);
@@ -306,7 +315,7 @@ export async function runApp(options: RunOptions): Promise<Service> {
   let http: HttpServer | null = null;
   const listen = options.listen ?? (config.http.port === 0 ? null : { host: '0.0.0.0', port: config.http.port });
   if (listen) {
-    const waiting = () => readinessOf({ database: databaseAnswers(store), discord: !config.discord, scheduler: false }, store);
+    const waiting = () => readinessOf({ database: databaseAnswers(store), discord: !config.discord, scheduler: false }, { store, now: clock(), file: config.database.path });
     try {
       const routes = config.alertmanager ? { '/alertmanager': alertmanagerEndpoint(config.alertmanager.receiver) } : undefined;
       http = await startHttpServer({ ...listen, registry: metrics.registry, logger, readiness: () => app?.readiness() ?? waiting(), routes });

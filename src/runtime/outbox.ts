@@ -54,6 +54,8 @@ export async function deliverPending(deps: DeliveryDeps): Promise<DeliveryReport
   const byChannel = new Map<EffectChannel, PendingEffect[]>();
   let due: PendingEffect[];
   try {
+    // Before anything is sent: a second writer on the file (a second stormguard posts everything twice) is said.
+    deps.store.checkOtherWriters(deps.clock());
     due = deps.store.pendingEffects(deps.clock());
   } catch (err) {
     // The database refuses writes (the store's health says why, and logs it once): nothing is sent.

@@ -242,4 +242,28 @@ describe('another process holding the write lock (issue 21 item 10)', () => {
     expect(new Set(sent).size).toBe(sent.length);
     expect(w.app.store.countEffects({ status: 'pending' })).toBe(0);
   });
+
+  it('another process writing to the same file (a second stormguard) is logged once and /readyz says it, until it has been quiet for 5 minutes', async () => {
+    const logs = captureLogs();
+    world = await startWorld({}, {}, { logger: logs.logger });
+    const w = world;
+    const file = path.join(w.dir, 'stormguard.db');
+    await w.cycles(2);
+    expect(w.app.readiness().checks.database).toBe(true);
+
+    // A real second process commits to the file, twice, as a second bot would every cycle.
+    for (let i = 0; i < 2; i++) {
+      execFileSync(process.execPath, ['-e', `new (require('better-sqlite3'))(process.argv[1]).prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('second', ?)").run(String(Date.now()))`, file]);
+      await pass(w);
+    }
+    const readiness = w.app.readiness();
+    expect(readiness).toMatchObject({ ready: false, checks: { database: false } });
+    expect(readiness.reasons?.['database']).toContain(`another process writes to ${file} (a second stormguard on the same file posts every incident twice`);
+    const said = logs.lines().filter((l) => l.level === 50 && l.msg.startsWith('second writer on the database'));
+    expect(said).toHaveLength(1);
+
+    // Our own writes never count: quiet for 5 minutes, and /readyz is ready again.
+    for (let i = 0; i < 10; i++) await pass(w);
+    expect(w.app.readiness()).toMatchObject({ ready: true, checks: { database: true } });
+  });
 });

@@ -16,7 +16,15 @@ export interface StoreHealth {
   fix: string | null;
   /** When the first failed write of this spell happened (epoch ms), null while writable. */
   since: number | null;
+  /** When another connection was last seen committing to the file (epoch ms), or null: a second writer. */
+  otherWriterAt: number | null;
 }
+
+/** How long after another connection's last commit the store still reports a second writer. */
+export const OTHER_WRITER_WINDOW_MS = 5 * 60_000;
+
+/** What changed in the store's health, for the one log line per change. */
+export type StoreHealthEvent = 'unwritable' | 'writable' | 'otherWriter';
 
 /** Tracks write health and is told of every write's outcome by `watchWrites`. */
 export interface WriteHealth {
@@ -25,32 +33,42 @@ export interface WriteHealth {
   succeeded(): void;
   /** A statement failed; only storage failures (not constraint violations or bugs) change the health. */
   failed(err: unknown): void;
+  /** Another connection committed to the file, seen at `at`. */
+  otherWriter(at: number): void;
 }
 
 /** Options for `createWriteHealth`. */
 export interface WriteHealthOptions {
   file: string;
   now?: () => number;
-  /** Told once when the store turns unhealthy (or changes problem) and once when it is writable again. */
-  onChange?: (health: StoreHealth) => void;
+  /**
+   * Told once when the store turns unwritable (or changes problem), once when it is writable again, and
+   * when a second writer shows up after a quiet `OTHER_WRITER_WINDOW_MS`.
+   */
+  onChange?: (health: StoreHealth, event: StoreHealthEvent) => void;
 }
 
 /** Creates the tracker for the database at `file` (the path goes into the sentences people read). */
 export function createWriteHealth(options: WriteHealthOptions): WriteHealth {
   const now = options.now ?? Date.now;
-  let health: StoreHealth = { writable: true, problem: null, fix: null, since: null };
+  let health: StoreHealth = { writable: true, problem: null, fix: null, since: null, otherWriterAt: null };
   return {
     state: () => health,
     succeeded() {
       if (health.writable) return;
-      health = { writable: true, problem: null, fix: null, since: null };
-      options.onChange?.(health);
+      health = { ...health, writable: true, problem: null, fix: null, since: null };
+      options.onChange?.(health, 'writable');
     },
     failed(err) {
       const problem = storeProblem(err);
       if (problem === null || health.problem === problem) return;
-      health = { writable: false, problem, fix: fixFor(problem, options.file), since: health.since ?? now() };
-      options.onChange?.(health);
+      health = { ...health, writable: false, problem, fix: fixFor(problem, options.file), since: health.since ?? now() };
+      options.onChange?.(health, 'unwritable');
+    },
+    otherWriter(at) {
+      const quiet = health.otherWriterAt === null || at - health.otherWriterAt >= OTHER_WRITER_WINDOW_MS;
+      health = { ...health, otherWriterAt: at };
+      if (quiet) options.onChange?.(health, 'otherWriter');
     },
   };
 }
@@ -82,6 +100,11 @@ export function describeStoreProblem(problem: StoreProblem): string {
     case 'corrupt':
       return 'the file is damaged';
   }
+}
+
+/** The sentence for a second writer on `file`: what it means and what to do. */
+export function otherWriterFix(file: string): string {
+  return `another process writes to ${file} (a second stormguard on the same file posts every incident twice — without the Lease, or another deployment; or a tool): stop it`;
 }
 
 function fixFor(problem: StoreProblem, file: string): string {

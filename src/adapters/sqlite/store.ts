@@ -2,7 +2,7 @@
 import type { Database } from 'better-sqlite3';
 import { createAlertGroupRepo, type AlertGroupRepo } from './alertGroups.js';
 import { createAuditRepo, type AuditRepo } from './audit.js';
-import { createWriteHealth, watchWrites, type StoreHealth } from './health.js';
+import { createWriteHealth, watchWrites, type StoreHealth, type StoreHealthEvent } from './health.js';
 import { createClockStepRepo, type ClockStepRepo } from './clockStep.js';
 import { createIncidentRepo, type IncidentRepo } from './incidents.js';
 import { createMetaRepo, type MetaRepo } from './meta.js';
@@ -13,7 +13,7 @@ import { createTargetStateRepo, type TargetStateRepo } from './targetState.js';
 
 export type { AuditFilter } from './audit.js';
 export type { ClockStepReport } from './clockStep.js';
-export type { StoreHealth, StoreProblem } from './health.js';
+export type { StoreHealth, StoreHealthEvent, StoreProblem } from './health.js';
 export type { DiscordRefs } from './incidents.js';
 export type { OutboxFilter, OutboxStatus, PendingEffect } from './outbox.js';
 export type { FinishedRestartStatus, RestartQuery } from './restarts.js';
@@ -28,6 +28,12 @@ export interface Store
   transaction<T>(fn: () => T): T;
   /** Whether the database takes writes, as the last write found (a failed one marks it unwritable until one succeeds). */
   health(): StoreHealth;
+  /**
+   * Looks whether another connection (another process: a second stormguard on the same file, a tool)
+   * committed to the database since the last look (`PRAGMA data_version`, no write); `health()` then
+   * reports it as `otherWriterAt`.
+   */
+  checkOtherWriters(now: number): void;
   /** Checkpoints the WAL into the main file and closes the database; safe to call twice. */
   close(): void;
 }
@@ -37,7 +43,7 @@ export interface StoreOptions {
   /** Clock for bookkeeping columns (created_at, updated_at); domain times are always passed in. */
   now?: () => number;
   /** Told when the database stops taking writes (disk full, another writer's lock…) and when it takes them again. */
-  onHealthChange?: (health: StoreHealth) => void;
+  onHealthChange?: (health: StoreHealth, event: StoreHealthEvent) => void;
 }
 
 /** Builds the store over an open, migrated database (see `openDatabase`). */
@@ -46,6 +52,7 @@ export function createStore(db: Database, options: StoreOptions = {}): Store {
   const writes = createWriteHealth({ file: db.name, now, ...(options.onHealthChange ? { onChange: options.onHealthChange } : {}) });
   // Every repository writes through the watched connection, so any failed write is seen, whoever made it.
   const watched = watchWrites(db, writes);
+  let dataVersion = dataVersionOf(db);
   return {
     ...createIncidentRepo(watched, now),
     ...createTargetStateRepo(watched),
@@ -60,6 +67,11 @@ export function createStore(db: Database, options: StoreOptions = {}): Store {
       return watched.transaction(fn)();
     },
     health: () => writes.state(),
+    checkOtherWriters(at) {
+      const version = dataVersionOf(db);
+      if (version !== dataVersion) writes.otherWriter(at);
+      dataVersion = version;
+    },
     close() {
       if (!db.open) return;
       // Folding the WAL back leaves a single self-contained file for backups and the next start. Only
@@ -72,4 +84,9 @@ export function createStore(db: Database, options: StoreOptions = {}): Store {
       db.close();
     },
   };
+}
+
+/** SQLite's count of commits by OTHER connections to this file as this connection saw them: our own writes never move it. */
+function dataVersionOf(db: Database): number {
+  return db.pragma('data_version', { simple: true }) as number;
 }

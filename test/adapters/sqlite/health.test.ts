@@ -31,7 +31,7 @@ function open(): { store: Store; changes: StoreHealth[]; file: string } {
 describe('write health', () => {
   it('a write refused by another writer marks it unwritable, once; only a write that changed something heals it', () => {
     const { store, changes, file } = open();
-    expect(store.health()).toEqual({ writable: true, problem: null, fix: null, since: null });
+    expect(store.health()).toEqual({ writable: true, problem: null, fix: null, since: null, otherWriterAt: null });
     other = new Sqlite(file);
     other.exec('BEGIN IMMEDIATE');
 
@@ -60,6 +60,26 @@ describe('write health', () => {
     expect(storeProblem(Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' }))).toBe('diskFull');
     expect(storeProblem(Object.assign(new Error('attempt to write a readonly database'), { code: 'SQLITE_READONLY' }))).toBe('readOnly');
     expect(storeProblem(new Error('plain'))).toBeNull();
+  });
+
+  it('sees another connection commit (a second writer), never its own writes, and says it once per spell', () => {
+    const events: string[] = [];
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stormguard-health-'));
+    const file = path.join(dir, 'db.sqlite');
+    store = createStore(openDatabase(file), { onHealthChange: (_h, event) => events.push(event) });
+    store.setMeta('ours', '1');
+    store.checkOtherWriters(1_000);
+    expect(store.health().otherWriterAt).toBeNull();
+
+    other = new Sqlite(file);
+    other.prepare("INSERT INTO meta (key, value) VALUES ('theirs', '1')").run();
+    store.checkOtherWriters(2_000);
+    expect(store.health().otherWriterAt).toBe(2_000);
+    other.prepare("UPDATE meta SET value = '2' WHERE key = 'theirs'").run();
+    store.checkOtherWriters(3_000);
+    store.checkOtherWriters(4_000);
+    expect(store.health().otherWriterAt).toBe(3_000);
+    expect(events).toEqual(['otherWriter']);
   });
 
   it('waits a quarter second for another writer, not five: the bot never freezes on a foreign lock', () => {
