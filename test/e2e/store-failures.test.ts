@@ -6,6 +6,8 @@
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
@@ -15,13 +17,27 @@ import { captureLogs } from '../helpers/logs.js';
 import { BYSTANDER, IDS, OPERATOR, startWorld, topLevel, type World } from '../helpers/world.js';
 
 let world: World | undefined;
+let monitor: http.Server | undefined;
 
 afterEach(async () => {
   const violations = world?.discord.violations ?? [];
   await world?.close();
-  world = undefined;
+  monitor?.closeAllConnections();
+  await new Promise((resolve) => (monitor ? monitor.close(resolve) : resolve(undefined)));
+  world = monitor = undefined;
   expect(violations).toEqual([]);
 });
+
+/** A dead man's switch on loopback (healthchecks.io stand-in) counting its pings. */
+async function startMonitor(): Promise<{ url: string; pings: () => number }> {
+  let pings = 0;
+  monitor = http.createServer((_req, res) => {
+    pings++;
+    res.end('OK');
+  });
+  await new Promise<void>((resolve) => monitor!.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${(monitor.address() as AddressInfo).port}/ping/uuid`, pings: () => pings };
+}
 
 /** A 2 MiB tmpfs of our own (CI runs as root); null with the reason when this machine cannot mount one. */
 function mountTmpfs(): { dir: string } | { skipped: string } {
@@ -77,7 +93,8 @@ const postsToChannel = (w: World) => w.discord.countRequests({ method: 'POST', p
 describe('a full disk (issue 21 item 10)', () => {
   it.skipIf(!mounted)(`posts nothing it cannot record, /readyz says the database cannot be written, and one message rings once when space is back${mounted ? '' : ` — SKIPPED: ${(tmpfs as { skipped: string }).skipped}`}`, async () => {
     const logs = captureLogs();
-    world = await startWorld({ database: { path: path.join(mounted!, 'stormguard.db') } }, {}, { logger: logs.logger });
+    const heartbeat = await startMonitor();
+    world = await startWorld({ database: { path: path.join(mounted!, 'stormguard.db') }, heartbeat: { url: heartbeat.url } }, {}, { logger: logs.logger });
     const w = world;
     // The incident opens while Discord is away, so its message is owed when the disk fills up.
     w.discord.setRestDown(true);
@@ -90,7 +107,12 @@ describe('a full disk (issue 21 item 10)', () => {
     fillToTheBrim(filler);
     w.discord.setRestDown(false);
     w.discord.resetRequests();
+    // Both cycles so far completed and pinged (in the background: wait for both to land).
+    await expect.poll(heartbeat.pings).toBe(2);
+    const pingsBefore = heartbeat.pings();
     for (let i = 0; i < 20; i++) await pass(w);
+    // The dead man's switch hears nothing from a bot that can record nothing.
+    expect(heartbeat.pings()).toBe(pingsBefore);
 
     // Ten minutes of passes: at most the one message, never a second one (Discord forgets nonces).
     expect(postsToChannel(w)).toBeLessThanOrEqual(1);
@@ -109,6 +131,7 @@ describe('a full disk (issue 21 item 10)', () => {
     expect(w.app.store.getDiscordRefs(w.app.store.openIncidents()[0]!.id!)?.messageId).toBe(topLevel(w)[0]!.id);
     expect(w.app.readiness()).toMatchObject({ ready: true, checks: { database: true } });
     expect(logs.lines().some((l) => l.msg === 'the database takes writes again; delivering what is owed')).toBe(true);
+    await expect.poll(heartbeat.pings).toBeGreaterThan(pingsBefore);
   });
 });
 
