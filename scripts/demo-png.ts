@@ -1,29 +1,29 @@
 /**
- * Renders docs/demo.png: runs the demo, writes its page, and photographs it in headless Chromium
- * (`npx tsx scripts/demo-png.ts`; needs /usr/bin/chromium). The README shows the picture.
+ * Renders docs/demo.png: runs the demo, keeps its page as docs/demo.html, and photographs it in headless
+ * Chromium (`npx tsx scripts/demo-png.ts`; needs /usr/bin/chromium). The README shows the picture; the
+ * picture carries the SHA-256 of the page it was taken of, and test/demo/picture.test.ts fails when the
+ * demo draws anything else now — a stale picture cannot pass for today's product.
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { runDemo } from '../src/demo/index.js';
 import { openChromium } from './chromium.js';
+import { DEMO_PICTURE_TIME_ZONE, withPageHash } from './demoPicture.js';
 
-const OUT = fileURLToPath(new URL('../docs/demo.png', import.meta.url));
+const PNG = fileURLToPath(new URL('../docs/demo.png', import.meta.url));
+const PAGE = fileURLToPath(new URL('../docs/demo.html', import.meta.url));
 
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stormguard-demo-png-'));
-const page = path.join(dir, 'demo.html');
-// Times as a European homelab owner sees them; the picture should not depend on the machine.
-await runDemo(new PassThrough(), { html: page, timeZone: 'Europe/Berlin' });
+fs.mkdirSync(path.dirname(PNG), { recursive: true });
+await runDemo(new PassThrough(), { html: PAGE, timeZone: DEMO_PICTURE_TIME_ZONE });
 const browser = await openChromium({ width: 900, height: 900 });
 try {
   const tab = await browser.context.newPage();
-  await tab.goto(`file://${page}`);
-  fs.mkdirSync(path.dirname(OUT), { recursive: true });
-  await tab.screenshot({ path: OUT, fullPage: true });
+  await tab.goto(`file://${PAGE}`);
+  const shot = await tab.screenshot({ fullPage: true });
+  fs.writeFileSync(PNG, withPageHash(shot, fs.readFileSync(PAGE)));
 } finally {
   await browser.close();
-  fs.rmSync(dir, { recursive: true, force: true });
 }
-console.log(`wrote ${OUT}`);
+console.log(`wrote ${PNG} and ${PAGE}`);

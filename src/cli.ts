@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { ConfigError, formatConfig, loadConfig } from './config/index.js';
+import { ConfigError, formatConfig, loadConfig, type ConfigNotice } from './config/index.js';
 import type { Config } from './config/types.js';
 import { openDatabase } from './adapters/sqlite/open.js';
 import { createStore } from './adapters/sqlite/store.js';
@@ -73,8 +73,11 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
         return 0;
       case 'migrate':
         return migrateCommand(load(parsed.values.config, io), io);
-      case 'run':
-        return await runCommand(load(parsed.values.config, io), io);
+      case 'run': {
+        // The log starts with the logger, after loading: what loading noticed waits for it.
+        const notices: ConfigNotice[] = [];
+        return await runCommand(load(parsed.values.config, io, (n) => notices.push(n)), io, notices);
+      }
       case 'register-commands':
         return await registerCommandsCommand(load(parsed.values.config, io), io);
       case 'doctor': {
@@ -101,8 +104,9 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
   }
 }
 
-function load(path: string | undefined, io: CliIo): Config {
-  return loadConfig({ path, env: io.env });
+/** Loads the configuration; what loading noticed goes to `onNotice`, by default one `note:` line on stderr (stdout may be YAML). */
+function load(path: string | undefined, io: CliIo, onNotice = (n: ConfigNotice): void => void io.stderr.write(`note: ${n.message}\n`)): Config {
+  return loadConfig({ path, env: io.env, onNotice });
 }
 
 function migrateCommand(config: Config, io: CliIo): number {
@@ -117,10 +121,11 @@ function migrateCommand(config: Config, io: CliIo): number {
  * `stormguard run`: serves HTTP at once, waits for the single-instance Lease, then cycles until
  * SIGTERM/SIGINT; stopping finishes the cycle in progress, releases the Lease and closes the database.
  */
-async function runCommand(config: Config, io: CliIo): Promise<number> {
+async function runCommand(config: Config, io: CliIo, notices: readonly ConfigNotice[]): Promise<number> {
   // Listen for SIGTERM before doing anything, so a stop during start-up is graceful too.
   const stopping = io.stopSignal ?? stopSignal();
   const logger = createLogger({ destination: io.stdout });
+  for (const notice of notices) logger.info({ variables: notice.variables }, notice.message);
   const service = await runApp({ config, logger, env: io.env });
   logger.info({ targets: config.targets.length, schedule: config.schedule, discord: config.discord ? 'configured' : 'not configured (logging only)' }, 'stormguard started');
   let status = 0;

@@ -6,9 +6,9 @@
 import { stringify } from 'yaml';
 import { formatDuration } from '../core/duration.js';
 import type { Config, Credentials, ProbeConfig, RestartPolicy, TargetConfig } from './types.js';
+import { MASK, maskUrlPassword, maskUrlPath } from './urls.js';
 
-/** What every secret is replaced with. */
-export const MASK = '********';
+export { MASK };
 
 /** Renders `config` as YAML with durations as strings (`5m`) and secrets (tokens, passwords, the heartbeat URL's path, URL passwords) masked. */
 export function formatConfig(config: Config): string {
@@ -40,6 +40,7 @@ export function formatConfig(config: Config): string {
     http: config.http,
     heartbeat: config.heartbeat && { url: maskUrlPath(config.heartbeat.url) },
     reopenWindow: formatDuration(config.reopenWindow),
+    retention: formatDuration(config.retention),
     alertmanager: config.alertmanager && {
       ...config.alertmanager,
       receiver: maskCredentials(config.alertmanager.receiver),
@@ -82,18 +83,4 @@ function formatRestart(restart: RestartPolicy) {
 
 function maskIfSet(secret: string | undefined): string | undefined {
   return secret === undefined ? undefined : MASK;
-}
-
-/** `https://user:pw@host/x` → `https://user:********@host/x`: credentials in a URL are still credentials. */
-function maskUrlPassword(text: string): string {
-  const url = new URL(text);
-  if (url.password === '') return text;
-  url.password = MASK;
-  return url.toString();
-}
-
-/** Keeps only scheme and host: a dead man's switch URL (hc-ping.com/<uuid>) is itself the secret. */
-function maskUrlPath(text: string): string {
-  const url = new URL(text);
-  return `${url.protocol}//${url.host}/${MASK}`;
 }

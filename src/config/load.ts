@@ -45,12 +45,29 @@ export function resolveConfigPath(flag: string | undefined, env: NodeJS.ProcessE
   return flag || env.STORMGUARD_CONFIG || './stormguard.yaml';
 }
 
-/** Reads, interpolates and validates the configuration file; throws {@link ConfigError} when it cannot be used. */
-export function loadConfig(opts: { path?: string; env: NodeJS.ProcessEnv }): Config {
+/** Something the loader changed on the way that people should hear about once (never a value). */
+export interface ConfigNotice {
+  message: string;
+  /** The environment variables concerned, by name. */
+  variables: string[];
+}
+
+/**
+ * Reads, interpolates and validates the configuration file; throws {@link ConfigError} when it
+ * cannot be used. `onNotice` hears, once per load, what was adjusted (a secret's trailing newline).
+ */
+export function loadConfig(opts: { path?: string; env: NodeJS.ProcessEnv; onNotice?: (notice: ConfigNotice) => void }): Config {
   const path = resolveConfigPath(opts.path, opts.env);
   const document = parseYaml(readConfigText(path), path);
-  const { value, fromEnv } = interpolateWithOrigins(document, opts.env);
-  return validateConfig(value, path, fromEnv);
+  const { value, fromEnv, trimmed } = interpolateWithOrigins(document, opts.env);
+  const config = validateConfig(value, path, fromEnv);
+  if (trimmed.length > 0) {
+    opts.onNotice?.({
+      message: `removed the trailing newline from ${trimmed.join(', ')} (a secret file written with echo or an editor ends in one)`,
+      variables: trimmed,
+    });
+  }
+  return config;
 }
 
 /**
@@ -159,62 +176,140 @@ function describeYamlError(message: string, sourceLine: string): string {
   return unquotedVariableInFlow ? `${summary}; inside { } or [ ], quote variables: "\${VAR}"` : summary;
 }
 
-const VARIABLE = /\$(\$?)\{([^}]*)\}/g;
-const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-/** A value that is exactly one variable reference, so its type is the environment's, not the file's. */
-const WHOLE_REFERENCE = /^\$\{[A-Za-z_][A-Za-z0-9_]*(:-[^}]*)?\}$/;
+const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*/;
 
 /**
  * Replaces `${VAR}` in every string value (not keys) from `env`; `${VAR:-default}` uses the default
- * when VAR is unset or empty, as in a shell; `$${X}` stays a literal `${X}`.
+ * when VAR is unset or empty, as in a shell, and the default may itself hold references
+ * (`${A:-${B}}`); `$${X}` stays a literal `${X}`. One trailing newline of a variable's value (`\n`
+ * or `\r\n`, what `echo` and most editors leave in a secret's file) is removed.
  */
 export function interpolateEnv(value: unknown, env: NodeJS.ProcessEnv): unknown {
   return interpolateWithOrigins(value, env).value;
 }
 
-/** {@link interpolateEnv}, plus the paths whose whole value was one variable reference (`"${SMTP_PORT}"`). */
-export function interpolateWithOrigins(value: unknown, env: NodeJS.ProcessEnv): { value: unknown; fromEnv: Set<string> } {
-  const problems: ConfigProblem[] = [];
-  const fromEnv = new Set<string>();
-  const result = interpolateValue(value, [], env, problems, fromEnv);
-  if (problems.length > 0) throw new ConfigError(problems);
-  return { value: result, fromEnv };
+/** What interpolation produced, and what the loader needs to know about how. */
+export interface Interpolated {
+  value: unknown;
+  /** The paths whose whole value was one variable reference (`"${SMTP_PORT}"`). */
+  fromEnv: Set<string>;
+  /** The variables whose value lost its trailing newline, by name (never the value). */
+  trimmed: string[];
 }
 
-function interpolateValue(value: unknown, path: Path, env: NodeJS.ProcessEnv, problems: ConfigProblem[], fromEnv: Set<string>): unknown {
+/** {@link interpolateEnv}, plus where values came whole from the environment and which variables were trimmed. */
+export function interpolateWithOrigins(value: unknown, env: NodeJS.ProcessEnv): Interpolated {
+  const context: Interpolation = { env, problems: [], trimmed: new Set(), path: [] };
+  const fromEnv = new Set<string>();
+  const result = interpolateValue(value, [], context, fromEnv);
+  if (context.problems.length > 0) throw new ConfigError(context.problems);
+  return { value: result, fromEnv, trimmed: [...context.trimmed].sort() };
+}
+
+interface Interpolation {
+  env: NodeJS.ProcessEnv;
+  problems: ConfigProblem[];
+  trimmed: Set<string>;
+  path: Path;
+}
+
+function interpolateValue(value: unknown, path: Path, context: Interpolation, fromEnv: Set<string>): unknown {
   if (typeof value === 'string') {
-    if (WHOLE_REFERENCE.test(value)) fromEnv.add(formatPath(path));
-    return interpolateString(value, path, env, problems);
+    const scanned = expandText(value, 0, false, { ...context, path });
+    if (scanned.wholeReference) fromEnv.add(formatPath(path));
+    return scanned.value;
   }
-  if (Array.isArray(value)) return value.map((item, index) => interpolateValue(item, [...path, index], env, problems, fromEnv));
+  if (Array.isArray(value)) return value.map((item, index) => interpolateValue(item, [...path, index], context, fromEnv));
   if (isPlainObject(value)) {
     return Object.fromEntries(
-      Object.entries(value).map(([key, item]) => [key, interpolateValue(item, [...path, key], env, problems, fromEnv)]),
+      Object.entries(value).map(([key, item]) => [key, interpolateValue(item, [...path, key], context, fromEnv)]),
     );
   }
   return value;
 }
 
-function interpolateString(text: string, path: Path, env: NodeJS.ProcessEnv, problems: ConfigProblem[]): string {
-  return text.replace(VARIABLE, (whole, escape: string, reference: string) => {
-    if (escape) return whole.slice(1);
-    const [, name = reference, fallback] = /^([^:]*)(?::-([\s\S]*))?$/.exec(reference) ?? [];
-    if (!VARIABLE_NAME.test(name)) {
-      problems.push({
-        where: formatPath(path),
-        message: `"\${${reference}}" is not a variable reference; names use letters, digits and "_", a default follows ":-"`,
-      });
-      return whole;
+interface Scanned {
+  value: string;
+  /** Index just past what was read: the closing `}` of a default, or the end of the text. */
+  end: number;
+  /** The text read was exactly one reference, `${VAR}` or `${VAR:-default}`. */
+  wholeReference: boolean;
+  /** Variables that are not set, reported only if this text is used (a default may not be). */
+  missing: string[];
+}
+
+/**
+ * Expands `text` from `from`: to its end, or inside a default up to the `}` that closes it. Problems
+ * name the field, never the text: the value around a reference may be a secret.
+ */
+function expandText(text: string, from: number, inDefault: boolean, context: Interpolation): Scanned {
+  let value = '';
+  let i = from;
+  let references = 0;
+  let literal = false;
+  const missing: string[] = [];
+  while (i < text.length) {
+    if (inDefault && text[i] === '}') break;
+    if (text.startsWith('$${', i)) {
+      value += '${';
+      i += 3;
+      literal = true;
+    } else if (text.startsWith('${', i)) {
+      const reference = expandReference(text, i + 2, context);
+      value += reference.value;
+      missing.push(...reference.missing);
+      i = reference.end;
+      references += 1;
+    } else {
+      value += text[i];
+      i += 1;
+      literal = true;
     }
-    const replacement = env[name];
-    // As in a shell, `:-` also covers a variable that is set but empty.
-    if (fallback !== undefined && (replacement === undefined || replacement === '')) return fallback;
-    if (replacement === undefined) {
-      problems.push({ where: formatPath(path), message: `environment variable ${name} is not set` });
-      return whole;
-    }
-    return replacement;
-  });
+  }
+  if (!inDefault) for (const name of missing) problem(context, `environment variable ${name} is not set`);
+  return { value, end: i, wholeReference: references === 1 && !literal, missing };
+}
+
+/** Reads one reference whose `${` ends just before `from`: a name, then `}` or `:-default}`. */
+function expandReference(text: string, from: number, context: Interpolation): Scanned {
+  const name = VARIABLE_NAME.exec(text.slice(from))?.[0] ?? '';
+  const after = from + name.length;
+  if (name !== '' && text[after] === '}') {
+    const found = lookup(name, context);
+    return { value: found ?? '', end: after + 1, wholeReference: true, missing: found === undefined ? [name] : [] };
+  }
+  if (name !== '' && text.startsWith(':-', after)) {
+    const fallback = expandText(text, after + 2, true, context);
+    if (fallback.end >= text.length) return unclosed(text, context);
+    const found = lookup(name, context);
+    const end = fallback.end + 1;
+    // As in a shell, `:-` also covers a variable that is set but empty; the default is only read when used.
+    if (found === undefined || found === '') return { value: fallback.value, end, wholeReference: true, missing: fallback.missing };
+    return { value: found, end, wholeReference: true, missing: [] };
+  }
+  if (text.indexOf('}', from) === -1) return unclosed(text, context);
+  problem(context, 'holds a "${…}" that is not a variable reference: names use letters, digits and "_", a default follows ":-", and "$${" writes a literal "${"');
+  return { value: '', end: text.indexOf('}', from) + 1, wholeReference: false, missing: [] };
+}
+
+function unclosed(text: string, context: Interpolation): Scanned {
+  problem(context, 'holds a "${" without its closing "}"; write "$${" for a literal "${"');
+  return { value: '', end: text.length, wholeReference: false, missing: [] };
+}
+
+/** The variable's value without one trailing newline (`\n` or `\r\n`), or undefined when unset. */
+function lookup(name: string, context: Interpolation): string | undefined {
+  const raw = context.env[name];
+  if (raw === undefined) return undefined;
+  const trimmed = raw.replace(/\r?\n$/, '');
+  if (trimmed !== raw) context.trimmed.add(name);
+  return trimmed;
+}
+
+function problem(context: Interpolation, message: string): void {
+  const where = formatPath(context.path);
+  // One line per field and message: a default read twice must not say the same thing twice.
+  if (!context.problems.some((p) => p.where === where && p.message === message)) context.problems.push({ where, message });
 }
 
 type Path = readonly PropertyKey[];

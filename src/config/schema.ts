@@ -10,6 +10,7 @@ import * as z from 'zod';
 import { DURATION_PATTERN, parseDuration } from '../core/duration.js';
 import { DEFAULT_THRESHOLDS } from '../core/hysteresis.js';
 import type { Config } from './types.js';
+import { hasUserinfo } from './urls.js';
 
 /**
  * A schema-level message that steps aside for a missing key, so the loader can say "is required"
@@ -26,7 +27,8 @@ function unlessMissing(message: string) {
 const duration = z
   .string({ error: unlessMissing('must be a duration string such as 30s, 5m, 1h30m or 2d') })
   .transform((text, ctx) => {
-    const parsed = parseDuration(text);
+    // Not echoed: a value in the file may be a secret pasted into the wrong key.
+    const parsed = parseDuration(text, { echo: false });
     if (parsed.ok) return parsed.ms;
     ctx.issues.push({ code: 'custom', message: parsed.error, input: text });
     return z.NEVER;
@@ -48,6 +50,12 @@ const httpUrl = z
     error: unlessMissing('Invalid URL; expected an http:// or https:// URL'),
   })
   .meta({ pattern: '^https?://' });
+
+// A URL that is shown to people (a link button) or handed to a library as is (discord.js) cannot
+// carry `user:password@`: the first would publish the password, the second would not send it.
+const plainHttpUrl = httpUrl.refine((url) => !hasUserinfo(url), {
+  error: 'must not contain user:password@ (it would be shown or not sent)',
+});
 
 // A YAML number loses digits past 2^53, so an unquoted id is silently a different id: refuse it.
 const snowflake = z
@@ -169,7 +177,7 @@ const target = z.strictObject({
   restart: restartPolicy.prefault({}),
   // Discord shows at most 5 buttons in a row; a label longer than 80 characters is refused by Discord.
   links: z
-    .array(z.strictObject({ label: z.string().min(1, { error: 'must not be empty' }).max(80, { error: 'must be at most 80 characters (a Discord button label)' }), url: httpUrl }))
+    .array(z.strictObject({ label: z.string().min(1, { error: 'must not be empty' }).max(80, { error: 'must be at most 80 characters (a Discord button label)' }), url: plainHttpUrl }))
     .max(5, { error: 'at most 5 links (one row of Discord buttons)' })
     .optional(),
 });
@@ -199,7 +207,7 @@ const discord = z.strictObject({
   mentionRoleId: snowflake.optional(),
   operatorRoleIds: z.array(snowflake).default([]),
   // A trailing slash would double up when paths are appended.
-  apiUrl: httpUrl.default('https://discord.com/api').transform((url) => url.replace(/\/+$/, '')),
+  apiUrl: plainHttpUrl.default('https://discord.com/api').transform((url) => url.replace(/\/+$/, '')),
 });
 
 const emailNotify = z.strictObject({
@@ -296,6 +304,7 @@ export const configSchema = z.strictObject({
     .prefault({}),
   heartbeat: z.strictObject({ url: httpUrl }).optional(),
   reopenWindow: duration.prefault('10m'),
+  retention: duration.prefault('180d'),
   alertmanager: alertmanager.optional(),
 }).transform(({ interval, schedule, ...rest }, ctx) => {
   // The webhook is served by the HTTP server; with it turned off Alertmanager could never reach us.

@@ -102,5 +102,7 @@ export interface Config {
   http: { port: number };
   heartbeat?: { url: string };
   reopenWindow: number;
+  /** How long the record of what happened is kept (ms, default 180d, SPEC §13): older audit entries are pruned. */
+  retention: number;
   alertmanager?: AlertmanagerConfig;
 }

@@ -1,14 +1,17 @@
 /**
  * Alertmanager groups as incidents (SPEC §10), pure: one Alertmanager group (its `groupKey`) is one
- * incident, unless its labels name a configured target or a watched node whose incident is open, which
- * it then joins. A notification is compared with what the group showed last time, so repeats of an
- * unchanged group produce nothing; alerts joining or resolving become quiet notes.
+ * incident, unless its labels name a configured target with an open incident covering it
+ * (`coveringIncident`) or a watched node whose incident is open, which it then joins. A notification is
+ * folded into what the group is known to be, alert by alert in the alerts' own time (`startsAt`, then the
+ * end), so repeats and notifications older than what is known produce nothing; alerts joining or
+ * resolving become quiet notes.
  */
 import type { TargetConfig } from '../config/types.js';
 import { isOpen, transition, type IncidentEvent, type TransitionContext } from './lifecycle.js';
 import type { IncidentPlan } from './plan.js';
 import { activeSilenceFor } from './silence.js';
-import { alertSubject, nodeSubject, targetSubject } from './subject.js';
+import { coveringIncident } from './cover.js';
+import { nodeSubject } from './subject.js';
 import { clip, escapeMarkdown, listWithCount, plural } from './text.js';
 import type { ClusterSnapshot, Incident, Silence } from './types.js';
 
@@ -48,11 +51,14 @@ export interface AlertmanagerSilence {
 /** What stormguard remembers about one Alertmanager group: its last notification and its incident. */
 export interface AlertGroup {
   groupKey: string;
-  /** `alert:<hash>`: the subject of the group's own incident. */
+  /** `alert:<SHA-256 of the groupKey>`: the subject of the group's own incident. */
   subject: string;
   /** The incident the group belongs to (its own, or the target's or node's it joined); null before it has one. */
   incidentId: number | null;
-  /** The last notification, as received. */
+  /**
+   * The group as known: the newest notification's group fields, and every alert's latest known state
+   * (see {@link foldAlerts}), ended ones kept a while so a late, older notification cannot revive them.
+   */
   notification: AlertNotification;
   /** The incident title derived from it (title labels and the common summary). */
   title: string;
@@ -106,6 +112,8 @@ export function nodeNamedBy(labels: Record<string, string>, snapshot: ClusterSna
 export interface AlertPlanInput {
   now: number;
   notification: AlertNotification;
+  /** The subject of the group's own incident when the group is new (the shell hashes its groupKey). */
+  subject: string;
   /** What the group looked like before, or null for a group never seen. */
   group: AlertGroup | null;
   /** The incident the group pointed at (any state), or null. */
@@ -125,26 +133,95 @@ export interface AlertPlan {
   /** `incidentId` null with a plan whose incident is new: the shell fills it in after inserting. */
   group: AlertGroup;
   incident: IncidentPlan | null;
-  /** Why, in one word, for the audit log and metrics: `opened`, `joined`, `changed`, `resolved`, `repeat`, `ignored`. */
-  outcome: 'opened' | 'joined' | 'changed' | 'resolved' | 'repeat' | 'ignored';
+  /**
+   * Why, in one word, for the audit log and metrics: `opened`, `joined`, `changed`, `resolved`, `repeat`,
+   * `ignored`, or `stale` (older than what is known about its alerts: it changed nothing).
+   */
+  outcome: 'opened' | 'joined' | 'changed' | 'resolved' | 'repeat' | 'ignored' | 'stale';
+}
+
+/**
+ * How long an ended alert is remembered after its end: far longer than Alertmanager retries a
+ * notification (at most its group_interval), so a retried older "firing" still finds it ended.
+ */
+export const ENDED_MEMORY = 24 * 60 * 60 * 1000;
+/** At most this many ended alerts are remembered per group (the latest ends), so a flapping group stays small. */
+export const ENDED_LIMIT = 500;
+
+/**
+ * Orders two reports of one alert (same fingerprint) by the alert's own times: a later `startsAt` is
+ * a later firing; with the same `startsAt`, resolved comes after firing, and a later end after an
+ * earlier one. Positive when `a` is newer, 0 when they say the same.
+ */
+export function compareAlertReports(a: AlertFacts, b: AlertFacts): number {
+  if (a.startsAt !== b.startsAt) return a.startsAt - b.startsAt;
+  const rank = (x: AlertFacts) => (x.status === 'resolved' ? 1 : 0);
+  if (rank(a) !== rank(b)) return rank(a) - rank(b);
+  return (a.endsAt ?? 0) - (b.endsAt ?? 0);
+}
+
+/** The group's alerts after a notification, and whether it carried any report older than what was known. */
+export interface AlertFold {
+  alerts: AlertFacts[];
+  /** Some alert of the notification was older than its known state (a late retry): that report changed nothing. */
+  stale: boolean;
+}
+
+/**
+ * Folds a notification's alerts into the known ones, per fingerprint: a report replaces the known
+ * state only when it is newer ({@link compareAlertReports}) or says the same (fresher labels and
+ * annotations). An alert missing from a notification keeps its state: a notification does not say
+ * when it was sent, so only an alert's own report can end it (Alertmanager sends it with
+ * `send_resolved`, its default). Ended alerts are forgotten after {@link ENDED_MEMORY}.
+ */
+export function foldAlerts(known: AlertFacts[], incoming: AlertFacts[], now: number): AlertFold {
+  const byFingerprint = new Map(known.map((a) => [a.fingerprint, a]));
+  let stale = false;
+  for (const report of incoming) {
+    const before = byFingerprint.get(report.fingerprint);
+    if (before && compareAlertReports(report, before) < 0) {
+      stale = true;
+      continue;
+    }
+    byFingerprint.set(report.fingerprint, report);
+  }
+  const all = [...byFingerprint.values()];
+  const ended = new Set(
+    all
+      .filter((a) => a.status === 'resolved' && (a.endsAt ?? now) >= now - ENDED_MEMORY)
+      .sort((a, b) => (b.endsAt ?? now) - (a.endsAt ?? now))
+      .slice(0, ENDED_LIMIT),
+  );
+  // In the order they were first reported: the firing ones and the ended ones still remembered.
+  return { alerts: all.filter((a) => a.status === 'firing' || ended.has(a)), stale };
 }
 
 const ALERTMANAGER = 'alertmanager';
 
 /**
- * Decides what one notification changes. Level-triggered: the alerts firing now are compared with
- * those of the last notification, so a repeat changes nothing, a lost notification is caught up by
- * the next, and the order of joins and resolves inside one interval does not matter.
+ * Decides what one notification changes. Level-triggered: the notification is folded into the group's
+ * known alerts ({@link foldAlerts}) and the alerts firing then are compared with those firing before,
+ * so a repeat changes nothing, a lost notification is caught up by the next, and one that arrives
+ * late (an older "firing" after the "resolved", a "resolved" before its "firing") changes nothing.
  */
 export function planAlertNotification(input: AlertPlanInput): AlertPlan {
-  const { notification: n, group, now } = input;
-  const subject = group?.subject ?? alertSubject(n.groupKey);
+  const { group, now } = input;
+  const subject = group?.subject ?? input.subject;
+  // Alertmanager calls a group resolved when all its alerts are: each report in it is an end (now, if it names none).
+  const reports = input.notification.status === 'resolved' ? input.notification.alerts.map((a) => ({ ...a, status: 'resolved' as const, endsAt: a.endsAt ?? now })) : input.notification.alerts;
+  const fold = foldAlerts(group?.notification.alerts ?? [], reports, now);
+  // The group's own fields (common labels, status) are taken from a notification only when none of its
+  // alerts is older than what is known: a late one's fields describe the group as it was.
+  const fields = fold.stale && group ? group.notification : input.notification;
+  const n: AlertNotification = { ...fields, status: fold.alerts.some((a) => a.status === 'firing') ? 'firing' : 'resolved', alerts: fold.alerts };
   const before = group ? firingAlerts(group.notification) : [];
-  const firing = n.status === 'firing' ? firingAlerts(n) : [];
+  const firing = firingAlerts(n);
   const joined = firing.filter((a) => !before.some((b) => b.fingerprint === a.fingerprint));
   const resolved = before.filter((b) => !firing.some((a) => a.fingerprint === b.fingerprint));
-  const title = alertTitle(n, input.config.titleLabels);
+  const title = fold.stale && group ? group.title : alertTitle(n, input.config.titleLabels);
   const record = (incidentId: number | null): AlertGroup => ({ groupKey: n.groupKey, subject, incidentId, notification: n, title, silence: group?.silence ?? null, updatedAt: now });
+  const unchanged = joined.length === 0 && resolved.length === 0;
+  if (fold.stale && unchanged) return { group: record(group?.incidentId ?? null), incident: null, outcome: 'stale' };
 
   const host = isOpen(input.groupIncident) ? input.groupIncident : null;
   if (host && host.kind !== 'alert') {
@@ -182,11 +259,11 @@ export function planAlertNotification(input: AlertPlanInput): AlertPlan {
   return { group: record(host.id), incident: quiet ? null : changed, outcome: quiet ? 'repeat' : 'changed' };
 }
 
-/** The open target or node incident this group's common labels name, if any. */
+/** The open incident covering a target this group's common labels name (`coveringIncident`), else the named node's, if any. */
 function joinable(input: AlertPlanInput, n: AlertNotification): Incident | null {
   const open = input.openIncidents.filter((i) => isOpen(i));
   for (const target of targetsNamedBy(n.commonLabels, input.config.targets, input.snapshot)) {
-    const found = open.find((i) => i.subject === targetSubject(target)) ?? open.find((i) => i.kind === 'node' && i.targets.includes(target));
+    const found = coveringIncident(target, open);
     if (found) return found;
   }
   const node = input.config.watchNodes ? nodeNamedBy(n.commonLabels, input.snapshot) : null;

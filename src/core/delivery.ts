@@ -43,8 +43,3 @@ export class EffectError extends Error {
 export function isRetryableStatus(status: number): boolean {
   return status === 429 || status >= 500;
 }
-
-/** The same sink on every channel (tests, and a bot with nothing but the log to tell). */
-export function everyChannel(sink: EffectSink): Sinks {
-  return { discord: sink, email: sink, push: sink };
-}

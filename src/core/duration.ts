@@ -14,6 +14,11 @@ export type DurationResult = { ok: true; ms: number } | { ok: false; error: stri
 export interface ParseDurationOptions {
   /** The longest accepted duration, in milliseconds (inclusive). */
   max?: number;
+  /**
+   * Whether the error quotes the text (default true, for `/silence`); false for the configuration
+   * file, where a value in the wrong key may be a secret and the message follows the field's name.
+   */
+  echo?: boolean;
 }
 
 const SECOND = 1000;
@@ -44,8 +49,11 @@ const EXAMPLES = 'use e.g. 30m, 1h, 1h30m, 2d';
 /** Parses `<positive integer><unit>…` (units d, h, m, s, descending, each once) into milliseconds. */
 export function parseDuration(text: string, opts: ParseDurationOptions = {}): DurationResult {
   if (text === '') return fail(`a duration is required; ${EXAMPLES}`);
+  const echo = opts.echo ?? true;
+  // `“5x” is not a duration` for a person who typed it, `is not a duration` after a field's name.
+  const quote = (value: string) => (echo ? `${quoted(value)} ` : '');
   const match = GRAMMAR.exec(text);
-  if (!match) return fail(explainMismatch(text));
+  if (!match) return fail(explainMismatch(text, quote, echo));
 
   let ms = 0;
   let hasZeroPart = false;
@@ -56,12 +64,12 @@ export function parseDuration(text: string, opts: ParseDurationOptions = {}): Du
     hasZeroPart ||= count === 0;
     ms += count * unit.ms;
   }
-  if (ms === 0) return fail(`${quote(text)} is not a duration; it must be longer than zero, ${EXAMPLES}`);
-  if (hasZeroPart) return fail(`${quote(text)} has a zero part; every number must be positive, e.g. 1h30m`);
+  if (ms === 0) return fail(`${quote(text)}is not a duration; it must be longer than zero, ${EXAMPLES}`);
+  if (hasZeroPart) return fail(`${quote(text)}has a zero part; every number must be positive, e.g. 1h30m`);
   // Nothing can be this long on purpose, and past this point the arithmetic is no longer exact.
-  if (!Number.isSafeInteger(ms)) return fail(`${quote(text)} is too long`);
+  if (!Number.isSafeInteger(ms)) return fail(`${quote(text)}is too long`);
   if (opts.max !== undefined && ms > opts.max) {
-    return fail(`${quote(text)} is too long; at most ${formatDuration(opts.max)}`);
+    return fail(`${quote(text)}is too long; at most ${formatDuration(opts.max)}`);
   }
   return { ok: true, ms };
 }
@@ -82,7 +90,7 @@ export function formatDuration(ms: number): string {
 }
 
 /** Quotes user text for an error message, shortened so a pasted paragraph cannot flood a reply. */
-function quote(text: string): string {
+function quoted(text: string): string {
   return `“${clip(text, 32)}”`;
 }
 
@@ -91,15 +99,15 @@ function fail(error: string): DurationResult {
 }
 
 /** Picks the most useful sentence for text the grammar rejected. */
-function explainMismatch(text: string): string {
+function explainMismatch(text: string, quote: (text: string) => string, echo: boolean): string {
   if (/^\d+$/.test(text)) {
     return /^0+$/.test(text)
-      ? `${quote(text)} is not a duration; it must be longer than zero, ${EXAMPLES}`
-      : `${quote(text)} needs a unit (d, h, m or s), e.g. ${text}m`;
+      ? `${quote(text)}is not a duration; it must be longer than zero, ${EXAMPLES}`
+      : `${quote(text)}needs a unit (d, h, m or s), e.g. ${echo ? text : '30'}m`;
   }
-  if (/^\d+\.\d+[dhms]/.test(text)) return `${quote(text)} is not a duration; use whole numbers, e.g. 1h30m instead of 1.5h`;
+  if (/^\d+\.\d+[dhms]/.test(text)) return `${quote(text)}is not a duration; use whole numbers, e.g. 1h30m instead of 1.5h`;
   if (UNITS_OUT_OF_ORDER.test(text)) {
-    return `${quote(text)} is not a duration; write each unit once, largest first (d, h, m, s), e.g. 1h30m`;
+    return `${quote(text)}is not a duration; write each unit once, largest first (d, h, m, s), e.g. 1h30m`;
   }
-  return `${quote(text)} is not a duration; ${EXAMPLES}`;
+  return `${quote(text)}is not a duration; ${EXAMPLES}`;
 }

@@ -19,7 +19,12 @@ export type IncidentEvent =
   | { type: 'circuitOpen'; target: string; message: string }
   | { type: 'silenceChanged'; by: string; text: string }
   /** Alertmanager alerts joined or resolved in this incident's group; `text` is the quiet note. */
-  | { type: 'alertsChanged'; text: string };
+  | { type: 'alertsChanged'; text: string }
+  /**
+   * A target this incident names but does not cover (an Alertmanager incident's) went down or came back
+   * by stormguard's own checks, answered for by the incident that covers it; `text` is the quiet note.
+   */
+  | { type: 'namedTargetsChanged'; text: string };
 
 /** What a transition needs to know besides the incident and the event. */
 export interface TransitionContext {
@@ -84,6 +89,8 @@ function react(incident: Incident | null, event: IncidentEvent, ctx: TransitionC
       return onSilenceChanged(incident, event, ctx);
     case 'alertsChanged':
       return onAlertsChanged(incident, event, ctx);
+    case 'namedTargetsChanged':
+      return quietChange(incident, 'namedTargetsChanged', event.text, ctx);
   }
 }
 
@@ -328,11 +335,16 @@ function onSilenceChanged(incident: Incident | null, event: Extract<IncidentEven
 }
 
 function onAlertsChanged(incident: Incident | null, event: Extract<IncidentEvent, { type: 'alertsChanged' }>, ctx: TransitionContext): Step {
+  return quietChange(incident, 'alertsChanged', event.text, ctx);
+}
+
+/** An open incident's message is edited (what it shows changed) and a quiet note says why; audited as `action`. */
+function quietChange(incident: Incident | null, action: string, text: string, ctx: TransitionContext): Step {
   if (!isOpen(incident)) return unchanged(incident);
   return {
     incident,
-    effects: [{ type: 'editMessage' }, { type: 'threadNote', text: event.text }],
-    audit: [audit(ctx, incident, 'alertsChanged', null, { text: event.text })],
+    effects: [{ type: 'editMessage' }, { type: 'threadNote', text }],
+    audit: [audit(ctx, incident, action, null, { text })],
   };
 }
 

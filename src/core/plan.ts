@@ -1,4 +1,4 @@
-import { listWithCount } from './text.js';
+import { clip, escapeMarkdown, listWithCount, oneLine } from './text.js';
 import type { Config, TargetConfig } from '../config/types.js';
 import { evaluateGate } from './gate.js';
 import { clusterThresholds, initialTargetState, observe } from './hysteresis.js';
@@ -7,6 +7,7 @@ import { nodeOutage } from './nodes.js';
 import { countMissing, isWorkloadMissing, nodesKnown, setupProblems, setupResolution } from './setup.js';
 import { activeSilenceFor } from './silence.js';
 import { judgeBrake } from './brake.js';
+import { covers, coveringIncident } from './cover.js';
 import { CLUSTER_SUBJECT, nodeOfSubject, nodeSubject, OBSERVER_SUBJECT, targetOfSubject, targetSubject } from './subject.js';
 import type {
   AuditEntry,
@@ -92,6 +93,7 @@ export function planCycle(input: CycleInput): CyclePlan {
   if (nodesKnown(snapshot)) planNodeIncidents(ctx, input, snapshot, assignment);
   planTargetIncidents(ctx, input, states, assignment);
   planSetupIncidents(ctx, input, states);
+  planNamedTargets(ctx, input, states, assignment);
   ctx.tickAll();
   const finalStates = planAutomaticRestarts(ctx, input, states, assignment);
   return ctx.result(finalStates, cluster);
@@ -125,20 +127,21 @@ function observeAll(input: CycleInput): Map<string, TargetState> {
 }
 
 /**
- * Maps each down target to the subject of the incident it belongs to: its own open incident first,
- * else the incident of a NotReady relevant node, else the open node incident that already lists it
- * (the node is back but the target is not), else an incident of its own.
+ * Maps each down target to the subject of the incident it belongs to: the open incident that covers it
+ * (`coveringIncident`) when it is its own, else the incident of a NotReady relevant node, else the open
+ * node incident covering it (the node is back but the target is not), else an incident of its own — never
+ * an Alertmanager incident that names it: a check failure rings as it would without the alert.
+ * Whether the observer incident keeps a target is the brake's to judge each cycle (`planObserverIncident`).
  */
 function assignDownTargets(input: CycleInput, states: Map<string, TargetState>): Map<string, string> {
   const snapshot = input.snapshot;
   if (!snapshot.reachable) return new Map();
-  const openBySubject = new Map(input.incidents.filter((i) => isOpen(i)).map((i) => [i.subject, i]));
   const assignment = new Map<string, string>();
   for (const target of input.config.targets) {
     if (states.get(target.name)?.health !== 'down') continue;
-    const own = targetSubject(target.name);
-    if (openBySubject.has(own)) {
-      assignment.set(target.name, own);
+    const covering = coveringIncident(target.name, input.incidents);
+    if (covering?.kind === 'target') {
+      assignment.set(target.name, covering.subject);
       continue;
     }
     const relevant = snapshot.workloads[target.name]?.relevantNodes ?? [];
@@ -147,19 +150,17 @@ function assignDownTargets(input: CycleInput, states: Map<string, TargetState>):
       assignment.set(target.name, nodeSubject(badNode));
       continue;
     }
-    // An open node incident, or an Alertmanager incident whose labels name the target: no second incident.
-    const listing = [...openBySubject.values()].find((i) => (i.kind === 'node' || i.kind === 'alert') && i.targets.includes(target.name));
-    if (listing) {
-      assignment.set(target.name, listing.subject);
+    if (covering?.kind === 'node') {
+      assignment.set(target.name, covering.subject);
       continue;
     }
     // Flapping folds in: the incident that last covered this target reopens within the window.
     const recent = input.incidents
-      // An Alertmanager incident reopens only when Alertmanager says its group fires again.
-      .filter((i) => i.state === 'resolved' && i.targets.includes(target.name) && (i.kind === 'target' || i.kind === 'node'))
+      // The observer incident reopens only when the brake engages again.
+      .filter((i) => i.state === 'resolved' && covers(i, target.name) && i.kind !== 'observer')
       .filter((i) => i.resolvedAt !== null && input.now - i.resolvedAt <= input.config.reopenWindow)
       .sort((a, b) => (b.resolvedAt ?? 0) - (a.resolvedAt ?? 0))[0];
-    assignment.set(target.name, recent ? recent.subject : own);
+    assignment.set(target.name, recent ? recent.subject : targetSubject(target.name));
   }
   return assignment;
 }
@@ -260,6 +261,35 @@ function planSetupIncidents(ctx: PlanContext, input: CycleInput, states: Map<str
     const cause = setupResolution(incident.subject, input.snapshot, input.config.targets);
     if (cause !== null) ctx.apply(incident.subject, { type: 'recover', cause });
   }
+}
+
+/**
+ * Keeps the message of an incident that names targets it does not cover (an Alertmanager incident) true
+ * about them: when one goes down or comes back by stormguard's own checks, that message is edited (it
+ * shows their health) and a quiet note says where the failure is followed — it never rings there.
+ */
+function planNamedTargets(ctx: PlanContext, input: CycleInput, states: Map<string, TargetState>, assignment: Map<string, string>): void {
+  for (const incident of input.incidents) {
+    if (!isOpen(incident)) continue;
+    const lines = incident.targets
+      .filter((t) => !covers(incident, t))
+      .flatMap((t) => {
+        const before = input.targetStates[t]?.health ?? 'up';
+        const after = states.get(t)?.health ?? before;
+        if (before === after) return [];
+        if (after === 'up') return [`${t} is up again by stormguard's own checks`];
+        const detail = escapeMarkdown(clip(oneLine(states.get(t)?.lastDetail || 'failing'), 200));
+        return [`${t} is down by stormguard's own checks (${detail}); followed in ${followedIn(assignment.get(t) ?? targetSubject(t))}`];
+      });
+    if (lines.length > 0) ctx.apply(incident.subject, { type: 'namedTargetsChanged', text: lines.join('\n') });
+  }
+}
+
+/** Where a down target's failure is followed, in words for a note: `its own incident`, `the incident of node k3s-2`. */
+function followedIn(subject: string): string {
+  const node = nodeOfSubject(subject);
+  if (node !== null) return `the incident of node ${node}`;
+  return subject === OBSERVER_SUBJECT ? "the incident about stormguard's own view" : 'its own incident';
 }
 
 /** Sends every down target through the gate; records a refusal only when its reason changes. */

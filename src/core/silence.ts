@@ -90,6 +90,20 @@ export function silencesToLift(about: Extract<Muteable, { target: string }> | nu
   return live.filter((s) => s.scope.kind !== 'everything' && scopeMutes(s.scope, about));
 }
 
+/** Whether two scopes name the same thing (everything, or the same target, node or alert group). */
+export function sameScope(a: SilenceScope, b: SilenceScope): boolean {
+  return a.kind === b.kind && (a.kind === 'everything' || a.name === (b as { name: string }).name);
+}
+
+/**
+ * The silences in force at `now` with exactly this scope: what a new silence of the scope replaces (one
+ * silence per scope: a later `/silence` or a second click sets its end, never stacks a second), and what
+ * stormguard asks Alertmanager to hold for an alert group.
+ */
+export function silencesOfScope(scope: SilenceScope, silences: Silence[], now: number): Silence[] {
+  return silences.filter((s) => silenceStatus(s, now) === 'active' && sameScope(s.scope, scope));
+}
+
 function longest(candidates: Silence[]): Silence | null {
   return candidates.reduce<Silence | null>((best, s) => (best === null || s.endsAt > best.endsAt ? s : best), null);
 }

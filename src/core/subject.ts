@@ -1,5 +1,5 @@
 /**
- * Incident subjects — `target:frigate`, `node:k3s-2`, `cluster`, `alert:<hash>`, `setup:<problem>`,
+ * Incident subjects — `target:frigate`, `node:k3s-2`, `cluster`, `alert:<sha256>`, `setup:<problem>`,
  * `observer` — built and read in this one place,
  * so no caller slices prefixes off by hand.
  */
@@ -28,19 +28,9 @@ export function nodeSubject(node: string): string {
 }
 
 /**
- * The subject of an Alertmanager group's own incident: `alert:` and a 64-bit FNV-1a hash of its
- * `groupKey` — short enough for thread names, stable across restarts of either side.
+ * The subject of an Alertmanager group's incident from its name: the SHA-256 of its `groupKey` (the
+ * shell hashes it: the core has no crypto), or the name `parseSubject` read out of a subject.
  */
-export function alertSubject(groupKey: string): string {
-  let hash = 0xcbf29ce484222325n;
-  for (const byte of new TextEncoder().encode(groupKey)) {
-    hash ^= BigInt(byte);
-    hash = (hash * 0x100000001b3n) & 0xffffffffffffffffn;
-  }
-  return alertSubjectNamed(hash.toString(16).padStart(16, '0'));
-}
-
-/** The subject of an Alertmanager group's incident from the name `parseSubject` read out of it (the hash). */
 export function alertSubjectNamed(name: string): string {
   return `alert:${name}`;
 }

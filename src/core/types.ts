@@ -210,9 +210,6 @@ export interface AuditEntry {
 /** Where an effect is delivered; order is kept per incident within one channel. */
 export type EffectChannel = 'discord' | 'email' | 'push';
 
-/** Every channel, in the order a delivery pass starts them (Discord first: email and push link to it). */
-export const EFFECT_CHANNELS: readonly EffectChannel[] = ['discord', 'email', 'push'];
-
 /** The channel that carries an effect — the one place that says which effects go to Discord (the outbox stores it). */
 export function effectChannel(effect: Effect): EffectChannel {
   return effect.type === 'email' || effect.type === 'push' ? effect.type : 'discord';

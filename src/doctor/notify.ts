@@ -3,6 +3,7 @@ import type { EmailConfig, NtfyConfig } from '../config/types.js';
 import { classifySmtpError, smtpSecrets } from '../adapters/email/errors.js';
 import { createSmtpTransport } from '../adapters/email/transport.js';
 import { topicUrl } from '../adapters/push/ntfy.js';
+import { redactSecretPath, redactUserinfo, splitUserinfo, urlHost } from '../config/urls.js';
 import { fail, ok, type Check } from './checklist.js';
 
 const TIMEOUT_MS = 10_000;
@@ -43,16 +44,23 @@ export async function checkEmail(email: EmailConfig, options: { sendTest: boolea
 
 /** ntfy: `GET {url}/{topic}/auth` answers whether ntfy is there and whether the token (or anonymous access) may use the topic. */
 export async function checkNtfy(ntfy: NtfyConfig, timeoutMs = TIMEOUT_MS): Promise<Check> {
-  const host = new URL(ntfy.url).host;
+  const host = urlHost(ntfy.url);
+  // As the sink sends it: the URL's `user:password@` as basic auth, unless a token is set.
+  const { url, authorization: basic } = splitUserinfo(ntfy.url);
+  const authorization = ntfy.token ? `Bearer ${ntfy.token}` : basic;
+  const credentials = ntfy.token ? 'the token' : basic ? 'the URL’s user and password' : 'anonymous access';
   try {
-    const response = await fetch(`${topicUrl(ntfy.url, ntfy.topic)}/auth`, {
-      headers: ntfy.token ? { Authorization: `Bearer ${ntfy.token}` } : {},
+    const response = await fetch(`${topicUrl(url, ntfy.topic)}/auth`, {
+      headers: authorization ? { Authorization: authorization } : {},
       signal: AbortSignal.timeout(timeoutMs),
     });
     await response.arrayBuffer();
-    if (response.ok) return ok(`ntfy at ${host} answers and accepts ${ntfy.token ? 'the token for ' : ''}topic ${ntfy.topic}`);
+    if (response.ok) return ok(`ntfy at ${host} answers and accepts ${authorization ? `${credentials} for ` : ''}topic ${ntfy.topic}`);
     if (response.status === 401 || response.status === 403) {
-      return fail(`ntfy at ${host} refuses ${ntfy.token ? 'the token' : 'anonymous access'} for topic ${ntfy.topic} (HTTP ${response.status})`, 'check notify.ntfy.token (an access token with write access to the topic)');
+      return fail(
+        `ntfy at ${host} refuses ${credentials} for topic ${ntfy.topic} (HTTP ${response.status})`,
+        basic && !ntfy.token ? 'check the user and password in notify.ntfy.url (a user with write access to the topic)' : 'check notify.ntfy.token (an access token with write access to the topic)',
+      );
     }
     return fail(`ntfy at ${host} answered HTTP ${response.status}`, 'check notify.ntfy.url (the server, not the topic URL)');
   } catch (err) {
@@ -66,23 +74,28 @@ export async function checkNtfy(ntfy: NtfyConfig, timeoutMs = TIMEOUT_MS): Promi
  */
 export async function checkHeartbeat(url: string, options: { sendTest: boolean; timeoutMs?: number }): Promise<Check> {
   const timeoutMs = options.timeoutMs ?? TIMEOUT_MS;
-  const parsed = new URL(url);
   // The path is the secret that lets anyone ping the check: only the host is ever printed.
-  const host = parsed.host;
+  const host = urlHost(url);
+  const { url: ping, authorization } = splitUserinfo(url);
   try {
-    const response = await fetch(options.sendTest ? url : parsed.origin, { signal: AbortSignal.timeout(timeoutMs), redirect: 'follow' });
+    const response = await fetch(options.sendTest ? ping : new URL(ping).origin, {
+      headers: authorization ? { authorization } : {},
+      signal: AbortSignal.timeout(timeoutMs),
+      redirect: 'follow',
+    });
     await response.arrayBuffer();
     if (!options.sendTest) return ok(`the heartbeat server ${host} answers (not pinged; --send-test pings it)`);
     return response.ok
       ? ok(`pinged the heartbeat at ${host} (HTTP ${response.status})`)
       : fail(`the heartbeat at ${host} refused the ping (HTTP ${response.status})`, 'check heartbeat.url (the check’s ping URL, with its UUID or slug)');
   } catch (err) {
-    return fail(`the heartbeat server ${host} does not answer: ${networkReason(err, timeoutMs)}`, 'check heartbeat.url and the network path to it');
+    return fail(`the heartbeat server ${host} does not answer: ${redactSecretPath(networkReason(err, timeoutMs), url)}`, 'check heartbeat.url and the network path to it');
   }
 }
 
+/** Why a request failed, in a few words; a library's text may quote the URL, so its credentials are masked. */
 function networkReason(err: unknown, timeoutMs: number): string {
   const e = err as { name?: string; cause?: { code?: string; message?: string }; message?: string };
   if (e.name === 'TimeoutError') return `no answer within ${timeoutMs / 1000}s`;
-  return e.cause?.code ?? e.cause?.message ?? e.message ?? String(err);
+  return redactUserinfo(e.cause?.code ?? e.cause?.message ?? e.message ?? String(err));
 }

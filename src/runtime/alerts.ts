@@ -3,9 +3,10 @@
  * commits the incident's new state, its audit records, its effects and the group's record in ONE
  * transaction, then wakes delivery — the same outbox, Discord sink, email and ntfy as the checks use.
  */
+import { createHash } from 'node:crypto';
 import type { Config } from '../config/types.js';
 import { planAlertNotification, type AlertNotification, type AlertPlan } from '../core/alertmanager.js';
-import { alertSubject } from '../core/subject.js';
+import { alertSubjectNamed } from '../core/subject.js';
 import type { ClusterSnapshot } from '../core/types.js';
 import type { Store } from '../adapters/sqlite/store.js';
 import type { Logger } from '../log.js';
@@ -30,6 +31,15 @@ export interface AlertIntake {
   receive(notification: AlertNotification): AlertPlan['outcome'];
 }
 
+/**
+ * The subject of a group's own incident: `alert:` and the SHA-256 of its `groupKey` in hex. Collision
+ * resistant — two groups sharing a subject would share one incident row, and the second's every
+ * notification would fail; migration 008 re-keyed the 64-bit FNV-1a subjects used before.
+ */
+export function alertGroupSubject(groupKey: string): string {
+  return alertSubjectNamed(createHash('sha256').update(groupKey, 'utf8').digest('hex'));
+}
+
 /** Builds the intake; each notification is one transaction, then one delivery pass in the background. */
 export function createAlertIntake(deps: AlertIntakeDeps): AlertIntake {
   const { config, store } = deps;
@@ -39,10 +49,11 @@ export function createAlertIntake(deps: AlertIntakeDeps): AlertIntake {
       const now = deps.clock();
       const outcome = store.transaction(() => {
         const group = store.alertGroup(notification.groupKey);
-        const subject = group?.subject ?? alertSubject(notification.groupKey);
+        const subject = group?.subject ?? alertGroupSubject(notification.groupKey);
         const plan = planAlertNotification({
           now,
           notification,
+          subject,
           group,
           groupIncident: group?.incidentId != null ? store.getIncident(group.incidentId) : null,
           ownIncident: store.latestIncidentFor(subject),

@@ -124,7 +124,7 @@ export async function startApp(options: AppOptions): Promise<App> {
       : undefined,
   });
   const alertmanagerApi = config.alertmanager?.url ? createAlertmanagerApi({ url: config.alertmanager.url, credentials: config.alertmanager.api }) : null;
-  const actions = createActions({ config, store, cluster: kube, restarter: kube, clock, logger, metrics, deliver: () => bot.deliver(), alertmanager: alertmanagerApi });
+  const actions = createActions({ config, store, cluster: kube, restarter: kube, clock, logger, metrics, deliver: () => bot.deliver(), alertmanager: alertmanagerApi, lastSnapshot: () => bot.lastSnapshot() });
   const alerts = config.alertmanager ? createAlertIntake({ config, store, clock, logger, lastSnapshot: () => bot.lastSnapshot(), deliver: () => bot.deliver() }) : null;
 
   if (d && config.discord) {
@@ -164,6 +164,9 @@ export async function startApp(options: AppOptions): Promise<App> {
     await login.firstAttempt;
   }
 
+  // A crash between an Alertmanager call and its commit may have left silences behind: they follow what was committed.
+  const reconciling = alertmanagerApi ? actions.reconcileAlertSilences() : Promise.resolve();
+
   return {
     bot,
     store,
@@ -193,6 +196,7 @@ export async function startApp(options: AppOptions): Promise<App> {
       rest?.clearHashSweeper();
       rest?.clearHandlerSweeper();
       await heartbeat?.settled();
+      await reconciling;
       if (!options.store) store.close();
     },
   };
@@ -337,10 +341,9 @@ export async function runApp(options: RunOptions): Promise<Service> {
         metrics.alertmanagerNotifications.inc({ outcome: intake.receive(notification) });
         return true;
       },
-      refused(reason, detail) {
+      // Counted and logged (rate-limited) by the endpoint; never audited: a refusal must cost the refused nothing.
+      refused(reason) {
         metrics.alertmanagerNotifications.inc({ outcome: reason });
-        logger.warn({ reason, ...detail }, 'alertmanager webhook refused');
-        store.appendAudit({ at: clock(), actor: 'alertmanager', action: 'alertmanagerRefused', subject: 'alertmanager', incidentId: null, reason, detail });
       },
     });
   }

@@ -88,6 +88,8 @@ export async function runCycle(deps: CycleDeps, trigger: CycleTrigger = 'schedul
     }
     incidentsChanged = plan.incidents.length;
     effectsQueued += queueFallbackEmails(deps, now);
+    // The record of what happened is kept for `retention`; a few hundred rows a cycle catch up on any backlog.
+    store.pruneAudit(now - config.retention, AUDIT_PRUNE_BATCH);
   });
 
   const restarts = await carryOutRestarts(restartJobs, deps);
@@ -101,6 +103,9 @@ export async function runCycle(deps: CycleDeps, trigger: CycleTrigger = 'schedul
   deps.logger.debug({ reachable: snapshot.reachable, incidentsChanged, effectsQueued, restarts: restarts.length, ms: finishedAt - startedAt }, 'cycle done');
   return { startedAt, finishedAt, snapshot, incidentsChanged, effectsQueued, restarts };
 }
+
+/** At most this many audit entries are pruned per cycle: a short write, and a year's backlog gone in hours. */
+export const AUDIT_PRUNE_BATCH = 500;
 
 /** Meta key holding the Kubernetes API's hysteresis (JSON), so a restart of stormguard keeps counting failed cycles. */
 export const CLUSTER_STATE = 'kubernetes.apiState';

@@ -6,9 +6,6 @@ import type { Store } from '../adapters/sqlite/store.js';
 import type { Config } from '../config/types.js';
 import { version } from '../version.js';
 
-/** Who asked for a restart or was refused one: the scheduler, or a person. */
-export type Trigger = 'automatic' | 'manual';
-
 /** The Prometheus metrics of one app, on its own registry (never prom-client's global one). */
 export interface Metrics {
   readonly registry: Registry;
@@ -60,7 +57,7 @@ export function createMetrics(options: { store?: Store; config?: Pick<Config, 'd
   const notifications = new Counter({ name: 'stormguard_notifications_total', help: 'Outbox deliveries by channel (discord, email, push) and outcome (delivered, retry, failed; logged for a channel that is not configured).', labelNames: ['channel', 'outcome'], registers });
   const alertmanagerNotifications = new Counter({
     name: 'stormguard_alertmanager_notifications_total',
-    help: 'Alertmanager webhook calls by outcome: opened, joined, changed, resolved, repeat, ignored; unauthorized, tooLarge, malformed, notReady when refused.',
+    help: 'Alertmanager webhook calls by outcome: opened, joined, changed, resolved, repeat, ignored, stale (older than what is known); unauthorized, tooLarge, malformed, notReady when refused.',
     labelNames: ['outcome'],
     registers,
   });

@@ -4,8 +4,6 @@ import type { Logger } from '../log.js';
 /** A running schedule; `stop` waits for the cycle in progress to finish. */
 export interface Scheduler {
   stop(): Promise<void>;
-  /** Resolves when the cycle in progress (if any) has finished. */
-  idle(): Promise<void>;
 }
 
 /**
@@ -45,9 +43,6 @@ export function startScheduler(expression: string, cycle: () => Promise<void>, l
     async stop() {
       await task.stop();
       await task.destroy();
-      if (inFlight) await inFlight;
-    },
-    async idle() {
       if (inFlight) await inFlight;
     },
   };

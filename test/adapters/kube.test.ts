@@ -281,7 +281,8 @@ describe('kube adapter: request budget', () => {
     await expect.poll(() => sim.requests.filter((r) => r.query.watch).length).toBe(1);
     const list = sim.requests.find((r) => r.path === '/api/v1/nodes' && !r.query.watch)!;
     const watch = sim.requests.find((r) => r.path === '/api/v1/nodes' && r.query.watch)!;
-    expect(list.query).toEqual({});
+    // A page of client-go's default size: a list that fits is one request.
+    expect(list.query).toEqual({ limit: '500' });
     expect(watch.query).toMatchObject({ watch: 'true', allowWatchBookmarks: 'true', resourceVersion: kube.caches()[0]!.resourceVersion });
     expect(Number(watch.query.timeoutSeconds)).toBeGreaterThanOrEqual(1800);
     expect(Number(watch.query.timeoutSeconds)).toBeLessThan(3600);

@@ -49,4 +49,34 @@ describe('architecture', () => {
     );
     expect(crossing).toEqual([]);
   });
+
+  it('fences the simulators: src/sim imports nothing of stormguard (a shared parser would agree with its bug)', () => {
+    const crossing = sources('src/sim').flatMap((file) =>
+      importsOf(file)
+        .map((spec) => ({ file, spec, to: target(file, spec) }))
+        .filter(({ spec, to }) => spec.startsWith('.') && !to.startsWith('src/sim/')),
+    );
+    expect(crossing).toEqual([]);
+  });
+
+  it('only the demo, the tests and the benchmark import the simulators', () => {
+    const shipped = [...sources('src'), ...sources('commands'), ...sources('scripts')].filter((f) => !f.startsWith('src/sim/') && !f.startsWith('src/demo/'));
+    const crossing = shipped.flatMap((file) =>
+      importsOf(file)
+        .map((spec) => ({ file, spec, to: target(file, spec) }))
+        .filter(({ to }) => to.startsWith('src/sim/')),
+    );
+    expect(crossing).toEqual([]);
+    // The rule reads real imports: the demo does import them.
+    expect(sources('src/demo').some((file) => importsOf(file).some((spec) => target(file, spec).startsWith('src/sim/')))).toBe(true);
+  });
+
+  it('keeps the interaction router under its contract: src/runtime/interactions never imports commands/', () => {
+    const crossing = sources('src/runtime/interactions').flatMap((file) =>
+      importsOf(file)
+        .map((spec) => ({ file, spec, to: target(file, spec) }))
+        .filter(({ to }) => to.startsWith('commands/')),
+    );
+    expect(crossing).toEqual([]);
+  });
 });

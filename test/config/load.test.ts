@@ -110,6 +110,7 @@ describe('loadConfig', () => {
       http: { port: 9464 },
       heartbeat: { url: `https://hc-ping.com/${env.HC_UUID}` },
       reopenWindow: 10 * MINUTE,
+      retention: 180 * 24 * 60 * MINUTE,
     });
   });
 
@@ -139,6 +140,7 @@ describe('loadConfig', () => {
       notify: { escalateAfter: 15 * MINUTE },
       http: { port: 9464 },
       reopenWindow: 10 * MINUTE,
+      retention: 180 * 24 * 60 * MINUTE,
     });
   });
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { planAlertNotification, targetsNamedBy } from '../../src/core/alertmanager.js';
 import { incidentTitle, renderIncident } from '../../src/core/render.js';
-import { alertSubject, parseSubject } from '../../src/core/subject.js';
-import { after, alertFacts, input, KEY, notification, opened } from './alerts.js';
+import { alertSubjectNamed, parseSubject } from '../../src/core/subject.js';
+import { after, alertFacts, input, KEY, notification, opened, SUBJECT } from './alerts.js';
 import { HOUR, incident, MIN, node, snapshot, T0, target, workload } from './fixtures.js';
 
 const nas = alertFacts('a1', { instance: 'nas' });
@@ -12,7 +12,7 @@ describe('planAlertNotification', () => {
   it('opens one incident per group: posted with the ring, titled from alertname and the summary', () => {
     const { plan } = opened(notification([nas]));
     expect(plan.outcome).toBe('opened');
-    expect(plan.incident!.incident).toMatchObject({ subject: alertSubject(KEY), kind: 'alert', state: 'open', cause: 'DiskFull: disk almost full', targets: [] });
+    expect(plan.incident!.incident).toMatchObject({ subject: SUBJECT, kind: 'alert', state: 'open', cause: 'DiskFull: disk almost full', targets: [] });
     expect(plan.incident!.effects).toEqual([{ type: 'postMessage', mention: true }, { type: 'push', reason: 'open' }]);
     expect(plan.group.title).toBe('DiskFull: disk almost full');
   });
@@ -39,9 +39,9 @@ describe('planAlertNotification', () => {
     expect(done.outcome).toBe('resolved');
     expect(done.incident!.incident).toMatchObject({ state: 'resolved', resolvedAt: T0 + MIN });
     const resolvedIncident = done.incident!.incident;
-    const again = planAlertNotification(input(notification([nas]), { now: T0 + 5 * MIN, group: done.group, groupIncident: resolvedIncident, ownIncident: resolvedIncident }));
+    const again = planAlertNotification(input(notification([{ ...nas, startsAt: T0 + 5 * MIN }]), { now: T0 + 5 * MIN, group: done.group, groupIncident: resolvedIncident, ownIncident: resolvedIncident }));
     expect(again.incident!.incident).toMatchObject({ id: 7, state: 'open', reopenCount: 1 });
-    const later = planAlertNotification(input(notification([nas]), { now: T0 + 2 * HOUR, group: done.group, groupIncident: resolvedIncident, ownIncident: resolvedIncident }));
+    const later = planAlertNotification(input(notification([{ ...nas, startsAt: T0 + 2 * HOUR }]), { now: T0 + 2 * HOUR, group: done.group, groupIncident: resolvedIncident, ownIncident: resolvedIncident }));
     expect(later.incident!.incident).toMatchObject({ id: null, state: 'open', reopenCount: 0 });
   });
 
@@ -89,7 +89,7 @@ describe('planAlertNotification', () => {
   });
 
   it('a silence of the group’s subject holds the ring back', () => {
-    const silence = { id: 1, scope: { kind: 'alert' as const, name: alertSubject(KEY).slice('alert:'.length) }, startsAt: T0 - MIN, endsAt: T0 + HOUR, createdBy: 'u', reason: '', liftedAt: null };
+    const silence = { id: 1, scope: { kind: 'alert' as const, name: SUBJECT.slice('alert:'.length) }, startsAt: T0 - MIN, endsAt: T0 + HOUR, createdBy: 'u', reason: '', liftedAt: null };
     const plan = planAlertNotification(input(notification([nas]), { silences: [silence] }));
     expect(plan.incident!.effects).toEqual([{ type: 'postMessage', mention: false }]);
   });
@@ -132,15 +132,17 @@ describe('rendering an alert incident', () => {
 });
 
 describe('alert subjects', () => {
-  it('are alert: and a stable 16-digit hash of the groupKey, read back by parseSubject', () => {
-    const subject = alertSubject('{}/{severity="critical"}:{alertname="ProbeFailure"}');
-    expect(subject).toMatch(/^alert:[0-9a-f]{16}$/);
-    expect(alertSubject('{}/{severity="critical"}:{alertname="ProbeFailure"}')).toBe(subject);
-    expect(alertSubject('{}/{severity="critical"}:{alertname="ProbeFailures"}')).not.toBe(subject);
-    // FNV-1a 64 of the empty string is its offset basis: the hash is the published one, not a home-made variant.
-    expect(alertSubject('')).toBe('alert:cbf29ce484222325');
-    expect(alertSubject('a')).toBe('alert:af63dc4c8601ec8c');
-    expect(alertSubject('foobar')).toBe('alert:85944171f73967e8');
-    expect(parseSubject(subject)).toEqual({ kind: 'alert', name: subject.slice('alert:'.length) });
+  it('are alert: and the name the shell gives (the SHA-256 of the groupKey), read back by parseSubject', () => {
+    const subject = alertSubjectNamed('ab'.repeat(32));
+    expect(subject).toBe(`alert:${'ab'.repeat(32)}`);
+    expect(parseSubject(subject)).toEqual({ kind: 'alert', name: 'ab'.repeat(32) });
+  });
+
+  it('a new group takes the subject the shell passed in; a known group keeps its own', () => {
+    const fresh = planAlertNotification(input(notification([nas]), { subject: 'alert:given' }));
+    expect(fresh.group.subject).toBe('alert:given');
+    expect(fresh.incident!.incident.subject).toBe('alert:given');
+    const { state } = opened(notification([nas]));
+    expect(after(state, notification([nas, pi]), T0 + MIN, { subject: 'alert:other' }).group.subject).toBe(SUBJECT);
   });
 });

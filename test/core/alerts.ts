@@ -1,10 +1,14 @@
 import { planAlertNotification, type AlertFacts, type AlertGroup, type AlertNotification, type AlertPlanInput } from '../../src/core/alertmanager.js';
 import type { IncidentView } from '../../src/core/render.js';
+import { alertSubjectNamed } from '../../src/core/subject.js';
 import type { Incident } from '../../src/core/types.js';
 import { MIN, node, snapshot, T0, target, workload } from './fixtures.js';
 
 /** The groupKey of the DiskFull group the Alertmanager tests use. */
 export const KEY = '{}:{alertname="DiskFull"}';
+
+/** The subject of the DiskFull group's own incident (the shell hashes the key; any name will do here). */
+export const SUBJECT = alertSubjectNamed('d15cf011'.repeat(8));
 
 /** One firing (or resolved) DiskFull alert with the common summary and a Prometheus source link. */
 export function alertFacts(fingerprint: string, labels: Record<string, string>, status: 'firing' | 'resolved' = 'firing'): AlertFacts {
@@ -33,6 +37,7 @@ export function input(n: AlertNotification, overrides: Partial<AlertPlanInput> =
   return {
     now: T0,
     notification: n,
+    subject: SUBJECT,
     group: null,
     groupIncident: null,
     ownIncident: null,

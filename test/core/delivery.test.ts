@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { EffectError, everyChannel, type EffectSink } from '../../src/core/delivery.js';
+import { EffectError } from '../../src/core/delivery.js';
 
 describe('EffectError', () => {
   it('says whether trying again can help and when, and keeps its cause', () => {
@@ -11,13 +11,5 @@ describe('EffectError', () => {
 
   it('has no wait unless the receiver asked for one', () => {
     expect(new EffectError('email: 550 mailbox unavailable', false)).toMatchObject({ retryable: false, retryAfterMs: null });
-  });
-});
-
-describe('everyChannel', () => {
-  it('puts the same sink on every channel', () => {
-    const sink: EffectSink = { deliver: async () => {} };
-    expect(everyChannel(sink)).toEqual({ discord: sink, email: sink, push: sink });
-    for (const s of Object.values(everyChannel(sink))) expect(s).toBe(sink);
   });
 });

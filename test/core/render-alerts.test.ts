@@ -2,13 +2,12 @@ import { describe, expect, it } from 'vitest';
 import type { AlertFacts, AlertGroup, AlertNotification } from '../../src/core/alertmanager.js';
 import { renderIncident } from '../../src/core/render.js';
 import { alertDescription, alertmanagerLinks, joinedAlertsField, matcherText } from '../../src/core/renderAlerts.js';
-import { alertSubject } from '../../src/core/subject.js';
 import { DISCORD_LIMITS } from '../../src/core/text.js';
-import { alertFacts, alertView, KEY, notification } from './alerts.js';
+import { alertFacts, alertView, KEY, notification, SUBJECT } from './alerts.js';
 import { HOUR, incident, T0 } from './fixtures.js';
 
 function group(n: AlertNotification, overrides: Partial<AlertGroup> = {}): AlertGroup {
-  return { groupKey: KEY, subject: alertSubject(KEY), incidentId: 7, notification: n, title: 'DiskFull: disk almost full', silence: null, updatedAt: T0, ...overrides };
+  return { groupKey: KEY, subject: SUBJECT, incidentId: 7, notification: n, title: 'DiskFull: disk almost full', silence: null, updatedAt: T0, ...overrides };
 }
 
 const nas = alertFacts('a1', { instance: 'nas' });
@@ -169,7 +168,7 @@ describe('joinedAlertsField: the groups that joined a target’s or node’s inc
 
 describe('an alert incident’s message', () => {
   const n = notification([nas], { commonLabels: { alertname: 'DiskFull', job: 'node' } });
-  const open = incident({ id: 7, subject: alertSubject(KEY), kind: 'alert', targets: [], cause: 'DiskFull: disk almost full' });
+  const open = incident({ id: 7, subject: SUBJECT, kind: 'alert', targets: [], cause: 'DiskFull: disk almost full' });
   const link = `[Silence in Alertmanager](http://am:9093/#/silences/new?filter=${encodeURIComponent('{alertname="DiskFull",job="node"}')})`;
 
   it('an Alertmanager field with the link to silence it', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { activeSilenceFor, describeScope, EVERYTHING, scopeOfSubject, silencesToLift, silenceStatus } from '../../src/core/silence.js';
+import { activeSilenceFor, describeScope, EVERYTHING, sameScope, scopeOfSubject, silencesOfScope, silencesToLift, silenceStatus } from '../../src/core/silence.js';
 import type { SilenceScope } from '../../src/core/types.js';
 import { HOUR, incident, MIN, silence, T0 } from './fixtures.js';
 
@@ -105,5 +105,27 @@ describe('scopes at the edges', () => {
     const odd = silence({ scope: target('undefined') });
     expect(activeSilenceFor({ incident: incident({ subject: 'target:frigate', targets: [] }) }, [odd], T0)).toBeNull();
     expect(activeSilenceFor({ incident: incident({ subject: 'target:undefined', targets: ['undefined'] }) }, [odd], T0)).toEqual(odd);
+  });
+});
+
+describe('silencesOfScope: one silence per scope', () => {
+  it('finds the silences in force with exactly this scope, which a new one of the scope replaces', () => {
+    const frigate = silence({ id: 1, scope: target('frigate') });
+    const ended = silence({ id: 2, scope: target('frigate'), endsAt: T0 });
+    const lifted = silence({ id: 3, scope: target('frigate'), liftedAt: T0 - MIN });
+    const all = silence({ id: 4, scope: EVERYTHING });
+    const frigateNode = silence({ id: 5, scope: node('frigate') });
+    const hass = silence({ id: 6, scope: target('hass') });
+    expect(silencesOfScope(target('frigate'), [frigate, ended, lifted, all, frigateNode, hass], T0)).toEqual([frigate]);
+    expect(silencesOfScope(EVERYTHING, [frigate, all], T0)).toEqual([all]);
+  });
+
+  it('compares kind and name', () => {
+    expect(sameScope(EVERYTHING, EVERYTHING)).toBe(true);
+    expect(sameScope(target('a'), target('a'))).toBe(true);
+    expect(sameScope(target('a'), target('b'))).toBe(false);
+    expect(sameScope(target('a'), node('a'))).toBe(false);
+    expect(sameScope(EVERYTHING, target('a'))).toBe(false);
+    expect(sameScope({ kind: 'alert', name: 'ff' }, { kind: 'alert', name: 'ff' })).toBe(true);
   });
 });

@@ -117,6 +117,16 @@ describe('stormguard doctor (CLI)', () => {
     expect(io.out()).not.toContain(TOKEN);
   });
 
+  it('logs in with a DISCORD_TOKEN written with echo (a trailing newline), and notes the trim on stderr by name', async () => {
+    kube.setRbac(RULES);
+    const file = writeConfig('echoed-token.yaml', await discordSim({ mentionable: true, botPermissions: INVITE_PERMISSIONS }), 'frigate');
+    const io = captureIo({ ...ENV, DISCORD_TOKEN: `${TOKEN}\n` });
+    const status = await main(['doctor', '--config', file], io);
+    expect(io.out()).not.toContain('✗');
+    expect(status).toBe(0);
+    expect(io.err()).toBe('note: removed the trailing newline from DISCORD_TOKEN (a secret file written with echo or an editor ends in one)\n');
+  });
+
   it('prints each of three problems with its fix and exits 1', async () => {
     // Three mistakes people make: a thread permission taken away, a missing RoleBinding, a typo in a name.
     kube.setRbac(RULES.map((r) => (r.namespaces?.includes('home') ? { ...r, namespaces: ['nvr'] } : r)));

@@ -86,7 +86,8 @@ describe('Discord actions the other tests do not pin down', () => {
     expect(answer(guess)).toMatch(/2 incidents are open; name one/);
     const node = w.app.store.openIncidents().find((i) => i.subject === 'node:node-b')!;
     const named = await w.discord.slashCommand({ name: 'ack', options: { incident: String(node.id) }, user: OPERATOR });
-    expect(answer(named)).toContain(`Acknowledged incident #${node.id} (node:node-b)`);
+    // A reply names the incident as its card does, by its title, never by its subject.
+    expect(answer(named)).toBe(`Acknowledged incident #${node.id} “node-b is NotReady — 1 service affected”.`);
     expect(Object.fromEntries(w.app.store.openIncidents().map((i) => [i.subject, i.state]))).toEqual({
       'target:frigate': 'open',
       'node:node-b': 'acknowledged',

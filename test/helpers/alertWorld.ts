@@ -28,13 +28,21 @@ export interface AlertWorld {
 }
 
 /** Starts everything on loopback, on the real clock (Alertmanager keeps real time). */
-export async function startAlertWorld(options: { repeatInterval?: string; config?: Record<string, unknown> } = {}): Promise<AlertWorld> {
+export async function startAlertWorld(
+  options: {
+    repeatInterval?: string;
+    config?: Record<string, unknown>;
+    routes?: AlertmanagerOptions['routes'];
+    /** How the configuration names Alertmanager's URL (e.g. with `user:password@`). */
+    alertmanagerUrl?: (url: string) => string;
+  } = {},
+): Promise<AlertWorld> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stormguard-amworld-'));
   const { kube, discord, apiUrl } = await startHomelabSimulators({ dir, kube: { rolloutDelayMs: 2_000 } });
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const recorder = await startRecorder();
-  const amOptions: AlertmanagerOptions = { webhookUrl: `${url}/alertmanager`, bearerToken: WEBHOOK_TOKEN, repeatInterval: options.repeatInterval, alsoTo: recorder.url };
+  const amOptions: AlertmanagerOptions = { webhookUrl: `${url}/alertmanager`, bearerToken: WEBHOOK_TOKEN, repeatInterval: options.repeatInterval, alsoTo: recorder.url, routes: options.routes };
   const am = await startAlertmanager(amOptions);
   const config = validateConfig(
     {
@@ -42,7 +50,7 @@ export async function startAlertWorld(options: { repeatInterval?: string; config
       // Cycles are not what these tests are about; one at start-up gives the bot its view of nodes and pods.
       schedule: '0 0 0 1 1 *',
       http: { port },
-      alertmanager: { receiver: { bearerToken: WEBHOOK_TOKEN }, url: am.url },
+      alertmanager: { receiver: { bearerToken: WEBHOOK_TOKEN }, url: options.alertmanagerUrl?.(am.url) ?? am.url },
       ...options.config,
     },
     'alert-world.yaml',

@@ -58,6 +58,10 @@ export interface AlertmanagerProcess {
   silences(): Promise<GettableSilence[]>;
   /** Alertmanager's state of the (first) alert with this alertname: `active`, `suppressed`, or null when it has none. */
   alertState(alertname: string): Promise<string | null>;
+  /** Alertmanager's state of each alert matching all of `labels`, sorted: `active` or `suppressed`. */
+  alertStates(labels: Record<string, string>): Promise<string[]>;
+  /** Creates a silence as any API client would (`POST /api/v2/silences`) and returns its id. */
+  createSilence(silence: { matchers: Array<{ name: string; value: string; isRegex: boolean; isEqual: boolean }>; startsAt: string; endsAt: string; createdBy: string; comment: string }): Promise<string>;
   /** Notifications Alertmanager sent to the webhook so far (its own counter), successful or not. */
   notificationsSent(): Promise<number>;
   /** Stops the process (SIGTERM) and waits for it. */
@@ -74,6 +78,10 @@ export interface AlertmanagerOptions {
   storageDir?: string;
   /** A second webhook in the same receiver (a test's recorder): it gets every notification stormguard gets. */
   alsoTo?: string;
+  /** Other teams' routes: alerts with all of `labels` go to their own webhook (`url`) instead of stormguard. */
+  routes?: Array<{ labels: Record<string, string>; url: string }>;
+  /** Read the bearer token from this file (`credentials_file`, as the README sets it up) instead of `bearerToken`. */
+  credentialsFile?: string;
 }
 
 /** Starts Alertmanager and waits until `/-/ready` answers. */
@@ -92,14 +100,22 @@ export async function startAlertmanager(options: AlertmanagerOptions): Promise<A
       '  group_wait: 1s',
       '  group_interval: 1s',
       `  repeat_interval: ${options.repeatInterval ?? '1h'}`,
+      ...(options.routes?.length ? ['  routes:'] : []),
+      ...(options.routes ?? []).flatMap((r, i) => [
+        `    - receiver: team-${i}`,
+        `      matchers: ${JSON.stringify(Object.entries(r.labels).map(([name, value]) => `${name}=${JSON.stringify(value)}`))}`,
+      ]),
       'receivers:',
       '  - name: stormguard',
       '    webhook_configs:',
       `      - url: ${JSON.stringify(options.webhookUrl)}`,
       '        send_resolved: true',
       '        http_config:',
-      `          authorization: { type: Bearer, credentials: ${JSON.stringify(options.bearerToken)} }`,
+      options.credentialsFile
+        ? `          authorization: { type: Bearer, credentials_file: ${JSON.stringify(options.credentialsFile)} }`
+        : `          authorization: { type: Bearer, credentials: ${JSON.stringify(options.bearerToken)} }`,
       ...(options.alsoTo ? [`      - url: ${JSON.stringify(options.alsoTo)}`, '        send_resolved: true'] : []),
+      ...(options.routes ?? []).flatMap((r, i) => [`  - name: team-${i}`, '    webhook_configs:', `      - url: ${JSON.stringify(r.url)}`, '        send_resolved: true']),
       '',
     ].join('\n'),
   );
@@ -146,6 +162,16 @@ export async function startAlertmanager(options: AlertmanagerOptions): Promise<A
     async alertState(alertname) {
       const alerts = (await (await fetch(`${url}/api/v2/alerts?filter=${encodeURIComponent(`alertname="${alertname}"`)}`)).json()) as Array<{ status: { state: string } }>;
       return alerts[0]?.status.state ?? null;
+    },
+    async alertStates(labels) {
+      const query = Object.entries(labels).map(([name, value]) => `filter=${encodeURIComponent(`${name}=${JSON.stringify(value)}`)}`).join('&');
+      const alerts = (await (await fetch(`${url}/api/v2/alerts?${query}`)).json()) as Array<{ status: { state: string } }>;
+      return alerts.map((a) => a.status.state).sort();
+    },
+    async createSilence(silence) {
+      const res = await fetch(`${url}/api/v2/silences`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(silence) });
+      if (!res.ok) throw new Error(`POST /api/v2/silences: ${res.status} ${await res.text()}`);
+      return ((await res.json()) as { silenceID: string }).silenceID;
     },
     async notificationsSent() {
       const text = await (await fetch(`${url}/metrics`)).text();

@@ -11,7 +11,7 @@ import { addHomelab } from '../../src/sim/homelab.js';
 import { createKubeSimulator, SIM_RESYNC_BACKOFF, waitForCaches, type KubeSimulator } from '../../src/sim/kube/index.js';
 import { silentLogger } from '../../src/log.js';
 import { createBot, type Bot } from '../../src/runtime/bot.js';
-import { everyChannel } from '../../src/core/delivery.js';
+import { everyChannel } from './sinks.js';
 import { createLogSink } from '../../src/runtime/logSink.js';
 import { buildIncidentView } from '../../src/runtime/view.js';
 

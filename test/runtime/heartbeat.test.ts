@@ -6,11 +6,13 @@ import { createLogger } from '../../src/log.js';
 import { createHeartbeat } from '../../src/runtime/heartbeat.js';
 import { startWorld, type World } from '../helpers/world.js';
 
-/** A healthchecks.io stand-in on loopback that records the paths it was pinged on. */
-async function startReceiver(status = 200): Promise<{ url: string; pings: string[]; close(): Promise<void> }> {
+/** A healthchecks.io stand-in on loopback that records the paths it was pinged on, and the Authorization headers. */
+async function startReceiver(status = 200): Promise<{ url: string; pings: string[]; authorizations: Array<string | undefined>; close(): Promise<void> }> {
   const pings: string[] = [];
+  const authorizations: Array<string | undefined> = [];
   const server = http.createServer((req, res) => {
     pings.push(req.url ?? '');
+    authorizations.push(req.headers.authorization);
     res.writeHead(status).end('OK');
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -18,6 +20,7 @@ async function startReceiver(status = 200): Promise<{ url: string; pings: string
   return {
     url: `http://127.0.0.1:${port}`,
     pings,
+    authorizations,
     close: () =>
       new Promise((r) => {
         server.close(() => r());
@@ -41,6 +44,16 @@ describe('heartbeat', () => {
     await world.cycles(3);
     await expect.poll(() => receiver!.pings.length).toBe(3);
     expect(receiver.pings).toEqual(['/ping/secret-uuid', '/ping/secret-uuid', '/ping/secret-uuid']);
+  });
+
+  it('a URL with user:password@ (a monitor behind basic auth) pings, with the credentials as a Basic header', async () => {
+    receiver = await startReceiver();
+    const host = new URL(receiver.url).host;
+    world = await startWorld({ heartbeat: { url: `http://kuma:s%40kr1t-pass@${host}/api/push/secret-token` } });
+    await world.cycles(2);
+    await expect.poll(() => receiver!.pings.length).toBe(2);
+    expect(receiver.pings).toEqual(['/api/push/secret-token', '/api/push/secret-token']);
+    expect(receiver.authorizations).toEqual(Array(2).fill(`Basic ${Buffer.from('kuma:s@kr1t-pass').toString('base64')}`));
   });
 
   it('a failing or unreachable receiver never breaks a cycle', async () => {

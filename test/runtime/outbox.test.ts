@@ -6,7 +6,8 @@ import { openDatabase } from '../../src/adapters/sqlite/open.js';
 import { createStore, type PendingEffect, type Store } from '../../src/adapters/sqlite/store.js';
 import type { Incident } from '../../src/core/types.js';
 import { silentLogger } from '../../src/log.js';
-import { EffectError, everyChannel, type EffectSink } from '../../src/core/delivery.js';
+import { EffectError, type EffectSink } from '../../src/core/delivery.js';
+import { everyChannel } from '../helpers/sinks.js';
 import { deliverPending } from '../../src/runtime/outbox.js';
 import { incident } from '../core/fixtures.js';
 

@@ -5,6 +5,5 @@
  * assign at load time. `test/deploy/bundle.test.ts` checks that the generated API stays out.
  */
 export { KubeConfig } from '@kubernetes/client-node/dist/config.js';
-export { Watch } from '@kubernetes/client-node/dist/watch.js';
 export { ApiException } from '@kubernetes/client-node/dist/gen/apis/exception.js';
 export { V1MicroTime } from '@kubernetes/client-node/dist/types.js';

@@ -10,7 +10,7 @@ export function describeKubeError(err: unknown, timeoutMs: number): string {
     return `HTTP ${err.code}${message ? `: ${clip(message, MAX_DETAIL)}` : ''}`;
   }
   const e = err as { name?: string; type?: string; code?: string; errno?: string; message?: string; statusCode?: unknown } | null;
-  // client-node's Watch reports a refused watch as an Error with the status text and `statusCode`.
+  // A refused watch is an Error with the status text and `statusCode` (transport.ts, as client-node's Watch).
   if (typeof e?.statusCode === 'number') return `HTTP ${e.statusCode}${e.message ? `: ${clip(e.message, MAX_DETAIL)}` : ''}`;
   if (e?.name === 'AbortError' || e?.type === 'aborted' || e?.name === 'TimeoutError') return `timeout after ${formatDuration(timeoutMs)}`;
   const code = e?.code ?? e?.errno;

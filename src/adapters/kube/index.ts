@@ -9,7 +9,6 @@
  */
 import type { V1Node, V1Pod } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import { Watch } from './clientNode.js';
 import type { TargetConfig, WatchScopeSetting } from '../../config/types.js';
 import type { ClusterSnapshot, NodeFacts, WorkloadFacts } from '../../core/types.js';
 import { WORKLOAD_RESOURCES, collectionPath, collectionsFor, describeCollection, namespacesOf, type Collection, type ScopeDecision, type WatchScope } from './access.js';
@@ -17,13 +16,13 @@ import { loadKubeConfig, type KubeConfigSource } from './config.js';
 import { formatDuration } from '../../core/duration.js';
 import { describeKubeError } from './errors.js';
 import { isSetupRefusal } from '../../core/setup.js';
-import { startInformer, type CacheEvent, type CacheStatus, type Informer } from './informer.js';
+import { LIST_PAGE_SIZE, listAll, startInformer, type BackoffOptions, type CacheEvent, type CacheStatus, type Informer, type ListPage } from './informer.js';
 import { createLeaseApi, type LeaseApi } from './lease.js';
 import { isPodReady, nodeFacts, podSelectorOf, workloadFacts, type Workload } from './resolve.js';
 import { matchesLabels } from './selector.js';
 import { slimNode, slimPod, slimWorkload, type KubeObject } from './slim.js';
 import { askWatchScope } from './review.js';
-import { createKubeRequest, type KubeRequest } from './transport.js';
+import { createKubeRequest, createKubeWatch, type KubeRequest } from './transport.js';
 
 export { loadKubeConfig, type KubeConfigSource } from './config.js';
 export type { LeaseApi, LeaseRecord } from './lease.js';
@@ -33,11 +32,13 @@ export type { CacheStatus } from './informer.js';
 export interface KubeAdapterOptions extends KubeConfigSource {
   /** Per-request timeout, and how long a snapshot waits for a cache out of sync (default 10s). */
   requestTimeoutMs?: number;
-  /** Backoff of a cache after a failed list or watch (default 500 ms doubling up to 30 s). */
-  backoff?: { initialMs: number; maxMs: number };
+  /** Backoff of a cache after a failed list or watch (default client-go's: 0.8 s doubling up to 30 s, jittered). */
+  backoff?: BackoffOptions;
+  /** Items per list request (default 500, client-go's pager). */
+  listPageSize?: number;
   /** `kubernetes.watchScope` (default `auto`). */
   watchScope?: WatchScopeSetting;
-  /** Where the watch scope decision is logged (default: nowhere). */
+  /** Where the watch scope decision and caches falling out of sync are logged (default: nowhere). */
   logger?: Logger;
 }
 
@@ -83,7 +84,7 @@ export function createKubeAdapter(options: KubeAdapterOptions = {}): KubeAdapter
   const kc = loadKubeConfig(options);
   const timeoutMs = options.requestTimeoutMs ?? 10_000;
   const request = createKubeRequest(kc, timeoutMs);
-  const watch = new Watch(kc);
+  const watch = createKubeWatch(kc);
 
   /** One informer per collection, by {@link cacheKey}. */
   const informers = new Map<string, Informer<KubeObject>>();
@@ -139,8 +140,10 @@ export function createKubeAdapter(options: KubeAdapterOptions = {}): KubeAdapter
       watch,
       timeoutMs,
       backoff: options.backoff,
+      pageSize: options.listPageSize,
+      logger: options.logger,
       path: collectionPath(collection),
-      list: () => listCollection(request, collection),
+      list: (page) => listPage(request, collection, page),
       slim: SLIM[kind],
       // A cluster-wide cache keeps the targets' namespaces only: memory follows what is watched.
       ...(kind !== 'Node' && namespace === null ? { keep: (o: KubeObject) => watched.has(o.metadata?.namespace ?? '') } : {}),
@@ -306,9 +309,15 @@ function cacheKey(c: Collection, namespaceList: string): string {
   return c.kind === 'Node' || c.namespace !== null ? path : `${path}?in=${namespaceList}`;
 }
 
-/** Lists one collection: an informer's first read, and the doctor's. */
-export function listCollection(request: KubeRequest, c: Collection): Promise<{ items: KubeObject[]; metadata?: { resourceVersion?: string } }> {
-  return request('GET', collectionPath(c));
+/** One page of a collection: an informer's list. */
+function listPage(request: KubeRequest, c: Collection, page: { limit: number; continue?: string }): Promise<ListPage<KubeObject>> {
+  return request('GET', collectionPath(c), { query: { limit: String(page.limit), ...(page.continue === undefined ? {} : { continue: page.continue }) } });
+}
+
+/** Lists a whole collection a page at a time: the doctor's read. */
+export async function listCollection(request: KubeRequest, c: Collection): Promise<{ items: KubeObject[]; metadata?: { resourceVersion?: string } }> {
+  const { items, resourceVersion } = await listAll((page) => listPage(request, c, page), LIST_PAGE_SIZE, (raw) => raw);
+  return { items, metadata: { resourceVersion } };
 }
 
 /** Exactly the patch `kubectl rollout restart` sends (RFC 3339, seconds, UTC). */

@@ -2,23 +2,31 @@
  * One informer: a local cache of one collection (nodes, or one kind in one or every namespace) kept
  * current by list-then-watch, the pattern of client-go's reflector and client-node's `ListWatch`.
  *
- * Written by hand on client-node's `Watch` because client-node 1.4's `ListWatch` does not fit:
- * after any error but a 410 it calls its `error` callbacks and stops for good (the caller must
- * restart it), it has no notion of "in sync" (its `connect` event fires before the list, and nothing
- * fires when a watch is established), it never asks for bookmarks or a server-side timeout, and its
- * watch has no connect timeout, so a hung API server would hang it silently.
+ * Written by hand because client-node 1.4's `ListWatch` does not fit: after any error but a 410 it
+ * calls its `error` callbacks and stops for good (the caller must restart it), it has no notion of
+ * "in sync" (its `connect` event fires before the list, and nothing fires when a watch is
+ * established), it never asks for bookmarks or a server-side timeout, and its watch has no connect
+ * timeout, so a hung API server would hang it silently.
  *
- * Here: list (fresh `resourceVersion`), then watch from it with bookmarks and a randomised
- * `timeoutSeconds` of 30–60 minutes (what the API server picks by default); a stream that brings
- * nothing, not even the API server's minutely bookmark, for 10 minutes is taken for a dead connection. A clean end of the
- * stream re-watches from the last resourceVersion; `410 Gone` (an HTTP 410, or an `ERROR` event of
- * code 410 inside the stream) relists at once; any other failure marks the cache out of sync and
- * retries with exponential backoff (0.5 s doubling to 30 s, with jitter). `sync()` skips the wait.
+ * Here, as client-go's reflector: list a page at a time (`limit`/`continue`), then watch from the
+ * list's `resourceVersion` with bookmarks and a randomised `timeoutSeconds` of 30–60 minutes; a
+ * stream that brings nothing, not even the API server's minutely bookmark, for 10 minutes is taken
+ * for a dead connection. A clean end of a stream that lasted or brought events re-watches at once
+ * from the last resourceVersion. Every other end is a failure that waits out the backoff before the
+ * next try (0.8 s doubling to 30 s, each wait drawn from [d, 2d), back to 0.8 s after 2 calm minutes):
+ * a failed list or watch, `410 Gone` (an HTTP 410, or an `ERROR` event of code 410 in the stream;
+ * the next try relists), a line or an answer over its bound, and a "very short watch" — one that
+ * ended within a second with no event at all, which is what a proxy cutting watches looks like.
+ * A failure marks the cache out of sync, and after one a new watch counts as kept only once it
+ * brought an event or stayed open that second: a cache that cannot keep a watch never reads as in
+ * sync. `sync()` skips the wait.
  */
-import { ApiException, type Watch } from './clientNode.js';
+import type { Logger } from 'pino';
+import { ApiException } from './clientNode.js';
 import type { SourceStatus } from '../../core/types.js';
 import { describeKubeError } from './errors.js';
 import type { KubeObject } from './slim.js';
+import type { KubeWatch } from './transport.js';
 
 /** The server-side timeout a watch asks for, drawn uniformly from this range per watch (what the API server picks by default): each cache renews its watch once per (min + max) / 2 seconds on average. */
 export const WATCH_TIMEOUT_SECONDS = { min: 1800, max: 3600 };
@@ -40,14 +48,70 @@ export interface CacheEvent<T> {
   previous?: T;
 }
 
+/** One page of a list, as the API server answers `limit`/`continue`. */
+export interface ListPage<Raw> {
+  items: Raw[];
+  metadata?: { resourceVersion?: string; continue?: string; remainingItemCount?: number };
+}
+
+/** Reads one page of a collection: at most `limit` items, from where `continue` says. */
+export type ListPageFn<Raw> = (page: { limit: number; continue?: string }) => Promise<ListPage<Raw>>;
+
+/** Items per list request, client-go's pager default. */
+export const LIST_PAGE_SIZE = 500;
+
+/** The backoff of client-go's reflector: 0.8 s doubling to 30 s, reset after 2 minutes without a failure. */
+export const WATCH_BACKOFF: BackoffOptions = { initialMs: 800, maxMs: 30_000, resetMs: 120_000 };
+
+/** A watch that ends sooner than this with no event is a failure, and after a failure a watch is kept once it lasted this long (client-go: one second). */
+export const SHORT_WATCH_MS = 1000;
+
+/** How long to wait between failed tries. */
+export interface BackoffOptions {
+  initialMs: number;
+  maxMs: number;
+  /** After this long without a failure the next wait is `initialMs` again (default 2 minutes). */
+  resetMs?: number;
+  /** See {@link SHORT_WATCH_MS} (default 1 s); the simulator's clients shorten it with the rest. */
+  shortWatchMs?: number;
+}
+
+/** Waits between failed tries: each `next()` is the wait before the next try. */
+export interface Backoff {
+  next(): number;
+}
+
+/**
+ * The reflector's backoff (client-go's `ExponentialBackoffManager` with factor 2 and jitter 1): the
+ * n-th wait in a row is drawn from [d, 2d) with d = initialMs·2ⁿ⁻¹ capped at maxMs, and a failure
+ * that comes more than `resetMs` after the previous one starts again at initialMs.
+ */
+export function createBackoff(o: BackoffOptions, now: () => number = Date.now, random: () => number = Math.random): Backoff {
+  const resetMs = o.resetMs ?? WATCH_BACKOFF.resetMs!;
+  let step = 0;
+  let last = -Infinity;
+  return {
+    next() {
+      const t = now();
+      if (t - last > resetMs) step = 0;
+      last = t;
+      const base = Math.min(o.maxMs, o.initialMs * 2 ** step);
+      if (base < o.maxMs) step++;
+      return base * (1 + random());
+    },
+  };
+}
+
 /** How an informer reads and watches its collection. */
 export interface InformerOptions<Raw extends KubeObject, T extends KubeObject> {
   kind: string;
   namespace: string | null;
   path: string;
-  /** The list call (client-node's typed API, with its request timeout). */
-  list: () => Promise<{ items: Raw[]; metadata?: { resourceVersion?: string } }>;
-  watch: Watch;
+  /** One page of the list (a JSON request with its timeout and body bound). */
+  list: ListPageFn<Raw>;
+  /** Items per list request (default {@link LIST_PAGE_SIZE}). */
+  pageSize?: number;
+  watch: KubeWatch;
   /** What to keep of each object. */
   slim: (raw: Raw) => T;
   /**
@@ -66,8 +130,10 @@ export interface InformerOptions<Raw extends KubeObject, T extends KubeObject> {
   watchTimeoutSeconds?: () => number;
   /** A watch that delivers nothing (no event, no bookmark) for this long is taken for dead (default 10 min). */
   silenceMs?: number;
-  /** Backoff after a failure (default 500 ms doubling up to 30 s). */
-  backoff?: { initialMs: number; maxMs: number };
+  /** Backoff after a failure (default {@link WATCH_BACKOFF}). */
+  backoff?: BackoffOptions;
+  /** Where failures and recoveries are logged (the first failure in a row as a warning). */
+  logger?: Logger;
 }
 
 /** A running informer. */
@@ -86,12 +152,46 @@ export interface Informer<T> {
   stop(): void;
 }
 
+/**
+ * Lists a whole collection a page at a time, as client-go's pager: `pageSize` items per request,
+ * following `metadata.continue`. Each page's items go through `map` at once (undefined drops one), so
+ * only one raw page is held. A continue token that expired (`410`) restarts the list once; resolves
+ * with the kept items and the list's resourceVersion.
+ */
+export async function listAll<Raw, T>(list: ListPageFn<Raw>, pageSize: number, map: (raw: Raw) => T | undefined): Promise<{ items: T[]; resourceVersion: string }> {
+  for (let restarts = 0; ; restarts++) {
+    const items: T[] = [];
+    let resourceVersion = '';
+    let token: string | undefined;
+    try {
+      do {
+        const page: ListPage<Raw> = await list({ limit: pageSize, ...(token === undefined ? {} : { continue: token }) });
+        for (const raw of page.items ?? []) {
+          const item = map(raw);
+          if (item !== undefined) items.push(item);
+        }
+        // Every page of one list is read at the first page's resourceVersion.
+        if (token === undefined) resourceVersion = page.metadata?.resourceVersion ?? '';
+        const next = page.metadata?.continue || undefined;
+        if (next !== undefined && next === token) throw new Error('list: the API server sent the same continue token twice');
+        token = next;
+      } while (token !== undefined);
+      return { items, resourceVersion };
+    } catch (err) {
+      // The list took longer than the API server keeps its snapshot: read it again from the start.
+      if (token === undefined || restarts > 0 || httpStatusOf(err) !== 410) throw err;
+    }
+  }
+}
+
 /** Starts an informer: its first list begins at once. */
 export function startInformer<Raw extends KubeObject, T extends KubeObject>(o: InformerOptions<Raw, T>): Informer<T> {
   /** The cache, by namespace ('' for cluster-scoped objects) then name, so a namespace's objects are read without a scan. */
   const objects = new Map<string, Map<string, T>>();
   const keep = o.keep ?? (() => true);
-  const backoff = o.backoff ?? { initialMs: 500, maxMs: 30_000 };
+  const backoff = createBackoff(o.backoff ?? WATCH_BACKOFF);
+  const shortWatchMs = o.backoff?.shortWatchMs ?? SHORT_WATCH_MS;
+  const pageSize = o.pageSize ?? LIST_PAGE_SIZE;
   const { min, max } = WATCH_TIMEOUT_SECONDS;
   const watchTimeout = o.watchTimeoutSeconds ?? (() => min + Math.floor(Math.random() * (max - min)));
   const silenceMs = o.silenceMs ?? 600_000;
@@ -100,6 +200,7 @@ export function startInformer<Raw extends KubeObject, T extends KubeObject>(o: I
   /** In sync at least once: from then on, what the cache applies is news. */
   let primed = false;
   let error: CacheStatus['error'] = null;
+  /** Failures since the cache was last in sync: while any, a new watch must prove itself. */
   let failures = 0;
   let stopped = false;
   let abortWatch: (() => void) | null = null;
@@ -113,15 +214,21 @@ export function startInformer<Raw extends KubeObject, T extends KubeObject>(o: I
     attemptDone.clear();
   };
   const markInSync = () => {
+    if (failures > 0) o.logger?.info({ path: o.path, failures }, `kube: the cache of ${o.path} is in sync again`);
     inSync = true;
     primed = true;
     error = null;
     failures = 0;
     settle();
   };
-  const markFailed = (err: unknown) => {
+  const markFailed = (err: unknown, retryInMs: number) => {
     inSync = false;
     error = { message: describeKubeError(err, o.timeoutMs), status: httpStatusOf(err) };
+    failures++;
+    const fields = { path: o.path, error: error.message, failures, retryInMs: Math.round(retryInMs) };
+    // One warning when a cache falls out of sync; the retries that follow are debug noise.
+    if (failures === 1) o.logger?.warn(fields, `kube: the cache of ${o.path} is out of sync: ${error.message}`);
+    else o.logger?.debug(fields, `kube: the cache of ${o.path} is still out of sync`);
     settle();
   };
   const report = (event: CacheEvent<T>) => {
@@ -143,11 +250,13 @@ export function startInformer<Raw extends KubeObject, T extends KubeObject>(o: I
   };
 
   async function relist(): Promise<void> {
-    const list = await o.list();
-    const seen = new Set<T>();
-    for (const raw of list.items) {
+    const list = await listAll(o.list, pageSize, (raw) => {
       const object = o.slim(raw);
-      if (!keep(object)) continue;
+      return keep(object) ? object : undefined;
+    });
+    if (stopped) return;
+    const seen = new Set<T>();
+    for (const object of list.items) {
       seen.add(object);
       const previous = held(object);
       put(object);
@@ -161,27 +270,32 @@ export function startInformer<Raw extends KubeObject, T extends KubeObject>(o: I
         report({ type: 'deleted', object });
       }
     }
-    resourceVersion = list.metadata?.resourceVersion ?? '';
+    resourceVersion = list.resourceVersion;
   }
 
-  /** Watches until the stream ends; resolves with how it ended. */
-  async function watchOnce(): Promise<{ gone: boolean; err: unknown }> {
-    let gone = false;
+  /** Watches until the stream ends; resolves with why it ended: null for a clean end after a real watch. */
+  async function watchOnce(): Promise<unknown> {
     let streamError: unknown = null;
     let ended: (err: unknown) => void = () => undefined;
     const end = new Promise<unknown>((resolve) => (ended = resolve));
     let finished = false;
+    let events = 0;
     const timeoutSeconds = watchTimeout();
+    // As client-go, timed from the request: some proxies send the headers only with the first event.
+    const started = Date.now();
 
     let lastHeard = Date.now();
     const onEvent = (type: string, obj: T & { code?: number }) => {
       lastHeard = Date.now();
       if (type === 'ERROR') {
         // The API reports an expired resourceVersion inside the stream, then ends it.
-        if (obj.code === 410) gone = true;
-        else streamError = new Error(`watch error event: ${(obj as { message?: string }).message ?? 'unknown'} (code ${obj.code ?? '?'})`);
+        const { code, message } = obj as { code?: number; message?: string };
+        streamError = code === 410 ? gone(message) : new Error(`watch error event: ${message ?? 'unknown'} (code ${code ?? '?'})`);
         return;
       }
+      events++;
+      // An event proves the watch after a failure.
+      if (!inSync && abortWatch) markInSync();
       const rv = obj.metadata?.resourceVersion;
       if (rv) resourceVersion = rv;
       if (type === 'BOOKMARK') return;
@@ -198,7 +312,7 @@ export function startInformer<Raw extends KubeObject, T extends KubeObject>(o: I
       }
     };
 
-    const connecting = o.watch.watch(
+    const connecting = o.watch(
       o.path,
       { resourceVersion, allowWatchBookmarks: true, timeoutSeconds },
       (type, obj) => onEvent(type, obj as T & { code?: number }),
@@ -207,23 +321,27 @@ export function startInformer<Raw extends KubeObject, T extends KubeObject>(o: I
         ended(err);
       },
     );
-    // client-node's watch has no connect timeout: give up on it ourselves, and abort it if it ever connects.
+    // A hung API server would never answer the watch: give up on it ourselves, and abort it if it ever connects.
     let connectTimer: NodeJS.Timeout | undefined;
     const connectTimeout = new Promise<'timeout'>((resolve) => (connectTimer = setTimeout(() => resolve('timeout'), o.timeoutMs)));
     const connected = await Promise.race([connecting, connectTimeout]);
     clearTimeout(connectTimer);
     if (connected === 'timeout') {
       void connecting.then((controller) => controller.abort(), () => undefined);
-      return { gone: false, err: Object.assign(new Error('watch did not connect'), { name: 'TimeoutError' }) };
+      return Object.assign(new Error('watch did not connect'), { name: 'TimeoutError' });
     }
     // Stopped while connecting: nobody else will end this watch.
     if (stopped) {
       connected.abort();
-      return { gone: false, err: null };
+      return null;
     }
+    let proofTimer: NodeJS.Timeout | undefined;
     if (!finished) {
-      markInSync();
       abortWatch = () => connected.abort();
+      // The watch is the cache's source from now on; after a failure it must first show it holds.
+      if (failures === 0) markInSync();
+      else if (events > 0) markInSync();
+      else proofTimer = setTimeout(() => abortWatch && !finished && markInSync(), shortWatchMs);
     }
     // The API server sends a bookmark about every minute and ends the stream after timeoutSeconds;
     // a stream silent for much longer, or not ended in time, is a dead connection nobody told us about.
@@ -236,39 +354,34 @@ export function startInformer<Raw extends KubeObject, T extends KubeObject>(o: I
     }, Math.min(silenceMs, 60_000));
     const err = await end;
     clearInterval(stallTimer);
+    clearTimeout(proofTimer);
     abortWatch = null;
-    if (err && (err as { statusCode?: number }).statusCode === 410) gone = true;
-    return { gone, err: gone ? null : (streamError ?? err) };
+    if (httpStatusOf(err) === 410) return gone((err as Error).message);
+    if (streamError !== null || err !== null) return streamError ?? err;
+    if (events === 0 && Date.now() - started < shortWatchMs) {
+      return new Error(`very short watch: it ended within ${shortWatchMs} ms with no event`);
+    }
+    return null;
   }
 
   async function run(): Promise<void> {
     while (!stopped) {
       let failure: unknown = null;
       try {
-        if (resourceVersion === '') {
-          await relist();
-          if (stopped) break;
-          markInSync();
-        }
-        const { gone, err } = await watchOnce();
+        if (resourceVersion === '') await relist();
         if (stopped) break;
-        if (gone) {
-          // The history no longer reaches our resourceVersion: what we hold may miss changes.
-          resourceVersion = '';
-          inSync = false;
-          continue;
-        }
-        failure = err;
+        failure = await watchOnce();
       } catch (err) {
         failure = err;
       }
       if (stopped) break;
       if (failure === null) continue; // a clean end (the server's timeout): watch again from where we are
-      markFailed(failure);
-      failures++;
-      const delay = Math.min(backoff.maxMs, backoff.initialMs * 2 ** (failures - 1));
+      // The history no longer reaches our resourceVersion: what we hold may miss changes, list again.
+      if (httpStatusOf(failure) === 410) resourceVersion = '';
+      const delay = backoff.next();
+      markFailed(failure, delay);
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, delay * (0.8 + Math.random() * 0.4));
+        const timer = setTimeout(resolve, delay);
         skipWait = () => {
           clearTimeout(timer);
           resolve();
@@ -277,7 +390,13 @@ export function startInformer<Raw extends KubeObject, T extends KubeObject>(o: I
       skipWait = null;
     }
   }
-  void run();
+  run().catch((err: unknown) => {
+    // Not expected (every step above is caught); a cache that stops trying must say so.
+    inSync = false;
+    error = { message: `informer stopped: ${String(err)}`, status: null };
+    o.logger?.error({ path: o.path, err }, `kube: the cache of ${o.path} stopped`);
+    settle();
+  });
 
   return {
     status,
@@ -298,6 +417,11 @@ export function startInformer<Raw extends KubeObject, T extends KubeObject>(o: I
       settle();
     },
   };
+}
+
+/** The `410 Gone` of a watch whose resourceVersion the API server's history no longer reaches. */
+function gone(message: string | undefined): Error {
+  return Object.assign(new Error(message || 'Gone'), { statusCode: 410 });
 }
 
 /** The HTTP status of a failed list (ApiException) or watch (`statusCode`), or null for network errors. */

@@ -1,7 +1,7 @@
 /**
  * Kubernetes label selectors: the string form (`app=frigate,tier!=cache`) and `matchLabels` /
- * `matchExpressions`. Shared by the adapter (which filters one pod list per namespace locally instead
- * of asking the API once per target) and by the simulator (which answers `?labelSelector=`).
+ * `matchExpressions`. The adapter filters one pod list per namespace locally with it instead of asking the
+ * API once per target; the simulator parses `?labelSelector=` with its own code (src/sim/kube/labels.ts).
  */
 
 /** One parsed requirement of a label selector. */

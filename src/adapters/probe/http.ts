@@ -1,6 +1,7 @@
 /** The HTTP probe: one GET, success iff the status is the expected one. */
 import http from 'node:http';
 import https from 'node:https';
+import { splitUserinfo } from '../../config/urls.js';
 import type { Observation } from '../../core/types.js';
 import { formatDuration } from '../../core/duration.js';
 import { describeNetworkError } from './format.js';
@@ -21,22 +22,16 @@ const agents = {
 
 /** GETs `url` without following redirects; the detail names the status, never the URL. */
 export function probeHttp(target: string, probe: HttpProbe): Promise<Observation> {
+  // Credentials in the URL travel as a Basic header, and never reach a detail or a log.
+  const { url: plain, authorization } = splitUserinfo(probe.url);
   let url: URL;
   try {
-    url = new URL(probe.url);
+    url = new URL(plain);
   } catch {
     return Promise.resolve({ target, result: 'fail', detail: 'invalid URL' });
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') return Promise.resolve({ target, result: 'fail', detail: 'invalid URL' });
-  // Credentials in the URL travel as a Basic header, and never reach a detail or a log.
-  const headers: Record<string, string> = {};
-  if (url.username || url.password) {
-    const user = decodeURIComponent(url.username);
-    const pass = decodeURIComponent(url.password);
-    headers.authorization = `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}`;
-    url.username = '';
-    url.password = '';
-  }
+  const headers: Record<string, string> = authorization ? { authorization } : {};
   const client = url.protocol === 'https:' ? https : http;
   return new Promise((resolve) => {
     let settled = false;

@@ -1,5 +1,6 @@
 /** The push sink: posts the moments that ring the role to an ntfy topic, with a link to Discord. */
 import type { DiscordConfig, NtfyConfig } from '../../config/types.js';
+import { redactUserinfo, splitUserinfo } from '../../config/urls.js';
 import { incidentTitle, summarize, type IncidentView } from '../../core/render.js';
 import { clip } from '../../core/text.js';
 import type { Effect, Incident } from '../../core/types.js';
@@ -73,28 +74,13 @@ export function createNtfySink(deps: NtfySinkDeps): EffectSink {
         });
       } catch (err) {
         const detail = err instanceof Error ? (err.cause instanceof Error ? `${err.message}: ${err.cause.message}` : err.message) : String(err);
-        throw new EffectError(`ntfy: publish failed: ${detail}`, true, null, { cause: err });
+        throw new EffectError(`ntfy: publish failed: ${redactUserinfo(detail)}`, true, null, { cause: err });
       }
       const body = await response.text().catch(() => '');
       if (response.ok) return;
       throw classifyNtfyResponse(response.status, response.headers.get('retry-after'), body, clock());
     },
   };
-}
-
-/** The URL without `user:password@`, and those credentials as a Basic Authorization header value (or null). */
-export function splitUserinfo(raw: string): { url: string; authorization: string | null } {
-  let parsed: URL;
-  try {
-    parsed = new URL(raw);
-  } catch {
-    return { url: raw, authorization: null };
-  }
-  if (parsed.username === '' && parsed.password === '') return { url: raw, authorization: null };
-  const credentials = `${decodeURIComponent(parsed.username)}:${decodeURIComponent(parsed.password)}`;
-  parsed.username = '';
-  parsed.password = '';
-  return { url: parsed.toString(), authorization: `Basic ${Buffer.from(credentials, 'utf8').toString('base64')}` };
 }
 
 /** `{url}/{topic}` whatever slashes the configuration has; a path prefix (ntfy behind a proxy) is kept. */

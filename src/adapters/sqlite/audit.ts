@@ -15,6 +15,11 @@ export interface AuditRepo {
   appendAudit(e: AuditEntry): number;
   /** Entries matching `filter`, in the order they were appended. */
   auditFor(filter: AuditFilter): AuditEntry[];
+  /**
+   * Deletes at most `limit` entries from before `before` (ms), oldest first, and returns how many; an
+   * incident still open keeps its whole record. Small batches keep each cycle's write short.
+   */
+  pruneAudit(before: number, limit: number): number;
 }
 
 interface AuditRow {
@@ -50,6 +55,11 @@ export function createAuditRepo(db: Database): AuditRepo {
     WHERE (@incident_id IS NULL OR incident_id = @incident_id) AND (@subject IS NULL OR subject = @subject)
       AND (@action IS NULL OR action = @action)
     ORDER BY id`);
+  const prune = db.prepare<[number, number]>(`
+    DELETE FROM audit_log WHERE id IN (
+      SELECT a.id FROM audit_log a
+      WHERE a.at < ? AND NOT EXISTS (SELECT 1 FROM incidents i WHERE i.id = a.incident_id AND i.state <> 'resolved')
+      ORDER BY a.at LIMIT ?)`);
 
   return {
     appendAudit(e) {
@@ -62,6 +72,9 @@ export function createAuditRepo(db: Database): AuditRepo {
       return select
         .all({ incident_id: filter.incidentId ?? null, subject: filter.subject ?? null, action: filter.action ?? null })
         .map(fromRow);
+    },
+    pruneAudit(before, limit) {
+      return prune.run(before, limit).changes;
     },
   };
 }

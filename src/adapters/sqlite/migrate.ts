@@ -2,6 +2,7 @@
  * Schema migrations, Signal Desktop style: numbered SQL files, `PRAGMA user_version` written in the
  * same transaction as the schema change, and a database newer than the code refused outright.
  */
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -74,6 +75,8 @@ export function migrate(db: Database, dir: string = migrationsDir()): MigrationR
   const pending = migrations.slice(from);
   if (pending.length === 0) return { from, to: from };
 
+  // Migration 008 re-keys Alertmanager subjects by the SHA-256 of their groupKey; SQLite has no hash.
+  db.function('sha256_hex', { deterministic: true }, (text: unknown) => createHash('sha256').update(String(text), 'utf8').digest('hex'));
   // Foreign keys are switched off around the transaction (a no-op inside one) so a future migration
   // can rebuild a referenced table; foreign_key_check then proves nothing was left dangling.
   const foreignKeys = db.pragma('foreign_keys', { simple: true }) as number;

@@ -21,12 +21,12 @@ export async function handleButton(interaction: ButtonInteraction, ctx: CommandC
     case 'ack':
       return (await ctx.actions.acknowledge(incident, by)).message;
     case 'silence':
-      if (incident.state === 'resolved') return `Incident #${incident.id} is already resolved.`;
+      if (incident.state === 'resolved') return ctx.actions.alreadyResolved(incident);
       return (await ctx.actions.silence(scopeOfSubject(incident.subject), SILENCE_BUTTON_MS, by, 'Silence 1h button')).message;
     default: {
-      if (incident.state === 'resolved') return `Incident #${incident.id} is already resolved.`;
+      if (incident.state === 'resolved') return ctx.actions.alreadyResolved(incident);
       const targets = ctx.actions.targetsToRestart(incident);
-      if (targets.length === 0) return `Incident #${incident.id} (${incident.subject}) lists no target to restart.`;
+      if (targets.length === 0) return `Incident ${ctx.actions.named(incident)} lists no target to restart.`;
       const results: string[] = [];
       for (const target of targets) results.push((await ctx.actions.restart(target, by, 'Restart button')).message);
       return results.join('\n');

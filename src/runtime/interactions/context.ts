@@ -1,3 +1,4 @@
+import type { AutocompleteInteraction, ChatInputCommandInteraction, RESTPostAPIChatInputApplicationCommandsJSONBody } from 'discord.js';
 import type { Config } from '../../config/types.js';
 import { requireConfiguredTarget } from '../../core/gate.js';
 import type { Actions } from '../actions.js';
@@ -6,6 +7,21 @@ import type { Actions } from '../actions.js';
 export interface CommandContext {
   actions: Actions;
   config: Config;
+}
+
+/**
+ * One slash command as the router sees it: its definition (registered by `stormguard register-commands`)
+ * and its handler. Declared here, beside the context it is called with, so the router depends on the
+ * contract and `commands/` implements it — never the other way round.
+ */
+export interface SlashCommand {
+  definition: RESTPostAPIChatInputApplicationCommandsJSONBody;
+  /** Whether only members with an operator role may use it. */
+  operatorOnly: boolean;
+  /** Runs after the router deferred the reply; returns the ephemeral answer. */
+  execute(interaction: ChatInputCommandInteraction, ctx: CommandContext): Promise<string>;
+  /** Suggestions for a focused option (at most 25). */
+  autocomplete?(interaction: AutocompleteInteraction, ctx: CommandContext): Array<{ name: string; value: string }>;
 }
 
 /** A precondition's answer (Sapphire style): go ahead, or a refusal with a stable id and a sentence. */

@@ -1,9 +1,8 @@
 import { MessageFlags, type ButtonInteraction, type ChatInputCommandInteraction, type Interaction } from 'discord.js';
-import type { SlashCommand } from '../../../commands/types.js';
 import { describeStoreProblem, storeProblem } from '../../adapters/sqlite/health.js';
 import { clip, DISCORD_LIMITS } from '../../core/text.js';
 import type { Logger } from '../../log.js';
-import type { CommandContext } from './context.js';
+import type { CommandContext, SlashCommand } from './context.js';
 import { handleButton, isIncidentButton } from './buttons.js';
 
 /** What the router needs: the commands, their shared context, and who may act. */

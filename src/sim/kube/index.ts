@@ -9,12 +9,12 @@
  * is not Ready (or cordoned) stays unscheduled — `Pending` with no `nodeName` — until it is.
  */
 import { writeFile } from 'node:fs/promises';
-import type { NodeReadiness } from '../../core/types.js';
-import { matchesLabels, parseLabelSelector } from '../../adapters/kube/selector.js';
+import { parseSimSelector, simSelectorMatches } from './labels.js';
 import { simKubeconfig } from './kubeconfig.js';
 import {
   ClusterModel,
   workloadKey,
+  type NodeReadiness,
   type SimHealth,
   type SimRestart,
   type SimWorkload,
@@ -23,10 +23,10 @@ import {
 import { accessOf, isAllowed, type SimRbacRule } from './rbac.js';
 import { renderPod, renderWorkload } from './render.js';
 import { watchSelection } from './routes.js';
-import { SimHttpServer, type SimAnswer, type Faults, type SimRequestRecord } from './server.js';
+import { SimHttpServer, type SimAnswer, type Faults, type SimRequestRecord, type SimWatchFault } from './server.js';
 import type { WatchSelection } from './watch.js';
 
-export type { SimRestart, SimWorkloadKind, SimRequestRecord };
+export type { SimRestart, SimWorkloadKind, SimRequestRecord, SimWatchFault };
 export type { SimAnswer } from './server.js';
 export type { SimRbacRule, SimAccess } from './rbac.js';
 export { isAllowed } from './rbac.js';
@@ -132,8 +132,8 @@ export interface KubeSimulator {
   /** Whether `setApiDown(true)` is in force. */
   readonly apiDown: boolean;
   /**
-   * Whether a cache of `path` would be served now: the API is up, no `failPath` covers it, and the
-   * RBAC rules allow listing and watching it.
+   * Whether a cache of `path` would be served now: the API is up, no `failPath` or watch fault
+   * covers it, and the RBAC rules allow listing and watching it.
    */
   serves(path: string): boolean;
   /** The next `n` requests get a `Status` with this HTTP code (default 500). */
@@ -145,11 +145,17 @@ export interface KubeSimulator {
    * (403 as RBAC refusing a namespace) until called again with null. Open watches stay open.
    */
   failPath(pathPrefix: string, status: number | null): void;
+  /**
+   * Fault: every watch request from now on is answered as `fault` says (HTTP 410, an `ERROR` 410
+   * event, or an empty body at once) until called with null; open watches stay open.
+   */
+  setWatchFault(fault: SimWatchFault | null): void;
   /** Fault: cuts every open watch mid-event (the connection is destroyed); returns how many. */
   breakWatches(): number;
   /**
    * Fault: forgets the watch history (an etcd compaction), so resuming from an earlier
-   * resourceVersion gets `410 Gone`, and ends every open watch with an `ERROR` event of code 410.
+   * resourceVersion gets `410 Gone`, as does continuing a list begun before, and ends every open
+   * watch with an `ERROR` event of code 410.
    */
   expireWatches(): number;
   /** The open watch streams (collection, namespace, selectors). */
@@ -177,7 +183,7 @@ export interface KubeSimulator {
 /** Creates a simulator; call `start()` to listen. */
 export function createKubeSimulator(options: KubeSimulatorOptions = {}): KubeSimulator {
   const model = new ClusterModel({ now: options.now ?? Date.now, rolloutDelayMs: options.rolloutDelayMs ?? 2000 });
-  const faults: Faults = { apiDown: false, failPaths: new Map(), failNext: { count: 0, status: 500 }, latencyMs: 0 };
+  const faults: Faults = { apiDown: false, failPaths: new Map(), failNext: { count: 0, status: 500 }, latencyMs: 0, watchFault: null };
   const requests: SimRequestRecord[] = [];
   const http = new SimHttpServer(model, faults, requests, { historySize: options.watchHistory, bookmarkIntervalMs: options.bookmarkIntervalMs });
   let url: string | null = null;
@@ -310,8 +316,8 @@ export function createKubeSimulator(options: KubeSimulatorOptions = {}): KubeSim
       const health: SimHealth = ready ? 'healthy' : o.healAfterRestart ? 'untilRestart' : 'unhealthy';
       let pods;
       if (typeof which === 'string') {
-        const reqs = parseLabelSelector(which);
-        pods = [...model.pods.values()].filter((p) => p.namespace === namespace && matchesLabels(p.labels, reqs));
+        const reqs = parseSimSelector(which);
+        pods = [...model.pods.values()].filter((p) => p.namespace === namespace && simSelectorMatches(p.labels, reqs));
       } else {
         const w = model.workloads.get(workloadKey(which.kind, namespace, which.name));
         if (!w) throw new Error(`kube simulator: no ${which.kind} ${namespace}/${which.name}`);
@@ -354,7 +360,7 @@ export function createKubeSimulator(options: KubeSimulatorOptions = {}): KubeSim
       return faults.apiDown;
     },
     serves(path) {
-      if (faults.apiDown || [...faults.failPaths.keys()].some((prefix) => path.startsWith(prefix))) return false;
+      if (faults.apiDown || faults.watchFault || [...faults.failPaths.keys()].some((prefix) => path.startsWith(prefix))) return false;
       // RBAC as the routes apply it: a cache of this collection needs to list it and to watch it.
       const segments = path.split('/').filter((s) => s !== '').map(decodeURIComponent);
       return [new URLSearchParams(), new URLSearchParams({ watch: 'true' })].every((query) => {
@@ -371,6 +377,9 @@ export function createKubeSimulator(options: KubeSimulatorOptions = {}): KubeSim
     failPath(pathPrefix, status) {
       if (status === null) faults.failPaths.delete(pathPrefix);
       else faults.failPaths.set(pathPrefix, status);
+    },
+    setWatchFault(fault) {
+      faults.watchFault = fault;
     },
     breakWatches: () => http.watch.breakAll(),
     expireWatches: () => http.watch.expireAll(),
@@ -429,6 +438,7 @@ export async function waitForCaches(sim: KubeSimulator, caches: () => WatchingCa
 
 /**
  * The resync backoff for a client of the simulator (tests, the demo): an outage the simulator
- * ends is over in real milliseconds, so retrying within 200 ms keeps simulated time honest.
+ * ends is over in real milliseconds, so retrying within 400 ms keeps simulated time honest (and a
+ * watch after a failure counts as kept after 100 ms open, not client-go's second).
  */
-export const SIM_RESYNC_BACKOFF = { initialMs: 20, maxMs: 200 };
+export const SIM_RESYNC_BACKOFF = { initialMs: 20, maxMs: 200, shortWatchMs: 100 };

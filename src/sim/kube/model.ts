@@ -5,8 +5,11 @@
  * and every state call and catches up with the injected clock, so a fake clock in a test moves
  * rollouts forward without timers.
  */
-import type { NodeReadiness } from '../../core/types.js';
+import { ListSnapshots } from './paging.js';
 import type { SimRbacRule } from './rbac.js';
+
+/** The status of a node's `Ready` condition, as the kubelet and the node lifecycle controller set it. */
+export type NodeReadiness = 'True' | 'False' | 'Unknown';
 
 /** A workload kind the simulator runs. */
 export type SimWorkloadKind = 'Deployment' | 'StatefulSet' | 'DaemonSet';
@@ -123,6 +126,8 @@ export class ClusterModel {
   readonly restarts: SimRestart[] = [];
   /** The rules granted to the simulator's user; `null` = RBAC not modelled, everything allowed. */
   rbac: SimRbacRule[] | null = null;
+  /** Lists being read a page at a time (`limit`/`continue`). */
+  readonly lists = new ListSnapshots();
   /** Replacements of deleted bare pods, due at a sim-clock time. */
   private readonly pendingReplacements: { due: number; pod: SimPod }[] = [];
   private resourceVersion = 1000;

@@ -2,7 +2,7 @@
  * The simulator's REST surface: maps one parsed request onto the cluster model and returns the
  * HTTP status and JSON body a real API server would send.
  */
-import { matchesLabels, parseLabelSelector } from '../../adapters/kube/selector.js';
+import { parseSimSelector, simSelectorMatches } from './labels.js';
 import { workloadKey, type ClusterModel, type SimWorkloadKind } from './model.js';
 import { renderList, renderNode, renderPod, renderWorkload } from './render.js';
 import { accessOf, forbiddenMessage, isAllowed, type SimAccess } from './rbac.js';
@@ -81,7 +81,7 @@ function dispatch(m: ClusterModel, req: SimRequest): SimResponse {
     allow(method, ['GET']);
     if (seg.length === 3) {
       const items = [...m.nodes.values()].sort(byName).map((n) => renderNode(m, n));
-      return ok(renderList(m, 'v1', 'NodeList', items));
+      return ok(paged(m, renderList(m, 'v1', 'NodeList', items), req));
     }
     const node = m.nodes.get(seg[3]!);
     if (!node) throw notFound('nodes', seg[3]!);
@@ -91,7 +91,7 @@ function dispatch(m: ClusterModel, req: SimRequest): SimResponse {
   // /api/v1/pods (all namespaces)
   if (seg[0] === 'api' && seg[1] === 'v1' && seg[2] === 'pods' && seg.length === 3) {
     allow(method, ['GET']);
-    return ok(podList(m, null, req.query));
+    return ok(paged(m, podList(m, null, req.query), req));
   }
 
   // /api/v1/namespaces/{ns}/pods[/name]
@@ -99,7 +99,7 @@ function dispatch(m: ClusterModel, req: SimRequest): SimResponse {
     const ns = seg[3]!;
     if (seg.length === 5) {
       allow(method, ['GET']);
-      return ok(podList(m, ns, req.query));
+      return ok(paged(m, podList(m, ns, req.query), req));
     }
     allow(method, ['GET', 'DELETE']);
     const pod = m.pods.get(`${ns}/${seg[5]}`);
@@ -120,14 +120,14 @@ function dispatch(m: ClusterModel, req: SimRequest): SimResponse {
   if (seg[0] === 'apis' && seg[1] === 'apps' && seg[2] === 'v1') {
     if (seg.length === 4 && WORKLOAD_RESOURCES[seg[3]!]) {
       allow(method, ['GET']);
-      return ok(workloadList(m, WORKLOAD_RESOURCES[seg[3]!]!, null));
+      return ok(paged(m, workloadList(m, WORKLOAD_RESOURCES[seg[3]!]!, null), req));
     }
     if (seg[3] === 'namespaces' && seg.length >= 6 && seg.length <= 7 && WORKLOAD_RESOURCES[seg[5]!]) {
       const ns = seg[4]!;
       const kind = WORKLOAD_RESOURCES[seg[5]!]!;
       if (seg.length === 6) {
         allow(method, ['GET']);
-        return ok(workloadList(m, kind, ns));
+        return ok(paged(m, workloadList(m, kind, ns), req));
       }
       allow(method, ['GET', 'PATCH']);
       const w = m.workloads.get(workloadKey(kind, ns, seg[6]!));
@@ -244,10 +244,15 @@ function discoveryDocument(path: string): Record<string, unknown> | null {
   return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion, resources };
 }
 
+/** The page of a collection's list that `limit` and `continue` ask for (paging.ts). */
+function paged(m: ClusterModel, list: Record<string, unknown>, req: SimRequest): Record<string, unknown> {
+  return m.lists.page(list, `${req.path}?${req.query.get('labelSelector') ?? ''}`, req.query);
+}
+
 function podList(m: ClusterModel, ns: string | null, query: URLSearchParams): Record<string, unknown> {
   const reqs = selectorOf(query);
   const items = [...m.pods.values()]
-    .filter((p) => (ns === null || p.namespace === ns) && matchesLabels(p.labels, reqs))
+    .filter((p) => (ns === null || p.namespace === ns) && simSelectorMatches(p.labels, reqs))
     .sort((a, b) => a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name))
     .map((p) => renderPod(m, p));
   return renderList(m, 'v1', 'PodList', items);
@@ -363,9 +368,9 @@ function selectorOf(query: URLSearchParams) {
   const text = query.get('labelSelector');
   if (!text) return [];
   try {
-    return parseLabelSelector(text);
-  } catch {
-    throw failure(400, 'BadRequest', `unable to parse requirement: invalid label selector "${text}"`);
+    return parseSimSelector(text);
+  } catch (error) {
+    throw failure(400, 'BadRequest', `unable to parse requirement: ${(error as Error).message}`);
   }
 }
 

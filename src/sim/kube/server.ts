@@ -27,7 +27,16 @@ export interface Faults {
   failPaths: Map<string, number>;
   failNext: { count: number; status: number };
   latencyMs: number;
+  /** How every watch request is answered instead of a stream, until cleared. */
+  watchFault: SimWatchFault | null;
 }
+
+/**
+ * A misbehaving watch: `gone` answers each watch with HTTP `410 Expired`, `goneEvent` with a stream
+ * holding only an `ERROR` event of code 410 (an API server whose history never reaches the client),
+ * `emptyBody` with a 200 and an empty body that ends at once (a proxy cutting watches).
+ */
+export type SimWatchFault = 'gone' | 'goneEvent' | 'emptyBody';
 
 /** Serves `model` on 127.0.0.1 and records every request in `log`. */
 export class SimHttpServer {
@@ -125,6 +134,7 @@ export class SimHttpServer {
     if (req.method === 'GET' && (watch === '1' || watch === 'true')) {
       const selection = watchSelection(url.pathname, url.searchParams, this.model);
       if ('code' in selection) this.send(res, selection.code, selection.body);
+      else if (this.faults.watchFault) this.misanswerWatch(res, this.faults.watchFault, url.searchParams);
       else this.watch.serve(req, res, selection, url.searchParams);
       return;
     }
@@ -139,6 +149,17 @@ export class SimHttpServer {
     this.publish();
     // Listeners see the request once its effect is real (crash tests kill the bot right here).
     for (const listener of this.answered) listener({ method: req.method ?? 'GET', path: url.pathname, code: out.code });
+  }
+
+  /** Answers a watch as `fault` says (the request was authorised and well-formed). */
+  private misanswerWatch(res: ServerResponse, fault: SimWatchFault, query: URLSearchParams): void {
+    const expired = failure(410, 'Expired', `too old resource version: ${query.get('resourceVersion') || '0'} (${this.watch.headRv})`);
+    if (fault === 'gone') return this.send(res, expired.code, expired.body);
+    res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-cache, private' });
+    if (fault === 'emptyBody') return void res.end();
+    const line = `${JSON.stringify({ type: 'ERROR', object: expired.body })}\n`;
+    this.bytesSent += Buffer.byteLength(line);
+    res.end(line);
   }
 
   private send(res: ServerResponse, code: number, body: unknown): void {

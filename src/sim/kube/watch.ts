@@ -15,7 +15,7 @@
  * controller's status update would bump the object — and only then given a new resourceVersion.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { matchesLabels, type LabelRequirement } from '../../adapters/kube/selector.js';
+import { simSelectorMatches, type SimRequirement } from './labels.js';
 import type { ClusterModel } from './model.js';
 import { renderNode, renderPod, renderWorkload } from './render.js';
 import { failure, type KubeStatus } from './status.js';
@@ -30,7 +30,7 @@ export interface WatchSelection {
   resource: WatchResource;
   /** Null: all namespaces (and cluster-scoped nodes). */
   namespace: string | null;
-  labels: LabelRequirement[];
+  labels: SimRequirement[];
   /** `fieldSelector=metadata.name=x`, or null. */
   name: string | null;
 }
@@ -247,11 +247,14 @@ export class WatchJournal {
 
   /**
    * Fault: forgets the history (as after an etcd compaction), so resuming from any earlier
-   * resourceVersion is `410`, and ends every open watch with an `ERROR` event carrying `410 Expired`.
+   * resourceVersion is `410`, continuing a list is `410`, and every open watch ends with an `ERROR`
+   * event carrying `410 Expired`.
    */
   expireAll(): number {
     this.events.length = 0;
     this.droppedUpTo = this.head;
+    // The same compaction ends every list being read a page at a time.
+    this.model.lists.compact(this.head);
     const n = this.streams.size;
     for (const s of [...this.streams]) {
       this.write(s, JSON.stringify({ type: 'ERROR', object: expired(this.head - 1, this.head) }));
@@ -295,7 +298,7 @@ function matchesObject(selection: WatchSelection, resource: WatchResource, names
   if (selection.resource !== resource) return false;
   if (selection.namespace !== null && selection.namespace !== namespace) return false;
   if (selection.name !== null && selection.name !== name) return false;
-  return matchesLabels(labels, selection.labels);
+  return simSelectorMatches(labels, selection.labels);
 }
 
 /** The object without what changes on every read: its resourceVersion, and a node's heartbeat. */

@@ -192,6 +192,34 @@ describe('migrate', () => {
     db.close();
   });
 
+  it('008 re-keys every FNV-1a alert subject by the SHA-256 of its groupKey: the group, its incidents, their audit and its silences', () => {
+    const upTo7 = migrationsWith(Object.fromEntries(readMigrations(migrationsDir()).slice(0, 7).map((m) => [path.basename(m.file), fs.readFileSync(m.file, 'utf8')])));
+    const db = new Sqlite(path.join(tempDir(), 'v7.db'));
+    expect(migrate(db, upTo7)).toEqual({ from: 0, to: 7 });
+    const key = '{}/{severity="critical"}:{alertname="ProbeFailure"}';
+    const old = 'alert:0123456789abcdef';
+    const incident = db.prepare("INSERT INTO incidents (id, subject, kind, state, cause, opened_at, resolved_at, created_at, updated_at) VALUES (?, ?, ?, ?, 'c', 1, ?, 1, 1)");
+    incident.run(3, old, 'alert', 'resolved', 2);
+    incident.run(4, old, 'alert', 'open', null);
+    incident.run(5, 'target:frigate', 'target', 'open', null);
+    db.prepare("INSERT INTO alert_groups (group_key, subject, incident_id, title, notification_json, updated_at) VALUES (?, ?, 4, 't', '{}', 1)").run(key, old);
+    const audit = db.prepare("INSERT INTO audit_log (at, actor, action, subject, incident_id) VALUES (1, 'alertmanager', 'opened', ?, ?)");
+    audit.run(old, 4);
+    audit.run('target:frigate', 5);
+    const silence = db.prepare("INSERT INTO silences (scope, name, starts_at, ends_at, created_by) VALUES (?, ?, 1, 2, 'u')");
+    silence.run('alert', old.slice('alert:'.length));
+    silence.run('target', 'frigate');
+    expect(migrate(db)).toEqual({ from: 7, to: HEAD });
+    const hash = createHash('sha256').update(key).digest('hex');
+    const subject = `alert:${hash}`;
+    expect(db.prepare('SELECT group_key, subject FROM alert_groups').all()).toEqual([{ group_key: key, subject }]);
+    expect(db.prepare('SELECT id, subject FROM incidents ORDER BY id').all()).toEqual([{ id: 3, subject }, { id: 4, subject }, { id: 5, subject: 'target:frigate' }]);
+    expect(db.prepare('SELECT subject FROM audit_log ORDER BY id').all()).toEqual([{ subject }, { subject: 'target:frigate' }]);
+    expect(db.prepare('SELECT scope, name FROM silences ORDER BY id').all()).toEqual([{ scope: 'alert', name: hash }, { scope: 'target', name: 'frigate' }]);
+    expect(tables(db)).not.toContain('alert_rekey');
+    db.close();
+  });
+
   it('rolls back every pending migration when a later one fails, leaving no partial tables', () => {
     const dir = migrationsWith({
       '001_good.sql': 'CREATE TABLE good (x INTEGER) STRICT;',
