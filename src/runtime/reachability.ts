@@ -61,6 +61,8 @@ export function trackDiscordReachability(sink: EffectSink, store: Store, clock: 
       try {
         await sink.deliver(pending, incident);
       } catch (err) {
+        // The database failed, not Discord (it may have just answered): nothing to learn about Discord.
+        if (storeProblem(err) !== null) throw err;
         const setup = setupOf(err);
         if (setup && discordSetupProblem(store)?.problem !== setup.problem) {
           store.setMeta(DISCORD_SETUP_PROBLEM, JSON.stringify({ ...setup, since: clock() }));
