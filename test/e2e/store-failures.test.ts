@@ -88,6 +88,15 @@ async function pass(w: World): Promise<void> {
   await w.app.bot.deliver();
 }
 
+/**
+ * The start of a second process's script: better-sqlite3 as stormguard's driver picks it (version 12
+ * aborts under Node 24 when a statement is freed; the N-API build is used there).
+ */
+const OPEN_DRIVER = `
+  const major = Number(process.versions.node.split('.')[0]);
+  let Database;
+  try { Database = require(major >= 22 ? 'better-sqlite3-napi' : 'better-sqlite3'); } catch { Database = require('better-sqlite3'); }`;
+
 const postsToChannel = (w: World) => w.discord.countRequests({ method: 'POST', path: new RegExp(`^/channels/${IDS.channel}/messages$`) });
 
 describe('a full disk (issue 21 item 10)', () => {
@@ -144,8 +153,7 @@ describe('another process holding the write lock (issue 21 item 10)', () => {
 
   /** A real second writer: a node process with better-sqlite3 in `BEGIN IMMEDIATE`, holding it until killed. */
   async function holdWriteLock(file: string): Promise<ChildProcess> {
-    const script = `
-      const Database = require('better-sqlite3');
+    const script = `${OPEN_DRIVER}
       const db = new Database(process.argv[1]);
       db.exec('BEGIN IMMEDIATE');
       process.stdout.write('locked\\n');
@@ -277,7 +285,7 @@ describe('another process holding the write lock (issue 21 item 10)', () => {
 
     // A real second process commits to the file, twice, as a second bot would every cycle.
     for (let i = 0; i < 2; i++) {
-      execFileSync(process.execPath, ['-e', `new (require('better-sqlite3'))(process.argv[1]).prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('second', ?)").run(String(Date.now()))`, file]);
+      execFileSync(process.execPath, ['-e', `${OPEN_DRIVER}\n new Database(process.argv[1]).prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('second', ?)").run(String(Date.now()))`, file]);
       await pass(w);
     }
     const readiness = w.app.readiness();
