@@ -9,6 +9,7 @@ import { createKubeAdapter, type KubeAdapter } from '../adapters/kube/index.js';
 import { createNtfySink } from '../adapters/push/ntfy.js';
 import { probeAll } from '../adapters/probe/index.js';
 import { sqliteDriver } from '../adapters/sqlite/driver.js';
+import { OTHER_WRITER_WINDOW_MS, otherWriterFix } from '../adapters/sqlite/health.js';
 import { openDatabase } from '../adapters/sqlite/open.js';
 import { createStore, type Store } from '../adapters/sqlite/store.js';
 import type { Logger } from '../log.js';
@@ -115,7 +116,12 @@ export async function startApp(options: AppOptions): Promise<App> {
     logger,
     metrics,
     // Off the critical path: a slow heartbeat receiver never delays the next cycle.
-    onCycleCompleted: heartbeat ? () => heartbeat.ping() : undefined,
+    // Only a cycle whose writes the database took counts as alive: a full disk or a foreign lock stops the pings.
+    onCycleCompleted: heartbeat
+      ? () => {
+          if (store.health().writable) heartbeat.ping();
+        }
+      : undefined,
   });
   const alertmanagerApi = config.alertmanager?.url ? createAlertmanagerApi({ url: config.alertmanager.url, credentials: config.alertmanager.api }) : null;
   const actions = createActions({ config, store, cluster: kube, restarter: kube, clock, logger, metrics, deliver: () => bot.deliver(), alertmanager: alertmanagerApi, lastSnapshot: () => bot.lastSnapshot() });
@@ -168,12 +174,15 @@ export async function startApp(options: AppOptions): Promise<App> {
     alerts,
     metrics,
     readiness: () =>
-      readinessOf({
-        database: databaseAnswers(store),
-        // Connected, and not refused for a setup problem (token, access, permissions, channel) until fixed.
-        discord: d ? gateway !== null && d.gatewayConnected(gateway) && !refusedForSetup(store) : true,
-        scheduler: bot.ranRecently(clock()),
-      }),
+      readinessOf(
+        {
+          database: databaseAnswers(store),
+          // Connected, and not refused for a setup problem (token, access, permissions, channel) until fixed.
+          discord: d ? gateway !== null && d.gatewayConnected(gateway) && !refusedForSetup(store) : true,
+          scheduler: bot.ranRecently(clock()),
+        },
+        { store, now: clock(), file: config.database.path },
+      ),
     async close() {
       // New actions are refused from now on; those in flight (a restart on its way to the API) finish and
       // are answered while Kubernetes, Discord and the database are still there — within a bound.
@@ -197,7 +206,16 @@ export async function startApp(options: AppOptions): Promise<App> {
 const INTERACTIONS_GRACE_MS = 20_000;
 
 function openStore(config: Config, logger: Logger, clock: Clock): Store {
-  return createStore(openDatabase(config.database.path, { onMigrated: (r) => logger.info({ from: r.from, to: r.to, driver: sqliteDriver }, 'database ready') }), { now: clock });
+  const db = openDatabase(config.database.path, { onMigrated: (r) => logger.info({ from: r.from, to: r.to, driver: sqliteDriver }, 'database ready') });
+  return createStore(db, {
+    now: clock,
+    // Said once per spell, not once per refused write: what is wrong, and that nothing is posted meanwhile.
+    onHealthChange: (health, event) => {
+      if (event === 'writable') logger.info('the database takes writes again; delivering what is owed');
+      else if (event === 'unwritable') logger.error({ problem: health.problem }, `database cannot be written: ${health.fix}`);
+      else logger.error({ problem: 'otherWriter' }, `second writer on the database: ${otherWriterFix(config.database.path)}`);
+    },
+  });
 }
 
 /** discord.js and the commands load only when Discord is configured: they weigh about 40 MB of memory. */
@@ -211,8 +229,25 @@ async function loadDiscord() {
   return { ...client, ...router, ...sink, COMMANDS: commands.COMMANDS };
 }
 
-function readinessOf(checks: Readiness['checks']): Readiness {
-  return { ready: Object.values(checks).every(Boolean), checks };
+/**
+ * Readiness from its checks; with the store, a database that cannot be written, or that another process
+ * wrote to within `OTHER_WRITER_WINDOW_MS` of `now`, fails `database` and says why.
+ */
+function readinessOf(checks: Readiness['checks'], db?: { store: Store; now: number; file: string }): Readiness {
+  const reasons: Record<string, string> = {};
+  if (db && checks['database']) {
+    const { store, now, file } = db;
+    const health = store.health();
+    if (!health.writable) {
+      checks['database'] = false;
+      reasons['database'] = `cannot be written: ${health.fix}`;
+    } else if (health.otherWriterAt !== null && now - health.otherWriterAt < OTHER_WRITER_WINDOW_MS) {
+      checks['database'] = false;
+      reasons['database'] = otherWriterFix(file);
+    }
+  }
+  const ready = Object.values(checks).every(Boolean);
+  return Object.keys(reasons).length > 0 ? { ready, checks, reasons } : { ready, checks };
 }
 
 /** Whether Discord refuses stormguard for a setup problem; a closed database is the database check's to report. */
@@ -284,7 +319,7 @@ export async function runApp(options: RunOptions): Promise<Service> {
   let http: HttpServer | null = null;
   const listen = options.listen ?? (config.http.port === 0 ? null : { host: '0.0.0.0', port: config.http.port });
   if (listen) {
-    const waiting = () => readinessOf({ database: databaseAnswers(store), discord: !config.discord, scheduler: false });
+    const waiting = () => readinessOf({ database: databaseAnswers(store), discord: !config.discord, scheduler: false }, { store, now: clock(), file: config.database.path });
     try {
       const routes = config.alertmanager ? { '/alertmanager': alertmanagerEndpoint(config.alertmanager.receiver) } : undefined;
       http = await startHttpServer({ ...listen, registry: metrics.registry, logger, readiness: () => app?.readiness() ?? waiting(), routes });

@@ -61,7 +61,9 @@ export function createBot(deps: BotDeps): Bot {
   let inFlight: Promise<CycleReport> | null = null;
   let reactionOwed = false;
   let debounce: NodeJS.Timeout | null = null;
-  const deliver = serialize(() => deliverPending(deps));
+  // Delivered effects the database could not mark done: remembered here, across passes, so never sent twice.
+  const unrecorded = new Set<number>();
+  const deliver = serialize(() => deliverPending({ ...deps, unrecorded }));
   const period = schedulePeriodMs(deps.config.schedule);
   deps.metrics?.cyclePeriod.set(period / 1000);
 

@@ -92,7 +92,7 @@ export function createMetrics(options: { store?: Store; config?: Pick<Config, 'd
   });
   new Gauge({
     name: 'stormguard_discord_setup_problem',
-    help: 'Discord refuses stormguard until a person fixes something: 1 for the current problem (tokenRefused, missingAccess, missingPermissions, unknownChannel).',
+    help: 'Discord refuses stormguard until a person fixes something: 1 for the current problem (tokenRefused, missingAccess, missingPermissions, unknownChannel, forbidden, notFound).',
     labelNames: ['problem'],
     registers,
     collect() {

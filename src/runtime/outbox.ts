@@ -1,5 +1,6 @@
 import { EffectError, type PendingEffect, type Sinks } from '../core/delivery.js';
 import { effectChannel, type EffectChannel } from '../core/types.js';
+import { storeProblem } from '../adapters/sqlite/health.js';
 import type { Store } from '../adapters/sqlite/store.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from './metrics.js';
@@ -27,6 +28,11 @@ export interface DeliveryDeps {
   logger: Logger;
   retry?: RetryPolicy;
   metrics?: Metrics;
+  /**
+   * Effects delivered whose completion the database refused to record (disk full, locked): kept across
+   * passes by the caller so they are recorded when the database takes writes again and never sent twice.
+   */
+  unrecorded?: Set<number>;
 }
 
 /** Counts of one delivery pass. */
@@ -46,7 +52,17 @@ export interface DeliveryReport {
 export async function deliverPending(deps: DeliveryDeps): Promise<DeliveryReport> {
   const report: DeliveryReport = { delivered: 0, retried: 0, failed: 0 };
   const byChannel = new Map<EffectChannel, PendingEffect[]>();
-  for (const pending of deps.store.pendingEffects(deps.clock())) {
+  let due: PendingEffect[];
+  try {
+    // Before anything is sent: a second writer on the file (a second stormguard posts everything twice) is said.
+    deps.store.checkOtherWriters(deps.clock());
+    due = deps.store.pendingEffects(deps.clock());
+  } catch (err) {
+    // The database refuses writes (the store's health says why, and logs it once): nothing is sent.
+    if (storeProblem(err) !== null) return report;
+    throw err;
+  }
+  for (const pending of due) {
     const channel = effectChannel(pending.effect);
     byChannel.set(channel, [...(byChannel.get(channel) ?? []), pending]);
   }
@@ -75,22 +91,32 @@ export async function settledWithin(promise: Promise<unknown>, ms: number): Prom
   clearTimeout(timer);
 }
 
-/** Delivers one channel's effects in order until one fails and asks for a retry. */
+/**
+ * Delivers one channel's effects in order until one fails and asks for a retry. Fail closed: delivery
+ * begins only after the database recorded that it begins, and a channel whose bookkeeping the
+ * database refuses stops for the pass — nothing is sent that could not be recorded.
+ */
 async function deliverChannel(channel: EffectChannel, effects: PendingEffect[], deps: DeliveryDeps, report: DeliveryReport): Promise<void> {
   const retry = deps.retry ?? DEFAULT_RETRY;
+  const unrecorded = deps.unrecorded ?? new Set<number>();
   for (const pending of effects) {
+    if (unrecorded.has(pending.id)) {
+      // Sent in an earlier pass; only its record is owed.
+      if (!record(deps, () => deps.store.markEffectDone(pending.id, deps.clock()))) return;
+      unrecorded.delete(pending.id);
+      report.delivered++;
+      continue;
+    }
+    if (!record(deps, () => deps.store.beginDelivery(pending.id, deps.clock()))) return;
     const incident = pending.incidentId === null ? null : deps.store.getIncident(pending.incidentId);
     try {
       await deps.sinks[channel].deliver(pending, incident);
-      deps.store.markEffectDone(pending.id, deps.clock());
-      report.delivered++;
-      deps.metrics?.countDelivery(channel, 'delivered');
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       const retryable = !(err instanceof EffectError) || err.retryable;
       const attempts = pending.attempts + 1;
       if (!retryable || attempts >= retry.maxAttempts) {
-        deps.store.markEffectFailed(pending.id, message, deps.clock());
+        if (!record(deps, () => deps.store.markEffectFailed(pending.id, message, deps.clock()))) return;
         report.failed++;
         deps.metrics?.countDelivery(channel, 'failed');
         deps.logger.error({ effectId: pending.id, type: pending.effect.type, attempts, err: message }, 'effect delivery failed for good');
@@ -98,12 +124,33 @@ async function deliverChannel(channel: EffectChannel, effects: PendingEffect[], 
       }
       const asked = err instanceof EffectError ? err.retryAfterMs : null;
       const delay = asked ?? Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** (attempts - 1));
-      deps.store.markEffectRetry(pending.id, message, deps.clock(), delay);
+      if (!record(deps, () => deps.store.markEffectRetry(pending.id, message, deps.clock(), delay))) return;
       report.retried++;
       deps.metrics?.countDelivery(channel, 'retry');
       deps.logger.warn({ effectId: pending.id, type: pending.effect.type, attempts, retryInMs: delay, err: message }, 'effect delivery failed, will retry');
       // A failed channel is not tried again in this pass: an outage costs one request, not one per effect.
       return;
     }
+    report.delivered++;
+    deps.metrics?.countDelivery(channel, 'delivered');
+    if (!record(deps, () => deps.store.markEffectDone(pending.id, deps.clock()))) {
+      unrecorded.add(pending.id);
+      return;
+    }
+  }
+}
+
+/**
+ * Runs one bookkeeping write; false when the database refused it for a storage reason (the store's
+ * health logs that once), so the caller stops sending. Other errors are bugs and throw.
+ */
+function record(deps: DeliveryDeps, write: () => void): boolean {
+  try {
+    write();
+    return true;
+  } catch (err) {
+    if (storeProblem(err) === null) throw err;
+    deps.logger.debug({ err: err instanceof Error ? err.message : String(err) }, 'the database refused a delivery record; this channel waits');
+    return false;
   }
 }

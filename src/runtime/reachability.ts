@@ -1,3 +1,4 @@
+import { storeProblem } from '../adapters/sqlite/health.js';
 import type { Store } from '../adapters/sqlite/store.js';
 import type { Logger } from '../log.js';
 import { EffectError, type EffectSink } from '../core/delivery.js';
@@ -59,8 +60,9 @@ export function trackDiscordReachability(sink: EffectSink, store: Store, clock: 
     async deliver(pending, incident) {
       try {
         await sink.deliver(pending, incident);
-        markReachable(store, logger);
       } catch (err) {
+        // The database failed, not Discord (it may have just answered): nothing to learn about Discord.
+        if (storeProblem(err) !== null) throw err;
         const setup = setupOf(err);
         if (setup && discordSetupProblem(store)?.problem !== setup.problem) {
           store.setMeta(DISCORD_SETUP_PROBLEM, JSON.stringify({ ...setup, since: clock() }));
@@ -69,6 +71,12 @@ export function trackDiscordReachability(sink: EffectSink, store: Store, clock: 
         if (err instanceof EffectError && !err.retryable) markReachable(store, logger);
         else if (discordUnreachableSince(store) === null) store.setMeta(DISCORD_UNREACHABLE_SINCE, String(clock()));
         throw err;
+      }
+      try {
+        markReachable(store, logger);
+      } catch (err) {
+        // Delivered all the same: a database that cannot record it must not make it look undelivered (and sent again).
+        if (storeProblem(err) === null) throw err;
       }
     },
   };

@@ -179,3 +179,44 @@ describe('Discord never stops the checks, whichever setup refusal it is (SPEC §
     expect(logs.lines().filter((l) => l.level === 50 && l.msg.startsWith('Discord refuses stormguard'))).toHaveLength(1);
   });
 });
+
+describe('every other permanent refusal of our channel falls back to email (issue 21 item 12)', () => {
+  const cases = [
+    { problem: 'forbidden', status: 403, code: 40004, message: 'Send messages has been temporarily disabled' },
+    { problem: 'forbidden', status: 403, code: 20001, message: 'Bots cannot use this endpoint' },
+    { problem: 'notFound', status: 404, code: 0, message: '404: Not Found' },
+  ];
+
+  it.each(cases)('$status $code: the incident is emailed once, /readyz and the log say it, lifting it posts what is owed', async ({ problem, status, code, message }) => {
+    const logs = captureLogs();
+    smtp = await startSmtpServer();
+    world = await startWorld({ notify: { escalateAfter: '3h', email: emailNotify(smtp.port) } }, {}, { logger: logs.logger });
+    const w = world;
+    w.discord.refuseChannel({ status, code, message });
+    w.probe.setStatus(503, 'down');
+    await w.cycles(2);
+
+    expect(w.app.store.openIncidents().map((i) => i.subject)).toEqual(['target:frigate']);
+    expect(w.discord.countRequests({ method: 'POST', path: `/channels/${IDS.channel}/messages`, status })).toBeGreaterThan(0);
+    expect(topLevel(w)).toEqual([]);
+    expect(w.app.readiness()).toMatchObject({ ready: false, checks: { discord: false } });
+    const refusal = logs.lines().filter((l) => l.level === 50 && l.msg.startsWith('Discord refuses stormguard'));
+    expect(refusal.map((l) => l['problem'])).toEqual([problem]);
+    expect(refusal[0]!.msg).toContain(code === 0 ? `HTTP ${status}` : `HTTP ${status} code ${code}`);
+
+    // Past fallbackAfter (2m) the incident is emailed, once, and retried every few minutes, not every cycle.
+    await w.cycles(5);
+    await expect.poll(() => smtp!.mails.length).toBe(1);
+    expect(smtp.mails[0]!.subject).toBe('[stormguard] frigate is down (HTTP 503)');
+    await w.cycles(2);
+    expect(smtp.mails).toHaveLength(1);
+    expect(w.discord.countRequests({ method: 'POST', path: `/channels/${IDS.channel}/messages`, status })).toBeLessThanOrEqual(3);
+
+    // Discord takes the bot back: the incident appears once and rings once.
+    w.discord.refuseChannel(null);
+    await w.cycles(7);
+    expect(topLevel(w)).toHaveLength(1);
+    expect(w.discord.allMentions().filter((r) => !r.suppressed)).toEqual([expect.objectContaining({ kind: 'role', id: IDS.mentionRole })]);
+    expect(w.app.readiness().checks.discord).toBe(true);
+  });
+});

@@ -14,14 +14,15 @@ export const INVALID_FORM_BODY = 50035;
 export const SETUP_RETRY_MS = 3 * 60_000;
 
 /**
- * A refusal no retry in seconds can fix (401, 403 50001/50013, 404 10003): Discord answers, but not
- * for stormguard until a person fixes the token, the permissions or the channel. Delivery keeps
- * trying every few minutes so the fix heals without a restart, and the email fallback covers it.
+ * A refusal no retry in seconds can fix (any 401, 403 or 404 for stormguard's own channel, its
+ * messages and threads): Discord answers, but not for stormguard until a person fixes the token, the
+ * permissions, the channel or whatever Discord named. Delivery keeps trying every few minutes so the fix
+ * heals without a restart, and the email fallback covers it ("Discord cannot be told").
  */
 export class DiscordSetupError extends EffectError {
   constructor(
     message: string,
-    /** A stable id for metrics and /readyz: `tokenRefused`, `missingAccess`, `missingPermissions`, `unknownChannel`. */
+    /** A stable id for metrics and /readyz: `tokenRefused`, `missingAccess`, `missingPermissions`, `unknownChannel`, `forbidden`, `notFound`. */
     readonly problem: string,
     /** What a person must do, in words. */
     readonly fix: string,
@@ -32,7 +33,7 @@ export class DiscordSetupError extends EffectError {
   }
 }
 
-/** The setup problem behind a Discord refusal, or null when it is not one. */
+/** The setup problem behind a Discord refusal (any 401, 403 or 404), or null when it is not one. */
 export function setupProblem(status: number, code: number | null, channelId: string): { problem: string; fix: string } | null {
   if (status === 401) return { problem: 'tokenRefused', fix: 'Discord refuses the bot token: put a valid token in discord.token (Developer Portal → Bot → Reset Token)' };
   if (status === 403 && code === 50001)
@@ -40,6 +41,14 @@ export function setupProblem(status: number, code: number | null, channelId: str
   if (status === 403 && code === 50013)
     return { problem: 'missingPermissions', fix: `the bot lacks a permission in channel ${channelId}: grant ${REQUIRED_PERMISSION_NAMES} (README, Setting up Discord)` };
   if (status === 404 && code === 10003) return { problem: 'unknownChannel', fix: `channel ${channelId} does not exist or the bot is not in its server: check discord.channelId and discord.guildId` };
+  // Every other permanent refusal of our own channel (Discord's codes outnumber what we can name: 403
+  // 40004 "send messages temporarily disabled", 20001, 50007; a 404 from a proxy or a deleted message)
+  // still means people cannot be told there: it is a setup problem, so the email fallback covers it.
+  const named = code === null || code === 0 ? `HTTP ${status}` : `HTTP ${status} code ${code}`;
+  if (status === 403)
+    return { problem: 'forbidden', fix: `Discord forbids the bot to post in channel ${channelId} (${named}): look the code up in Discord's JSON error codes and fix what it names` };
+  if (status === 404)
+    return { problem: 'notFound', fix: `Discord does not find channel ${channelId} or stormguard's message in it (${named}): check discord.channelId, discord.apiUrl and whether someone deleted the message` };
   return null;
 }
 

@@ -36,6 +36,9 @@ interface MessageJson {
  */
 export function createDiscordSink(deps: DiscordSinkDeps): EffectSink {
   const { rest, discord, store } = deps;
+  // Messages Discord created whose id the database refused to record (disk full, locked): the id is
+  // kept here and recorded first on the next attempt, so the message is never posted a second time.
+  const unrecorded = new Map<number, string>();
 
   async function call<T>(what: string, fn: () => Promise<unknown>): Promise<T> {
     try {
@@ -69,6 +72,13 @@ export function createDiscordSink(deps: DiscordSinkDeps): EffectSink {
     const id = incident.id!;
     let refs = store.getDiscordRefs(id)!;
     let messageId = refs.messageId;
+    const posted = unrecorded.get(id);
+    if (!messageId && posted !== undefined) {
+      store.setDiscordMessage(id, posted, null);
+      unrecorded.delete(id);
+      messageId = posted;
+      refs = store.getDiscordRefs(id)!;
+    }
     if (!messageId) {
       const view = deps.view(incident);
       const payload = incidentPayload(renderIncident(view));
@@ -94,7 +104,9 @@ export function createDiscordSink(deps: DiscordSinkDeps): EffectSink {
         }),
       );
       messageId = message.id;
+      unrecorded.set(id, messageId);
       store.setDiscordMessage(id, messageId, null);
+      unrecorded.delete(id);
       refs = store.getDiscordRefs(id)!;
     }
     let threadId = refs.threadId;

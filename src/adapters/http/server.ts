@@ -8,6 +8,8 @@ import type { Logger } from '../../log.js';
 export interface Readiness {
   ready: boolean;
   checks: Record<string, boolean>;
+  /** For a failing check, what is wrong and what to do, in words (`database`: "the disk holding … is full"). */
+  reasons?: Record<string, string>;
 }
 
 /** What the server answers from. */

@@ -26,6 +26,11 @@ export interface OutboxRepo {
    * stepped back) is moved to that delay from `now` first.
    */
   pendingEffects(now: number, limit?: number): PendingEffect[];
+  /**
+   * Records that delivering `id` begins at `at` (a real write): when the database cannot take it, the
+   * caller sends nothing, so nothing is ever sent that could not be recorded. Throws when `id` is not pending.
+   */
+  beginDelivery(id: number, at: number): void;
   /** Records a delivery; throws when `id` is not pending. */
   markEffectDone(id: number, at: number): void;
   /** Records a failed attempt at `at`, to be retried `delayMs` later; throws when `id` is not pending. */
@@ -67,6 +72,8 @@ export function createOutboxRepo(db: Database): OutboxRepo {
   const clampToDelay = db.prepare<[{ now: number }]>(`
     UPDATE outbox SET next_attempt_at = @now + retry_delay_ms
     WHERE status = 'pending' AND next_attempt_at > @now + retry_delay_ms`);
+  // A due row's next attempt is now: setting it so changes no order or wait, and proves the write path.
+  const begin = db.prepare("UPDATE outbox SET next_attempt_at = ? WHERE id = ? AND status = 'pending'");
   const done = db.prepare(
     "UPDATE outbox SET status = 'done', attempts = attempts + 1, done_at = ? WHERE id = ? AND status = 'pending'",
   );
@@ -111,6 +118,9 @@ export function createOutboxRepo(db: Database): OutboxRepo {
         effect: JSON.parse(row.payload_json) as Effect,
         attempts: row.attempts,
       }));
+    },
+    beginDelivery(id, at) {
+      expectOne('beginDelivery', id, begin.run(at, id).changes);
     },
     markEffectDone(id, at) {
       expectOne('markEffectDone', id, done.run(at, id).changes);

@@ -1,4 +1,5 @@
 import { MessageFlags, type ButtonInteraction, type ChatInputCommandInteraction, type Interaction } from 'discord.js';
+import { describeStoreProblem, storeProblem } from '../../adapters/sqlite/health.js';
 import { clip, DISCORD_LIMITS } from '../../core/text.js';
 import type { Logger } from '../../log.js';
 import type { CommandContext, SlashCommand } from './context.js';
@@ -43,7 +44,13 @@ export function createInteractionRouter(deps: RouterDeps): (interaction: Interac
     const refused = refusal(interaction);
     const action = interaction.isButton() ? interaction.customId.split(':')[0]! : interaction.commandName;
     if (refused) {
-      ctx.actions.refuse(interaction.user.id, action, refused.reason, { guildId: interaction.guildId, channelId: interaction.channelId });
+      try {
+        ctx.actions.refuse(interaction.user.id, action, refused.reason, { guildId: interaction.guildId, channelId: interaction.channelId });
+      } catch (err) {
+        // A database that cannot take the audit row (logged by the store) must not leave the person unanswered.
+        if (storeProblem(err) === null) throw err;
+        logger.warn({ err: describe(err), reason: refused.reason }, 'refusal answered but not audited: the database cannot be written');
+      }
       await interaction.reply({ content: refused.message, flags: MessageFlags.Ephemeral, allowedMentions: { parse: [] } });
       return;
     }
@@ -75,7 +82,11 @@ export function createInteractionRouter(deps: RouterDeps): (interaction: Interac
     } catch (err) {
       logger.error({ err: describe(err), interaction: interaction.id }, 'interaction failed');
       if (!interaction.isRepliable()) return;
-      const content = 'Something went wrong while handling that; it is logged. Please try again.';
+      const problem = storeProblem(err);
+      // A database that cannot be written is not a mystery to the person: nothing was done, and why.
+      const content = problem
+        ? `stormguard cannot write its database right now (${describeStoreProblem(problem)}), so nothing was done; it is logged. Try again once it is fixed.`
+        : 'Something went wrong while handling that; it is logged. Please try again.';
       try {
         if (interaction.deferred || interaction.replied) await interaction.followUp({ content, flags: MessageFlags.Ephemeral });
         else await interaction.reply({ content, flags: MessageFlags.Ephemeral });

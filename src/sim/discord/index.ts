@@ -100,6 +100,11 @@ export interface DiscordSimulator {
   setChannelOverwrites(overwrites: Overwrite[], channelId?: string): void;
   /** The next `n` REST requests fail with `status` (default 500) before reaching any route. */
   failNext(n: number, status?: number): void;
+  /**
+   * While set, every request for the incidents channel (its messages, its threads) is refused with this
+   * status and JSON error code, as Discord refuses a bot it turned away (403 40004, 20001…); null lifts it.
+   */
+  refuseChannel(refusal: { status: number; code: number; message: string } | null): void;
   /** The next `n` REST requests get a per-route 429 telling the client to wait `retryAfterSeconds`. */
   rateLimitNext(n: number, retryAfterSeconds: number): void;
   /** While down, every REST connection is destroyed without an answer. */
@@ -166,6 +171,7 @@ export function createDiscordSimulator(options: DiscordSimulatorOptions): Discor
     latencyMs: 0,
     failNext: { count: 0, status: 500 },
     rateLimitNext: { count: 0, retryAfterSeconds: 1 },
+    refuseChannel: null,
   };
   const gateway = new Gateway({ model, botToken: options.botToken, heartbeatIntervalMs: options.heartbeatIntervalMs ?? 41_250 });
   const ctx: RestContext = {
@@ -259,6 +265,9 @@ export function createDiscordSimulator(options: DiscordSimulatorOptions): Discor
     },
     failNext(n, status = 500) {
       faults.failNext = { count: n, status };
+    },
+    refuseChannel(refusal) {
+      faults.refuseChannel = refusal ? { channelId: options.channelId, ...refusal } : null;
     },
     rateLimitNext(n, retryAfterSeconds) {
       faults.rateLimitNext = { count: n, retryAfterSeconds };

@@ -31,6 +31,8 @@ export interface RestFaults {
   latencyMs: number;
   failNext: { count: number; status: number };
   rateLimitNext: { count: number; retryAfterSeconds: number };
+  /** While set, every request for this channel, its messages or its threads is refused with this error. */
+  refuseChannel: { channelId: string; status: number; code: number; message: string } | null;
 }
 
 /** Serves REST and the gateway on 127.0.0.1. */
@@ -100,7 +102,7 @@ export class DiscordHttpServer {
       return;
     }
     if (this.faults.latencyMs > 0) await sleep(this.faults.latencyMs);
-    const reply = this.injected() ?? this.route(method, path, url, body, auth);
+    const reply = this.injected() ?? this.refusedChannel(path) ?? this.route(method, path, url, body, auth);
     record.status = reply.status;
     send(res, reply, reply.status === 429 ? rateLimitHeaders(this.faults.rateLimitNext.retryAfterSeconds, this.ctx.model.now()) : {});
     // Listeners see the request once its effect is real (crash tests kill the bot right here).
@@ -121,6 +123,16 @@ export class DiscordHttpServer {
       return fail(failNext.status, 0, failNext.status === 502 ? '502: Bad Gateway' : `${failNext.status}: Internal Server Error`);
     }
     return null;
+  }
+
+  /** The standing refusal of one channel (and its threads), as Discord answers a bot it has turned away there. */
+  private refusedChannel(path: string): RestReply | null {
+    const refusal = this.faults.refuseChannel;
+    const id = /^\/channels\/(\d+)/.exec(path)?.[1];
+    if (!refusal || id === undefined) return null;
+    const parent = this.ctx.model.channels.get(id)?.parentId;
+    if (id !== refusal.channelId && parent !== refusal.channelId) return null;
+    return fail(refusal.status, refusal.code, refusal.message);
   }
 
   private route(method: string, path: string, url: URL, body: unknown, auth: DiscordRequestRecord['auth']): RestReply {
