@@ -21,6 +21,7 @@ let kubeconfig: string;
 const DEPLOYED: SimRbacRule[] = [
   { verbs: ['get', 'list', 'watch'], resources: ['nodes'] },
   { verbs: ['get', 'list', 'watch'], resources: ['pods'], namespaces: ['nvr', 'home'] },
+  { verbs: ['list', 'watch'], resources: ['events'], namespaces: ['nvr', 'home'] },
   { verbs: ['delete'], resources: ['pods'], namespaces: ['nvr'] },
   { verbs: ['get', 'list', 'watch', 'patch'], apiGroups: ['apps'], resources: ['deployments', 'statefulsets', 'daemonsets'], namespaces: ['nvr', 'home'] },
   { verbs: ['get', 'update'], apiGroups: ['coordination.k8s.io'], resources: ['leases'], resourceNames: ['stormguard'], namespaces: ['stormguard'] },
@@ -50,9 +51,10 @@ beforeEach(() => {
 function config(targets: unknown[] = TARGETS, watchScope = 'auto'): Config {
   return validateConfig({ kubernetes: { kubeconfig, watchScope }, targets }, 'test.yaml');
 }
-// What deploy/rbac-watch-cluster.yaml adds: pods and workloads read in every namespace.
+// What deploy/rbac-watch-cluster.yaml adds: pods, their events and workloads read in every namespace.
 const CLUSTER_WIDE_READS: SimRbacRule[] = [
   { verbs: ['get', 'list', 'watch'], resources: ['pods'] },
+  { verbs: ['list', 'watch'], resources: ['events'] },
   { verbs: ['get', 'list', 'watch'], apiGroups: ['apps'], resources: ['deployments', 'statefulsets', 'daemonsets'] },
 ];
 const TARGETS = [
@@ -70,8 +72,8 @@ describe('doctor: Kubernetes', () => {
       expect.stringMatching(/^ok the Kubernetes API answers at http:\/\/127\.0\.0\.1:\d+ \(v1\.34\.0\+sim\)$/),
       'ok watch scope: namespaces (one watch per kind per namespace) — the targets span 2 namespaces, but cluster-wide list/watch of pods and workloads is not allowed',
       'ok allowed: cluster-wide: list and watch nodes',
-      'ok allowed: namespace home: list/watch pods, list/watch/patch statefulsets.apps',
-      'ok allowed: namespace nvr: list/watch pods, list/watch/patch deployments.apps, delete pods',
+      'ok allowed: namespace home: list/watch pods, list/watch events, list/watch/patch statefulsets.apps',
+      'ok allowed: namespace nvr: list/watch pods, list/watch events, list/watch/patch deployments.apps, delete pods',
       'ok allowed: the Lease stormguard in namespace stormguard: get, update, create',
       'ok target frigate: Deployment nvr/frigate exists',
       'ok target home-assistant: StatefulSet home/home-assistant exists',
@@ -93,7 +95,7 @@ describe('doctor: Kubernetes', () => {
     const home = checks.find((c) => c.title.includes('namespace home'))!;
     expect(home).toMatchObject({
       status: 'fail',
-      title: 'not allowed: list/watch pods, list/watch/patch statefulsets.apps in namespace home',
+      title: 'not allowed: list/watch pods, list/watch events, list/watch/patch statefulsets.apps in namespace home',
       fix: expect.stringContaining('a Role and RoleBinding in home'),
     });
     expect(checks.find((c) => c.title.includes('target home-assistant'))).toMatchObject({ status: 'warn' });
@@ -125,7 +127,7 @@ describe('doctor: Kubernetes', () => {
     expect(lines(checks).slice(1)).toEqual([
       'ok watch scope: cluster (one watch per kind for all namespaces) — the targets span 2 namespaces and cluster-wide list/watch of pods and workloads is allowed',
       'ok allowed: cluster-wide: list and watch nodes',
-      'ok allowed: cluster-wide: list/watch pods, list/watch deployments.apps, list/watch statefulsets.apps',
+      'ok allowed: cluster-wide: list/watch pods, list/watch events, list/watch deployments.apps, list/watch statefulsets.apps',
       'ok allowed: namespace home: patch statefulsets.apps',
       'ok allowed: namespace nvr: patch deployments.apps, delete pods',
       'ok allowed: the Lease stormguard in namespace stormguard: get, update, create',
@@ -140,7 +142,7 @@ describe('doctor: Kubernetes', () => {
     expect(checks.find((c) => c.title.startsWith('watch scope'))).toMatchObject({ status: 'ok', title: expect.stringContaining('kubernetes.watchScope is cluster') });
     expect(checks.find((c) => c.status === 'fail')).toEqual({
       status: 'fail',
-      title: 'not allowed: list/watch pods, list/watch deployments.apps, list/watch statefulsets.apps cluster-wide',
+      title: 'not allowed: list/watch pods, list/watch events, list/watch deployments.apps, list/watch statefulsets.apps cluster-wide',
       fix: CLUSTER_WATCH_ACCESS_FIX,
     });
     expect(checks.find((c) => c.title.includes('target frigate'))).toMatchObject({ status: 'warn', title: expect.stringContaining('may not list deployments') });

@@ -5,6 +5,7 @@
  * exist. Each asserts what a person sees: the messages and rings in Discord, and the restarts the
  * Kubernetes simulator received.
  */
+import { escapeMarkdown } from '../../src/core/text.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SimRbacRule } from '../../src/sim/kube/index.js';
 import { unescapeMarkdown } from '../../src/core/text.js';
@@ -167,7 +168,8 @@ describe('a missing workload is a configuration problem (issue 10 item 7)', () =
 
     // A person's /restart meets the same gate, with the same sentence.
     const refused = await w.discord.slashCommand({ name: 'restart', options: { target: 'ghost' }, user: OPERATOR });
-    expect(answer(refused)).toBe(`Not restarting ghost: ${cause}.`);
+    // Made literal for Discord (`\[2\]` shows as `[2]`): the gate's sentence may quote the cluster.
+    expect(answer(refused)).toBe(`Not restarting ghost: ${escapeMarkdown(cause)}.`);
     expect(w.kube.countRequests({ method: 'PATCH' })).toBe(0);
     expect(w.app.store.auditFor({ action: 'restartRefused' }).map((a) => a.reason)).toEqual(['workloadMissing']);
     const status = unescapeMarkdown(answer(await w.discord.slashCommand({ name: 'status', options: { target: 'ghost' }, user: OPERATOR })));
