@@ -2,7 +2,7 @@
 // incremental mode reads it, or leaves none so the run is full; `save` stores the result of a full run.
 //
 // Stryker reuses a mutant's result when its code and the tests that killed (or covered) it are unchanged.
-// It cannot see the files those tests and the core load besides (test/core's fixtures, src/config/types.ts),
+// It cannot see the files those tests and the core load besides (test/core's fixtures and helpers),
 // nor the runner, its configuration or its versions: when any of those differ from the baseline's, the run
 // is full. Every mutant of a core file that changed is re-tested, not only those on changed lines: an edit
 // elsewhere in the file can change what a mutant does. Mutants that timed out are always re-tested.
@@ -33,12 +33,17 @@ function filesUnder(dir, keep) {
     .sort();
 }
 
-/** Every file the core and its tests load that Stryker does not diff: relative imports, followed. */
+/**
+ * Every file the core and its tests load that Stryker does not diff: relative imports, followed. Type-only
+ * imports (`import type`, `export type`) are erased before anything runs, so they load nothing.
+ */
 function unseenInputs() {
   const start = [...filesUnder('src/core', (f) => f.endsWith('.ts')), ...filesUnder('test/core', isTest)];
   const seen = new Set(start);
+  const loads = /(?:^|\n)\s*(?:import|export)\s+(?!type\s)[^;]*?from\s*'(\.{1,2}\/[^']+)'|(?:^|\n)\s*import\s*'(\.{1,2}\/[^']+)'|import\(\s*'(\.{1,2}\/[^']+)'\s*\)/g;
   for (const file of seen) {
-    for (const [, spec] of read(file).matchAll(/(?:from|import)\s*\(?\s*'(\.{1,2}\/[^']+)'/g)) {
+    for (const match of read(file).matchAll(loads)) {
+      const spec = match[1] ?? match[2] ?? match[3];
       const resolved = path.posix.normalize(path.posix.join(path.posix.dirname(file), spec)).replace(/\.js$/, '.ts');
       if (fs.existsSync(path.join(ROOT, resolved))) seen.add(resolved);
     }
