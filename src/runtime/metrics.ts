@@ -91,6 +91,23 @@ export function createMetrics(options: { store?: Store; config?: Pick<Config, 'd
     },
   });
   new Gauge({
+    name: 'stormguard_diagnoses',
+    help: 'Why targets of unresolved incidents are down, as Kubernetes says: one per target, by reason (imagePull, containerConfig, containerCreate, unschedulable, volume, oomKilled, rolloutStuck, crashLoop); read from the database at scrape time.',
+    labelNames: ['reason'],
+    registers,
+    collect() {
+      this.reset();
+      if (!store) return;
+      try {
+        for (const incident of store.openIncidents()) {
+          for (const diagnosis of Object.values(incident.diagnoses ?? {})) this.inc({ reason: diagnosis.reason });
+        }
+      } catch {
+        return; // the database is closed (shutting down)
+      }
+    },
+  });
+  new Gauge({
     name: 'stormguard_discord_setup_problem',
     help: 'Discord refuses stormguard until a person fixes something: 1 for the current problem (tokenRefused, missingAccess, missingPermissions, unknownChannel, forbidden, notFound).',
     labelNames: ['problem'],

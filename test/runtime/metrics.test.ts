@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/adapters/sqlite/open.js';
 import { createStore } from '../../src/adapters/sqlite/store.js';
 import { validateConfig } from '../../src/config/index.js';
+import { newIncident } from '../../src/core/lifecycle.js';
+import type { Diagnosis } from '../../src/core/diagnosis.js';
 import { createMetrics } from '../../src/runtime/metrics.js';
 
 const TARGETS = [
@@ -44,6 +46,22 @@ describe('metrics', () => {
       { labels: { target: 'frigate' }, value: 0 },
       { labels: { target: 'hass' }, value: 1 },
     ]);
+    store.close();
+  });
+
+  it('counts why targets of unresolved incidents are down, by reason, from the store', async () => {
+    const store = createStore(openDatabase(':memory:'));
+    const metrics = createMetrics({ store });
+    const pull: Diagnosis = { reason: 'imagePull', apiReason: 'ImagePullBackOff', container: 'frigate', message: '', summary: 'frigate cannot pull its image', hint: 'check the tag', restart: 'cannotHelp', change: null };
+    const node = store.insertIncident({ ...newIncident('node:node-a', 'node', 'node node-a is NotReady', 1), targets: ['frigate', 'hass'], diagnoses: { frigate: pull, hass: { ...pull, reason: 'oomKilled' } } });
+    store.insertIncident({ ...newIncident('target:mqtt', 'target', 'mqtt is down', 1), targets: ['mqtt'], diagnoses: { mqtt: pull } });
+    expect(await values(metrics, 'stormguard_diagnoses')).toEqual([
+      { labels: { reason: 'imagePull' }, value: 2 },
+      { labels: { reason: 'oomKilled' }, value: 1 },
+    ]);
+    // Resolved incidents no longer count.
+    store.updateIncident({ ...node, state: 'resolved', resolvedAt: 2 });
+    expect(await values(metrics, 'stormguard_diagnoses')).toEqual([{ labels: { reason: 'imagePull' }, value: 1 }]);
     store.close();
   });
 
