@@ -80,17 +80,7 @@ type Finding = Omit<Diagnosis, 'change'>;
 
 function podFindings(target: string, pod: PodFacts): Finding[] {
   const findings: Finding[] = [];
-  if (pod.unschedulable) {
-    findings.push({
-      reason: 'unschedulable',
-      apiReason: 'Unschedulable',
-      container: null,
-      message: pod.unschedulable,
-      summary: `${target} cannot be scheduled`,
-      hint: 'no node can take the pod as it is: free capacity or change its requests, tolerations or affinity; a restart only schedules the same pod again',
-      restart: 'cannotHelp',
-    });
-  }
+  if (pod.unschedulable) findings.push(unschedulable(target, 'Unschedulable', pod.unschedulable));
   for (const c of pod.containers ?? []) {
     const finding = containerFinding(target, c);
     if (finding) findings.push(finding);
@@ -178,18 +168,21 @@ function eventFindings(target: string, events: WarningEvent[]): Finding[] {
     });
   }
   const scheduling = events.find((e) => e.reason === 'FailedScheduling');
-  if (scheduling) {
-    findings.push({
-      reason: 'unschedulable',
-      apiReason: 'FailedScheduling',
-      container: null,
-      message: scheduling.message,
-      summary: `${target} cannot be scheduled`,
-      hint: 'no node can take the pod as it is: free capacity or change its requests, tolerations or affinity; a restart only schedules the same pod again',
-      restart: 'cannotHelp',
-    });
-  }
+  if (scheduling) findings.push(unschedulable(target, 'FailedScheduling', scheduling.message));
   return findings;
+}
+
+/** The scheduler's verdict, from the pod's condition or its event: one sentence whichever says it. */
+function unschedulable(target: string, apiReason: 'Unschedulable' | 'FailedScheduling', message: string): Finding {
+  return {
+    reason: 'unschedulable',
+    apiReason,
+    container: null,
+    message,
+    summary: `${target} cannot be scheduled`,
+    hint: 'no node can take the pod as it is: free capacity or change its requests, tolerations or affinity; a restart only schedules the same pod again',
+    restart: 'cannotHelp',
+  };
 }
 
 function progressFindings(target: string, workload: WorkloadFacts): Finding[] {

@@ -326,3 +326,34 @@ describe('kube adapter: request budget', () => {
     expect(kube.caches().map((c) => `${c.kind} ${c.namespace ?? '-'}`).sort()).toEqual(['Deployment ns-a', 'Node -', 'Pod ns-a', 'Pod ns-b', 'StatefulSet ns-a']);
   });
 });
+
+describe('kube adapter: Warning events as evidence', () => {
+  it('watches them with fieldSelector type=Warning beside the pods, and gives a target those of its pods, newest first', async () => {
+    sim.addNode('a');
+    sim.addDeployment({ namespace: 'nvr', name: 'frigate', node: 'a' });
+    sim.failPods('nvr', { kind: 'Deployment', name: 'frigate' }, { kind: 'mount', attach: true });
+    reachable(await kube.snapshot([frigate], clock));
+    await waitForCaches(sim, () => kube.caches());
+    const eventRequests = sim.requests.filter((r) => r.path === '/api/v1/namespaces/nvr/events');
+    expect(eventRequests.length).toBeGreaterThanOrEqual(2);
+    for (const r of eventRequests) expect(r.query.fieldSelector).toBe('type=Warning');
+    const events = reachable(await kube.snapshot([frigate], clock)).workloads.frigate!.events ?? [];
+    expect(events.map((e) => e.reason)).toContain('FailedAttachVolume');
+    expect(events.every((e) => e.object.startsWith('Pod/frigate-'))).toBe(true);
+    expect([...events].sort((x, y) => y.lastSeen - x.lastSeen)).toEqual(events);
+  });
+
+  it('never makes a target unknown when RBAC refuses them: the evidence is lost, the health is not', async () => {
+    sim.addNode('a');
+    sim.addDeployment({ namespace: 'nvr', name: 'frigate', node: 'a' });
+    sim.setRbac([
+      { verbs: ['get', 'list', 'watch'], resources: ['nodes'] },
+      { verbs: ['get', 'list', 'watch'], resources: ['pods'], namespaces: ['nvr'] },
+      { verbs: ['get', 'list', 'watch', 'patch'], apiGroups: ['apps'], resources: ['deployments'], namespaces: ['nvr'] },
+    ]);
+    const snap = reachable(await kube.snapshot([frigate], clock));
+    expect(snap.unknownTargets).toBeUndefined();
+    expect(snap.workloads.frigate).toMatchObject({ found: true, readyReplicas: 1 });
+    await expect.poll(() => kube.caches().find((c) => c.path === '/api/v1/namespaces/nvr/events')?.error?.status).toBe(403);
+  });
+});

@@ -6,19 +6,16 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SimMessageView } from '../../src/sim/discord/index.js';
-import { startAlertWorld, type AlertWorld } from '../helpers/alertWorld.js';
+import { startAlertWorld, type AlertWorld, ALERT_POLL as POLL, closeAlertWorldChecked } from '../helpers/alertWorld.js';
 import { answer, buttonId, IDS, OPERATOR, roleRings, topLevel } from '../helpers/world.js';
 
 let world: AlertWorld | undefined;
 afterEach(async () => {
-  if (!world) return;
-  const violations = world.discord.violations;
-  await world.close();
+  const w = world;
   world = undefined;
-  expect(violations).toEqual([]);
+  await closeAlertWorldChecked(w);
 });
 
-const POLL = { timeout: 20_000, interval: 100 };
 
 /** The homelab's targets, with a node-recovery grace of a second: the simulator's nodes became Ready when it started. */
 const TARGETS = [

@@ -5,19 +5,16 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { alertGroupSubject } from '../../src/runtime/alerts.js';
-import { startAlertWorld, WEBHOOK_TOKEN, type AlertWorld } from '../helpers/alertWorld.js';
+import { startAlertWorld, WEBHOOK_TOKEN, type AlertWorld, ALERT_POLL as POLL, closeAlertWorldChecked } from '../helpers/alertWorld.js';
 import { roleRings, topLevel } from '../helpers/world.js';
 
 let world: AlertWorld | undefined;
 afterEach(async () => {
-  if (!world) return;
-  const violations = world.discord.violations;
-  await world.close();
+  const w = world;
   world = undefined;
-  expect(violations).toEqual([]);
+  await closeAlertWorldChecked(w);
 });
 
-const POLL = { timeout: 20_000, interval: 100 };
 const COLLIDING = ['{}:{alertname="Cb724cdb003aed7d6"}', '{}:{alertname="C3fed480b02028345"}'] as const;
 
 /** FNV-1a 64 as the old subject computed it: the test proves the pair really collides. */

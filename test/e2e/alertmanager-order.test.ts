@@ -5,19 +5,16 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SimMessageView } from '../../src/sim/discord/index.js';
-import { startAlertWorld, WEBHOOK_TOKEN, type AlertWorld } from '../helpers/alertWorld.js';
+import { startAlertWorld, WEBHOOK_TOKEN, type AlertWorld, ALERT_POLL as POLL, closeAlertWorldChecked } from '../helpers/alertWorld.js';
 import { roleRings, topLevel } from '../helpers/world.js';
 
 let world: AlertWorld | undefined;
 afterEach(async () => {
-  if (!world) return;
-  const violations = world.discord.violations;
-  await world.close();
+  const w = world;
   world = undefined;
-  expect(violations).toEqual([]);
+  await closeAlertWorldChecked(w);
 });
 
-const POLL = { timeout: 20_000, interval: 100 };
 const GO_ZERO = '0001-01-01T00:00:00Z';
 
 /** A webhook body (version 4) of one group with one alert, as Alertmanager sends it. */

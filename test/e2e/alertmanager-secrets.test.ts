@@ -4,16 +4,16 @@
  * no reply, no Discord message and no audit record.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { startAlertWorld, type AlertWorld } from '../helpers/alertWorld.js';
+import { startAlertWorld, type AlertWorld, ALERT_POLL as POLL, closeAlertWorldChecked } from '../helpers/alertWorld.js';
 import { answer, IDS, OPERATOR, topLevel } from '../helpers/world.js';
 
 const PASSWORD = 'sekr1t-am-pass';
-const POLL = { timeout: 20_000, interval: 100 };
 
 let world: AlertWorld | undefined;
 afterEach(async () => {
-  await world?.close();
+  const w = world;
   world = undefined;
+  await closeAlertWorldChecked(w);
 });
 
 describe('alertmanager.url with user:password@', () => {

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SimMessageView } from '../../src/sim/discord/index.js';
 import { startRecorder, type GettableSilence, type NotificationRecorder } from '../helpers/alertmanager.js';
-import { startAlertWorld, type AlertWorld } from '../helpers/alertWorld.js';
+import { startAlertWorld, type AlertWorld, ALERT_POLL as POLL, closeAlertWorldChecked } from '../helpers/alertWorld.js';
 import { OPERATOR, topLevel } from '../helpers/world.js';
 
 let world: AlertWorld | undefined;
@@ -16,14 +16,11 @@ let payments: NotificationRecorder | undefined;
 afterEach(async () => {
   await payments?.close();
   payments = undefined;
-  if (!world) return;
-  const violations = world.discord.violations;
-  await world.close();
+  const w = world;
   world = undefined;
-  expect(violations).toEqual([]);
+  await closeAlertWorldChecked(w);
 });
 
-const POLL = { timeout: 20_000, interval: 100 };
 
 function alert(alertname: string, labels: Record<string, string>, summary = `${alertname} fires`) {
   return { labels: { alertname, ...labels }, annotations: { summary } };

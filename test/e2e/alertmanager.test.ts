@@ -3,19 +3,16 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SimMessageView } from '../../src/sim/discord/index.js';
 import { startAlertmanager } from '../helpers/alertmanager.js';
-import { startAlertWorld, WEBHOOK_TOKEN, type AlertWorld } from '../helpers/alertWorld.js';
+import { startAlertWorld, WEBHOOK_TOKEN, type AlertWorld, ALERT_POLL as POLL, closeAlertWorldChecked } from '../helpers/alertWorld.js';
 import { IDS, OPERATOR, roleRings, topLevel } from '../helpers/world.js';
 
 let world: AlertWorld | undefined;
 afterEach(async () => {
-  if (!world) return;
-  const violations = world.discord.violations;
-  await world.close();
+  const w = world;
   world = undefined;
-  expect(violations).toEqual([]);
+  await closeAlertWorldChecked(w);
 });
 
-const POLL = { timeout: 20_000, interval: 100 };
 
 interface Embed {
   title?: string;

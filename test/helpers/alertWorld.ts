@@ -7,6 +7,7 @@ import { runApp, type Service } from '../../src/runtime/app.js';
 import type { DiscordSimulator } from '../../src/sim/discord/index.js';
 import { homelabConfig, startHomelabSimulators } from '../../src/sim/homelab.js';
 import type { KubeSimulator } from '../../src/sim/kube/index.js';
+import { expect } from 'vitest';
 import { freePort, startAlertmanager, startRecorder, type AlertmanagerOptions, type AlertmanagerProcess, type NotificationRecorder } from './alertmanager.js';
 
 export const WEBHOOK_TOKEN = 'am-webhook-token-0123456789';
@@ -78,4 +79,15 @@ export async function startAlertWorld(
     },
   };
   return world;
+}
+
+/** How long the Alertmanager tests wait for a notification to travel through a real Alertmanager. */
+export const ALERT_POLL = { timeout: 20_000, interval: 100 };
+
+/** An afterEach body: closes the world if a test started one, and fails the test if Discord saw a body it would refuse. */
+export async function closeAlertWorldChecked(w: AlertWorld | undefined): Promise<void> {
+  if (!w) return;
+  const violations = w.discord.violations;
+  await w.close();
+  expect(violations).toEqual([]);
 }

@@ -152,23 +152,47 @@ export function createKubeAdapter(options: KubeAdapterOptions = {}): KubeAdapter
     const key = cacheKey(collection, scoped?.namespaceList ?? '');
     const existing = informers.get(key);
     if (existing) return existing as Informer<T>;
-    const informer = startInformer<KubeObject, KubeObject>({
+    const informer = startCache({
       kind,
       namespace,
+      path: collectionPath(collection),
+      slim: SLIM[kind],
+      watched: kind !== 'Node' && namespace === null ? watched : null,
+      onEvent: kind === 'Node' ? (e) => onNodeEvent(e as CacheEvent<V1Node>) : kind === 'Pod' ? (e) => onPodEvent(e as CacheEvent<V1Pod>) : (e) => onWorkloadEvent(kind, e as CacheEvent<Workload>),
+    });
+    informers.set(key, informer);
+    return informer as Informer<T>;
+  }
+
+  /**
+   * Starts one informer with the adapter's settings. `query` (a field selector) goes on its list and its
+   * watch alike; a cluster-wide cache keeps only the `watched` namespaces, so memory follows what is watched.
+   */
+  function startCache(c: {
+    kind: string;
+    namespace: string | null;
+    path: string;
+    query?: Record<string, string>;
+    slim: (raw: KubeObject) => KubeObject;
+    watched: ReadonlySet<string> | null;
+    onEvent?: (event: CacheEvent<KubeObject>) => void;
+  }): Informer<KubeObject> {
+    const { watched } = c;
+    return startInformer<KubeObject, KubeObject>({
+      kind: c.kind,
+      namespace: c.namespace,
       watch,
       timeoutMs,
       backoff: options.backoff,
       pageSize: options.listPageSize,
       logger: options.logger,
-      path: collectionPath(collection),
-      list: (page) => listPage(request, collection, page),
-      slim: SLIM[kind],
-      // A cluster-wide cache keeps the targets' namespaces only: memory follows what is watched.
-      ...(kind !== 'Node' && namespace === null ? { keep: (o: KubeObject) => watched.has(o.metadata?.namespace ?? '') } : {}),
-      onEvent: kind === 'Node' ? (e) => onNodeEvent(e as CacheEvent<V1Node>) : kind === 'Pod' ? (e) => onPodEvent(e as CacheEvent<V1Pod>) : (e) => onWorkloadEvent(kind, e as CacheEvent<Workload>),
+      path: c.path,
+      ...(c.query ? { watchQuery: c.query } : {}),
+      list: (page) => listPage(request, c.path, page, c.query),
+      slim: c.slim,
+      ...(watched ? { keep: (o: KubeObject) => watched.has(o.metadata?.namespace ?? '') } : {}),
+      ...(c.onEvent ? { onEvent: c.onEvent } : {}),
     });
-    informers.set(key, informer);
-    return informer as Informer<T>;
   }
 
   function onNodeEvent(e: CacheEvent<V1Node>): void {
@@ -225,20 +249,7 @@ export function createKubeAdapter(options: KubeAdapterOptions = {}): KubeAdapter
       if (eventInformers.has(path)) continue;
       eventInformers.set(
         path,
-        startInformer<KubeObject, KubeObject>({
-          kind: 'Event',
-          namespace,
-          watch,
-          timeoutMs,
-          backoff: options.backoff,
-          pageSize: options.listPageSize,
-          logger: options.logger,
-          path,
-          watchQuery: { ...WARNING_EVENTS_QUERY },
-          list: (page) => request('GET', path, { query: { ...WARNING_EVENTS_QUERY, limit: String(page.limit), ...(page.continue === undefined ? {} : { continue: page.continue }) } }),
-          slim: (raw) => slimEvent(raw as CoreV1Event),
-          ...(namespace === null ? { keep: (o: KubeObject) => watched.has(o.metadata?.namespace ?? '') } : {}),
-        }),
+        startCache({ kind: 'Event', namespace, path, query: { ...WARNING_EVENTS_QUERY }, slim: (raw) => slimEvent(raw as CoreV1Event), watched: namespace === null ? watched : null }),
       );
     }
   }
@@ -386,14 +397,14 @@ function cacheKey(c: Collection, namespaceList: string): string {
   return c.kind === 'Node' || c.namespace !== null ? path : `${path}?in=${namespaceList}`;
 }
 
-/** One page of a collection: an informer's list. */
-function listPage(request: KubeRequest, c: Collection, page: { limit: number; continue?: string }): Promise<ListPage<KubeObject>> {
-  return request('GET', collectionPath(c), { query: { limit: String(page.limit), ...(page.continue === undefined ? {} : { continue: page.continue }) } });
+/** One page of a collection (with `query`, e.g. a field selector): an informer's list. */
+function listPage(request: KubeRequest, path: string, page: { limit: number; continue?: string }, query: Record<string, string> = {}): Promise<ListPage<KubeObject>> {
+  return request('GET', path, { query: { ...query, limit: String(page.limit), ...(page.continue === undefined ? {} : { continue: page.continue }) } });
 }
 
 /** Lists a whole collection a page at a time: the doctor's read. */
 export async function listCollection(request: KubeRequest, c: Collection): Promise<{ items: KubeObject[]; metadata?: { resourceVersion?: string } }> {
-  const { items, resourceVersion } = await listAll((page) => listPage(request, c, page), LIST_PAGE_SIZE, (raw) => raw);
+  const { items, resourceVersion } = await listAll((page) => listPage(request, collectionPath(c), page), LIST_PAGE_SIZE, (raw) => raw);
   return { items, metadata: { resourceVersion } };
 }
 
