@@ -74,16 +74,16 @@ describe('npm run bench, at a tiny scale', () => {
     expect(large.baseline_k8s_requests_per_cycle).toBe(2 * 20);
   }, 120_000);
 
-  it('sweeps namespaces: per-namespace caches grow with them, cluster-wide ones stay at nodes + pods + deployments, and cycles make no request', async () => {
+  it('sweeps namespaces: per-namespace caches grow with them, cluster-wide ones stay at nodes + pods + Warning events + deployments, and cycles make no request', async () => {
     const rows = await runScopeSweep({ targets: 12, nodes: 2, namespaces: [1, 6], scopes: ['namespaces', 'cluster'], periodMs: 30_000, windowSeconds: 1, cyclesPerWindow: 3 });
     expect(rows.map((r) => [r.namespaces, r.scope, r.caches, r.watches_open, r.window_requests])).toEqual([
-      [1, 'namespaces', 3, 3, 0],
-      [1, 'cluster', 3, 3, 0],
-      [6, 'namespaces', 13, 13, 0],
-      [6, 'cluster', 3, 3, 0],
+      [1, 'namespaces', 4, 4, 0],
+      [1, 'cluster', 4, 4, 0],
+      [6, 'namespaces', 19, 19, 0],
+      [6, 'cluster', 4, 4, 0],
     ]);
     // Idle requests per hour are the watch renewals: caches × 3,600 / 2,700.
-    expect(rows[2]!.requests_per_hour).toBeCloseTo((13 * 3600) / 2700, 1);
+    expect(rows[2]!.requests_per_hour).toBeCloseTo((19 * 3600) / 2700, 1);
     expect(rows[2]!.polling_requests_per_hour).toBe(2 * 12 * 120);
   }, 120_000);
 });

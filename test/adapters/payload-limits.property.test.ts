@@ -188,8 +188,9 @@ describe('every payload fits Discord whatever the incident holds', () => {
         const email = composeEmail({ view, reason: 'fallback', baseSubject: baseSubject(view), discordLink: null });
         expect(email.subject).not.toMatch(/[\r\n]/);
         expect(email.html).not.toMatch(/<(?!\/?(?:html|body|p|div|h2|table|tr|th|td|br|a)\b|!doctype)/i);
-        // Markdown escapes are for Discord; mail readers see the text as it was.
-        expect(email.text).not.toContain('\u200b');
+        // Markdown escapes are for Discord; mail readers see the text as it was (a zero-width space only
+        // where the generated text itself had one).
+        if (!JSON.stringify(w).includes('\u200b')) expect(email.text).not.toContain('\u200b');
         const requests: Array<{ headers: Record<string, string>; body: string }> = [];
         const push = createNtfySink({
           ntfy: { url: 'http://127.0.0.1:1', topic: 't' },
