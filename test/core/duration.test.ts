@@ -63,6 +63,15 @@ describe('parseDuration', () => {
     expect(result.ok).toBe(false);
     if (!result.ok) expect(result.error.length).toBeLessThan(120);
   });
+
+  it.each([
+    ['10', '“10” needs a unit (d, h, m or s), e.g. 10m'],
+    ['05', '“05” needs a unit (d, h, m or s), e.g. 05m'],
+    ['12.5h', '“12.5h” is not a duration; use whole numbers, e.g. 1h30m instead of 1.5h'],
+    ['1.25h', '“1.25h” is not a duration; use whole numbers, e.g. 1h30m instead of 1.5h'],
+  ])('refuses a number that looks like a duration: %j → %s', (text, error) => {
+    expect(parseDuration(text)).toEqual({ ok: false, error });
+  });
 });
 
 describe('formatDuration', () => {
