@@ -239,8 +239,12 @@ describe('incidentTitle: stormguard’s own problems', () => {
 });
 
 describe('colours, summaries and node labels', () => {
-  it('colours by state', () => {
-    expect(STATE_COLORS).toEqual({ open: 0xe74c3c, acknowledged: 0xf39c12, resolved: 0x2ecc71 });
+  it.each([
+    ['red', incident(), 0xe74c3c],
+    ['orange', incident({ state: 'acknowledged', acknowledgedBy: '42', acknowledgedAt: T0 }), 0xf39c12],
+    ['green', incident({ state: 'resolved', resolvedAt: T0 }), 0x2ecc71],
+  ] as Array<[string, Incident, number]>)('colours by state: %s', (_name, inc, color) => {
+    expect(renderIncident(view({ incident: inc })).color).toBe(color);
   });
 
   it('summarize is one line with state, subject and cause', () => {
