@@ -16,6 +16,18 @@ describe('clip', () => {
     expect(clip('ab🔥cd', 4)).toBe('ab…');
     expect(clip('ab🔥cd', 5)).toBe('ab🔥…');
   });
+  it('a limit of zero or less leaves nothing', () => {
+    expect(clip('abc', 0)).toBe('');
+    expect(clip('abc', -1)).toBe('');
+  });
+  it.each([
+    ['a\ud800\udc00b', 'a…'],
+    ['a\udbff\udfffb', 'a…'],
+    ['a\ud7ffxb', 'a\ud7ff…'],
+    ['a\udc00xb', 'a\udc00…'],
+  ])('never ends on the first half of a surrogate pair (%j)', (text, clipped) => {
+    expect(clip(text, 3)).toBe(clipped);
+  });
 });
 
 describe('text helpers', () => {
@@ -50,6 +62,15 @@ describe('subjects', () => {
   });
   it('refuses what is none of the three forms', () => {
     for (const bad of ['frigate', 'target:', ':x', 'pod:x', '']) expect(parseSubject(bad)).toBeNull();
+  });
+  it.each(['frigate', '', 'target:', 'pod:x'])('what is not a subject names no node and no target: %j', (subject) => {
+    expect(nodeOfSubject(subject)).toBeNull();
+    expect(targetOfSubject(subject)).toBeNull();
+  });
+  it('a node subject names no target, a target subject no node', () => {
+    expect(targetOfSubject('node:k3s-2')).toBeNull();
+    expect(nodeOfSubject('target:frigate')).toBeNull();
+    expect(targetOfSubject('target:frigate')).toBe('frigate');
   });
 });
 
