@@ -128,7 +128,7 @@ function passContexts(deps: DeliveryDeps): Pass['context'] {
     // Discord owns the message (its sink never reads the link); the channels after it read it once.
     if (channel === 'discord') return { incident, view, messageLink: deps.messageLink(id) };
     if (!links.has(id)) links.set(id, deps.messageLink(id));
-    return { incident, view, messageLink: links.get(id)! };
+    return { incident, view, messageLink: links.get(id) ?? null };
   };
 }
 

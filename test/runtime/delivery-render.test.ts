@@ -69,7 +69,7 @@ describe('the delivery pass renders once', () => {
     });
 
     expect(report).toEqual({ delivered: 4, retried: 0, failed: 0 });
-    // Before: the Discord sink built it 4 times for the post (post, its body, the thread's name, the edit check), email and push once each.
+    // Before: 6 — the Discord sink built it 4 times for the post (its text, its body, the thread's name, the edit check), email and push once each.
     expect(built).toEqual([a.id]);
     const link = `https://discord.com/channels/${GUILD_ID}/${CHANNEL_ID}/${store.getDiscordRefs(a.id!)!.messageId}`;
     expect(smtp.mails).toHaveLength(1);
