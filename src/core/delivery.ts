@@ -3,6 +3,7 @@
  * carries an effect, what a sink promises, and how a failure says whether trying again can help
  * (Alertmanager's notifier contract). Pure: adapters implement it, the runtime drives it.
  */
+import type { IncidentView } from './render.js';
 import type { Effect, EffectChannel, Incident } from './types.js';
 
 /** An effect waiting in the outbox; `id` is its stable id (e.g. the Discord nonce). */
@@ -13,10 +14,28 @@ export interface PendingEffect {
   attempts: number;
 }
 
+/**
+ * What the delivery pass knows of an effect's incident: the view is built once per incident per pass and
+ * the message link read once (after Discord's turn, since a post creates the message), for every sink.
+ */
+export interface DeliveryContext {
+  incident: Incident;
+  /** What the incident's message shows, from the state when the pass first needed it. */
+  view: IncidentView;
+  /** The link to the incident's Discord message, or null before it was posted or without Discord. */
+  messageLink: string | null;
+}
+
+/** What a sink says back about a delivery the receiver confirmed. */
+export interface Delivered {
+  /** Discord refused the full message and took the minimal one: people did not see it all (the email fallback's cue). */
+  messageRefused?: boolean;
+}
+
 /** Delivers one channel's effects to the outside world (Discord, email, push, or the log when none is set up). */
 export interface EffectSink {
   /** Resolves when the receiver confirmed; throws an `EffectError` (or any error: retryable) otherwise. */
-  deliver(pending: PendingEffect, incident: Incident | null): Promise<void>;
+  deliver(pending: PendingEffect, context: DeliveryContext | null): Promise<Delivered | void>;
 }
 
 /** One sink per channel: the outbox hands each effect to the sink of its channel. */

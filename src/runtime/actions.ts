@@ -4,11 +4,11 @@ import { isOpen, openIncidentIds, type IncidentEvent } from '../core/lifecycle.j
 import { activeSilenceFor, describeScope, scopeMutes, scopeOfSubject, silencesOfScope, silencesToLift, subjectOfScope } from '../core/silence.js';
 import { coveringIncident, incidentAbout } from '../core/cover.js';
 import { targetSubject } from '../core/subject.js';
-import { discordMessageUrl, discordTime, escapeMarkdown } from '../core/text.js';
+import { discordTime, escapeMarkdown } from '../core/text.js';
 import type { AuditEntry, ClusterSnapshot, Incident, Silence, SilenceScope, TargetState } from '../core/types.js';
 import type { Store } from '../adapters/sqlite/store.js';
 import { incidentTitle } from '../core/render.js';
-import { buildIncidentView } from './view.js';
+import { buildIncidentView, incidentMessageLink } from './view.js';
 import type { Logger } from '../log.js';
 import { applyEvent } from './step.js';
 import type { Metrics } from './metrics.js';
@@ -66,10 +66,7 @@ export function createActions(deps: ActionDeps) {
     api: deps.alertmanager ?? null,
     clock: deps.clock,
     logger: deps.logger,
-    messageLink(incident) {
-      const messageId = incident.id === null ? null : store.getDiscordRefs(incident.id)?.messageId;
-      return config.discord && messageId ? discordMessageUrl(config.discord, messageId) : null;
-    },
+    messageLink: (incident) => (incident.id === null ? null : incidentMessageLink(store, config.discord, incident.id)),
   });
 
   /** The tagged silences Alertmanager holds, or why they could not be read (a lift goes on without them). */

@@ -1,6 +1,5 @@
 import type { Client, REST } from 'discord.js';
 import type { Config } from '../config/types.js';
-import type { Incident } from '../core/types.js';
 import { createEmailSink } from '../adapters/email/sink.js';
 import { createAlertmanagerApi } from '../adapters/alertmanager/api.js';
 import { createAlertmanagerEndpoint } from '../adapters/http/alertmanager.js';
@@ -25,9 +24,7 @@ import { createLogSink } from './logSink.js';
 import { createMetrics, discordOutcome, type Metrics } from './metrics.js';
 import type { EffectSink, Sinks } from '../core/delivery.js';
 import type { ClusterReader, Clock, Restarter } from './ports.js';
-import { queueFallbackEmail } from './cycle.js';
 import { discordSetupProblem, trackDiscordReachability } from './reachability.js';
-import { buildIncidentView } from './view.js';
 
 /** How to assemble the application; everything but the config has a production default. */
 export interface AppOptions {
@@ -86,22 +83,18 @@ export async function startApp(options: AppOptions): Promise<App> {
   let stopping = false;
   const heartbeat = config.heartbeat ? createHeartbeat({ url: config.heartbeat.url, logger }) : null;
 
-  const view = (incident: Parameters<typeof buildIncidentView>[0]) => buildIncidentView(incident, store, config, bot.lastSnapshot(), clock());
-  const logSink = createLogSink(logger, view);
-  // Each channel has its own sink; a channel that is not configured is logged instead.
-  const link = config.discord ? { guildId: config.discord.guildId, channelId: config.discord.channelId } : undefined;
+  const logSink = createLogSink(logger);
+  // Each channel has its own sink; a channel that is not configured is logged instead. The delivery
+  // pass hands every sink the incident's view and message link: no sink calls back up here.
   const discordSink = (): EffectSink => {
     if (!d || !rest || !config.discord) return logSink;
-    const onMessageRefused = (incident: Incident) => {
-      if (config.notify.email) queueFallbackEmail(store, incident, 'discordRefusedMessage', clock());
-    };
-    const sink = d.createDiscordSink({ rest, discord: config.discord, store, view, logger, onMessageRefused });
+    const sink = d.createDiscordSink({ rest, discord: config.discord, store, logger });
     return trackDiscordReachability(sink, store, clock, logger);
   };
   const sinks: Sinks = {
     discord: discordSink(),
-    email: config.notify.email ? createEmailSink({ email: config.notify.email, store, view, discord: link, clock }) : logSink,
-    push: config.notify.ntfy ? createNtfySink({ ntfy: config.notify.ntfy, store, view, discord: link, clock }) : logSink,
+    email: config.notify.email ? createEmailSink({ email: config.notify.email, store, clock }) : logSink,
+    push: config.notify.ntfy ? createNtfySink({ ntfy: config.notify.ntfy, clock }) : logSink,
   };
 
   const bot: Bot = createBot({

@@ -10,6 +10,7 @@ import { deliverPending, type DeliveryReport } from './outbox.js';
 import type { ClusterReader, Clock, Prober, Restarter } from './ports.js';
 import { startScheduler, type Scheduler } from './scheduler.js';
 import { serialize, startDeliveryLoop, type DeliveryLoop } from './deliveryLoop.js';
+import { buildIncidentView, incidentMessageLink } from './view.js';
 
 /** Everything the bot is wired from; `stormguard run`, the demo and the tests build it differently. */
 export interface BotDeps {
@@ -63,7 +64,16 @@ export function createBot(deps: BotDeps): Bot {
   let debounce: NodeJS.Timeout | null = null;
   // Delivered effects the database could not mark done: remembered here, across passes, so never sent twice.
   const unrecorded = new Set<number>();
-  const deliver = serialize(() => deliverPending({ ...deps, unrecorded }));
+  const deliver = serialize(() =>
+    deliverPending({
+      ...deps,
+      unrecorded,
+      // Rendered from the last cycle's snapshot; the pass builds each incident's view once.
+      view: (incident) => buildIncidentView(incident, deps.store, deps.config, snapshot, deps.clock()),
+      messageLink: (incidentId) => incidentMessageLink(deps.store, deps.config.discord, incidentId),
+      emailFallback: deps.config.notify.email !== undefined,
+    }),
+  );
   const period = schedulePeriodMs(deps.config.schedule);
   deps.metrics?.cyclePeriod.set(period / 1000);
 

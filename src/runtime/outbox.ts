@@ -1,10 +1,12 @@
-import { EffectError, type PendingEffect, type Sinks } from '../core/delivery.js';
-import { effectChannel, type EffectChannel } from '../core/types.js';
+import { EffectError, type DeliveryContext, type PendingEffect, type Sinks } from '../core/delivery.js';
+import type { IncidentView } from '../core/render.js';
+import { effectChannel, type EffectChannel, type Incident } from '../core/types.js';
 import { storeProblem } from '../adapters/sqlite/health.js';
 import type { Store } from '../adapters/sqlite/store.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from './metrics.js';
 import type { Clock } from './ports.js';
+import { queueFallbackEmail } from './cycle.js';
 
 /** Bounds for retrying a failed delivery. */
 export interface RetryPolicy {
@@ -26,6 +28,12 @@ export interface DeliveryDeps {
   sinks: Sinks;
   clock: Clock;
   logger: Logger;
+  /** Builds what an incident's message shows from current state; the pass calls it once per incident. */
+  view: (incident: Incident) => IncidentView;
+  /** The link to an incident's Discord message, or null (read once per incident, after Discord's turn). */
+  messageLink: (incidentId: number) => string | null;
+  /** Whether email is set up: Discord refusing a full message then queues the incident's fallback email. */
+  emailFallback?: boolean;
   retry?: RetryPolicy;
   metrics?: Metrics;
   /**
@@ -66,12 +74,13 @@ export async function deliverPending(deps: DeliveryDeps): Promise<DeliveryReport
     const channel = effectChannel(pending.effect);
     byChannel.set(channel, [...(byChannel.get(channel) ?? []), pending]);
   }
-  const discord = deliverChannel('discord', byChannel.get('discord') ?? [], deps, report);
+  const pass = { deps, report, context: passContexts(deps) };
+  const discord = deliverChannel('discord', byChannel.get('discord') ?? [], pass);
   // Email and push link to the Discord message, so they give Discord a head start — bounded, so a hung
   // Discord delays them by seconds at most (and a hung SMTP server never delays Discord).
   const others = (async () => {
     await settledWithin(discord, DISCORD_HEAD_START_MS);
-    await Promise.all([...byChannel].filter(([c]) => c !== 'discord').map(([c, effects]) => deliverChannel(c, effects, deps, report)));
+    await Promise.all([...byChannel].filter(([c]) => c !== 'discord').map(([c, effects]) => deliverChannel(c, effects, pass)));
   })();
   await Promise.all([discord, others]);
   return report;
@@ -91,12 +100,44 @@ export async function settledWithin(promise: Promise<unknown>, ms: number): Prom
   clearTimeout(timer);
 }
 
+/** One delivery pass: what it needs, what it counts, and its per-incident contexts. */
+interface Pass {
+  deps: DeliveryDeps;
+  report: DeliveryReport;
+  context: (pending: PendingEffect, channel: EffectChannel) => DeliveryContext | null;
+}
+
+/**
+ * The contexts of one pass: each incident's view is built the first time one of its effects is
+ * delivered and reused by every channel; its message link is read the first time email or push needs
+ * it, after Discord's turn (a post creates the message). The incident itself is read per effect, as
+ * it stands (a ring after an acknowledgement stays quiet).
+ */
+function passContexts(deps: DeliveryDeps): Pass['context'] {
+  const views = new Map<number, IncidentView>();
+  const links = new Map<number, string | null>();
+  return (pending, channel) => {
+    const incident = pending.incidentId === null ? null : deps.store.getIncident(pending.incidentId);
+    if (!incident || incident.id === null) return null;
+    const id = incident.id;
+    let view = views.get(id);
+    if (view === undefined) {
+      view = deps.view(incident);
+      views.set(id, view);
+    }
+    // Discord owns the message (its sink never reads the link); the channels after it read it once.
+    if (channel === 'discord') return { incident, view, messageLink: deps.messageLink(id) };
+    if (!links.has(id)) links.set(id, deps.messageLink(id));
+    return { incident, view, messageLink: links.get(id) ?? null };
+  };
+}
+
 /**
  * Delivers one channel's effects in order until one fails and asks for a retry. Fail closed: delivery
  * begins only after the database recorded that it begins, and a channel whose bookkeeping the
  * database refuses stops for the pass — nothing is sent that could not be recorded.
  */
-async function deliverChannel(channel: EffectChannel, effects: PendingEffect[], deps: DeliveryDeps, report: DeliveryReport): Promise<void> {
+async function deliverChannel(channel: EffectChannel, effects: PendingEffect[], { deps, report, context }: Pass): Promise<void> {
   const retry = deps.retry ?? DEFAULT_RETRY;
   const unrecorded = deps.unrecorded ?? new Set<number>();
   for (const pending of effects) {
@@ -108,9 +149,10 @@ async function deliverChannel(channel: EffectChannel, effects: PendingEffect[], 
       continue;
     }
     if (!record(deps, () => deps.store.beginDelivery(pending.id, deps.clock()))) return;
-    const incident = pending.incidentId === null ? null : deps.store.getIncident(pending.incidentId);
+    const ctx = context(pending, channel);
+    let delivered;
     try {
-      await deps.sinks[channel].deliver(pending, incident);
+      delivered = await deps.sinks[channel].deliver(pending, ctx);
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       const retryable = !(err instanceof EffectError) || err.retryable;
@@ -133,6 +175,14 @@ async function deliverChannel(channel: EffectChannel, effects: PendingEffect[], 
     }
     report.delivered++;
     deps.metrics?.countDelivery(channel, 'delivered');
+    // The people did not see it all: that counts as "Discord could not be told" for the email fallback (SPEC §5).
+    if (delivered?.messageRefused && deps.emailFallback && ctx) {
+      const incident = ctx.incident;
+      if (!record(deps, () => queueFallbackEmail(deps.store, incident, 'discordRefusedMessage', deps.clock()))) {
+        unrecorded.add(pending.id);
+        return;
+      }
+    }
     if (!record(deps, () => deps.store.markEffectDone(pending.id, deps.clock()))) {
       unrecorded.add(pending.id);
       return;

@@ -57,9 +57,10 @@ function setupOf(err: unknown): { problem: string; fix: string } | null {
  */
 export function trackDiscordReachability(sink: EffectSink, store: Store, clock: Clock, logger?: Logger): EffectSink {
   return {
-    async deliver(pending, incident) {
+    async deliver(pending, context) {
+      let delivered;
       try {
-        await sink.deliver(pending, incident);
+        delivered = await sink.deliver(pending, context);
       } catch (err) {
         // The database failed, not Discord (it may have just answered): nothing to learn about Discord.
         if (storeProblem(err) !== null) throw err;
@@ -78,6 +79,7 @@ export function trackDiscordReachability(sink: EffectSink, store: Store, clock: 
         // Delivered all the same: a database that cannot record it must not make it look undelivered (and sent again).
         if (storeProblem(err) === null) throw err;
       }
+      return delivered;
     },
   };
 }

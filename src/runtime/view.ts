@@ -4,7 +4,7 @@ import type { IncidentView } from '../core/render.js';
 import { activeSilenceFor } from '../core/silence.js';
 import { unseenTarget } from '../core/setup.js';
 import { nodeOfSubject } from '../core/subject.js';
-import { DISCORD_LIMITS, clip } from '../core/text.js';
+import { DISCORD_LIMITS, clip, discordMessageUrl, type DiscordChannelRef } from '../core/text.js';
 import type { ClusterSnapshot, Incident } from '../core/types.js';
 import type { Store } from '../adapters/sqlite/store.js';
 
@@ -48,6 +48,12 @@ export function buildIncidentView(incident: Incident, store: Store, config: Conf
   // An Alertmanager silence that ran out is not shown (Alertmanager expired it by itself).
   const alertGroups = (incident.id === null ? [] : store.alertGroupsForIncident(incident.id)).map((g) => (g.silence && g.silence.endsAt <= now ? { ...g, silence: null } : g));
   return { incident, silence: activeSilenceFor({ incident }, silences, now), targets, nodes, nextRestart, links: linksOf(incident, config), alertGroups };
+}
+
+/** The link to an incident's Discord message (email, push and Alertmanager silences point at it), or null before it was posted or without Discord. */
+export function incidentMessageLink(store: Pick<Store, 'getDiscordRefs'>, discord: DiscordChannelRef | undefined, incidentId: number): string | null {
+  const messageId = store.getDiscordRefs(incidentId)?.messageId;
+  return discord && messageId ? discordMessageUrl(discord, messageId) : null;
 }
 
 /** The configured links of the incident's targets, the same URL once, at most 5 (one row of buttons). */

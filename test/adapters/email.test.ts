@@ -10,7 +10,9 @@ import type { Effect, Incident, Silence } from '../../src/core/types.js';
 import { createEmailSink, type EmailSinkDeps } from '../../src/adapters/email/sink.js';
 import { openDatabase } from '../../src/adapters/sqlite/open.js';
 import { createStore, type PendingEffect, type Store } from '../../src/adapters/sqlite/store.js';
-import { EffectError } from '../../src/core/delivery.js';
+import { EffectError, type DeliveryContext } from '../../src/core/delivery.js';
+import type { DiscordChannelRef } from '../../src/core/text.js';
+import { incidentMessageLink } from '../../src/runtime/view.js';
 import { newIncident } from '../../src/core/lifecycle.js';
 
 const T0 = 1_700_000_000_000; // 2023-11-14 22:13:20 UTC
@@ -134,6 +136,11 @@ function incident(overrides: Partial<Incident> = {}): Incident {
   return { ...newIncident('node:node-a', 'node', 'node node-a is NotReady', T0), targets: ['frigate'], notifiedAt: T0, ...overrides };
 }
 
+/** What the delivery pass hands the sink: the incident, its view, and the link its Discord message has in the store. */
+function ctx(i: Incident, discord?: DiscordChannelRef): DeliveryContext {
+  return { incident: i, view: viewOf(i), messageLink: incidentMessageLink(store, discord, i.id!) };
+}
+
 function viewOf(i: Incident): IncidentView {
   return {
     incident: i,
@@ -172,7 +179,7 @@ function config(port: number, overrides: Partial<EmailConfig['smtp']> = {}): Ema
 }
 
 function sinkFor(port: number, extra: Partial<EmailSinkDeps> = {}) {
-  return createEmailSink({ email: config(port), store, view: viewOf, clock: () => T0, ...extra });
+  return createEmailSink({ email: config(port), store, clock: () => T0, ...extra });
 }
 
 /** Queues an email effect in the real outbox and returns it as the outbox would hand it over. */
@@ -198,7 +205,7 @@ describe('email sink: threading', () => {
   it('gives the first email of an incident a fresh Message-ID, remembered in the store, and no In-Reply-To', async () => {
     smtp = await startSmtp();
     const a = store.insertIncident(incident());
-    await sinkFor(smtp.port).deliver(queue(a, 'fallback'), a);
+    await sinkFor(smtp.port).deliver(queue(a, 'fallback'), ctx(a));
 
     expect(smtp.mails).toHaveLength(1);
     const mail = parseMail(smtp.mails[0]!.raw);
@@ -217,10 +224,10 @@ describe('email sink: threading', () => {
     smtp = await startSmtp();
     const sink = sinkFor(smtp.port);
     const a = store.insertIncident(incident());
-    await sink.deliver(queue(a, 'fallback'), a);
+    await sink.deliver(queue(a, 'fallback'), ctx(a));
     const changed = { ...a, cause: 'node node-a is NotReady; pods evicted', targets: [...a.targets, 'mqtt'] };
     const escalation = queue(changed, 'escalation');
-    await sink.deliver(escalation, changed);
+    await sink.deliver(escalation, ctx(changed));
 
     const [first, second] = smtp.mails.map((m) => parseMail(m.raw));
     const root = first!.headers.get('message-id')!;
@@ -237,10 +244,10 @@ describe('email sink: threading', () => {
     const a = store.insertIncident(incident());
     const first = queue(a, 'fallback');
     const later = queue(a, 'escalation');
-    await sink.deliver(first, a);
-    await sink.deliver(first, a);
-    await sink.deliver(later, a);
-    await sink.deliver(later, a);
+    await sink.deliver(first, ctx(a));
+    await sink.deliver(first, ctx(a));
+    await sink.deliver(later, ctx(a));
+    await sink.deliver(later, ctx(a));
 
     const mails = smtp.mails.map((m) => parseMail(m.raw));
     expect(mails[1]!.headers.get('message-id')).toBe(mails[0]!.headers.get('message-id'));
@@ -254,9 +261,9 @@ describe('email sink: threading', () => {
     const sink = sinkFor(smtp.port);
     const a = store.insertIncident(incident());
     const b = store.insertIncident(incident({ subject: 'target:frigate', kind: 'target', cause: 'HTTP 503 twice in a row' }));
-    await sink.deliver(queue(a, 'fallback'), a);
-    await sink.deliver(queue(b, 'fallback'), b);
-    await sink.deliver(queue(b, 'escalation'), b);
+    await sink.deliver(queue(a, 'fallback'), ctx(a));
+    await sink.deliver(queue(b, 'fallback'), ctx(b));
+    await sink.deliver(queue(b, 'escalation'), ctx(b));
 
     const [ma, mb1, mb2] = smtp.mails.map((m) => parseMail(m.raw));
     expect(mb1!.headers.get('message-id')).not.toBe(ma!.headers.get('message-id'));
@@ -274,7 +281,7 @@ describe('email sink: content', () => {
       incident({ cause: 'probe said <script>alert("x")</script> & gave up', state: 'acknowledged', acknowledgedBy: '1234', acknowledgedAt: T0 + 60_000, restartCount: 2 }),
     );
     activeSilence = { id: 1, scope: { kind: 'everything' }, startsAt: T0, endsAt: T0 + 3_600_000, createdBy: '42', reason: 'maintenance', liftedAt: null };
-    await sinkFor(smtp.port).deliver(queue(a, 'escalation'), a);
+    await sinkFor(smtp.port).deliver(queue(a, 'escalation'), ctx(a));
     const mail = parseMail(smtp.mails[0]!.raw);
 
     expect(mail.text).toContain('probe said <script>alert("x")</script> & gave up');
@@ -296,11 +303,12 @@ describe('email sink: content', () => {
 
   it('links the Discord message when the incident has one, and not before', async () => {
     smtp = await startSmtp();
-    const sink = sinkFor(smtp.port, { discord: { guildId: 'g1', channelId: 'c1' } });
+    const sink = sinkFor(smtp.port);
+    const channel = { guildId: 'g1', channelId: 'c1' };
     const a = store.insertIncident(incident());
-    await sink.deliver(queue(a, 'fallback'), a);
+    await sink.deliver(queue(a, 'fallback'), ctx(a, channel));
     store.setDiscordMessage(a.id!, 'm99', 't99');
-    await sink.deliver(queue(a, 'escalation'), a);
+    await sink.deliver(queue(a, 'escalation'), ctx(a, channel));
 
     const [before, after] = smtp.mails.map((m) => parseMail(m.raw));
     expect(before!.text).not.toContain('discord.com');
@@ -312,9 +320,9 @@ describe('email sink: content', () => {
 describe('email sink: authentication and failures', () => {
   it('logs in with the configured user when the server requires it', async () => {
     smtp = await startSmtp({ authOptional: false });
-    const sink = createEmailSink({ email: config(smtp.port, { user: 'stormguard', pass: PASSWORD }), store, view: viewOf, clock: () => T0 });
+    const sink = createEmailSink({ email: config(smtp.port, { user: 'stormguard', pass: PASSWORD }), store, clock: () => T0 });
     const a = store.insertIncident(incident());
-    await sink.deliver(queue(a, 'fallback'), a);
+    await sink.deliver(queue(a, 'fallback'), ctx(a));
 
     expect(smtp.logins).toEqual([{ username: 'stormguard', password: PASSWORD }]);
     expect(smtp.mails[0]!.user).toBe('stormguard');
@@ -323,16 +331,16 @@ describe('email sink: authentication and failures', () => {
   it('treats a 451 reply as retryable', async () => {
     smtp = await startSmtp({ onRcptTo: (_a, _s, cb) => cb(reply(451, 'Try again later')) });
     const a = store.insertIncident(incident());
-    const err = await failure(sinkFor(smtp.port).deliver(queue(a, 'fallback'), a));
+    const err = await failure(sinkFor(smtp.port).deliver(queue(a, 'fallback'), ctx(a)));
     expect(err.retryable).toBe(true);
     expect(err.message).toContain('451');
   });
 
   it('treats a 550 reply as permanent and never shows the password', async () => {
     smtp = await startSmtp({ onMailFrom: (_a, _s, cb) => cb(reply(550, 'Sender rejected')) });
-    const sink = createEmailSink({ email: config(smtp.port, { user: 'stormguard', pass: PASSWORD }), store, view: viewOf, clock: () => T0 });
+    const sink = createEmailSink({ email: config(smtp.port, { user: 'stormguard', pass: PASSWORD }), store, clock: () => T0 });
     const a = store.insertIncident(incident());
-    const err = await failure(sink.deliver(queue(a, 'fallback'), a));
+    const err = await failure(sink.deliver(queue(a, 'fallback'), ctx(a)));
     expect(err.retryable).toBe(false);
     expect(err.message).toContain('550');
     expect(err.message).not.toContain(PASSWORD);
@@ -343,9 +351,9 @@ describe('email sink: authentication and failures', () => {
       authOptional: false,
       onAuth: (auth, _s, cb) => cb(reply(535, `bad credentials ${auth.password} / ${Buffer.from(`\u0000${auth.username}\u0000${auth.password}`).toString('base64')}`)),
     });
-    const sink = createEmailSink({ email: config(smtp.port, { user: 'stormguard', pass: PASSWORD }), store, view: viewOf, clock: () => T0 });
+    const sink = createEmailSink({ email: config(smtp.port, { user: 'stormguard', pass: PASSWORD }), store, clock: () => T0 });
     const a = store.insertIncident(incident());
-    const err = await failure(sink.deliver(queue(a, 'fallback'), a));
+    const err = await failure(sink.deliver(queue(a, 'fallback'), ctx(a)));
     expect(err.retryable).toBe(false);
     expect(err.message).toContain('535');
     const everything = `${err.message} ${String((err.cause as Error).message)} ${JSON.stringify(err.cause)}`;
@@ -359,7 +367,7 @@ describe('email sink: authentication and failures', () => {
     const port = (closed.address() as net.AddressInfo).port;
     await new Promise<void>((resolve) => closed.close(() => resolve()));
     const a = store.insertIncident(incident());
-    const err = await failure(sinkFor(port).deliver(queue(a, 'fallback'), a));
+    const err = await failure(sinkFor(port).deliver(queue(a, 'fallback'), ctx(a)));
     expect(err.retryable).toBe(true);
   });
 
@@ -371,7 +379,7 @@ describe('email sink: authentication and failures', () => {
     try {
       const a = store.insertIncident(incident());
       const started = Date.now();
-      const err = await failure(sinkFor(port, { timeoutMs: 200 }).deliver(queue(a, 'fallback'), a));
+      const err = await failure(sinkFor(port, { timeoutMs: 200 }).deliver(queue(a, 'fallback'), ctx(a)));
       expect(err.retryable).toBe(true);
       expect(err.message).toContain('ETIMEDOUT');
       expect(Date.now() - started).toBeLessThan(5_000);
@@ -385,7 +393,7 @@ describe('email sink: authentication and failures', () => {
     const sink = sinkFor(1);
     const a = store.insertIncident(incident());
     const push: PendingEffect = { id: 1, incidentId: a.id, effect: { type: 'push', reason: 'open' }, attempts: 0 };
-    expect((await failure(sink.deliver(push, a))).retryable).toBe(false);
+    expect((await failure(sink.deliver(push, ctx(a)))).retryable).toBe(false);
     const orphan: PendingEffect = { id: 2, incidentId: null, effect: { type: 'email', reason: 'fallback' }, attempts: 0 };
     expect((await failure(sink.deliver(orphan, null))).retryable).toBe(false);
   });

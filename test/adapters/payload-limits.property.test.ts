@@ -131,7 +131,7 @@ function recordingSink(view: IncidentView) {
       return { id: '200000000000000001' };
     },
   } as unknown as REST;
-  const sink = createDiscordSink({ rest, discord: DISCORD, store, view: () => view });
+  const sink = createDiscordSink({ rest, discord: DISCORD, store });
   return { sink, calls, refs };
 }
 
@@ -150,7 +150,7 @@ describe('every payload fits Discord whatever the incident holds', () => {
         let id = 1;
         for (const effect of effects) {
           if (effect.type === 'editMessage') Object.assign(refs, { renderHash: 'stale' });
-          if (['postMessage', 'editMessage', 'threadNote', 'ring', 'archiveThread'].includes(effect.type)) await sink.deliver(pending(effect, id++), incident);
+          if (['postMessage', 'editMessage', 'threadNote', 'ring', 'archiveThread'].includes(effect.type)) await sink.deliver(pending(effect, id++), { incident, view, messageLink: null });
         }
         expect(calls.map((c) => c.operation)).toContain('editMessage');
         for (const call of calls) expect({ operation: call.operation, issues: validateBody(call.operation, call.body) }).toEqual({ operation: call.operation, issues: [] });
@@ -194,14 +194,12 @@ describe('every payload fits Discord whatever the incident holds', () => {
         const requests: Array<{ headers: Record<string, string>; body: string }> = [];
         const push = createNtfySink({
           ntfy: { url: 'http://127.0.0.1:1', topic: 't' },
-          store: { getDiscordRefs: () => null } as unknown as Store,
-          view: () => view,
           fetch: (async (_url: string, init: { headers: Record<string, string>; body: string }) => {
             requests.push(init);
             return new Response('{}', { status: 200 });
           }) as unknown as typeof fetch,
         });
-        await push.deliver(pending({ type: 'push', reason: 'open' }, 1), incident);
+        await push.deliver(pending({ type: 'push', reason: 'open' }, 1), { incident, view, messageLink: null });
         expect(Buffer.byteLength(requests[0]!.body)).toBeLessThanOrEqual(4096);
         expect(requests[0]!.headers['Title']).toMatch(/^[\u0020-\u007e]*$/);
       }),

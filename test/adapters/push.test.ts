@@ -10,7 +10,9 @@ import type { Effect, Incident } from '../../src/core/types.js';
 import { createNtfySink, headerValue, topicUrl, type NtfySinkDeps } from '../../src/adapters/push/ntfy.js';
 import { openDatabase } from '../../src/adapters/sqlite/open.js';
 import { createStore, type PendingEffect, type Store } from '../../src/adapters/sqlite/store.js';
-import { EffectError } from '../../src/core/delivery.js';
+import { EffectError, type DeliveryContext } from '../../src/core/delivery.js';
+import type { DiscordChannelRef } from '../../src/core/text.js';
+import { incidentMessageLink } from '../../src/runtime/view.js';
 import { newIncident } from '../../src/core/lifecycle.js';
 
 const T0 = 1_700_000_000_000;
@@ -76,12 +78,17 @@ afterEach(async () => {
 });
 
 /** The incident as its message shows it, without a cluster snapshot (the title needs no more). */
+/** What the delivery pass hands the sink: the incident, its view, and the link its Discord message has in the store. */
+function ctx(i: Incident, discord?: DiscordChannelRef): DeliveryContext {
+  return { incident: i, view: viewOf(i), messageLink: incidentMessageLink(store, discord, i.id!) };
+}
+
 function viewOf(i: Incident): IncidentView {
   return { incident: i, silence: null, targets: [], nodes: [], nextRestart: null };
 }
 
 function sink(ntfy: Partial<NtfyConfig> = {}, extra: Partial<NtfySinkDeps> = {}) {
-  return createNtfySink({ ntfy: { url: `${receiver.base}/`, topic: 'stormguard-alerts', ...ntfy }, store, view: viewOf, clock: () => T0, ...extra });
+  return createNtfySink({ ntfy: { url: `${receiver.base}/`, topic: 'stormguard-alerts', ...ntfy }, clock: () => T0, ...extra });
 }
 
 /** A Title header as ntfy shows it: an RFC 2047 encoded word decoded, plain ASCII as is. */
@@ -109,7 +116,7 @@ describe('ntfy sink: publishing', () => {
   it('posts the summary to /{topic} with title, priority, tags, the Discord link and the token', async () => {
     const a = store.insertIncident(incident());
     store.setDiscordMessage(a.id!, 'm1', 't1');
-    await sink({ token: 'tk_secret' }, { discord: { guildId: 'g1', channelId: 'c1' } }).deliver(pending(a, 'open'), a);
+    await sink({ token: 'tk_secret' }).deliver(pending(a, 'open'), ctx(a, { guildId: 'g1', channelId: 'c1' }));
 
     expect(receiver.requests).toHaveLength(1);
     const req = receiver.requests[0]!;
@@ -127,13 +134,13 @@ describe('ntfy sink: publishing', () => {
   it('sends user:password@ from the URL as Basic credentials, never in the URL, and never shows the password', async () => {
     const a = store.insertIncident(incident());
     const withUserinfo = receiver.base.replace('http://', 'http://alerts:s3cr%40t@');
-    await sink({ url: withUserinfo }).deliver(pending(a, 'open'), a);
+    await sink({ url: withUserinfo }).deliver(pending(a, 'open'), ctx(a));
     expect(receiver.requests[0]!.headers.authorization).toBe(`Basic ${Buffer.from('alerts:s3cr@t').toString('base64')}`);
     receiver.answer = (res) => res.writeHead(403, { 'Content-Type': 'application/json' }).end('{"code":40301,"http":403,"error":"forbidden"}');
-    const err = await failure(sink({ url: withUserinfo }).deliver(pending(a, 'open'), a));
+    const err = await failure(sink({ url: withUserinfo }).deliver(pending(a, 'open'), ctx(a)));
     expect(err.message).not.toMatch(/s3cr/);
     await receiver.close();
-    const refused = await failure(sink({ url: withUserinfo }).deliver(pending(a, 'open'), a));
+    const refused = await failure(sink({ url: withUserinfo }).deliver(pending(a, 'open'), ctx(a)));
     expect(refused.retryable).toBe(true);
     expect(refused.message).not.toMatch(/s3cr/);
     receiver = await startReceiver();
@@ -142,9 +149,9 @@ describe('ntfy sink: publishing', () => {
   it('marks escalations with sos and an unmuted ring with default priority', async () => {
     const a = store.insertIncident(incident());
     const s = sink();
-    await s.deliver(pending(a, 'escalation'), a);
-    await s.deliver(pending(a, 'unmuted'), a);
-    await s.deliver(pending(a, 'reopen'), a);
+    await s.deliver(pending(a, 'escalation'), ctx(a));
+    await s.deliver(pending(a, 'unmuted'), ctx(a));
+    await s.deliver(pending(a, 'reopen'), ctx(a));
 
     const [escalation, unmuted, reopen] = receiver.requests;
     expect([escalation!.headers.priority, escalation!.headers.tags]).toEqual(['high', 'sos']);
@@ -155,14 +162,14 @@ describe('ntfy sink: publishing', () => {
 
   it('sends no Click without a Discord message and no Authorization without a token', async () => {
     const a = store.insertIncident(incident());
-    await sink({}, { discord: { guildId: 'g1', channelId: 'c1' } }).deliver(pending(a, 'open'), a);
+    await sink({}).deliver(pending(a, 'open'), ctx(a, { guildId: 'g1', channelId: 'c1' }));
     expect(receiver.requests[0]!.headers.click).toBeUndefined();
     expect(receiver.requests[0]!.headers.authorization).toBeUndefined();
   });
 
   it('encodes a non-ASCII title as an RFC 2047 word instead of failing', async () => {
     const a = store.insertIncident(incident({ subject: 'target:café-ünïcode 🚨', kind: 'target' }));
-    await sink().deliver(pending(a, 'open'), a);
+    await sink().deliver(pending(a, 'open'), ctx(a));
     const title = receiver.requests[0]!.headers.title as string;
     expect(title).toMatch(/^=\?UTF-8\?B\?[A-Za-z0-9+/=]+\?=$/);
     expect(Buffer.from(title.slice(10, -2), 'base64').toString('utf8')).toBe('stormguard: café-ünïcode 🚨 is down');
@@ -182,7 +189,7 @@ describe('ntfy sink: failures', () => {
   it('treats 500 as retryable', async () => {
     receiver.answer = (res) => res.writeHead(500).end('boom');
     const a = store.insertIncident(incident());
-    const err = await failure(sink().deliver(pending(a, 'open'), a));
+    const err = await failure(sink().deliver(pending(a, 'open'), ctx(a)));
     expect(err.retryable).toBe(true);
     expect(err.message).toContain('HTTP 500');
   });
@@ -190,7 +197,7 @@ describe('ntfy sink: failures', () => {
   it('treats 429 as retryable after the Retry-After the server asked for', async () => {
     receiver.answer = (res) => res.writeHead(429, { 'Retry-After': '3' }).end('{"code":42901,"http":429,"error":"limit reached"}');
     const a = store.insertIncident(incident());
-    const err = await failure(sink().deliver(pending(a, 'open'), a));
+    const err = await failure(sink().deliver(pending(a, 'open'), ctx(a)));
     expect(err.retryable).toBe(true);
     expect(err.retryAfterMs).toBe(3000);
   });
@@ -198,13 +205,13 @@ describe('ntfy sink: failures', () => {
   it('reads a Retry-After given as an HTTP date against the clock', async () => {
     receiver.answer = (res) => res.writeHead(429, { 'Retry-After': new Date(T0 + 7_000).toUTCString() }).end();
     const a = store.insertIncident(incident());
-    expect((await failure(sink().deliver(pending(a, 'open'), a))).retryAfterMs).toBe(7000);
+    expect((await failure(sink().deliver(pending(a, 'open'), ctx(a)))).retryAfterMs).toBe(7000);
   });
 
   it('treats other 4xx as permanent and never shows the token', async () => {
     receiver.answer = (res) => res.writeHead(400, { 'Content-Type': 'application/json' }).end('{"code":40001,"http":400,"error":"invalid request"}');
     const a = store.insertIncident(incident());
-    const err = await failure(sink({ token: 'tk_secret' }).deliver(pending(a, 'open'), a));
+    const err = await failure(sink({ token: 'tk_secret' }).deliver(pending(a, 'open'), ctx(a)));
     expect(err.retryable).toBe(false);
     expect(err.message).toContain('HTTP 400');
     expect(err.message).toContain('invalid request');
@@ -214,7 +221,7 @@ describe('ntfy sink: failures', () => {
   it('treats a refused connection as retryable', async () => {
     await receiver.close();
     const a = store.insertIncident(incident());
-    const err = await failure(sink().deliver(pending(a, 'open'), a));
+    const err = await failure(sink().deliver(pending(a, 'open'), ctx(a)));
     expect(err.retryable).toBe(true);
     receiver = await startReceiver();
   });
@@ -223,7 +230,7 @@ describe('ntfy sink: failures', () => {
     const held: http.ServerResponse[] = [];
     receiver.answer = (res) => held.push(res);
     const a = store.insertIncident(incident());
-    const err = await failure(sink({}, { timeoutMs: 200 }).deliver(pending(a, 'open'), a));
+    const err = await failure(sink({}, { timeoutMs: 200 }).deliver(pending(a, 'open'), ctx(a)));
     expect(err.retryable).toBe(true);
     for (const res of held) res.destroy();
   });
@@ -231,7 +238,7 @@ describe('ntfy sink: failures', () => {
   it('refuses effects that are not pushes, and pushes without an incident, for good', async () => {
     const a = store.insertIncident(incident());
     const email: PendingEffect = { id: 1, incidentId: a.id, effect: { type: 'email', reason: 'fallback' }, attempts: 0 };
-    expect((await failure(sink().deliver(email, a))).retryable).toBe(false);
+    expect((await failure(sink().deliver(email, ctx(a)))).retryable).toBe(false);
     const orphan: PendingEffect = { id: 2, incidentId: null, effect: { type: 'push', reason: 'open' }, attempts: 0 };
     expect((await failure(sink().deliver(orphan, null))).retryable).toBe(false);
     expect(receiver.requests).toHaveLength(0);

@@ -13,7 +13,6 @@ import { silentLogger } from '../../src/log.js';
 import { createBot, type Bot } from '../../src/runtime/bot.js';
 import { everyChannel } from './sinks.js';
 import { createLogSink } from '../../src/runtime/logSink.js';
-import { buildIncidentView } from '../../src/runtime/view.js';
 
 /** A clock tests move by hand; the simulator and the bot both read it. */
 export class TestClock {
@@ -67,7 +66,7 @@ export async function startEngine(rawConfig: Record<string, unknown>, setup: (si
     cluster: kube,
     restarter: kube,
     probe: (targets, snapshot) => probeAll(targets, snapshot),
-    sinks: everyChannel(createLogSink(logger, (incident) => buildIncidentView(incident, store, config, bot.lastSnapshot(), clock.now()))),
+    sinks: everyChannel(createLogSink(logger)),
     clock: clock.now,
     logger,
   });

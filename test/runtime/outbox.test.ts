@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/adapters/sqlite/open.js';
 import { createStore, type PendingEffect, type Store } from '../../src/adapters/sqlite/store.js';
+import type { IncidentView } from '../../src/core/render.js';
 import type { Incident } from '../../src/core/types.js';
 import { silentLogger } from '../../src/log.js';
 import { EffectError, type EffectSink } from '../../src/core/delivery.js';
@@ -24,6 +25,9 @@ afterEach(() => {
   store.close();
   fs.rmSync(dir, { recursive: true, force: true });
 });
+
+/** What the pass renders with: the incident alone (these tests look at delivery, not at messages). */
+const rendering = { view: (i: Incident): IncidentView => ({ incident: i, silence: null, targets: [], nodes: [], nextRestart: null }), messageLink: () => null };
 
 function stored(subject: string): Incident {
   return store.insertIncident({ ...incident({ subject }), id: null });
@@ -51,7 +55,7 @@ describe('deliverPending', () => {
     let release: () => void = () => undefined;
     const hung = new Promise<void>((r) => (release = r));
     const { sink, delivered } = receiver((p) => (p.effect.type === 'email' ? hung : undefined));
-    const pass = deliverPending({ store, sinks: everyChannel(sink), clock, logger: silentLogger() });
+    const pass = deliverPending({ store, sinks: everyChannel(sink), clock, logger: silentLogger(), ...rendering });
     await expect.poll(() => delivered).toEqual([edit, note]);
     release();
     expect(await pass).toEqual({ delivered: 3, retried: 0, failed: 0 });
@@ -68,14 +72,14 @@ describe('deliverPending', () => {
       if (p.effect.type === 'push') throw new EffectError('ntfy: HTTP 400', false);
       if (discordDown) throw new EffectError('discord: 429', true, 7_000);
     });
-    expect(await deliverPending({ store, sinks: everyChannel(sink), clock, logger: silentLogger() })).toEqual({ delivered: 0, retried: 1, failed: 1 });
+    expect(await deliverPending({ store, sinks: everyChannel(sink), clock, logger: silentLogger(), ...rendering })).toEqual({ delivered: 0, retried: 1, failed: 1 });
     expect(store.countEffects({ status: 'failed', type: 'push' })).toBe(1);
     // Not due before retry_after; the later note waits behind the first edit.
     now += 6_000;
     discordDown = false;
-    expect(await deliverPending({ store, sinks: everyChannel(sink), clock, logger: silentLogger() })).toEqual({ delivered: 0, retried: 0, failed: 0 });
+    expect(await deliverPending({ store, sinks: everyChannel(sink), clock, logger: silentLogger(), ...rendering })).toEqual({ delivered: 0, retried: 0, failed: 0 });
     now += 1_000;
-    expect(await deliverPending({ store, sinks: everyChannel(sink), clock, logger: silentLogger() })).toEqual({ delivered: 2, retried: 0, failed: 0 });
+    expect(await deliverPending({ store, sinks: everyChannel(sink), clock, logger: silentLogger(), ...rendering })).toEqual({ delivered: 2, retried: 0, failed: 0 });
     expect(delivered).toEqual([first, second]);
     // The refused push was never tried again.
     expect(store.countEffects({ status: 'failed', type: 'push' })).toBe(1);

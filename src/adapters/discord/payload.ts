@@ -69,13 +69,3 @@ export function roleMention(roleId: string): string {
 export function nonceFor(kind: 'incident' | 'effect', id: number): string {
   return `${kind === 'incident' ? 'sg-i' : 'sg-e'}${id}`;
 }
-
-/** The link to an incident's Discord message (email and push point at it), or null before it was posted or without Discord. */
-export function incidentMessageUrl(
-  refs: { getDiscordRefs(id: number): DiscordRefs | null },
-  channel: DiscordChannelRef | undefined,
-  incidentId: number,
-): string | null {
-  const messageId = refs.getDiscordRefs(incidentId)?.messageId;
-  return channel && messageId ? discordMessageUrl(channel, messageId) : null;
-}

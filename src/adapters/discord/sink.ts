@@ -5,7 +5,7 @@ import { clip, DISCORD_LIMITS, escapeMarkdown, oneLine } from '../../core/text.j
 import { isDiscordEffect, type Incident } from '../../core/types.js';
 import type { Logger } from '../../log.js';
 import type { Store } from '../sqlite/store.js';
-import { EffectError, type EffectSink, type PendingEffect } from '../../core/delivery.js';
+import { EffectError, type DeliveryContext, type EffectSink, type PendingEffect } from '../../core/delivery.js';
 import { classifyDiscordError, discordCode, INVALID_FORM_BODY, THREAD_ALREADY_CREATED, THREAD_ARCHIVED } from './errors.js';
 import { incidentPayload, minimalIncidentPayload, NO_MENTIONS, nonceFor, payloadHash, roleMention, SUPPRESS_NOTIFICATIONS, type IncidentPayload } from './payload.js';
 
@@ -14,15 +14,15 @@ export interface DiscordSinkDeps {
   rest: REST;
   discord: DiscordConfig;
   store: Store;
-  /** Builds what the incident's message shows from current state (delivery renders the latest state). */
-  view: (incident: Incident) => IncidentView;
   /** Where to say what Discord refused (the fields of a 400). */
   logger?: Logger;
-  /**
-   * Called when Discord refused the incident's full message and got the minimal one instead: the
-   * people did not see it all, which counts as "Discord could not be told" for the email fallback.
-   */
-  onMessageRefused?: (incident: Incident) => void;
+}
+
+/** One delivery's incident, the view the pass built for it, and whether Discord refused its full message. */
+interface Delivery {
+  incident: Incident;
+  view: IncidentView;
+  messageRefused: boolean;
 }
 
 interface MessageJson {
@@ -50,10 +50,11 @@ export function createDiscordSink(deps: DiscordSinkDeps): EffectSink {
 
   /**
    * Sends the incident's message; when Discord refuses the body (400, 50035: a limit we missed), logs
-   * the fields it named and sends the minimal message instead, so the incident is never lost.
+   * the fields it named and sends the minimal message instead, so the incident is never lost (and the
+   * delivery says so: the people did not see it all).
    */
-  async function sendIncidentMessage(incident: Incident, what: string, send: (payload: IncidentPayload) => Promise<unknown>): Promise<MessageJson> {
-    const view = deps.view(incident);
+  async function sendIncidentMessage(delivery: Delivery, what: string, send: (payload: IncidentPayload) => Promise<unknown>): Promise<MessageJson> {
+    const { incident, view } = delivery;
     try {
       return (await send(incidentPayload(renderIncident(view)))) as MessageJson;
     } catch (err) {
@@ -62,13 +63,14 @@ export function createDiscordSink(deps: DiscordSinkDeps): EffectSink {
         { incidentId: incident.id, refused: err instanceof Error ? err.message : String(err) },
         `discord refused incident #${incident.id}'s message (${what}); sent a minimal one instead — this is a stormguard bug, please report the refused fields`,
       );
-      deps.onMessageRefused?.(incident);
+      delivery.messageRefused = true;
       return call<MessageJson>(`${what} (minimal)`, () => send(minimalIncidentPayload(view)));
     }
   }
 
   /** Posts the incident's message unless it exists, then makes sure its thread exists; returns the thread id. */
-  async function ensureMessage(incident: Incident, mention: boolean): Promise<{ messageId: string; threadId: string }> {
+  async function ensureMessage(delivery: Delivery, mention: boolean): Promise<{ messageId: string; threadId: string }> {
+    const { incident, view } = delivery;
     const id = incident.id!;
     let refs = store.getDiscordRefs(id)!;
     let messageId = refs.messageId;
@@ -80,7 +82,6 @@ export function createDiscordSink(deps: DiscordSinkDeps): EffectSink {
       refs = store.getDiscordRefs(id)!;
     }
     if (!messageId) {
-      const view = deps.view(incident);
       const payload = incidentPayload(renderIncident(view));
       // Remember what we are about to post BEFORE posting. After a crash, Discord answers the repeated
       // nonce with the first message and its first body: keeping the first attempt's hash makes the
@@ -91,7 +92,7 @@ export function createDiscordSink(deps: DiscordSinkDeps): EffectSink {
       const ring = mention && incident.state === 'open' && discord.mentionRoleId !== undefined;
       // The content never changes (edits cannot ring or un-ring); state lives in the embed.
       const text = `Incident #${id}: ${escapeMarkdown(oneLine(incidentTitle(view)))}`;
-      const message = await sendIncidentMessage(incident, 'post incident message', (body) =>
+      const message = await sendIncidentMessage(delivery, 'post incident message', (body) =>
         rest.post(Routes.channelMessages(discord.channelId), {
           body: {
             content: ring ? `${roleMention(discord.mentionRoleId!)} ${text}` : text,
@@ -111,16 +112,16 @@ export function createDiscordSink(deps: DiscordSinkDeps): EffectSink {
     }
     let threadId = refs.threadId;
     if (!threadId) {
-      threadId = await startThread(incident, messageId);
+      threadId = await startThread(view, messageId);
       store.setDiscordMessage(id, messageId, threadId);
     }
     return { messageId, threadId };
   }
 
-  async function startThread(incident: Incident, messageId: string): Promise<string> {
+  async function startThread(view: IncidentView, messageId: string): Promise<string> {
     try {
       const thread = (await rest.post(Routes.threads(discord.channelId, messageId), {
-        body: { name: threadName(deps.view(incident)), auto_archive_duration: 10080 },
+        body: { name: threadName(view), auto_archive_duration: 10080 },
       })) as MessageJson;
       return thread.id;
     } catch (err) {
@@ -141,65 +142,75 @@ export function createDiscordSink(deps: DiscordSinkDeps): EffectSink {
     }
   }
 
-  async function editIfChanged(incident: Incident, messageId: string): Promise<void> {
-    const payload = incidentPayload(renderIncident(deps.view(incident)));
+  async function editIfChanged(delivery: Delivery, messageId: string): Promise<void> {
+    const { incident, view } = delivery;
+    const payload = incidentPayload(renderIncident(view));
     const hash = payloadHash(payload);
     if (store.getDiscordRefs(incident.id!)?.renderHash === hash) return;
-    await sendIncidentMessage(incident, 'edit incident message', (body) =>
+    await sendIncidentMessage(delivery, 'edit incident message', (body) =>
       rest.patch(Routes.channelMessage(discord.channelId, messageId), { body: { ...body, allowed_mentions: NO_MENTIONS } }),
     );
     // The full rendering's hash even after a minimal edit: the next edit waits for a real change.
     store.setDiscordRenderHash(incident.id!, hash);
   }
 
+  async function deliverEffect(pending: PendingEffect, delivery: Delivery): Promise<void> {
+    const { effect } = pending;
+    const { incident } = delivery;
+    if (!isDiscordEffect(effect)) throw new EffectError(`discord sink cannot deliver ${effect.type}`, false);
+    switch (effect.type) {
+      case 'postMessage': {
+        const { messageId } = await ensureMessage(delivery, effect.mention);
+        await editIfChanged(delivery, messageId);
+        return;
+      }
+      case 'editMessage': {
+        const { messageId } = await ensureMessage(delivery, false);
+        await editIfChanged(delivery, messageId);
+        return;
+      }
+      case 'threadNote': {
+        const { threadId } = await ensureMessage(delivery, false);
+        await postInThread(
+          threadId,
+          { content: clipContent(effect.text), flags: SUPPRESS_NOTIFICATIONS, allowed_mentions: NO_MENTIONS, nonce: nonceFor('effect', pending.id), enforce_nonce: true },
+          'post thread note',
+        );
+        return;
+      }
+      case 'ring': {
+        const { threadId } = await ensureMessage(delivery, false);
+        // As for the post: a ring that arrives after the incident was acknowledged or resolved is a quiet note.
+        const role = incident.state === 'open' ? discord.mentionRoleId : undefined;
+        await postInThread(
+          threadId,
+          {
+            content: clipContent(role ? `${roleMention(role)} ${effect.text}` : effect.text),
+            allowed_mentions: role ? { parse: [], roles: [role] } : NO_MENTIONS,
+            ...(role ? {} : { flags: SUPPRESS_NOTIFICATIONS }),
+            nonce: nonceFor('effect', pending.id),
+            enforce_nonce: true,
+          },
+          'ring the role',
+        );
+        return;
+      }
+      case 'archiveThread': {
+        const { threadId } = await ensureMessage(delivery, false);
+        await call('archive thread', () => rest.patch(Routes.channel(threadId), { body: { archived: true } }));
+        return;
+      }
+    }
+  }
+
   return {
-    async deliver(pending: PendingEffect, incident: Incident | null) {
+    async deliver(pending: PendingEffect, context: DeliveryContext | null) {
       const effect = pending.effect;
       if (!isDiscordEffect(effect)) throw new EffectError(`discord sink cannot deliver ${effect.type}`, false);
-      if (!incident || incident.id === null) throw new EffectError(`discord: effect ${pending.id} has no incident`, false);
-      switch (effect.type) {
-        case 'postMessage': {
-          const { messageId } = await ensureMessage(incident, effect.mention);
-          await editIfChanged(incident, messageId);
-          return;
-        }
-        case 'editMessage': {
-          const { messageId } = await ensureMessage(incident, false);
-          await editIfChanged(incident, messageId);
-          return;
-        }
-        case 'threadNote': {
-          const { threadId } = await ensureMessage(incident, false);
-          await postInThread(
-            threadId,
-            { content: clipContent(effect.text), flags: SUPPRESS_NOTIFICATIONS, allowed_mentions: NO_MENTIONS, nonce: nonceFor('effect', pending.id), enforce_nonce: true },
-            'post thread note',
-          );
-          return;
-        }
-        case 'ring': {
-          const { threadId } = await ensureMessage(incident, false);
-          // As for the post: a ring that arrives after the incident was acknowledged or resolved is a quiet note.
-          const role = incident.state === 'open' ? discord.mentionRoleId : undefined;
-          await postInThread(
-            threadId,
-            {
-              content: clipContent(role ? `${roleMention(role)} ${effect.text}` : effect.text),
-              allowed_mentions: role ? { parse: [], roles: [role] } : NO_MENTIONS,
-              ...(role ? {} : { flags: SUPPRESS_NOTIFICATIONS }),
-              nonce: nonceFor('effect', pending.id),
-              enforce_nonce: true,
-            },
-            'ring the role',
-          );
-          return;
-        }
-        case 'archiveThread': {
-          const { threadId } = await ensureMessage(incident, false);
-          await call('archive thread', () => rest.patch(Routes.channel(threadId), { body: { archived: true } }));
-          return;
-        }
-      }
+      if (!context || context.incident.id === null) throw new EffectError(`discord: effect ${pending.id} has no incident`, false);
+      const delivery: Delivery = { incident: context.incident, view: context.view, messageRefused: false };
+      await deliverEffect(pending, delivery);
+      return { messageRefused: delivery.messageRefused };
     },
   };
 }

@@ -1,10 +1,7 @@
 /** The email sink: fallback and escalation emails over SMTP (nodemailer), one mail thread per incident. */
-import type { DiscordConfig, EmailConfig } from '../../config/types.js';
-import type { IncidentView } from '../../core/render.js';
-import type { Incident } from '../../core/types.js';
-import { EffectError, type EffectSink, type PendingEffect } from '../../core/delivery.js';
+import type { EmailConfig } from '../../config/types.js';
+import { EffectError, type DeliveryContext, type EffectSink, type PendingEffect } from '../../core/delivery.js';
 import type { Clock } from '../../core/types.js';
-import { incidentMessageUrl } from '../discord/payload.js';
 import type { Store } from '../sqlite/store.js';
 import { baseSubject, composeEmail } from './compose.js';
 import { classifySmtpError, smtpSecrets } from './errors.js';
@@ -15,10 +12,6 @@ import { senderDomain, threadHeaders } from './thread.js';
 export interface EmailSinkDeps {
   email: EmailConfig;
   store: Store;
-  /** Builds what the incident shows from current state (delivery renders the latest state). */
-  view: (incident: Incident) => IncidentView;
-  /** Where the incident messages live, for the link to the Discord message. */
-  discord?: Pick<DiscordConfig, 'guildId' | 'channelId'>;
   clock: Clock;
   /** Bound on each SMTP stage (connect, greeting, socket inactivity); 10 s unless a test wants less. */
   timeoutMs?: number;
@@ -41,14 +34,15 @@ export function createEmailSink(deps: EmailSinkDeps): EffectSink {
   const transport = createSmtpTransport(email, timeoutMs);
 
   return {
-    async deliver(pending: PendingEffect, incident: Incident | null) {
+    async deliver(pending: PendingEffect, context: DeliveryContext | null) {
       const { effect } = pending;
       if (effect.type !== 'email') throw new EffectError(`email: cannot deliver a ${effect.type} effect`, false);
-      if (!incident || incident.id === null) throw new EffectError(`email: effect ${pending.id} has no incident`, false);
+      if (!context || context.incident.id === null) throw new EffectError(`email: effect ${pending.id} has no incident`, false);
 
-      const view = deps.view(incident);
-      const thread = threadHeaders(store, incident.id, pending.id, domain, () => baseSubject(view));
-      const mail = composeEmail({ view, reason: effect.reason, baseSubject: thread.baseSubject, discordLink: incidentMessageUrl(deps.store, deps.discord, incident.id) });
+      const { incident, view, messageLink } = context;
+      const incidentId = incident.id!;
+      const thread = threadHeaders(store, incidentId, pending.id, domain, () => baseSubject(view));
+      const mail = composeEmail({ view, reason: effect.reason, baseSubject: thread.baseSubject, discordLink: messageLink });
       try {
         await (await transport).sendMail({
           from: email.from,
@@ -71,7 +65,7 @@ export function createEmailSink(deps: EmailSinkDeps): EffectSink {
         actor: 'scheduler',
         action: 'emailSent',
         subject: incident.subject,
-        incidentId: incident.id,
+        incidentId,
         reason: effect.reason,
         detail: { messageId: thread.messageId, inReplyTo: thread.inReplyTo, to: email.to, effectId: pending.id },
       });

@@ -1,23 +1,16 @@
 /** The push sink: posts the moments that ring the role to an ntfy topic, with a link to Discord. */
-import type { DiscordConfig, NtfyConfig } from '../../config/types.js';
+import type { NtfyConfig } from '../../config/types.js';
 import { redactUserinfo, splitUserinfo } from '../../config/urls.js';
-import { incidentTitle, summarize, type IncidentView } from '../../core/render.js';
+import { incidentTitle, summarize } from '../../core/render.js';
 import { clip } from '../../core/text.js';
-import type { Effect, Incident } from '../../core/types.js';
-import { EffectError, type EffectSink, type PendingEffect } from '../../core/delivery.js';
+import type { Effect } from '../../core/types.js';
+import { EffectError, type DeliveryContext, type EffectSink, type PendingEffect } from '../../core/delivery.js';
 import type { Clock } from '../../core/types.js';
-import { incidentMessageUrl } from '../discord/payload.js';
-import type { Store } from '../sqlite/store.js';
 import { classifyNtfyResponse } from './classify.js';
 
 /** What the ntfy sink needs. */
 export interface NtfySinkDeps {
   ntfy: NtfyConfig;
-  store: Store;
-  /** Builds what the incident shows from current state: the push is titled as its message is. */
-  view: (incident: Incident) => IncidentView;
-  /** Where the incident messages live, for the notification's click-through link. */
-  discord?: Pick<DiscordConfig, 'guildId' | 'channelId'>;
   /** Defaults to the global `fetch`; tests may pass their own. */
   fetch?: typeof fetch;
   /** For `Retry-After` given as an HTTP date; defaults to `Date.now`. */
@@ -47,18 +40,19 @@ export function createNtfySink(deps: NtfySinkDeps): EffectSink {
   const endpoint = topicUrl(base, deps.ntfy.topic);
 
   return {
-    async deliver(pending: PendingEffect, incident: Incident | null) {
+    async deliver(pending: PendingEffect, context: DeliveryContext | null) {
       const { effect } = pending;
       if (effect.type !== 'push') throw new EffectError(`ntfy: cannot deliver a ${effect.type} effect`, false);
-      if (!incident || incident.id === null) throw new EffectError(`ntfy: effect ${pending.id} has no incident`, false);
+      if (!context || context.incident.id === null) throw new EffectError(`ntfy: effect ${pending.id} has no incident`, false);
+      const { incident, view, messageLink: link } = context;
 
       const headers: Record<string, string> = {
         'Content-Type': 'text/plain; charset=utf-8',
-        Title: headerValue(`stormguard: ${incidentTitle(deps.view(incident))}`),
+        // The push is titled as its message is; its click-through opens that message.
+        Title: headerValue(`stormguard: ${incidentTitle(view)}`),
         Priority: PRIORITIES[effect.reason],
         Tags: TAGS[effect.reason],
       };
-      const link = incidentMessageUrl(deps.store, deps.discord, incident.id);
       if (link) headers.Click = link;
       if (deps.ntfy.token) headers.Authorization = `Bearer ${deps.ntfy.token}`;
       else if (basic) headers.Authorization = basic;
