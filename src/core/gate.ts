@@ -2,6 +2,7 @@ import type { TargetConfig } from '../config/types.js';
 import { elapsedSince } from './clock.js';
 import { diagnose, diagnosisLine, type Diagnosis, type DiagnosisReason } from './diagnosis.js';
 import { formatDuration } from './duration.js';
+import { plural } from './text.js';
 import { nodeBlock } from './nodes.js';
 import type { ClusterSnapshot, Incident, RestartRecord, Silence } from './types.js';
 import { missingWorkloadSentence } from './setup.js';
@@ -244,20 +245,12 @@ function automaticChecks(input: GateInput, target: TargetConfig, relevantNodes: 
       });
     }
   }
-  // The breaker's state is the incident's: once tripped it stays open however old the restarts are.
-  if (input.incident?.needsHuman) {
-    return refuse(
-      'circuitOpen',
-      `automatic restarts in this incident stopped after ${input.incident.restartCount} did not help; a person needs to look`,
-      { attempts: input.incident.restartCount },
-    );
-  }
-  if (inIncident.length >= target.restart.circuitBreakAfter) {
-    return refuse(
-      'circuitOpen',
-      `${inIncident.length} automatic restarts did not bring ${target.name} back; automatic restarts stopped, a person needs to look`,
-      { attempts: inIncident.length },
-    );
+  // One breaker, one sentence. Once tripped its state is the incident's (it stays open however old the
+  // restarts are, and counts the incident's automatic restarts); until then the restarts of this incident trip it.
+  const tripped = input.incident?.needsHuman === true;
+  if (tripped || inIncident.length >= target.restart.circuitBreakAfter) {
+    const attempts = tripped ? input.incident!.restartCount : inIncident.length;
+    return refuse('circuitOpen', `${plural(attempts, 'automatic restart')} did not bring ${target.name} back; automatic restarts stopped, a person needs to look`, { attempts });
   }
   return { allowed: true, target };
 }

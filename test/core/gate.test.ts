@@ -484,3 +484,14 @@ describe('evaluateGate: restarts that cannot help (SPEC §11)', () => {
     expect(evaluateGate(passing({ snapshot: down }))).toMatchObject({ allowed: false, reason: 'nodeNotReady' });
   });
 });
+
+describe('evaluateGate: one breaker, one sentence', () => {
+  it('says the same whether the incident already tripped it or its restarts trip it now', () => {
+    const message = (attempts: number) => `${attempts} automatic restarts did not bring frigate back; automatic restarts stopped, a person needs to look`;
+    // Tripped long ago: the restarts are out of the history, the incident's state still holds the breaker open.
+    const tripped = evaluateGate(passing({ incident: incident({ needsHuman: true, restartCount: 4 }), restarts: [] }));
+    expect(tripped).toEqual({ allowed: false, reason: 'circuitOpen', message: message(4), context: { attempts: 4 } });
+    const now = evaluateGate(passing({ restarts: [2, 1.5, 1.2].map((h, i) => restart({ id: i, requestedAt: T0 - h * HOUR })) }));
+    expect(now).toEqual({ allowed: false, reason: 'circuitOpen', message: message(3), context: { attempts: 3 } });
+  });
+});
