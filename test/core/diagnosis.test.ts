@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { CHANGE_WINDOW_MS, diagnose, diagnosisLine, REPEATED_OOM_RESTARTS, sameDiagnosis, type Diagnosis } from '../../src/core/diagnosis.js';
-import type { ContainerFacts, WarningEvent } from '../../src/core/types.js';
-import { container, failingPod, failingWorkload, MIN, T0, workload } from './fixtures.js';
+import { CHANGE_WINDOW_MS, diagnose, diagnoseTargets, diagnosisLine, REPEATED_OOM_RESTARTS, sameDiagnosis, settleDiagnoses, type Diagnosis } from '../../src/core/diagnosis.js';
+import type { ClusterSnapshot, ContainerFacts, WarningEvent } from '../../src/core/types.js';
+import { container, failingPod, failingWorkload, MIN, node, snapshot, T0, workload } from './fixtures.js';
 
 const waiting = (reason: string, message = ''): Partial<ContainerFacts> => ({ waiting: { reason, message } });
 const event = (reason: string, message: string, overrides: Partial<WarningEvent> = {}): WarningEvent => ({ reason, message, object: 'Pod/frigate-7d9f-abcde', count: 1, lastSeen: T0 - MIN, ...overrides });
@@ -129,5 +129,90 @@ describe('diagnosisLine and sameDiagnosis', () => {
     expect(sameDiagnosis(d, { ...d, reason: 'containerConfig' })).toBe(false);
     expect(sameDiagnosis(null, null)).toBe(true);
     expect(sameDiagnosis(d, null)).toBe(false);
+  });
+});
+
+describe('diagnoseTargets: why each target is down, as one snapshot says', () => {
+  const pulling = failingWorkload(failingPod([container(waiting('ImagePullBackOff', 'Back-off'))]));
+  type Reachable = Extract<ClusterSnapshot, { reachable: true }>;
+  const on = (nodes: Parameters<typeof snapshot>[0], workloads: Parameters<typeof snapshot>[1], extra: Partial<Reachable> = {}): ClusterSnapshot => ({ ...(snapshot(nodes, workloads) as Reachable), ...extra });
+
+  it('gives each target with a reason of its own its diagnosis, and none to the others', () => {
+    const ok = workload('hass', ['node-a']);
+    const found = diagnoseTargets(['frigate', 'hass', 'gone'], on([node('node-a')], [pulling, ok]), T0);
+    expect(Object.keys(found!)).toEqual(['frigate']);
+    expect(found!.frigate).toMatchObject({ reason: 'imagePull', summary: 'frigate cannot pull its image' });
+  });
+
+  it('says nothing of a target on a node that cannot run pods: the node is its reason', () => {
+    for (const down of [node('node-a', { ready: 'False' }), node('node-a', { ready: 'Unknown' }), node('node-a', { unschedulable: true })]) {
+      expect(diagnoseTargets(['frigate'], on([down], [pulling]), T0)).toEqual({});
+    }
+    expect(diagnoseTargets(['frigate'], on([], [pulling]), T0)).toEqual({});
+    // Another node of the workload being fine does not make its reason its own.
+    const spread = { ...pulling, relevantNodes: ['node-a', 'node-b'] };
+    expect(diagnoseTargets(['frigate'], on([node('node-a'), node('node-b', { ready: 'False' })], [spread]), T0)).toEqual({});
+  });
+
+  it('cannot say (undefined, so an incident keeps what it knew) when the API did not answer or a target is unknown', () => {
+    expect(diagnoseTargets(['frigate'], { reachable: false, observedAt: T0, error: 'timeout after 10s' }, T0)).toBeUndefined();
+    const unknown = on([node('node-a')], [pulling], { unknownTargets: { hass: 'Pod in home: HTTP 403' } });
+    expect(diagnoseTargets(['frigate', 'hass'], unknown, T0)).toBeUndefined();
+    expect(diagnoseTargets(['frigate'], unknown, T0)).toEqual({ frigate: expect.objectContaining({ reason: 'imagePull' }) });
+  });
+});
+
+describe('settleDiagnoses: what an incident keeps', () => {
+  const pull = diagnose('frigate', failingWorkload(failingPod([container(waiting('ImagePullBackOff', 'Back-off'))])), T0)!;
+  const config = diagnose('hass', failingWorkload(failingPod([container({ name: 'hass', ...waiting('CreateContainerConfigError', 'secret "x" not found') })])), T0)!;
+
+  it('keeps the first words of a finding, takes a new or different one, drops one no longer seen, and names the changes sorted', () => {
+    const kept = { frigate: pull, mqtt: config };
+    const seen = { frigate: { ...pull, message: 'rpc error: not found', apiReason: 'ErrImagePull' }, hass: config };
+    const settled = settleDiagnoses(kept, seen);
+    expect(settled.diagnoses.frigate).toBe(pull);
+    expect(settled.diagnoses).toEqual({ frigate: pull, hass: config });
+    expect(settled.changed).toEqual(['hass', 'mqtt']);
+  });
+
+  it('changes nothing when nothing changed', () => {
+    expect(settleDiagnoses({ frigate: pull }, { frigate: pull })).toEqual({ diagnoses: { frigate: pull }, changed: [] });
+    expect(settleDiagnoses({}, {})).toEqual({ diagnoses: {}, changed: [] });
+  });
+});
+
+describe('diagnose: the words for each reason', () => {
+  it.each([
+    [{ memoryLimit: null, restartCount: 3, ...waiting('CrashLoopBackOff', 'back-off'), lastTerminated: { reason: 'OOMKilled', exitCode: 137, finishedAt: T0 } }, 'frigate runs out of memory', 'no memory limit of its own, OOMKilled again and again'],
+    [{ restartCount: 3, ...waiting('CrashLoopBackOff', ''), lastTerminated: { reason: '', exitCode: 2, finishedAt: T0 } }, 'frigate keeps crashing', 'exit code 2; its previous container'],
+    [{ restartCount: 0, ...waiting('CrashLoopBackOff', '') }, 'frigate keeps crashing', 'it keeps exiting; its previous container'],
+    [waiting('CreateContainerError', 'mount denied'), "frigate's container cannot be started", 'check its command, mounts and security context'],
+  ] as Array<[Partial<ContainerFacts>, string, string]>)('%#: %s', (c, summary, hint) => {
+    const d = diagnoseOne(c);
+    expect(d?.summary).toBe(summary);
+    expect(d?.hint).toContain(hint);
+  });
+
+  it('names a stuck rollout and an unschedulable pod in words', () => {
+    const stuck = diagnose('frigate', workload('frigate', ['node-a'], { progressDeadlineExceeded: 'ReplicaSet "x" has timed out progressing.' }), T0);
+    expect(stuck?.summary).toBe("frigate's rollout is stuck");
+    const pending = diagnose('frigate', failingWorkload(failingPod([], { node: null, phase: 'Pending', unschedulable: '0/1 nodes are available' })), T0);
+    expect(pending?.summary).toBe('frigate cannot be scheduled');
+  });
+
+  it('names a limit that went away as none, and keeps a change of the image alone or of the limit alone', () => {
+    const limitOnly = { at: T0, images: [], memoryLimits: [{ container: 'frigate', from: '1Gi', to: null }] };
+    const d = diagnose('frigate', failingWorkload(failingPod([container(waiting('ImagePullBackOff'))]), { change: limitOnly }), T0);
+    expect(d?.change).toEqual(limitOnly);
+    expect(d?.hint).toContain('(limits.memory 1Gi → none)');
+    const imageOnly = { at: T0, images: [{ container: 'frigate', from: 'a:1', to: 'a:2' }], memoryLimits: [] };
+    expect(diagnose('frigate', failingWorkload(failingPod([container(waiting('ImagePullBackOff'))]), { change: imageOnly }), T0)?.change).toEqual(imageOnly);
+  });
+
+  it('reads the pods that are not ready even when a ready one has no problem, and picks by order not by position', () => {
+    const crash = failingPod([container({ restartCount: 1, ...waiting('CrashLoopBackOff', 'x'), lastTerminated: { reason: 'Error', exitCode: 1, finishedAt: T0 } })], { name: 'a' });
+    const pull = failingPod([container(waiting('ImagePullBackOff', 'y'))], { name: 'b' });
+    expect(diagnose('frigate', workload('frigate', ['node-a'], { pods: [crash, pull] }), T0)?.reason).toBe('imagePull');
+    expect(diagnose('frigate', workload('frigate', ['node-a'], { pods: [pull, crash] }), T0)?.reason).toBe('imagePull');
   });
 });
