@@ -55,11 +55,91 @@ export interface ActionResult {
 }
 
 /**
- * The actions a person can take, shared by slash commands and buttons so both behave the same.
- * Every refusal is audited with the person's id; every change goes through the pure lifecycle and is
- * persisted with its effects in one transaction before anything else happens.
+ * The actions a person can take, shared by slash commands and buttons so both behave the same: the
+ * contract the commands and the interaction router are written against.
  */
-export function createActions(deps: ActionDeps) {
+export interface Actions {
+  /** Records a refusal (unauthorised, wrong guild, bad input) in the audit log. */
+  refuse(actor: string, action: string, reason: string, detail?: Record<string, unknown>): void;
+
+  /** What the gate says right now about restarting `target` by hand, from a fresh snapshot. */
+  gateNow(targetName: string, snapshot?: ClusterSnapshot): Promise<GateDecision>;
+
+  /** The gate's answer for several targets against one snapshot, reading the database once. */
+  gateAll(targetNames: string[], snapshot: ClusterSnapshot): Map<string, GateDecision>;
+
+  /**
+   * `/restart` and the Restart button: through the same gate as the scheduler, then carried out and
+   * noted. The gate is asked and the attempt written in ONE transaction, after the only `await` (the
+   * snapshot): another person's restart or a cycle cannot slip in between — the second sees the first's
+   * pending attempt and is refused (`restartInProgress`).
+   */
+  restart(targetName: string, by: string, reason: string | null): Promise<ActionResult>;
+
+  /** `/ack` and the Acknowledge button. */
+  acknowledge(incident: Incident, by: string): Promise<ActionResult>;
+
+  /**
+   * `/silence` and the Silence 1h button: a scope of everything, one target, one node or one alert
+   * group. One silence per scope: a new one replaces the one in force (its end is the new one, shorter
+   * or longer), so repeated clicks never stack. All of it commits in one transaction.
+   */
+  silence(scope: SilenceScope, durationMs: number, by: string, reason: string): Promise<ActionResult>;
+
+  /**
+   * `/silence off` in an Alertmanager incident's thread: lifts the silences of that incident's group, in
+   * stormguard and (expiring every one stormguard tagged for the group) in Alertmanager; a silence of
+   * everything stays.
+   */
+  liftIncidentSilence(incident: Incident, by: string): Promise<ActionResult>;
+
+  /**
+   * `/silence off`: without a target every silence; with one, the silences that mute it — its own and
+   * its incident's (what `/status` shows for it) — but not a silence of everything. Alert groups whose
+   * silence is lifted are lifted in Alertmanager too.
+   */
+  liftSilence(target: string | null, by: string): Promise<ActionResult>;
+
+  /** Brings Alertmanager's tagged silences to what stormguard committed (at start: a crash may have left some behind). */
+  reconcileAlertSilences(): Promise<void>;
+
+  /** Delivers what the actions queued (thread notes, edits); the router calls it after replying. */
+  deliver(): Promise<unknown>;
+
+  /** The incident with this id (any state), or null. */
+  incident(id: number): Incident | null;
+
+  /** How a reply names an incident: `#3 “frigate is down (HTTP 503)”`. */
+  named(incident: Incident): string;
+
+  /** The refusal for acting on a resolved incident. */
+  alreadyResolved(incident: Incident): string;
+
+  /** What the Restart button restarts: the incident's targets that are down, else all it lists. */
+  targetsToRestart(incident: Incident): string[];
+
+  /** What `/status` shows for these targets, from a fresh snapshot, reading the database once. */
+  statusFacts(targetNames: string[]): Promise<StatusFacts>;
+
+  /** The incident whose thread this is (any state), or null. */
+  incidentByThread(threadId: string): Incident | null;
+
+  /** Every incident that is not resolved, oldest first. */
+  openIncidents(): Incident[];
+
+  /** What `/incidents` lists: open incidents newest first, each with its Discord message id (null before it was posted), and now. */
+  incidentList(): { now: number; incidents: Array<{ incident: Incident; messageId: string | null }> };
+
+  /** The silences in force now, soonest to end first, each with its scope in words (`/silence` without a duration lists them). */
+  activeSilences(): { now: number; silences: Array<Silence & { what: string }> };
+}
+
+/**
+ * Builds the {@link Actions} over the store, the cluster and the restarter. Every refusal is audited with
+ * the person's id; every change goes through the pure lifecycle and is persisted with its effects in one
+ * transaction before anything else happens.
+ */
+export function createActions(deps: ActionDeps): Actions {
   const { store, config } = deps;
   const alertSilencer = createAlertSilencer({
     store,
@@ -155,18 +235,15 @@ export function createActions(deps: ActionDeps) {
   }
 
   return {
-    /** Records a refusal (unauthorised, wrong guild, bad input) in the audit log. */
     refuse(actor: string, action: string, reason: string, detail: Record<string, unknown> = {}): void {
       audit({ actor, action: `${action}Refused`, subject: String(detail.target ?? detail.incident ?? action), incidentId: null, reason, detail });
     },
 
-    /** What the gate says right now about restarting `target` by hand, from a fresh snapshot. */
     async gateNow(targetName: string, snapshot?: ClusterSnapshot): Promise<GateDecision> {
       const snap = snapshot ?? (await deps.cluster.snapshot(config.targets, deps.clock()));
       return this.gateAll([targetName], snap).get(targetName)!;
     },
 
-    /** The gate's answer for several targets against one snapshot, reading the database once. */
     gateAll(targetNames: string[], snapshot: ClusterSnapshot): Map<string, GateDecision> {
       const now = deps.clock();
       const open = store.openIncidents();
@@ -176,12 +253,6 @@ export function createActions(deps: ActionDeps) {
       return new Map(targetNames.map((targetName) => [targetName, evaluateGate({ ...input, targetName, incident: incidentCovering(targetName, open) })]));
     },
 
-    /**
-     * `/restart` and the Restart button: through the same gate as the scheduler, then carried out and
-     * noted. The gate is asked and the attempt written in ONE transaction, after the only `await` (the
-     * snapshot): another person's restart or a cycle cannot slip in between — the second sees the first's
-     * pending attempt and is refused (`restartInProgress`).
-     */
     async restart(targetName: string, by: string, reason: string | null): Promise<ActionResult> {
       const snapshot = await deps.cluster.snapshot(config.targets, deps.clock());
       const decided = store.transaction(() => {
@@ -207,7 +278,6 @@ export function createActions(deps: ActionDeps) {
         : { ok: false, message: `The restart of ${targetName} failed: ${outcome?.error ?? 'unknown error'}.` };
     },
 
-    /** `/ack` and the Acknowledge button. */
     async acknowledge(incident: Incident, by: string): Promise<ActionResult> {
       if (incident.state === 'resolved') return { ok: false, message: alreadyResolved(incident) };
       if (incident.state === 'acknowledged') {
@@ -217,11 +287,6 @@ export function createActions(deps: ActionDeps) {
       return { ok: true, message: `Acknowledged incident ${named(incident)}.` };
     },
 
-    /**
-     * `/silence` and the Silence 1h button: a scope of everything, one target, one node or one alert
-     * group. One silence per scope: a new one replaces the one in force (its end is the new one, shorter
-     * or longer), so repeated clicks never stack. All of it commits in one transaction.
-     */
     async silence(scope: SilenceScope, durationMs: number, by: string, reason: string): Promise<ActionResult> {
       return alertSilencer.exclusive(async () => {
         const now = deps.clock();
@@ -263,11 +328,6 @@ export function createActions(deps: ActionDeps) {
       });
     },
 
-    /**
-     * `/silence off` in an Alertmanager incident's thread: lifts the silences of that incident's group, in
-     * stormguard and (expiring every one stormguard tagged for the group) in Alertmanager; a silence of
-     * everything stays.
-     */
     async liftIncidentSilence(incident: Incident, by: string): Promise<ActionResult> {
       return alertSilencer.exclusive(async () => {
         const now = deps.clock();
@@ -289,11 +349,6 @@ export function createActions(deps: ActionDeps) {
       });
     },
 
-    /**
-     * `/silence off`: without a target every silence; with one, the silences that mute it — its own and
-     * its incident's (what `/status` shows for it) — but not a silence of everything. Alert groups whose
-     * silence is lifted are lifted in Alertmanager too.
-     */
     async liftSilence(target: string | null, by: string): Promise<ActionResult> {
       return alertSilencer.exclusive(async () => {
         const now = deps.clock();
@@ -325,35 +380,28 @@ export function createActions(deps: ActionDeps) {
       });
     },
 
-    /** Brings Alertmanager's tagged silences to what stormguard committed (at start: a crash may have left some behind). */
     reconcileAlertSilences(): Promise<void> {
       return alertSilencer.reconcile();
     },
 
-    /** Delivers what the actions queued (thread notes, edits); the router calls it after replying. */
     deliver(): Promise<unknown> {
       return deps.deliver();
     },
 
-    /** The incident with this id (any state), or null. */
     incident(id: number): Incident | null {
       return store.getIncident(id);
     },
 
-    /** How a reply names an incident: `#3 “frigate is down (HTTP 503)”`. */
     named,
 
-    /** The refusal for acting on a resolved incident. */
     alreadyResolved,
 
-    /** What the Restart button restarts: the incident's targets that are down, else all it lists. */
     targetsToRestart(incident: Incident): string[] {
       const states = store.loadTargetStates();
       const down = incident.targets.filter((t) => states[t]?.health === 'down');
       return down.length > 0 ? down : incident.targets;
     },
 
-    /** What `/status` shows for these targets, from a fresh snapshot, reading the database once. */
     async statusFacts(targetNames: string[]): Promise<StatusFacts> {
       const snapshot = await deps.cluster.snapshot(config.targets, deps.clock());
       const now = deps.clock();
@@ -371,17 +419,14 @@ export function createActions(deps: ActionDeps) {
       };
     },
 
-    /** The incident whose thread this is (any state), or null. */
     incidentByThread(threadId: string): Incident | null {
       return store.incidentByThread(threadId);
     },
 
-    /** Every incident that is not resolved, oldest first. */
     openIncidents(): Incident[] {
       return store.openIncidents().filter((i) => isOpen(i));
     },
 
-    /** What `/incidents` lists: open incidents newest first, each with its Discord message id (null before it was posted), and now. */
     incidentList(): { now: number; incidents: Array<{ incident: Incident; messageId: string | null }> } {
       const incidents = store
         .openIncidents()
@@ -391,13 +436,9 @@ export function createActions(deps: ActionDeps) {
       return { now: deps.clock(), incidents };
     },
 
-    /** The silences in force now, soonest to end first, each with its scope in words (`/silence` without a duration lists them). */
     activeSilences(): { now: number; silences: Array<Silence & { what: string }> } {
       const now = deps.clock();
       return { now, silences: [...store.activeSilences(now)].sort((a, b) => a.endsAt - b.endsAt).map((s) => ({ ...s, what: scopeInWords(s.scope) })) };
     },
   };
 }
-
-/** The shared actions, as built by `createActions`. */
-export type Actions = ReturnType<typeof createActions>;
