@@ -143,8 +143,13 @@ describe('single instance (Lease)', () => {
     const a = await setup.start('a', { durationMs: 60_000, renewMs: 200 });
     await expect.poll(() => leads(a), POLL).toBe(true);
     const api = createKubeAdapter({ kubeconfig: path.join(setup.dir, 'kubeconfig') });
-    const lease = (await api.getLease(LEASE.namespace, 'stormguard'))!;
-    expect(await api.replaceLease(LEASE.namespace, 'stormguard', { ...lease, holderIdentity: 'intruder', renewTime: Date.now() })).not.toBe('conflict');
+    // The intruder takes the Lease as any client would: read, write, and read again on a conflict (the
+    // leader renews every 200 ms, so on a busy machine a renewal may land between the two).
+    const takeOver = async () => {
+      const lease = (await api.getLease(LEASE.namespace, 'stormguard'))!;
+      return api.replaceLease(LEASE.namespace, 'stormguard', { ...lease, holderIdentity: 'intruder', renewTime: Date.now() });
+    };
+    await expect.poll(takeOver, POLL).not.toBe('conflict');
 
     await expect.poll(() => leads(a), POLL).toBe(false);
     const stopped = await cyclesRun(a);
