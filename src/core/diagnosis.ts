@@ -6,6 +6,7 @@
  * help" has one owner.
  */
 import { nodeBlock } from './nodes.js';
+import { redactSecrets } from './redact.js';
 import type { ClusterSnapshot, ContainerFacts, PodFacts, TemplateChange, WarningEvent, WorkloadFacts } from './types.js';
 
 /** Stable identifiers of what can be wrong, most specific first (the order picks one when several hold). */
@@ -61,7 +62,8 @@ export function diagnose(target: string, workload: WorkloadFacts | undefined, no
   const findings = [...failing.flatMap((pod) => podFindings(target, pod)), ...eventFindings(target, workload.events ?? []), ...progressFindings(target, workload)];
   if (findings.length === 0) return null;
   const best = findings.reduce((a, b) => (DIAGNOSIS_REASONS.indexOf(b.reason) < DIAGNOSIS_REASONS.indexOf(a.reason) ? b : a));
-  return { ...best, hint: withChange(best, change), change };
+  // The API's words leave the process on the card, in the thread and the audit log: secrets out first.
+  return { ...best, message: redactSecrets(best.message), hint: withChange(best, change), change };
 }
 
 /** A diagnosis as one line for thread notes, logs and the node card's target list. */

@@ -216,3 +216,12 @@ describe('diagnose: the words for each reason', () => {
     expect(diagnose('frigate', workload('frigate', ['node-a'], { pods: [pull, crash] }), T0)?.reason).toBe('imagePull');
   });
 });
+
+describe('diagnose: what it quotes from the cluster', () => {
+  it('takes secrets out of the API message before it goes anywhere', () => {
+    const d = diagnoseOne(waiting('ErrImagePull', 'failed to pull "registry.example/frigate:0.14": https://bot:hunter2hunter2@registry.example/v2/ unauthorized'));
+    expect(d?.message).toBe('failed to pull "registry.example/frigate:0.14": https://[redacted]@registry.example/v2/ unauthorized');
+    const mounted = diagnose('frigate', failingWorkload(failingPod([container(waiting('ContainerCreating'))]), { events: [event('FailedMount', 'mount failed: password=s3cr3t-s3cr3t')] }), T0);
+    expect(mounted?.message).toBe('mount failed: password=[redacted]');
+  });
+});
