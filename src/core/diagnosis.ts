@@ -45,8 +45,39 @@ export const CHANGE_WINDOW_MS = 60 * 60_000;
 /** How often an `OOMKilled` container must have restarted before automatic restarts are futile. */
 export const REPEATED_OOM_RESTARTS = 2;
 
-const IMAGE_PULL = new Set(['ErrImagePull', 'ImagePullBackOff', 'InvalidImageName', 'ErrImageNeverPull']);
-const CREATE = new Set(['CreateContainerError', 'RunContainerError']);
+/** A container waiting reason a restart cannot cure, in words: the same image, Secret or container comes back. */
+interface WaitingFinding {
+  reason: DiagnosisReason;
+  summary: (target: string) => string;
+  hint: (image: string) => string;
+}
+
+const IMAGE_PULL: WaitingFinding = {
+  reason: 'imagePull',
+  summary: (target) => `${target} cannot pull its image`,
+  hint: (image) => `image ${image} cannot be pulled — check the tag and the registry's credentials; a restart pulls the same image again`,
+};
+const CONTAINER_CONFIG: WaitingFinding = {
+  reason: 'containerConfig',
+  summary: (target) => `${target} is missing its configuration`,
+  hint: () => 'a Secret or ConfigMap the pod needs is missing or lacks a key (the message names it) — create it; the kubelet then starts the container by itself',
+};
+const CONTAINER_CREATE: WaitingFinding = {
+  reason: 'containerCreate',
+  summary: (target) => `${target}'s container cannot be started`,
+  hint: () => 'the container runtime refuses the container as specified — check its command, mounts and security context; a restart creates the same container',
+};
+
+/** The kubelet's waiting reasons (pkg/kubelet/images, sync_result.go) that no restart can cure. */
+const WAITING_FINDINGS: ReadonlyMap<string, WaitingFinding> = new Map([
+  ['ErrImagePull', IMAGE_PULL],
+  ['ImagePullBackOff', IMAGE_PULL],
+  ['InvalidImageName', IMAGE_PULL],
+  ['ErrImageNeverPull', IMAGE_PULL],
+  ['CreateContainerConfigError', CONTAINER_CONFIG],
+  ['CreateContainerError', CONTAINER_CREATE],
+  ['RunContainerError', CONTAINER_CREATE],
+]);
 const VOLUME_EVENTS = new Set(['FailedMount', 'FailedAttachVolume']);
 
 /**
@@ -94,38 +125,9 @@ function containerFinding(target: string, c: ContainerFacts): Finding | null {
   const container = c.init ? `init:${c.name}` : c.name;
   const waiting = c.waiting?.reason ?? null;
   const message = c.waiting?.message ?? '';
-  if (waiting !== null && IMAGE_PULL.has(waiting)) {
-    return {
-      reason: 'imagePull',
-      apiReason: waiting,
-      container,
-      message,
-      summary: `${target} cannot pull its image`,
-      hint: `image ${c.image} cannot be pulled — check the tag and the registry's credentials; a restart pulls the same image again`,
-      restart: 'cannotHelp',
-    };
-  }
-  if (waiting === 'CreateContainerConfigError') {
-    return {
-      reason: 'containerConfig',
-      apiReason: waiting,
-      container,
-      message,
-      summary: `${target} is missing its configuration`,
-      hint: 'a Secret or ConfigMap the pod needs is missing or lacks a key (the message names it) — create it; the kubelet then starts the container by itself',
-      restart: 'cannotHelp',
-    };
-  }
-  if (waiting !== null && CREATE.has(waiting)) {
-    return {
-      reason: 'containerCreate',
-      apiReason: waiting,
-      container,
-      message,
-      summary: `${target}'s container cannot be started`,
-      hint: "the container runtime refuses the container as specified — check its command, mounts and security context; a restart creates the same container",
-      restart: 'cannotHelp',
-    };
+  const futile = waiting === null ? undefined : WAITING_FINDINGS.get(waiting);
+  if (waiting !== null && futile) {
+    return { reason: futile.reason, apiReason: waiting, container, message, summary: futile.summary(target), hint: futile.hint(c.image), restart: 'cannotHelp' };
   }
   const last = c.lastTerminated;
   if (last?.reason === 'OOMKilled' && c.restartCount >= REPEATED_OOM_RESTARTS) {

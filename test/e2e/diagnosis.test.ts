@@ -85,6 +85,10 @@ describe('a restart that cannot help is refused, and the card says why', () => {
 
     const restart = await w.discord.slashCommand({ name: 'restart', options: { target: 'frigate' }, user: OPERATOR });
     expect(answer(restart)).toMatch(/^Not restarting frigate: a restart cannot help: frigate — /);
+    // /status gives the same answer, and does not say the reason twice.
+    const status = answer(await w.discord.slashCommand({ name: 'status', options: { target: 'frigate' }, user: OPERATOR }));
+    expect(status).toContain('restart now: no — a restart cannot help: frigate — ');
+    expect(status).not.toContain(' · why: ');
     expect(restartRequests(w)).toBe(0);
     expect(w.app.store.auditFor({ action: 'restartRefused' }).map((a) => a.reason)).toEqual([reason]);
     // One message, edited only when what it shows changed: no edit per kubelet retry.
@@ -125,6 +129,9 @@ describe("the seed's story is unchanged", () => {
     await w.cycles(4);
     expect(card(w).title).toBe('frigate keeps crashing');
     expect(w.kube.restarts.length).toBeGreaterThanOrEqual(1);
+    // /status says why per target, also when the gate lets a restart through (SPEC §11).
+    const status = await w.discord.slashCommand({ name: 'status', options: { target: 'frigate' }, user: OPERATOR });
+    expect(answer(status)).toMatch(/ · why: CrashLoopBackOff in container \w+: /);
   });
 
   it('an app answering 503 with no reason from the API is restarted as before, with no Why', async () => {

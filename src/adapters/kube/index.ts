@@ -325,6 +325,8 @@ export function createKubeAdapter(options: KubeAdapterOptions = {}): KubeAdapter
       }
       /** Each namespace's pods, copied out of their cache once per snapshot. */
       const podsIn = new Map<string, V1Pod[]>();
+      /** Each namespace's Warning events, copied out of their cache once per snapshot too. */
+      const eventsOf = new Map<string, KubeObject[]>();
       const workloads: Record<string, WorkloadFacts> = {};
       const unknownTargets: Record<string, string> = {};
       for (const target of wanted) {
@@ -339,7 +341,8 @@ export function createKubeAdapter(options: KubeAdapterOptions = {}): KubeAdapter
         const { workload } = target;
         const change = workload.kind === 'Pods' ? undefined : templateChanges.get(`${workload.kind}/${target.namespace}/${workload.name}`);
         const resolved = workloadFacts(target, podsIn.get(target.namespace)!, workloadOf(target));
-        const events = warningEventsOf(eventsIn(decision.scope, target.namespace), new Set(resolved.pods.map((p) => p.name)), workload.kind === 'Pods' ? null : workload, now);
+        if (!eventsOf.has(target.namespace)) eventsOf.set(target.namespace, eventsIn(decision.scope, target.namespace));
+        const events = warningEventsOf(eventsOf.get(target.namespace)!, new Set(resolved.pods.map((p) => p.name)), workload.kind === 'Pods' ? null : workload, now);
         const facts = { ...resolved, ...(change ? { change } : {}), ...(events.length > 0 ? { events } : {}) };
         workloads[target.name] = facts;
         anyReady.set(target.name, facts.pods.some((p) => p.ready));
