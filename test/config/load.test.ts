@@ -1,8 +1,7 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { describe, expect, expectTypeOf, it } from 'vitest';
+import { errorOf, writeConfig } from '../helpers/configFiles.js';
 import type * as z from 'zod';
 import {
   ConfigError,
@@ -35,21 +34,6 @@ const DEFAULT_RESTART = {
   cooldown: 2 * MINUTE,
 };
 
-function writeConfig(yaml: string): string {
-  const path = join(mkdtempSync(join(tmpdir(), 'stormguard-config-')), 'stormguard.yaml');
-  writeFileSync(path, yaml);
-  return path;
-}
-
-function errorOf(action: () => unknown): ConfigError {
-  try {
-    action();
-  } catch (error) {
-    if (error instanceof ConfigError) return error;
-    throw error;
-  }
-  throw new Error('expected a ConfigError');
-}
 
 describe('the schema', () => {
   it('produces exactly the Config contract', () => {

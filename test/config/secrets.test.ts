@@ -3,28 +3,11 @@
  * in a newline, defaults nest, and nothing a configuration error or `check-config` prints repeats a
  * secret, a URL's password included.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { errorOf, writeConfig } from '../helpers/configFiles.js';
 import { ConfigError, formatConfig, interpolateEnv, loadConfig, validateConfig, type ConfigNotice } from '../../src/config/index.js';
 import { redactSecretPath, redactUserinfo, splitUserinfo } from '../../src/config/urls.js';
 
-function writeConfig(yaml: string): string {
-  const path = join(mkdtempSync(join(tmpdir(), 'stormguard-secrets-')), 'stormguard.yaml');
-  writeFileSync(path, yaml);
-  return path;
-}
-
-function errorOf(action: () => unknown): ConfigError {
-  try {
-    action();
-  } catch (error) {
-    if (error instanceof ConfigError) return error;
-    throw error;
-  }
-  throw new Error('expected a ConfigError');
-}
 
 const DISCORD = 'discord:\n  token: ${DISCORD_TOKEN}\n  guildId: "123456789012345678"\n  channelId: "123456789012345679"\n';
 
