@@ -306,6 +306,8 @@ export const configSchema = z.strictObject({
   reopenWindow: duration.prefault('10m'),
   retention: duration.prefault('180d'),
   alertmanager: alertmanager.optional(),
+  // Excerpts of the failing container's log in the thread and on demand (README "Evidence"): off, no pods/log is read.
+  diagnosis: z.strictObject({ logs: z.boolean({ error: unlessMissing('must be true or false') }).default(true) }).prefault({}),
 }).transform(({ interval, schedule, ...rest }, ctx) => {
   // The webhook is served by the HTTP server; with it turned off Alertmanager could never reach us.
   if (rest.alertmanager && rest.http.port === 0) {

@@ -105,4 +105,6 @@ export interface Config {
   /** How long the record of what happened is kept (ms, default 180d, SPEC §13): older audit entries are pruned. */
   retention: number;
   alertmanager?: AlertmanagerConfig;
+  /** What the diagnosis may read besides states and events: `logs` off, no container log is ever read (no `pods/log` access needed). */
+  diagnosis: { logs: boolean };
 }

@@ -25,6 +25,8 @@ import { createMetrics, discordOutcome, type Metrics } from './metrics.js';
 import type { EffectSink, Sinks } from '../core/delivery.js';
 import type { ClusterReader, Clock, Restarter } from './ports.js';
 import { discordSetupProblem, trackDiscordReachability } from './reachability.js';
+import { evidenceLogReader, evidenceNow } from './evidence.js';
+import type { LogReader } from '../adapters/kube/logs.js';
 
 /** How to assemble the application; everything but the config has a production default. */
 export interface AppOptions {
@@ -40,6 +42,8 @@ export interface AppOptions {
   metrics?: Metrics;
   /** How Discord logins time out and back off (tests shorten it). */
   discordLogin?: LoginRetry;
+  /** Reads container logs for the evidence; default: one over `config.kubernetes`. Ignored (none) when `diagnosis.logs` is off. */
+  logs?: LogReader | null;
 }
 
 /** The assembled bot: store, cycle, Discord (when configured) and the actions people take. */
@@ -68,6 +72,7 @@ export async function startApp(options: AppOptions): Promise<App> {
   const store = options.store ?? openStore(config, logger, clock);
   const metrics = options.metrics ?? createMetrics({ store, config });
   const kube = options.kube ?? createKubeAdapter({ ...config.kubernetes, env: options.env ?? process.env, logger, clock });
+  const logs = evidenceLogReader(config, options);
   const d = config.discord ? await loadDiscord() : null;
   let login: LoginLoop | null = null;
   // Deliveries go through their own REST client, which never depends on the gateway: a login that
@@ -108,6 +113,7 @@ export async function startApp(options: AppOptions): Promise<App> {
     clock,
     logger,
     metrics,
+    logs,
     // Off the critical path: a slow heartbeat receiver never delays the next cycle.
     // Only a cycle whose writes the database took counts as alive: a full disk or a foreign lock stops the pings.
     onCycleCompleted: heartbeat
@@ -124,7 +130,7 @@ export async function startApp(options: AppOptions): Promise<App> {
     const discordConfig = config.discord;
     const router = d.createInteractionRouter({
       commands: d.COMMANDS,
-      ctx: { config, actions },
+      ctx: { config, actions, logsOf: (target) => evidenceNow({ config, store, logs, clock, logger, cluster: kube }, target) },
       guildId: discordConfig.guildId,
       operatorRoleIds: discordConfig.operatorRoleIds,
       logger,

@@ -11,6 +11,8 @@ import type { ClusterReader, Clock, Prober, Restarter } from './ports.js';
 import { discordUnreachableSince, settleUnreachableSince } from './reachability.js';
 import type { Metrics } from './metrics.js';
 import { carryOutRestarts, type RestartOutcome } from './restarts.js';
+import { mayOweEvidence, queueEvidence } from './evidence.js';
+import type { LogReader } from '../adapters/kube/logs.js';
 
 /** What a check cycle needs from the outside world. */
 export interface CycleDeps {
@@ -23,6 +25,8 @@ export interface CycleDeps {
   logger: Logger;
   /** Where checks, refusals, restarts and cycle durations are counted (optional: tests may omit it). */
   metrics?: Metrics;
+  /** Reads the failing container's log for the evidence note; absent or null: no note, no log read (`diagnosis.logs: false`). */
+  logs?: LogReader | null;
 }
 
 /** What one cycle saw and did, for logs, metrics and tests. */
@@ -62,6 +66,7 @@ export async function runCycle(deps: CycleDeps, trigger: CycleTrigger = 'schedul
   const restartJobs: RestartJob[] = [];
   let incidentsChanged = 0;
   const refusals: string[] = [];
+  const stepped: Array<Incident | null> = [];
   store.transaction(() => {
     const incidents = store.recentIncidents(reopenWindowStart(now, config.reopenWindow));
     const plan = planCycle({
@@ -83,7 +88,9 @@ export async function runCycle(deps: CycleDeps, trigger: CycleTrigger = 'schedul
       if (state.health === 'down' && state.lastGateReason) refusals.push(state.lastGateReason);
     }
     for (const incidentPlan of plan.incidents) {
-      restartJobs.push(...persistStep(store, incidentPlan, now).restartJobs);
+      const step = persistStep(store, incidentPlan, now);
+      restartJobs.push(...step.restartJobs);
+      stepped.push(step.incident);
       effectsQueued += incidentPlan.effects.length;
     }
     incidentsChanged = plan.incidents.length;
@@ -92,6 +99,11 @@ export async function runCycle(deps: CycleDeps, trigger: CycleTrigger = 'schedul
     store.pruneAudit(now - config.retention, AUDIT_PRUNE_BATCH);
   });
 
+  // Before the restarts: a rollout replaces the pods whose logs say why.
+  effectsQueued += await queueEvidence({ ...deps, logs: deps.logs ?? null }, mayOweEvidence(stepped), snapshot).catch((err: unknown) => {
+    deps.logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'the evidence note could not be queued');
+    return 0;
+  });
   const restarts = await carryOutRestarts(restartJobs, deps);
   const finishedAt = deps.clock();
   if (deps.metrics) {

@@ -95,6 +95,7 @@ describe('loadConfig', () => {
       heartbeat: { url: `https://hc-ping.com/${env.HC_UUID}` },
       reopenWindow: 10 * MINUTE,
       retention: 180 * 24 * 60 * MINUTE,
+      diagnosis: { logs: true },
     });
   });
 
@@ -125,7 +126,15 @@ describe('loadConfig', () => {
       http: { port: 9464 },
       reopenWindow: 10 * MINUTE,
       retention: 180 * 24 * 60 * MINUTE,
+      diagnosis: { logs: true },
     });
+  });
+
+  it('takes diagnosis.logs: false (no log excerpts, no pods/log access) and refuses anything but a boolean, naming the path', () => {
+    const targets = 'targets:\n  - { name: web, namespace: default, workload: { kind: Deployment, name: web } }\n';
+    expect(loadConfig({ path: writeConfig(`diagnosis: { logs: false }\n${targets}`), env: {} }).diagnosis).toEqual({ logs: false });
+    expect(() => loadConfig({ path: writeConfig(`diagnosis: { logs: sometimes }\n${targets}`), env: {} })).toThrow(/diagnosis\.logs: must be true or false/);
+    expect(() => loadConfig({ path: writeConfig(`diagnosis: { log: false }\n${targets}`), env: {} })).toThrow(/diagnosis/);
   });
 
   it('accepts an empty target list and leaves discord out when it is omitted', () => {

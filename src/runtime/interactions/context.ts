@@ -7,6 +7,8 @@ import type { Actions } from '../actions.js';
 export interface CommandContext {
   actions: Actions;
   config: Config;
+  /** `/logs` and the Logs button: the evidence excerpt of a configured target, as an answer (absent: not available). */
+  logsOf?: (target: string) => Promise<string>;
 }
 
 /**
