@@ -11,6 +11,7 @@ import {
   MANY_NAMESPACES,
   namespacesOf,
   WORKLOAD_RESOURCES,
+  type AccessOptions,
   type Collection,
   type NeededAccess,
   type WatchScope,
@@ -37,8 +38,8 @@ interface NeedGroup {
  * {@link accessFor}), grouped as the RBAC in `deploy/` grants it: nodes cluster-wide, pods and
  * workloads cluster-wide (cluster scope), one Role per watched namespace, and the Lease when one is used.
  */
-export function neededAccess(targets: readonly TargetConfig[], scope: WatchScope, leaseNamespace: string | null): NeedGroup[] {
-  const access = accessFor(targets, scope);
+export function neededAccess(targets: readonly TargetConfig[], scope: WatchScope, leaseNamespace: string | null, options: AccessOptions = {}): NeedGroup[] {
+  const access = accessFor(targets, scope, options);
   const groups: NeedGroup[] = [
     {
       title: 'cluster-wide: list and watch nodes',
@@ -83,7 +84,8 @@ function describeNeeds(needs: readonly NeededAccess[]): string {
 }
 
 function resourceName(need: NeededAccess): string {
-  return need.group === '' ? need.resource : `${need.resource}.${need.group}`;
+  const resource = need.subresource === undefined ? need.resource : `${need.resource}/${need.subresource}`;
+  return need.group === '' ? resource : `${resource}.${need.group}`;
 }
 
 /** Options of {@link checkKubernetes}. */
@@ -124,12 +126,12 @@ export async function checkKubernetes(config: Config, options: KubeCheckOptions)
   const { scope, check } = await watchScopeCheck(config, request, timeoutMs);
   checks.push(...check);
   const denied = new Set<string>();
-  for (const group of neededAccess(config.targets, scope, options.leaseNamespace)) {
+  for (const group of neededAccess(config.targets, scope, options.leaseNamespace, { logs: config.diagnosis.logs })) {
     const refused: NeededAccess[] = [];
     for (const need of group.needs) {
       if (!(await isAllowed(request, need))) refused.push(need);
     }
-    for (const need of refused) denied.add(`${need.namespace ?? ''}/${need.resource}/${need.verb}`);
+    for (const need of refused) denied.add(`${need.namespace ?? ''}/${need.resource}${need.subresource === undefined ? '' : `/${need.subresource}`}/${need.verb}`);
     checks.push(refused.length === 0 ? ok(`allowed: ${group.title}`) : fail(`not allowed: ${describeRefused(refused, group)}`, group.fix));
   }
 

@@ -85,6 +85,8 @@ function expectedGrants(config: Config, watchClusterWide: boolean): string[] {
     for (const verb of ['get', 'list', 'watch']) lines.push(`${target.namespace} core/pods ${verb}`);
     // The Warning events beside the pods: why a target is down (SPEC §11).
     for (const verb of ['list', 'watch']) lines.push(`${target.namespace} core/events ${verb}`);
+    // The failing container's log, only where targets live and only with diagnosis.logs on (issue 22).
+    if (config.diagnosis.logs) lines.push(`${target.namespace} core/pods/log get`);
     if (target.workload.kind === 'Pods') lines.push(`${target.namespace} core/pods delete`);
     else for (const verb of ['get', 'list', 'watch', 'patch']) lines.push(`${target.namespace} apps/${resource[target.workload.kind]} ${verb}`);
     if (!watchClusterWide) continue;
@@ -160,6 +162,8 @@ describe.skipIf(skip)(`charts/stormguard rendered by helm 4${skip ? ` (skipped: 
       default: 9,
       'created-secret': 10,
       'existing-secret': 11,
+      // One namespace; its Role simply grants no pods/log.
+      'logs-off': 11,
       monitoring: 13,
       'pods-targets': 12,
       'several-namespaces': 15,

@@ -22,6 +22,7 @@ const DEPLOYED: SimRbacRule[] = [
   { verbs: ['get', 'list', 'watch'], resources: ['nodes'] },
   { verbs: ['get', 'list', 'watch'], resources: ['pods'], namespaces: ['nvr', 'home'] },
   { verbs: ['list', 'watch'], resources: ['events'], namespaces: ['nvr', 'home'] },
+  { verbs: ['get'], resources: ['pods/log'], namespaces: ['nvr', 'home'] },
   { verbs: ['delete'], resources: ['pods'], namespaces: ['nvr'] },
   { verbs: ['get', 'list', 'watch', 'patch'], apiGroups: ['apps'], resources: ['deployments', 'statefulsets', 'daemonsets'], namespaces: ['nvr', 'home'] },
   { verbs: ['get', 'update'], apiGroups: ['coordination.k8s.io'], resources: ['leases'], resourceNames: ['stormguard'], namespaces: ['stormguard'] },
@@ -72,8 +73,8 @@ describe('doctor: Kubernetes', () => {
       expect.stringMatching(/^ok the Kubernetes API answers at http:\/\/127\.0\.0\.1:\d+ \(v1\.34\.0\+sim\)$/),
       'ok watch scope: namespaces (one watch per kind per namespace) — the targets span 2 namespaces, but cluster-wide list/watch of pods and workloads is not allowed',
       'ok allowed: cluster-wide: list and watch nodes',
-      'ok allowed: namespace home: list/watch pods, list/watch events, list/watch/patch statefulsets.apps',
-      'ok allowed: namespace nvr: list/watch pods, list/watch events, list/watch/patch deployments.apps, delete pods',
+      'ok allowed: namespace home: list/watch pods, list/watch events, list/watch/patch statefulsets.apps, get pods/log',
+      'ok allowed: namespace nvr: list/watch pods, list/watch events, list/watch/patch deployments.apps, delete pods, get pods/log',
       'ok allowed: the Lease stormguard in namespace stormguard: get, update, create',
       'ok target frigate: Deployment nvr/frigate exists',
       'ok target home-assistant: StatefulSet home/home-assistant exists',
@@ -95,7 +96,7 @@ describe('doctor: Kubernetes', () => {
     const home = checks.find((c) => c.title.includes('namespace home'))!;
     expect(home).toMatchObject({
       status: 'fail',
-      title: 'not allowed: list/watch pods, list/watch events, list/watch/patch statefulsets.apps in namespace home',
+      title: 'not allowed: list/watch pods, list/watch events, list/watch/patch statefulsets.apps, get pods/log in namespace home',
       fix: expect.stringContaining('a Role and RoleBinding in home'),
     });
     expect(checks.find((c) => c.title.includes('target home-assistant'))).toMatchObject({ status: 'warn' });
@@ -128,8 +129,8 @@ describe('doctor: Kubernetes', () => {
       'ok watch scope: cluster (one watch per kind for all namespaces) — the targets span 2 namespaces and cluster-wide list/watch of pods and workloads is allowed',
       'ok allowed: cluster-wide: list and watch nodes',
       'ok allowed: cluster-wide: list/watch pods, list/watch events, list/watch deployments.apps, list/watch statefulsets.apps',
-      'ok allowed: namespace home: patch statefulsets.apps',
-      'ok allowed: namespace nvr: patch deployments.apps, delete pods',
+      'ok allowed: namespace home: patch statefulsets.apps, get pods/log',
+      'ok allowed: namespace nvr: patch deployments.apps, delete pods, get pods/log',
       'ok allowed: the Lease stormguard in namespace stormguard: get, update, create',
       'ok target frigate: Deployment nvr/frigate exists',
       'ok target home-assistant: StatefulSet home/home-assistant exists',
@@ -156,6 +157,15 @@ describe('doctor: Kubernetes', () => {
     const hint = checks.find((c) => c.status === 'warn');
     expect(hint).toMatchObject({ title: expect.stringMatching(/^watch scope: 11 namespaces cost 11 watches per kind/), fix: expect.stringContaining('deploy/rbac-watch-cluster.yaml') });
     expect((await run(config(many.slice(0, 10)), null)).some((c) => c.status === 'warn' && c.title.startsWith('watch scope'))).toBe(false);
+  });
+
+  it('asks for pods/log only with diagnosis.logs on, and says so when the Role lacks it', async () => {
+    kube.setRbac(DEPLOYED.filter((r) => !r.resources.includes('pods/log')));
+    const refused = await run();
+    expect(refused.find((c) => c.title.includes('namespace home'))).toMatchObject({ status: 'fail', title: 'not allowed: get pods/log in namespace home', fix: expect.stringContaining('a Role and RoleBinding in home') });
+    const off = await run(validateConfig({ kubernetes: { kubeconfig }, targets: TARGETS, diagnosis: { logs: false } }, 'test.yaml'));
+    expect(off.filter((c) => c.status === 'fail')).toEqual([]);
+    expect(lines(off).some((l) => l.includes('pods/log'))).toBe(false);
   });
 
   it('asks for exactly what the bot does: patch only the workload kinds used, delete pods only where a Pods target is', () => {

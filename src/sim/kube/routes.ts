@@ -172,7 +172,8 @@ function selfSubjectAccessReview(m: ClusterModel, req: SimRequest): SimResponse 
   const access: SimAccess = {
     verb: text(attrs.verb),
     group: text(attrs.group),
-    resource: text(attrs.resource),
+    // A subresource is authorized as `<resource>/<subresource>`, as RBAC rules name it (`pods/log`).
+    resource: text(attrs.subresource) ? `${text(attrs.resource)}/${text(attrs.subresource)}` : text(attrs.resource),
     ...(text(attrs.namespace) ? { namespace: text(attrs.namespace) } : {}),
     ...(text(attrs.name) ? { name: text(attrs.name) } : {}),
   };
