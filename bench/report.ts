@@ -1,6 +1,7 @@
 /** The table `npm run bench` prints: every figure, then the goals with ✓/✗. */
 import type { BenchResult } from './bench.js';
 import { renderScopeSweep } from './scope.js';
+import { renderDiagnosis } from './diagnosis.js';
 
 function round1(n: number): number {
   return Math.round(n * 10) / 10;
@@ -65,6 +66,8 @@ export function renderReport(r: BenchResult): string {
   row('  same on the 2-node homelab', `${x.gate_command_small_ms.p50} ms p50, ${x.gate_command_small_ms.max} max`);
   row('node NotReady → refusal, scheduler path (computed)', `${x.scheduler_node_notready_to_refusal_ms} ms avg = period/2 + cycle p50; worst ${x.scheduler_node_notready_to_refusal_worst_ms} ms (seen: ${x.scheduler_refusal_reason ?? 'none'})`);
   row('probe failure → first Discord message', `${x.probe_failure_to_first_message_ms} ms = 2 periods + delivery ${x.delivery_ms.p50} ms p50 (max ${x.delivery_ms.max}; cycles ${x.cycles_to_message.join(',')})`);
+
+  if (r.diagnosis) lines.push(...renderDiagnosis(r.diagnosis));
 
   lines.push('', 'goals');
   for (const g of r.goals) lines.push(`  ${g.ok ? '✓' : '✗'} ${g.goal.padEnd(58)} ${g.value}`);

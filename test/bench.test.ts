@@ -87,3 +87,25 @@ describe('npm run bench, at a tiny scale', () => {
     expect(rows[2]!.polling_requests_per_hour).toBe(2 * 12 * 120);
   }, 120_000);
 });
+
+describe('npm run bench: knowing why (issue 22), at a tiny scale', () => {
+  it('measures reason → card, the idle hour with and without the Warning events watch, and a storm that edits the card at most once per diagnosis change', async () => {
+    const { runDiagnosisBench, renderDiagnosis } = await import('../bench/diagnosis.js');
+    const { diagnosisGoals } = await import('../bench/bench.js');
+    const d = await runDiagnosisBench({ samples: 1, idleMinutes: 10, stormPerMinute: 200, stormMinutes: 2, reactionTimeoutMs: 5_000 });
+    expect(d.reason_to_card).toHaveLength(2);
+    for (const r of d.reason_to_card) expect(r.ms.length + r.missed).toBe(1);
+    // The caches answer every cycle: no request in the window; the events watch is one more watch per namespace.
+    const [on, off] = d.idle;
+    expect(on).toMatchObject({ warning_events: true, requests_in_window: 0 });
+    expect(off).toMatchObject({ warning_events: false, requests_in_window: 0 });
+    expect(on!.caches - off!.caches).toBe(1);
+    // The storm: 400 events, a tenth of them about frigate's own pod; the diagnosis does not change, so neither does the card.
+    expect(d.storm.events).toBe(400);
+    expect(d.storm.message_edits).toBeLessThanOrEqual(d.storm.diagnosis_changes);
+    expect(d.storm.message_edits).toBe(0);
+    expect(d.storm.thread_notes).toBe(0);
+    expect(diagnosisGoals(d).map((g) => g.goal)).toHaveLength(2);
+    expect(renderDiagnosis(d).join('\n')).toContain('event storm: 400 Warning events over 2 min');
+  }, 120_000);
+});
