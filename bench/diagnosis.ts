@@ -115,7 +115,8 @@ async function reasonToCard(o: DiagnosisBenchOptions, scenario: string, failure:
   const ms: number[] = [];
   let missed = 0;
   for (let i = 0; i < o.samples; i++) {
-    const lab = await startHomelab({ schedule: NEVER, notify: { escalateAfter: '3h' } });
+    // No automatic restart: a rollout would replace the pods whose reason is being measured.
+    const lab = await startHomelab({ schedule: NEVER, notify: { escalateAfter: '3h' }, target: { autoRestart: false } });
     try {
       lab.probe.setStatus('frigate', 503);
       if (before) lab.kube.failPods('nvr', FRIGATE, before);
@@ -131,10 +132,17 @@ async function reasonToCard(o: DiagnosisBenchOptions, scenario: string, failure:
           }
         });
       });
-      // The OOM scenario needs the kubelet's restarts to happen: time passes in the simulator.
-      t0 = performance.now();
-      lab.kube.failPods('nvr', FRIGATE, failure);
-      if (failure.kind === 'crashLoop') lab.advance(5 * 60_000);
+      if (failure.kind === 'crashLoop') {
+        // The kubelet's restarts take time: they happen on the simulator's clock, and the API reports
+        // them (a watch event) when the simulator publishes the pods' state — that is when the clock starts.
+        lab.kube.failPods('nvr', FRIGATE, failure);
+        lab.advance(5 * 60_000);
+        t0 = performance.now();
+        lab.kube.pods('nvr');
+      } else {
+        t0 = performance.now();
+        lab.kube.failPods('nvr', FRIGATE, failure);
+      }
       const timeout = new Promise<null>((resolve) => setTimeout(() => resolve(null), o.reactionTimeoutMs).unref());
       const took = await Promise.race([shown, timeout]);
       if (took === null) missed++;
