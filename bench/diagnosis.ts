@@ -241,10 +241,11 @@ export function renderDiagnosis(d: DiagnosisBenchResult): string[] {
   for (const r of d.reason_to_card) {
     const sorted = [...r.ms].sort((a, b) => a - b);
     const p50 = sorted.length ? sorted[Math.floor((sorted.length - 1) / 2)] : NaN;
-    row(`reason → card: ${r.scenario}`.slice(0, 52), `${sorted.length ? `${p50} ms p50, ${sorted.at(-1)} max` : 'never'} (${r.ms.length} shown, ${r.missed} waited for the next cycle)`);
+    lines.push(`  reason → card: ${r.scenario}`);
+    row('', `${sorted.length ? `${p50} ms p50, ${sorted.at(-1)} max` : 'never'} (${r.ms.length} shown, ${r.missed} waited for the next cycle)`);
   }
   for (const i of d.idle) {
-    row(`idle hour, Warning events watch ${i.warning_events ? 'on' : 'off'} (${i.caches} watches)`, `${i.requests_per_hour} requests/h (${i.requests_in_window} by cycles), ${i.bytes_in_window} bytes in the simulated hour`);
+    row(`idle simulated hour, Warning events ${i.warning_events ? 'on' : 'off'} (${i.caches} watches)`, `${i.requests_per_hour} requests/h (${i.requests_in_window} by cycles), ${i.bytes_in_window} bytes`);
   }
   const s = d.storm;
   row(`event storm: ${s.events} Warning events over ${s.minutes} min`, `peak RSS ${s.peak_rss_mb} MB (before ${s.rss_before_mb}), CPU ${s.cpu_s_per_minute} s per minute, ${s.wall_s} s wall`);

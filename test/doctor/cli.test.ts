@@ -22,6 +22,7 @@ const RULES: SimRbacRule[] = [
   { verbs: ['get', 'list', 'watch'], resources: ['nodes'] },
   { verbs: ['get', 'list', 'watch'], resources: ['pods'], namespaces: ['nvr', 'home'] },
   { verbs: ['list', 'watch'], resources: ['events'], namespaces: ['nvr', 'home'] },
+  { verbs: ['get'], resources: ['pods/log'], namespaces: ['nvr', 'home'] },
   { verbs: ['get', 'list', 'watch', 'patch'], apiGroups: ['apps'], resources: ['deployments', 'statefulsets'], namespaces: ['nvr', 'home'] },
   { verbs: ['get', 'update'], apiGroups: ['coordination.k8s.io'], resources: ['leases'], resourceNames: ['stormguard'], namespaces: ['stormguard'] },
   { verbs: ['create'], apiGroups: ['coordination.k8s.io'], resources: ['leases'], namespaces: ['stormguard'] },
@@ -141,7 +142,7 @@ describe('stormguard doctor (CLI)', () => {
     expect(failures).toHaveLength(3);
     expect(failures[0]).toContain('lacks Create Public Threads');
     expect(io.out()).toContain('Server Settings → Roles → stormguard)');
-    expect(failures[1]).toContain('not allowed: list/watch pods, list/watch events, list/watch/patch statefulsets.apps in namespace home');
+    expect(failures[1]).toContain('not allowed: list/watch pods, list/watch events, list/watch/patch statefulsets.apps, get pods/log in namespace home');
     expect(failures[2]).toContain('target frigate: no Deployment frigatte in namespace nvr');
     expect(io.out().match(/ {6}fix: /g)).toHaveLength(3);
     expect(io.out()).toMatch(/\n3 problems to fix, 1 warning, \d+ passed\n$/);
