@@ -114,8 +114,9 @@ export function evidenceText(evidence: Evidence, max: number): string {
 /** What was read, in words: "Evidence for frigate — last 50 lines of the previous container frigate (pod …, restarted 5 times)". */
 function headLine({ target, source, log }: Evidence): string {
   const who = `**Evidence for ${escapeMarkdown(target)}**`;
-  if (source === null) return `${who} — no pod to read a log from`;
+  // No log asked for (logs off, or a reason that started no container): the events speak alone.
   if (log === null) return who;
+  if (source === null) return `${who} — no pod to read a log from`;
   const container = source.container === null ? 'its container' : `${source.previous ? 'the previous container' : 'container'} ${escapeMarkdown(source.container)}`;
   const restarts = source.restartCount > 0 ? `, restarted ${plural(source.restartCount, 'time')}` : '';
   return `${who} — last ${LOG_TAIL_LINES} lines of ${container} (pod ${escapeMarkdown(source.pod)}${restarts}):`;

@@ -66,6 +66,12 @@ describe('evidenceText', () => {
     expect(note).not.toContain('```');
   });
 
+  it('with no log to read (a pod that never started a container), the Warning events alone, redacted', () => {
+    const events = [{ reason: 'FailedMount', message: 'MountVolume.SetUp failed: token=abc123def456ghi', object: 'Pod/frigate-1', count: 3, lastSeen: 1_700_000_000_000 }];
+    const note = evidenceText({ target: 'frigate', source: null, log: null, events }, 2000);
+    expect(note).toBe('**Evidence for frigate**\nWarning events:\n- **FailedMount** ×3 on Pod/frigate-1 <t:1700000000:R>: MountVolume.SetUp failed: token=\\[redacted\\]');
+  });
+
   it('redacts before it clips: a secret cut by the line limit is still gone', () => {
     const lines = logLines(`${'y'.repeat(290)} password=hunter2hunter2`);
     expect(lines.join('\n')).not.toContain('hunter2');
