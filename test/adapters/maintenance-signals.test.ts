@@ -145,7 +145,8 @@ describe('maintenance signals against the simulator', () => {
 
     // Granted exactly what the deploy/ Role grants: both signals appear at the next look.
     sim.setRbac([
-      { verbs: ['get', 'list', 'watch'], apiGroups: ['apps'], resources: ['daemonsets'], namespaces: ['kube-system'] },
+      // By name: the watch's metadata.name field selector is what lets resourceNames grant a list/watch.
+      { verbs: ['get', 'list', 'watch'], apiGroups: ['apps'], resources: ['daemonsets'], resourceNames: ['kured'], namespaces: ['kube-system'] },
       { verbs: ['get', 'list', 'watch'], apiGroups: ['upgrade.cattle.io'], resources: ['plans'] },
     ]);
     clock += 10 * 60_000;
