@@ -95,7 +95,7 @@ async function cycles(lab: Homelab, n: number): Promise<void> {
   for (let i = 0; i < n; i++) {
     lab.advance(PERIOD_MS);
     await lab.settle();
-    await lab.app.bot.tick();
+    await lab.app.cycles.tick();
   }
 }
 
@@ -121,7 +121,7 @@ async function reasonToCard(o: DiagnosisBenchOptions, scenario: string, failure:
       lab.probe.setStatus('frigate', 503);
       if (before) lab.kube.failPods('nvr', FRIGATE, before);
       await cycles(lab, 2);
-      lab.app.bot.start();
+      lab.app.cycles.start();
       const summary = failure.kind === 'imagePull' ? 'cannot pull its image' : 'runs out of memory';
       let t0 = 0;
       const shown = new Promise<number>((resolve) => {

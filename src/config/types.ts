@@ -78,6 +78,14 @@ export interface NtfyConfig {
 /** A bearer token or basic-auth user and password. */
 export type Credentials = { bearerToken: string } | { username: string; password: string };
 
+/** `maintenance.kured`: where kured keeps its reboot lock (a DaemonSet annotation) and how it marks a node it reboots. */
+export interface KuredConfig {
+  namespace: string;
+  daemonSet: string;
+  lockAnnotation: string;
+  rebootAnnotation: string;
+}
+
 /** Alertmanager as a source of incidents (its webhook) and of silences (its API v2). */
 export interface AlertmanagerConfig {
   /** What Alertmanager sends to `POST /alertmanager` (its receiver's `http_config`). */
@@ -107,4 +115,6 @@ export interface Config {
   alertmanager?: AlertmanagerConfig;
   /** What the diagnosis may read besides states and events: `logs` off, no container log is ever read (no `pods/log` access needed). */
   diagnosis: { logs: boolean };
+  /** Planned maintenance: the names the cluster's signals go by. */
+  maintenance: { kured: KuredConfig };
 }
