@@ -116,7 +116,8 @@ function headLine({ target, source, log }: Evidence): string {
   const who = `**Evidence for ${escapeMarkdown(target)}**`;
   // No log asked for (logs off, or a reason that started no container): the events speak alone.
   if (log === null) return who;
-  if (source === null) return `${who} — no pod to read a log from`;
+  // No pod to read: the line below says so.
+  if (source === null) return who;
   const container = source.container === null ? 'its container' : `${source.previous ? 'the previous container' : 'container'} ${escapeMarkdown(source.container)}`;
   const restarts = source.restartCount > 0 ? `, restarted ${plural(source.restartCount, 'time')}` : '';
   return `${who} — last ${LOG_TAIL_LINES} lines of ${container} (pod ${escapeMarkdown(source.pod)}${restarts}):`;
