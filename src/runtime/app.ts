@@ -18,6 +18,7 @@ import { createBot, type Bot } from './bot.js';
 import { serialize } from './deliveryLoop.js';
 import { keepLoggedIn, type LoginLoop, type LoginRetry } from './discordLogin.js';
 import { createHeartbeat } from './heartbeat.js';
+import { createCycleWatch, trackEmailHealth } from './cycleWatch.js';
 import { settledWithin } from './outbox.js';
 import { leaseOptionsFromEnv, startLeaderElection, type LeaderElection, type LeaseOptions } from './lease.js';
 import { createLogSink } from './logSink.js';
@@ -81,7 +82,7 @@ export async function startApp(options: AppOptions): Promise<App> {
   /** People's actions being handled: stopping waits for them, so a /restart carried out is answered and recorded as such. */
   const handling = new Set<Promise<void>>();
   let stopping = false;
-  const heartbeat = config.heartbeat ? createHeartbeat({ url: config.heartbeat.url, logger }) : null;
+  const heartbeat = config.heartbeat ? createHeartbeat({ ...config.heartbeat, logger }) : null;
 
   const logSink = createLogSink(logger);
   // Each channel has its own sink; a channel that is not configured is logged instead. The delivery
@@ -91,12 +92,16 @@ export async function startApp(options: AppOptions): Promise<App> {
     const sink = d.createDiscordSink({ rest, discord: config.discord, store, logger });
     return trackDiscordReachability(sink, store, clock, logger);
   };
+  const email = config.notify.email ? trackEmailHealth(createEmailSink({ email: config.notify.email, store, clock })) : null;
   const sinks: Sinks = {
     discord: discordSink(),
-    email: config.notify.email ? createEmailSink({ email: config.notify.email, store, clock }) : logSink,
+    email: email?.sink ?? logSink,
     push: config.notify.ntfy ? createNtfySink({ ntfy: config.notify.ntfy, clock }) : logSink,
   };
 
+  const cycleWatch = heartbeat
+    ? createCycleWatch({ heartbeat, store, logger, email, discordConnected: d ? () => gateway !== null && d.gatewayConnected(gateway) : null })
+    : null;
   const bot: Bot = createBot({
     config,
     store,
@@ -108,13 +113,9 @@ export async function startApp(options: AppOptions): Promise<App> {
     clock,
     logger,
     metrics,
-    // Off the critical path: a slow heartbeat receiver never delays the next cycle.
-    // Only a cycle whose writes the database took counts as alive: a full disk or a foreign lock stops the pings.
-    onCycleCompleted: heartbeat
-      ? () => {
-          if (store.health().writable) heartbeat.ping();
-        }
-      : undefined,
+    // Off the critical path: a slow heartbeat receiver never delays the next cycle. Only a whole cycle
+    // (caches in sync, database written, Discord or the email fallback working) is reported alive.
+    ...(cycleWatch ? { onCycleStarting: cycleWatch.starting, onCycleCompleted: cycleWatch.completed, onCycleFailed: cycleWatch.failed } : {}),
   });
   const alertmanagerApi = config.alertmanager?.url ? createAlertmanagerApi({ url: config.alertmanager.url, credentials: config.alertmanager.api }) : null;
   const actions = createActions({ config, store, cluster: kube, restarter: kube, clock, logger, metrics, deliver: () => bot.deliver(), alertmanager: alertmanagerApi, lastSnapshot: () => bot.lastSnapshot() });
