@@ -75,7 +75,7 @@ export function judgeCycle(facts: CycleFacts): CycleVerdict {
 
 /** `pods in nvr, nodes` — the kinds and namespaces of the stale caches, each once. */
 function staleNames(sources: ReadonlyArray<{ kind: string; namespace: string | null }>): string {
-  const names = sources.map((s) => `${s.kind.toLowerCase()}s${s.namespace === null ? '' : ` in ${s.namespace}`}`);
+  const names = sources.map((s) => `${s.kind.toLowerCase()}s${s.kind === 'Node' ? '' : s.namespace === null ? ' in all namespaces' : ` in ${s.namespace}`}`);
   return [...new Set(names)].join(', ');
 }
 
