@@ -19,6 +19,7 @@ import { serialize } from './deliveryLoop.js';
 import { keepLoggedIn, type LoginLoop, type LoginRetry } from './discordLogin.js';
 import { createHeartbeat } from './heartbeat.js';
 import { createCycleWatch, trackEmailHealth } from './cycleWatch.js';
+import { createPermissionFix } from './permissionFix.js';
 import { settledWithin } from './outbox.js';
 import { leaseOptionsFromEnv, startLeaderElection, type LeaderElection, type LeaseOptions } from './lease.js';
 import { createLogSink } from './logSink.js';
@@ -121,6 +122,8 @@ export async function startApp(options: AppOptions): Promise<App> {
   const actions = createActions({ config, store, cluster: kube, restarter: kube, clock, logger, metrics, deliver: () => bot.deliver(), alertmanager: alertmanagerApi, lastSnapshot: () => bot.lastSnapshot() });
   const alerts = config.alertmanager ? createAlertIntake({ config, store, clock, logger, lastSnapshot: () => bot.lastSnapshot(), deliver: () => bot.deliver() }) : null;
 
+  // A fix made in Discord (overwrites, roles) is delivered at once rather than at the next retry.
+  const permissionFix = d ? createPermissionFix({ store, clock, logger, deliver: () => bot.deliver() }) : null;
   if (d && config.discord) {
     const discordConfig = config.discord;
     const router = d.createInteractionRouter({
@@ -142,6 +145,7 @@ export async function startApp(options: AppOptions): Promise<App> {
           handling.add(handled);
           void handled.finally(() => handling.delete(handled));
         });
+        if (permissionFix) d.onPermissionChange(client, discordConfig, permissionFix.changed);
         gateway = client;
         await d.loginAndWaitReady(client, discordConfig.token);
         logger.info({ user: client.user?.id }, 'connected to Discord');
@@ -184,6 +188,7 @@ export async function startApp(options: AppOptions): Promise<App> {
       await settledWithin(Promise.allSettled(handling), INTERACTIONS_GRACE_MS);
       await bot.stop();
       login?.stop();
+      permissionFix?.stop();
       // Stop watching: a waiting instance (lost Lease) or a closed app puts no load on the API.
       await kube.close?.();
       await gateway?.destroy();
@@ -214,13 +219,14 @@ function openStore(config: Config, logger: Logger, clock: Clock): Store {
 
 /** discord.js and the commands load only when Discord is configured: they weigh about 40 MB of memory. */
 async function loadDiscord() {
-  const [client, router, sink, commands] = await Promise.all([
+  const [client, router, sink, commands, permissionEvents] = await Promise.all([
     import('../adapters/discord/client.js'),
     import('./interactions/router.js'),
     import('../adapters/discord/sink.js'),
     import('../../commands/index.js'),
+    import('../adapters/discord/permissionEvents.js'),
   ]);
-  return { ...client, ...router, ...sink, COMMANDS: commands.COMMANDS };
+  return { ...client, ...router, ...sink, ...permissionEvents, COMMANDS: commands.COMMANDS };
 }
 
 /**
