@@ -11,6 +11,7 @@ import type { ClusterReader, Clock, Prober, Restarter } from './ports.js';
 import { discordUnreachableSince, settleUnreachableSince } from './reachability.js';
 import type { Metrics } from './metrics.js';
 import { carryOutRestarts, type RestartOutcome } from './restarts.js';
+import { watchdogInput } from './watchdog.js';
 
 /** What a check cycle needs from the outside world. */
 export interface CycleDeps {
@@ -74,6 +75,7 @@ export async function runCycle(deps: CycleDeps, trigger: CycleTrigger = 'schedul
       silences: store.activeSilences(now),
       restarts: store.restartsFor({ incidentIds: openIncidentIds(incidents), since: restartHistorySince(config.targets, now) }),
       clusterState: loadClusterState(store),
+      watchdog: watchdogInput(config, store, now),
     });
     store.setMeta(CLUSTER_STATE, JSON.stringify(plan.clusterState));
     for (const state of plan.targetStates) {
