@@ -57,6 +57,15 @@ describe('heartbeat', () => {
     expect(receiver.authorizations).toEqual(Array(2).fill(`Basic ${Buffer.from('kuma:s@kr1t-pass').toString('base64')}`));
   });
 
+  it('healthchecks with start: true pings /start before each cycle and the check itself after it', async () => {
+    receiver = await startReceiver();
+    const uuid = '5f1c0d5e-8a7b-4c3d-9e2f-1a2b3c4d5e6f';
+    world = await startWorld({ heartbeat: { url: `${receiver.url}/ping/${uuid}`, start: true } });
+    await world.cycles(2);
+    await expect.poll(() => receiver!.pings.length).toBe(4);
+    expect([...receiver.pings].sort()).toEqual([`/ping/${uuid}`, `/ping/${uuid}`, `/ping/${uuid}/start`, `/ping/${uuid}/start`]);
+  });
+
   it('a failing or unreachable receiver never breaks a cycle', async () => {
     receiver = await startReceiver(500);
     world = await startWorld({ heartbeat: { url: `${receiver.url}/ping/secret-uuid` } });
