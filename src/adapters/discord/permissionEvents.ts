@@ -7,6 +7,10 @@ import { Events, type Client } from 'discord.js';
  * with the GUILDS intent; the bot's own member update needs no privileged intent.
  */
 export function onPermissionChange(client: Client, where: { guildId: string; channelId: string }, listener: (event: string) => void): void {
+  // A channel that becomes visible to the bot may arrive as a CHANNEL_CREATE rather than an update.
+  client.on(Events.ChannelCreate, (channel) => {
+    if (channel.id === where.channelId) listener('channelCreate');
+  });
   client.on(Events.ChannelUpdate, (_old, channel) => {
     if (channel.id === where.channelId) listener('channelUpdate');
   });
