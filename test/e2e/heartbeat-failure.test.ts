@@ -11,6 +11,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { emailNotify, startSmtpServer, type SmtpServer } from '../helpers/smtp.js';
 import { closeWorldChecked, startWorld, type World } from '../helpers/world.js';
 
 /** One request the monitor received. */
@@ -83,12 +84,14 @@ const DIALECTS: Dialect[] = [
 let world: World | undefined;
 let receiver: Awaited<ReturnType<typeof startReceiver>> | undefined;
 let holder: ChildProcess | undefined;
+let smtp: SmtpServer | undefined;
 
 afterEach(async () => {
   holder?.kill('SIGKILL');
   await closeWorldChecked(world);
   await receiver?.close();
-  world = receiver = holder = undefined;
+  await smtp?.close();
+  world = receiver = holder = smtp = undefined;
 });
 
 /** One scheduled cycle 30 s later, which may fail (a locked database); the caches are not awaited (they may be stale on purpose). */
@@ -185,5 +188,47 @@ describe.each(DIALECTS)('the heartbeat in the $kind dialect', (dialect) => {
 
     // The URL's path is the secret: it is what the monitor got, and nothing stormguard says holds it.
     expect(r.pings.every((p) => p.path.startsWith(dialect.path))).toBe(true);
+  }, 90_000);
+});
+
+describe('the heartbeat while Discord cannot be told, with email configured', () => {
+  it('is whole while the email fallback delivers, and says so when the fallback fails too', async () => {
+    receiver = await startReceiver();
+    smtp = await startSmtpServer();
+    const r = receiver;
+    const kuma = '/api/push/Kuma1';
+    world = await startWorld(
+      { heartbeat: { url: `${r.origin}${kuma}` }, notify: { escalateAfter: '6m', email: emailNotify(smtp.port) } },
+      {},
+      {
+        beforeStart: (discord) => {
+          discord.setRestDown(true);
+          discord.setGatewayDown(true);
+        },
+        discordLogin: { timeoutMs: 2_000, baseDelayMs: 100, maxDelayMs: 500 },
+      },
+    );
+    const w = world;
+    const last = () => r.pings.at(-1)!;
+    /** Runs cycles until `done` holds after one (at most `max`), waiting for each cycle's ping. */
+    const cyclesUntil = async (done: () => boolean, max: number) => {
+      for (let i = 0; i < max && !done(); i++) {
+        const before = r.pings.length;
+        await cycle(w);
+        await expect.poll(() => r.pings.length).toBe(before + 1);
+      }
+      expect(done()).toBe(true);
+    };
+
+    // frigate goes down while Discord is unreachable: after fallbackAfter (2m) the incident is emailed.
+    w.probe.setStatus(503, 'down');
+    await cyclesUntil(() => smtp!.mails.length === 1, 12);
+    // Discord cannot be told, but the email fallback works: the cycle is whole.
+    expect(last().query.get('status')).toBe('up');
+
+    // The mail server now refuses too: the escalation's email fails, and the next ping says why.
+    smtp.refuse({ code: 451, text: 'greylisted, try again later' });
+    await cyclesUntil(() => last().query.get('status') === 'down', 12);
+    expect(last().query.get('msg')).toMatch(/^Discord cannot be told \(.+\) and the email fallback fails \(.*451.*\)/);
   }, 90_000);
 });
