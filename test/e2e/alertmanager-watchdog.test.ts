@@ -34,7 +34,7 @@ describe('the Watchdog through a real Alertmanager', () => {
     // Alertmanager repeats the Watchdog every few seconds, as the README's route does every minute.
     world = await startAlertWorld({ repeatInterval: '2s', clock: clock.now, config: { alertmanager: { receiver: { bearerToken: WEBHOOK_TOKEN }, watchdog: { alertname: 'Watchdog', within: '10m' } } } });
     const w = world;
-    const bot = () => w.service.app()!.bot;
+    const cycles = () => w.service.app()!.cycles;
     const watchdogIncidents = () => w.service.store.recentIncidents(0).filter((i) => i.subject === WATCHDOG_SUBJECT);
 
     // stormguard began waiting at 20:00 (its first cycle); Alertmanager sends the Watchdog from 20:03.
@@ -43,7 +43,7 @@ describe('the Watchdog through a real Alertmanager', () => {
     await expect.poll(() => watchdogsHeard(w), POLL).toBeGreaterThanOrEqual(2);
     const heardAt = clock.now();
     expect(Number(w.service.store.getMeta(WATCHDOG_LAST_SEEN))).toBe(heardAt);
-    await bot().tick();
+    await cycles().tick();
     expect(topLevel(w)).toEqual([]);
     expect(w.service.store.recentIncidents(0)).toEqual([]);
 
@@ -51,17 +51,17 @@ describe('the Watchdog through a real Alertmanager', () => {
     await w.am.stop();
     clock.advance(5 * MINUTE);
     await w.restartBot();
-    await bot().tick();
+    await cycles().tick();
     expect(watchdogIncidents()).toEqual([]);
 
     // 20:11: eleven minutes of waiting, but only eight since it was heard: nothing yet.
     clock.advance(3 * MINUTE);
-    await bot().tick();
+    await cycles().tick();
     expect(watchdogIncidents()).toEqual([]);
 
     // 20:13, nothing for 10 minutes: one incident, which rings once.
     clock.advance(2 * MINUTE);
-    await bot().tick();
+    await cycles().tick();
     const [incident] = watchdogIncidents();
     expect(incident).toMatchObject({ state: 'open', cause: 'no Watchdog from Alertmanager since 20:03 — the alerting pipeline is silent' });
     await expect.poll(() => topLevel(w).length, POLL).toBe(1);
@@ -69,7 +69,7 @@ describe('the Watchdog through a real Alertmanager', () => {
     expect(JSON.stringify(topLevel(w)[0]!.embeds)).toContain('no Watchdog from Alertmanager since 20:03 — the alerting pipeline is silent');
     for (let i = 0; i < 3; i++) {
       clock.advance(MINUTE);
-      await bot().tick();
+      await cycles().tick();
     }
     expect(watchdogIncidents()).toHaveLength(1);
     expect(topLevel(w)).toHaveLength(1);
@@ -81,7 +81,7 @@ describe('the Watchdog through a real Alertmanager', () => {
     await w.am.postAlerts([WATCHDOG]);
     await expect.poll(() => watchdogsHeard(w), POLL).toBeGreaterThan(heardBefore);
     clock.advance(30_000);
-    await bot().tick();
+    await cycles().tick();
     expect(watchdogIncidents()).toMatchObject([{ state: 'resolved' }]);
     expect(topLevel(w)).toHaveLength(1);
     expect(roleRings(w)).toBe(1);

@@ -97,7 +97,7 @@ afterEach(async () => {
 /** One scheduled cycle 30 s later, which may fail (a locked database); the caches are not awaited (they may be stale on purpose). */
 async function cycle(w: World): Promise<void> {
   w.clock.advance(30_000);
-  await w.app.bot.tick().catch(() => undefined);
+  await w.app.cycles.tick().catch(() => undefined);
 }
 
 /** A real second writer holding SQLite's write lock until killed. */

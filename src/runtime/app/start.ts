@@ -12,7 +12,7 @@ import type { EffectSink, Sinks } from '../../core/delivery.js';
 import type { Logger } from '../../log.js';
 import { createActions, type Actions } from '../actions/index.js';
 import { createAlertIntake, type AlertIntake } from '../alerts.js';
-import { createBot, type Bot } from '../bot.js';
+import { createCycleRunner, type CycleRunner } from '../cycleRunner.js';
 import type { LoginRetry } from '../discordLogin.js';
 import { createHeartbeat } from '../heartbeat.js';
 import { createCycleWatch, trackEmailHealth } from '../cycleWatch.js';
@@ -44,7 +44,8 @@ export interface AppOptions {
 
 /** The assembled bot: store, cycle, Discord (when configured) and the actions people take. */
 export interface App {
-  bot: Bot;
+  /** The check cycles on their schedule, and the delivery after each. */
+  cycles: CycleRunner;
   store: Store;
   actions: Actions;
   /** Takes Alertmanager's notifications when `alertmanager` is configured. */
@@ -99,7 +100,7 @@ export async function startApp(options: AppOptions): Promise<App> {
   };
 
   const cycleWatch = heartbeat ? createCycleWatch({ heartbeat, store, logger, email, discordConnected: d ? () => gateway?.connected() ?? false : null }) : null;
-  const bot: Bot = createBot({
+  const cycles: CycleRunner = createCycleRunner({
     config,
     store,
     cluster: kube,
@@ -115,11 +116,11 @@ export async function startApp(options: AppOptions): Promise<App> {
     ...(cycleWatch ? { onCycleStarting: cycleWatch.starting, onCycleCompleted: cycleWatch.completed, onCycleFailed: cycleWatch.failed } : {}),
   });
   const alertmanagerApi = config.alertmanager?.url ? createAlertmanagerApi({ url: config.alertmanager.url, credentials: config.alertmanager.api }) : null;
-  const actions = createActions({ config, store, cluster: kube, restarter: kube, clock, logger, metrics, deliver: () => bot.deliver(), alertmanager: alertmanagerApi, lastSnapshot: () => bot.lastSnapshot() });
-  const alerts = config.alertmanager ? createAlertIntake({ config, store, clock, logger, lastSnapshot: () => bot.lastSnapshot(), deliver: () => bot.deliver() }) : null;
+  const actions = createActions({ config, store, cluster: kube, restarter: kube, clock, logger, metrics, deliver: () => cycles.deliver(), alertmanager: alertmanagerApi, lastSnapshot: () => cycles.lastSnapshot() });
+  const alerts = config.alertmanager ? createAlertIntake({ config, store, clock, logger, lastSnapshot: () => cycles.lastSnapshot(), deliver: () => cycles.deliver() }) : null;
 
   // A fix made in Discord (overwrites, roles) is delivered at once rather than at the next retry.
-  const permissionFix = d ? createPermissionFix({ store, clock, logger, deliver: () => bot.deliver() }) : null;
+  const permissionFix = d ? createPermissionFix({ store, clock, logger, deliver: () => cycles.deliver() }) : null;
   gateway =
     d && config.discord
       ? await connectGateway({ d, discord: config.discord, config, actions, logger, countResponses, stopping: () => stopping, ...(options.discordLogin ? { retry: options.discordLogin } : {}), ...(permissionFix ? { onPermissionChange: permissionFix.changed } : {}) })
@@ -129,7 +130,7 @@ export async function startApp(options: AppOptions): Promise<App> {
   const reconciling = alertmanagerApi ? actions.reconcileAlertSilences() : Promise.resolve();
 
   return {
-    bot,
+    cycles,
     store,
     actions,
     alerts,
@@ -140,7 +141,7 @@ export async function startApp(options: AppOptions): Promise<App> {
           database: databaseAnswers(store),
           // Connected, and not refused for a setup problem (token, access, permissions, channel) until fixed.
           discord: gateway ? gateway.connected() && !refusedForSetup(store) : true,
-          scheduler: bot.ranRecently(clock()),
+          scheduler: cycles.ranRecently(clock()),
         },
         { store, now: clock(), file: config.database.path },
       ),
@@ -149,7 +150,7 @@ export async function startApp(options: AppOptions): Promise<App> {
       // are answered while Kubernetes, Discord and the database are still there — within a bound.
       stopping = true;
       if (gateway) await settledWithin(gateway.handling(), INTERACTIONS_GRACE_MS);
-      await bot.stop();
+      await cycles.stop();
       await gateway?.stop();
       permissionFix?.stop();
       // Stop watching: a waiting instance (lost Lease) or a closed app puts no load on the API.
