@@ -260,8 +260,12 @@ function planTargetIncidents(ctx: PlanContext, input: CycleInput, states: Map<st
 
 /** Opens the Watchdog's incident when Alertmanager has been silent for `within`, and resolves it when it is heard again. */
 function planWatchdog(ctx: PlanContext, input: CycleInput): void {
-  if (!input.watchdog) return;
   const open = input.incidents.some((i) => i.subject === WATCHDOG_SUBJECT && isOpen(i));
+  if (!input.watchdog) {
+    // Nothing watches the pipeline any more: an incident about its silence has nothing left to wait for.
+    if (open) ctx.apply(WATCHDOG_SUBJECT, { type: 'recover', cause: 'alertmanager.watchdog is no longer configured' });
+    return;
+  }
   const event = watchdogEvent({ ...input.watchdog, now: input.now, open });
   if (event) ctx.apply(WATCHDOG_SUBJECT, event);
 }

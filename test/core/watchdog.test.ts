@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { AlertFacts, AlertNotification } from '../../src/core/alertmanager.js';
+import type { CycleInput } from '../../src/core/plan.js';
 import { splitWatchdog, watchdogEvent, WATCHDOG_SUBJECT } from '../../src/core/watchdog.js';
+import { HOUR, node, snapshot, T0 } from './fixtures.js';
+import { Loop } from './loop.js';
 
 const T = Date.parse('2026-12-07T02:14:30Z');
 const MIN = 60_000;
@@ -38,5 +41,37 @@ describe('watchdogEvent', () => {
     ['heard "in the future" (the clock stepped back): counts as now', { now: T, lastSeenAt: T + 60 * MIN }, null],
   ])('%s', (_name, input, expected) => {
     expect(watchdogEvent({ ...base, ...input })).toEqual(expected);
+  });
+});
+
+describe('planCycle: the Watchdog incident', () => {
+  const config: CycleInput['config'] = { targets: [], watchNodes: true, reopenWindow: 10 * MIN, notify: { escalateAfter: 15 * MIN } };
+  const ok = snapshot([node('node-a')], []);
+  const down: CycleInput['snapshot'] = { reachable: false, observedAt: T0, error: 'ECONNREFUSED' };
+
+  it('opens once and rings once however long the silence (the API down or not), and resolves when heard again', () => {
+    const watchdog = { within: 10 * MIN, lastSeenAt: T0 as number | null, watchingSince: T0 - HOUR };
+    const loop = new Loop({ config, silences: [], watchdog });
+    loop.cycle(T0 + 9 * MIN, ok, []);
+    expect(loop.incidents).toEqual([]);
+    loop.cycle(T0 + 10 * MIN, ok, []);
+    loop.cycle(T0 + 11 * MIN, down, []);
+    loop.cycle(T0 + 40 * MIN, ok, []);
+    expect(loop.incidents).toMatchObject([{ subject: WATCHDOG_SUBJECT, kind: 'setup', state: 'open', cause: 'no Watchdog from Alertmanager since 20:00 — the alerting pipeline is silent' }]);
+    expect(loop.effects('postMessage')).toEqual([{ type: 'postMessage', mention: true }]);
+    expect(loop.effects('editMessage')).toEqual([]);
+    watchdog.lastSeenAt = T0 + 41 * MIN;
+    loop.cycle(T0 + 41 * MIN, ok, []);
+    expect(loop.incidents).toMatchObject([{ subject: WATCHDOG_SUBJECT, state: 'resolved' }]);
+  });
+
+  it('an open Watchdog incident resolves when alertmanager.watchdog is taken out of the configuration', () => {
+    const base: Omit<CycleInput, 'now' | 'observations' | 'targetStates' | 'incidents' | 'restarts' | 'snapshot' | 'clusterState'> = { config, silences: [], watchdog: { within: 10 * MIN, lastSeenAt: null, watchingSince: T0 } };
+    const loop = new Loop(base);
+    loop.cycle(T0 + 10 * MIN, ok, []);
+    expect(loop.incidents).toMatchObject([{ state: 'open' }]);
+    delete base.watchdog;
+    loop.cycle(T0 + 11 * MIN, ok, []);
+    expect(loop.incidents).toMatchObject([{ state: 'resolved' }]);
   });
 });
