@@ -7,9 +7,11 @@ import os from 'node:os';
 import type { OutageResult } from './outage.js';
 import type { ProductionOptions, ProductionResult } from './production.js';
 import type { ReactionSample } from './reaction.js';
+import type { RetentionOptions, RetentionResult } from './retention.js';
 import { PERIOD_MS, runScale, type ScaleOptions, type ScaleResult } from './scale.js';
 import { SCOPE_SWEEP, type ScopeSweepOptions, type ScopeSweepRow } from './scope.js';
 import { round } from './stats.js';
+import { INCIDENT_PRUNE_BATCH } from '../src/runtime/cycle.js';
 
 /** What to run. */
 export interface BenchOptions {
@@ -22,6 +24,8 @@ export interface BenchOptions {
   production?: ProductionOptions;
   /** The namespace sweep of `kubernetes.watchScope` (the real adapter's caches against the simulator); reported in `watch.namespace_sweep`. */
   scopeSweep?: ScopeSweepOptions;
+  /** Retention: a database of many expired resolved incidents, pruned batch by batch (sizes and batch times). */
+  retention?: RetentionOptions;
   /** Called before each scenario, for progress output. */
   onPhase?: (phase: string) => void;
 }
@@ -46,6 +50,8 @@ export const FULL: BenchOptions = {
     heapSnapshot: true,
   },
   scopeSweep: SCOPE_SWEEP,
+  // The issue's figure: 10,000 incidents, each with 10 audit rows (and its outbox rows and restart attempt).
+  retention: { incidents: 10_000, auditPerIncident: 10, outboxPerIncident: 4, batch: INCIDENT_PRUNE_BATCH },
 };
 
 /** One goal, as reported. */
@@ -72,6 +78,8 @@ export interface BenchResult {
    */
   watch: (ProductionResult & { namespace_sweep: ScopeSweepRow[] | null }) | null;
   outage: OutageResult[];
+  /** Retention (null when not run); `batch_ms_with_outbox_index` is the same prune with an index on outbox (incident_id). */
+  retention: (RetentionResult & { batch_ms_with_outbox_index: RetentionResult['batch_ms'] }) | null;
   reaction: {
     schedule_period_ms: number;
     /** Node NotReady in the API → the incident message (production build, real time, p50). */
@@ -164,8 +172,16 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
     cycles_to_message: r.cycles_to_message,
     gate_command_small_ms: r.gate_command_ms,
   };
+  let retention: BenchResult['retention'] = null;
+  if (o.retention) {
+    o.onPhase?.(`retention: ${o.retention.incidents} resolved incidents past retention, pruned ${o.retention.batch} at a time`);
+    const { runRetention } = await import('./retention.js');
+    const plain = await runRetention(o.retention);
+    const indexed = await runRetention({ ...o.retention, outboxIndex: true });
+    retention = { ...plain, batch_ms_with_outbox_index: indexed.batch_ms };
+  }
   const watchOut = watch ? { ...watch, namespace_sweep: sweep } : null;
-  return { machine, scale: scaleOut, watch: watchOut, outage, reaction, goals: goals(scaleOut, watchOut, outage, reaction), duration_s: round((performance.now() - started) / 1000) };
+  return { machine, scale: scaleOut, watch: watchOut, outage, retention, reaction, goals: goals(scaleOut, watchOut, outage, reaction), duration_s: round((performance.now() - started) / 1000) };
 }
 
 /** The issue's goals, each with the value it was judged on. */

@@ -60,6 +60,16 @@ export function renderReport(r: BenchResult): string {
     );
   }
 
+  const t = r.retention;
+  if (t) {
+    lines.push('', `retention: ${t.incidents} resolved incidents past retention, each with ${t.audit_per_incident} audit rows, ${t.outbox_per_incident} outbox rows and a restart attempt (${t.rows} rows)`);
+    row('database file before pruning', `${t.file_mb_before} MB`);
+    row('after pruning: file (SQLite keeps freed pages), pages in use', `${t.file_mb_after_prune} MB, ${t.used_mb_after_prune} MB`);
+    row(`after ${t.incidents} more incidents written into it`, `${t.file_mb_after_refill} MB (freed pages reused)`);
+    row(`one pruning batch (${t.batch_size} incidents, ~${t.rows_per_batch} rows)`, `${t.batch_ms.p50} ms p50, ${t.batch_ms.p95} p95, ${t.batch_ms.max} max (${t.batches} batches, ${t.prune_s} s)`);
+    row('  same with an index on outbox (incident_id)', `${t.batch_ms_with_outbox_index.p50} ms p50, ${t.batch_ms_with_outbox_index.p95} p95, ${t.batch_ms_with_outbox_index.max} max`);
+  }
+
   lines.push('', `reaction (schedule period ${x.schedule_period_ms / 1000} s)`);
   row('node NotReady → gate closed, command path (measured)', `${x.node_notready_to_gate_closed_ms} ms p50, ${x.node_notready_to_gate_closed_max_ms} max (${x.gate_reason}; ${s.targets} targets)`);
   row('  same on the 2-node homelab', `${x.gate_command_small_ms.p50} ms p50, ${x.gate_command_small_ms.max} max`);

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { runBench, type BenchResult } from '../bench/bench.js';
 import { renderReport } from '../bench/report.js';
 import { runScale, type ScaleOptions } from '../bench/scale.js';
+import { runRetention } from '../bench/retention.js';
 import { runScopeSweep } from '../bench/scope.js';
 
 const TINY: ScaleOptions = { targets: 20, nodes: 5, namespaces: 3, apiLatencyMs: 1, probeDelayMs: 1, warmupCycles: 1, cycles: 3, baselineCycles: 2, gateSamples: 2 };
@@ -86,4 +87,14 @@ describe('npm run bench, at a tiny scale', () => {
     expect(rows[2]!.requests_per_hour).toBeCloseTo((19 * 3600) / 2700, 1);
     expect(rows[2]!.polling_requests_per_hour).toBe(2 * 12 * 120);
   }, 120_000);
+
+  it('prunes a database of expired incidents batch by batch down to almost nothing in use, and the file takes as many again without growing much', async () => {
+    const r = await runRetention({ incidents: 120, auditPerIncident: 10, outboxPerIncident: 4, batch: 25 });
+    // Per incident: itself, 10 audit rows, 4 outbox rows, 1 restart attempt.
+    expect(r.rows).toBe(120 * 16);
+    expect(r.batches).toBe(5);
+    expect(r.used_mb_after_prune).toBeLessThan(r.file_mb_before);
+    expect(r.file_mb_after_refill).toBeLessThanOrEqual(r.file_mb_before * 1.1);
+    expect(r.batch_ms).toEqual(msSummary);
+  }, 60_000);
 });

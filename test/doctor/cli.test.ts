@@ -25,6 +25,8 @@ const RULES: SimRbacRule[] = [
   { verbs: ['get', 'list', 'watch', 'patch'], apiGroups: ['apps'], resources: ['deployments', 'statefulsets'], namespaces: ['nvr', 'home'] },
   { verbs: ['get', 'update'], apiGroups: ['coordination.k8s.io'], resources: ['leases'], resourceNames: ['stormguard'], namespaces: ['stormguard'] },
   { verbs: ['create'], apiGroups: ['coordination.k8s.io'], resources: ['leases'], namespaces: ['stormguard'] },
+  { verbs: ['get', 'list', 'watch'], apiGroups: ['apps'], resources: ['daemonsets'], resourceNames: ['kured'], namespaces: ['kube-system'] },
+  { verbs: ['get', 'list', 'watch'], apiGroups: ['upgrade.cattle.io'], resources: ['plans'] },
 ];
 
 let dir: string;
@@ -113,7 +115,7 @@ describe('stormguard doctor (CLI)', () => {
     keep('healthy.txt', io.out());
     expect(io.err()).toBe('');
     expect(io.out()).not.toContain('✗');
-    expect(io.out()).toMatch(/\nall good: 16 passed, 0 warnings\n$/);
+    expect(io.out()).toMatch(/\nall good: 18 passed, 0 warnings\n$/);
     expect(status).toBe(0);
     expect(io.out()).not.toContain(TOKEN);
   });

@@ -26,6 +26,9 @@ const DEPLOYED: SimRbacRule[] = [
   { verbs: ['get', 'list', 'watch', 'patch'], apiGroups: ['apps'], resources: ['deployments', 'statefulsets', 'daemonsets'], namespaces: ['nvr', 'home'] },
   { verbs: ['get', 'update'], apiGroups: ['coordination.k8s.io'], resources: ['leases'], resourceNames: ['stormguard'], namespaces: ['stormguard'] },
   { verbs: ['create'], apiGroups: ['coordination.k8s.io'], resources: ['leases'], namespaces: ['stormguard'] },
+  // rbac-maintenance.yaml: kured's DaemonSet by name, and upgrade Plans.
+  { verbs: ['get', 'list', 'watch'], apiGroups: ['apps'], resources: ['daemonsets'], resourceNames: ['kured'], namespaces: ['kube-system'] },
+  { verbs: ['get', 'list', 'watch'], apiGroups: ['upgrade.cattle.io'], resources: ['plans'] },
 ];
 
 beforeAll(async () => {
@@ -78,6 +81,8 @@ describe('doctor: Kubernetes', () => {
       'ok target frigate: Deployment nvr/frigate exists',
       'ok target home-assistant: StatefulSet home/home-assistant exists',
       'ok target mqtt: 1 pod matches app=mosquitto in nvr',
+      "ok kured's reboot lock: no DaemonSet kube-system/kured (kured not installed here; set maintenance.kured if it runs under other names)",
+      'ok upgrade Plans: the CRD plans.upgrade.cattle.io is not installed (no system-upgrade-controller), nothing to read',
     ]);
   });
 
@@ -134,6 +139,8 @@ describe('doctor: Kubernetes', () => {
       'ok target frigate: Deployment nvr/frigate exists',
       'ok target home-assistant: StatefulSet home/home-assistant exists',
       'ok target mqtt: 1 pod matches app=mosquitto in nvr',
+      "ok kured's reboot lock: no DaemonSet kube-system/kured (kured not installed here; set maintenance.kured if it runs under other names)",
+      'ok upgrade Plans: the CRD plans.upgrade.cattle.io is not installed (no system-upgrade-controller), nothing to read',
     ]);
   });
 
@@ -165,5 +172,35 @@ describe('doctor: Kubernetes', () => {
     expect(needs).not.toContain('home patch deployments');
     expect(needs).not.toContain('home delete pods');
     expect(needs).toContain('nvr delete pods');
+  });
+});
+
+describe('doctor: can it read the kured DaemonSet / Plans?', () => {
+  it('says both are readable where kured and system-upgrade-controller run', async () => {
+    const sim = createKubeSimulator();
+    sim.addNode('node-a');
+    sim.addDaemonSet({ namespace: 'kube-system', name: 'kured' });
+    sim.addPlan({ name: 'server-plan', applying: ['node-a'] });
+    await sim.start();
+    const file = path.join(dir, 'kubeconfig-signals');
+    await sim.writeKubeconfig(file);
+    try {
+      sim.setRbac(DEPLOYED);
+      const checks = await checkKubernetes(validateConfig({ kubernetes: { kubeconfig: file }, targets: [] }, 'test.yaml'), { env: {}, leaseNamespace: null, timeoutMs: 2000 });
+      expect(lines(checks).slice(-2)).toEqual(["ok kured's reboot lock: DaemonSet kube-system/kured is readable", 'ok upgrade Plans: plans.upgrade.cattle.io are readable']);
+    } finally {
+      await sim.stop();
+    }
+  });
+
+  it('warns, never fails, when they may not be read, naming the verbs and the file to apply; follows maintenance.kured', async () => {
+    kube.setRbac(DEPLOYED.filter((r) => !r.namespaces?.includes('kube-system') && !r.resources.includes('plans')));
+    const c = validateConfig({ kubernetes: { kubeconfig }, targets: TARGETS, maintenance: { kured: { namespace: 'kured', daemonSet: 'kured-reboot' } } }, 'test.yaml');
+    const checks = await run(c);
+    expect(checks.slice(-2)).toEqual([
+      { status: 'warn', title: "kured's reboot lock: may not get/list/watch DaemonSet kured/kured-reboot, so kured reboots are not recognised as planned maintenance", fix: expect.stringContaining('deploy/rbac-maintenance.yaml') },
+      { status: 'warn', title: 'upgrade Plans: may not get/list/watch plans.upgrade.cattle.io, so system-upgrade-controller upgrades are not recognised as planned maintenance', fix: expect.stringContaining('rbac.maintenanceSignals') },
+    ]);
+    expect(checks.some((check) => check.status === 'fail')).toBe(false);
   });
 });

@@ -71,7 +71,7 @@ export async function startApp(options: AppOptions): Promise<App> {
   const clock = options.clock ?? Date.now;
   const store = options.store ?? openStore(config, logger, clock);
   const metrics = options.metrics ?? createMetrics({ store, config });
-  const kube = options.kube ?? createKubeAdapter({ ...config.kubernetes, env: options.env ?? process.env, logger, clock });
+  const kube = options.kube ?? createKubeAdapter({ ...config.kubernetes, env: options.env ?? process.env, logger, clock, maintenanceSignals: { kured: config.maintenance.kured } });
   const d = config.discord ? await loadDiscord() : null;
   // Deliveries go through their own REST client, which never depends on the gateway: a login that
   // fails (discord.js then destroys its client and drops that client's token) cannot stop them.
