@@ -13,6 +13,7 @@ import type { Metrics } from './metrics.js';
 import { carryOutRestarts, type RestartOutcome } from './restarts.js';
 import { mayOweEvidence, queueEvidence } from './evidence.js';
 import type { LogReader } from '../adapters/kube/logs.js';
+import { watchdogInput } from './watchdog.js';
 
 /** What a check cycle needs from the outside world. */
 export interface CycleDeps {
@@ -79,6 +80,7 @@ export async function runCycle(deps: CycleDeps, trigger: CycleTrigger = 'schedul
       silences: store.activeSilences(now),
       restarts: store.restartsFor({ incidentIds: openIncidentIds(incidents), since: restartHistorySince(config.targets, now) }),
       clusterState: loadClusterState(store),
+      watchdog: watchdogInput(config, store, now),
     });
     store.setMeta(CLUSTER_STATE, JSON.stringify(plan.clusterState));
     for (const state of plan.targetStates) {

@@ -28,8 +28,12 @@ export interface CycleRunnerDeps {
   metrics?: Metrics;
   /** Reads the failing container's log for the evidence note; absent or null: none (`diagnosis.logs: false`). */
   logs?: LogReader | null;
+  /** Called before each cycle (the heartbeat's `/start`); must not block, it is not awaited. */
+  onCycleStarting?: () => void;
   /** Called after each completed cycle (the heartbeat); must not block, it is not awaited. */
   onCycleCompleted?: (report: CycleReport) => void;
+  /** Called when a cycle throws (the heartbeat reports the failure); must not block. */
+  onCycleFailed?: (err: unknown) => void;
 }
 
 /** The cycle runner: check cycles on the schedule, delivers effects after each cycle, stops gracefully. */
@@ -85,7 +89,14 @@ export function createCycleRunner(deps: CycleRunnerDeps): CycleRunner {
   if (orphaned > 0) deps.logger.warn({ orphaned }, 'restart attempts interrupted by a crash are marked unknown and not repeated');
 
   async function cycle(trigger: CycleTrigger) {
-    const report = await runCycle(deps, trigger);
+    deps.onCycleStarting?.();
+    let report: CycleReport;
+    try {
+      report = await runCycle(deps, trigger);
+    } catch (err) {
+      deps.onCycleFailed?.(err);
+      throw err;
+    }
     snapshot = report.snapshot;
     lastCycleAt = report.finishedAt;
     deps.onCycleCompleted?.(report);

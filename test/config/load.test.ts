@@ -95,7 +95,7 @@ describe('loadConfig', () => {
         ntfy: { url: 'https://ntfy.sh', topic: 'homelab-alerts', token: env.NTFY_TOKEN },
       },
       http: { port: 9464 },
-      heartbeat: { url: `https://hc-ping.com/${env.HC_UUID}` },
+      heartbeat: { url: `https://hc-ping.com/${env.HC_UUID}`, start: false },
       reopenWindow: 10 * MINUTE,
       retention: 180 * 24 * 60 * MINUTE,
       diagnosis: { logs: true },

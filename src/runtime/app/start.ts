@@ -15,6 +15,8 @@ import { createAlertIntake, type AlertIntake } from '../alerts.js';
 import { createCycleRunner, type CycleRunner } from '../cycleRunner.js';
 import type { LoginRetry } from '../discordLogin.js';
 import { createHeartbeat } from '../heartbeat.js';
+import { createCycleWatch, trackEmailHealth } from '../cycleWatch.js';
+import { createPermissionFix } from '../permissionFix.js';
 import { createLogSink } from '../logSink.js';
 import { createMetrics, discordOutcome, type Metrics } from '../metrics.js';
 import { settledWithin } from '../outbox.js';
@@ -83,7 +85,9 @@ export async function startApp(options: AppOptions): Promise<App> {
   const countResponses = (client: REST) => client.on('response', (_request, response) => metrics.discordRequests.inc({ outcome: discordOutcome(response.status) }));
   if (rest) countResponses(rest);
   let stopping = false;
-  const heartbeat = config.heartbeat ? createHeartbeat({ url: config.heartbeat.url, logger }) : null;
+  const heartbeat = config.heartbeat ? createHeartbeat({ ...config.heartbeat, logger }) : null;
+  /** The gateway once connected (the heartbeat asks whether Discord can be told). */
+  let gateway: DiscordGateway | null = null;
 
   const logSink = createLogSink(logger);
   // Each channel has its own sink; a channel that is not configured is logged instead. The delivery
@@ -93,12 +97,14 @@ export async function startApp(options: AppOptions): Promise<App> {
     const sink = d.createDiscordSink({ rest, discord: config.discord, store, logger });
     return trackDiscordReachability(sink, store, clock, logger);
   };
+  const email = config.notify.email ? trackEmailHealth(createEmailSink({ email: config.notify.email, store, clock })) : null;
   const sinks: Sinks = {
     discord: discordSink(),
-    email: config.notify.email ? createEmailSink({ email: config.notify.email, store, clock }) : logSink,
+    email: email?.sink ?? logSink,
     push: config.notify.ntfy ? createNtfySink({ ntfy: config.notify.ntfy, clock }) : logSink,
   };
 
+  const cycleWatch = heartbeat ? createCycleWatch({ heartbeat, store, logger, email, discordConnected: d ? () => gateway?.connected() ?? false : null }) : null;
   const cycles: CycleRunner = createCycleRunner({
     config,
     store,
@@ -111,21 +117,19 @@ export async function startApp(options: AppOptions): Promise<App> {
     logger,
     metrics,
     logs,
-    // Off the critical path: a slow heartbeat receiver never delays the next cycle.
-    // Only a cycle whose writes the database took counts as alive: a full disk or a foreign lock stops the pings.
-    onCycleCompleted: heartbeat
-      ? () => {
-          if (store.health().writable) heartbeat.ping();
-        }
-      : undefined,
+    // Off the critical path: a slow heartbeat receiver never delays the next cycle. Only a whole cycle
+    // (caches in sync, database written, Discord or the email fallback working) is reported alive.
+    ...(cycleWatch ? { onCycleStarting: cycleWatch.starting, onCycleCompleted: cycleWatch.completed, onCycleFailed: cycleWatch.failed } : {}),
   });
   const alertmanagerApi = config.alertmanager?.url ? createAlertmanagerApi({ url: config.alertmanager.url, credentials: config.alertmanager.api }) : null;
   const actions = createActions({ config, store, cluster: kube, restarter: kube, clock, logger, metrics, deliver: () => cycles.deliver(), alertmanager: alertmanagerApi, lastSnapshot: () => cycles.lastSnapshot() });
   const alerts = config.alertmanager ? createAlertIntake({ config, store, clock, logger, lastSnapshot: () => cycles.lastSnapshot(), deliver: () => cycles.deliver() }) : null;
 
-  const gateway: DiscordGateway | null =
+  // A fix made in Discord (overwrites, roles) is delivered at once rather than at the next retry.
+  const permissionFix = d ? createPermissionFix({ store, clock, logger, deliver: () => cycles.deliver() }) : null;
+  gateway =
     d && config.discord
-      ? await connectGateway({ d, discord: config.discord, config, actions, logsOf: (target) => evidenceNow({ config, store, logs, clock, logger, cluster: kube }, target), logger, countResponses, stopping: () => stopping, ...(options.discordLogin ? { retry: options.discordLogin } : {}) })
+      ? await connectGateway({ d, discord: config.discord, config, actions, logsOf: (target) => evidenceNow({ config, store, logs, clock, logger, cluster: kube }, target), logger, countResponses, stopping: () => stopping, ...(options.discordLogin ? { retry: options.discordLogin } : {}), ...(permissionFix ? { onPermissionChange: permissionFix.changed } : {}) })
       : null;
 
   // A crash between an Alertmanager call and its commit may have left silences behind: they follow what was committed.
@@ -154,6 +158,7 @@ export async function startApp(options: AppOptions): Promise<App> {
       if (gateway) await settledWithin(gateway.handling(), INTERACTIONS_GRACE_MS);
       await cycles.stop();
       await gateway?.stop();
+      permissionFix?.stop();
       // Stop watching: a waiting instance (lost Lease) or a closed app puts no load on the API.
       await kube.close?.();
       rest?.clearHashSweeper();
