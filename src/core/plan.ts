@@ -7,6 +7,7 @@ import { isOpen, newIncident, transition, transitionContext, withinReopenWindow,
 import { nodeOutage } from './nodes.js';
 import { countMissing, isWorkloadMissing, nodesKnown, setupProblems, setupResolution } from './setup.js';
 import { activeSilenceFor } from './silence.js';
+import { planWindowEnds, windowForIncident, windowNodes, type MaintenanceWindow, type WindowEndReport } from './windows.js';
 import { judgeBrake } from './brake.js';
 import { covers, coveringIncident } from './cover.js';
 import { CLUSTER_SUBJECT, nodeOfSubject, nodeSubject, OBSERVER_SUBJECT, targetOfSubject, targetSubject } from './subject.js';
@@ -38,6 +39,11 @@ export interface CycleInput {
   restarts: RestartRecord[];
   /** The Kubernetes API's own hysteresis, kept like a target's; absent: never observed (presumed answering). */
   clusterState?: TargetState;
+  /**
+   * Maintenance windows: those in force (they mute what they cover and hold its automatic restarts) and
+   * those ended whose report is owed; with the incidents resolved since the earliest of those began.
+   */
+  maintenance?: { windows: MaintenanceWindow[]; resolved: Incident[] };
 }
 
 /** One incident's new state with the effects, restarts and audit records to commit alongside it. */
@@ -55,6 +61,8 @@ export interface CyclePlan {
   /** The Kubernetes API's hysteresis after this cycle, to persist beside the target states. */
   clusterState: TargetState;
   incidents: IncidentPlan[];
+  /** The maintenance windows whose end this cycle reported (to mark reported in the same transaction). */
+  windowReports?: WindowEndReport[];
 }
 
 const SCHEDULER = 'scheduler';
@@ -95,9 +103,10 @@ export function planCycle(input: CycleInput): CyclePlan {
   planTargetIncidents(ctx, input, states, assignment);
   planSetupIncidents(ctx, input, states);
   planNamedTargets(ctx, input, states, assignment);
+  const windowReports = input.maintenance ? planWindowEnds(ctx, { ...input.maintenance, nodesOf: windowNodes(snapshot), now: input.now }) : [];
   ctx.tickAll();
   const finalStates = planAutomaticRestarts(ctx, input, states, assignment);
-  return ctx.result(finalStates, cluster);
+  return { ...ctx.result(finalStates, cluster), ...(windowReports.length > 0 ? { windowReports } : {}) };
 }
 
 /**
@@ -315,6 +324,7 @@ function planAutomaticRestarts(
       restarts,
       incident,
       silences: input.silences,
+      windows: input.maintenance?.windows ?? [],
       observer: ctx.current(OBSERVER_SUBJECT),
       now: input.now,
     });
@@ -359,7 +369,9 @@ class PlanContext {
     const before = this.current(subject);
     const targets = event.type === 'fail' ? [...new Set([...(isOpen(before) ? before.targets : []), ...event.targets])] : before?.targets ?? [];
     const probe = { ...(before ?? placeholder(subject, event)), targets };
-    const silenced = activeSilenceFor({ incident: probe }, this.input.silences, this.input.now) !== null;
+    const silenced =
+      activeSilenceFor({ incident: probe }, this.input.silences, this.input.now) !== null ||
+      windowForIncident(probe, this.input.maintenance?.windows ?? [], windowNodes(this.input.snapshot), this.input.now) !== null;
     const step = transition(before, event, transitionContext(this.input.config, { now: this.input.now, actor: SCHEDULER, silenced }));
     const sofar = this.work.get(subject);
     // A fresh incident replacing a resolved one starts its own effect list.
@@ -370,6 +382,12 @@ class PlanContext {
       audit: [...carry.audit, ...step.audit],
       restarts: [...carry.restarts, ...step.restarts],
     });
+  }
+
+  /** Every incident as this cycle has left it so far, one per subject. */
+  all(): Incident[] {
+    const subjects = new Set([...this.latest.keys(), ...this.work.keys()]);
+    return [...subjects].map((s) => this.current(s)).filter((i): i is Incident => i !== null);
   }
 
   tickAll(): void {
