@@ -105,4 +105,21 @@ export interface Config {
   /** How long the record of what happened is kept (ms, default 180d, SPEC §13): older audit entries are pruned. */
   retention: number;
   alertmanager?: AlertmanagerConfig;
+  /** Planned maintenance (SPEC §12). */
+  maintenance: { windows: RecurringWindowConfig[] };
+}
+
+/** A recurring maintenance window (`maintenance.windows[]`): its occurrences mute and hold what it covers. */
+export interface RecurringWindowConfig {
+  name: string;
+  /** The nodes it covers (empty when it names targets). */
+  nodes: string[];
+  /** The targets it covers (empty when it names nodes). */
+  targets: string[];
+  /** A cron expression (minutes; no seconds) in `timeZone`: when each occurrence starts. */
+  schedule: string;
+  /** How long each occurrence lasts (ms). */
+  duration: number;
+  /** IANA time zone of the schedule; absent: the machine's. */
+  timeZone?: string;
 }

@@ -10,6 +10,7 @@ import { createOutboxRepo, type OutboxRepo } from './outbox.js';
 import { createRestartRepo, type RestartRepo } from './restarts.js';
 import { createSilenceRepo, type SilenceRepo } from './silences.js';
 import { createTargetStateRepo, type TargetStateRepo } from './targetState.js';
+import { createWindowRepo, type WindowRepo } from './windows.js';
 
 export type { AuditFilter } from './audit.js';
 export type { ClockStepReport } from './clockStep.js';
@@ -20,7 +21,7 @@ export type { FinishedRestartStatus, RestartQuery } from './restarts.js';
 
 /** Every repository of the database, plus atomic grouping and shutdown. */
 export interface Store
-  extends IncidentRepo, TargetStateRepo, SilenceRepo, RestartRepo, AuditRepo, OutboxRepo, MetaRepo, AlertGroupRepo, ClockStepRepo {
+  extends IncidentRepo, TargetStateRepo, SilenceRepo, RestartRepo, AuditRepo, OutboxRepo, MetaRepo, AlertGroupRepo, ClockStepRepo, WindowRepo {
   /**
    * Runs `fn` in one transaction: all its writes commit together or none do. `fn` must be
    * synchronous (persist, then act: never await inside); nested calls become savepoints.
@@ -63,6 +64,7 @@ export function createStore(db: Database, options: StoreOptions = {}): Store {
     ...createMetaRepo(watched),
     ...createAlertGroupRepo(watched),
     ...createClockStepRepo(watched),
+    ...createWindowRepo(watched),
     transaction<T>(fn: () => T): T {
       return watched.transaction(fn)();
     },
