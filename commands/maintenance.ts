@@ -64,7 +64,7 @@ export const maintenanceCommand: SlashCommand = {
       ctx.actions.refuse(by, 'maintenance', 'badDuration', { [subject.kind]: subject.name, duration: given });
       return duration.error;
     }
-    return (await ctx.actions.declareMaintenance(subject, duration.ms, by, reason)).message;
+    return (await ctx.actions.declareMaintenance(subject, duration.ms, { id: by, name: interaction.user.globalName ?? interaction.user.username }, reason)).message;
   },
   autocomplete: targetChoices,
 };

@@ -12,6 +12,8 @@ CREATE TABLE maintenance_windows (
   reason       TEXT    NOT NULL DEFAULT '',
   -- A Discord user id, or `config` for an occurrence of a recurring window.
   created_by   TEXT    NOT NULL CHECK (length(created_by) > 0),
+  -- The person's name as Discord showed it then, for plain-text sentences (the gate's); '' for `config`.
+  created_by_name TEXT NOT NULL DEFAULT '',
   recurring    TEXT    CHECK (recurring IS NULL OR length(recurring) > 0),
   ended_at     INTEGER,
   ended_by     TEXT,

@@ -225,7 +225,7 @@ function automaticChecks(input: GateInput, target: TargetConfig, relevantNodes: 
     });
   }
   const window = windowForTarget(target.name, input.windows ?? [], { [target.name]: relevantNodes }, now);
-  if (window) return refuse('maintenanceWindow', windowRefusal(target.name, window), { windowId: window.id, until: window.endsAt });
+  if (window) return refuse('maintenanceWindow', windowRefusal(target.name, window, now), { windowId: window.id, until: window.endsAt });
   const ownRestarts = input.restarts.filter((r) => r.target === target.name);
   const lastHour = ownRestarts.filter((r) => elapsedSince(r.requestedAt, now) < HOUR);
   if (lastHour.length >= target.restart.maxPerHour) {

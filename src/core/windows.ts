@@ -23,6 +23,8 @@ export interface MaintenanceWindow {
   reason: string;
   /** A Discord user id, or `config` for a recurring window of the configuration. */
   createdBy: string;
+  /** The person's name as Discord showed it when they declared the window (for plain text such as the gate's); '' for the configuration. */
+  createdByName: string;
   /** The name of the recurring window (`maintenance.windows[].name`) it is an occurrence of; null when declared by hand. */
   recurring: string | null;
   /** When `duration:off` ended it early, else null. */
@@ -99,24 +101,35 @@ export function describeCovered(window: Pick<MaintenanceWindow, 'nodes' | 'targe
   return [nodes, targets].filter((part): part is string => part !== null).join(' and ');
 }
 
-/** Why and by whom, for people: `NAS firmware, by <@123>`, or a recurring window's name from the configuration. */
-export function describeOrigin(window: Pick<MaintenanceWindow, 'reason' | 'createdBy' | 'recurring'>): string {
-  const reason = escapeMarkdown(clip(oneLine(window.reason), 120));
+/**
+ * Why and by whom, for people: `NAS firmware, by <@123>` in Discord markup, or `NAS firmware, by alice`
+ * as plain text (for sentences the caller escapes, such as the gate's); a recurring window by its name
+ * from the configuration.
+ */
+export function describeOrigin(window: Pick<MaintenanceWindow, 'reason' | 'createdBy' | 'createdByName' | 'recurring'>, style: 'markup' | 'plain' = 'markup'): string {
+  const text = (value: string, max: number) => (style === 'markup' ? escapeMarkdown(clip(oneLine(value), max)) : clip(oneLine(value), max));
+  const reason = text(window.reason, 120);
   if (window.recurring !== null) {
-    const name = escapeMarkdown(clip(oneLine(window.recurring), 100));
+    const name = text(window.recurring, 100);
     return reason && reason !== name ? `${name}: ${reason}, scheduled` : `${name}, scheduled`;
   }
-  return reason ? `${reason}, by <@${window.createdBy}>` : `by <@${window.createdBy}>`;
+  const who = style === 'markup' ? `<@${window.createdBy}>` : text(window.createdByName, 64) || 'a person';
+  return reason ? `${reason}, by ${who}` : `by ${who}`;
 }
 
-/** A clock time that every Discord client shows in its own zone (`04:00`). */
-export function discordClockTime(ms: number): string {
-  return `<t:${Math.floor(ms / 1000)}:t>`;
+/**
+ * A time as plain text in UTC, short when it is on the same UTC day as `now` (`04:00 UTC`), else with
+ * its date (`2026-11-26 04:00 UTC`): the gate's sentence is plain text, where Discord's timestamps do not render.
+ */
+export function plainTime(ms: number, now: number): string {
+  const iso = new Date(ms).toISOString();
+  const sameDay = iso.slice(0, 10) === new Date(now).toISOString().slice(0, 10);
+  return `${sameDay ? '' : `${iso.slice(0, 10)} `}${iso.slice(11, 16)} UTC`;
 }
 
-/** The gate's sentence: "frigate is in a maintenance window until 04:00 (NAS firmware, by @alice)". */
-export function windowRefusal(target: string, window: MaintenanceWindow): string {
-  return `${target} is in a maintenance window until ${discordClockTime(windowEnd(window))} (${describeOrigin(window)})`;
+/** The gate's sentence, plain text: "frigate is in a maintenance window until 04:00 UTC (NAS firmware, by alice)". */
+export function windowRefusal(target: string, window: MaintenanceWindow, now: number): string {
+  return `${target} is in a maintenance window until ${plainTime(windowEnd(window), now)} (${describeOrigin(window, 'plain')})`;
 }
 
 /** Which windows' end reports are owed at `now`: ended (expired or ended early) and not yet reported. */

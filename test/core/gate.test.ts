@@ -503,5 +503,5 @@ describe('evaluateGate: one breaker, one sentence', () => {
 
 /** A maintenance window over node-a, in force at T0. */
 function maintenanceWindow(): MaintenanceWindow {
-  return { id: 1, nodes: ['node-a'], targets: [], startsAt: T0 - MIN, endsAt: T0 + HOUR, reason: 'NAS firmware', createdBy: '111', recurring: null, endedAt: null, reportedAt: null };
+  return { id: 1, nodes: ['node-a'], targets: [], startsAt: T0 - MIN, endsAt: T0 + HOUR, reason: 'NAS firmware', createdBy: '111', createdByName: 'alice', recurring: null, endedAt: null, reportedAt: null };
 }

@@ -10,7 +10,7 @@ const ok = (t: string): Observation => ({ target: t, result: 'ok', detail: 'HTTP
 const snap = snapshot([node('node-a'), node('node-b')], [workload('frigate', ['node-a']), workload('mqtt', ['node-a']), workload('hass', ['node-b'])]);
 
 function window(overrides: Partial<MaintenanceWindow> = {}): MaintenanceWindow {
-  return { id: 1, nodes: ['node-a'], targets: [], startsAt: T0, endsAt: T0 + HOUR, reason: 'NAS firmware', createdBy: '111', recurring: null, endedAt: null, reportedAt: null, ...overrides };
+  return { id: 1, nodes: ['node-a'], targets: [], startsAt: T0, endsAt: T0 + HOUR, reason: 'NAS firmware', createdBy: '111', createdByName: 'alice', recurring: null, endedAt: null, reportedAt: null, ...overrides };
 }
 
 /** A loop whose windows are marked reported as a store would, after each cycle that reported them. */

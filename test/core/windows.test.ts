@@ -4,7 +4,7 @@ import { transition, transitionContext } from '../../src/core/lifecycle.js';
 import {
   describeCovered,
   describeOrigin,
-  discordClockTime,
+  plainTime,
   planWindowEnds,
   reportWindowEnd,
   windowCoversIncident,
@@ -23,7 +23,7 @@ import type { Incident } from '../../src/core/types.js';
 import { gateInput, HOUR, incident, MIN, node, snapshot, T0, target, workload } from './fixtures.js';
 
 function window(overrides: Partial<MaintenanceWindow> = {}): MaintenanceWindow {
-  return { id: 1, nodes: [], targets: ['frigate'], startsAt: T0 - 30 * MIN, endsAt: T0 + 30 * MIN, reason: 'NAS firmware', createdBy: '111', recurring: null, endedAt: null, reportedAt: null, ...overrides };
+  return { id: 1, nodes: [], targets: ['frigate'], startsAt: T0 - 30 * MIN, endsAt: T0 + 30 * MIN, reason: 'NAS firmware', createdBy: '111', createdByName: 'alice', recurring: null, endedAt: null, reportedAt: null, ...overrides };
 }
 
 const onNodeA = { frigate: ['node-a'], mqtt: ['node-a'], hass: ['node-b'] };
@@ -100,10 +100,18 @@ describe('window words', () => {
     expect(describeOrigin(window({ recurring: 'weekly-nas', reason: 'updates', createdBy: 'config' }))).toBe('weekly-nas: updates, scheduled');
   });
 
-  it('refuses a restart with the window’s end in every reader’s clock and who declared it', () => {
-    expect(discordClockTime(T0 + 1500)).toBe(`<t:${(T0 + 1000) / 1000}:t>`);
-    expect(windowRefusal('frigate', window())).toBe(`frigate is in a maintenance window until <t:${(T0 + 30 * MIN) / 1000}:t> (NAS firmware, by <@111>)`);
-    expect(windowRefusal('frigate', window({ endedAt: T0 + MIN }))).toContain(`<t:${(T0 + MIN) / 1000}:t>`);
+  it('says in plain words why and by whom for sentences that are escaped (the gate’s)', () => {
+    expect(describeOrigin(window(), 'plain')).toBe('NAS firmware, by alice');
+    expect(describeOrigin(window({ reason: '*bold*' }), 'plain')).toBe('*bold*, by alice');
+    expect(describeOrigin(window({ reason: '', createdByName: '' }), 'plain')).toBe('by a person');
+    expect(describeOrigin(window({ recurring: 'weekly-nas', reason: '', createdBy: 'config', createdByName: '' }), 'plain')).toBe('weekly-nas, scheduled');
+  });
+
+  it('refuses a restart with the window’s end in UTC, its date when not today, and who declared it', () => {
+    expect(plainTime(T0 + 30 * MIN, T0)).toBe('20:30 UTC');
+    expect(plainTime(Date.parse('2026-11-26T04:00:59Z'), T0)).toBe('2026-11-26 04:00 UTC');
+    expect(windowRefusal('frigate', window(), T0)).toBe('frigate is in a maintenance window until 20:30 UTC (NAS firmware, by alice)');
+    expect(windowRefusal('frigate', window({ endedAt: T0 + MIN }), T0)).toContain('until 20:01 UTC');
   });
 });
 
@@ -114,7 +122,7 @@ describe('the gate in a window', () => {
 
   it('refuses automatic restarts of what a window covers, naming the window', () => {
     const decision = evaluateGate(gateInput({ targets, snapshot: snap, windows: [byNode] }));
-    expect(decision).toEqual({ allowed: false, reason: 'maintenanceWindow', message: windowRefusal('frigate', byNode), context: { windowId: 1, until: T0 + 30 * MIN } });
+    expect(decision).toEqual({ allowed: false, reason: 'maintenanceWindow', message: windowRefusal('frigate', byNode, T0), context: { windowId: 1, until: T0 + 30 * MIN } });
   });
 
   it('lets a person restart in a window, restarts what it does not cover, and forgets an ended window', () => {

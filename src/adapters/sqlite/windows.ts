@@ -10,7 +10,7 @@ export interface WindowRepo {
    * Stores an occurrence of a recurring window unless that occurrence (name and start) is already
    * stored; returns whether it was added.
    */
-  addOccurrence(w: Omit<MaintenanceWindow, 'id' | 'endedAt' | 'reportedAt' | 'createdBy'> & { recurring: string }): boolean;
+  addOccurrence(w: Omit<MaintenanceWindow, 'id' | 'endedAt' | 'reportedAt' | 'createdBy' | 'createdByName'> & { recurring: string }): boolean;
   /** Ends the given windows early at `at` (those already over are left alone); returns how many. */
   endWindows(ids: number[], at: number, by: string): number;
   /** The windows whose end is not reported yet — those in force and those whose report is owed — by id. */
@@ -27,6 +27,7 @@ interface WindowRow {
   ends_at: number;
   reason: string;
   created_by: string;
+  created_by_name: string;
   recurring: string | null;
   ended_at: number | null;
   reported_at: number | null;
@@ -41,6 +42,7 @@ function fromRow(row: WindowRow): MaintenanceWindow {
     endsAt: row.ends_at,
     reason: row.reason,
     createdBy: row.created_by,
+    createdByName: row.created_by_name,
     recurring: row.recurring,
     endedAt: row.ended_at,
     reportedAt: row.reported_at,
@@ -50,12 +52,12 @@ function fromRow(row: WindowRow): MaintenanceWindow {
 /** Builds the window repository over `db`. */
 export function createWindowRepo(db: Database): WindowRepo {
   const insert = db.prepare(`
-    INSERT INTO maintenance_windows (nodes_json, targets_json, starts_at, ends_at, reason, created_by, recurring)
-    VALUES (@nodes, @targets, @startsAt, @endsAt, @reason, @createdBy, @recurring)
+    INSERT INTO maintenance_windows (nodes_json, targets_json, starts_at, ends_at, reason, created_by, created_by_name, recurring)
+    VALUES (@nodes, @targets, @startsAt, @endsAt, @reason, @createdBy, @createdByName, @recurring)
     ON CONFLICT (recurring, starts_at) WHERE recurring IS NOT NULL DO NOTHING`);
   const end = db.prepare('UPDATE maintenance_windows SET ended_at = @at, ended_by = @by WHERE id = @id AND ended_at IS NULL AND ends_at > @at');
   const unreported = db.prepare<[], WindowRow>(`
-    SELECT id, nodes_json, targets_json, starts_at, ends_at, reason, created_by, recurring, ended_at, reported_at
+    SELECT id, nodes_json, targets_json, starts_at, ends_at, reason, created_by, created_by_name, recurring, ended_at, reported_at
     FROM maintenance_windows WHERE reported_at IS NULL ORDER BY id`);
   const reported = db.prepare('UPDATE maintenance_windows SET reported_at = @at WHERE id = @id AND reported_at IS NULL');
   const row = (w: Omit<MaintenanceWindow, 'id' | 'endedAt' | 'reportedAt'>) => ({
@@ -65,6 +67,7 @@ export function createWindowRepo(db: Database): WindowRepo {
     endsAt: w.endsAt,
     reason: w.reason,
     createdBy: w.createdBy,
+    createdByName: w.createdByName,
     recurring: w.recurring,
   });
 
@@ -74,7 +77,7 @@ export function createWindowRepo(db: Database): WindowRepo {
       return { ...w, id: Number(lastInsertRowid), endedAt: null, reportedAt: null };
     },
     addOccurrence(w) {
-      return insert.run(row({ ...w, createdBy: 'config' })).changes === 1;
+      return insert.run(row({ ...w, createdBy: 'config', createdByName: '' })).changes === 1;
     },
     endWindows(ids, at, by) {
       let ended = 0;

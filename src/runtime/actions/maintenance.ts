@@ -15,7 +15,7 @@ export type WindowSubject = { kind: 'node'; name: string } | { kind: 'target'; n
 /** The maintenance part of the actions. */
 export interface MaintenanceActions {
   /** Declares a window over `subject` from now for `durationMs`; a window of the same subject in force is replaced (its end is the new one). */
-  declareMaintenance(subject: WindowSubject, durationMs: number, by: string, reason: string): Promise<ActionResult>;
+  declareMaintenance(subject: WindowSubject, durationMs: number, by: { id: string; name: string }, reason: string): Promise<ActionResult>;
   /** `duration:off`: ends now the windows in force over `subject` (every window in force when null); the next cycle reports each end. */
   endMaintenance(subject: WindowSubject | null, by: string): Promise<ActionResult>;
   /** The windows in force now, soonest to end first. */
@@ -42,7 +42,8 @@ export function createMaintenanceActions(deps: ActionDeps): MaintenanceActions {
   }
 
   return {
-    async declareMaintenance(subject, durationMs, by, reason) {
+    async declareMaintenance(subject, durationMs, person, reason) {
+      const by = person.id;
       const now = deps.clock();
       const endsAt = now + durationMs;
       const window = store.transaction(() => {
@@ -57,6 +58,7 @@ export function createMaintenanceActions(deps: ActionDeps): MaintenanceActions {
           endsAt,
           reason,
           createdBy: by,
+          createdByName: person.name,
           recurring: null,
         });
         auditAction(deps, { actor: by, action: 'maintenanceDeclared', subject: `${subject.kind}:${subject.name}`, incidentId: null, reason: reason || null, detail: { windowId: added.id, from: now, until: endsAt, ...(replaced.length > 0 ? { replaced } : {}) } });
