@@ -368,10 +368,11 @@ class PlanContext {
   apply(subject: string, event: IncidentEvent): void {
     const before = this.current(subject);
     const targets = event.type === 'fail' ? [...new Set([...(isOpen(before) ? before.targets : []), ...event.targets])] : before?.targets ?? [];
-    const probe = { ...(before ?? placeholder(subject, event)), targets };
+    // The incident as it will be after this event (targets included), to ask whether a silence or a maintenance window mutes it.
+    const standIn = { ...(before ?? placeholder(subject, event)), targets };
     const silenced =
-      activeSilenceFor({ incident: probe }, this.input.silences, this.input.now) !== null ||
-      windowForIncident(probe, this.input.maintenance?.windows ?? [], windowNodes(this.input.snapshot), this.input.now) !== null;
+      activeSilenceFor({ incident: standIn }, this.input.silences, this.input.now) !== null ||
+      windowForIncident(standIn, this.input.maintenance?.windows ?? [], windowNodes(this.input.snapshot), this.input.now) !== null;
     const step = transition(before, event, transitionContext(this.input.config, { now: this.input.now, actor: SCHEDULER, silenced }));
     const sofar = this.work.get(subject);
     // A fresh incident replacing a resolved one starts its own effect list.

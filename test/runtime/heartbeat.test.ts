@@ -64,7 +64,7 @@ describe('heartbeat', () => {
     await expect.poll(() => receiver!.pings.length).toBe(2);
     await receiver.close();
     await world.cycles(2);
-    expect(world.app.bot.ranRecently(world.clock.now())).toBe(true);
+    expect(world.app.cycles.ranRecently(world.clock.now())).toBe(true);
     expect(world.app.store.openIncidents()).toHaveLength(1);
     expect(receiver.pings).toHaveLength(2);
   });

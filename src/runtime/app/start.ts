@@ -12,7 +12,7 @@ import type { EffectSink, Sinks } from '../../core/delivery.js';
 import type { Logger } from '../../log.js';
 import { createActions, type Actions } from '../actions/index.js';
 import { createAlertIntake, type AlertIntake } from '../alerts.js';
-import { createBot, type Bot } from '../bot.js';
+import { createCycleRunner, type CycleRunner } from '../cycleRunner.js';
 import type { LoginRetry } from '../discordLogin.js';
 import { createHeartbeat } from '../heartbeat.js';
 import { createLogSink } from '../logSink.js';
@@ -42,7 +42,8 @@ export interface AppOptions {
 
 /** The assembled bot: store, cycle, Discord (when configured) and the actions people take. */
 export interface App {
-  bot: Bot;
+  /** The check cycles on their schedule, and the delivery after each. */
+  cycles: CycleRunner;
   store: Store;
   actions: Actions;
   /** Takes Alertmanager's notifications when `alertmanager` is configured. */
@@ -93,7 +94,7 @@ export async function startApp(options: AppOptions): Promise<App> {
     push: config.notify.ntfy ? createNtfySink({ ntfy: config.notify.ntfy, clock }) : logSink,
   };
 
-  const bot: Bot = createBot({
+  const cycles: CycleRunner = createCycleRunner({
     config,
     store,
     cluster: kube,
@@ -113,8 +114,8 @@ export async function startApp(options: AppOptions): Promise<App> {
       : undefined,
   });
   const alertmanagerApi = config.alertmanager?.url ? createAlertmanagerApi({ url: config.alertmanager.url, credentials: config.alertmanager.api }) : null;
-  const actions = createActions({ config, store, cluster: kube, restarter: kube, clock, logger, metrics, deliver: () => bot.deliver(), alertmanager: alertmanagerApi, lastSnapshot: () => bot.lastSnapshot() });
-  const alerts = config.alertmanager ? createAlertIntake({ config, store, clock, logger, lastSnapshot: () => bot.lastSnapshot(), deliver: () => bot.deliver() }) : null;
+  const actions = createActions({ config, store, cluster: kube, restarter: kube, clock, logger, metrics, deliver: () => cycles.deliver(), alertmanager: alertmanagerApi, lastSnapshot: () => cycles.lastSnapshot() });
+  const alerts = config.alertmanager ? createAlertIntake({ config, store, clock, logger, lastSnapshot: () => cycles.lastSnapshot(), deliver: () => cycles.deliver() }) : null;
 
   const gateway: DiscordGateway | null =
     d && config.discord
@@ -125,7 +126,7 @@ export async function startApp(options: AppOptions): Promise<App> {
   const reconciling = alertmanagerApi ? actions.reconcileAlertSilences() : Promise.resolve();
 
   return {
-    bot,
+    cycles,
     store,
     actions,
     alerts,
@@ -136,7 +137,7 @@ export async function startApp(options: AppOptions): Promise<App> {
           database: databaseAnswers(store),
           // Connected, and not refused for a setup problem (token, access, permissions, channel) until fixed.
           discord: gateway ? gateway.connected() && !refusedForSetup(store) : true,
-          scheduler: bot.ranRecently(clock()),
+          scheduler: cycles.ranRecently(clock()),
         },
         { store, now: clock(), file: config.database.path },
       ),
@@ -145,7 +146,7 @@ export async function startApp(options: AppOptions): Promise<App> {
       // are answered while Kubernetes, Discord and the database are still there — within a bound.
       stopping = true;
       if (gateway) await settledWithin(gateway.handling(), INTERACTIONS_GRACE_MS);
-      await bot.stop();
+      await cycles.stop();
       await gateway?.stop();
       // Stop watching: a waiting instance (lost Lease) or a closed app puts no load on the API.
       await kube.close?.();

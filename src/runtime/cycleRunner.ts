@@ -9,11 +9,12 @@ import type { Sinks } from '../core/delivery.js';
 import { deliverPending, type DeliveryReport } from './outbox.js';
 import type { ClusterReader, Clock, Prober, Restarter } from './ports.js';
 import { startScheduler, type Scheduler } from './scheduler.js';
-import { serialize, startDeliveryLoop, type DeliveryLoop } from './deliveryLoop.js';
+import { startDeliveryLoop, type DeliveryLoop } from './deliveryLoop.js';
+import { oneAtATime } from './oneAtATime.js';
 import { buildIncidentView, incidentMessageLink } from './view.js';
 
-/** Everything the bot is wired from; `stormguard run`, the demo and the tests build it differently. */
-export interface BotDeps {
+/** Everything the cycle runner is wired from; `stormguard run`, the demo and the tests build it differently. */
+export interface CycleRunnerDeps {
   config: Config;
   store: Store;
   cluster: ClusterReader;
@@ -28,8 +29,8 @@ export interface BotDeps {
   onCycleCompleted?: (report: CycleReport) => void;
 }
 
-/** The running bot: cycles on the schedule, delivers effects after each cycle, stops gracefully. */
-export interface Bot {
+/** The cycle runner: check cycles on the schedule, delivers effects after each cycle, stops gracefully. */
+export interface CycleRunner {
   /** One check cycle followed by one delivery pass (tests and the demo drive time with this). */
   tick(): Promise<{ cycle: CycleReport; delivery: DeliveryReport }>;
   /** Delivers due effects without a cycle. */
@@ -49,11 +50,11 @@ export interface Bot {
 const REACTION_DEBOUNCE_MS = 200;
 
 /**
- * Wires a bot; at start-up, restart attempts a crash left pending are marked unknown, never re-sent.
+ * Wires the cycle runner; at start-up, restart attempts a crash left pending are marked unknown, never re-sent.
  * Once started, a cluster that reports changes (informers) gets a cycle at once — debounced, and
  * never beside another cycle: a change during a cycle runs one more right after it.
  */
-export function createBot(deps: BotDeps): Bot {
+export function createCycleRunner(deps: CycleRunnerDeps): CycleRunner {
   let snapshot: ClusterSnapshot | null = null;
   let lastCycleAt: number | null = null;
   let scheduler: Scheduler | null = null;
@@ -64,7 +65,7 @@ export function createBot(deps: BotDeps): Bot {
   let debounce: NodeJS.Timeout | null = null;
   // Delivered effects the database could not mark done: remembered here, across passes, so never sent twice.
   const unrecorded = new Set<number>();
-  const deliver = serialize(() =>
+  const deliver = oneAtATime(() =>
     deliverPending({
       ...deps,
       unrecorded,
