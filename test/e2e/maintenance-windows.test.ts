@@ -35,6 +35,8 @@ describe('/maintenance', () => {
     expect(w.kube.restarts).toHaveLength(0);
     expect(w.app.store.auditFor({ action: 'restartSkipped' }).map((a) => a.reason)).toEqual(['maintenanceWindow']);
     await expect.poll(() => frigateThread(w).some((m) => /^Not restarting frigate: frigate is in a maintenance window until 2\d:\d\d UTC \(NAS firmware, by user-200000000000000001\)$/.test(m.content))).toBe(true);
+    const card = () => (messageOf(w, 'target:frigate')!.embeds[0] as { fields: Array<{ name: string; value: string }> }).fields;
+    expect(card()).toContainEqual(expect.objectContaining({ name: 'In maintenance until', value: expect.stringMatching(/^<t:\d+:f> — NAS firmware, by <@\d+>$/) }));
     const status = await w.discord.slashCommand({ name: 'status', options: { target: 'frigate' }, user: BYSTANDER });
     expect(answer(status)).toMatch(/🛠️ in maintenance until <t:\d+:f> \(NAS firmware, by <@\d+>\)/);
     // A person in the window knows what they do: their /restart passes.
@@ -47,6 +49,7 @@ describe('/maintenance', () => {
     const ring = w.discord.allMentions().find((r) => r.kind === 'role' && !r.suppressed)!;
     expect(ring.channelId).toBe(messageOf(w, 'target:frigate')!.thread!.id);
     await expect.poll(() => frigateThread(w).map((m) => m.content)).toContainEqual(expect.stringMatching(/^<@&\d+> Maintenance window \(frigate — NAS firmware, by <@\d+>\) over after 1h — still down: frigate$/));
+    await expect.poll(() => card().some((f) => f.name === 'In maintenance until')).toBe(false);
     // Once: no second ring; automatic restarts go through the gate again.
     await w.cycles(10, MIN);
     expect(roleRings(w)).toBe(1);
