@@ -178,7 +178,8 @@ export function reportWindowEnd(input: WindowEndInput): WindowEndReport {
   const outcome = parts.length > 0 ? parts.join('; ') : 'nothing went down';
   const how = window.endedAt !== null && window.endedAt < window.endsAt ? 'ended early' : 'over';
   const text = `Maintenance window (${describeCovered(window)} — ${describeOrigin(window)}) ${how} after ${formatDuration(roundToMinute(end - window.startsAt))} — ${outcome}`;
-  const others = input.windows.filter((w) => w !== window && w.id !== window.id && windowInForce(w, now));
+  // The ended window is not in force itself: what is left are the others still covering.
+  const others = input.windows.filter((w) => windowInForce(w, now));
   const stillOpen = open.map((incident) => ({
     subject: incident.subject,
     ring: incident.state === 'open' && !others.some((w) => windowCoversIncident(w, incident, nodesOf)),
@@ -195,7 +196,7 @@ function namesOf(incident: Incident): string[] {
 }
 
 function bySubject(a: Incident, b: Incident): number {
-  return a.subject < b.subject ? -1 : a.subject > b.subject ? 1 : 0;
+  return a.subject.localeCompare(b.subject);
 }
 
 /** Whole minutes, at least one: a report says "1h", not "59m58s" for a window a cycle ended late or early. */

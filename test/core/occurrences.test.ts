@@ -58,6 +58,13 @@ describe('occurrenceInForce', () => {
     expect(occurrenceInForce(berlin(2 * HOUR), first + 2 * HOUR)).toBeNull();
   });
 
+  it('knows the repeated hour was seen before, however short the window (it looks back past any shift)', () => {
+    const second = at('2026-10-25T01:30:00Z'); // the second 02:30, CET
+    expect(occurrenceInForce(berlin(10 * MIN), second)).toBeNull();
+    expect(occurrenceInForce(berlin(10 * MIN), second + 5 * MIN)).toBeNull();
+    expect(occurrenceInForce(berlin(10 * MIN), at('2026-10-25T00:35:00Z'))).toBe(at('2026-10-25T00:30:00Z'));
+  });
+
   it('picks the latest start when occurrences follow each other', () => {
     const everyTen: Recurrence = { matches: (w) => new Date(w).getUTCMinutes() % 10 === 0, durationMs: 5 * MIN, timeZone: 'UTC' };
     expect(occurrenceInForce(everyTen, at('2026-05-01T12:25:00Z'))).toBeNull();

@@ -65,6 +65,10 @@ describe('a window in force', () => {
     expect(windowCoversIncident(window(), { subject: 'target:frigate', targets: ['frigate'] }, {})).toBe(true);
   });
 
+  it('keeps the first of windows ending together', () => {
+    expect(windowForTarget('frigate', [window({ id: 1 }), window({ id: 2 })], onNodeA, T0)?.id).toBe(1);
+  });
+
   it('finds the covering window in force that ends last, none once ended', () => {
     const short = window({ id: 1 });
     const long = window({ id: 2, endsAt: T0 + 2 * HOUR });
@@ -105,6 +109,13 @@ describe('window words', () => {
     expect(describeOrigin(window({ reason: '*bold*' }), 'plain')).toBe('*bold*, by alice');
     expect(describeOrigin(window({ reason: '', createdByName: '' }), 'plain')).toBe('by a person');
     expect(describeOrigin(window({ recurring: 'weekly-nas', reason: '', createdBy: 'config', createdByName: '' }), 'plain')).toBe('weekly-nas, scheduled');
+  });
+
+  it('clips long reasons and names', () => {
+    const long = 'x'.repeat(300);
+    expect(describeOrigin(window({ reason: long }))).toBe(`${'x'.repeat(119)}…, by <@111>`);
+    expect(describeOrigin(window({ reason: '', createdByName: long }), 'plain')).toBe(`by ${'x'.repeat(63)}…`);
+    expect(describeOrigin(window({ reason: '', recurring: long, createdBy: 'config' }))).toBe(`${'x'.repeat(99)}…, scheduled`);
   });
 
   it('refuses a restart with the window’s end in UTC, its date when not today, and who declared it', () => {
@@ -182,6 +193,21 @@ describe('the end of a window', () => {
     const byName = window({ targets: ['frigate'], startsAt: T0 - HOUR, endsAt: T0 });
     const oddSubject = incident({ id: 7, subject: 'target:frigate', targets: [] });
     expect(reportWindowEnd({ window: byName, incidents: [oddSubject], windows: [byName], nodesOf: {}, now: T0 }).text).toMatch(/still down: frigate$/);
+  });
+
+  it('rounds how long it lasted to whole minutes, at least one, and counts a reported end at its planned end as over', () => {
+    const text = (w: MaintenanceWindow) => reportWindowEnd({ window: w, incidents: [], windows: [w], nodesOf: {}, now: T0 + 2 * HOUR }).text;
+    expect(text(window({ startsAt: T0, endsAt: T0 + 10 * SECONDS }))).toContain(' over after 1m — ');
+    expect(text(window({ startsAt: T0, endsAt: T0 + HOUR - 20 * SECONDS }))).toContain(' over after 1h — ');
+    expect(text(window({ startsAt: T0, endsAt: T0 + HOUR + 40 * SECONDS }))).toContain(' over after 1h1m — ');
+    expect(text(window({ startsAt: T0, endsAt: T0 + HOUR, endedAt: T0 + HOUR }))).toContain(' over after 1h — ');
+  });
+
+  it('counts an incident resolved at the very start of the window as back', () => {
+    const atStart = { ...back, resolvedAt: byNode.startsAt };
+    expect(reportWindowEnd({ window: byNode, incidents: [atStart], windows: [byNode], nodesOf: onNodeA, now: T0 }).text).toMatch(/ — back: mqtt$/);
+    const before = { ...back, resolvedAt: byNode.startsAt - 1 };
+    expect(reportWindowEnd({ window: byNode, incidents: [before], windows: [byNode], nodesOf: onNodeA, now: T0 }).text).toMatch(/ — nothing went down$/);
   });
 
   it('orders what is still open by subject', () => {
