@@ -74,6 +74,21 @@ describe('/maintenance', () => {
     expect(w.app.store.auditFor({ action: 'maintenanceWindowEnded' })).toHaveLength(1);
   });
 
+  it('a second /maintenance over the same target replaces the window in force: one window, one report over the whole span', async () => {
+    world = await startWorld({ notify: { escalateAfter: '3h' } });
+    const w = world;
+    await w.discord.slashCommand({ name: 'maintenance', options: { target: 'frigate', duration: '30m', reason: 'firmware' }, user: OPERATOR });
+    w.probe.setStatus(503);
+    await w.cycles(20, MIN);
+    await w.discord.slashCommand({ name: 'maintenance', options: { target: 'frigate', duration: '30m', reason: 'firmware, take two' }, user: OPERATOR });
+    expect(answer(await w.discord.slashCommand({ name: 'maintenance', user: OPERATOR }))).toMatch(/^Maintenance windows in force:\n\*\*frigate\*\* until [^\n]* — firmware, take two, by <@\d+>$/);
+    await w.cycles(25, MIN); // past the first window's end, inside the second
+    expect(roleRings(w)).toBe(0);
+    await w.cycles(10, MIN);
+    expect(roleRings(w)).toBe(1);
+    expect(w.app.store.auditFor({ action: 'maintenanceWindowEnded' }).map((a) => a.detail.text)).toEqual(['Maintenance window (frigate — firmware, take two, by <@200000000000000001>) over after 50m — still down: frigate']);
+  });
+
   it('is for operators only, refuses nonsense, and lets nothing but a configured target reach it', async () => {
     world = await startWorld();
     const w = world;

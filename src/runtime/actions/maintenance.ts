@@ -47,14 +47,16 @@ export function createMaintenanceActions(deps: ActionDeps): MaintenanceActions {
       const now = deps.clock();
       const endsAt = now + durationMs;
       const window = store.transaction(() => {
-        const replaced = inForce(now).filter((w) => w.recurring === null && sameSubject(w, subject)).map((w) => w.id!);
+        const previous = inForce(now).filter((w) => w.recurring === null && sameSubject(w, subject));
+        const replaced = previous.map((w) => w.id!);
         store.endWindows(replaced, now, by);
-        // A replaced window is over without its own report: the new one continues it and reports at its end.
+        // A replaced window is over without its own report: the new one continues it (from its start) and reports at its end.
         store.markWindowsReported(replaced, now);
+        const startsAt = Math.min(now, ...previous.map((w) => w.startsAt));
         const added = store.addWindow({
           nodes: subject.kind === 'node' ? [subject.name] : [],
           targets: subject.kind === 'target' ? [subject.name] : [],
-          startsAt: now,
+          startsAt,
           endsAt,
           reason,
           createdBy: by,
