@@ -66,10 +66,13 @@ export interface Recurrence {
  * minute, the way cron does: a wall-clock time that a spring-forward skips starts its occurrence when the
  * clocks jump (02:30 on the night 02:00 becomes 03:00 starts at 03:00), and a wall-clock time that a
  * fall-back repeats starts one occurrence, the first. An occurrence lasts `durationMs` of real time.
+ * `walkedUntil` (a previous call's `now`) shortens the walk to what came since: an occurrence that began
+ * before it was found then, and only one that began after it is found now.
  */
-export function occurrenceInForce(recurrence: Recurrence, now: number): number | null {
+export function occurrenceInForce(recurrence: Recurrence, now: number, walkedUntil: number | null = null): number | null {
   const { matches, durationMs, timeZone } = recurrence;
-  const first = Math.floor((now - durationMs - LOOKBACK) / MINUTE) * MINUTE;
+  const from = walkedUntil === null ? now - durationMs : Math.max(now - durationMs, walkedUntil);
+  const first = Math.floor((from - LOOKBACK) / MINUTE) * MINUTE;
   // The latest wall-clock minute seen so far: minutes at or before it never start an occurrence again.
   let seen = wallClockMinute(first, timeZone);
   let latest: number | null = null;
@@ -80,5 +83,6 @@ export function occurrenceInForce(recurrence: Recurrence, now: number): number |
     }
     if (wall > seen) seen = wall;
   }
-  return latest !== null && now < latest + durationMs ? latest : null;
+  const found = walkedUntil === null || latest === null || latest > walkedUntil ? latest : null;
+  return found !== null && now < found + durationMs ? found : null;
 }

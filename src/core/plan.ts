@@ -7,7 +7,7 @@ import { isOpen, newIncident, transition, transitionContext, withinReopenWindow,
 import { nodeOutage } from './nodes.js';
 import { countMissing, isWorkloadMissing, nodesKnown, setupProblems, setupResolution } from './setup.js';
 import { activeSilenceFor } from './silence.js';
-import { planWindowEnds, windowForIncident, windowNodes, type MaintenanceWindow, type WindowEndReport } from './windows.js';
+import { planWindowEnds, windowForIncident, windowNodes, type MaintenanceWindow, type NodesOfTargets, type WindowEndReport } from './windows.js';
 import { judgeBrake } from './brake.js';
 import { covers, coveringIncident } from './cover.js';
 import { CLUSTER_SUBJECT, nodeOfSubject, nodeSubject, OBSERVER_SUBJECT, targetOfSubject, targetSubject } from './subject.js';
@@ -348,8 +348,11 @@ function planAutomaticRestarts(
 class PlanContext {
   private readonly latest = new Map<string, Incident>();
   private readonly work = new Map<string, Transition>();
+  /** Where each target runs (what a maintenance window over a node covers), read once per cycle. */
+  private readonly windowNodes: NodesOfTargets;
 
   constructor(private readonly input: CycleInput) {
+    this.windowNodes = windowNodes(input.snapshot);
     for (const incident of input.incidents) {
       const seen = this.latest.get(incident.subject);
       if (!seen || incident.openedAt >= seen.openedAt) this.latest.set(incident.subject, incident);
@@ -372,7 +375,7 @@ class PlanContext {
     const standIn = { ...(before ?? placeholder(subject, event)), targets };
     const silenced =
       activeSilenceFor({ incident: standIn }, this.input.silences, this.input.now) !== null ||
-      windowForIncident(standIn, this.input.maintenance?.windows ?? [], windowNodes(this.input.snapshot), this.input.now) !== null;
+      windowForIncident(standIn, this.input.maintenance?.windows ?? [], this.windowNodes, this.input.now) !== null;
     const step = transition(before, event, transitionContext(this.input.config, { now: this.input.now, actor: SCHEDULER, silenced }));
     const sofar = this.work.get(subject);
     // A fresh incident replacing a resolved one starts its own effect list.

@@ -21,19 +21,32 @@ export function machineTimeZone(): string {
  * wall-clock minutes the schedule fires on (asked in UTC, where a wall-clock minute is encoded); the
  * core walks real time across the zone's daylight-saving changes.
  */
-export function recurringOccurrence(window: RecurringWindowConfig, now: number): number | null {
+export function recurringOccurrence(window: RecurringWindowConfig, now: number, walkedUntil: number | null = null): number | null {
   const matcher = cron.createTask(window.schedule, () => undefined, { timezone: 'UTC' });
   try {
-    return occurrenceInForce({ matches: (wall) => matcher.match(new Date(wall)), durationMs: window.duration, timeZone: window.timeZone ?? machineTimeZone() }, now);
+    return occurrenceInForce({ matches: (wall) => matcher.match(new Date(wall)), durationMs: window.duration, timeZone: window.timeZone ?? machineTimeZone() }, now, walkedUntil);
   } finally {
     void matcher.destroy();
   }
 }
 
-/** Writes down the occurrence of each recurring window that is in force at `now` (once: the store ignores a second). */
+/**
+ * How far each recurring window's schedule was walked, per store (one per running app): the next cycle
+ * walks only what came since (a week-long window would otherwise walk a week of minutes every cycle).
+ * Kept in memory: after a start the first cycle walks the whole duration again and finds the stored occurrence.
+ */
+const walked = new WeakMap<Store, Map<string, number>>();
+
+/** Writes down the occurrence of each recurring window that began by `now` and is in force (once: the store ignores a second). */
 export function beginOccurrences(store: Store, config: Pick<Config, 'maintenance'>, now: number): void {
+  const done = walked.get(store) ?? new Map<string, number>();
+  walked.set(store, done);
   for (const window of config.maintenance.windows) {
-    const startsAt = recurringOccurrence(window, now);
+    const key = JSON.stringify([window.name, window.schedule, window.duration, window.timeZone ?? null]);
+    const since = done.get(key) ?? null;
+    // A clock stepped back walks the whole duration again.
+    const startsAt = recurringOccurrence(window, now, since !== null && since <= now ? since : null);
+    done.set(key, now);
     if (startsAt === null) continue;
     store.addOccurrence({ nodes: window.nodes, targets: window.targets, startsAt, endsAt: startsAt + window.duration, reason: '', recurring: window.name });
   }

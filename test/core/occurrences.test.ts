@@ -65,6 +65,20 @@ describe('occurrenceInForce', () => {
     expect(occurrenceInForce(berlin(10 * MIN), at('2026-10-25T00:35:00Z'))).toBe(at('2026-10-25T00:30:00Z'));
   });
 
+  it('walks only what came since a previous walk: a start after it is found, one before it was found then', () => {
+    const jump = at('2026-03-29T01:00:00Z');
+    expect(occurrenceInForce(berlin(HOUR), jump + 10 * MIN, jump - 30 * 1000)).toBe(jump);
+    expect(occurrenceInForce(berlin(HOUR), jump + 10 * MIN, jump)).toBeNull();
+    expect(occurrenceInForce(berlin(HOUR), jump + 10 * MIN, jump - 1)).toBe(jump);
+    // The repeated fall-back hour stays seen when the walk resumes inside it.
+    const second = at('2026-10-25T01:30:00Z');
+    expect(occurrenceInForce(berlin(10 * MIN), second + MIN, second - 30 * 1000)).toBeNull();
+    // A long window: the walk since the last cycle still finds its start.
+    const daily: Recurrence = { matches: (w) => new Date(w).getUTCHours() === 3 && new Date(w).getUTCMinutes() === 0, durationMs: 6 * 24 * HOUR, timeZone: 'UTC' };
+    expect(occurrenceInForce(daily, at('2026-05-01T03:00:20Z'), at('2026-05-01T02:59:50Z'))).toBe(at('2026-05-01T03:00:00Z'));
+    expect(occurrenceInForce(daily, at('2026-05-01T03:00:50Z'), at('2026-05-01T03:00:20Z'))).toBeNull();
+  });
+
   it('picks the latest start when occurrences follow each other', () => {
     const everyTen: Recurrence = { matches: (w) => new Date(w).getUTCMinutes() % 10 === 0, durationMs: 5 * MIN, timeZone: 'UTC' };
     expect(occurrenceInForce(everyTen, at('2026-05-01T12:25:00Z'))).toBeNull();
