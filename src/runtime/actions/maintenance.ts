@@ -79,7 +79,7 @@ export function createMaintenanceActions(deps: ActionDeps): MaintenanceActions {
         const windows = inForce(now).filter((w) => subject === null || sameSubject(w, subject) || (subject.kind === 'node' ? w.nodes : w.targets).includes(subject.name));
         store.endWindows(windows.map((w) => w.id!), now, by);
         for (const w of windows) {
-          auditAction(deps, { actor: by, action: 'maintenanceEnded', subject: `maintenance:${w.id}`, incidentId: null, reason: null, detail: { windowId: w.id, plannedEnd: w.endsAt } });
+          auditAction(deps, { actor: by, action: 'maintenanceEndedEarly', subject: `maintenance:${w.id}`, incidentId: null, reason: null, detail: { windowId: w.id, plannedEnd: w.endsAt } });
         }
         return windows;
       });
