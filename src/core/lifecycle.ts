@@ -30,6 +30,8 @@ export type IncidentEvent =
    * by stormguard's own checks, answered for by the incident that covers it; `text` is the quiet note.
    */
   | { type: 'namedTargetsChanged'; text: string }
+  /** A person declared a maintenance window over this incident (or changed it); `text` is the quiet note. */
+  | { type: 'maintenanceChanged'; text: string }
   /** A maintenance window over this incident ended: its summary as a quiet note, or as the ring it held back when `ring`. */
   | { type: 'maintenanceEnded'; text: string; ring: boolean };
 
@@ -111,6 +113,8 @@ function react(incident: Incident | null, event: IncidentEvent, ctx: TransitionC
       return onAlertsChanged(incident, event, ctx);
     case 'namedTargetsChanged':
       return quietChange(incident, 'namedTargetsChanged', event.text, ctx);
+    case 'maintenanceChanged':
+      return quietChange(incident, 'maintenanceChanged', event.text, ctx);
     case 'maintenanceEnded':
       return onMaintenanceEnded(incident, event, ctx);
   }

@@ -270,6 +270,12 @@ describe('the lifecycle at a window’s end', () => {
     expect(step.audit[0]!.detail).toEqual({ text: 'summary' });
   });
 
+  it('notes a declared window quietly on an open incident, by the person', () => {
+    const step = transition(incident(), { type: 'maintenanceChanged', text: 'In maintenance until …' }, { ...ctx, actor: '111' });
+    expect(step.effects).toEqual([{ type: 'editMessage' }, { type: 'threadNote', text: 'In maintenance until …' }]);
+    expect(step.audit.map((a) => [a.action, a.actor, a.detail])).toEqual([['maintenanceChanged', '111', { text: 'In maintenance until …' }]]);
+  });
+
   it('notes it quietly when it must not ring, and does nothing to a resolved incident', () => {
     const quiet = transition(incident({ notifiedAt: null }), { type: 'maintenanceEnded', text: 'summary', ring: false }, ctx);
     expect(quiet.incident?.notifiedAt).toBeNull();

@@ -65,6 +65,8 @@ describe('/maintenance', () => {
     expect(roleRings(w)).toBe(1);
     expect(answer(await w.discord.slashCommand({ name: 'ack', user: OPERATOR }))).toMatch(/^Acknowledged/);
     await w.discord.slashCommand({ name: 'maintenance', options: { node: 'node-a', duration: '2h', reason: 'reboot' }, user: OPERATOR });
+    await expect.poll(() => frigateThread(w).map((m) => m.content)).toContainEqual(expect.stringMatching(/^In maintenance until <t:\d+:f> \(reboot, by <@\d+>\): no mentions and no automatic restarts until then$/));
+    expect(w.app.store.auditFor({ action: 'maintenanceChanged' })).toHaveLength(1);
     await w.cycles(10, MIN);
     const ended = await w.discord.slashCommand({ name: 'maintenance', options: { node: 'node-a', duration: 'off' }, user: OPERATOR });
     expect(answer(ended)).toMatch(/^Ended the maintenance window on node node-a/);

@@ -37,7 +37,7 @@ export function createMaintenanceActions(deps: ActionDeps): MaintenanceActions {
   function noteOnCovered(window: Pick<MaintenanceWindow, 'nodes' | 'targets'>, by: string, text: string): void {
     const nodesOf = windowNodes(deps.lastSnapshot?.() ?? { reachable: false, observedAt: 0, error: '' });
     for (const incident of store.openIncidents()) {
-      if (windowCoversIncident(window, incident, nodesOf)) applyByPerson(deps, incident, { type: 'silenceChanged', by, text }, by);
+      if (windowCoversIncident(window, incident, nodesOf)) applyByPerson(deps, incident, { type: 'maintenanceChanged', text }, by);
     }
   }
 
