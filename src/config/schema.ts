@@ -86,6 +86,23 @@ const objectName = z
 
 const nonEmpty = z.string().min(1, { error: 'must not be empty' });
 
+// A Kubernetes annotation key: an optional DNS-subdomain prefix and "/", then a name of at most 63 characters.
+const annotationKey = z
+  .string()
+  .max(316, { error: 'must be at most 316 characters' })
+  .regex(/^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/, {
+    error: 'must be an annotation key: [prefix/]name, e.g. weave.works/kured-node-lock',
+  });
+
+// Where kured keeps its reboot lock and how it marks a node it reboots: kured's own defaults
+// (kubereboot/kured cmd/kured/main.go `--ds-namespace`, `--ds-name`, `--lock-annotation`).
+const kured = z.strictObject({
+  namespace: dnsLabel.default('kube-system'),
+  daemonSet: objectName.default('kured'),
+  lockAnnotation: annotationKey.default('weave.works/kured-node-lock'),
+  rebootAnnotation: annotationKey.default('weave.works/kured-reboot-in-progress'),
+});
+
 const email = z.email({ error: unlessMissing('must be an email address') });
 
 // nodemailer accepts `Name <addr@example.com>` as a sender; people like to name the bot.
@@ -265,9 +282,8 @@ function formatGap(ms: number): string {
   return Number.isInteger(hours) ? `${hours}h` : `${Math.round(ms / 60_000)}m`;
 }
 
-const maintenance = z.strictObject({
-  windows: z.array(recurringWindow).default([]),
-});
+// Recurring maintenance windows (README "Maintenance windows").
+const maintenanceWindows = z.array(recurringWindow).default([]);
 
 /**
  * The cron expression that runs every `ms`: only for intervals that divide a minute, an hour or a
@@ -344,7 +360,9 @@ export const configSchema = z.strictObject({
   reopenWindow: duration.prefault('10m'),
   retention: duration.prefault('180d'),
   alertmanager: alertmanager.optional(),
-  maintenance: maintenance.prefault({}),
+  // Excerpts of the failing container's log in the thread and on demand (README "Evidence"): off, no pods/log is read.
+  diagnosis: z.strictObject({ logs: z.boolean({ error: unlessMissing('must be true or false') }).default(true) }).prefault({}),
+  maintenance: z.strictObject({ kured: kured.prefault({}), windows: maintenanceWindows }).prefault({}),
 }).transform(({ interval, schedule, ...rest }, ctx) => {
   // A recurring window names configured targets only (nodes are the cluster's: `stormguard doctor` sees them).
   const known = new Set(rest.targets.map((t) => t.name));

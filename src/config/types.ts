@@ -78,6 +78,14 @@ export interface NtfyConfig {
 /** A bearer token or basic-auth user and password. */
 export type Credentials = { bearerToken: string } | { username: string; password: string };
 
+/** `maintenance.kured`: where kured keeps its reboot lock (a DaemonSet annotation) and how it marks a node it reboots. */
+export interface KuredConfig {
+  namespace: string;
+  daemonSet: string;
+  lockAnnotation: string;
+  rebootAnnotation: string;
+}
+
 /** Alertmanager as a source of incidents (its webhook) and of silences (its API v2). */
 export interface AlertmanagerConfig {
   /** What Alertmanager sends to `POST /alertmanager` (its receiver's `http_config`). */
@@ -105,8 +113,10 @@ export interface Config {
   /** How long the record of what happened is kept (ms, default 180d, SPEC §13): older audit entries are pruned. */
   retention: number;
   alertmanager?: AlertmanagerConfig;
-  /** Planned maintenance (SPEC §12). */
-  maintenance: { windows: RecurringWindowConfig[] };
+  /** What the diagnosis may read besides states and events: `logs` off, no container log is ever read (no `pods/log` access needed). */
+  diagnosis: { logs: boolean };
+  /** Planned maintenance: the names the cluster's signals go by, and recurring windows. */
+  maintenance: { kured: KuredConfig; windows: RecurringWindowConfig[] };
 }
 
 /** A recurring maintenance window (`maintenance.windows[]`): its occurrences mute and hold what it covers. */

@@ -5,6 +5,7 @@ import type { Store } from '../adapters/sqlite/store.js';
 import type { Logger } from '../log.js';
 import { runCycle, type CycleReport, type CycleTrigger } from './cycle.js';
 import type { Metrics } from './metrics.js';
+import type { LogReader } from '../adapters/kube/logs.js';
 import type { Sinks } from '../core/delivery.js';
 import { deliverPending, type DeliveryReport } from './outbox.js';
 import type { ClusterReader, Clock, Prober, Restarter } from './ports.js';
@@ -25,6 +26,8 @@ export interface CycleRunnerDeps {
   clock: Clock;
   logger: Logger;
   metrics?: Metrics;
+  /** Reads the failing container's log for the evidence note; absent or null: none (`diagnosis.logs: false`). */
+  logs?: LogReader | null;
   /** Called after each completed cycle (the heartbeat); must not block, it is not awaited. */
   onCycleCompleted?: (report: CycleReport) => void;
 }

@@ -41,6 +41,8 @@ export async function connectGateway(o: {
   discord: NonNullable<Config['discord']>;
   config: Config;
   actions: Actions;
+  /** `/logs` and the Logs button: a target's evidence as an answer. */
+  logsOf?: (target: string) => Promise<string>;
   logger: Logger;
   countResponses: (client: REST) => void;
   stopping: () => boolean;
@@ -53,7 +55,7 @@ export async function connectGateway(o: {
   const handling = new Set<Promise<void>>();
   const router = d.createInteractionRouter({
     commands: d.COMMANDS,
-    ctx: { config: o.config, actions: o.actions },
+    ctx: { config: o.config, actions: o.actions, ...(o.logsOf ? { logsOf: o.logsOf } : {}) },
     guildId: discord.guildId,
     operatorRoleIds: discord.operatorRoleIds,
     logger,

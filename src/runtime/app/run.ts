@@ -51,7 +51,7 @@ export async function runApp(options: RunOptions): Promise<Service> {
   const metrics = createMetrics({ store, config });
   let kube: KubeAdapter;
   try {
-    kube = options.kube ?? createKubeAdapter({ ...config.kubernetes, env, logger, clock });
+    kube = options.kube ?? createKubeAdapter({ ...config.kubernetes, env, logger, clock, maintenanceSignals: { kured: config.maintenance.kured } });
   } catch (err) {
     store.close();
     throw err;

@@ -23,6 +23,8 @@ import { trackDiscordReachability } from '../reachability.js';
 import { connectGateway, loadDiscord, type DiscordGateway } from './discord.js';
 import { databaseAnswers, readinessOf, refusedForSetup } from './readiness.js';
 import { openStore } from './store.js';
+import { evidenceLogReader, evidenceNow } from '../evidence.js';
+import type { LogReader } from '../../adapters/kube/logs.js';
 
 /** How to assemble the application; everything but the config has a production default. */
 export interface AppOptions {
@@ -38,6 +40,8 @@ export interface AppOptions {
   metrics?: Metrics;
   /** How Discord logins time out and back off (tests shorten it). */
   discordLogin?: LoginRetry;
+  /** Reads container logs for the evidence; default: one over `config.kubernetes`. Ignored (none) when `diagnosis.logs` is off. */
+  logs?: LogReader | null;
 }
 
 /** The assembled bot: store, cycle, Discord (when configured) and the actions people take. */
@@ -69,7 +73,8 @@ export async function startApp(options: AppOptions): Promise<App> {
   const clock = options.clock ?? Date.now;
   const store = options.store ?? openStore(config, logger, clock);
   const metrics = options.metrics ?? createMetrics({ store, config });
-  const kube = options.kube ?? createKubeAdapter({ ...config.kubernetes, env: options.env ?? process.env, logger, clock });
+  const kube = options.kube ?? createKubeAdapter({ ...config.kubernetes, env: options.env ?? process.env, logger, clock, maintenanceSignals: { kured: config.maintenance.kured } });
+  const logs = evidenceLogReader(config, options);
   const d = config.discord ? await loadDiscord() : null;
   // Deliveries go through their own REST client, which never depends on the gateway: a login that
   // fails (discord.js then destroys its client and drops that client's token) cannot stop them.
@@ -105,6 +110,7 @@ export async function startApp(options: AppOptions): Promise<App> {
     clock,
     logger,
     metrics,
+    logs,
     // Off the critical path: a slow heartbeat receiver never delays the next cycle.
     // Only a cycle whose writes the database took counts as alive: a full disk or a foreign lock stops the pings.
     onCycleCompleted: heartbeat
@@ -119,7 +125,7 @@ export async function startApp(options: AppOptions): Promise<App> {
 
   const gateway: DiscordGateway | null =
     d && config.discord
-      ? await connectGateway({ d, discord: config.discord, config, actions, logger, countResponses, stopping: () => stopping, ...(options.discordLogin ? { retry: options.discordLogin } : {}) })
+      ? await connectGateway({ d, discord: config.discord, config, actions, logsOf: (target) => evidenceNow({ config, store, logs, clock, logger, cluster: kube }, target), logger, countResponses, stopping: () => stopping, ...(options.discordLogin ? { retry: options.discordLogin } : {}) })
       : null;
 
   // A crash between an Alertmanager call and its commit may have left silences behind: they follow what was committed.
