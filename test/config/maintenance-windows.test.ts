@@ -22,7 +22,7 @@ describe('maintenance.windows', () => {
   });
 
   it('defaults to no windows', () => {
-    expect(loadConfig({ path: writeConfig(TARGETS), env: {} }).maintenance).toEqual({ windows: [] });
+    expect(loadConfig({ path: writeConfig(TARGETS), env: {} }).maintenance.windows).toEqual([]);
   });
 
   it.each<[string, string, RegExp]>([

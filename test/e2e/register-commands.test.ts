@@ -15,7 +15,7 @@ afterEach(async () => {
 });
 
 describe('stormguard register-commands', () => {
-  it('bulk-registers the six guild commands, operator commands hidden by default_member_permissions, with bodies valid for Discord', async () => {
+  it('bulk-registers the seven guild commands, operator commands hidden by default_member_permissions, with bodies valid for Discord', async () => {
     sim = createDiscordSimulator({ guildId: '100000000000000001', channelId: '100000000000000002', botToken: 'tok' });
     const { apiUrl } = await sim.start();
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stormguard-register-'));
@@ -26,7 +26,7 @@ describe('stormguard register-commands', () => {
     );
     const io = captureIo({ DISCORD_TOKEN: 'tok' });
     expect(await main(['register-commands', '--config', config], io)).toBe(0);
-    expect(io.out()).toContain('registered 6 commands');
+    expect(io.out()).toContain('registered 7 commands');
     expect(sim.commands.map((c) => c.name).sort()).toEqual(['ack', 'incidents', 'logs', 'maintenance', 'restart', 'silence', 'status']);
     // Discord hides the operator commands from members until an admin allows the role (Integrations).
     const permissions = Object.fromEntries(sim.commands.map((c) => [c.name, c['default_member_permissions']]));
