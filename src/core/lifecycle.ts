@@ -389,6 +389,14 @@ function onAlertsChanged(incident: Incident | null, event: Extract<IncidentEvent
 
 /** The end of a maintenance window: rings once for what is still down (the ring it held back), or notes it quietly. */
 function onMaintenanceEnded(incident: Incident | null, event: Extract<IncidentEvent, { type: 'maintenanceEnded' }>, ctx: TransitionContext): Step {
+  if (incident !== null && !isOpen(incident)) {
+    // Everything came back: the summary goes to the thread of what came back last, which is archived again.
+    return {
+      incident,
+      effects: [{ type: 'threadNote', text: event.text }, { type: 'archiveThread' }],
+      audit: [audit(ctx, incident, 'maintenanceEnded', null, { text: event.text })],
+    };
+  }
   if (!event.ring || !isOpen(incident)) return quietChange(incident, 'maintenanceEnded', event.text, ctx);
   const next = { ...incident, notifiedAt: ctx.now };
   return {

@@ -388,6 +388,12 @@ class PlanContext {
     });
   }
 
+  /** Takes a resolved incident loaded beside the plan's (for a window's report) as its subject's, unless the subject has another. */
+  adopt(incident: Incident): void {
+    const current = this.current(incident.subject);
+    if (current === null) this.latest.set(incident.subject, incident);
+  }
+
   /** Every incident as this cycle has left it so far, one per subject. */
   all(): Incident[] {
     const subjects = new Set([...this.latest.keys(), ...this.work.keys()]);

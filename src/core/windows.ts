@@ -144,6 +144,8 @@ export interface WindowEndReport {
   text: string;
   /** Incidents still open that the window covered, by subject: `ring` true when the role is rung for it now. */
   stillOpen: Array<{ subject: string; ring: boolean }>;
+  /** The incident that came back last during the window: where the summary goes when nothing is still open. */
+  lastBack: Incident | null;
 }
 
 /** What the end report of a window looks at. */
@@ -184,7 +186,8 @@ export function reportWindowEnd(input: WindowEndInput): WindowEndReport {
     subject: incident.subject,
     ring: incident.state === 'open' && !others.some((w) => windowCoversIncident(w, incident, nodesOf)),
   }));
-  return { window, text, stillOpen };
+  const lastBack = back.reduce<Incident | null>((latest, i) => (latest === null || i.resolvedAt! > latest.resolvedAt! ? i : latest), null);
+  return { window, text, stillOpen, lastBack };
 }
 
 /** What an incident is about, in names: its targets, or the node or target its subject names. */
@@ -214,6 +217,8 @@ export function windowNodes(snapshot: ClusterSnapshot): NodesOfTargets {
 export interface IncidentLedger {
   all(): Incident[];
   apply(subject: string, event: IncidentEvent): void;
+  /** Makes a resolved incident the ledger did not load (it resolved before the reopen window) the one its subject's events apply to. */
+  adopt(incident: Incident): void;
 }
 
 /** What `planWindowEnds` looks at besides the ledger. */
@@ -242,6 +247,10 @@ export function planWindowEnds(ledger: IncidentLedger, input: WindowEndsInput): 
       const once = ring && !rung.has(subject);
       if (once) rung.add(subject);
       ledger.apply(subject, { type: 'maintenanceEnded', text: report.text, ring: once });
+    }
+    if (report.stillOpen.length === 0 && report.lastBack !== null) {
+      ledger.adopt(report.lastBack);
+      ledger.apply(report.lastBack.subject, { type: 'maintenanceEnded', text: report.text, ring: false });
     }
     return report;
   });

@@ -81,6 +81,18 @@ describe('planCycle with maintenance windows', () => {
     expect(rings(loop).map(([s, e]) => [s, (e as { reason?: string }).reason])).toEqual([['target:frigate', 'unmuted']]);
   });
 
+  it('when everything came back, writes the summary quietly into the thread of what came back last and archives it again', () => {
+    const { loop, cycle } = loopWith([window()]);
+    for (let m = 0; m <= 5; m += 1) cycle(T0 + m * MIN, [fail('frigate')]);
+    for (let m = 6; m <= 60; m += 2) cycle(T0 + m * MIN, [ok('frigate')]);
+    const end = loop.plans.at(-1)!;
+    expect(end.windowReports?.map((r) => r.text)).toEqual(['Maintenance window (node node-a — NAS firmware, by <@111>) over after 1h — back: frigate']);
+    expect(end.incidents.map((i) => [i.incident.subject, i.incident.state, i.effects])).toEqual([
+      ['target:frigate', 'resolved', [{ type: 'threadNote', text: end.windowReports![0]!.text }, { type: 'archiveThread' }]],
+    ]);
+    expect(rings(loop)).toEqual([]);
+  });
+
   it('mutes a NotReady node’s own incident in a window of that node', () => {
     const { loop, cycle } = loopWith([window()]);
     const down = snapshot([node('node-a', { ready: 'False' })], [workload('frigate', ['node-a'])]);

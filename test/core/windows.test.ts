@@ -221,9 +221,10 @@ describe('the end of a window', () => {
 const SECONDS = 1000;
 
 describe('planWindowEnds', () => {
-  function ledger(incidents: Incident[]): IncidentLedger & { events: Array<[string, unknown]> } {
+  function ledger(incidents: Incident[]): IncidentLedger & { events: Array<[string, unknown]>; adopted: Incident[] } {
     const events: Array<[string, unknown]> = [];
-    return { events, all: () => incidents, apply: (subject, event) => events.push([subject, event]) };
+    const adopted: Incident[] = [];
+    return { events, adopted, all: () => incidents, apply: (subject, event) => events.push([subject, event]), adopt: (i) => adopted.push(i) };
   }
   const first = window({ id: 1, startsAt: T0 - HOUR, endsAt: T0 - MIN });
   const second = window({ id: 2, startsAt: T0 - 2 * HOUR, endsAt: T0 - 2 * MIN });
@@ -244,10 +245,28 @@ describe('planWindowEnds', () => {
     const a = window({ id: 5, startsAt: T0 - HOUR, endsAt: T0 - MIN });
     const b = window({ id: 4, startsAt: T0 - HOUR, endsAt: T0 - MIN });
     const resolved = incident({ id: 20, subject: 'target:frigate', targets: ['frigate'], state: 'resolved', resolvedAt: T0 - 30 * MIN });
-    const reports = planWindowEnds(ledger([]), { windows: [a, b], resolved: [resolved], nodesOf: {}, now: T0 });
+    const book = ledger([]);
+    const reports = planWindowEnds(book, { windows: [a, b], resolved: [resolved], nodesOf: {}, now: T0 });
     expect(reports.map((r) => r.window.id)).toEqual([4, 5]);
     expect(reports[0]!.text).toMatch(/ — back: frigate$/);
     expect(reports[0]!.stillOpen).toEqual([]);
+    // Nothing still open: the summary goes, quietly, to what came back.
+    expect(book.adopted).toEqual([resolved, resolved]);
+    expect(book.events).toEqual([
+      ['target:frigate', { type: 'maintenanceEnded', text: reports[0]!.text, ring: false }],
+      ['target:frigate', { type: 'maintenanceEnded', text: reports[1]!.text, ring: false }],
+    ]);
+  });
+
+  it('sends the summary to nothing when nothing went down, and to what came back last when all came back', () => {
+    const book = ledger([]);
+    planWindowEnds(book, { windows: [first], resolved: [], nodesOf: {}, now: T0 });
+    expect(book.events).toEqual([]);
+    const early = incident({ id: 21, subject: 'target:frigate', targets: ['frigate'], state: 'resolved', resolvedAt: T0 - 40 * MIN });
+    const late = incident({ id: 22, subject: 'target:frigate', targets: ['frigate'], state: 'resolved', resolvedAt: T0 - 20 * MIN });
+    const report = reportWindowEnd({ window: first, incidents: [early, late], windows: [first], nodesOf: {}, now: T0 });
+    expect(report.lastBack?.id).toBe(22);
+    expect(reportWindowEnd({ window: first, incidents: [late, early], windows: [first], nodesOf: {}, now: T0 }).lastBack?.id).toBe(22);
   });
 
   it('reads an incident once when the ledger and the resolved list both hold it', () => {
@@ -276,11 +295,15 @@ describe('the lifecycle at a window’s end', () => {
     expect(step.audit.map((a) => [a.action, a.actor, a.detail])).toEqual([['maintenanceChanged', '111', { text: 'In maintenance until …' }]]);
   });
 
-  it('notes it quietly when it must not ring, and does nothing to a resolved incident', () => {
+  it('notes it quietly when it must not ring; on a resolved incident the note goes to its thread, archived again, never a ring', () => {
     const quiet = transition(incident({ notifiedAt: null }), { type: 'maintenanceEnded', text: 'summary', ring: false }, ctx);
     expect(quiet.incident?.notifiedAt).toBeNull();
     expect(quiet.effects).toEqual([{ type: 'editMessage' }, { type: 'threadNote', text: 'summary' }]);
     const resolved = incident({ state: 'resolved', resolvedAt: T0 - MIN });
-    expect(transition(resolved, { type: 'maintenanceEnded', text: 'summary', ring: true }, ctx)).toEqual({ incident: resolved, effects: [], audit: [], restarts: [] });
+    const step = transition(resolved, { type: 'maintenanceEnded', text: 'summary', ring: true }, ctx);
+    expect(step.incident).toBe(resolved);
+    expect(step.effects).toEqual([{ type: 'threadNote', text: 'summary' }, { type: 'archiveThread' }]);
+    expect(step.audit.map((a) => [a.action, a.detail])).toEqual([['maintenanceEnded', { text: 'summary' }]]);
+    expect(transition(null, { type: 'maintenanceEnded', text: 'summary', ring: true }, ctx)).toEqual({ incident: null, effects: [], audit: [], restarts: [] });
   });
 });

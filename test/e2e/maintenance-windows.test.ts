@@ -76,6 +76,23 @@ describe('/maintenance', () => {
     expect(w.app.store.auditFor({ action: 'maintenanceWindowEnded' })).toHaveLength(1);
   });
 
+  it('when everything came back during the window, its summary is a quiet note in the thread of what came back, archived again', async () => {
+    world = await startWorld({ notify: { escalateAfter: '3h' } });
+    const w = world;
+    await w.discord.slashCommand({ name: 'maintenance', options: { node: 'node-a', duration: '1h', reason: 'firmware' }, user: OPERATOR });
+    w.probe.setStatus(503);
+    await w.cycles(5, MIN);
+    w.probe.setStatus(200);
+    await w.cycles(5, MIN); // frigate is back 10 minutes in: long before the end, past the reopen window
+    expect(w.app.store.openIncidents()).toEqual([]);
+    await w.cycles(55, MIN);
+    expect(roleRings(w)).toBe(0);
+    const thread = messageOf(w, 'target:frigate')!.thread!;
+    await expect.poll(() => thread.messages.map((m) => m.content).at(-1)).toMatch(/^Maintenance window \(node node-a — firmware, by <@\d+>\) over after 1h — back: frigate$/);
+    await expect.poll(() => messageOf(w, 'target:frigate')!.thread!.archived).toBe(true);
+    expect(w.app.store.auditFor({ action: 'maintenanceWindowEnded' })).toHaveLength(1);
+  });
+
   it('a second /maintenance over the same target replaces the window in force: one window, one report over the whole span', async () => {
     world = await startWorld({ notify: { escalateAfter: '3h' } });
     const w = world;
