@@ -2,6 +2,7 @@ import { SlashCommandBuilder } from 'discord.js';
 import type { TargetConfig } from '../src/config/types.js';
 import { unseenTarget } from '../src/core/setup.js';
 import { activeSilenceFor } from '../src/core/silence.js';
+import { describeOrigin, windowEnd, windowForTarget, windowNodes } from '../src/core/windows.js';
 import { nodeLabel } from '../src/core/render.js';
 import { diagnose, diagnosisLine } from '../src/core/diagnosis.js';
 import { clip, DISCORD_LIMITS, discordTime, escapeMarkdown, fitLines, oneLine } from '../src/core/text.js';
@@ -53,6 +54,8 @@ function describeTarget(name: string, facts: StatusFacts, configured: TargetConf
   if (incident) parts.push(`incident #${incident.id} ${(incident.id !== null ? facts.names.get(incident.id) : undefined) ?? incident.subject} (${incident.state})`);
   const silence = activeSilenceFor({ target: name, incident }, facts.silences, now);
   if (silence) parts.push(`silenced until ${discordTime(silence.endsAt, 'f')}`);
+  const window = windowForTarget(name, facts.windows ?? [], windowNodes(snapshot), now);
+  if (window) parts.push(`🛠️ in maintenance until ${discordTime(windowEnd(window), 'f')} (${describeOrigin(window)})`);
   const gate = facts.gate.get(name)!;
   // Why it is down, unless the gate's refusal already says it (a restart that cannot help quotes its reason).
   const why = snapshot.reachable ? diagnose(name, snapshot.workloads[name], now) : null;

@@ -12,6 +12,7 @@ import { HEARTBEAT_KINDS } from '../core/heartbeat.js';
 import { DEFAULT_THRESHOLDS } from '../core/hysteresis.js';
 import type { Config } from './types.js';
 import { hasUserinfo } from './urls.js';
+import { firesOnWholeMinutes, isTimeZone, shortestGap } from './windows.js';
 
 /**
  * A schema-level message that steps aside for a missing key, so the loader can say "is required"
@@ -249,6 +250,42 @@ const ntfy = z.strictObject({
 
 const DEFAULT_SCHEDULE = '*/30 * * * * *';
 
+// A recurring maintenance window (README "Maintenance windows"): nodes or targets, a cron schedule in a
+// time zone, and how long each occurrence lasts — no longer than the shortest gap between occurrences.
+const recurringWindow = z
+  .strictObject({
+    name: z.string().max(100, { error: 'must be at most 100 characters' }).regex(/^[a-z0-9][a-z0-9 ._-]*$/i, { error: 'must be a name: letters, digits, " ", ".", "_" and "-"' }),
+    nodes: z.array(objectName).min(1, { error: 'must list at least one node' }).optional(),
+    targets: z.array(nonEmpty).min(1, { error: 'must list at least one target' }).optional(),
+    schedule: cronExpression,
+    duration,
+    timeZone: z.string().refine(isTimeZone, { error: 'must be an IANA time zone such as Europe/Berlin or UTC' }).optional(),
+  })
+  .transform((w, ctx) => {
+    if ((w.nodes === undefined) === (w.targets === undefined)) {
+      ctx.issues.push({ code: 'custom', path: [w.nodes ? 'targets' : 'nodes'], message: 'set either nodes or targets, not both', input: w });
+      return z.NEVER;
+    }
+    if (!firesOnWholeMinutes(w.schedule)) {
+      ctx.issues.push({ code: 'custom', path: ['schedule'], message: 'must start on a whole minute: leave out the seconds field (or make it 0)', input: w.schedule });
+      return z.NEVER;
+    }
+    const gap = shortestGap(w.schedule, w.timeZone);
+    if (w.duration > gap) {
+      ctx.issues.push({ code: 'custom', path: ['duration'], message: `is longer than the ${formatGap(gap)} between two occurrences of the schedule, so they would overlap`, input: w.duration });
+      return z.NEVER;
+    }
+    return { name: w.name, nodes: w.nodes ?? [], targets: w.targets ?? [], schedule: w.schedule, duration: w.duration, ...(w.timeZone ? { timeZone: w.timeZone } : {}) };
+  });
+
+function formatGap(ms: number): string {
+  const hours = ms / 3_600_000;
+  return Number.isInteger(hours) ? `${hours}h` : `${Math.round(ms / 60_000)}m`;
+}
+
+// Recurring maintenance windows (README "Maintenance windows").
+const maintenanceWindows = z.array(recurringWindow).default([]);
+
 /**
  * The cron expression that runs every `ms`: only for intervals that divide a minute, an hour or a
  * day evenly (10s, 30s, 1m, 5m, 1h, 6h, 1d…), so cycles keep a steady rhythm on the clock and the
@@ -338,8 +375,23 @@ export const configSchema = z.strictObject({
   alertmanager: alertmanager.optional(),
   // Excerpts of the failing container's log in the thread and on demand (README "Evidence"): off, no pods/log is read.
   diagnosis: z.strictObject({ logs: z.boolean({ error: unlessMissing('must be true or false') }).default(true) }).prefault({}),
-  maintenance: z.strictObject({ kured: kured.prefault({}) }).prefault({}),
+  maintenance: z.strictObject({ kured: kured.prefault({}), windows: maintenanceWindows }).prefault({}),
 }).transform(({ interval, schedule, ...rest }, ctx) => {
+  // A recurring window names configured targets only (nodes are the cluster's: `stormguard doctor` sees them).
+  const known = new Set(rest.targets.map((t) => t.name));
+  const names = new Map<string, number>();
+  for (const [i, w] of rest.maintenance.windows.entries()) {
+    const unknown = w.targets.findIndex((t) => !known.has(t));
+    if (unknown >= 0) {
+      ctx.issues.push({ code: 'custom', path: ['maintenance', 'windows', i, 'targets', unknown], message: 'is not a configured target', input: w.targets[unknown] });
+      return z.NEVER;
+    }
+    if (names.has(w.name)) {
+      ctx.issues.push({ code: 'custom', path: ['maintenance', 'windows', i, 'name'], message: `duplicate window name (already used by maintenance.windows[${names.get(w.name)}])`, input: w.name });
+      return z.NEVER;
+    }
+    names.set(w.name, i);
+  }
   // The webhook is served by the HTTP server; with it turned off Alertmanager could never reach us.
   if (rest.alertmanager && rest.http.port === 0) {
     ctx.issues.push({ code: 'custom', path: ['http', 'port'], message: 'must not be 0 (off) while alertmanager is configured: the webhook is served on it', input: 0 });

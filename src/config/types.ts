@@ -129,6 +129,21 @@ export interface Config {
   alertmanager?: AlertmanagerConfig;
   /** What the diagnosis may read besides states and events: `logs` off, no container log is ever read (no `pods/log` access needed). */
   diagnosis: { logs: boolean };
-  /** Planned maintenance: the names the cluster's signals go by. */
-  maintenance: { kured: KuredConfig };
+  /** Planned maintenance: the names the cluster's signals go by, and recurring windows. */
+  maintenance: { kured: KuredConfig; windows: RecurringWindowConfig[] };
+}
+
+/** A recurring maintenance window (`maintenance.windows[]`): its occurrences mute and hold what it covers. */
+export interface RecurringWindowConfig {
+  name: string;
+  /** The nodes it covers (empty when it names targets). */
+  nodes: string[];
+  /** The targets it covers (empty when it names nodes). */
+  targets: string[];
+  /** A cron expression (minutes; no seconds) in `timeZone`: when each occurrence starts. */
+  schedule: string;
+  /** How long each occurrence lasts (ms). */
+  duration: number;
+  /** IANA time zone of the schedule; absent: the machine's. */
+  timeZone?: string;
 }

@@ -7,6 +7,7 @@ import { nodeBlock } from './nodes.js';
 import type { ClusterSnapshot, Incident, RestartRecord, Silence } from './types.js';
 import { missingWorkloadSentence } from './setup.js';
 import { activeSilenceFor } from './silence.js';
+import { windowForTarget, windowRefusal, type MaintenanceWindow } from './windows.js';
 
 /** Stable identifiers of every reason the gate can refuse a restart, in evaluation order. */
 export const GATE_REASONS = [
@@ -30,6 +31,7 @@ export const GATE_REASONS = [
   'massFailure',
   'nodeRecovering',
   'silenced',
+  'maintenanceWindow',
   'rateLimited',
   'backoff',
   'circuitOpen',
@@ -67,6 +69,8 @@ export interface GateInput {
   /** The open incident that covers the target, if any (backoff counts within it; its circuit breaker is read). */
   incident: Incident | null;
   silences: Silence[];
+  /** The maintenance windows in force: automatic restarts of what they cover hold (a person's pass). Absent: none. */
+  windows?: MaintenanceWindow[];
   /**
    * The observer incident (the mass-failure brake), if any: while it is open automatic restarts hold.
    * Only automatic restarts read it — a person's restart passes this hold.
@@ -220,6 +224,8 @@ function automaticChecks(input: GateInput, target: TargetConfig, relevantNodes: 
       until: silence.endsAt,
     });
   }
+  const window = windowForTarget(target.name, input.windows ?? [], { [target.name]: relevantNodes }, now);
+  if (window) return refuse('maintenanceWindow', windowRefusal(target.name, window, now), { windowId: window.id, until: window.endsAt });
   const ownRestarts = input.restarts.filter((r) => r.target === target.name);
   const lastHour = ownRestarts.filter((r) => elapsedSince(r.requestedAt, now) < HOUR);
   if (lastHour.length >= target.restart.maxPerHour) {

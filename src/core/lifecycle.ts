@@ -29,7 +29,11 @@ export type IncidentEvent =
    * A target this incident names but does not cover (an Alertmanager incident's) went down or came back
    * by stormguard's own checks, answered for by the incident that covers it; `text` is the quiet note.
    */
-  | { type: 'namedTargetsChanged'; text: string };
+  | { type: 'namedTargetsChanged'; text: string }
+  /** A person declared a maintenance window over this incident (or changed it); `text` is the quiet note. */
+  | { type: 'maintenanceChanged'; text: string }
+  /** A maintenance window over this incident ended: its summary as a quiet note, or as the ring it held back when `ring`. */
+  | { type: 'maintenanceEnded'; text: string; ring: boolean };
 
 /** What a transition needs to know besides the incident and the event. */
 export interface TransitionContext {
@@ -109,6 +113,10 @@ function react(incident: Incident | null, event: IncidentEvent, ctx: TransitionC
       return onAlertsChanged(incident, event, ctx);
     case 'namedTargetsChanged':
       return quietChange(incident, 'namedTargetsChanged', event.text, ctx);
+    case 'maintenanceChanged':
+      return quietChange(incident, 'maintenanceChanged', event.text, ctx);
+    case 'maintenanceEnded':
+      return onMaintenanceEnded(incident, event, ctx);
   }
 }
 
@@ -377,6 +385,25 @@ function onSilenceChanged(incident: Incident | null, event: Extract<IncidentEven
 
 function onAlertsChanged(incident: Incident | null, event: Extract<IncidentEvent, { type: 'alertsChanged' }>, ctx: TransitionContext): Step {
   return quietChange(incident, 'alertsChanged', event.text, ctx);
+}
+
+/** The end of a maintenance window: rings once for what is still down (the ring it held back), or notes it quietly. */
+function onMaintenanceEnded(incident: Incident | null, event: Extract<IncidentEvent, { type: 'maintenanceEnded' }>, ctx: TransitionContext): Step {
+  if (incident !== null && !isOpen(incident)) {
+    // Everything came back: the summary goes to the thread of what came back last, which is archived again.
+    return {
+      incident,
+      effects: [{ type: 'threadNote', text: event.text }, { type: 'archiveThread' }],
+      audit: [audit(ctx, incident, 'maintenanceEnded', null, { text: event.text })],
+    };
+  }
+  if (!event.ring || !isOpen(incident)) return quietChange(incident, 'maintenanceEnded', event.text, ctx);
+  const next = { ...incident, notifiedAt: ctx.now };
+  return {
+    incident: next,
+    effects: [{ type: 'editMessage' }, { type: 'ring', reason: 'unmuted', text: event.text }, { type: 'push', reason: 'unmuted' }],
+    audit: [audit(ctx, next, 'maintenanceEnded', null, { text: event.text }), audit(ctx, next, 'notified', 'maintenanceEnded')],
+  };
 }
 
 /** An open incident's message is edited (what it shows changed) and a quiet note says why; audited as `action`. */

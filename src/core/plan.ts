@@ -8,6 +8,7 @@ import { nodeOutage } from './nodes.js';
 import { WATCHDOG_SUBJECT, watchdogEvent, type WatchdogInput } from './watchdog.js';
 import { countMissing, isWorkloadMissing, nodesKnown, setupProblems, setupResolution } from './setup.js';
 import { activeSilenceFor } from './silence.js';
+import { planWindowEnds, windowForIncident, windowNodes, type MaintenanceWindow, type NodesOfTargets, type WindowEndReport } from './windows.js';
 import { judgeBrake } from './brake.js';
 import { covers, coveringIncident } from './cover.js';
 import { CLUSTER_SUBJECT, nodeOfSubject, nodeSubject, OBSERVER_SUBJECT, targetOfSubject, targetSubject } from './subject.js';
@@ -41,6 +42,11 @@ export interface CycleInput {
   clusterState?: TargetState;
   /** Alertmanager's Watchdog, when `alertmanager.watchdog` is set: its `within` and when it was last heard. */
   watchdog?: Omit<WatchdogInput, 'now' | 'open'>;
+  /**
+   * Maintenance windows: those in force (they mute what they cover and hold its automatic restarts) and
+   * those ended whose report is owed; with the incidents resolved since the earliest of those began.
+   */
+  maintenance?: { windows: MaintenanceWindow[]; resolved: Incident[] };
 }
 
 /** One incident's new state with the effects, restarts and audit records to commit alongside it. */
@@ -58,6 +64,8 @@ export interface CyclePlan {
   /** The Kubernetes API's hysteresis after this cycle, to persist beside the target states. */
   clusterState: TargetState;
   incidents: IncidentPlan[];
+  /** The maintenance windows whose end this cycle reported (to mark reported in the same transaction). */
+  windowReports?: WindowEndReport[];
 }
 
 const SCHEDULER = 'scheduler';
@@ -101,9 +109,10 @@ export function planCycle(input: CycleInput): CyclePlan {
   planSetupIncidents(ctx, input, states);
   planNamedTargets(ctx, input, states, assignment);
   planWatchdog(ctx, input);
+  const windowReports = input.maintenance ? planWindowEnds(ctx, { ...input.maintenance, nodesOf: windowNodes(snapshot), now: input.now }) : [];
   ctx.tickAll();
   const finalStates = planAutomaticRestarts(ctx, input, states, assignment);
-  return ctx.result(finalStates, cluster);
+  return { ...ctx.result(finalStates, cluster), ...(windowReports.length > 0 ? { windowReports } : {}) };
 }
 
 /**
@@ -333,6 +342,7 @@ function planAutomaticRestarts(
       restarts,
       incident,
       silences: input.silences,
+      windows: input.maintenance?.windows ?? [],
       observer: ctx.current(OBSERVER_SUBJECT),
       now: input.now,
     });
@@ -356,8 +366,11 @@ function planAutomaticRestarts(
 class PlanContext {
   private readonly latest = new Map<string, Incident>();
   private readonly work = new Map<string, Transition>();
+  /** Where each target runs (what a maintenance window over a node covers), read once per cycle. */
+  private readonly windowNodes: NodesOfTargets;
 
   constructor(private readonly input: CycleInput) {
+    this.windowNodes = windowNodes(input.snapshot);
     for (const incident of input.incidents) {
       const seen = this.latest.get(incident.subject);
       if (!seen || incident.openedAt >= seen.openedAt) this.latest.set(incident.subject, incident);
@@ -376,9 +389,11 @@ class PlanContext {
   apply(subject: string, event: IncidentEvent): void {
     const before = this.current(subject);
     const targets = event.type === 'fail' ? [...new Set([...(isOpen(before) ? before.targets : []), ...event.targets])] : before?.targets ?? [];
-    // The incident as it will be after this event (targets included), to ask whether a silence mutes it.
+    // The incident as it will be after this event (targets included), to ask whether a silence or a maintenance window mutes it.
     const standIn = { ...(before ?? placeholder(subject, event)), targets };
-    const silenced = activeSilenceFor({ incident: standIn }, this.input.silences, this.input.now) !== null;
+    const silenced =
+      activeSilenceFor({ incident: standIn }, this.input.silences, this.input.now) !== null ||
+      windowForIncident(standIn, this.input.maintenance?.windows ?? [], this.windowNodes, this.input.now) !== null;
     const step = transition(before, event, transitionContext(this.input.config, { now: this.input.now, actor: SCHEDULER, silenced }));
     const sofar = this.work.get(subject);
     // A fresh incident replacing a resolved one starts its own effect list.
@@ -389,6 +404,18 @@ class PlanContext {
       audit: [...carry.audit, ...step.audit],
       restarts: [...carry.restarts, ...step.restarts],
     });
+  }
+
+  /** Takes a resolved incident loaded beside the plan's (for a window's report) as its subject's, unless the subject has another. */
+  adopt(incident: Incident): void {
+    const current = this.current(incident.subject);
+    if (current === null) this.latest.set(incident.subject, incident);
+  }
+
+  /** Every incident as this cycle has left it so far, one per subject. */
+  all(): Incident[] {
+    const subjects = new Set([...this.latest.keys(), ...this.work.keys()]);
+    return [...subjects].map((s) => this.current(s)).filter((i): i is Incident => i !== null);
   }
 
   tickAll(): void {

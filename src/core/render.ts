@@ -11,6 +11,8 @@ export interface IncidentView {
   incident: Incident;
   /** The active silence covering the incident, if any. */
   silence: Silence | null;
+  /** The maintenance window in force over the incident: its end and why, by whom (absent: none). */
+  maintenance?: { until: number; origin: string } | null;
   targets: Array<{ name: string; health: 'up' | 'down' | 'unknown'; detail: string }>;
   nodes: Array<{ name: string; ready: NodeReadiness | 'missing'; unschedulable: boolean }>;
   /** What the gate says about the next restart, in words (null when nothing to say). */
@@ -84,6 +86,9 @@ export function renderIncident(view: IncidentView): RenderedMessage {
   }
   if (silence && incident.state !== 'resolved') {
     fields.push({ name: 'Silenced until', value: `${discordTime(silence.endsAt, 'f')} by <@${silence.createdBy}>`, inline: true });
+  }
+  if (view.maintenance && incident.state !== 'resolved') {
+    fields.push({ name: 'In maintenance until', value: clip(`${discordTime(view.maintenance.until, 'f')} — ${view.maintenance.origin}`, DISCORD_LIMITS.fieldValue), inline: true });
   }
   if (incident.resolvedAt !== null && incident.state === 'resolved') {
     fields.push({ name: 'Resolved', value: discordTime(incident.resolvedAt), inline: true });

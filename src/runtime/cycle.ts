@@ -11,6 +11,7 @@ import type { ClusterReader, Clock, Prober, Restarter } from './ports.js';
 import { discordUnreachableSince, settleUnreachableSince } from './reachability.js';
 import type { Metrics } from './metrics.js';
 import { carryOutRestarts, type RestartOutcome } from './restarts.js';
+import { loadMaintenance, recordWindowReports } from './windows.js';
 import { mayOweEvidence, queueEvidence } from './evidence.js';
 import type { LogReader } from '../adapters/kube/logs.js';
 import { watchdogInput } from './watchdog.js';
@@ -81,7 +82,9 @@ export async function runCycle(deps: CycleDeps, trigger: CycleTrigger = 'schedul
       restarts: store.restartsFor({ incidentIds: openIncidentIds(incidents), since: restartHistorySince(config.targets, now) }),
       clusterState: loadClusterState(store),
       watchdog: watchdogInput(config, store, now),
+      maintenance: loadMaintenance(store, config, now),
     });
+    recordWindowReports(store, plan.windowReports ?? [], now, deps.logger);
     store.setMeta(CLUSTER_STATE, JSON.stringify(plan.clusterState));
     for (const state of plan.targetStates) {
       store.saveTargetState(state);

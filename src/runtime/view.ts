@@ -7,6 +7,7 @@ import { nodeOfSubject } from '../core/subject.js';
 import { DISCORD_LIMITS, clip, discordMessageUrl, type DiscordChannelRef } from '../core/text.js';
 import type { ClusterSnapshot, Incident } from '../core/types.js';
 import type { Store } from '../adapters/sqlite/store.js';
+import { describeOrigin, windowEnd, windowForIncident, windowNodes } from '../core/windows.js';
 
 /**
  * Gathers what an incident's message shows: its targets' health, the nodes involved (the node of a
@@ -47,7 +48,9 @@ export function buildIncidentView(incident: Incident, store: Store, config: Conf
   }
   // An Alertmanager silence that ran out is not shown (Alertmanager expired it by itself).
   const alertGroups = (incident.id === null ? [] : store.alertGroupsForIncident(incident.id)).map((g) => (g.silence && g.silence.endsAt <= now ? { ...g, silence: null } : g));
-  return { incident, silence: activeSilenceFor({ incident }, silences, now), targets, nodes, nextRestart, links: linksOf(incident, config), alertGroups };
+  const window = snapshot ? windowForIncident(incident, store.unreportedWindows(), windowNodes(snapshot), now) : null;
+  const maintenance = window ? { until: windowEnd(window), origin: describeOrigin(window) } : null;
+  return { incident, silence: activeSilenceFor({ incident }, silences, now), maintenance, targets, nodes, nextRestart, links: linksOf(incident, config), alertGroups };
 }
 
 /** The link to an incident's Discord message (email, push and Alertmanager silences point at it), or null before it was posted or without Discord. */

@@ -99,7 +99,7 @@ describe('loadConfig', () => {
       reopenWindow: 10 * MINUTE,
       retention: 180 * 24 * 60 * MINUTE,
       diagnosis: { logs: true },
-      maintenance: { kured: KURED },
+      maintenance: { kured: KURED, windows: [] },
     });
   });
 
@@ -131,7 +131,7 @@ describe('loadConfig', () => {
       reopenWindow: 10 * MINUTE,
       retention: 180 * 24 * 60 * MINUTE,
       diagnosis: { logs: true },
-      maintenance: { kured: KURED },
+      maintenance: { kured: KURED, windows: [] },
     });
   });
 

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { TargetConfig } from '../../src/config/types.js';
 import { evaluateGate, GATE_REASONS, isWaitingReason, restartHistorySince, type GateInput, type GateReason } from '../../src/core/gate.js';
 import type { Silence } from '../../src/core/types.js';
+import type { MaintenanceWindow } from '../../src/core/windows.js';
 import { container, failingPod, failingWorkload, gateInput as passing, HOUR, incident, MIN, node, restart, SEC, silence, snapshot, T0, target, workload } from './fixtures.js';
 
 // `passing()` passes every check; each case below breaks exactly one precondition.
@@ -125,6 +126,7 @@ const cases: Array<{ reason: GateReason; input: GateInput; mentions: string[] }>
     mentions: ['node-a', '20s', '40s'],
   },
   { reason: 'silenced', input: passing({ silences: [silence()] }), mentions: ['silenced until'] },
+  { reason: 'maintenanceWindow', input: passing({ windows: [maintenanceWindow()] }), mentions: ['frigate is in a maintenance window until', 'NAS firmware'] },
   {
     reason: 'rateLimited',
     input: passing({
@@ -176,12 +178,14 @@ describe('evaluateGate: every reason, in SPEC order', () => {
         snapshot: snapshot([node('node-a', { readySince: T0 - 5 * SEC })], [workload('frigate', ['node-a'])]),
         restarts: [restart({ requestedAt: T0 - 10 * SEC })],
         silences: [silence()],
+        windows: [maintenanceWindow()],
         targets: [target('frigate', { autoRestart: false })],
       }),
       (i) => ({ ...i, restarts: [10, 20, 30].map((m, n) => restart({ id: n, requestedAt: T0 - m * MIN })) }),
       (i) => ({ ...i, targets: [target('frigate')] }),
       (i) => ({ ...i, snapshot: snapshot([node('node-a')], [workload('frigate', ['node-a'])]) }),
       (i) => ({ ...i, silences: [] }),
+      (i) => ({ ...i, windows: [] }),
     ];
     for (const repair of [(i: GateInput) => i, ...repairs]) {
       input = repair(input);
@@ -199,6 +203,7 @@ describe('evaluateGate: every reason, in SPEC order', () => {
       'autoRestartDisabled',
       'nodeRecovering',
       'silenced',
+      'maintenanceWindow',
       'rateLimited',
     ]);
   });
@@ -495,3 +500,8 @@ describe('evaluateGate: one breaker, one sentence', () => {
     expect(now).toEqual({ allowed: false, reason: 'circuitOpen', message: message(3), context: { attempts: 3 } });
   });
 });
+
+/** A maintenance window over node-a, in force at T0. */
+function maintenanceWindow(): MaintenanceWindow {
+  return { id: 1, nodes: ['node-a'], targets: [], startsAt: T0 - MIN, endsAt: T0 + HOUR, reason: 'NAS firmware', createdBy: '111', createdByName: 'alice', recurring: null, endedAt: null, reportedAt: null };
+}

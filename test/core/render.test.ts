@@ -174,6 +174,13 @@ describe('renderIncident: fields', () => {
     expect(fields(renderIncident(view({ silence: s, incident: incident({ state: 'resolved', resolvedAt: T0 }) })))['Silenced until']).toBeUndefined();
   });
 
+  it('shows the maintenance window over it until it is resolved', () => {
+    const maintenance = { until: T0 + HOUR, origin: 'NAS firmware, by <@77>' };
+    expect(fields(renderIncident(view({ maintenance })))['In maintenance until']).toEqual({ value: `<t:${unix(T0 + HOUR)}:f> — NAS firmware, by <@77>`, inline: true });
+    expect(fields(renderIncident(view({ maintenance, incident: incident({ state: 'resolved', resolvedAt: T0 }) })))['In maintenance until']).toBeUndefined();
+    expect(fields(renderIncident(view({ maintenance: null })))['In maintenance until']).toBeUndefined();
+  });
+
   it('counts reopenings in the state', () => {
     expect(fields(renderIncident(view({ incident: incident({ reopenCount: 2 }) }))).State?.value).toBe('open (reopened 2×)');
   });

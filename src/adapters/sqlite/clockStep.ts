@@ -29,7 +29,8 @@ export function createClockStepRepo(db: Database): ClockStepRepo {
     SELECT max(t) - @now AS ahead FROM (
       SELECT max(requested_at, coalesce(finished_at, 0)) AS t FROM restart_attempts
       UNION ALL SELECT max(opened_at, coalesce(resolved_at, 0), coalesce(acknowledged_at, 0), coalesce(notified_at, 0), coalesce(escalated_at, 0)) FROM incidents
-      UNION ALL SELECT max(starts_at, coalesce(lifted_at, 0)) FROM silences)`);
+      UNION ALL SELECT max(starts_at, coalesce(lifted_at, 0)) FROM silences
+      UNION ALL SELECT max(starts_at, coalesce(ended_at, 0), coalesce(reported_at, 0)) FROM maintenance_windows)`);
   const redate = [
     'UPDATE restart_attempts SET requested_at = min(requested_at, @now), finished_at = min(finished_at, @now) WHERE requested_at > @now OR finished_at > @now',
     `UPDATE incidents SET opened_at = min(opened_at, @now), resolved_at = min(resolved_at, @now), acknowledged_at = min(acknowledged_at, @now),
@@ -39,6 +40,9 @@ export function createClockStepRepo(db: Database): ClockStepRepo {
     // how much of it had passed before the step is unknown, and lifting it early would page people.
     'UPDATE silences SET ends_at = @now + (ends_at - starts_at), starts_at = @now WHERE starts_at > @now',
     'UPDATE silences SET lifted_at = @now WHERE lifted_at > @now',
+    // A maintenance window likewise: in force for its own length from now, never stretched by the step.
+    'UPDATE maintenance_windows SET ends_at = @now + (ends_at - starts_at), starts_at = @now WHERE starts_at > @now',
+    'UPDATE maintenance_windows SET ended_at = min(ended_at, @now), reported_at = min(reported_at, @now) WHERE ended_at > @now OR reported_at > @now',
   ].map((sql) => db.prepare<[{ now: number }]>(sql));
 
   return {

@@ -11,6 +11,7 @@ import { createRestartRepo, type RestartRepo } from './restarts.js';
 import { createRetentionRepo, type RetentionRepo } from './retention.js';
 import { createSilenceRepo, type SilenceRepo } from './silences.js';
 import { createTargetStateRepo, type TargetStateRepo } from './targetState.js';
+import { createWindowRepo, type WindowRepo } from './windows.js';
 
 export type { AuditFilter } from './audit.js';
 export type { ClockStepReport } from './clockStep.js';
@@ -22,7 +23,7 @@ export type { PruneReport } from './retention.js';
 
 /** Every repository of the database, plus atomic grouping and shutdown. */
 export interface Store
-  extends IncidentRepo, TargetStateRepo, SilenceRepo, RestartRepo, AuditRepo, OutboxRepo, MetaRepo, AlertGroupRepo, ClockStepRepo, RetentionRepo {
+  extends IncidentRepo, TargetStateRepo, SilenceRepo, RestartRepo, AuditRepo, OutboxRepo, MetaRepo, AlertGroupRepo, ClockStepRepo, RetentionRepo, WindowRepo {
   /**
    * Runs `fn` in one transaction: all its writes commit together or none do. `fn` must be
    * synchronous (persist, then act: never await inside); nested calls become savepoints.
@@ -65,6 +66,7 @@ export function createStore(db: Database, options: StoreOptions = {}): Store {
     ...createMetaRepo(watched),
     ...createAlertGroupRepo(watched),
     ...createClockStepRepo(watched),
+    ...createWindowRepo(watched),
     ...createRetentionRepo(watched),
     transaction<T>(fn: () => T): T {
       return watched.transaction(fn)();

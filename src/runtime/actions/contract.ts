@@ -6,6 +6,8 @@ import type { Store } from '../../adapters/sqlite/store.js';
 import type { AlertmanagerApi } from '../../adapters/alertmanager/api.js';
 import type { Logger } from '../../log.js';
 import type { Metrics } from '../metrics.js';
+import type { MaintenanceWindow } from '../../core/windows.js';
+import type { MaintenanceActions } from './maintenance.js';
 import type { ClusterReader, Clock, Restarter } from '../ports.js';
 import type { IncidentListing } from './incidentList.js';
 
@@ -37,6 +39,8 @@ export interface StatusFacts {
   names: Map<number, string>;
   silences: Silence[];
   gate: Map<string, GateDecision>;
+  /** The maintenance windows in force (absent: none known). */
+  windows?: MaintenanceWindow[];
 }
 
 /** The result of a person's action: a sentence for them, and whether it happened. */
@@ -49,7 +53,7 @@ export interface ActionResult {
  * The actions a person can take, shared by slash commands and buttons so both behave the same: the
  * contract the commands and the interaction router are written against.
  */
-export interface Actions {
+export interface Actions extends MaintenanceActions {
   /** Records a refusal (unauthorised, wrong guild, bad input) in the audit log. */
   refuse(actor: string, action: string, reason: string, detail?: Record<string, unknown>): void;
 

@@ -8,6 +8,7 @@ import { createReadModels } from './readModels.js';
 import { applyByPerson, auditAction } from './record.js';
 import { createRestartActions } from './restart.js';
 import { createSilenceActions } from './silence.js';
+import { createMaintenanceActions } from './maintenance.js';
 
 export type { ActionDeps, ActionResult, Actions, StatusFacts } from './contract.js';
 
@@ -22,6 +23,7 @@ export function createActions(deps: ActionDeps): Actions {
   return {
     ...restarts,
     ...createSilenceActions(deps, naming),
+    ...createMaintenanceActions(deps),
     ...createReadModels(deps, naming, restarts),
     named: naming.named,
     alreadyResolved: naming.alreadyResolved,

@@ -1,4 +1,5 @@
 /** What `/status`, `/incidents` and `/silence` (listing) read: answers only, nothing written. */
+import { windowInForce } from '../../core/windows.js';
 import { incidentAbout } from '../../core/cover.js';
 import { isOpen } from '../../core/lifecycle.js';
 import { scopeOfSubject } from '../../core/silence.js';
@@ -40,6 +41,7 @@ export function createReadModels(deps: ActionDeps, naming: Naming, gate: Pick<Re
         names: new Map(shown.map((i) => [i.id, i.kind === 'alert' ? naming.scopeInWords(scopeOfSubject(i.subject)) : i.subject])),
         silences: store.activeSilences(now),
         gate: gate.gateAll(targetNames, snapshot),
+        windows: store.unreportedWindows().filter((w) => windowInForce(w, now)),
       };
     },
 
