@@ -284,6 +284,11 @@ export const configSchema = z.strictObject({
   schedule: cronExpression.optional(),
   interval: duration.optional(),
   watchNodes: z.boolean().default(true),
+  // Local times of the incident export (SPEC §13), beside UTC: an IANA zone such as Europe/Berlin.
+  timeZone: z
+    .string()
+    .refine((zone) => isTimeZone(zone), { error: 'must be an IANA time zone such as Europe/Berlin or UTC' })
+    .default('UTC'),
   targets,
   notify: z
     .strictObject({
@@ -334,3 +339,13 @@ export const configSchema = z.strictObject({
 type SchemaOutput = z.output<typeof configSchema>;
 type Assert<T extends true> = T;
 type SchemaMatchesConfig = Assert<SchemaOutput extends Config ? (Config extends SchemaOutput ? true : false) : false>;
+
+/** Whether Intl knows `zone` as a time zone (IANA names; the runtime's ICU data decides). */
+function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}

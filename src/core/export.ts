@@ -157,7 +157,7 @@ export function utcTime(ms: number): string {
 
 /** A time in `timeZone`, with the zone's short name: `2026-12-07 20:05:00 CET`. */
 export function localTime(ms: number, timeZone: string): string {
-  const parts = new Intl.DateTimeFormat('en-US', {
+  const parts = new Intl.DateTimeFormat('en-GB', {
     timeZone,
     year: 'numeric',
     month: '2-digit',
@@ -205,6 +205,14 @@ function refused(timeline: readonly TimelineEntry[]): TimelineEntry[] {
   return timeline.filter((e) => e.kind === 'restartRefused' || e.kind === 'refused');
 }
 
+/** An entry's references beyond the incident's message, for the Markdown: the restart attempt, Alertmanager silences. */
+function refsText(e: TimelineEntry): string {
+  const refs: string[] = [];
+  if (e.refs.restartAttemptId !== undefined) refs.push(`attempt #${e.refs.restartAttemptId}`);
+  if (e.refs.alertmanagerSilenceIds) refs.push(`Alertmanager silence ${e.refs.alertmanagerSilenceIds.map((id) => markdownCell(id, 64)).join(', ')}`);
+  return refs.length === 0 ? '' : ` (${refs.join('; ')})`;
+}
+
 /** The Markdown post-mortem skeleton. */
 export function renderMarkdown(report: IncidentReport): string {
   const { incident, milestones: m, timeZone } = report;
@@ -237,13 +245,13 @@ export function renderMarkdown(report: IncidentReport): string {
   lines.push(`| Local (${markdownCell(timeZone, 64)}) | UTC | Kind | Who | Via | What |`, '|---|---|---|---|---|---|');
   for (const e of report.timeline) {
     const [local, utc] = both(e.at);
-    lines.push(`| ${local} | ${utc} | ${e.kind} | ${markdownCell(who(e.actor), 100)} | ${SOURCE_WORDS[e.source]} | ${markdownCell(e.text)} |`);
+    lines.push(`| ${local} | ${utc} | ${e.kind} | ${markdownCell(who(e.actor), 100)} | ${SOURCE_WORDS[e.source]} | ${markdownCell(e.text)}${refsText(e)} |`);
   }
   lines.push('');
   lines.push('## What stormguard did', '');
   const done = did(report.timeline);
   if (done.length === 0) lines.push('Nothing.');
-  for (const e of done) lines.push(`- ${utcTime(e.at)} UTC — ${markdownCell(e.text)}`);
+  for (const e of done) lines.push(`- ${utcTime(e.at)} UTC — ${markdownCell(e.text)}${refsText(e)}`);
   lines.push('');
   lines.push('## What stormguard refused, and why', '');
   const no = refused(report.timeline);

@@ -20,7 +20,7 @@ export type IncidentEvent =
   | { type: 'tick' }
   | { type: 'restartRequested'; target: string; automatic: boolean; by: string; reason: string | null }
   | { type: 'restartSkipped'; target: string; reason: string; message: string }
-  | { type: 'restartFinished'; target: string; ok: boolean; error: string | null }
+  | { type: 'restartFinished'; target: string; ok: boolean; error: string | null; attemptId?: number }
   | { type: 'circuitOpen'; target: string; message: string }
   | { type: 'silenceChanged'; by: string; text: string }
   /** Alertmanager alerts joined or resolved in this incident's group; `text` is the quiet note. */
@@ -29,7 +29,9 @@ export type IncidentEvent =
    * A target this incident names but does not cover (an Alertmanager incident's) went down or came back
    * by stormguard's own checks, answered for by the incident that covers it; `text` is the quiet note.
    */
-  | { type: 'namedTargetsChanged'; text: string };
+  | { type: 'namedTargetsChanged'; text: string }
+  /** A person's note for the timeline (`/note`): `text` as they typed it; the thread note says who. */
+  | { type: 'note'; by: string; text: string };
 
 /** What a transition needs to know besides the incident and the event. */
 export interface TransitionContext {
@@ -109,6 +111,8 @@ function react(incident: Incident | null, event: IncidentEvent, ctx: TransitionC
       return onAlertsChanged(incident, event, ctx);
     case 'namedTargetsChanged':
       return quietChange(incident, 'namedTargetsChanged', event.text, ctx);
+    case 'note':
+      return onNote(incident, event, ctx);
   }
 }
 
@@ -348,7 +352,7 @@ function onRestartFinished(
     subject,
     incidentId: incident?.id ?? null,
     reason: event.error,
-    detail: { target: event.target },
+    detail: { target: event.target, ...(event.attemptId !== undefined ? { attemptId: event.attemptId } : {}) },
   };
   if (event.ok || !incident) return { incident, effects: [], audit: [entry] };
   return { incident, effects: [{ type: 'threadNote', text: `Restart of ${event.target} failed: ${escapeMarkdown(event.error ?? 'unknown error')}` }], audit: [entry] };
@@ -387,6 +391,22 @@ function quietChange(incident: Incident | null, action: string, text: string, ct
     effects: [{ type: 'editMessage' }, { type: 'threadNote', text }],
     audit: [audit(ctx, incident, action, null, { text })],
   };
+}
+
+/** The most of a person's note the timeline keeps: the thread note, its author and escaping stay within a message. */
+export const NOTE_MAX = 1500;
+
+/**
+ * A person's note: one timeline entry, and a quiet thread note that says who wrote it (a user mention
+ * shows the name and, with no allowed mentions, pings nobody). A resolved incident's thread is archived
+ * again after the note.
+ */
+function onNote(incident: Incident | null, event: Extract<IncidentEvent, { type: 'note' }>, ctx: TransitionContext): Step {
+  if (!incident) return unchanged(incident);
+  const text = clip(event.text.trim(), NOTE_MAX);
+  const effects: Effect[] = [{ type: 'threadNote', text: `📝 Note from <@${event.by}>: ${escapeMarkdown(text)}` }];
+  if (incident.state === 'resolved') effects.push({ type: 'archiveThread' });
+  return { incident, effects, audit: [audit(ctx, incident, 'note', null, { text })] };
 }
 
 function union(a: string[], b: string[]): string[] {

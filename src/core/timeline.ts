@@ -180,7 +180,8 @@ const WHERE_WORDS: Record<RingWhere, string> = { discordRole: 'the Discord role'
 /** The sentence of an entry, in plain text; what people or the cluster wrote is quoted as it was. */
 function entryText(record: StoredAudit, kind: TimelineKind): string {
   const d = record.detail;
-  const target = str(d.target);
+  // A person's refused restart names its target only by the record's subject (`target:frigate`).
+  const target = str(d.target) ?? str(record.subject.startsWith('target:') ? record.subject.slice('target:'.length) : null);
   const why = record.reason ? ` (${record.reason})` : '';
   switch (kind) {
     case 'detected':

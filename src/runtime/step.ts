@@ -27,13 +27,21 @@ export interface StepResult {
 export function persistStep(store: Store, step: Transition, now: number): StepResult {
   const incident = step.incident === null ? null : step.incident.id === null ? store.insertIncident(step.incident) : (store.updateIncident(step.incident), step.incident);
   const incidentId = incident?.id ?? null;
-  for (const entry of step.audit) store.appendAudit({ ...entry, incidentId: entry.incidentId ?? incidentId });
-  for (const effect of step.effects) store.enqueueEffect(incidentId, effect, now);
   const restartJobs = step.restarts.map((r) => {
     const attempt = store.insertRestartAttempt({ target: r.target, incidentId, requestedBy: r.requestedBy, automatic: r.automatic, requestedAt: now });
     return { attemptId: attempt.id, target: r.target, incidentId, automatic: r.automatic, requestedBy: r.requestedBy };
   });
+  for (const entry of step.audit) store.appendAudit({ ...entry, incidentId: entry.incidentId ?? incidentId, detail: withAttempt(entry, restartJobs) });
+  for (const effect of step.effects) store.enqueueEffect(incidentId, effect, now);
   return { incident, restartJobs };
+}
+
+/** A restart request's record names its attempt (the timeline's reference to it); other records are kept as they are. */
+function withAttempt(entry: Transition['audit'][number], jobs: RestartJob[]): Record<string, unknown> {
+  if (entry.action !== 'restartRequested') return entry.detail;
+  const target = entry.detail.target ?? entry.subject.replace(/^target:/, '');
+  const job = jobs.find((j) => j.target === target);
+  return job ? { ...entry.detail, attemptId: job.attemptId } : entry.detail;
 }
 
 /**

@@ -59,6 +59,7 @@ describe('loadConfig', () => {
       database: { path: './data/stormguard.db' },
       schedule: '*/30 * * * * *',
       watchNodes: true,
+      timeZone: 'UTC',
       targets: [
         {
           name: 'frigate',
@@ -110,6 +111,7 @@ describe('loadConfig', () => {
       database: { path: './data/stormguard.db' },
       schedule: '*/30 * * * * *',
       watchNodes: true,
+      timeZone: 'UTC',
       targets: [
         {
           name: 'web',
