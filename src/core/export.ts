@@ -155,7 +155,10 @@ export function utcTime(ms: number): string {
   return new Date(ms).toISOString().replace('T', ' ').replace(/\.\d{3}Z$/, '');
 }
 
-/** A time in `timeZone`, with the zone's short name: `2026-12-07 20:05:00 CET`. */
+/**
+ * A time in `timeZone`, with its offset from UTC: `2026-12-07 20:05:00 +01:00`. The offset rather than
+ * a zone abbreviation, which differs between ICU versions (CET or GMT+1) and would break golden files.
+ */
 export function localTime(ms: number, timeZone: string): string {
   const parts = new Intl.DateTimeFormat('en-GB', {
     timeZone,
@@ -166,10 +169,11 @@ export function localTime(ms: number, timeZone: string): string {
     minute: '2-digit',
     second: '2-digit',
     hourCycle: 'h23',
-    timeZoneName: 'short',
+    timeZoneName: 'longOffset',
   }).formatToParts(new Date(ms));
   const part = (type: Intl.DateTimeFormatPartTypes) => parts.find((p) => p.type === type)?.value ?? '';
-  return `${part('year')}-${part('month')}-${part('day')} ${part('hour')}:${part('minute')}:${part('second')} ${part('timeZoneName')}`;
+  const offset = part('timeZoneName').replace(/^GMT/, '') || '+00:00';
+  return `${part('year')}-${part('month')}-${part('day')} ${part('hour')}:${part('minute')}:${part('second')} ${offset}`;
 }
 
 function who(actor: TimelineActor): string {
