@@ -15,14 +15,16 @@ export type IncidentEvent =
   | { type: 'fail'; subject: string; kind: IncidentKind; cause: string; targets: string[]; diagnoses?: Diagnoses }
   /** The subject is confirmed healthy again. */
   | { type: 'recover'; cause: string }
-  | { type: 'acknowledge'; by: string }
+  /** A person acknowledges; `via` says how (the timeline's source), when the caller knows. */
+  | { type: 'acknowledge'; by: string; via?: 'button' | 'slashCommand' }
   /** Time passed: a ring that a silence held back, or the escalation, may be due. */
   | { type: 'tick' }
   | { type: 'restartRequested'; target: string; automatic: boolean; by: string; reason: string | null }
   | { type: 'restartSkipped'; target: string; reason: string; message: string }
   | { type: 'restartFinished'; target: string; ok: boolean; error: string | null; attemptId?: number }
   | { type: 'circuitOpen'; target: string; message: string }
-  | { type: 'silenceChanged'; by: string; text: string }
+  /** A silence touching the incident began (`until`, its end) or was lifted; `text` is the thread's note. */
+  | { type: 'silenceChanged'; by: string; text: string; lifted?: boolean; until?: number; reason?: string }
   /** Alertmanager alerts joined or resolved in this incident's group; `text` is the quiet note. */
   | { type: 'alertsChanged'; text: string }
   /**
@@ -259,7 +261,7 @@ function onAcknowledge(incident: Incident | null, event: Extract<IncidentEvent, 
   return {
     incident: next,
     effects: [{ type: 'editMessage' }, { type: 'threadNote', text: `Acknowledged by <@${event.by}>` }],
-    audit: [audit(ctx, next, 'acknowledged', null)],
+    audit: [audit(ctx, next, 'acknowledged', null, event.via ? { via: event.via } : {})],
   };
 }
 
@@ -375,7 +377,7 @@ function onSilenceChanged(incident: Incident | null, event: Extract<IncidentEven
   return {
     incident,
     effects: [{ type: 'editMessage' }, { type: 'threadNote', text: event.text }],
-    audit: [audit(ctx, incident, 'silenceChanged', null, { text: event.text })],
+    audit: [audit(ctx, incident, 'silenceChanged', event.reason || null, { text: event.text, ...(event.lifted !== undefined ? { lifted: event.lifted } : {}), ...(event.until !== undefined ? { until: event.until } : {}) })],
   };
 }
 

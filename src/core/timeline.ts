@@ -144,8 +144,12 @@ export type StoredAudit = AuditEntry & { kind: TimelineKind | null; source: Time
 /** The timeline of one incident from its audit records (in the order they were appended; bookkeeping left out). */
 export function timelineOf(records: readonly StoredAudit[]): TimelineEntry[] {
   const entries: TimelineEntry[] = [];
+  // A silence of an Alertmanager incident is recorded as the person's action (with Alertmanager's silence
+  // ids) and as the incident's note of it, at the same moment: one entry, the one with the references.
+  const silenceActions = new Set(records.filter((r) => r.action === 'silenced' || r.action === 'silenceLifted').map((r) => `${r.at}|${r.actor}|${r.kind}`));
   for (const record of records) {
     if (record.kind === null) continue;
+    if (record.action === 'silenceChanged' && silenceActions.has(`${record.at}|${record.actor}|${record.kind}`)) continue;
     entries.push(entryOf(record, record.kind));
   }
   // Stable: records of one moment keep the order they were written in.
@@ -195,8 +199,11 @@ function entryText(record: StoredAudit, kind: TimelineKind): string {
     case 'acknowledged':
       return 'Acknowledged';
     case 'silenced':
+      // Records before `until` was kept on the incident's note say it in the note's words.
+      if (typeof d.until !== 'number') return str(d.text) ?? 'Silenced';
+      return `Silenced until ${new Date(d.until).toISOString().slice(0, 16).replace('T', ' ')} UTC${record.reason ? `: ${record.reason}` : ''}`;
     case 'silenceLifted':
-      return str(d.text) ?? (kind === 'silenced' ? `Silenced until ${typeof d.until === 'number' ? new Date(d.until).toISOString() : '?'}${record.reason ? `: ${record.reason}` : ''}` : 'Silence lifted');
+      return record.action === 'silenceChanged' && typeof d.lifted !== 'boolean' ? (str(d.text) ?? 'Silence lifted') : 'Silence lifted';
     case 'maintenanceStarted':
       return str(d.text) ?? 'Maintenance started';
     case 'maintenanceEnded':

@@ -67,7 +67,7 @@ export interface Actions {
   restart(targetName: string, by: string, reason: string | null): Promise<ActionResult>;
 
   /** `/ack` and the Acknowledge button. */
-  acknowledge(incident: Incident, by: string): Promise<ActionResult>;
+  acknowledge(incident: Incident, by: string, via?: 'button' | 'slashCommand'): Promise<ActionResult>;
 
   /**
    * `/silence` and the Silence 1h button: a scope of everything, one target, one node or one alert

@@ -30,12 +30,12 @@ export function createActions(deps: ActionDeps): Actions {
       auditAction(deps, { actor, action: `${action}Refused`, subject: String(detail.target ?? detail.incident ?? action), incidentId: null, reason, detail });
     },
 
-    async acknowledge(incident, by) {
+    async acknowledge(incident, by, via) {
       if (incident.state === 'resolved') return { ok: false, message: naming.alreadyResolved(incident) };
       if (incident.state === 'acknowledged') {
         return { ok: false, message: `Incident ${naming.named(incident)} was already acknowledged by <@${incident.acknowledgedBy}>.` };
       }
-      applyByPerson(deps, incident, { type: 'acknowledge', by }, by);
+      applyByPerson(deps, incident, { type: 'acknowledge', by, ...(via ? { via } : {}) }, by);
       return { ok: true, message: `Acknowledged incident ${naming.named(incident)}.` };
     },
 

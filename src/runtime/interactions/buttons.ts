@@ -16,7 +16,7 @@ export async function handleButton(interaction: ButtonInteraction, ctx: CommandC
   if (!incident) return `Incident #${incidentId} does not exist.`;
   switch (action) {
     case 'ack':
-      return (await ctx.actions.acknowledge(incident, by)).message;
+      return (await ctx.actions.acknowledge(incident, by, 'button')).message;
     case 'silence':
       if (incident.state === 'resolved') return ctx.actions.alreadyResolved(incident);
       return (await ctx.actions.silence(scopeOfSubject(incident.subject), SILENCE_BUTTON_MS, by, `${SILENCE_BUTTON_LABEL} button`)).message;
