@@ -90,6 +90,8 @@ export async function runCycle(deps: CycleDeps, trigger: CycleTrigger = 'schedul
     effectsQueued += queueFallbackEmails(deps, now);
     // The record of what happened is kept for `retention`; a few hundred rows a cycle catch up on any backlog.
     store.pruneAudit(now - config.retention, AUDIT_PRUNE_BATCH);
+    // So are resolved incidents, with every row that belongs to them (never an open one).
+    store.pruneIncidents(now - config.retention, INCIDENT_PRUNE_BATCH);
   });
 
   const restarts = await carryOutRestarts(restartJobs, deps);
@@ -106,6 +108,12 @@ export async function runCycle(deps: CycleDeps, trigger: CycleTrigger = 'schedul
 
 /** At most this many audit entries are pruned per cycle: a short write, and a year's backlog gone in hours. */
 export const AUDIT_PRUNE_BATCH = 500;
+
+/**
+ * At most this many resolved incidents (each with its audit, outbox and restart rows, ~15 on average)
+ * are pruned per cycle: a write of a few milliseconds, and 10,000 expired incidents gone in under two hours.
+ */
+export const INCIDENT_PRUNE_BATCH = 100;
 
 /** Meta key holding the Kubernetes API's hysteresis (JSON), so a restart of stormguard keeps counting failed cycles. */
 export const CLUSTER_STATE = 'kubernetes.apiState';

@@ -25,6 +25,8 @@ import { channelView, renderChannel, type SimChannelView } from './views.js';
 export type { GatewayStats, InteractionResult, SimActor, SimCommandOptions, Ring, StoredCommand, Violation, DiscordRequestRecord };
 export type { VisibleReply, CallbackRecord } from './interactions.js';
 export type { MentionSet } from './mentions.js';
+export type { StoredAttachment, UploadedFile } from './attachments.js';
+export { MAX_ATTACHMENTS, MAX_FILE_BYTES } from './attachments.js';
 export type { SimChannelView, SimMessageView, SimThreadView, SimThreadMessageView } from './views.js';
 export type { BodyIssue, Operation } from './validate.js';
 export { renderChannel } from './views.js';
