@@ -121,6 +121,26 @@ describe('timelineOf', () => {
     expect(entries.map((e) => e.kind)).toEqual(['detected', 'opened', 'rung']);
   });
 
+  it('reads a silence of an Alertmanager incident once: the person’s record (with Alertmanager’s ids), not also the incident’s note of it', () => {
+    const entries = timelineOf([
+      rec('silenced', { actor: USER, detail: { until: T0 + MIN, alertmanagerSilences: ['am-1'] } }),
+      rec('silenceChanged', { actor: USER, detail: { text: 'Silenced', until: T0 + MIN, lifted: false } }),
+      rec('silenceLifted', { at: T0 + 30 * SEC, actor: USER }),
+      rec('silenceChanged', { at: T0 + 30 * SEC, actor: USER, detail: { text: 'lifted', lifted: true } }),
+      // Another moment or another person is another entry.
+      rec('silenceChanged', { at: T0 + 40 * SEC, actor: USER, detail: { text: 'Silenced', until: T0 + MIN, lifted: false } }),
+      rec('silenceChanged', { at: T0 + 30 * SEC, actor: 'someone-else', detail: { text: 'lifted', lifted: true } }),
+      rec('silenceChanged', { at: T0 + 30 * SEC, actor: USER, detail: { text: 'Silenced again', until: T0 + MIN, lifted: false } }),
+    ]);
+    expect(entries.map((e) => [e.kind, e.at - T0, e.actor.type === 'user' ? e.actor.id : '', e.refs])).toEqual([
+      ['silenced', 0, USER, { alertmanagerSilenceIds: ['am-1'] }],
+      ['silenceLifted', 30 * SEC, USER, {}],
+      ['silenceLifted', 30 * SEC, 'someone-else', {}],
+      ['silenced', 30 * SEC, USER, {}],
+      ['silenced', 40 * SEC, USER, {}],
+    ]);
+  });
+
   it('orders by time (a record appended late about an earlier moment goes where it belongs)', () => {
     const entries = timelineOf([rec('resolved', { at: T0 + 2 * MIN }), rec('acknowledged', { at: T0 + MIN, actor: USER }), rec('note', { at: T0 + 2 * MIN, actor: USER, detail: { text: 'after' } })]);
     expect(entries.map((e) => [e.kind, e.at])).toEqual([
@@ -176,10 +196,15 @@ describe('timelineOf', () => {
     ['posted', {}, 'Incident message posted in Discord'],
     ['acknowledged', { actor: USER }, 'Acknowledged'],
     ['silenceChanged', { detail: { text: 'Silenced frigate until 21:00' } }, 'Silenced frigate until 21:00'],
-    ['silenced', { detail: { until: T0 + 60 * MIN }, reason: 'upgrade' }, 'Silenced until 2026-11-25T21:00:00.000Z: upgrade'],
-    ['silenced', { detail: {} }, 'Silenced until ?'],
+    ['silenced', { detail: { until: T0 + 60 * MIN }, reason: 'upgrade' }, 'Silenced until 2026-11-25 21:00 UTC: upgrade'],
+    ['silenced', { detail: { until: T0 + 60 * MIN } }, 'Silenced until 2026-11-25 21:00 UTC'],
+    ['silenced', { detail: {} }, 'Silenced'],
+    ['silenceChanged', { detail: { text: 'Silenced frigate until <t:1:f>', until: T0 + 60 * MIN, lifted: false }, reason: 'nap' }, 'Silenced until 2026-11-25 21:00 UTC: nap'],
+    ['silenceChanged', { detail: { text: 'Silenced frigate until <t:1:f>' } }, 'Silenced frigate until <t:1:f>'],
     ['silenceLifted', {}, 'Silence lifted'],
-    ['silenceLifted', { detail: { text: 'Silence on frigate lifted by <@1>' } }, 'Silence on frigate lifted by <@1>'],
+    ['silenceLifted', { detail: { text: 'not read' } }, 'Silence lifted'],
+    ['silenceChanged', { detail: { text: 'Silence on frigate lifted by <@1>', lifted: true } }, 'Silence lifted'],
+    ['silenceChanged', { detail: { text: 'Silence on frigate lifted by <@1>' } }, 'Silence on frigate lifted by <@1>'],
     ['maintenanceStarted', {}, 'Maintenance started'],
     ['maintenanceStarted', { detail: { text: 'node-a drained' } }, 'node-a drained'],
     ['maintenanceEnded', {}, 'Maintenance ended'],

@@ -8,6 +8,7 @@ import { createReadModels } from './readModels.js';
 import { applyByPerson, auditAction } from './record.js';
 import { createRestartActions } from './restart.js';
 import { createSilenceActions } from './silence.js';
+import { createTimelineActions } from './timeline.js';
 
 export type { ActionDeps, ActionResult, Actions, StatusFacts } from './contract.js';
 
@@ -23,6 +24,7 @@ export function createActions(deps: ActionDeps): Actions {
     ...restarts,
     ...createSilenceActions(deps, naming),
     ...createReadModels(deps, naming, restarts),
+    ...createTimelineActions(deps, naming),
     named: naming.named,
     alreadyResolved: naming.alreadyResolved,
 
