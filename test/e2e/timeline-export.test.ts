@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { exportIncident } from '../../src/runtime/export.js';
 import { timelineOf } from '../../src/core/timeline.js';
 import { runCli, ROOT } from '../helpers/cliProcess.js';
-import { closeWorldChecked, IDS, OPERATOR, startWorld, topLevel, type World } from '../helpers/world.js';
+import { buttonId, closeWorldChecked, IDS, OPERATOR, startWorld, topLevel, type World } from '../helpers/world.js';
 import type { TestClock } from '../helpers/engine.js';
 
 const EXPORT_CONFIG = { discord: { guildId: IDS.guild, channelId: IDS.channel }, timeZone: 'Europe/Berlin' };
@@ -125,5 +125,62 @@ describe('the seed’s story, then its export (SPEC §13)', () => {
     for (const once of ['detected', 'opened', 'acknowledged', 'restartRequested', 'restartSucceeded', 'resolved'] as const) {
       expect(kinds.filter((k) => k === once), once).toHaveLength(1);
     }
+  });
+});
+
+describe('people in the timeline: /note, /incident export, the Export button', () => {
+  it('/note in the thread adds a timeline entry and a quiet note that says who; escaped, pinging nobody; refused outside a thread', async () => {
+    world = await startWorld({ notify: { escalateAfter: '3h' } });
+    const w = world;
+    w.probe.setStatus(503);
+    await w.cycles(2);
+    const message = topLevel(w)[0]!;
+    const thread = message.thread!.id;
+    const text = 'UPS | died\n**twice** @everyone <@&' + IDS.mentionRole + '>';
+    const noted = await w.discord.slashCommand({ name: 'note', options: { text }, user: OPERATOR, channelId: thread });
+    expect(noted.reply?.ephemeral).toBe(true);
+    expect(noted.reply?.content).toMatch(/^Noted in the timeline of incident #\d+/);
+    await expect.poll(() => topLevel(w)[0]!.thread!.messages.some((m) => m.content.startsWith('📝'))).toBe(true);
+    const posted = topLevel(w)[0]!.thread!.messages.find((m) => m.content.startsWith('📝'))!;
+    expect(posted.content.startsWith(`📝 Note from <@${IDS.operator}>: UPS \\| died`)).toBe(true);
+    expect(posted.flags & 4096).toBe(4096);
+    expect(posted.mentions.everyone).toBe(false);
+    expect(posted.mentions.roles).toEqual([]);
+    const id = w.app.store.openIncidents()[0]!.id!;
+    const notes = timelineOf(w.app.store.timelineRecords(id)).filter((e) => e.kind === 'note');
+    expect(notes).toEqual([expect.objectContaining({ actor: { type: 'user', id: IDS.operator }, source: 'slashCommand', text })]);
+
+    const outside = await w.discord.slashCommand({ name: 'note', options: { text: 'hello' }, user: OPERATOR });
+    expect(outside.reply?.content).toMatch(/Use \/note in an incident’s thread/);
+    expect(w.app.store.auditFor({ action: 'noteRefused' }).map((a) => a.reason)).toEqual(['notInThread']);
+
+    // The Acknowledge button is a button in the timeline, not a slash command.
+    await w.discord.clickButton({ customId: buttonId(message, 'Acknowledge'), messageId: message.id, user: OPERATOR });
+    expect(timelineOf(w.app.store.timelineRecords(id)).find((e) => e.kind === 'acknowledged')?.source).toBe('button');
+  });
+
+  it('/incident export answers ephemerally with incident-<n>.json, and the Export button with incident-<n>.md: the same bytes as the CLI’s', async () => {
+    world = await seedStory();
+    const w = world;
+    const id = w.app.store.recentIncidents(0).find((i) => i.subject === 'node:node-a')!.id!;
+    const command = await w.discord.slashCommand({
+      name: 'incident',
+      options: [{ name: 'export', type: 1, options: [{ name: 'id', type: 4, value: id }, { name: 'format', type: 3, value: 'json' }] }],
+      user: OPERATOR,
+    });
+    expect(command.reply?.ephemeral).toBe(true);
+    expect(command.reply?.content).toBe(`Incident #${id}: timeline as JSON (stormguard.incident/v1).`);
+    expect(command.reply?.attachments.map((a) => a.filename)).toEqual([`incident-${id}.json`]);
+    expect(command.reply?.attachments[0]!.bytes.toString('utf8')).toBe(fs.readFileSync(path.join(GOLDEN, 'seed-story.json'), 'utf8'));
+
+    const message = topLevel(w)[0]!;
+    const clicked = await w.discord.clickButton({ customId: buttonId(message, 'Export'), messageId: message.id, user: OPERATOR });
+    expect(clicked.reply?.ephemeral).toBe(true);
+    expect(clicked.reply?.attachments.map((a) => a.filename)).toEqual([`incident-${id}.md`]);
+    expect(clicked.reply?.attachments[0]!.bytes.toString('utf8')).toBe(fs.readFileSync(path.join(GOLDEN, 'seed-story.md'), 'utf8'));
+
+    const missing = await w.discord.slashCommand({ name: 'incident', options: [{ name: 'export', type: 1, options: [{ name: 'id', type: 4, value: 99 }] }], user: OPERATOR });
+    expect(missing.reply?.content).toBe('There is no incident #99.');
+    expect(missing.reply?.attachments).toEqual([]);
   });
 });
