@@ -6,7 +6,7 @@ import { planCycle } from '../core/plan.js';
 import type { ClusterSnapshot, Incident, TargetState } from '../core/types.js';
 import type { Store } from '../adapters/sqlite/store.js';
 import type { Logger } from '../log.js';
-import { persistStep, type RestartJob } from './step.js';
+import { persistStep, type IncidentFigureOf, type RestartJob } from './step.js';
 import type { ClusterReader, Clock, Prober, Restarter } from './ports.js';
 import { discordUnreachableSince, settleUnreachableSince } from './reachability.js';
 import type { Metrics } from './metrics.js';
@@ -62,6 +62,7 @@ export async function runCycle(deps: CycleDeps, trigger: CycleTrigger = 'schedul
   const restartJobs: RestartJob[] = [];
   let incidentsChanged = 0;
   const refusals: string[] = [];
+  const figures: IncidentFigureOf[] = [];
   store.transaction(() => {
     const incidents = store.recentIncidents(reopenWindowStart(now, config.reopenWindow));
     const plan = planCycle({
@@ -83,7 +84,9 @@ export async function runCycle(deps: CycleDeps, trigger: CycleTrigger = 'schedul
       if (state.health === 'down' && state.lastGateReason) refusals.push(state.lastGateReason);
     }
     for (const incidentPlan of plan.incidents) {
-      restartJobs.push(...persistStep(store, incidentPlan, now).restartJobs);
+      const persisted = persistStep(store, incidentPlan, now);
+      restartJobs.push(...persisted.restartJobs);
+      figures.push(...persisted.figures);
       effectsQueued += incidentPlan.effects.length;
     }
     incidentsChanged = plan.incidents.length;
@@ -97,6 +100,7 @@ export async function runCycle(deps: CycleDeps, trigger: CycleTrigger = 'schedul
   const restarts = await carryOutRestarts(restartJobs, deps);
   const finishedAt = deps.clock();
   if (deps.metrics) {
+    deps.metrics.observeIncidentFigures(figures);
     deps.metrics.observeChecks(observations);
     for (const reason of refusals) deps.metrics.gateRefusals.inc({ reason, trigger: 'automatic' });
     deps.metrics.cycleDuration.observe((performance.now() - timer) / 1000);

@@ -80,6 +80,14 @@ describe('the seed’s story, then its export (SPEC §13)', () => {
     // The ring of the opening message is in the timeline, once; so is the posted message.
     expect(doc.timeline.filter((e) => e.kind === 'rung')).toEqual([expect.objectContaining({ where: 'discordRole', source: 'automatic' })]);
     expect(doc.timeline.filter((e) => e.kind === 'opened')).toHaveLength(1);
+
+    // The figures people track: observed once each, at the moment, by the incident's kind.
+    const metrics = await w.app.metrics.registry.getMetricsAsJSON();
+    const histogram = (name: string) => metrics.find((m) => m.name === name)!.values as Array<{ metricName?: string; labels: Record<string, unknown>; value: number }>;
+    const sum = (name: string) => histogram(name).find((v) => v.metricName === `${name}_sum` && v.labels.kind === 'node')?.value;
+    const count = (name: string) => histogram(name).find((v) => v.metricName === `${name}_count` && v.labels.kind === 'node')?.value;
+    expect([count('stormguard_incident_time_to_acknowledge_seconds'), sum('stormguard_incident_time_to_acknowledge_seconds')]).toEqual([1, 5 * 60 + 30]);
+    expect([count('stormguard_incident_time_to_resolve_seconds'), sum('stormguard_incident_time_to_resolve_seconds')]).toEqual([1, doc.mttrSeconds]);
   });
 
   it('exports the same Markdown and JSON as the golden files, from the database and through the real CLI', async () => {

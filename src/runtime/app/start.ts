@@ -114,7 +114,7 @@ export async function startApp(options: AppOptions): Promise<App> {
   });
   const alertmanagerApi = config.alertmanager?.url ? createAlertmanagerApi({ url: config.alertmanager.url, credentials: config.alertmanager.api }) : null;
   const actions = createActions({ config, store, cluster: kube, restarter: kube, clock, logger, metrics, deliver: () => bot.deliver(), alertmanager: alertmanagerApi, lastSnapshot: () => bot.lastSnapshot() });
-  const alerts = config.alertmanager ? createAlertIntake({ config, store, clock, logger, lastSnapshot: () => bot.lastSnapshot(), deliver: () => bot.deliver() }) : null;
+  const alerts = config.alertmanager ? createAlertIntake({ config, store, clock, logger, metrics, lastSnapshot: () => bot.lastSnapshot(), deliver: () => bot.deliver() }) : null;
 
   const gateway: DiscordGateway | null =
     d && config.discord
