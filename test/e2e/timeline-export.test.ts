@@ -4,16 +4,23 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { exportIncident } from '../../src/runtime/export.js';
 import { timelineOf } from '../../src/core/timeline.js';
 import { runCli, ROOT } from '../helpers/cliProcess.js';
+import { startNtfyReceiver, type NtfyReceiver } from '../helpers/ntfy.js';
+import { emailNotify, startSmtpServer, type SmtpServer } from '../helpers/smtp.js';
 import { buttonId, closeWorldChecked, IDS, OPERATOR, startWorld, topLevel, type World } from '../helpers/world.js';
 import type { TestClock } from '../helpers/engine.js';
 
 const EXPORT_CONFIG = { discord: { guildId: IDS.guild, channelId: IDS.channel }, timeZone: 'Europe/Berlin' };
 const GOLDEN = path.join(ROOT, 'test/fixtures/export');
 let world: World | undefined;
+let smtp: SmtpServer | undefined;
+let ntfy: NtfyReceiver | undefined;
 afterEach(async () => {
   const w = world;
   world = undefined;
   await closeWorldChecked(w);
+  await smtp?.close();
+  await ntfy?.close();
+  smtp = ntfy = undefined;
 });
 
 /**
@@ -123,7 +130,7 @@ describe('the seed’s story, then its export (SPEC §13)', () => {
     expect(badFormat.stderr).toContain('--format must be md or json');
     // The app was closed for the CLI; the world's close starts from a fresh bot.
     await w.restartBot();
-  });
+  }, 180_000);
 
   it('records nothing twice: one timeline entry per audit record, each kind of the story once where it happened once', async () => {
     world = await seedStory();
@@ -190,5 +197,47 @@ describe('people in the timeline: /note, /incident export, the Export button', (
     const missing = await w.discord.slashCommand({ name: 'incident', options: [{ name: 'export', type: 1, options: [{ name: 'id', type: 4, value: 99 }] }], user: OPERATOR });
     expect(missing.reply?.content).toBe('There is no incident #99.');
     expect(missing.reply?.attachments).toEqual([]);
+  });
+});
+
+describe('rings and fallbacks in the timeline, recorded where they happen', () => {
+  it('each ring that reached people is one entry saying where: the role, ntfy and email, at the opening and the escalation', async () => {
+    smtp = await startSmtpServer();
+    ntfy = await startNtfyReceiver();
+    world = await startWorld({ notify: { escalateAfter: '5m', email: emailNotify(smtp.port), ntfy: { url: ntfy.url, topic: 'homelab-alerts' } } });
+    const w = world;
+    w.kube.setNodeReady('node-b', 'False');
+    await w.cycles(1);
+    await w.cycles(11); // past escalateAfter
+    await w.app.bot.deliver();
+    await expect.poll(() => smtp!.mails.length).toBe(1);
+    const id = w.app.store.openIncidents()[0]!.id!;
+    const entries = timelineOf(w.app.store.timelineRecords(id));
+    const rings = entries.filter((e) => e.kind === 'rung').map((e) => [e.where, e.reason]);
+    expect(rings.sort()).toEqual([
+      ['discordRole', 'escalation'],
+      ['discordRole', 'open'],
+      ['email', 'escalation'],
+      ['ntfy', 'escalation'],
+      ['ntfy', 'open'],
+    ]);
+    expect(entries.filter((e) => e.kind === 'escalated').map((e) => e.reason)).toEqual(['unacknowledged']);
+  });
+
+  it('the fallback email is one entry (emailFallbackSent), not also a ring', async () => {
+    smtp = await startSmtpServer();
+    world = await startWorld({ notify: { escalateAfter: '3h', email: emailNotify(smtp.port) } });
+    const w = world;
+    w.discord.setRestDown(true);
+    w.probe.setStatus(503);
+    await w.cycles(8); // past fallbackAfter (2m)
+    await expect.poll(() => smtp!.mails.length).toBe(1);
+    const id = w.app.store.openIncidents()[0]!.id!;
+    const kinds = timelineOf(w.app.store.timelineRecords(id)).map((e) => e.kind);
+    expect(kinds.filter((k) => k === 'emailFallbackSent')).toHaveLength(1);
+    // Discord was never told: no message posted, no role rung.
+    expect(kinds).not.toContain('opened');
+    expect(kinds).not.toContain('rung');
+    w.discord.setRestDown(false);
   });
 });
