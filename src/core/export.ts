@@ -29,6 +29,8 @@ export interface ExportInput {
   messageLink: string | null;
   /** The IANA time zone for local times (`timeZone` in the configuration). */
   timeZone: string;
+  /** When the outage began where a source knows it before stormguard detected it (Alertmanager's `startsAt`); absent: the detection. */
+  startedAt?: number | null;
 }
 
 /** The export as data: what both formats show. */
@@ -53,7 +55,7 @@ export function incidentReport(input: ExportInput): IncidentReport {
     messageLink: input.messageLink,
     timeZone: input.timeZone,
     timeline,
-    milestones: milestonesOf(timeline),
+    milestones: milestonesOf(timeline, input.startedAt ?? null),
   };
 }
 

@@ -13,9 +13,13 @@ export function exportIncident(store: Store, config: { discord?: DiscordChannelR
   const incident = store.getIncident(id);
   if (!incident) return null;
   // The title as the card gives it, from stored state alone: the export does not depend on the cluster now.
-  const title = incidentTitle({ incident, silence: null, targets: [], nodes: [], nextRestart: null, alertGroups: store.alertGroupsForIncident(id) });
+  const alertGroups = store.alertGroupsForIncident(id);
+  const title = incidentTitle({ incident, silence: null, targets: [], nodes: [], nextRestart: null, alertGroups });
+  // Alertmanager knows when its alerts began firing: the outage started then, maybe before stormguard saw it.
+  const starts = alertGroups.flatMap((g) => g.notification.alerts.map((a) => a.startsAt)).filter((at) => Number.isFinite(at) && at > 0);
+  const startedAt = starts.length > 0 ? Math.min(...starts) : null;
   return renderExport(
-    { incident, title, records: store.timelineRecords(id), messageLink: incidentMessageLink(store, config.discord, id), timeZone: config.timeZone },
+    { incident, title, records: store.timelineRecords(id), messageLink: incidentMessageLink(store, config.discord, id), timeZone: config.timeZone, startedAt },
     format,
   );
 }

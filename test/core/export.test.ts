@@ -215,6 +215,15 @@ describe('the export', () => {
     expect(doc.refused).toEqual([expect.objectContaining({ kind: 'restartRefused', reason: 'diagnosis' })]);
   });
 
+  it('starts the impact where a source knew the outage began before stormguard detected it (Alertmanager’s startsAt)', () => {
+    const doc = JSON.parse(renderExport(input({ startedAt: T0 - 3 * MIN }), 'json')) as { impact: { from: string }; milestones: { started: string; detected: string }; mttrSeconds: number };
+    expect(doc.milestones.started).toBe('2026-11-25T19:57:00.000Z');
+    expect(doc.milestones.detected).toBe('2026-11-25T20:00:00.000Z');
+    expect(doc.impact.from).toBe('2026-11-25T19:57:00.000Z');
+    expect(doc.mttrSeconds).toBe(33 * 60);
+    expect(renderExport(input({ startedAt: null }), 'md')).toBe(renderExport(input(), 'md'));
+  });
+
   it('names the node of a node incident, and only that', () => {
     expect(incidentReport(input({ incident: incident({ subject: 'node:k3s-2', kind: 'node' }) })).nodes).toEqual(['k3s-2']);
     expect(incidentReport(input()).nodes).toEqual([]);
