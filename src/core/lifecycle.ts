@@ -3,7 +3,7 @@ import { elapsedSince } from './clock.js';
 import { formatDuration } from './duration.js';
 import { isWaitingReason } from './gate.js';
 import { targetSubject } from './subject.js';
-import { clip, escapeMarkdown, listWithCount, oneLine } from './text.js';
+import { clip, DISCORD_LIMITS, escapeMarkdown, listWithCount, oneLine } from './text.js';
 import type { AuditEntry, Effect, Incident, IncidentKind, RestartRequest } from './types.js';
 
 /** Something that happened to an incident's subject, as the pure lifecycle sees it. */
@@ -406,7 +406,8 @@ export const NOTE_MAX = 1500;
 function onNote(incident: Incident | null, event: Extract<IncidentEvent, { type: 'note' }>, ctx: TransitionContext): Step {
   if (!incident) return unchanged(incident);
   const text = clip(event.text.trim(), NOTE_MAX);
-  const effects: Effect[] = [{ type: 'threadNote', text: `📝 Note from <@${event.by}>: ${escapeMarkdown(text)}` }];
+  // Escaping can double the text's length: the note is clipped to a Discord message, the timeline keeps it all.
+  const effects: Effect[] = [{ type: 'threadNote', text: clip(`📝 Note from <@${event.by}>: ${escapeMarkdown(text)}`, DISCORD_LIMITS.content) }];
   if (incident.state === 'resolved') effects.push({ type: 'archiveThread' });
   return { incident, effects, audit: [audit(ctx, incident, 'note', null, { text })] };
 }

@@ -13,10 +13,15 @@ describe('a person’s note', () => {
     expect(out.effects).toEqual([{ type: 'threadNote', text: '📝 Note from <@42>: it was \\| the \\*\\*UPS\\*\\* @\u200beveryone' }]);
   });
 
-  it('keeps at most NOTE_MAX characters', () => {
+  it('keeps at most NOTE_MAX characters, and the thread note within a Discord message however much escaping grows it', () => {
     const out = transition(incident(), { type: 'note', by: '42', text: 'x'.repeat(NOTE_MAX + 50) }, ctx);
     expect(String(out.audit[0]!.detail.text)).toHaveLength(NOTE_MAX);
     expect(NOTE_MAX).toBe(1500);
+    const pipes = transition(incident(), { type: 'note', by: '42', text: '|'.repeat(NOTE_MAX) }, ctx);
+    const note = pipes.effects[0] as { type: 'threadNote'; text: string };
+    expect(note.text).toHaveLength(2000);
+    expect(note.text.endsWith('…')).toBe(true);
+    expect(String(pipes.audit[0]!.detail.text)).toBe('|'.repeat(NOTE_MAX));
   });
 });
 
