@@ -8,6 +8,7 @@
 import { validateDetailed } from 'node-cron';
 import * as z from 'zod';
 import { DURATION_PATTERN, parseDuration } from '../core/duration.js';
+import { HEARTBEAT_KINDS } from '../core/heartbeat.js';
 import { DEFAULT_THRESHOLDS } from '../core/hysteresis.js';
 import type { Config } from './types.js';
 import { hasUserinfo } from './urls.js';
@@ -84,6 +85,23 @@ const objectName = z
   });
 
 const nonEmpty = z.string().min(1, { error: 'must not be empty' });
+
+// A Kubernetes annotation key: an optional DNS-subdomain prefix and "/", then a name of at most 63 characters.
+const annotationKey = z
+  .string()
+  .max(316, { error: 'must be at most 316 characters' })
+  .regex(/^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/, {
+    error: 'must be an annotation key: [prefix/]name, e.g. weave.works/kured-node-lock',
+  });
+
+// Where kured keeps its reboot lock and how it marks a node it reboots: kured's own defaults
+// (kubereboot/kured cmd/kured/main.go `--ds-namespace`, `--ds-name`, `--lock-annotation`).
+const kured = z.strictObject({
+  namespace: dnsLabel.default('kube-system'),
+  daemonSet: objectName.default('kured'),
+  lockAnnotation: annotationKey.default('weave.works/kured-node-lock'),
+  rebootAnnotation: annotationKey.default('weave.works/kured-reboot-in-progress'),
+});
 
 const email = z.email({ error: unlessMissing('must be an email address') });
 
@@ -264,6 +282,8 @@ const alertmanager = z.strictObject({
   url: httpUrl.transform((url) => url.replace(/\/+$/, '')).optional(),
   api: credentials.optional(),
   titleLabels: z.array(nonEmpty).min(1, { error: 'must list at least one label' }).default(['alertname']),
+  // Alertmanager's always-firing alert as a dead man's switch for the alerting pipeline (SPEC §14).
+  watchdog: z.strictObject({ alertname: nonEmpty.default('Watchdog'), within: duration.prefault('10m') }).optional(),
 });
 
 /** The whole configuration file; parsing yields a {@link Config} with defaults filled in. */
@@ -307,10 +327,23 @@ export const configSchema = z.strictObject({
         .default(9464),
     })
     .prefault({}),
-  heartbeat: z.strictObject({ url: httpUrl }).optional(),
+  heartbeat: z
+    .strictObject({
+      url: httpUrl,
+      // The monitor's dialect; guessed from the URL when unset (core/heartbeat.ts).
+      kind: z.enum(HEARTBEAT_KINDS, { error: unlessMissing(`must be one of ${HEARTBEAT_KINDS.join(', ')}`) }).optional(),
+      // healthchecks.io only: ping `/start` before each cycle, so it measures the cycle's duration.
+      start: z.boolean().default(false),
+      // Gatus external endpoints want `Authorization: Bearer <token>`.
+      token: nonEmpty.optional(),
+    })
+    .optional(),
   reopenWindow: duration.prefault('10m'),
   retention: duration.prefault('180d'),
   alertmanager: alertmanager.optional(),
+  // Excerpts of the failing container's log in the thread and on demand (README "Evidence"): off, no pods/log is read.
+  diagnosis: z.strictObject({ logs: z.boolean({ error: unlessMissing('must be true or false') }).default(true) }).prefault({}),
+  maintenance: z.strictObject({ kured: kured.prefault({}) }).prefault({}),
 }).transform(({ interval, schedule, ...rest }, ctx) => {
   // The webhook is served by the HTTP server; with it turned off Alertmanager could never reach us.
   if (rest.alertmanager && rest.http.port === 0) {

@@ -1,3 +1,4 @@
+import type { HeartbeatKind } from '../core/heartbeat.js';
 /**
  * The validated configuration, as the rest of the program sees it.
  *
@@ -78,6 +79,14 @@ export interface NtfyConfig {
 /** A bearer token or basic-auth user and password. */
 export type Credentials = { bearerToken: string } | { username: string; password: string };
 
+/** `maintenance.kured`: where kured keeps its reboot lock (a DaemonSet annotation) and how it marks a node it reboots. */
+export interface KuredConfig {
+  namespace: string;
+  daemonSet: string;
+  lockAnnotation: string;
+  rebootAnnotation: string;
+}
+
 /** Alertmanager as a source of incidents (its webhook) and of silences (its API v2). */
 export interface AlertmanagerConfig {
   /** What Alertmanager sends to `POST /alertmanager` (its receiver's `http_config`). */
@@ -88,6 +97,19 @@ export interface AlertmanagerConfig {
   api?: Credentials;
   /** Labels whose values, in order, make the incident title (then the common summary). */
   titleLabels: string[];
+  /** Alertmanager's Watchdog as a dead man's switch: its absence for `within` (ms) is one incident. */
+  watchdog?: { alertname: string; within: number };
+}
+
+/** The dead man's switch for stormguard itself (SPEC §14). */
+export interface HeartbeatConfig {
+  url: string;
+  /** The monitor's dialect; unset: guessed from the URL. */
+  kind?: HeartbeatKind;
+  /** healthchecks.io: ping `/start` before each cycle. */
+  start: boolean;
+  /** Gatus: the external endpoint's bearer token. */
+  token?: string;
 }
 
 /** The whole configuration after validation and defaults. */
@@ -102,9 +124,13 @@ export interface Config {
   targets: TargetConfig[];
   notify: { escalateAfter: number; email?: EmailConfig; ntfy?: NtfyConfig };
   http: { port: number };
-  heartbeat?: { url: string };
+  heartbeat?: HeartbeatConfig;
   reopenWindow: number;
   /** How long the record of what happened is kept (ms, default 180d, SPEC §13): older audit entries are pruned. */
   retention: number;
   alertmanager?: AlertmanagerConfig;
+  /** What the diagnosis may read besides states and events: `logs` off, no container log is ever read (no `pods/log` access needed). */
+  diagnosis: { logs: boolean };
+  /** Planned maintenance: the names the cluster's signals go by. */
+  maintenance: { kured: KuredConfig };
 }

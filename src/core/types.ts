@@ -16,6 +16,10 @@ export interface NodeFacts {
   readySince: number | null;
   /** `spec.unschedulable`: the node is cordoned (maintenance). */
   unschedulable: boolean;
+  /** kured holds its reboot lock for this node, or the node carries kured's reboot-in-progress annotation. */
+  kuredReboot?: boolean;
+  /** system-upgrade-controller Plans (`upgrade.cattle.io/v1`) listing this node in `status.applying`. */
+  upgradePlans?: string[];
 }
 
 /** One container of a pod as the kubelet reports it (`status.containerStatuses`, init containers too). */
@@ -40,10 +44,14 @@ export interface PodFacts {
   node: string | null;
   phase: string;
   ready: boolean;
+  /** Being deleted (`metadata.deletionTimestamp` set): an evicted pod on its way out. */
+  terminating?: boolean;
   /** Container statuses; absent when the reader does not report them. */
   containers?: ContainerFacts[];
   /** The scheduler's message while `PodScheduled` is `False` with reason `Unschedulable`, else null. */
   unschedulable?: string | null;
+  /** The reason of the pod's `DisruptionTarget=True` condition (`EvictionByEvictionAPI` for a drain), else null. */
+  disruption?: string | null;
 }
 
 /** A Warning event about a target's pods or workload (`type=Warning`), newest occurrence first in a list. */

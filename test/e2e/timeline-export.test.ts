@@ -47,7 +47,7 @@ async function seedStory(): Promise<World> {
   expect(w.kube.restarts).toHaveLength(1);
   w.probe.setStatus(200);
   await w.cycles(3);
-  await w.app.bot.deliver();
+  await w.app.cycles.deliver();
   expect(w.app.store.openIncidents()).toEqual([]);
   return w;
 }
@@ -209,7 +209,7 @@ describe('rings and fallbacks in the timeline, recorded where they happen', () =
     w.kube.setNodeReady('node-b', 'False');
     await w.cycles(1);
     await w.cycles(11); // past escalateAfter
-    await w.app.bot.deliver();
+    await w.app.cycles.deliver();
     await expect.poll(() => smtp!.mails.length).toBe(1);
     const id = w.app.store.openIncidents()[0]!.id!;
     const entries = timelineOf(w.app.store.timelineRecords(id));

@@ -9,7 +9,7 @@ import { DiscordAPIError, Events, MessageFlags, Routes, type Interaction, type T
 import { fitFiles, sendWithFiles, withFiles, DISCORD_FILE_LIMITS } from '../../src/adapters/discord/files.js';
 import { replyOptions } from '../../src/runtime/interactions/answer.js';
 import { MAX_FILE_BYTES } from '../../src/sim/discord/index.js';
-import { CHANNEL_ID, OPERATOR_ROLE_ID, startDiscordHarness, type DiscordHarness } from '../helpers/discordClient.js';
+import { BOT_TOKEN, CHANNEL_ID, OPERATOR_ROLE_ID, startDiscordHarness, type DiscordHarness } from '../helpers/discordClient.js';
 
 let h: DiscordHarness;
 const alice = { id: '500000000000000001', roles: [OPERATOR_ROLE_ID] };
@@ -89,6 +89,15 @@ describe('a channel message with files', () => {
     expect(await refusal(h.client.rest.post(Routes.channelMessages(CHANNEL_ID), { body, files }))).toEqual({ status: 400, code: 50035 });
     expect(h.sim.violations.flatMap((v) => v.issues.map((i) => i.path))).toEqual(['attachments.0.id']);
     h.sim.violations.length = 0;
+  });
+
+  it('refuses a files[n] part without a filename', async () => {
+    const form = new FormData();
+    form.append('payload_json', JSON.stringify({ content: 'nameless' }));
+    form.append('files[0]', 'just text, no filename');
+    const res = await fetch(`${h.client.rest.options.api}/v10/channels/${CHANNEL_ID}/messages`, { method: 'POST', body: form, headers: { authorization: `Bot ${BOT_TOKEN}` } });
+    expect([res.status, ((await res.json()) as { code: number }).code]).toEqual([400, 50035]);
+    expect(h.sim.channel().messages).toEqual([]);
   });
 
   it('keeps on edit only the attachments the edit lists, and adds its new files', async () => {

@@ -39,6 +39,8 @@ export interface CacheSettings {
   logger?: Logger;
   /** Whether Warning events are watched at all. */
   warningEvents: boolean;
+  /** Node annotations the node cache keeps (kured's reboot mark, maintenanceSignals.ts); default none. */
+  nodeAnnotations?: readonly string[];
   /** The scope in force (its namespaces decide what a cluster-wide cache keeps). */
   scope: () => Scoped | null;
   listeners: CacheListeners;
@@ -114,7 +116,8 @@ export function createCacheRegistry(s: CacheSettings): CacheRegistry {
       const existing = informers.get(key);
       if (existing) return existing as Informer<T>;
       const watched = s.scope()?.namespaces ?? new Set<string>();
-      const informer = startCache({ kind, namespace, path: collectionPath(collection), slim: SLIM[kind], watched: kind !== 'Node' && namespace === null ? watched : null, onEvent: listenerOf(kind) });
+      const slim = kind === 'Node' ? (raw: KubeObject) => slimNode(raw as V1Node, s.nodeAnnotations ?? []) : SLIM[kind];
+      const informer = startCache({ kind, namespace, path: collectionPath(collection), slim, watched: kind !== 'Node' && namespace === null ? watched : null, onEvent: listenerOf(kind) });
       informers.set(key, informer);
       return informer as Informer<T>;
     },

@@ -7,7 +7,7 @@
  * watched workload going unready — are reported at once so the bot can run a cycle right away.
  * Restarts are done the way `kubectl rollout restart` does them.
  */
-import type { V1Pod } from '@kubernetes/client-node';
+import type { V1Node, V1Pod } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { TargetConfig, WatchScopeSetting } from '../../config/types.js';
 import type { ClusterSnapshot } from '../../core/types.js';
@@ -21,6 +21,7 @@ import { restartTarget } from './restart.js';
 import { createScopeDecider } from './scope.js';
 import { cachedWorkload, collectionsOf, readSnapshot } from './snapshot.js';
 import { createKubeRequest, createKubeWatch } from './transport.js';
+import { applyMaintenanceSignals, createMaintenanceSignals, KURED_DEFAULTS, NO_SIGNALS, type KuredSettings } from './maintenanceSignals.js';
 
 export { loadKubeConfig, type KubeConfigSource } from './config.js';
 export type { LeaseApi, LeaseRecord } from './lease.js';
@@ -46,6 +47,11 @@ export interface KubeAdapterOptions extends KubeConfigSource {
   warningEvents?: boolean;
   /** When a template change was seen (the bot's clock, so "shortly before" compares with its `now`; default `Date.now`). */
   clock?: () => number;
+  /**
+   * Read the planned-maintenance signals (kured's lock, upgrade Plans; maintenanceSignals.ts) with
+   * these kured names (`maintenance.kured`); absent, they are not read (no requests, no caches).
+   */
+  maintenanceSignals?: { kured: KuredSettings };
 }
 
 /** What the rest of stormguard needs from Kubernetes, the single-instance Lease included. */
@@ -86,14 +92,21 @@ export function createKubeAdapter(options: KubeAdapterOptions = {}): KubeAdapter
     podCacheOf: (target) => caches.lookup<V1Pod>(collectionsOf(target, scopeNow()).pods),
     workloadOf: (target) => cachedWorkload(caches, target, scopeNow()),
   });
+  const watch = createKubeWatch(kc);
+  const kured = options.maintenanceSignals?.kured ?? KURED_DEFAULTS;
+  // Planned maintenance (kured's lock, upgrade Plans): optional signals beside the nodes, never a reason for "unknown".
+  const signals = options.maintenanceSignals
+    ? createMaintenanceSignals({ request, watch, timeoutMs, backoff: options.backoff, pageSize: options.listPageSize, logger: options.logger, kured, clock: options.clock })
+    : NO_SIGNALS;
   const caches = createCacheRegistry({
     request,
-    watch: createKubeWatch(kc),
+    watch,
     timeoutMs,
     backoff: options.backoff,
     listPageSize: options.listPageSize,
     logger: options.logger,
     warningEvents: options.warningEvents !== false,
+    nodeAnnotations: options.maintenanceSignals ? [kured.rebootAnnotation] : [],
     scope: () => scopes.current(),
     listeners: changes.listeners,
   });
@@ -110,13 +123,15 @@ export function createKubeAdapter(options: KubeAdapterOptions = {}): KubeAdapter
       caches.keepOnly(collections);
       caches.syncEventCaches(decision.scope, wanted);
       // In sync: nothing to wait for. Out of sync: a cycle is a reason to try again now, as a list would.
-      await Promise.all(started.map((c) => c.sync()));
-      return readSnapshot({ caches, changes, scope: decision.scope, timeoutMs }, wanted, now);
+      const [view] = await Promise.all([signals.read(now), ...started.map((c) => c.sync())]);
+      const snap = readSnapshot({ caches, changes, scope: decision.scope, timeoutMs }, wanted, now);
+      if (snap.reachable) applyMaintenanceSignals(snap.nodes, caches.cache<V1Node>({ kind: 'Node', namespace: null }).items(), view, kured);
+      return snap;
     },
 
     restart: (target, now) => restartTarget(request, target, now, timeoutMs),
 
-    caches: () => caches.statuses(),
+    caches: () => [...caches.statuses(), ...signals.caches()],
 
     watchScope: () => scopes.current()?.decision ?? null,
 
@@ -124,6 +139,7 @@ export function createKubeAdapter(options: KubeAdapterOptions = {}): KubeAdapter
 
     async close() {
       caches.stopAll();
+      signals.stop();
     },
   };
 }

@@ -21,7 +21,8 @@ export interface PruneReport {
 export interface RetentionRepo {
   /**
    * Deletes at most `limit` incidents resolved before `before` (ms), the longest-resolved first, with
-   * every row that references them. An incident not resolved is never touched, however old.
+   * every row that references them. An incident not resolved is never touched, however old; one with
+   * an outbox effect still pending waits until it is delivered or given up.
    */
   pruneIncidents(before: number, limit: number): PruneReport;
 }
@@ -29,10 +30,13 @@ export interface RetentionRepo {
 /** Builds the retention repository over `db`. */
 export function createRetentionRepo(db: Database): RetentionRepo {
   // The partial index incidents_by_resolved_at serves this; `state` is checked too, so a row that is
-  // somehow open with a resolved_at (never written by stormguard) is still kept.
-  const expired = db.prepare<[number, number], { id: number }>(
-    `SELECT id FROM incidents WHERE resolved_at IS NOT NULL AND resolved_at < ? AND state = 'resolved' ORDER BY resolved_at, id LIMIT ?`,
-  );
+  // somehow open with a resolved_at (never written by stormguard) is still kept. An incident with an
+  // effect still pending waits: what is owed is delivered first (and the delivery loop may hold it now).
+  const expired = db.prepare<[number, number], { id: number }>(`
+    SELECT i.id FROM incidents i
+    WHERE i.resolved_at IS NOT NULL AND i.resolved_at < ? AND i.state = 'resolved'
+      AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.incident_id = i.id AND o.status = 'pending')
+    ORDER BY i.resolved_at, i.id LIMIT ?`);
   // One JSON array of ids per batch: a single prepared statement per table, whatever the batch size.
   const children = INCIDENT_CHILD_TABLES.map((table) => db.prepare<[string]>(`DELETE FROM ${table} WHERE incident_id IN (SELECT value FROM json_each(?))`));
   const parents = db.prepare<[string]>(`DELETE FROM incidents WHERE state = 'resolved' AND id IN (SELECT value FROM json_each(?))`);

@@ -8,6 +8,8 @@ import type { Actions } from '../actions/index.js';
 export interface CommandContext {
   actions: Actions;
   config: Config;
+  /** `/logs` and the Logs button: the evidence excerpt of a configured target, as an answer (absent: not available). */
+  logsOf?: (target: string) => Promise<string>;
 }
 
 /**

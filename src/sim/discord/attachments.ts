@@ -57,6 +57,8 @@ export async function parseForm(raw: Buffer, contentType: string): Promise<Parse
   for (const [name, value] of form) {
     if (typeof value === 'string') {
       if (name === 'payload_json') payload = value;
+      // A files[n] part without a filename arrives as text: Discord needs the filename to attach it.
+      else if (FILE_FIELD.test(name)) issues.push({ path: name, code: 'BASE_TYPE_REQUIRED', message: 'a file part needs a filename' });
       else fields[name] = value;
       continue;
     }

@@ -3,7 +3,7 @@
  * INTERACTION_CREATE payloads, and the record of how the bot answered each one.
  */
 import { randomBytes } from 'node:crypto';
-import type { StoredAttachment } from './attachments.js';
+import { MAX_FILE_BYTES, type StoredAttachment } from './attachments.js';
 import type { ApiUser, DiscordModel, StoredChannel, StoredMessage } from './model.js';
 
 const EPHEMERAL = 64;
@@ -170,7 +170,8 @@ export function basePayload(
     locale: 'en-US',
     // discord.js reads both unconditionally and throws on their absence.
     entitlements: [],
-    attachment_size_limit: 10485760,
+    // The limit the simulator enforces on uploads (10 MiB, Discord's default).
+    attachment_size_limit: MAX_FILE_BYTES,
   };
   if (guildId === null) {
     const dm = { id: record.channelId, type: 1, last_message_id: null, recipients: [user], flags: 0 };

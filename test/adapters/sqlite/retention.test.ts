@@ -96,6 +96,16 @@ describe('pruneIncidents', () => {
     for (const table of INCIDENT_CHILD_TABLES) expect(rowsOf(table, ancient.id)).toBe(1);
   });
 
+  it('waits with an incident whose outbox still owes an effect, and prunes it once delivered', () => {
+    const s = open();
+    const owed = seed(s, 'target:owed', T0, T0 + DAY);
+    const pending = s.enqueueEffect(owed.id!, { type: 'editMessage' }, T0 + DAY);
+    expect(s.pruneIncidents(T0 + 2 * DAY, 100)).toEqual({ incidents: 0, rows: 0 });
+    s.markEffectDone(pending, T0 + 2 * DAY);
+    expect(s.pruneIncidents(T0 + 2 * DAY, 100).incidents).toBe(1);
+    expect(s.getIncident(owed.id!)).toBeNull();
+  });
+
   it('leaves rows that belong to no incident alone', () => {
     const s = open();
     seed(s, 'target:old', T0, T0 + DAY);
