@@ -5,6 +5,8 @@ import { openDatabase } from './adapters/sqlite/open.js';
 import { createStore } from './adapters/sqlite/store.js';
 import { createLogger } from './log.js';
 import { runApp } from './runtime/app/index.js';
+import { exportIncident } from './runtime/export.js';
+import { isExportFormat, type ExportFormat } from './core/export.js';
 import { version } from './version.js';
 
 /** Where the CLI writes and what environment it reads; tests pass their own. */
@@ -25,11 +27,13 @@ Commands:
   register-commands   register the slash commands in the Discord guild
   doctor              check the setup online (Discord, Kubernetes RBAC, email, ntfy, heartbeat)
   demo                play the motivating outage against simulated Kubernetes and Discord
+  export ID           print incident ID's timeline for the post-mortem (Markdown, or --format json)
 
 Options:
   --config PATH       configuration file (default: $STORMGUARD_CONFIG, else ./stormguard.yaml)
   --send-test         doctor: also post a quiet test message, send a test mail, ping the heartbeat
   --html FILE         demo: also write the channel as a Discord-like web page
+  --format md|json    export: Markdown post-mortem skeleton (default) or JSON (stormguard.incident/v1)
   --version           print the version
   -h, --help          show this help
 
@@ -40,7 +44,7 @@ Exit status: 0 ok, 2 configuration or usage error, 1 anything else.
 export async function main(argv: string[], io: CliIo = processIo()): Promise<number> {
   let parsed;
   try {
-    parsed = parseArgs({ args: argv, allowPositionals: true, options: { config: { type: 'string' }, help: { type: 'boolean', short: 'h' }, version: { type: 'boolean' }, 'send-test': { type: 'boolean' }, html: { type: 'string' } } });
+    parsed = parseArgs({ args: argv, allowPositionals: true, options: { config: { type: 'string' }, help: { type: 'boolean', short: 'h' }, version: { type: 'boolean' }, 'send-test': { type: 'boolean' }, html: { type: 'string' }, format: { type: 'string' } } });
   } catch (err) {
     io.stderr.write(`usage error: ${(err as Error).message}\n\n${USAGE}`);
     return 2;
@@ -61,6 +65,27 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
   if (parsed.values.html !== undefined && command !== 'demo') {
     io.stderr.write(`usage error: --html belongs to demo\n\n${USAGE}`);
     return 2;
+  }
+  if (parsed.values.format !== undefined && command !== 'export') {
+    io.stderr.write(`usage error: --format belongs to export\n\n${USAGE}`);
+    return 2;
+  }
+  if (command === 'export') {
+    const request = exportRequest(rest, parsed.values.format);
+    if (typeof request === 'string') {
+      io.stderr.write(`usage error: ${request}\n\n${USAGE}`);
+      return 2;
+    }
+    try {
+      return exportCommand(load(parsed.values.config, io), request, io);
+    } catch (err) {
+      if (err instanceof ConfigError) {
+        io.stderr.write(`${err.message}\n`);
+        return 2;
+      }
+      io.stderr.write(`error: ${describe(err)}\n`);
+      return 1;
+    }
   }
   if (!command || rest.length > 0) {
     io.stderr.write(`usage error: ${command ? `unexpected argument ${rest[0]}` : 'missing command'}\n\n${USAGE}`);
@@ -107,6 +132,33 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
 /** Loads the configuration; what loading noticed goes to `onNotice`, by default one `note:` line on stderr (stdout may be YAML). */
 function load(path: string | undefined, io: CliIo, onNotice = (n: ConfigNotice): void => void io.stderr.write(`note: ${n.message}\n`)): Config {
   return loadConfig({ path, env: io.env, onNotice });
+}
+
+/** The incident and format `stormguard export` names, or the usage error. */
+function exportRequest(args: string[], format: string | undefined): { id: number; format: ExportFormat } | string {
+  if (args.length === 0) return 'export needs an incident number';
+  if (args.length > 1) return `unexpected argument ${args[1]}`;
+  const id = Number(args[0]!.replace(/^#/, ''));
+  if (!Number.isSafeInteger(id) || id <= 0) return `“${args[0]}” is not an incident number`;
+  const chosen = format ?? 'md';
+  if (!isExportFormat(chosen)) return `--format must be md or json, not “${chosen}”`;
+  return { id, format: chosen };
+}
+
+/** `stormguard export ID`: prints the incident's export from the database; 1 when there is no such incident. */
+function exportCommand(config: Config, request: { id: number; format: ExportFormat }, io: CliIo): number {
+  const store = createStore(openDatabase(config.database.path));
+  try {
+    const text = exportIncident(store, config, request.id, request.format);
+    if (text === null) {
+      io.stderr.write(`error: there is no incident #${request.id} in ${config.database.path}\n`);
+      return 1;
+    }
+    io.stdout.write(text);
+    return 0;
+  } finally {
+    store.close();
+  }
 }
 
 function migrateCommand(config: Config, io: CliIo): number {

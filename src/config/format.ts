@@ -23,6 +23,7 @@ export function formatConfig(config: Config): string {
     database: config.database,
     schedule: config.schedule,
     watchNodes: config.watchNodes,
+    timeZone: config.timeZone,
     targets: config.targets.map(formatTarget),
     notify: {
       escalateAfter: formatDuration(notify.escalateAfter),

@@ -252,6 +252,9 @@ const DEFAULT_SCHEDULE = '*/30 * * * * *';
 
 // A recurring maintenance window (README "Maintenance windows"): nodes or targets, a cron schedule in a
 // time zone, and how long each occurrence lasts — no longer than the shortest gap between occurrences.
+/** What a time zone Intl does not know is told. */
+const TIME_ZONE_ERROR = 'must be an IANA time zone such as Europe/Berlin or UTC';
+
 const recurringWindow = z
   .strictObject({
     name: z.string().max(100, { error: 'must be at most 100 characters' }).regex(/^[a-z0-9][a-z0-9 ._-]*$/i, { error: 'must be a name: letters, digits, " ", ".", "_" and "-"' }),
@@ -259,7 +262,7 @@ const recurringWindow = z
     targets: z.array(nonEmpty).min(1, { error: 'must list at least one target' }).optional(),
     schedule: cronExpression,
     duration,
-    timeZone: z.string().refine(isTimeZone, { error: 'must be an IANA time zone such as Europe/Berlin or UTC' }).optional(),
+    timeZone: z.string().refine(isTimeZone, { error: TIME_ZONE_ERROR }).optional(),
   })
   .transform((w, ctx) => {
     if ((w.nodes === undefined) === (w.targets === undefined)) {
@@ -341,6 +344,11 @@ export const configSchema = z.strictObject({
   schedule: cronExpression.optional(),
   interval: duration.optional(),
   watchNodes: z.boolean().default(true),
+  // Local times of the incident export (SPEC §13), beside UTC: an IANA zone such as Europe/Berlin.
+  timeZone: z
+    .string()
+    .refine((zone) => isTimeZone(zone), { error: TIME_ZONE_ERROR })
+    .default('UTC'),
   targets,
   notify: z
     .strictObject({

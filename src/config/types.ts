@@ -119,6 +119,8 @@ export interface Config {
   database: { path: string };
   schedule: string;
   watchNodes: boolean;
+  /** The IANA time zone of local times in incident exports (default UTC). */
+  timeZone: string;
   targets: TargetConfig[];
   notify: { escalateAfter: number; email?: EmailConfig; ntfy?: NtfyConfig };
   http: { port: number };

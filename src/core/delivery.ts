@@ -4,7 +4,7 @@
  * (Alertmanager's notifier contract). Pure: adapters implement it, the runtime drives it.
  */
 import type { IncidentView } from './render.js';
-import type { Effect, EffectChannel, Incident } from './types.js';
+import type { AuditEntry, Effect, EffectChannel, Incident } from './types.js';
 
 /** An effect waiting in the outbox; `id` is its stable id (e.g. the Discord nonce). */
 export interface PendingEffect {
@@ -30,6 +30,26 @@ export interface DeliveryContext {
 export interface Delivered {
   /** Discord refused the full message and took the minimal one: people did not see it all (the email fallback's cue). */
   messageRefused?: boolean;
+  /** The incident's message was posted by this delivery, with this id (the timeline's "opened"). */
+  postedMessageId?: string;
+  /** This delivery made phones ring: the Discord role was mentioned, or ntfy took the push (the timeline's "rung"). */
+  rang?: 'discordRole' | 'ntfy';
+}
+
+/**
+ * The audit records a confirmed delivery adds to the timeline: the incident's message posted, and a
+ * ring where it reached people. Written with the delivery's own bookkeeping, so each is recorded once.
+ */
+export function deliveryRecords(pending: PendingEffect, incident: Incident, delivered: Delivered | void, now: number): AuditEntry[] {
+  if (!delivered || incident.id === null) return [];
+  const base = { at: now, actor: 'scheduler', subject: incident.subject, incidentId: incident.id };
+  const records: AuditEntry[] = [];
+  if (delivered.postedMessageId !== undefined) records.push({ ...base, action: 'posted', reason: null, detail: { messageId: delivered.postedMessageId, effectId: pending.id } });
+  if (delivered.rang !== undefined) {
+    const reason = 'reason' in pending.effect ? pending.effect.reason : 'open';
+    records.push({ ...base, action: 'rung', reason, detail: { where: delivered.rang, effectId: pending.id } });
+  }
+  return records;
 }
 
 /** Delivers one channel's effects to the outside world (Discord, email, push, or the log when none is set up). */

@@ -3,7 +3,7 @@ import { elapsedSince } from './clock.js';
 import { formatDuration } from './duration.js';
 import { isWaitingReason } from './gate.js';
 import { targetSubject } from './subject.js';
-import { clip, escapeMarkdown, listWithCount, oneLine } from './text.js';
+import { clip, DISCORD_LIMITS, escapeMarkdown, listWithCount, oneLine } from './text.js';
 import type { AuditEntry, Effect, Incident, IncidentKind, RestartRequest } from './types.js';
 
 /** Something that happened to an incident's subject, as the pure lifecycle sees it. */
@@ -15,14 +15,16 @@ export type IncidentEvent =
   | { type: 'fail'; subject: string; kind: IncidentKind; cause: string; targets: string[]; diagnoses?: Diagnoses }
   /** The subject is confirmed healthy again. */
   | { type: 'recover'; cause: string }
-  | { type: 'acknowledge'; by: string }
+  /** A person acknowledges; `via` says how (the timeline's source), when the caller knows. */
+  | { type: 'acknowledge'; by: string; via?: 'button' | 'slashCommand' }
   /** Time passed: a ring that a silence held back, or the escalation, may be due. */
   | { type: 'tick' }
   | { type: 'restartRequested'; target: string; automatic: boolean; by: string; reason: string | null }
   | { type: 'restartSkipped'; target: string; reason: string; message: string }
-  | { type: 'restartFinished'; target: string; ok: boolean; error: string | null }
+  | { type: 'restartFinished'; target: string; ok: boolean; error: string | null; attemptId?: number }
   | { type: 'circuitOpen'; target: string; message: string }
-  | { type: 'silenceChanged'; by: string; text: string }
+  /** A silence touching the incident began (`until`, its end) or was lifted; `text` is the thread's note. */
+  | { type: 'silenceChanged'; by: string; text: string; lifted?: boolean; until?: number; reason?: string }
   /** Alertmanager alerts joined or resolved in this incident's group; `text` is the quiet note. */
   | { type: 'alertsChanged'; text: string }
   /**
@@ -33,7 +35,9 @@ export type IncidentEvent =
   /** A person declared a maintenance window over this incident (or changed it); `text` is the quiet note. */
   | { type: 'maintenanceChanged'; text: string }
   /** A maintenance window over this incident ended: its summary as a quiet note, or as the ring it held back when `ring`. */
-  | { type: 'maintenanceEnded'; text: string; ring: boolean };
+  | { type: 'maintenanceEnded'; text: string; ring: boolean }
+  /** A person's note for the timeline (`/note`): `text` as they typed it; the thread note says who. */
+  | { type: 'note'; by: string; text: string };
 
 /** What a transition needs to know besides the incident and the event. */
 export interface TransitionContext {
@@ -117,6 +121,8 @@ function react(incident: Incident | null, event: IncidentEvent, ctx: TransitionC
       return quietChange(incident, 'maintenanceChanged', event.text, ctx);
     case 'maintenanceEnded':
       return onMaintenanceEnded(incident, event, ctx);
+    case 'note':
+      return onNote(incident, event, ctx);
   }
 }
 
@@ -263,7 +269,7 @@ function onAcknowledge(incident: Incident | null, event: Extract<IncidentEvent, 
   return {
     incident: next,
     effects: [{ type: 'editMessage' }, { type: 'threadNote', text: `Acknowledged by <@${event.by}>` }],
-    audit: [audit(ctx, next, 'acknowledged', null)],
+    audit: [audit(ctx, next, 'acknowledged', null, event.via ? { via: event.via } : {})],
   };
 }
 
@@ -356,7 +362,7 @@ function onRestartFinished(
     subject,
     incidentId: incident?.id ?? null,
     reason: event.error,
-    detail: { target: event.target },
+    detail: { target: event.target, ...(event.attemptId !== undefined ? { attemptId: event.attemptId } : {}) },
   };
   if (event.ok || !incident) return { incident, effects: [], audit: [entry] };
   return { incident, effects: [{ type: 'threadNote', text: `Restart of ${event.target} failed: ${escapeMarkdown(event.error ?? 'unknown error')}` }], audit: [entry] };
@@ -379,7 +385,7 @@ function onSilenceChanged(incident: Incident | null, event: Extract<IncidentEven
   return {
     incident,
     effects: [{ type: 'editMessage' }, { type: 'threadNote', text: event.text }],
-    audit: [audit(ctx, incident, 'silenceChanged', null, { text: event.text })],
+    audit: [audit(ctx, incident, 'silenceChanged', event.reason || null, { text: event.text, ...(event.lifted !== undefined ? { lifted: event.lifted } : {}), ...(event.until !== undefined ? { until: event.until } : {}) })],
   };
 }
 
@@ -414,6 +420,23 @@ function quietChange(incident: Incident | null, action: string, text: string, ct
     effects: [{ type: 'editMessage' }, { type: 'threadNote', text }],
     audit: [audit(ctx, incident, action, null, { text })],
   };
+}
+
+/** The most of a person's note the timeline keeps: the thread note, its author and escaping stay within a message. */
+export const NOTE_MAX = 1500;
+
+/**
+ * A person's note: one timeline entry, and a quiet thread note that says who wrote it (a user mention
+ * shows the name and, with no allowed mentions, pings nobody). A resolved incident's thread is archived
+ * again after the note.
+ */
+function onNote(incident: Incident | null, event: Extract<IncidentEvent, { type: 'note' }>, ctx: TransitionContext): Step {
+  if (!incident) return unchanged(incident);
+  const text = clip(event.text.trim(), NOTE_MAX);
+  // Escaping can double the text's length: the note is clipped to a Discord message, the timeline keeps it all.
+  const effects: Effect[] = [{ type: 'threadNote', text: clip(`📝 Note from <@${event.by}>: ${escapeMarkdown(text)}`, DISCORD_LIMITS.content) }];
+  if (incident.state === 'resolved') effects.push({ type: 'archiveThread' });
+  return { incident, effects, audit: [audit(ctx, incident, 'note', null, { text })] };
 }
 
 function union(a: string[], b: string[]): string[] {

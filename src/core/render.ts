@@ -103,8 +103,9 @@ export function renderIncident(view: IncidentView): RenderedMessage {
     color: STATE_COLORS[incident.state],
     fields,
     links: view.links ?? [],
+    // Once it is over, what people want is the post-mortem: the Export button (SPEC §13).
     buttons: resolved
-      ? []
+      ? [{ id: incidentButtonId('export', incident.id), label: 'Export', style: 'secondary', disabled: incident.id === null }]
       : [
           { id: incidentButtonId('ack', incident.id), label: 'Acknowledge', style: 'primary', disabled: incident.state !== 'open' },
           { id: incidentButtonId('silence', incident.id), label: SILENCE_BUTTON_LABEL, style: 'secondary', disabled: false },

@@ -12,6 +12,7 @@ import type { ClusterSnapshot } from '../core/types.js';
 import type { Store } from '../adapters/sqlite/store.js';
 import type { Logger } from '../log.js';
 import { persistStep } from './step.js';
+import type { Metrics } from './metrics.js';
 import { recordWatchdog } from './watchdog.js';
 import type { Clock } from './ports.js';
 
@@ -25,6 +26,8 @@ export interface AlertIntakeDeps {
   lastSnapshot: () => ClusterSnapshot | null;
   /** Delivers pending effects (not awaited by the webhook: Alertmanager is answered after commit). */
   deliver: () => Promise<unknown>;
+  /** Where an incident's time to resolve is observed when Alertmanager resolves it. */
+  metrics?: Metrics;
 }
 
 /** Takes Alertmanager notifications into incidents. */
@@ -74,10 +77,12 @@ export function createAlertIntake(deps: AlertIntakeDeps): AlertIntake {
           silences: store.activeSilences(now),
         });
         let incidentId = plan.group.incidentId;
-        if (plan.incident) incidentId = persistStep(store, plan.incident, now).incident?.id ?? incidentId;
+        const persisted = plan.incident ? persistStep(store, plan.incident, now) : null;
+        if (persisted) incidentId = persisted.incident?.id ?? incidentId;
         store.saveAlertGroup({ ...plan.group, incidentId });
-        return { outcome: plan.outcome, incidentId };
+        return { outcome: plan.outcome, incidentId, figures: persisted?.figures ?? [] };
       });
+      deps.metrics?.observeIncidentFigures(outcome.figures);
       deps.logger.info({ groupKey: notification.groupKey, status: notification.status, alerts: notification.alerts.length, outcome: outcome.outcome, incident: outcome.incidentId }, 'alertmanager notification');
       if (outcome.outcome !== 'repeat' && outcome.outcome !== 'ignored') {
         void deps.deliver().catch((err: unknown) => deps.logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'delivery after an alertmanager notification failed'));

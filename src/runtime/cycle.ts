@@ -6,7 +6,7 @@ import { planCycle } from '../core/plan.js';
 import type { ClusterSnapshot, Incident, TargetState } from '../core/types.js';
 import type { Store } from '../adapters/sqlite/store.js';
 import type { Logger } from '../log.js';
-import { persistStep, type RestartJob } from './step.js';
+import { persistStep, type IncidentFigureOf, type RestartJob } from './step.js';
 import type { ClusterReader, Clock, Prober, Restarter } from './ports.js';
 import { discordUnreachableSince, settleUnreachableSince } from './reachability.js';
 import type { Metrics } from './metrics.js';
@@ -68,6 +68,7 @@ export async function runCycle(deps: CycleDeps, trigger: CycleTrigger = 'schedul
   const restartJobs: RestartJob[] = [];
   let incidentsChanged = 0;
   const refusals: string[] = [];
+  const figures: IncidentFigureOf[] = [];
   const stepped: Array<Incident | null> = [];
   store.transaction(() => {
     const incidents = store.recentIncidents(reopenWindowStart(now, config.reopenWindow));
@@ -95,6 +96,7 @@ export async function runCycle(deps: CycleDeps, trigger: CycleTrigger = 'schedul
     for (const incidentPlan of plan.incidents) {
       const step = persistStep(store, incidentPlan, now);
       restartJobs.push(...step.restartJobs);
+      figures.push(...step.figures);
       stepped.push(step.incident);
       effectsQueued += incidentPlan.effects.length;
     }
@@ -114,6 +116,7 @@ export async function runCycle(deps: CycleDeps, trigger: CycleTrigger = 'schedul
   const restarts = await carryOutRestarts(restartJobs, deps);
   const finishedAt = deps.clock();
   if (deps.metrics) {
+    deps.metrics.observeIncidentFigures(figures);
     deps.metrics.observeChecks(observations);
     for (const reason of refusals) deps.metrics.gateRefusals.inc({ reason, trigger: 'automatic' });
     deps.metrics.cycleDuration.observe((performance.now() - timer) / 1000);

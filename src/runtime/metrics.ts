@@ -1,6 +1,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { isRetryableStatus } from '../core/delivery.js';
 import { discordSetupProblem } from './reachability.js';
+import type { IncidentFigureOf } from './step.js';
 import type { Observation } from '../core/types.js';
 import type { Store } from '../adapters/sqlite/store.js';
 import type { Config } from '../config/types.js';
@@ -30,7 +31,12 @@ export interface Metrics {
    * only logged (the log sink stands in for it), and counts as `logged`, never as `delivered`.
    */
   countDelivery(channel: string, outcome: 'delivered' | 'retry' | 'failed'): void;
+  /** Observes an incident's time to acknowledge or to resolve, once, after the transaction that recorded it committed. */
+  observeIncidentFigures(figures: readonly IncidentFigureOf[]): void;
 }
+
+/** Buckets for an incident's times, from half a minute to three days (what a homelab's MTTA and MTTR span). */
+const INCIDENT_TIME_BUCKETS = [30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 14_400, 43_200, 86_400, 259_200];
 
 /** The outbox channels a configuration actually delivers to; the others are logged. */
 function configuredChannels(config: Pick<Config, 'discord' | 'notify'>): Set<string> {
@@ -65,6 +71,20 @@ export function createMetrics(options: { store?: Store; config?: Pick<Config, 'd
     name: 'stormguard_cycle_duration_seconds',
     help: 'Duration of completed check cycles.',
     buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30],
+    registers,
+  });
+  const timeToAcknowledge = new Histogram({
+    name: 'stormguard_incident_time_to_acknowledge_seconds',
+    help: 'Time from an incident opening to its acknowledgement by a person, by incident kind (target, node, cluster, alert…); observed when it is acknowledged.',
+    labelNames: ['kind'],
+    buckets: INCIDENT_TIME_BUCKETS,
+    registers,
+  });
+  const timeToResolve = new Histogram({
+    name: 'stormguard_incident_time_to_resolve_seconds',
+    help: 'Time an incident was open, from opening to resolution, by incident kind; observed when it resolves.',
+    labelNames: ['kind'],
+    buckets: INCIDENT_TIME_BUCKETS,
     registers,
   });
   const lastCycleCompleted = new Gauge({ name: 'stormguard_last_cycle_completed_timestamp_seconds', help: 'When the last check cycle completed (Unix time); 0 before the first.', registers });
@@ -175,6 +195,9 @@ export function createMetrics(options: { store?: Store; config?: Pick<Config, 'd
     },
     countDelivery(channel, outcome) {
       notifications.inc({ channel, outcome: outcome === 'delivered' && delivering && !delivering.has(channel) ? 'logged' : outcome });
+    },
+    observeIncidentFigures(figures) {
+      for (const f of figures) (f.metric === 'acknowledge' ? timeToAcknowledge : timeToResolve).observe({ kind: f.kind }, f.seconds);
     },
   };
 }

@@ -1,4 +1,4 @@
-import { EffectError, type DeliveryContext, type PendingEffect, type Sinks } from '../core/delivery.js';
+import { deliveryRecords, EffectError, type DeliveryContext, type PendingEffect, type Sinks } from '../core/delivery.js';
 import type { IncidentView } from '../core/render.js';
 import { effectChannel, type EffectChannel, type Incident } from '../core/types.js';
 import { storeProblem } from '../adapters/sqlite/health.js';
@@ -183,7 +183,13 @@ async function deliverChannel(channel: EffectChannel, effects: PendingEffect[], 
         return;
       }
     }
-    if (!record(deps, () => deps.store.markEffectDone(pending.id, deps.clock()))) {
+    // What people saw (the message posted, a ring) joins the timeline in the same write as the effect's completion: once.
+    const records = ctx ? deliveryRecords(pending, ctx.incident, delivered, deps.clock()) : [];
+    const done = () => {
+      for (const entry of records) deps.store.appendAudit(entry);
+      deps.store.markEffectDone(pending.id, deps.clock());
+    };
+    if (!record(deps, () => deps.store.transaction(done))) {
       unrecorded.add(pending.id);
       return;
     }

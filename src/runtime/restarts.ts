@@ -53,6 +53,6 @@ function recordOutcome(job: RestartJob, error: string | null, deps: RestartDeps)
   deps.store.transaction(() => {
     deps.store.finishRestartAttempt(job.attemptId, error === null ? 'succeeded' : 'failed', error, now);
     const incident = job.incidentId === null ? null : deps.store.getIncident(job.incidentId);
-    applyEvent(deps, incident, { type: 'restartFinished', target: job.target, ok: error === null, error }, { actor: job.requestedBy, now });
+    applyEvent(deps, incident, { type: 'restartFinished', target: job.target, ok: error === null, error, attemptId: job.attemptId }, { actor: job.requestedBy, now });
   });
 }

@@ -62,6 +62,7 @@ describe('loadConfig', () => {
       database: { path: './data/stormguard.db' },
       schedule: '*/30 * * * * *',
       watchNodes: true,
+      timeZone: 'UTC',
       targets: [
         {
           name: 'frigate',
@@ -115,6 +116,7 @@ describe('loadConfig', () => {
       database: { path: './data/stormguard.db' },
       schedule: '*/30 * * * * *',
       watchNodes: true,
+      timeZone: 'UTC',
       targets: [
         {
           name: 'web',

@@ -5,8 +5,8 @@ import { incident } from './fixtures.js';
 
 describe('incident buttons', () => {
   it('reads back every id it writes, and nothing else', () => {
-    for (const action of ['ack', 'silence', 'restart', 'logs'] as const) expect(parseIncidentButton(incidentButtonId(action, 42))).toEqual({ action, incidentId: 42 });
-    for (const id of ['ack:', 'ack:x', 'mute:1', 'ack:1:2', 'restart:-1', ':1', 'ack 1', 'ACK:1']) expect(parseIncidentButton(id)).toBeNull();
+    for (const action of ['ack', 'silence', 'restart', 'logs', 'export'] as const) expect(parseIncidentButton(incidentButtonId(action, 42))).toEqual({ action, incidentId: 42 });
+    for (const id of ['ack:', 'ack:x', 'mute:1', 'ack:1:2', 'restart:-1', ':1', 'ack 1', 'ACK:1', 'exports:1', 'export:']) expect(parseIncidentButton(id)).toBeNull();
   });
 
   it('labels the Silence button with the length it silences', () => {
@@ -24,5 +24,7 @@ describe('incident buttons', () => {
       { action: 'logs', incidentId: 9 },
     ]);
     expect(buttons[1]!.label).toBe(SILENCE_BUTTON_LABEL);
+    const resolved = renderIncident({ ...view, incident: incident({ id: 9, state: 'resolved', resolvedAt: 1 }) }).buttons;
+    expect(resolved.map((b) => parseIncidentButton(b.id))).toEqual([{ action: 'export', incidentId: 9 }]);
   });
 });

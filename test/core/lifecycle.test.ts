@@ -28,6 +28,7 @@ const events: Record<string, IncidentEvent> = {
   restartFailed: { type: 'restartFinished', target: 'frigate', ok: false, error: 'HTTP 403' },
   circuitOpen: { type: 'circuitOpen', target: 'frigate', message: '3 automatic restarts did not help' },
   silenceChanged: { type: 'silenceChanged', by: '42', text: 'Silenced for 1h by <@42>' },
+  note: { type: 'note', by: '42', text: 'the UPS tripped' },
 };
 
 /** Expected [next state or 'none' / 'new', effect types, audit actions] for each state × event. */
@@ -43,6 +44,7 @@ const table: Record<string, Record<string, Row>> = {
     restartFailed: ['none', '', [], ['restartFailed']],
     circuitOpen: ['none', '', [], []],
     silenceChanged: ['none', '', [], []],
+    note: ['none', '', [], []],
   },
   open: {
     fail: ['open', 'same', [], []],
@@ -54,6 +56,7 @@ const table: Record<string, Record<string, Row>> = {
     restartFailed: ['open', 'same', ['threadNote'], ['restartFailed']],
     circuitOpen: ['open', 'same', ['threadNote', 'editMessage', 'ring', 'email', 'push'], ['circuitOpen', 'escalated']],
     silenceChanged: ['open', 'same', ['editMessage', 'threadNote'], ['silenceChanged']],
+    note: ['open', 'same', ['threadNote'], ['note']],
   },
   acknowledged: {
     fail: ['acknowledged', 'same', [], []],
@@ -65,6 +68,7 @@ const table: Record<string, Record<string, Row>> = {
     restartFailed: ['acknowledged', 'same', ['threadNote'], ['restartFailed']],
     circuitOpen: ['acknowledged', 'same', ['threadNote', 'editMessage'], ['circuitOpen']],
     silenceChanged: ['acknowledged', 'same', ['editMessage', 'threadNote'], ['silenceChanged']],
+    note: ['acknowledged', 'same', ['threadNote'], ['note']],
   },
   resolvedRecently: {
     fail: ['open', 'same', ['editMessage', 'threadNote', 'ring', 'push'], ['reopened', 'notified']],
@@ -76,6 +80,8 @@ const table: Record<string, Record<string, Row>> = {
     restartFailed: ['resolved', 'same', ['threadNote'], ['restartFailed']],
     circuitOpen: ['resolved', 'same', [], []],
     silenceChanged: ['resolved', 'same', [], []],
+    // The thread of a resolved incident is archived again after the note (a post-mortem's notes).
+    note: ['resolved', 'same', ['threadNote', 'archiveThread'], ['note']],
   },
   resolvedLongAgo: {
     fail: ['open', 'new', ['postMessage', 'push'], ['opened', 'notified']],
@@ -87,6 +93,8 @@ const table: Record<string, Record<string, Row>> = {
     restartFailed: ['resolved', 'same', ['threadNote'], ['restartFailed']],
     circuitOpen: ['resolved', 'same', [], []],
     silenceChanged: ['resolved', 'same', [], []],
+    // The thread of a resolved incident is archived again after the note (a post-mortem's notes).
+    note: ['resolved', 'same', ['threadNote', 'archiveThread'], ['note']],
   },
 };
 

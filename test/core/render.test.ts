@@ -57,11 +57,11 @@ describe('renderIncident', () => {
     expect(out.buttons.find((b) => b.label === 'Acknowledge')?.disabled).toBe(true);
   });
 
-  it('a resolved incident is green, has no buttons and no pending-restart line', () => {
+  it('a resolved incident is green, has only the Export button and no pending-restart line', () => {
     const out = renderIncident(nodeView({ incident: incident({ state: 'resolved', resolvedAt: T0 }) }));
     expect(out.color).toBe(STATE_COLORS.resolved);
     expect(out.title).toBe('frigate is back — down for 10m');
-    expect(out.buttons).toEqual([]);
+    expect(out.buttons.map((b) => b.label)).toEqual(['Export']);
     expect(out.fields.find((f) => f.name === 'Restarts')?.value).not.toContain('Next');
   });
 });
@@ -85,8 +85,11 @@ describe('renderIncident: buttons', () => {
     ]);
   });
 
-  it('a resolved incident has no buttons', () => {
-    expect(renderIncident(view({ incident: incident({ state: 'resolved', resolvedAt: T0 }) })).buttons).toEqual([]);
+  it('a resolved incident has one button: Export (its post-mortem), none of the actions on an open one', () => {
+    const resolved = incident({ state: 'resolved', resolvedAt: T0 });
+    expect(renderIncident(view({ incident: resolved })).buttons).toEqual([{ id: `export:${resolved.id}`, label: 'Export', style: 'secondary', disabled: false }]);
+    // Not saved yet, it has no number to export by.
+    expect(renderIncident(view({ incident: { ...resolved, id: null } })).buttons).toEqual([{ id: 'export:null', label: 'Export', style: 'secondary', disabled: true }]);
   });
 
   it('link buttons are the view’s links, none without', () => {

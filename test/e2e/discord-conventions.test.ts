@@ -88,6 +88,10 @@ describe('Discord conventions', () => {
     await w.cycles(2);
     const [resolved] = w.discord.channel().messages;
     expect((resolved!.embeds[0] as { color: number }).color).toBe(0x2ecc71);
-    expect(resolved!.components).toEqual([{ type: 1, components: [{ type: 2, style: 5, label: 'Grafana', url: GRAFANA }, { type: 2, style: 5, label: 'Runbook', url: RUNBOOK }] }]);
+    // Resolved: the Export button (the post-mortem) where the actions were, the links kept below it.
+    expect(resolved!.components).toEqual([
+      { type: 1, components: [{ type: 2, style: 2, label: 'Export', custom_id: `export:${w.app.store.recentIncidents(0)[0]!.id}`, disabled: false }] },
+      { type: 1, components: [{ type: 2, style: 5, label: 'Grafana', url: GRAFANA }, { type: 2, style: 5, label: 'Runbook', url: RUNBOOK }] },
+    ]);
   });
 });

@@ -109,7 +109,8 @@ describe('a Discord outage during an incident’s life', () => {
       const message = messageOf(w, incident.subject)!;
       expect(message, incident.subject).toBeDefined();
       expect(title(message)).toMatch(new RegExp(`^${incident.subject.replace(/^node:/, '')} is back — down for (\\d+[dhms])+$`));
-      expect(message.components).toEqual([]);
+      // Resolved: only the Export button is left.
+      expect((message.components as Array<{ components: Array<{ label: string }> }>).flatMap((row) => row.components.map((c) => c.label))).toEqual(['Export']);
       expect(message.thread?.archived).toBe(true);
       // Every transition's note once, in order: none missing, none twice.
       const notes = message.thread!.messages.map((m) => m.content);

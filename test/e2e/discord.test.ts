@@ -18,6 +18,10 @@ function embedText(message: SimMessageView): string {
   return JSON.stringify(message.embeds);
 }
 
+function buttonLabels(message: SimMessageView): string[] {
+  return (message.components as Array<{ components: Array<{ label: string }> }>).flatMap((row) => row.components.map((c) => c.label));
+}
+
 function threadNotes(message: SimMessageView): string[] {
   return message.thread?.messages.map((m) => m.content) ?? [];
 }
@@ -65,7 +69,8 @@ describe('Discord, end to end (real discord.js against the simulators)', () => {
     const final = topLevel(w);
     expect(final).toHaveLength(1);
     expect(embedText(final[0]!)).toContain('Resolved');
-    expect(final[0]!.components).toEqual([]);
+    // Once resolved, the only button left is Export (the post-mortem).
+    expect(buttonLabels(final[0]!)).toEqual(['Export']);
     expect(final[0]!.thread?.archived).toBe(true);
     expect(roleRings(w)).toBe(1);
     expect(w.kube.restarts).toHaveLength(1);

@@ -23,6 +23,9 @@ interface Delivery {
   incident: Incident;
   view: IncidentView;
   messageRefused: boolean;
+  /** The message this delivery posted, and whether it (or a ring in the thread) mentioned the role: the timeline's records. */
+  posted?: string;
+  rang?: boolean;
 }
 
 interface MessageJson {
@@ -105,6 +108,8 @@ export function createDiscordSink(deps: DiscordSinkDeps): EffectSink {
         }),
       );
       messageId = message.id;
+      delivery.posted = messageId;
+      if (ring) delivery.rang = true;
       unrecorded.set(id, messageId);
       store.setDiscordMessage(id, messageId, null);
       unrecorded.delete(id);
@@ -193,6 +198,7 @@ export function createDiscordSink(deps: DiscordSinkDeps): EffectSink {
           },
           'ring the role',
         );
+        if (role) delivery.rang = true;
         return;
       }
       case 'archiveThread': {
@@ -210,7 +216,11 @@ export function createDiscordSink(deps: DiscordSinkDeps): EffectSink {
       if (!context || context.incident.id === null) throw new EffectError(`discord: effect ${pending.id} has no incident`, false);
       const delivery: Delivery = { incident: context.incident, view: context.view, messageRefused: false };
       await deliverEffect(pending, delivery);
-      return { messageRefused: delivery.messageRefused };
+      return {
+        messageRefused: delivery.messageRefused,
+        ...(delivery.posted !== undefined ? { postedMessageId: delivery.posted } : {}),
+        ...(delivery.rang ? { rang: 'discordRole' as const } : {}),
+      };
     },
   };
 }

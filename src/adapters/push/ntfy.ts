@@ -71,7 +71,7 @@ export function createNtfySink(deps: NtfySinkDeps): EffectSink {
         throw new EffectError(`ntfy: publish failed: ${redactUserinfo(detail)}`, true, null, { cause: err });
       }
       const body = await response.text().catch(() => '');
-      if (response.ok) return;
+      if (response.ok) return { rang: 'ntfy' };
       throw classifyNtfyResponse(response.status, response.headers.get('retry-after'), body, clock());
     },
   };

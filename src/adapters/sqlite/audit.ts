@@ -1,5 +1,6 @@
 /** The `audit_log` table: an append-only record of every transition and action, with who and when. */
 import type { Database } from 'better-sqlite3';
+import { timelineKind, timelineSource, type StoredAudit, type TimelineKind, type TimelineSource } from '../../core/timeline.js';
 import type { AuditEntry } from '../../core/types.js';
 
 /** Which audit entries to read; every given field must match. */
@@ -15,6 +16,8 @@ export interface AuditRepo {
   appendAudit(e: AuditEntry): number;
   /** Entries matching `filter`, in the order they were appended. */
   auditFor(filter: AuditFilter): AuditEntry[];
+  /** An incident's records with their timeline kind and source, in the order they were appended (the timeline's input). */
+  timelineRecords(incidentId: number): StoredAudit[];
   /**
    * Deletes at most `limit` entries from before `before` (ms), oldest first, and returns how many; an
    * incident still open keeps its whole record. Small batches keep each cycle's write short.
@@ -32,6 +35,11 @@ interface AuditRow {
   detail_json: string;
 }
 
+interface TimelineRow extends AuditRow {
+  kind: TimelineKind | null;
+  source: TimelineSource;
+}
+
 function fromRow(row: AuditRow): AuditEntry {
   return {
     at: row.at,
@@ -47,7 +55,10 @@ function fromRow(row: AuditRow): AuditEntry {
 /** Builds the audit repository over `db`. */
 export function createAuditRepo(db: Database): AuditRepo {
   const insert = db.prepare(
-    'INSERT INTO audit_log (at, actor, action, subject, incident_id, reason, detail_json) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    'INSERT INTO audit_log (at, actor, action, subject, incident_id, reason, detail_json, kind, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+  );
+  const timeline = db.prepare<[number], TimelineRow>(
+    'SELECT at, actor, action, subject, incident_id, reason, detail_json, kind, source FROM audit_log WHERE incident_id = ? ORDER BY id',
   );
   // A NULL parameter means "any", so one statement serves every combination of filters.
   const select = db.prepare<[{ incident_id: number | null; subject: string | null; action: string | null }], AuditRow>(`
@@ -65,6 +76,8 @@ export function createAuditRepo(db: Database): AuditRepo {
     appendAudit(e) {
       const { lastInsertRowid } = insert.run(
         e.at, e.actor, e.action, e.subject, e.incidentId, e.reason, JSON.stringify(e.detail),
+        // Typed as it is written, by the core's one mapping: the timeline is a reading of this log.
+        timelineKind(e.action, e.reason, e.detail), timelineSource(e.actor, e.action, e.reason, e.detail),
       );
       return Number(lastInsertRowid);
     },
@@ -72,6 +85,9 @@ export function createAuditRepo(db: Database): AuditRepo {
       return select
         .all({ incident_id: filter.incidentId ?? null, subject: filter.subject ?? null, action: filter.action ?? null })
         .map(fromRow);
+    },
+    timelineRecords(incidentId) {
+      return timeline.all(incidentId).map((row) => ({ ...fromRow(row), kind: row.kind, source: row.source }));
     },
     pruneAudit(before, limit) {
       return prune.run(before, limit).changes;

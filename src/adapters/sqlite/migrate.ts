@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Database } from 'better-sqlite3';
+import { timelineKind, timelineSource } from '../../core/timeline.js';
 
 /** One numbered migration file. */
 export interface Migration {
@@ -77,6 +78,13 @@ export function migrate(db: Database, dir: string = migrationsDir()): MigrationR
 
   // Migration 008 re-keys Alertmanager subjects by the SHA-256 of their groupKey; SQLite has no hash.
   db.function('sha256_hex', { deterministic: true }, (text: unknown) => createHash('sha256').update(String(text), 'utf8').digest('hex'));
+  // Migration 011 classifies the audit log's records with the core's one mapping (the store uses it for new ones).
+  db.function('timeline_kind', { deterministic: true }, (action: unknown, reason: unknown, detail: unknown) =>
+    timelineKind(String(action), reason === null ? null : String(reason), JSON.parse(String(detail)) as Record<string, unknown>),
+  );
+  db.function('timeline_source', { deterministic: true }, (actor: unknown, action: unknown, reason: unknown, detail: unknown) =>
+    timelineSource(String(actor), String(action), reason === null ? null : String(reason), JSON.parse(String(detail)) as Record<string, unknown>),
+  );
   // Foreign keys are switched off around the transaction (a no-op inside one) so a future migration
   // can rebuild a referenced table; foreign_key_check then proves nothing was left dangling.
   const foreignKeys = db.pragma('foreign_keys', { simple: true }) as number;

@@ -1,4 +1,5 @@
 /** The contract of people's actions: what commands and buttons call, and what the shell gives them. */
+import type { ExportFormat } from '../../core/export.js';
 import type { Config } from '../../config/types.js';
 import type { GateDecision } from '../../core/gate.js';
 import type { ClusterSnapshot, Incident, Silence, SilenceScope, TargetState } from '../../core/types.js';
@@ -71,8 +72,14 @@ export interface Actions extends MaintenanceActions {
    */
   restart(targetName: string, by: string, reason: string | null): Promise<ActionResult>;
 
+  /** `/note text:` in an incident's thread: a timeline entry, and a quiet thread note saying who wrote it. */
+  note(incident: Incident, by: string, text: string): Promise<ActionResult>;
+
+  /** `/incident export` and the Export button: the incident's export as a file, read from the database; null when there is no such incident. */
+  exportFile(incidentId: number, format: ExportFormat): { name: string; content: string } | null;
+
   /** `/ack` and the Acknowledge button. */
-  acknowledge(incident: Incident, by: string): Promise<ActionResult>;
+  acknowledge(incident: Incident, by: string, via?: 'button' | 'slashCommand'): Promise<ActionResult>;
 
   /**
    * `/silence` and the Silence 1h button: a scope of everything, one target, one node or one alert

@@ -9,6 +9,7 @@ import { applyByPerson, auditAction } from './record.js';
 import { createRestartActions } from './restart.js';
 import { createSilenceActions } from './silence.js';
 import { createMaintenanceActions } from './maintenance.js';
+import { createTimelineActions } from './timeline.js';
 
 export type { ActionDeps, ActionResult, Actions, StatusFacts } from './contract.js';
 
@@ -25,6 +26,7 @@ export function createActions(deps: ActionDeps): Actions {
     ...createSilenceActions(deps, naming),
     ...createMaintenanceActions(deps),
     ...createReadModels(deps, naming, restarts),
+    ...createTimelineActions(deps, naming),
     named: naming.named,
     alreadyResolved: naming.alreadyResolved,
 
@@ -32,12 +34,12 @@ export function createActions(deps: ActionDeps): Actions {
       auditAction(deps, { actor, action: `${action}Refused`, subject: String(detail.target ?? detail.incident ?? action), incidentId: null, reason, detail });
     },
 
-    async acknowledge(incident, by) {
+    async acknowledge(incident, by, via) {
       if (incident.state === 'resolved') return { ok: false, message: naming.alreadyResolved(incident) };
       if (incident.state === 'acknowledged') {
         return { ok: false, message: `Incident ${naming.named(incident)} was already acknowledged by <@${incident.acknowledgedBy}>.` };
       }
-      applyByPerson(deps, incident, { type: 'acknowledge', by }, by);
+      applyByPerson(deps, incident, { type: 'acknowledge', by, ...(via ? { via } : {}) }, by);
       return { ok: true, message: `Acknowledged incident ${naming.named(incident)}.` };
     },
 

@@ -14,5 +14,8 @@ export function auditAction(deps: Pick<ActionDeps, 'store' | 'clock'>, entry: Ac
 
 /** Applies one lifecycle event by a person through the shell's one step (the cycle's own path). */
 export function applyByPerson(deps: ActionDeps, incident: Incident | null, event: IncidentEvent, actor: string) {
-  return applyEvent(deps, incident, event, { actor, now: deps.clock() });
+  const result = applyEvent(deps, incident, event, { actor, now: deps.clock() });
+  // Committed: an acknowledgement's time counts now, once.
+  deps.metrics?.observeIncidentFigures(result.figures);
+  return result;
 }

@@ -65,10 +65,10 @@ export function createSilenceActions(deps: ActionDeps, naming: Naming): SilenceA
   }
 
   /** Applies one silence change to every open incident it touches (mutes, or lists its target), as a note and an edit. */
-  function noteSilenceChange(scopes: SilenceScope[], by: string, text: string): void {
+  function noteSilenceChange(scopes: SilenceScope[], by: string, text: string, change: { lifted: true } | { lifted: false; until: number; reason: string }): void {
     for (const incident of store.openIncidents()) {
       const touched = scopes.some((scope) => scopeMutes(scope, { incident }) || (scope.kind === 'target' && incident.targets.includes(scope.name)));
-      if (touched) applyByPerson(deps, incident, { type: 'silenceChanged', by, text }, by);
+      if (touched) applyByPerson(deps, incident, { type: 'silenceChanged', by, text, ...change }, by);
     }
   }
 
@@ -109,7 +109,7 @@ export function createSilenceActions(deps: ActionDeps, naming: Naming): SilenceA
             store.addSilence({ scope, startsAt: now, endsAt, createdBy: by, reason });
             if (alertIncident) alertSilencer.record(alertIncident, inAm.length > 0 ? { id: inAm[0]!, endsAt, createdBy: by } : null);
             auditAction(deps, { actor: by, action: 'silenced', subject, incidentId: alertIncident?.id ?? null, reason: reason || null, detail: { from: now, until: endsAt, scope, ...(replaced.length > 0 ? { replaced } : {}), ...(inAm.length > 0 ? { alertmanagerSilences: inAm } : {}) } });
-            noteSilenceChange([scope], by, `Silenced ${what}${also} until ${until} by <@${by}>${reason ? `: ${escapeMarkdown(reason)}` : ''}`);
+            noteSilenceChange([scope], by, `Silenced ${what}${also} until ${until} by <@${by}>${reason ? `: ${escapeMarkdown(reason)}` : ''}`, { lifted: false, until: endsAt, reason });
           });
         } catch (err) {
           // Not recorded here, so not held in Alertmanager either.
@@ -133,7 +133,7 @@ export function createSilenceActions(deps: ActionDeps, naming: Naming): SilenceA
           const lifted = store.liftSilences(lifting.map((s) => s.id), now, by);
           alertSilencer.record(incident, null);
           auditAction(deps, { actor: by, action: 'silenceLifted', subject: incident.subject, incidentId: incident.id, reason: null, detail: { lifted, scopes: [scope], alertmanagerSilences: held.map((s) => s.id) } });
-          noteSilenceChange([scope], by, `Silence on ${scopeInWords(scope)}${also} lifted by <@${by}>`);
+          noteSilenceChange([scope], by, `Silence on ${scopeInWords(scope)}${also} lifted by <@${by}>`, { lifted: true });
         });
         const errors = [...(listed.error ? [listed.error] : []), ...(await expireInAlertmanager([[incident, held]]))];
         return liftReply(scopeInWords(scope), also, errors);
@@ -163,7 +163,7 @@ export function createSilenceActions(deps: ActionDeps, naming: Naming): SilenceA
           const lifted = store.liftSilences(lifting.map((s) => s.id), now, by);
           for (const incident of groups) alertSilencer.record(incident, null);
           auditAction(deps, { actor: by, action: 'silenceLifted', subject: target === null ? 'everything' : targetSubject(target), incidentId: null, reason: null, detail: { lifted, scopes } });
-          noteSilenceChange(scopes, by, `Silence on ${what} lifted by <@${by}>`);
+          noteSilenceChange(scopes, by, `Silence on ${what} lifted by <@${by}>`, { lifted: true });
         });
         const errors = [...(listed.error ? [listed.error] : []), ...(await expireInAlertmanager(groups.map((i) => [i, listed.held.get(i.subject) ?? []])))];
         return liftReply(what, '', errors);

@@ -123,7 +123,7 @@ export async function startApp(options: AppOptions): Promise<App> {
   });
   const alertmanagerApi = config.alertmanager?.url ? createAlertmanagerApi({ url: config.alertmanager.url, credentials: config.alertmanager.api }) : null;
   const actions = createActions({ config, store, cluster: kube, restarter: kube, clock, logger, metrics, deliver: () => cycles.deliver(), alertmanager: alertmanagerApi, lastSnapshot: () => cycles.lastSnapshot() });
-  const alerts = config.alertmanager ? createAlertIntake({ config, store, clock, logger, lastSnapshot: () => cycles.lastSnapshot(), deliver: () => cycles.deliver() }) : null;
+  const alerts = config.alertmanager ? createAlertIntake({ config, store, clock, logger, metrics, lastSnapshot: () => cycles.lastSnapshot(), deliver: () => cycles.deliver() }) : null;
 
   // A fix made in Discord (overwrites, roles) is delivered at once rather than at the next retry.
   const permissionFix = d ? createPermissionFix({ store, clock, logger, deliver: () => cycles.deliver() }) : null;

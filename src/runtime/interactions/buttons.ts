@@ -1,7 +1,8 @@
 import type { ButtonInteraction } from 'discord.js';
 import { parseIncidentButton, SILENCE_BUTTON_LABEL, SILENCE_BUTTON_MS } from '../../core/buttons.js';
 import { scopeOfSubject } from '../../core/silence.js';
-import type { CommandContext } from './context.js';
+import type { CommandAnswer, CommandContext } from './context.js';
+import { exportAnswer } from './export.js';
 
 /** Whether a custom id is one of the incident message's buttons. */
 export function isIncidentButton(customId: string): boolean {
@@ -9,14 +10,16 @@ export function isIncidentButton(customId: string): boolean {
 }
 
 /** Handles a button with the same actions as the slash commands (people on phones tap, they don't type). */
-export async function handleButton(interaction: ButtonInteraction, ctx: CommandContext): Promise<string> {
+export async function handleButton(interaction: ButtonInteraction, ctx: CommandContext): Promise<string | CommandAnswer> {
   const { action, incidentId } = parseIncidentButton(interaction.customId)!;
   const incident = ctx.actions.incident(incidentId);
   const by = interaction.user.id;
   if (!incident) return `Incident #${incidentId} does not exist.`;
   switch (action) {
     case 'ack':
-      return (await ctx.actions.acknowledge(incident, by)).message;
+      return (await ctx.actions.acknowledge(incident, by, 'button')).message;
+    case 'export':
+      return exportAnswer(incidentId, 'md', ctx);
     case 'silence':
       if (incident.state === 'resolved') return ctx.actions.alreadyResolved(incident);
       return (await ctx.actions.silence(scopeOfSubject(incident.subject), SILENCE_BUTTON_MS, by, `${SILENCE_BUTTON_LABEL} button`)).message;
