@@ -2,7 +2,6 @@
 -- it came from. Written by the store beside each new record; older records are classified here by the
 -- same core functions (src/core/timeline.ts, registered as SQL functions by migrate.ts), so the audit
 -- log stays the one record of what happened and nothing is recorded twice.
--- (Numbered 010 while the migrations numbered 010 and 011 of other branches are not merged; it is 012.)
 
 ALTER TABLE audit_log ADD COLUMN kind TEXT CHECK (kind IS NULL OR kind IN (
   'detected', 'opened', 'rung', 'acknowledged', 'silenced', 'silenceLifted', 'maintenanceStarted',
