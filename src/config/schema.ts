@@ -306,6 +306,13 @@ export const configSchema = z.strictObject({
   reopenWindow: duration.prefault('10m'),
   retention: duration.prefault('180d'),
   alertmanager: alertmanager.optional(),
+  maintenance: z
+    .strictObject({
+      // Planned maintenance recognised from the cluster (README "Planned maintenance").
+      settleAfter: duration.prefault('10m'),
+      overrunAfter: duration.prefault('45m'),
+    })
+    .prefault({}),
 }).transform(({ interval, schedule, ...rest }, ctx) => {
   // The webhook is served by the HTTP server; with it turned off Alertmanager could never reach us.
   if (rest.alertmanager && rest.http.port === 0) {

@@ -105,4 +105,14 @@ export interface Config {
   /** How long the record of what happened is kept (ms, default 180d, SPEC §13): older audit entries are pruned. */
   retention: number;
   alertmanager?: AlertmanagerConfig;
+  /** Planned maintenance recognised from the cluster (issue 23). */
+  maintenance: MaintenanceConfig;
+}
+
+/** `maintenance`: how long drained pods get to come back, and when a maintenance counts as overrun (ms). */
+export interface MaintenanceConfig {
+  /** After the node is Ready and schedulable again, automatic restarts of what it drained wait this long (default 10m). */
+  settleAfter: number;
+  /** A node NotReady or cordoned this long in a maintenance rings once (default 45m). */
+  overrunAfter: number;
 }

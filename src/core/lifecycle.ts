@@ -29,7 +29,9 @@ export type IncidentEvent =
    * A target this incident names but does not cover (an Alertmanager incident's) went down or came back
    * by stormguard's own checks, answered for by the incident that covers it; `text` is the quiet note.
    */
-  | { type: 'namedTargetsChanged'; text: string };
+  | { type: 'namedTargetsChanged'; text: string }
+  /** A quiet planned maintenance went wrong (core/maintenance.ts): it rings once, `text` says how. */
+  | { type: 'maintenanceOverran'; text: string };
 
 /** What a transition needs to know besides the incident and the event. */
 export interface TransitionContext {
@@ -38,6 +40,8 @@ export interface TransitionContext {
   escalateAfter: number;
   /** Whether an active silence covers this incident now (derived by the caller from `now`). */
   silenced: boolean;
+  /** Whether the incident is a quiet planned maintenance now (core/maintenance.ts): muted like a silence. */
+  maintenance?: boolean;
   /** Who causes the transition: a Discord user id or `scheduler`. */
   actor: string;
 }
@@ -58,9 +62,15 @@ export function reopenWindowStart(now: number, reopenWindow: number): number {
 /** Builds a transition's context from the configuration and the moment — the one place that does. */
 export function transitionContext(
   config: { reopenWindow: number; notify: { escalateAfter: number } },
-  at: { now: number; actor: string; silenced: boolean },
+  at: { now: number; actor: string; silenced: boolean; maintenance?: boolean },
 ): TransitionContext {
-  return { now: at.now, reopenWindow: config.reopenWindow, escalateAfter: config.notify.escalateAfter, silenced: at.silenced, actor: at.actor };
+  const context: TransitionContext = { now: at.now, reopenWindow: config.reopenWindow, escalateAfter: config.notify.escalateAfter, silenced: at.silenced, actor: at.actor };
+  return at.maintenance === true ? { ...context, maintenance: true } : context;
+}
+
+/** Whether rings are held back now: a silence, or a quiet planned maintenance. */
+function muted(ctx: TransitionContext): boolean {
+  return ctx.silenced || ctx.maintenance === true;
 }
 
 /** The next state of one incident plus the effects, restarts and audit records the shell must persist with it. */
@@ -109,6 +119,8 @@ function react(incident: Incident | null, event: IncidentEvent, ctx: TransitionC
       return onAlertsChanged(incident, event, ctx);
     case 'namedTargetsChanged':
       return quietChange(incident, 'namedTargetsChanged', event.text, ctx);
+    case 'maintenanceOverran':
+      return onMaintenanceOverran(incident, event, ctx);
   }
 }
 
@@ -160,11 +172,11 @@ function ringOnOpen(incident: Incident, ctx: TransitionContext, reopen: boolean)
     effects.push({ type: 'editMessage' });
     effects.push({ type: 'threadNote', text: `Reopened: ${escapeMarkdown(incident.cause)}` });
   } else {
-    effects.push({ type: 'postMessage', mention: !ctx.silenced });
+    effects.push({ type: 'postMessage', mention: !muted(ctx) });
   }
-  if (ctx.silenced) {
+  if (muted(ctx)) {
     next = { ...next, notifiedAt: null };
-    entries.push(audit(ctx, next, 'notificationMuted', 'silenced'));
+    entries.push(audit(ctx, next, 'notificationMuted', ctx.silenced ? 'silenced' : 'maintenance'));
   } else {
     next = { ...next, notifiedAt: ctx.now };
     if (reopen) effects.push({ type: 'ring', reason: 'reopen', text: `Reopened: ${escapeMarkdown(incident.cause)}` });
@@ -260,7 +272,7 @@ function onAcknowledge(incident: Incident | null, event: Extract<IncidentEvent, 
 }
 
 function onTick(incident: Incident | null, ctx: TransitionContext): Step {
-  if (!incident || incident.state !== 'open' || ctx.silenced) return unchanged(incident);
+  if (!incident || incident.state !== 'open' || muted(ctx)) return unchanged(incident);
   if (incident.notifiedAt === null) {
     // A silence held the ring back and has ended while the incident is still open: ring now.
     const next = { ...incident, notifiedAt: ctx.now };
@@ -327,7 +339,8 @@ function onRestartSkipped(
   if (!incident) return unchanged(incident);
   // Waiting out our own restart is expected; only refusals that tell people something go to the thread.
   // The observer incident's message already says that automatic restarts hold: one note per target would repeat it.
-  const noteworthy = !isWaitingReason(event.reason) && incident.kind !== 'observer';
+  // A planned maintenance's card already says that its targets wait for it.
+  const noteworthy = !isWaitingReason(event.reason) && incident.kind !== 'observer' && event.reason !== 'nodeMaintenance';
   return {
     incident,
     effects: noteworthy ? [{ type: 'threadNote', text: `Not restarting ${event.target}: ${escapeMarkdown(event.message)}` }] : [],
@@ -359,7 +372,7 @@ function onCircuitOpen(incident: Incident | null, event: Extract<IncidentEvent, 
   const next = { ...incident, needsHuman: true };
   const note: Effect = { type: 'threadNote', text: `Needs a human: ${event.message}` };
   const entry = audit(ctx, next, 'circuitOpen', 'circuitOpen', { target: event.target });
-  if (next.state === 'acknowledged' || next.escalatedAt !== null || ctx.silenced) {
+  if (next.state === 'acknowledged' || next.escalatedAt !== null || muted(ctx)) {
     return { incident: next, effects: [note, { type: 'editMessage' }], audit: [entry] };
   }
   const escalation = escalate(next, ctx, `Needs a human: ${event.message}`, 'circuitOpen');
@@ -372,6 +385,25 @@ function onSilenceChanged(incident: Incident | null, event: Extract<IncidentEven
     incident,
     effects: [{ type: 'editMessage' }, { type: 'threadNote', text: event.text }],
     audit: [audit(ctx, incident, 'silenceChanged', null, { text: event.text })],
+  };
+}
+
+/**
+ * A planned maintenance overran: the quiet card becomes an ordinary incident. It rings once now (unless
+ * a silence holds it back, which then owes it), and escalation counts from here.
+ */
+function onMaintenanceOverran(incident: Incident | null, event: Extract<IncidentEvent, { type: 'maintenanceOverran' }>, ctx: TransitionContext): Step {
+  if (!isOpen(incident)) return unchanged(incident);
+  const text = escapeMarkdown(event.text);
+  const effects: Effect[] = [{ type: 'editMessage' }];
+  if (ctx.silenced) {
+    return { incident, effects: [...effects, { type: 'threadNote', text }], audit: [audit(ctx, incident, 'maintenanceOverran', 'silenced', { text: event.text })] };
+  }
+  const next: Incident = { ...incident, notifiedAt: ctx.now };
+  return {
+    incident: next,
+    effects: [...effects, { type: 'ring', reason: 'overrun', text }, { type: 'push', reason: 'overrun' }],
+    audit: [audit(ctx, next, 'maintenanceOverran', null, { text: event.text }), audit(ctx, next, 'notified', 'overrun')],
   };
 }
 

@@ -16,6 +16,10 @@ export interface NodeFacts {
   readySince: number | null;
   /** `spec.unschedulable`: the node is cordoned (maintenance). */
   unschedulable: boolean;
+  /** kured holds its reboot lock for this node, or the node carries kured's reboot-in-progress annotation. */
+  kuredReboot?: boolean;
+  /** system-upgrade-controller Plans (`upgrade.cattle.io/v1`) listing this node in `status.applying`. */
+  upgradePlans?: string[];
 }
 
 /** One container of a pod as the kubelet reports it (`status.containerStatuses`, init containers too). */
@@ -44,6 +48,8 @@ export interface PodFacts {
   containers?: ContainerFacts[];
   /** The scheduler's message while `PodScheduled` is `False` with reason `Unschedulable`, else null. */
   unschedulable?: string | null;
+  /** The reason of the pod's `DisruptionTarget=True` condition (`EvictionByEvictionAPI` for a drain), else null. */
+  disruption?: string | null;
 }
 
 /** A Warning event about a target's pods or workload (`type=Warning`), newest occurrence first in a list. */
@@ -219,7 +225,7 @@ export interface RestartRecord {
 }
 
 /** Why a ring (a message that mentions the role) is sent. */
-export type RingReason = 'open' | 'reopen' | 'unmuted' | 'escalation';
+export type RingReason = 'open' | 'reopen' | 'unmuted' | 'escalation' | 'overrun';
 
 /** The effects Discord carries: the incident message, its thread, its notes and rings. */
 export type DiscordEffect =

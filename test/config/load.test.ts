@@ -95,6 +95,7 @@ describe('loadConfig', () => {
       heartbeat: { url: `https://hc-ping.com/${env.HC_UUID}` },
       reopenWindow: 10 * MINUTE,
       retention: 180 * 24 * 60 * MINUTE,
+      maintenance: { settleAfter: 10 * MINUTE, overrunAfter: 45 * MINUTE },
     });
   });
 
@@ -125,6 +126,7 @@ describe('loadConfig', () => {
       http: { port: 9464 },
       reopenWindow: 10 * MINUTE,
       retention: 180 * 24 * 60 * MINUTE,
+      maintenance: { settleAfter: 10 * MINUTE, overrunAfter: 45 * MINUTE },
     });
   });
 
