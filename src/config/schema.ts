@@ -9,6 +9,8 @@ import { validateDetailed } from 'node-cron';
 import * as z from 'zod';
 import { DURATION_PATTERN, parseDuration } from '../core/duration.js';
 import { DEFAULT_THRESHOLDS } from '../core/hysteresis.js';
+import { formatDuration } from '../core/duration.js';
+import { MAINTENANCE_DEFAULTS } from '../core/maintenance.js';
 import type { Config } from './types.js';
 import { hasUserinfo } from './urls.js';
 
@@ -309,8 +311,8 @@ export const configSchema = z.strictObject({
   maintenance: z
     .strictObject({
       // Planned maintenance recognised from the cluster (README "Planned maintenance").
-      settleAfter: duration.prefault('10m'),
-      overrunAfter: duration.prefault('45m'),
+      settleAfter: duration.prefault(formatDuration(MAINTENANCE_DEFAULTS.settleAfter)),
+      overrunAfter: duration.prefault(formatDuration(MAINTENANCE_DEFAULTS.overrunAfter)),
     })
     .prefault({}),
 }).transform(({ interval, schedule, ...rest }, ctx) => {

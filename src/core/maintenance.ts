@@ -7,7 +7,8 @@
 import { elapsedSince } from './clock.js';
 import { formatDuration } from './duration.js';
 import { listWithCount } from './text.js';
-import type { NodeFacts, TargetState, WorkloadFacts } from './types.js';
+import { nodeOfSubject } from './subject.js';
+import type { Incident, NodeFacts, TargetState, WorkloadFacts } from './types.js';
 
 /** `maintenance.settleAfter` and `maintenance.overrunAfter`, in milliseconds. */
 export interface MaintenanceSettings {
@@ -16,6 +17,9 @@ export interface MaintenanceSettings {
   /** How long a node may stay NotReady, or cordoned, before its maintenance counts as gone wrong. */
   overrunAfter: number;
 }
+
+/** The defaults of `maintenance.settleAfter` (10m) and `maintenance.overrunAfter` (45m); the schema fills them from here. */
+export const MAINTENANCE_DEFAULTS: Readonly<MaintenanceSettings> = { settleAfter: 10 * 60_000, overrunAfter: 45 * 60_000 };
 
 /** One node's maintenance, from the first signal seen to its end; persisted so a restart of stormguard keeps it. */
 export interface Maintenance {
@@ -54,6 +58,23 @@ export function maintenanceSignals(node: NodeFacts): string[] {
 /** Whether a maintenance still decides for its node: not ended, and not turned into an ordinary incident. */
 export function isQuiet(m: Maintenance): boolean {
   return m.rangAt === null && m.endedAt === null;
+}
+
+/** The maintenances in force: quiet and already disrupting something (what /status, /incidents and the metric show). */
+export function activeMaintenance(records: readonly Maintenance[]): Maintenance[] {
+  return records.filter((m) => isQuiet(m) && m.disruptedAt !== null);
+}
+
+/**
+ * The maintenance a node incident's card shows: its node's record while that is in force and the
+ * incident open, or the record that ended when the incident resolved (its report); else null.
+ */
+export function maintenanceOfIncident(incident: Pick<Incident, 'subject' | 'state' | 'resolvedAt'>, records: readonly Maintenance[]): Maintenance | null {
+  const node = nodeOfSubject(incident.subject);
+  const m = records.find((r) => r.node === node);
+  if (!m) return null;
+  if (incident.state === 'resolved') return m.endedAt !== null && m.endedAt === incident.resolvedAt ? m : null;
+  return activeMaintenance([m]).length > 0 ? m : null;
 }
 
 /** What `trackMaintenance` reads besides the records. */
@@ -103,7 +124,8 @@ function track(before: Maintenance | undefined, node: NodeFacts, input: TrackInp
     return observeNode({ ...fresh(node.name, now), rangAt: late ? now : null }, node, signals, input);
   }
   const ready = node.ready === 'True';
-  if (signals.length === 0 && ready && running.disruptedAt === null) return null;
+  // A cordon and an uncordon that disrupted nothing, or an overrun whose node is back (its incident is ordinary now), end here.
+  if (signals.length === 0 && ready && (running.disruptedAt === null || running.rangAt !== null)) return null;
   return observeNode(running, node, signals, input);
 }
 
@@ -146,7 +168,7 @@ function union(a: readonly string[], b: readonly string[], sort = true): string[
 
 /** The quiet maintenance that explains `target` (lists it and has disrupted something), or null. */
 export function explainingMaintenance(target: string, records: readonly Maintenance[]): Maintenance | null {
-  return records.find((m) => isQuiet(m) && m.disruptedAt !== null && m.targets.includes(target)) ?? null;
+  return activeMaintenance(records).find((m) => m.targets.includes(target)) ?? null;
 }
 
 /** What the gate reads of the maintenance records: the records and how long drained pods get to come back. */

@@ -4,6 +4,7 @@ import { parseSubject } from './subject.js';
 import { clip, discordTime, DISCORD_LIMITS, escapeMarkdown, fitLines, oneLine, plural } from './text.js';
 import type { AlertGroup } from './alertmanager.js';
 import { alertDescription, alertmanagerLinks, joinedAlertsField } from './renderAlerts.js';
+import { maintenanceTitle, type Maintenance } from './maintenance.js';
 import type { Incident, IncidentState, NodeReadiness, Silence } from './types.js';
 
 /** Everything shown on an incident's message; gathered by the shell from the store and the last snapshot. */
@@ -19,6 +20,8 @@ export interface IncidentView {
   links?: Array<{ label: string; url: string }>;
   /** The Alertmanager groups of this incident: its own group (an `alert` incident) or the groups that joined it. */
   alertGroups?: AlertGroup[];
+  /** The planned maintenance a node incident is (`maintenanceOfIncident`); absent or null: none. */
+  maintenance?: Maintenance | null;
 }
 
 /** One embed field. */
@@ -146,6 +149,11 @@ export function incidentTitle(view: IncidentView): string {
     return incident.state === 'resolved' && incident.resolvedAt !== null ? `Resolved after ${lasted(incident.resolvedAt - incident.openedAt)}: ${cause}` : cause;
   }
   const name = parsed && parsed.kind !== 'cluster' ? parsed.name : null;
+  if (view.maintenance) {
+    // A planned maintenance: quiet words while it runs, its report once it ended (the cause says it).
+    const down = view.targets.filter((t) => t.health === 'down').length;
+    return incident.state === 'resolved' ? clip(oneLine(incident.cause), 200) : maintenanceTitle(view.maintenance, down);
+  }
   if (incident.state === 'resolved' && incident.resolvedAt !== null) {
     const what = parsed?.kind === 'cluster' ? 'The Kubernetes API is back' : name ? `${name} is back` : `Resolved: ${incident.subject}`;
     return `${what} — down for ${lasted(incident.resolvedAt - incident.openedAt)}`;

@@ -13,6 +13,7 @@ import type { Logger } from '../log.js';
 import { applyEvent } from './step.js';
 import type { Metrics } from './metrics.js';
 import type { ClusterReader, Clock, Restarter } from './ports.js';
+import { gateMaintenance } from './maintenance.js';
 import { carryOutRestarts } from './restarts.js';
 import type { AlertmanagerApi } from '../adapters/alertmanager/api.js';
 import type { ListedSilence } from '../adapters/alertmanager/api.js';
@@ -249,7 +250,7 @@ export function createActions(deps: ActionDeps): Actions {
       const open = store.openIncidents();
       const restarts = store.restartsFor({ incidentIds: openIncidentIds(open), since: restartHistorySince(config.targets, now) });
       const silences = store.activeSilences(now);
-      const input = { mode: 'manual' as const, targets: config.targets, snapshot, restarts, silences, now };
+      const input = { mode: 'manual' as const, targets: config.targets, snapshot, restarts, silences, maintenance: gateMaintenance(store, config), now };
       return new Map(targetNames.map((targetName) => [targetName, evaluateGate({ ...input, targetName, incident: incidentCovering(targetName, open) })]));
     },
 

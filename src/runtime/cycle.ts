@@ -74,8 +74,10 @@ export async function runCycle(deps: CycleDeps, trigger: CycleTrigger = 'schedul
       silences: store.activeSilences(now),
       restarts: store.restartsFor({ incidentIds: openIncidentIds(incidents), since: restartHistorySince(config.targets, now) }),
       clusterState: loadClusterState(store),
+      maintenance: store.loadMaintenance(),
     });
     store.setMeta(CLUSTER_STATE, JSON.stringify(plan.clusterState));
+    store.saveMaintenance(plan.maintenance);
     for (const state of plan.targetStates) {
       store.saveTargetState(state);
       // The plan keeps the gate's reason on every down target it refused, also when the refusal

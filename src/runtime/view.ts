@@ -2,6 +2,8 @@ import type { Config } from '../config/types.js';
 import { evaluateGate, isWaitingReason, restartHistorySince } from '../core/gate.js';
 import type { IncidentView } from '../core/render.js';
 import { activeSilenceFor } from '../core/silence.js';
+import { maintenanceOfIncident } from '../core/maintenance.js';
+import { gateMaintenance } from './maintenance.js';
 import { unseenTarget } from '../core/setup.js';
 import { nodeOfSubject } from '../core/subject.js';
 import { DISCORD_LIMITS, clip, discordMessageUrl, type DiscordChannelRef } from '../core/text.js';
@@ -41,13 +43,15 @@ export function buildIncidentView(incident: Incident, store: Store, config: Conf
       restarts: store.restartsFor({ incidentIds: incident.id === null ? [] : [incident.id], since: restartHistorySince(config.targets, now) }),
       incident,
       silences,
+      maintenance: gateMaintenance(store, config),
       now,
     });
     if (!decision.allowed && !isWaitingReason(decision.reason)) nextRestart = `blocked: ${decision.message}`;
   }
   // An Alertmanager silence that ran out is not shown (Alertmanager expired it by itself).
   const alertGroups = (incident.id === null ? [] : store.alertGroupsForIncident(incident.id)).map((g) => (g.silence && g.silence.endsAt <= now ? { ...g, silence: null } : g));
-  return { incident, silence: activeSilenceFor({ incident }, silences, now), targets, nodes, nextRestart, links: linksOf(incident, config), alertGroups };
+  const maintenance = ownNode === null ? null : maintenanceOfIncident(incident, store.loadMaintenance());
+  return { incident, silence: activeSilenceFor({ incident }, silences, now), targets, nodes, nextRestart, links: linksOf(incident, config), alertGroups, maintenance };
 }
 
 /** The link to an incident's Discord message (email, push and Alertmanager silences point at it), or null before it was posted or without Discord. */
