@@ -240,16 +240,16 @@ export function maintenanceOverrun(m: Maintenance, node: NodeFacts | undefined, 
     if (back < settings.settleAfter || down.length === 0) return null;
     return `${listWithCount([...down].sort(), 500)} still down ${minutes(back)} after ${m.node}'s maintenance ended`;
   }
-  if (m.notReadySince !== null && elapsedSince(m.notReadySince, now) >= settings.overrunAfter) {
-    return `${m.node}'s maintenance overran: ${node?.ready === 'Unknown' ? 'readiness Unknown' : 'NotReady'} for ${minutes(elapsedSince(m.notReadySince, now))}`;
-  }
-  if (node?.unschedulable && m.cordonedAt !== null && elapsedSince(m.cordonedAt, now) >= settings.overrunAfter) {
-    return `${m.node}'s maintenance overran: cordoned for ${minutes(elapsedSince(m.cordonedAt, now))}`;
-  }
-  if (elapsedSince(m.since, now) >= settings.overrunAfter) {
-    return `${m.node}'s maintenance overran: in maintenance for ${minutes(elapsedSince(m.since, now))}`;
-  }
-  return null;
+  // The longest of them decides; the sentence names what the node is now, NotReady first.
+  const notReady = m.notReadySince !== null ? elapsedSince(m.notReadySince, now) : null;
+  const cordoned = node?.unschedulable === true && m.cordonedAt !== null ? elapsedSince(m.cordonedAt, now) : null;
+  const longest = Math.max(notReady ?? 0, cordoned ?? 0, elapsedSince(m.since, now));
+  if (longest < settings.overrunAfter) return null;
+  const parts = [
+    ...(notReady !== null ? [`${node?.ready === 'Unknown' ? 'readiness Unknown' : 'NotReady'} for ${minutes(notReady)}`] : []),
+    ...(cordoned !== null ? [`cordoned for ${minutes(cordoned)}`] : []),
+  ];
+  return `${m.node}'s maintenance overran: ${parts.length > 0 ? parts.join(', ') : `in maintenance for ${minutes(longest)}`}`;
 }
 
 /** The report when a maintenance ends: "maintenance of node-a over — 23m; frigate, mqtt back". */

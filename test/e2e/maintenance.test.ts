@@ -1,0 +1,170 @@
+/**
+ * Planned maintenance recognised from the cluster (issue 23), end to end: the real bot (discord.js,
+ * client-node, SQLite) against both simulators. A drain, a reboot and an uncordon of node-a with three
+ * targets on it: no ring, no restart, one quiet card edited as it goes, and the report when it ends.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { addHomelab } from '../../src/sim/homelab.js';
+import type { KubeSimulator } from '../../src/sim/kube/index.js';
+import { answer, closeWorldChecked, messageOf, OPERATOR, roleRings, startWorld, topLevel, type World } from '../helpers/world.js';
+
+let world: World | undefined;
+afterEach(async () => {
+  const w = world;
+  world = undefined;
+  await closeWorldChecked(w);
+});
+
+/** The homelab plus mqtt and zigbee2mqtt pinned to node-a: three targets on node-a, hass on node-b. */
+function populate(kube: KubeSimulator): void {
+  addHomelab(kube);
+  kube.addDeployment({ namespace: 'home', name: 'mqtt', node: 'node-a' });
+  kube.addDeployment({ namespace: 'home', name: 'zigbee2mqtt', node: 'node-a' });
+}
+
+/** Readiness is the health signal of every target here: the drained pods are what goes down. */
+const TARGETS = [
+  { name: 'frigate', namespace: 'nvr', workload: { kind: 'Deployment', name: 'frigate' } },
+  { name: 'hass', namespace: 'home', workload: { kind: 'Deployment', name: 'hass' } },
+  { name: 'mqtt', namespace: 'home', workload: { kind: 'Deployment', name: 'mqtt' } },
+  { name: 'zigbee2mqtt', namespace: 'home', workload: { kind: 'Deployment', name: 'zigbee2mqtt' } },
+];
+const ON_NODE_A = [
+  ['nvr', 'frigate'],
+  ['home', 'mqtt'],
+  ['home', 'zigbee2mqtt'],
+] as const;
+
+/** What a drain does to node-a's workloads as far as this simulator models it: cordoned, pods gone (pinned: Pending). */
+function drain(kube: KubeSimulator): void {
+  kube.cordon('node-a');
+  for (const [ns, name] of ON_NODE_A) kube.setPodsReady(ns, { kind: 'Deployment', name }, false);
+}
+
+function podsBack(kube: KubeSimulator): void {
+  for (const [ns, name] of ON_NODE_A) kube.setPodsReady(ns, { kind: 'Deployment', name }, true);
+}
+
+/** The card as people see it: title and description of the incident message's embed. */
+function card(w: World): { title: string; description: string } {
+  const embed = (messageOf(w, 'node:node-a')?.embeds[0] ?? {}) as { title?: string; description?: string };
+  return { title: embed.title ?? '', description: embed.description ?? '' };
+}
+
+function notes(w: World): string[] {
+  return messageOf(w, 'node:node-a')?.thread?.messages.map((m) => m.content) ?? [];
+}
+
+/** Every request that would restart something: a workload PATCH or a pod DELETE. */
+function restartRequests(w: World): number {
+  return w.kube.countRequests({ method: 'PATCH' }) + w.kube.countRequests({ method: 'DELETE' });
+}
+
+describe('planned maintenance (issue 23), end to end', () => {
+  it('drain + reboot + uncordon of node-a with three targets: 0 rings, 0 restarts, one quiet card edited per step, and the end report', async () => {
+    world = await startWorld({ targets: TARGETS, notify: { escalateAfter: '15m' } }, {}, { populate });
+    const w = world;
+    await w.cycles(2);
+    expect(topLevel(w)).toEqual([]);
+
+    drain(w.kube);
+    await w.cycles(2);
+    expect(card(w)).toEqual({
+      title: 'node-a: planned maintenance — 3 services waiting',
+      description: 'node-a: planned maintenance (cordoned 20:01 UTC) — drained — frigate, mqtt, zigbee2mqtt waiting',
+    });
+
+    w.kube.setNodeReady('node-a', 'False');
+    await w.cycles(2);
+    expect(card(w).description).toBe('node-a: planned maintenance (cordoned 20:01 UTC) — NotReady — frigate, mqtt, zigbee2mqtt waiting');
+    // A person's /restart gets the answer a NotReady node gets: no.
+    const refused = await w.discord.slashCommand({ name: 'restart', options: { target: 'mqtt' }, user: OPERATOR });
+    expect(answer(refused)).toBe('Not restarting mqtt: node-a is in planned maintenance (cordoned).');
+
+    w.kube.setNodeReady('node-a', 'True');
+    await w.cycles(2);
+    expect(card(w).description).toBe('node-a: planned maintenance (cordoned 20:01 UTC) — back, still cordoned — frigate, mqtt, zigbee2mqtt waiting');
+
+    // The uncordon: today's bot restarted all three drained workloads within seconds of it.
+    w.kube.cordon('node-a', false);
+    await w.cycles(4);
+    expect(card(w).description).toBe('node-a: planned maintenance (cordoned 20:01 UTC) — back, uncordoned — frigate, mqtt, zigbee2mqtt waiting');
+    expect(restartRequests(w)).toBe(0);
+
+    podsBack(w.kube);
+    await w.cycles(2);
+    const message = messageOf(w, 'node:node-a')!;
+    expect(card(w)).toEqual({
+      title: 'maintenance of node-a over — 5m; frigate, mqtt, zigbee2mqtt back',
+      description: 'maintenance of node-a over — 5m; frigate, mqtt, zigbee2mqtt back',
+    });
+    expect(message.thread?.archived).toBe(true);
+    expect(w.app.store.openIncidents()).toEqual([]);
+
+    expect(roleRings(w)).toBe(0);
+    expect(message.mentions.roles).toEqual([]);
+    expect(restartRequests(w)).toBe(0);
+    expect(w.kube.restarts).toEqual([]);
+    expect(topLevel(w)).toHaveLength(1);
+    // Every note is quiet (flag 4096), one per change — not one per cycle.
+    expect(message.thread!.messages.every((m) => (m.flags & 4096) === 4096)).toBe(true);
+    expect(notes(w)).toEqual([
+      'node-a: planned maintenance (cordoned 20:01 UTC) — NotReady — frigate, mqtt, zigbee2mqtt waiting',
+      'node-a: planned maintenance (cordoned 20:01 UTC) — back, still cordoned — frigate, mqtt, zigbee2mqtt waiting',
+      'node-a: planned maintenance (cordoned 20:01 UTC) — back, uncordoned — frigate, mqtt, zigbee2mqtt waiting',
+      'Resolved: maintenance of node-a over — 5m; frigate, mqtt, zigbee2mqtt back',
+    ]);
+    expect(message.editCount).toBe(4);
+  });
+
+  it('a maintenance that overruns rings exactly once, then is an ordinary incident that escalates', async () => {
+    world = await startWorld({ targets: TARGETS, notify: { escalateAfter: '15m' }, maintenance: { overrunAfter: '45m' } }, {}, { populate });
+    const w = world;
+    await w.cycles(1);
+    drain(w.kube);
+    await w.cycles(2);
+    w.kube.setNodeReady('node-a', 'False');
+    // 44 minutes NotReady: still quiet.
+    await w.cycles(88);
+    expect(roleRings(w)).toBe(0);
+    await w.cycles(2);
+    expect(roleRings(w)).toBe(1);
+    const ring = messageOf(w, 'node:node-a')!.thread!.messages.find((m) => m.mentions.roles.length > 0)!;
+    expect(ring.content).toMatch(/^<@&\d+> node-a's maintenance overran: NotReady for 44m, cordoned for 45m$/);
+    await w.cycles(20);
+    expect(roleRings(w)).toBe(1);
+    // From then it is an ordinary incident: unacknowledged for escalateAfter, it escalates (once).
+    await w.cycles(12);
+    expect(roleRings(w)).toBe(2);
+    expect(w.kube.restarts).toEqual([]);
+    expect(topLevel(w)).toHaveLength(1);
+  });
+
+  it('a target on another node failing during the maintenance rings as usual', async () => {
+    world = await startWorld({ targets: TARGETS }, {}, { populate });
+    const w = world;
+    await w.cycles(1);
+    drain(w.kube);
+    w.kube.setNodeReady('node-a', 'False');
+    await w.cycles(2);
+    expect(roleRings(w)).toBe(0);
+    w.kube.setPodsReady('home', { kind: 'Deployment', name: 'hass' }, false);
+    await w.cycles(2);
+    expect(roleRings(w)).toBe(1);
+    expect(messageOf(w, 'target:hass')?.mentions.roles).toHaveLength(1);
+    expect(messageOf(w, 'node:node-a')?.mentions.roles).toEqual([]);
+    expect(w.app.store.openIncidents().map((i) => i.subject).sort()).toEqual(['node:node-a', 'target:hass']);
+  });
+
+  it('another node going NotReady with no maintenance signal rings as usual', async () => {
+    world = await startWorld({ targets: TARGETS }, {}, { populate });
+    const w = world;
+    await w.cycles(1);
+    drain(w.kube);
+    await w.cycles(2);
+    w.kube.setNodeReady('node-b', 'False');
+    await w.cycles(2);
+    expect(roleRings(w)).toBe(1);
+    expect(messageOf(w, 'node:node-b')?.mentions.roles).toHaveLength(1);
+  });
+});
