@@ -8,7 +8,7 @@ import { elapsedSince } from './clock.js';
 import { formatDuration } from './duration.js';
 import { listWithCount } from './text.js';
 import { nodeOfSubject } from './subject.js';
-import type { Incident, NodeFacts, TargetState, WorkloadFacts } from './types.js';
+import type { Incident, NodeFacts, WorkloadFacts } from './types.js';
 
 /** `maintenance.settleAfter` and `maintenance.overrunAfter`, in milliseconds. */
 export interface MaintenanceSettings {
@@ -32,7 +32,7 @@ export interface Maintenance {
   signals: string[];
   /** Targets it explains: on the node while it was in maintenance, or with pods evicted from it. */
   targets: string[];
-  /** When it first disrupted something (the node not Ready, a target it explains down, a pod evicted); null: not yet. */
+  /** When it first disrupted something (the node not Ready, a pod evicted from it); null: not yet. */
   disruptedAt: number | null;
   /** When the node was first seen not Ready in this maintenance (it went down to reboot); null: not yet. */
   downAt: number | null;
@@ -82,8 +82,6 @@ export interface TrackInput {
   previous: readonly Maintenance[];
   nodes: Readonly<Record<string, NodeFacts>>;
   workloads: Readonly<Record<string, WorkloadFacts>>;
-  /** The targets' health after this cycle's observations. */
-  health: ReadonlyMap<string, TargetState>;
   /** Whether the node's own incident is open and has already rung (a maintenance seen only then is not planned). */
   rang: (node: string) => boolean;
   now: number;
@@ -139,9 +137,9 @@ function observeNode(m: Maintenance, node: NodeFacts, signals: string[], input: 
   const back = ready && signals.length === 0;
   // Once back, the node runs pods again: what lands on it now is not explained by this maintenance.
   const targets = back || m.backAt !== null ? m.targets : union(m.targets, targetsOn(node.name, input.workloads));
-  const evicted = Object.values(input.workloads).some((w) => w.pods.some((p) => p.node === node.name && p.disruption != null));
-  const downTarget = targets.some((t) => input.health.get(t)?.health === 'down');
-  const disrupted = !ready || evicted || downTarget;
+  // A cordoned node still runs its pods: a target failing there is an outage. The drain (pods evicted) or
+  // the node going down is what the maintenance explains.
+  const disrupted = !ready || Object.values(input.workloads).some((w) => drainedFrom(node, w));
   return {
     ...m,
     cordonedAt: m.cordonedAt ?? (node.unschedulable ? now : null),
@@ -152,6 +150,16 @@ function observeNode(m: Maintenance, node: NodeFacts, signals: string[], input: 
     notReadySince: ready ? null : m.notReadySince ?? now,
     backAt: back ? m.backAt ?? now : null,
   };
+}
+
+/**
+ * Whether `w` shows a drain of `node`: a pod evicted from it (`DisruptionTarget`), or — the eviction
+ * is over in seconds and a cycle may miss it — a replacement pinned to the cordoned node, waiting
+ * unscheduled because of the cordon.
+ */
+function drainedFrom(node: NodeFacts, w: WorkloadFacts): boolean {
+  if (w.pods.some((p) => p.node === node.name && p.disruption != null)) return true;
+  return node.unschedulable && w.relevantNodes.includes(node.name) && w.pods.some((p) => p.node === null && p.unschedulable != null);
 }
 
 /** Targets whose pods are on `node`, or pinned to it, or were evicted from it. */
@@ -188,7 +196,7 @@ export function maintenanceHold(
   mode: 'automatic' | 'manual',
   now: number,
 ): { node: string; message: string } | null {
-  const m = maintenance ? maintenance.records.find((r) => isQuiet(r) && r.targets.includes(target)) : undefined;
+  const m = maintenance ? explainingMaintenance(target, maintenance.records) : null;
   if (!m || !maintenance) return null;
   const settling = m.backAt !== null;
   if (settling && (mode === 'manual' || elapsedSince(m.backAt!, now) >= maintenance.settleAfter)) return null;

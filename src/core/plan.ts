@@ -104,7 +104,7 @@ export function planCycle(input: CycleInput): CyclePlan {
   const states = observeAll(input);
   const snapshot = input.snapshot;
   // Without the nodes (RBAC refused them) maintenance cannot be told either: the records stay as they are.
-  if (nodesKnown(snapshot)) ctx.maintenance = trackMaintenance({ previous: ctx.maintenance, nodes: snapshot.nodes, workloads: snapshot.workloads, health: states, rang: (n) => rang(ctx.current(nodeSubject(n))), now: input.now });
+  if (nodesKnown(snapshot)) ctx.maintenance = trackMaintenance({ previous: ctx.maintenance, nodes: snapshot.nodes, workloads: snapshot.workloads, rang: (n) => rang(ctx.current(nodeSubject(n))), now: input.now });
   const assignment = assignDownTargets(input, states, ctx.maintenance);
   planObserverIncident(ctx, input, snapshot, states, assignment);
 
