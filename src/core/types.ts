@@ -44,6 +44,8 @@ export interface PodFacts {
   node: string | null;
   phase: string;
   ready: boolean;
+  /** Being deleted (`metadata.deletionTimestamp` set): an evicted pod on its way out. */
+  terminating?: boolean;
   /** Container statuses; absent when the reader does not report them. */
   containers?: ContainerFacts[];
   /** The scheduler's message while `PodScheduled` is `False` with reason `Unschedulable`, else null. */

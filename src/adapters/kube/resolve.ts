@@ -6,6 +6,7 @@ import type { V1Container, V1ContainerStatus, V1DaemonSet, V1Deployment, V1Node,
 import type { TargetConfig, WorkloadRef } from '../../config/types.js';
 import type { ContainerFacts, NodeFacts, PodFacts, TemplateChange, WorkloadFacts } from '../../core/types.js';
 import { matchesLabels, parseLabelSelector, requirementsOf, type LabelRequirement } from './selector.js';
+import { disruptionOf } from './maintenanceSignals.js';
 
 const HOSTNAME = 'kubernetes.io/hostname';
 
@@ -86,6 +87,7 @@ function select(pods: V1Pod[], reqs: LabelRequirement[] | null): V1Pod[] {
 
 function podFacts(pod: V1Pod): PodFacts {
   const scheduled = pod.status?.conditions?.find((c) => c.type === 'PodScheduled');
+  const disruption = disruptionOf(pod);
   return {
     name: pod.metadata?.name ?? '',
     node: pod.spec?.nodeName ?? null,
@@ -96,6 +98,9 @@ function podFacts(pod: V1Pod): PodFacts {
       ...(pod.status?.containerStatuses ?? []).map((s) => containerFacts(s, pod.spec?.containers, false)),
     ],
     unschedulable: scheduled?.status === 'False' && scheduled.reason === 'Unschedulable' ? (scheduled.message ?? '') : null,
+    // Only when there: a pod nobody disrupts looks as it always did.
+    ...(disruption !== null ? { disruption } : {}),
+    ...(pod.metadata?.deletionTimestamp ? { terminating: true } : {}),
   };
 }
 

@@ -26,11 +26,14 @@ export interface KubeObject {
  */
 export function slimPod(pod: V1Pod): V1Pod {
   const pin = pod.spec?.nodeSelector?.[HOSTNAME];
-  const conditions = (pod.status?.conditions ?? []).filter((c) => c.type === 'Ready' || (c.type === 'PodScheduled' && c.status === 'False')).map(slimCondition);
+  // DisruptionTarget=True: the API server is deleting it on purpose (a drain's eviction, maintenanceSignals.ts).
+  const kept = (c: V1PodCondition) => c.type === 'Ready' || (c.type === 'PodScheduled' && c.status === 'False') || (c.type === 'DisruptionTarget' && c.status === 'True');
+  const conditions = (pod.status?.conditions ?? []).filter(kept).map(slimCondition);
+  const deleting = pod.metadata?.deletionTimestamp;
   const initStatuses = pod.status?.initContainerStatuses?.map(slimContainerStatus);
   const initContainers = pod.spec?.initContainers?.map(slimContainer);
   return {
-    metadata: { name: pod.metadata?.name, namespace: pod.metadata?.namespace, labels: pod.metadata?.labels, resourceVersion: pod.metadata?.resourceVersion },
+    metadata: { name: pod.metadata?.name, namespace: pod.metadata?.namespace, labels: pod.metadata?.labels, resourceVersion: pod.metadata?.resourceVersion, ...(deleting ? { deletionTimestamp: deleting } : {}) },
     spec: {
       containers: (pod.spec?.containers ?? []).map(slimContainer),
       ...(initContainers ? { initContainers } : {}),
@@ -74,11 +77,12 @@ function clipped(text: string): string {
   return text.length > MAX_KEPT_MESSAGE ? `${text.slice(0, MAX_KEPT_MESSAGE - 1)}…` : text;
 }
 
-/** A node reduced to its name, cordon flag and Ready condition. */
-export function slimNode(node: V1Node): V1Node {
+/** A node reduced to its name, cordon flag, Ready condition and the annotations named in `keep` (kured's reboot mark). */
+export function slimNode(node: V1Node, keep: readonly string[] = []): V1Node {
   const ready = node.status?.conditions?.find((c) => c.type === 'Ready');
+  const annotations = Object.fromEntries(keep.flatMap((key) => (node.metadata?.annotations?.[key] !== undefined ? [[key, node.metadata.annotations[key]!]] : [])));
   return {
-    metadata: { name: node.metadata?.name, resourceVersion: node.metadata?.resourceVersion },
+    metadata: { name: node.metadata?.name, resourceVersion: node.metadata?.resourceVersion, ...(Object.keys(annotations).length ? { annotations } : {}) },
     spec: node.spec?.unschedulable ? { unschedulable: true } : {},
     status: ready ? { conditions: [{ type: 'Ready', status: ready.status, lastTransitionTime: ready.lastTransitionTime }] } : {},
   };

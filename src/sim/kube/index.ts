@@ -26,6 +26,9 @@ import {
 } from './model.js';
 import { createDiagnosticsApi, type SimDiagnosticsApi } from './diagnostics.js';
 import { accessOf, isAllowed, type SimRbacRule } from './rbac.js';
+import { drain, evict, type DrainResult } from './drain.js';
+import { releaseKuredLock, takeKuredLock, type SimKuredLockOptions } from './kured.js';
+import type { SimPlan } from './plans.js';
 import { renderPod, renderWorkload } from './render.js';
 import { watchSelection } from './routes.js';
 import { SimHttpServer, type SimAnswer, type Faults, type SimRequestRecord, type SimWatchFault } from './server.js';
@@ -38,6 +41,10 @@ export { isAllowed } from './rbac.js';
 export type { WatchSelection } from './watch.js';
 export type { SimDiagnosticsApi, SimDiagnosisSelection, SimFailure, SimEventSpec, SimObjectRef } from './diagnostics.js';
 export type { SimContainer } from './model.js';
+export type { DrainResult } from './drain.js';
+export type { SimKuredLockOptions, KuredLockEntry } from './kured.js';
+export { KURED } from './kured.js';
+export { EVICTION_DISRUPTION } from './drain.js';
 
 /** Options of `createKubeSimulator`. */
 export interface KubeSimulatorOptions {
@@ -49,6 +56,20 @@ export interface KubeSimulatorOptions {
   watchHistory?: number;
   /** Real-time interval of watch bookmarks (default 60 s). */
   bookmarkIntervalMs?: number;
+  /** Sim-clock time an evicted pod takes to stop on a Ready node before its object is gone (default 1000). */
+  terminationMs?: number;
+}
+
+/** A system-upgrade-controller Plan to add (plans.ts). */
+export interface SimPlanOptions {
+  /** Default `system-upgrade`, where the controller's manifests put Plans. */
+  namespace?: string;
+  name: string;
+  /** `status.applying`: the nodes being upgraded now (default none). */
+  applying?: string[];
+  version?: string;
+  image?: string;
+  nodeSelector?: Record<string, string>;
 }
 
 /** A node to add. */
@@ -101,6 +122,8 @@ export interface SimPodView {
   node: string | null;
   phase: 'Pending' | 'Running';
   ready: boolean;
+  /** Present while a graceful deletion is in progress (an eviction): `metadata.deletionTimestamp` is set. */
+  terminating?: true;
 }
 
 /** The simulator: an HTTP server plus the state and fault API that tests and the demo drive. */
@@ -128,6 +151,30 @@ export interface KubeSimulator extends SimDiagnosticsApi {
    * with `healAfterRestart` the pods a restart creates are healthy ("a restart fixes it").
    */
   setPodsReady(namespace: string, which: SimPodSelection, ready: boolean, options?: { healAfterRestart?: boolean }): void;
+
+  /**
+   * `kubectl drain NODE --ignore-daemonsets --delete-emptydir-data`, through the code the routes run
+   * (drain.ts): cordon, then an eviction of every pod on the node but DaemonSet pods.
+   */
+  drainNode(name: string): DrainResult;
+  /** One eviction, as `POST …/pods/{name}/eviction` does it (the `DisruptionTarget` condition, then a graceful deletion). */
+  evictPod(namespace: string, name: string): void;
+  /** Sets (or with null removes) an annotation of a node, as `kubectl annotate node` does. */
+  setNodeAnnotation(node: string, key: string, value: string | null): void;
+  /**
+   * Takes kured's lock for `node` on its DaemonSet (default `kube-system/kured`, which must exist),
+   * in the single-owner form or, with `maxOwners`, the multi-owner form (kured.ts); false when full.
+   */
+  takeKuredLock(node: string, options?: SimKuredLockOptions): boolean;
+  /** Releases `node`'s hold of kured's lock, as kured does after the reboot. */
+  releaseKuredLock(node: string, options?: Omit<SimKuredLockOptions, 'maxOwners' | 'ttlMs'>): void;
+  /** Installs the Plan CRD (`plans.upgrade.cattle.io`): the group becomes discoverable; without it every Plan path is a 404. */
+  installPlanCrd(): void;
+  /** Adds a Plan, installing the CRD first when it is not. */
+  addPlan(options: SimPlanOptions): void;
+  /** Sets a Plan's `status.applying` (what the controller writes as it upgrades nodes). */
+  setPlanApplying(namespace: string, name: string, nodes: string[]): void;
+  deletePlan(namespace: string, name: string): void;
 
   /** The pods now (after catching up with the clock), optionally of one namespace. */
   pods(namespace?: string): SimPodView[];
@@ -196,7 +243,7 @@ export interface KubeSimulator extends SimDiagnosticsApi {
 
 /** Creates a simulator; call `start()` to listen. */
 export function createKubeSimulator(options: KubeSimulatorOptions = {}): KubeSimulator {
-  const model = new ClusterModel({ now: options.now ?? Date.now, rolloutDelayMs: options.rolloutDelayMs ?? 2000 });
+  const model = new ClusterModel({ now: options.now ?? Date.now, rolloutDelayMs: options.rolloutDelayMs ?? 2000, terminationMs: options.terminationMs ?? 1000 });
   const faults: Faults = { apiDown: false, failPaths: new Map(), failNext: { count: 0, status: 500 }, latencyMs: 0, watchFault: null };
   const requests: SimRequestRecord[] = [];
   const http = new SimHttpServer(model, faults, requests, { historySize: options.watchHistory, bookmarkIntervalMs: options.bookmarkIntervalMs });
@@ -279,6 +326,7 @@ export function createKubeSimulator(options: KubeSimulatorOptions = {}): KubeSim
         ready: o.ready ?? 'True',
         readySince: now,
         unschedulable: o.unschedulable ?? false,
+        annotations: {},
       });
       http.publish();
     },
@@ -351,6 +399,77 @@ export function createKubeSimulator(options: KubeSimulatorOptions = {}): KubeSim
       http.publish();
     },
 
+    drainNode(name) {
+      model.reconcile();
+      node(name);
+      const result = drain(model, name);
+      http.publish();
+      return result;
+    },
+    evictPod(namespace, name) {
+      model.reconcile();
+      const pod = model.pods.get(`${namespace}/${name}`);
+      if (!pod) throw new Error(`kube simulator: no pod ${namespace}/${name}`);
+      evict(model, pod);
+      http.publish();
+    },
+    setNodeAnnotation(name, key, value) {
+      model.reconcile();
+      const n = node(name);
+      const next = { ...n.annotations };
+      if (value === null) delete next[key];
+      else next[key] = value;
+      n.annotations = next;
+      n.rv = model.bump();
+      http.publish();
+    },
+    takeKuredLock(name, o) {
+      model.reconcile();
+      const taken = takeKuredLock(model, name, o);
+      http.publish();
+      return taken;
+    },
+    releaseKuredLock(name, o) {
+      model.reconcile();
+      releaseKuredLock(model, name, o);
+      http.publish();
+    },
+    installPlanCrd() {
+      model.plans ??= new Map<string, SimPlan>();
+    },
+    addPlan(o) {
+      model.reconcile();
+      model.plans ??= new Map<string, SimPlan>();
+      const namespace = o.namespace ?? 'system-upgrade';
+      if (model.plans.has(`${namespace}/${o.name}`)) throw new Error(`kube simulator: plan ${namespace}/${o.name} already exists`);
+      model.plans.set(`${namespace}/${o.name}`, {
+        namespace,
+        name: o.name,
+        uid: model.uid(),
+        createdAt: model.now(),
+        rv: model.bump(),
+        nodeSelector: { ...(o.nodeSelector ?? { 'node-role.kubernetes.io/control-plane': 'true' }) },
+        version: o.version ?? 'v1.31.5+k3s1',
+        image: o.image ?? 'rancher/k3s-upgrade',
+        applying: [...(o.applying ?? [])],
+      });
+      http.publish();
+    },
+    setPlanApplying(namespace, name, nodes) {
+      model.reconcile();
+      const plan = model.plans?.get(`${namespace}/${name}`);
+      if (!plan) throw new Error(`kube simulator: no plan ${namespace}/${name}`);
+      plan.applying = [...nodes];
+      plan.rv = model.bump();
+      http.publish();
+    },
+    deletePlan(namespace, name) {
+      model.reconcile();
+      if (!model.plans?.delete(`${namespace}/${name}`)) throw new Error(`kube simulator: no plan ${namespace}/${name}`);
+      model.bump();
+      http.publish();
+    },
+
     pods(namespace) {
       http.publish();
       return [...model.pods.values()]
@@ -358,7 +477,7 @@ export function createKubeSimulator(options: KubeSimulatorOptions = {}): KubeSim
         .sort((a, b) => a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name))
         .map((p) => {
           const r = renderPod(model, p) as { status: { phase: 'Pending' | 'Running' } };
-          return { namespace: p.namespace, name: p.name, uid: p.uid, node: p.nodeName, phase: r.status.phase, ready: model.podReady(p) };
+          return { namespace: p.namespace, name: p.name, uid: p.uid, node: p.nodeName, phase: r.status.phase, ready: model.podReady(p), ...(p.deletingAt !== undefined ? { terminating: true as const } : {}) };
         });
     },
     workload(kind, namespace, name) {

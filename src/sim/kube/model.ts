@@ -9,6 +9,7 @@ import { ListSnapshots } from './paging.js';
 import { EventStore, syncFailureEvents } from './events.js';
 import { failureOf, podStatusKey, type SimFailureRule } from './failures.js';
 import type { SimLogRule } from './logs.js';
+import type { SimPlan } from './plans.js';
 import type { SimRbacRule } from './rbac.js';
 
 /** The status of a node's `Ready` condition, as the kubelet and the node lifecycle controller set it. */
@@ -37,6 +38,8 @@ export interface SimNode {
   /** Sim-clock time of the last change of the Ready condition. */
   readySince: number;
   unschedulable: boolean;
+  /** `metadata.annotations` (kured's `weave.works/kured-reboot-in-progress`, `kubectl annotate`). */
+  annotations: Record<string, string>;
 }
 
 /** One Deployment, StatefulSet or DaemonSet. */
@@ -102,6 +105,10 @@ export interface SimPod {
   initContainers?: SimContainer[];
   /** The time-dependent part of its status last published (see failures.ts `podStatusKey`). */
   statusKey?: string;
+  /** Sim-clock time its graceful deletion began (`metadata.deletionTimestamp`); absent while it lives. */
+  deletingAt?: number;
+  /** The `DisruptionTarget=True` condition the API server added before deleting it (drain.ts). */
+  disruption?: { reason: string; message: string; at: number };
 }
 
 /** One Lease, stored as the client sent it plus server-owned metadata. */
@@ -124,6 +131,11 @@ export interface SimRestart {
 export interface ModelOptions {
   now: () => number;
   rolloutDelayMs: number;
+  /**
+   * Sim-clock time a gracefully deleted pod takes to stop once its kubelet acts (default 1000): the
+   * kubelet confirms the deletion, and the pod object disappears, only from a Ready node.
+   */
+  terminationMs?: number;
 }
 
 /** The node label a pod template pins a node with. */
@@ -141,6 +153,8 @@ export class ClusterModel {
   /** Keyed by `namespace/name`. */
   readonly pods = new Map<string, SimPod>();
   readonly leases = new Map<string, SimLease>();
+  /** system-upgrade-controller Plans by `namespace/name`; null while their CRD is not installed (plans.ts). */
+  plans: Map<string, SimPlan> | null = null;
   readonly restarts: SimRestart[] = [];
   /** The rules granted to the simulator's user; `null` = RBAC not modelled, everything allowed. */
   rbac: SimRbacRule[] | null = null;
@@ -192,9 +206,14 @@ export class ClusterModel {
 
   /** A pod is Ready iff it is bound, its node is Ready, and the test did not mark it unhealthy. */
   podReady(pod: SimPod): boolean {
-    if (pod.nodeName === null || pod.health !== 'healthy') return false;
+    if (pod.nodeName === null || pod.health !== 'healthy' || pod.deletingAt !== undefined) return false;
     if (this.failures.length > 0 && failureOf(this, pod) !== null) return false;
     return this.nodes.get(pod.nodeName)?.ready === 'True';
+  }
+
+  /** The pods a workload owns that are not being deleted (what its controller counts in its status). */
+  activePodsOf(w: SimWorkload): SimPod[] {
+    return this.podsOf(w).filter((p) => p.deletingAt === undefined);
   }
 
   /** The pods a workload owns. */
@@ -225,6 +244,7 @@ export class ClusterModel {
       this.pendingReplacements.splice(i, 1);
       this.pods.set(`${entry.pod.namespace}/${entry.pod.name}`, entry.pod);
     }
+    this.finishTerminations(now);
     this.schedulePending();
     for (const w of this.workloads.values()) this.updateProgress(w);
     this.syncFailures();
@@ -285,6 +305,8 @@ export class ClusterModel {
   deletePod(pod: SimPod): void {
     this.pods.delete(`${pod.namespace}/${pod.name}`);
     const owner = pod.owner === null ? undefined : this.workloads.get(pod.owner);
+    // A ReplicaSet already replaced a pod when its graceful deletion began (beginDeletion).
+    if (owner?.kind === 'Deployment' && pod.deletingAt !== undefined) return;
     if (owner) {
       // The owning controller (ReplicaSet, StatefulSet, DaemonSet) replaces the pod at once, from
       // the current template: a pod whose template fails fails again.
@@ -309,6 +331,44 @@ export class ClusterModel {
       replacement.nodeName = pod.nodeName;
     }
     this.pendingReplacements.push({ due: this.now() + this.opts.rolloutDelayMs, pod: replacement });
+  }
+
+  /**
+   * Starts a graceful deletion (what the Eviction API does after adding the `DisruptionTarget`
+   * condition): the pod gets a deletionTimestamp and stops being Ready; the ReplicaSet controller
+   * replaces it at once (it counts terminating pods as gone), while StatefulSet and DaemonSet
+   * controllers wait until the old pod object is gone (same ordinal name, same node).
+   */
+  beginDeletion(pod: SimPod, disruption?: SimPod['disruption']): void {
+    if (pod.deletingAt !== undefined) return;
+    pod.deletingAt = this.now();
+    if (disruption) pod.disruption = disruption;
+    pod.rv = this.bump();
+    const owner = pod.owner === null ? undefined : this.workloads.get(pod.owner);
+    if (owner?.kind === 'Deployment') {
+      this.addWorkloadPod(owner, owner.node, undefined);
+      this.schedulePending();
+    }
+  }
+
+  /**
+   * Removes terminating pods whose kubelet has confirmed: `terminationMs` after the deletion began,
+   * on a Ready node (a NotReady node's kubelet confirms nothing: its pods stay Terminating), or at
+   * once for a pod never bound. StatefulSet and DaemonSet controllers then create the replacement.
+   */
+  private finishTerminations(now: number): void {
+    for (const pod of [...this.pods.values()]) {
+      if (pod.deletingAt === undefined) continue;
+      const bound = pod.nodeName !== null;
+      if (bound && (now < pod.deletingAt + (this.opts.terminationMs ?? 1000) || this.nodes.get(pod.nodeName!)?.ready !== 'True')) continue;
+      this.pods.delete(`${pod.namespace}/${pod.name}`);
+      this.bump();
+      const owner = pod.owner === null ? undefined : this.workloads.get(pod.owner);
+      if (owner && owner.kind !== 'Deployment') {
+        const ordinal = owner.kind === 'StatefulSet' ? Number(pod.name.slice(owner.name.length + 1)) : undefined;
+        this.addWorkloadPod(owner, owner.kind === 'DaemonSet' ? pod.pinnedNode : owner.node, ordinal);
+      }
+    }
   }
 
   /** Sets the Ready condition of a node; pods on it change readiness with it. */
@@ -402,7 +462,7 @@ export class ClusterModel {
   /** Deployment `Progressing`: complete once every pod runs the new template and is Ready. */
   private updateProgress(w: SimWorkload): void {
     if (w.rollout !== null || w.progress === 'complete') return;
-    const pods = this.podsOf(w);
+    const pods = this.activePodsOf(w);
     const want = w.kind === 'DaemonSet' ? w.daemonNodes.length : w.replicas;
     const done = pods.length === want && pods.every((p) => p.revision === w.revision && this.podReady(p));
     if (done) {

@@ -39,6 +39,7 @@ export function renderNode(m: ClusterModel, n: SimNode): Json {
       resourceVersion: String(n.rv),
       creationTimestamp: time(n.createdAt),
       labels: { [HOSTNAME]: n.name, 'kubernetes.io/os': 'linux' },
+      ...(Object.keys(n.annotations).length ? { annotations: { ...n.annotations } } : {}),
     },
     spec: { ...(n.unschedulable ? { unschedulable: true } : {}), ...(taints.length ? { taints } : {}) },
     status: {
@@ -73,7 +74,7 @@ export function renderPod(m: ClusterModel, p: SimPod): Json {
   const ready = m.podReady(p);
   const bound = p.nodeName !== null;
   const owner = p.owner ? ownerRef(p) : undefined;
-  const rt = podRuntime(m, p, bound && m.nodes.get(p.nodeName!)?.ready === 'True' && p.health === 'healthy');
+  const rt = podRuntime(m, p, bound && m.nodes.get(p.nodeName!)?.ready === 'True' && p.health === 'healthy' && p.deletingAt === undefined);
   const cond = (type: string, ok: boolean, reason?: string, message?: string): Json => ({
     type,
     status: ok ? 'True' : 'False',
@@ -94,6 +95,8 @@ export function renderPod(m: ClusterModel, p: SimPod): Json {
       creationTimestamp: time(p.createdAt),
       labels: { ...p.labels },
       ...(owner ? { ownerReferences: [owner] } : {}),
+      // A graceful deletion in progress (drain.ts): the kubelet is stopping it.
+      ...(p.deletingAt !== undefined ? { deletionTimestamp: time(p.deletingAt), deletionGracePeriodSeconds: 30 } : {}),
     },
     spec: {
       ...(p.pinnedNode !== null ? { nodeSelector: { [HOSTNAME]: p.pinnedNode } } : {}),
@@ -103,14 +106,18 @@ export function renderPod(m: ClusterModel, p: SimPod): Json {
     },
     status: {
       phase: bound ? rt.phase : 'Pending',
-      conditions: bound
+      conditions: (bound
         ? [
             cond('PodScheduled', true),
             cond('Initialized', rt.initialized, 'ContainersNotInitialized', `containers with incomplete status: [${inits.map((c) => c.name).join(' ')}]`),
             cond('ContainersReady', ready, 'ContainersNotReady', notReady),
             cond('Ready', ready, 'ContainersNotReady', notReady),
           ]
-        : [cond('PodScheduled', false, 'Unschedulable', rt.unschedulable ?? undefined)],
+        : [cond('PodScheduled', false, 'Unschedulable', rt.unschedulable ?? undefined)]
+      ).concat(
+        // The API server appends DisruptionTarget before it deletes an evicted pod (drain.ts).
+        p.disruption ? [{ type: 'DisruptionTarget', status: 'True', reason: p.disruption.reason, message: p.disruption.message, lastTransitionTime: time(p.disruption.at) }] : [],
+      ),
       ...(bound
         ? {
             startTime: time(p.createdAt),
@@ -133,7 +140,8 @@ function ownerRef(p: SimPod): Json {
 
 /** A Deployment, StatefulSet or DaemonSet with its status derived from its pods. */
 export function renderWorkload(m: ClusterModel, w: SimWorkload): Json {
-  const pods = m.podsOf(w);
+  // Controllers count only active pods: a terminating one is neither a replica nor ready.
+  const pods = m.activePodsOf(w);
   const ready = pods.filter((p) => m.podReady(p)).length;
   const updated = pods.filter((p) => p.revision === w.revision).length;
   const template = {

@@ -7,9 +7,11 @@ import { workloadKey, type ClusterModel, type SimWorkloadKind } from './model.js
 import { renderList, renderNode, renderPod, renderWorkload } from './render.js';
 import { accessOf, forbiddenMessage, isAllowed, type SimAccess } from './rbac.js';
 import { alreadyExists, conflict, failure, notFound, success, type KubeError } from './status.js';
-import { EVENT_FIELDS, eventsWatchNamespace, parseFieldSelector, routeEvents } from './events.js';
+import { EVENT_FIELDS, eventsWatchNamespace, fieldsMatch, parseFieldSelector, routeEvents } from './events.js';
 import { routeLog } from './logs.js';
 import { patchedContainers } from './diagnostics.js';
+import { applyNodePatch, EVICTION_RESOURCE, evictionRequest } from './drain.js';
+import { PLAN_GROUP, plansWatchNamespace, routePlans } from './plans.js';
 import type { WatchResource, WatchSelection } from './watch.js';
 
 /** The user the simulator's kubeconfig authenticates as (named in 403 messages, like a service account). */
@@ -73,7 +75,7 @@ function dispatch(m: ClusterModel, req: SimRequest): SimResponse {
   if (refusal) throw refusal;
 
   // Discovery (legacy, unaggregated), which kubectl reads before anything else.
-  const discovery = discoveryDocument(req.path);
+  const discovery = discoveryDocument(m, req.path);
   if (discovery) {
     allow(method, ['GET']);
     return ok(discovery);
@@ -81,13 +83,16 @@ function dispatch(m: ClusterModel, req: SimRequest): SimResponse {
 
   // /api/v1/nodes[/name]
   if (seg[0] === 'api' && seg[1] === 'v1' && seg[2] === 'nodes' && seg.length <= 4) {
-    allow(method, ['GET']);
     if (seg.length === 3) {
+      allow(method, ['GET']);
       const items = [...m.nodes.values()].sort(byName).map((n) => renderNode(m, n));
       return ok(paged(m, renderList(m, 'v1', 'NodeList', items), req));
     }
+    // PATCH: `kubectl cordon`/`uncordon` (spec.unschedulable) and `kubectl annotate` (drain.ts).
+    allow(method, ['GET', 'PATCH']);
     const node = m.nodes.get(seg[3]!);
     if (!node) throw notFound('nodes', seg[3]!);
+    if (method === 'PATCH') applyNodePatch(m, node.name, mergePatch(renderNode(m, node), parsePatch(req)) as Record<string, any>);
     return ok(renderNode(m, node));
   }
 
@@ -96,6 +101,16 @@ function dispatch(m: ClusterModel, req: SimRequest): SimResponse {
     allow(method, ['GET']);
     return ok(paged(m, podList(m, null, req.query), req));
   }
+
+  // /api/v1/namespaces/{ns}/pods/{name}/eviction: the Eviction API (drain.ts).
+  if (seg[0] === 'api' && seg[1] === 'v1' && seg[2] === 'namespaces' && seg[4] === 'pods' && seg[6] === 'eviction' && seg.length === 7) {
+    allow(method, ['POST']);
+    return evictionRequest(m, seg[3]!, seg[5]!, req.body);
+  }
+
+  // Plans of system-upgrade-controller, where their CRD is installed (plans.ts).
+  const plan = routePlans(m, seg, method);
+  if (plan) return plan;
 
   // /api/v1/namespaces/{ns}/pods[/name]
   if (seg[0] === 'api' && seg[1] === 'v1' && seg[2] === 'namespaces' && seg[4] === 'pods' && seg.length <= 6) {
@@ -210,6 +225,9 @@ export function watchSelection(path: string, query: URLSearchParams, m?: Cluster
   }
   const eventsNamespace = eventsWatchNamespace(seg);
   if (eventsNamespace !== undefined) [resource, namespace] = ['events', eventsNamespace];
+  // Plans only where their CRD is installed; without it the path is a 404 like any unknown one.
+  const plansNamespace = m === undefined || m.plans !== null ? plansWatchNamespace(seg) : undefined;
+  if (plansNamespace !== undefined) [resource, namespace] = ['plans', plansNamespace];
   if (!resource) return failure(404, 'NotFound', 'the server could not find the requested resource');
   let labels;
   try {
@@ -232,8 +250,9 @@ export function watchSelection(path: string, query: URLSearchParams, m?: Cluster
 
 const RESOURCES: Record<string, { name: string; singularName: string; namespaced: boolean; kind: string; verbs: string[]; shortNames?: string[] }[]> = {
   v1: [
-    { name: 'nodes', singularName: 'node', namespaced: false, kind: 'Node', verbs: ['get', 'list', 'watch'], shortNames: ['no'] },
+    { name: 'nodes', singularName: 'node', namespaced: false, kind: 'Node', verbs: ['get', 'list', 'patch', 'watch'], shortNames: ['no'] },
     { name: 'pods', singularName: 'pod', namespaced: true, kind: 'Pod', verbs: ['delete', 'get', 'list', 'watch'], shortNames: ['po'] },
+    EVICTION_RESOURCE,
     { name: 'pods/log', singularName: '', namespaced: true, kind: 'Pod', verbs: ['get'] },
     { name: 'events', singularName: 'event', namespaced: true, kind: 'Event', verbs: ['get', 'list', 'watch'], shortNames: ['ev'] },
   ],
@@ -248,12 +267,14 @@ const RESOURCES: Record<string, { name: string; singularName: string; namespaced
 };
 
 /** The discovery documents of the modelled groups (`/api`, `/apis`, `/api/v1`, `/apis/apps/v1`, …), or null. */
-function discoveryDocument(path: string): Record<string, unknown> | null {
+function discoveryDocument(m: ClusterModel, path: string): Record<string, unknown> | null {
   const p = path.replace(/\/+$/, '');
   if (p === '/version') return { major: '1', minor: '31', gitVersion: 'v1.31.0-sim', platform: 'linux/amd64' };
   if (p === '/api') return { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [] };
   if (p === '/apis') {
-    const groups = ['apps', 'coordination.k8s.io'].map((name) => {
+    // A custom resource's group is listed once its CRD is installed (plans.ts).
+    const names = ['apps', 'coordination.k8s.io', ...(m.plans !== null ? [PLAN_GROUP] : [])];
+    const groups = names.map((name) => {
       const version = { groupVersion: `${name}/v1`, version: 'v1' };
       return { name, versions: [version], preferredVersion: version };
     });
@@ -267,13 +288,18 @@ function discoveryDocument(path: string): Record<string, unknown> | null {
 
 /** The page of a collection's list that `limit` and `continue` ask for (paging.ts). */
 function paged(m: ClusterModel, list: Record<string, unknown>, req: SimRequest): Record<string, unknown> {
-  return m.lists.page(list, `${req.path}?${req.query.get('labelSelector') ?? ''}`, req.query);
+  return m.lists.page(list, `${req.path}?${req.query.get('labelSelector') ?? ''}&${req.query.get('fieldSelector') ?? ''}`, req.query);
 }
+
+/** The pod fields a list may select on (a subset of the API server's; `kubectl drain` uses `spec.nodeName`). */
+const POD_FIELDS = ['metadata.name', 'metadata.namespace', 'spec.nodeName'];
 
 function podList(m: ClusterModel, ns: string | null, query: URLSearchParams): Record<string, unknown> {
   const reqs = selectorOf(query);
+  const fields = parseFieldSelector(query.get('fieldSelector') ?? '', POD_FIELDS);
   const items = [...m.pods.values()]
     .filter((p) => (ns === null || p.namespace === ns) && simSelectorMatches(p.labels, reqs))
+    .filter((p) => fieldsMatch({ 'metadata.name': p.name, 'metadata.namespace': p.namespace, 'spec.nodeName': p.nodeName ?? '' }, fields))
     .sort((a, b) => a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name))
     .map((p) => renderPod(m, p));
   return renderList(m, 'v1', 'PodList', items);
@@ -294,16 +320,7 @@ function workloadList(m: ClusterModel, kind: SimWorkloadKind, ns: string | null)
  */
 function patchWorkload(m: ClusterModel, kind: SimWorkloadKind, ns: string, name: string, req: SimRequest): void {
   const type = (req.contentType ?? '').split(';')[0]!.trim().toLowerCase();
-  if (!PATCH_TYPES.includes(type)) {
-    throw failure(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: ${PATCH_TYPES.join(', ')}`);
-  }
-  let patch: unknown;
-  try {
-    patch = JSON.parse(req.body);
-  } catch {
-    throw failure(400, 'BadRequest', 'the request body is not valid JSON');
-  }
-  if (!isObject(patch)) throw failure(400, 'BadRequest', 'the patch must be a JSON object');
+  const patch = parsePatch(req);
   const w = m.workloads.get(workloadKey(kind, ns, name))!;
   m.restarts.push({ kind, namespace: ns, name, at: m.now(), contentType: req.contentType, body: patch });
 
@@ -375,6 +392,22 @@ function leases(m: ClusterModel, ns: string, name: string | undefined, req: SimR
   };
   m.leases.set(`${ns}/${name}`, { object, rv });
   return ok(object);
+}
+
+/** The JSON object of a strategic-merge or merge PATCH; 415 for other patch types, 400 for a body that is not an object. */
+function parsePatch(req: SimRequest): Record<string, unknown> {
+  const type = (req.contentType ?? '').split(';')[0]!.trim().toLowerCase();
+  if (!PATCH_TYPES.includes(type)) {
+    throw failure(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: ${PATCH_TYPES.join(', ')}`);
+  }
+  let patch: unknown;
+  try {
+    patch = JSON.parse(req.body);
+  } catch {
+    throw failure(400, 'BadRequest', 'the request body is not valid JSON');
+  }
+  if (!isObject(patch)) throw failure(400, 'BadRequest', 'the patch must be a JSON object');
+  return patch;
 }
 
 /** RFC 7386 JSON merge patch: objects merge recursively, `null` deletes, anything else replaces. */

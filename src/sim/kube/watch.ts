@@ -19,12 +19,13 @@ import { simSelectorMatches, type SimRequirement } from './labels.js';
 import { eventFields, fieldsMatch, renderEvent, type FieldRequirement } from './events.js';
 import type { ClusterModel } from './model.js';
 import { renderNode, renderPod, renderWorkload } from './render.js';
+import { PLAN_API_VERSION, renderPlan } from './plans.js';
 import { failure, type KubeStatus } from './status.js';
 
 type Json = Record<string, unknown>;
 
 /** A watchable collection. */
-export type WatchResource = 'nodes' | 'pods' | 'deployments' | 'statefulsets' | 'daemonsets' | 'events';
+export type WatchResource = 'nodes' | 'pods' | 'deployments' | 'statefulsets' | 'daemonsets' | 'events' | 'plans';
 
 /** What one watch asks for: a collection, optionally one namespace, label selector, one name. */
 export interface WatchSelection {
@@ -85,6 +86,7 @@ const KINDS: Record<WatchResource, { apiVersion: string; kind: string }> = {
   statefulsets: { apiVersion: 'apps/v1', kind: 'StatefulSet' },
   daemonsets: { apiVersion: 'apps/v1', kind: 'DaemonSet' },
   events: { apiVersion: 'v1', kind: 'Event' },
+  plans: { apiVersion: PLAN_API_VERSION, kind: 'Plan' },
 };
 
 const WORKLOAD_RESOURCE = { Deployment: 'deployments', StatefulSet: 'statefulsets', DaemonSet: 'daemonsets' } as const;
@@ -172,6 +174,7 @@ export class WatchJournal {
     for (const p of m.pods.values()) consider('pods', p.namespace, p.name, p, () => renderPod(m, p), false);
     for (const w of m.workloads.values()) consider(WORKLOAD_RESOURCE[w.kind], w.namespace, w.name, w, () => renderWorkload(m, w), true);
     for (const e of m.events.byName.values()) consider('events', e.namespace, e.name, e, () => renderEvent(e), false);
+    for (const p of m.plans?.values() ?? []) consider('plans', p.namespace, p.name, p, () => renderPlan(p), false);
     for (const [key, prev] of this.published) {
       if (seen.has(key)) continue;
       this.published.delete(key);

@@ -1,0 +1,154 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import pino from 'pino';
+import { KubeConfig } from '@kubernetes/client-node';
+import { createMaintenanceSignals, kuredLockNodes, upgradePlansByNode, type MaintenanceSignals } from '../../src/adapters/kube/maintenanceSignals.js';
+import { createKubeRequest, createKubeWatch } from '../../src/adapters/kube/transport.js';
+import { createKubeSimulator, SIM_RESYNC_BACKOFF, waitForCaches, type KubeSimulator } from '../../src/sim/kube/index.js';
+
+// kured's lock and system-upgrade-controller's Plans read through the real client transport from the
+// simulator over loopback (issue 23).
+
+const T0 = Date.parse('2026-12-07T02:00:00Z');
+
+describe('kuredLockNodes: both of kured’s forms (pkg/daemonsetlock)', () => {
+  const hold = (nodeID: string, created = '2026-12-07T02:00:00Z', TTL = 0) => ({ nodeID, metadata: { unschedulable: false }, created, TTL });
+
+  it('single owner', () => {
+    expect(kuredLockNodes(JSON.stringify(hold('node-a')), T0)).toEqual(['node-a']);
+  });
+
+  it('multi owner', () => {
+    expect(kuredLockNodes(JSON.stringify({ maxOwners: 2, locks: [hold('node-a'), hold('node-b')] }), T0)).toEqual(['node-a', 'node-b']);
+    expect(kuredLockNodes(JSON.stringify({ maxOwners: 2, locks: [] }), T0)).toEqual([]);
+    expect(kuredLockNodes(JSON.stringify({ maxOwners: 2, locks: null }), T0)).toEqual([]);
+  });
+
+  it('a hold whose TTL (Go nanoseconds) ran out counts as released, as kured’s ttlExpired; TTL 0 never expires', () => {
+    const thirtyMinutes = 30 * 60 * 1e9;
+    expect(kuredLockNodes(JSON.stringify(hold('node-a', '2026-12-07T02:00:00Z', thirtyMinutes)), T0 + 29 * 60_000)).toEqual(['node-a']);
+    expect(kuredLockNodes(JSON.stringify(hold('node-a', '2026-12-07T02:00:00Z', thirtyMinutes)), T0 + 30 * 60_000)).toEqual([]);
+    expect(kuredLockNodes(JSON.stringify({ maxOwners: 2, locks: [hold('node-a', '2026-12-07T02:00:00Z', thirtyMinutes), hold('node-b')] }), T0 + 31 * 60_000)).toEqual(['node-b']);
+    expect(kuredLockNodes(JSON.stringify(hold('node-a')), T0 + 365 * 86_400_000)).toEqual(['node-a']);
+  });
+
+  it('no annotation, or text that is not kured’s JSON, names nobody', () => {
+    for (const text of [undefined, '', 'locked', '[]', '42', '{"nodeID":7}', 'null']) expect(kuredLockNodes(text, T0)).toEqual([]);
+  });
+});
+
+describe('upgradePlansByNode', () => {
+  it('lists each node’s applying Plans by name, sorted', () => {
+    const plans = [
+      { metadata: { name: 'server-plan' }, status: { applying: ['node-a'] } },
+      { metadata: { name: 'agent-plan' }, status: { applying: ['node-a', 'node-b'] } },
+      { metadata: { name: 'idle' } },
+    ];
+    expect(Object.fromEntries(upgradePlansByNode(plans))).toEqual({ 'node-a': ['agent-plan', 'server-plan'], 'node-b': ['agent-plan'] });
+  });
+});
+
+describe('maintenance signals against the simulator', () => {
+  let sim: KubeSimulator;
+  let signals: MaintenanceSignals;
+  let logs: Array<{ level: number; msg: string }>;
+  let clock: number;
+
+  const start = (o: { recheckMs?: number } = {}) => {
+    const kc = new KubeConfig();
+    kc.loadFromString(sim.kubeconfig());
+    logs = [];
+    signals = createMaintenanceSignals({
+      request: createKubeRequest(kc, 5000),
+      watch: createKubeWatch(kc),
+      timeoutMs: 5000,
+      backoff: SIM_RESYNC_BACKOFF,
+      logger: pino({ level: 'debug' }, { write: (line: string) => void logs.push(JSON.parse(line)) }),
+      clock: () => clock,
+      ...o,
+    });
+  };
+  const settle = () => waitForCaches(sim, () => signals.caches());
+
+  beforeEach(async () => {
+    clock = T0;
+    sim = createKubeSimulator({ now: () => clock });
+    await sim.start();
+    sim.addNode('node-a');
+    sim.addNode('node-b');
+  });
+  afterEach(async () => {
+    signals?.stop();
+    await sim.stop();
+  });
+
+  it('follows kured’s lock on its DaemonSet through a watch by name, in both forms', async () => {
+    sim.addDaemonSet({ namespace: 'kube-system', name: 'kured' });
+    sim.addDaemonSet({ namespace: 'kube-system', name: 'other' });
+    start();
+    expect((await signals.read(clock)).kuredLocked).toEqual(new Set());
+    // No Plan CRD in this cluster: only kured's cache runs.
+    expect(signals.caches().map((c) => c.path)).toEqual(['/apis/apps/v1/namespaces/kube-system/daemonsets?fieldSelector=metadata.name%3Dkured']);
+
+    sim.takeKuredLock('node-a');
+    await settle();
+    expect((await signals.read(clock)).kuredLocked).toEqual(new Set(['node-a']));
+
+    sim.releaseKuredLock('node-a');
+    sim.takeKuredLock('node-a', { maxOwners: 2 });
+    sim.takeKuredLock('node-b', { maxOwners: 2 });
+    await settle();
+    expect((await signals.read(clock)).kuredLocked).toEqual(new Set(['node-a', 'node-b']));
+    // Only the one DaemonSet is watched.
+    expect(sim.watches().filter((w) => w.resource === 'daemonsets')).toEqual([expect.objectContaining({ namespace: 'kube-system', name: 'kured' })]);
+  });
+
+  it('follows Plans’ status.applying', async () => {
+    sim.addPlan({ name: 'server-plan', applying: ['node-a'] });
+    start();
+    expect((await signals.read(clock)).plans).toEqual(new Map([['node-a', ['server-plan']]]));
+    sim.setPlanApplying('system-upgrade', 'server-plan', ['node-b']);
+    await settle();
+    expect((await signals.read(clock)).plans).toEqual(new Map([['node-b', ['server-plan']]]));
+    sim.setPlanApplying('system-upgrade', 'server-plan', []);
+    await settle();
+    expect((await signals.read(clock)).plans).toEqual(new Map());
+  });
+
+  it('no Plan CRD: not available, no error, said once; looked for again after the recheck interval (no kured: no lock)', async () => {
+    start({ recheckMs: 60_000 });
+    // A DaemonSet list by name answers even where kured is not installed: nobody holds the lock.
+    for (let i = 0; i < 3; i++) expect(await signals.read(clock)).toEqual({ kuredLocked: new Set(), plans: null });
+    const said = logs.filter((l) => /is not available/.test(l.msg));
+    expect(said.map((l) => l.msg)).toEqual([expect.stringContaining('upgrade Plans (upgrade.cattle.io/v1) is not available (')]);
+    expect(said[0]!.msg).toContain('install system-upgrade-controller');
+    expect(signals.caches().map((c) => c.path)).toEqual(['/apis/apps/v1/namespaces/kube-system/daemonsets?fieldSelector=metadata.name%3Dkured']);
+    const looks = () => sim.requests.filter((r) => r.path === '/apis/upgrade.cattle.io/v1/plans').length;
+    expect(looks()).toBe(1);
+
+    // Installed later: seen at the next look, not before.
+    sim.addPlan({ name: 'server-plan', applying: ['node-a'] });
+    expect((await signals.read(clock)).plans).toBeNull();
+    clock += 60_000;
+    expect((await signals.read(clock)).plans).toEqual(new Map([['node-a', ['server-plan']]]));
+    expect(logs.filter((l) => /is not available/.test(l.msg))).toHaveLength(1);
+    expect(logs.filter((l) => /available again/.test(l.msg))).toHaveLength(1);
+  });
+
+  it('refused by RBAC (403): not available, without an error', async () => {
+    sim.addDaemonSet({ namespace: 'kube-system', name: 'kured' });
+    sim.addPlan({ name: 'server-plan', applying: ['node-a'] });
+    sim.takeKuredLock('node-a');
+    sim.setRbac([{ verbs: ['get', 'list', 'watch'], resources: ['nodes'] }]);
+    start();
+    expect(await signals.read(clock)).toEqual({ kuredLocked: null, plans: null });
+    expect(logs.filter((l) => /is not available \(.*403|forbidden/i.test(l.msg))).toHaveLength(2);
+
+    // Granted exactly what the deploy/ Role grants: both signals appear at the next look.
+    sim.setRbac([
+      { verbs: ['get', 'list', 'watch'], apiGroups: ['apps'], resources: ['daemonsets'], namespaces: ['kube-system'] },
+      { verbs: ['get', 'list', 'watch'], apiGroups: ['upgrade.cattle.io'], resources: ['plans'] },
+    ]);
+    clock += 10 * 60_000;
+    expect(await signals.read(clock)).toEqual({ kuredLocked: new Set(['node-a']), plans: new Map([['node-a', ['server-plan']]]) });
+  });
+});
