@@ -198,7 +198,8 @@ function onFail(incident: Incident | null, event: Extract<IncidentEvent, { type:
     const effects: Effect[] = [{ type: 'editMessage' }];
     const entries: AuditEntry[] = [];
     if (added.length > 0) {
-      effects.push({ type: 'threadNote', text: `Also affected: ${listWithCount(added, 1500)}` });
+      // A planned maintenance's sentence names what waits for it: its cause note says it.
+      if (ctx.maintenance !== true) effects.push({ type: 'threadNote', text: `Also affected: ${listWithCount(added, 1500)}` });
       entries.push(audit(ctx, next, 'targetsAdded', null, { targets: added }));
     }
     for (const target of settled.changed) {

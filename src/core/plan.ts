@@ -33,6 +33,7 @@ import type {
   RestartRequest,
   Silence,
   TargetState,
+  WorkloadFacts,
 } from './types.js';
 
 /** Everything one check cycle decides from; the shell loads it, the plan does no I/O. */
@@ -266,7 +267,8 @@ function planMaintenance(ctx: PlanContext, input: CycleInput, name: string, targ
   const snapshot = input.snapshot as Extract<ClusterSnapshot, { reachable: true }>;
   const subject = nodeSubject(name);
   const facts = snapshot.nodes[name];
-  const down = m.targets.filter((t) => states.get(t)?.health === 'down');
+  // Waiting: down by its checks, or short of ready pods now (drained pods show before the checks confirm it).
+  const down = m.targets.filter((t) => states.get(t)?.health === 'down' || shortOfPods(snapshot.workloads[t]));
   const current = ctx.current(subject);
   if (maintenanceOver(m, down)) {
     if (isOpen(current)) ctx.apply(subject, { type: 'recover', cause: maintenanceReport(m, current.targets, input.now) });
@@ -285,6 +287,11 @@ function planMaintenance(ctx: PlanContext, input: CycleInput, name: string, targ
     ctx.apply(subject, { type: 'fail', subject, kind: 'node', cause: maintenanceSentence(m, facts, down), targets, diagnoses: diagnoseTargets(targets, snapshot, input.now) });
   }
   return true;
+}
+
+/** Whether a workload has fewer ready pods than it wants (a drained one, until its pods are back). */
+function shortOfPods(workload: WorkloadFacts | undefined): boolean {
+  return workload !== undefined && workload.found && workload.readyReplicas < workload.desiredReplicas;
 }
 
 /** Whether an incident is open and has rung (a maintenance seen only after that was not planned). */

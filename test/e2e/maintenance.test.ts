@@ -35,14 +35,14 @@ const ON_NODE_A = [
   ['home', 'zigbee2mqtt'],
 ] as const;
 
-/** What a drain does to node-a's workloads as far as this simulator models it: cordoned, pods gone (pinned: Pending). */
-function drain(kube: KubeSimulator): void {
-  kube.cordon('node-a');
-  for (const [ns, name] of ON_NODE_A) kube.setPodsReady(ns, { kind: 'Deployment', name }, false);
+/** The drained workloads' pods take their time to start once scheduled (image pulls, a slow disk): ready only when told. */
+function slowStart(kube: KubeSimulator, ready: boolean): void {
+  for (const [ns, name] of ON_NODE_A) kube.setPodsReady(ns, { kind: 'Deployment', name }, ready);
 }
 
-function podsBack(kube: KubeSimulator): void {
-  for (const [ns, name] of ON_NODE_A) kube.setPodsReady(ns, { kind: 'Deployment', name }, true);
+/** `kubectl drain node-a`: cordon, then every pod evicted (DisruptionTarget); the pinned replacements wait Pending. */
+function drain(kube: KubeSimulator): void {
+  expect(kube.drainNode('node-a').evicted).toHaveLength(ON_NODE_A.length);
 }
 
 /** The card as people see it: title and description of the incident message's embed. */
@@ -86,12 +86,13 @@ describe('planned maintenance (issue 23), end to end', () => {
     expect(card(w).description).toBe('node-a: planned maintenance (cordoned 20:01 UTC) — back, still cordoned — frigate, mqtt, zigbee2mqtt waiting');
 
     // The uncordon: today's bot restarted all three drained workloads within seconds of it.
+    slowStart(w.kube, false);
     w.kube.cordon('node-a', false);
     await w.cycles(4);
     expect(card(w).description).toBe('node-a: planned maintenance (cordoned 20:01 UTC) — back, uncordoned — frigate, mqtt, zigbee2mqtt waiting');
     expect(restartRequests(w)).toBe(0);
 
-    podsBack(w.kube);
+    slowStart(w.kube, true);
     await w.cycles(2);
     const message = messageOf(w, 'node:node-a')!;
     expect(card(w)).toEqual({
@@ -114,7 +115,8 @@ describe('planned maintenance (issue 23), end to end', () => {
       'node-a: planned maintenance (cordoned 20:01 UTC) — back, uncordoned — frigate, mqtt, zigbee2mqtt waiting',
       'Resolved: maintenance of node-a over — 5m; frigate, mqtt, zigbee2mqtt back',
     ]);
-    expect(message.editCount).toBe(4);
+    // One edit per change: the targets confirmed down (the Targets field), NotReady, back, uncordoned, resolved.
+    expect(message.editCount).toBe(5);
   });
 
   it('a maintenance that overruns rings exactly once, then is an ordinary incident that escalates', async () => {
