@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Diagnosis } from '../../src/core/diagnosis.js';
 import { incidentTitle, nodeLabel, renderIncident, STATE_COLORS, summarize, type IncidentView, type RenderedMessage } from '../../src/core/render.js';
 import type { Incident } from '../../src/core/types.js';
-import { HOUR, incident, MIN, SEC, silence, T0 } from './fixtures.js';
+import { HOUR, incident, maintenanceRecord, MIN, SEC, silence, T0 } from './fixtures.js';
 
 const unix = (ms: number) => Math.floor(ms / 1000);
 
@@ -311,5 +311,25 @@ describe('colours, summaries and node labels', () => {
 
   it('nodeLabel marks cordoned nodes', () => {
     expect(nodeLabel({ name: 'n', ready: 'False', unschedulable: true })).toBe('NotReady, cordoned');
+  });
+});
+
+describe('incidentTitle: a planned maintenance (issue 23)', () => {
+  const m = maintenanceRecord();
+
+  it('while it runs: quiet words and what waits; the description is its sentence', () => {
+    const v = nodeView({ incident: incident({ subject: 'node:node-a', kind: 'node', cause: 'node-a: planned maintenance (cordoned 19:50 UTC) — NotReady — frigate waiting' }), maintenance: m });
+    expect(incidentTitle(v)).toBe('node-a: planned maintenance — 1 service waiting');
+    expect(renderIncident(v).description).toBe('node-a: planned maintenance (cordoned 19:50 UTC) — NotReady — frigate waiting');
+    expect(incidentTitle({ ...v, targets: [] })).toBe('node-a: planned maintenance — nothing waiting');
+  });
+
+  it('once over: its report', () => {
+    const v = nodeView({ incident: incident({ subject: 'node:node-a', kind: 'node', ...resolvedAfter(23 * MIN), cause: 'maintenance of node-a over — 23m; frigate back' }), maintenance: { ...m, endedAt: T0 + 23 * MIN } });
+    expect(incidentTitle(v)).toBe('maintenance of node-a over — 23m; frigate back');
+  });
+
+  it('without one, the node incident keeps its usual title', () => {
+    expect(incidentTitle(nodeView({ maintenance: null }))).toBe('node-a is NotReady — 1 service affected');
   });
 });
