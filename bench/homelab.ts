@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { validateConfig } from '../src/config/index.js';
 import { silentLogger } from '../src/log.js';
-import { startApp, type App } from '../src/runtime/app.js';
+import { startApp, type App } from '../src/runtime/app/index.js';
 import type { DiscordSimulator } from '../src/sim/discord/index.js';
 import { createKubeAdapter } from '../src/adapters/kube/index.js';
 import { addHomelab, homelabConfig, startHomelabSimulators } from '../src/sim/homelab.js';

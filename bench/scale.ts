@@ -10,7 +10,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { validateConfig } from '../src/config/index.js';
 import { silentLogger } from '../src/log.js';
-import { startApp, type App } from '../src/runtime/app.js';
+import { startApp, type App } from '../src/runtime/app/index.js';
 import { createBaselineChecker } from './baseline.js';
 import { buildLayout, type LayoutSize } from './layout.js';
 import { startSimWorld, type SimWorld } from './simClient.js';

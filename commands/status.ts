@@ -5,7 +5,7 @@ import { activeSilenceFor } from '../src/core/silence.js';
 import { nodeLabel } from '../src/core/render.js';
 import { diagnose, diagnosisLine } from '../src/core/diagnosis.js';
 import { clip, DISCORD_LIMITS, discordTime, escapeMarkdown, fitLines, oneLine } from '../src/core/text.js';
-import type { StatusFacts } from '../src/runtime/actions.js';
+import type { StatusFacts } from '../src/runtime/actions/index.js';
 import { configuredTarget } from '../src/runtime/interactions/context.js';
 import { targetChoices } from './options.js';
 import type { SlashCommand } from './types.js';

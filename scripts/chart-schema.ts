@@ -68,7 +68,7 @@ export function valuesJsonSchema(): JsonSchema {
         config: configJsonSchema(),
         secret: strict({ existingSecret: string, create: boolean, values: stringMap }),
         serviceAccount: strict({ annotations: stringMap }),
-        rbac: strict({ create: boolean, watchClusterWide: boolean }),
+        rbac: strict({ create: boolean, watchClusterWide: boolean, maintenanceSignals: boolean }),
         persistence: strict({
           enabled: boolean,
           storageClass: string,

@@ -4,7 +4,7 @@ import type { Config } from './config/types.js';
 import { openDatabase } from './adapters/sqlite/open.js';
 import { createStore } from './adapters/sqlite/store.js';
 import { createLogger } from './log.js';
-import { runApp } from './runtime/app.js';
+import { runApp } from './runtime/app/index.js';
 import { version } from './version.js';
 
 /** Where the CLI writes and what environment it reads; tests pass their own. */

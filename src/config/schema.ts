@@ -87,6 +87,23 @@ const objectName = z
 
 const nonEmpty = z.string().min(1, { error: 'must not be empty' });
 
+// A Kubernetes annotation key: an optional DNS-subdomain prefix and "/", then a name of at most 63 characters.
+const annotationKey = z
+  .string()
+  .max(316, { error: 'must be at most 316 characters' })
+  .regex(/^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/, {
+    error: 'must be an annotation key: [prefix/]name, e.g. weave.works/kured-node-lock',
+  });
+
+// Where kured keeps its reboot lock and how it marks a node it reboots: kured's own defaults
+// (kubereboot/kured cmd/kured/main.go `--ds-namespace`, `--ds-name`, `--lock-annotation`).
+const kured = z.strictObject({
+  namespace: dnsLabel.default('kube-system'),
+  daemonSet: objectName.default('kured'),
+  lockAnnotation: annotationKey.default('weave.works/kured-node-lock'),
+  rebootAnnotation: annotationKey.default('weave.works/kured-reboot-in-progress'),
+});
+
 const email = z.email({ error: unlessMissing('must be an email address') });
 
 // nodemailer accepts `Name <addr@example.com>` as a sender; people like to name the bot.
@@ -310,6 +327,7 @@ export const configSchema = z.strictObject({
   alertmanager: alertmanager.optional(),
   maintenance: z
     .strictObject({
+      kured: kured.prefault({}),
       // Planned maintenance recognised from the cluster (README "Planned maintenance").
       settleAfter: duration.prefault(formatDuration(MAINTENANCE_DEFAULTS.settleAfter)),
       overrunAfter: duration.prefault(formatDuration(MAINTENANCE_DEFAULTS.overrunAfter)),

@@ -78,6 +78,14 @@ export interface NtfyConfig {
 /** A bearer token or basic-auth user and password. */
 export type Credentials = { bearerToken: string } | { username: string; password: string };
 
+/** `maintenance.kured`: where kured keeps its reboot lock (a DaemonSet annotation) and how it marks a node it reboots. */
+export interface KuredConfig {
+  namespace: string;
+  daemonSet: string;
+  lockAnnotation: string;
+  rebootAnnotation: string;
+}
+
 /** Alertmanager as a source of incidents (its webhook) and of silences (its API v2). */
 export interface AlertmanagerConfig {
   /** What Alertmanager sends to `POST /alertmanager` (its receiver's `http_config`). */
@@ -105,12 +113,13 @@ export interface Config {
   /** How long the record of what happened is kept (ms, default 180d, SPEC §13): older audit entries are pruned. */
   retention: number;
   alertmanager?: AlertmanagerConfig;
-  /** Planned maintenance recognised from the cluster (issue 23). */
+  /** Planned maintenance (issue 23): the names the cluster's signals go by, the settle and overrun times. */
   maintenance: MaintenanceConfig;
 }
 
-/** `maintenance`: how long drained pods get to come back, and when a maintenance counts as overrun (ms). */
+/** `maintenance`: kured's names, how long drained pods get to come back, and when a maintenance counts as overrun (ms). */
 export interface MaintenanceConfig {
+  kured: KuredConfig;
   /** After the node is Ready and schedulable again, automatic restarts of what it drained wait this long (default 10m). */
   settleAfter: number;
   /** A node NotReady or cordoned this long in a maintenance rings once (default 45m). */

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { validateConfig } from '../config/index.js';
 import { silentLogger } from '../log.js';
-import { startApp, type App } from '../runtime/app.js';
+import { startApp, type App } from '../runtime/app/index.js';
 import { createKubeAdapter } from '../adapters/kube/index.js';
 import { HOMELAB, HOMELAB_DISCORD, homelabConfig, startHomelabSimulators } from '../sim/homelab.js';
 import { SIM_RESYNC_BACKOFF, waitForCaches } from '../sim/kube/index.js';

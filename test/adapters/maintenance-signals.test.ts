@@ -1,7 +1,12 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import pino from 'pino';
+import { createKubeAdapter, type KubeAdapter } from '../../src/adapters/kube/index.js';
+import { target as configuredTarget } from '../core/fixtures.js';
 import { KubeConfig } from '@kubernetes/client-node';
-import { createMaintenanceSignals, kuredLockNodes, upgradePlansByNode, type MaintenanceSignals } from '../../src/adapters/kube/maintenanceSignals.js';
+import { createMaintenanceSignals, KURED_DEFAULTS, kuredLockNodes, upgradePlansByNode, type MaintenanceSignals } from '../../src/adapters/kube/maintenanceSignals.js';
 import { createKubeRequest, createKubeWatch } from '../../src/adapters/kube/transport.js';
 import { createKubeSimulator, SIM_RESYNC_BACKOFF, waitForCaches, type KubeSimulator } from '../../src/sim/kube/index.js';
 
@@ -145,10 +150,102 @@ describe('maintenance signals against the simulator', () => {
 
     // Granted exactly what the deploy/ Role grants: both signals appear at the next look.
     sim.setRbac([
-      { verbs: ['get', 'list', 'watch'], apiGroups: ['apps'], resources: ['daemonsets'], namespaces: ['kube-system'] },
+      // By name: the watch's metadata.name field selector is what lets resourceNames grant a list/watch.
+      { verbs: ['get', 'list', 'watch'], apiGroups: ['apps'], resources: ['daemonsets'], resourceNames: ['kured'], namespaces: ['kube-system'] },
       { verbs: ['get', 'list', 'watch'], apiGroups: ['upgrade.cattle.io'], resources: ['plans'] },
     ]);
     clock += 10 * 60_000;
     expect(await signals.read(clock)).toEqual({ kuredLocked: new Set(['node-a']), plans: new Map([['node-a', ['server-plan']]]) });
+  });
+});
+
+describe('the adapter’s snapshot carries the maintenance signals', () => {
+  let sim: KubeSimulator;
+  let dir: string;
+  let kube: KubeAdapter;
+  let clock: number;
+  const frigate = configuredTarget('frigate', { namespace: 'nvr', workload: { kind: 'Deployment', name: 'frigate' } });
+  const mqtt = configuredTarget('mqtt', { namespace: 'home', workload: { kind: 'StatefulSet', name: 'mqtt' } });
+  const snap = async () => {
+    await waitForCaches(sim, () => kube.caches());
+    const s = await kube.snapshot([frigate, mqtt], clock);
+    if (!s.reachable) throw new Error(s.error);
+    return s;
+  };
+
+  beforeEach(async () => {
+    clock = T0;
+    sim = createKubeSimulator({ now: () => clock, terminationMs: 5000 });
+    await sim.start();
+    dir = mkdtempSync(join(tmpdir(), 'stormguard-signals-'));
+    await sim.writeKubeconfig(join(dir, 'kubeconfig'));
+    sim.addNode('node-a');
+    sim.addNode('node-b');
+    sim.addDeployment({ namespace: 'nvr', name: 'frigate', node: 'node-a' });
+    sim.addStatefulSet({ namespace: 'home', name: 'mqtt', node: 'node-b' });
+    sim.addDaemonSet({ namespace: 'kube-system', name: 'kured' });
+    kube = createKubeAdapter({ kubeconfig: join(dir, 'kubeconfig'), env: {}, backoff: SIM_RESYNC_BACKOFF, clock: () => clock, maintenanceSignals: { kured: KURED_DEFAULTS } });
+  });
+  afterEach(async () => {
+    await kube.close();
+    await sim.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('kuredReboot from the lock (either form) or the node’s reboot annotation; upgradePlans from status.applying', async () => {
+    sim.addPlan({ name: 'server-plan' });
+    let s = await snap();
+    expect(s.nodes['node-a']).toEqual({ name: 'node-a', ready: 'True', readySince: T0, unschedulable: false });
+
+    sim.takeKuredLock('node-a');
+    sim.setPlanApplying('system-upgrade', 'server-plan', ['node-b']);
+    s = await snap();
+    expect(s.nodes['node-a']).toMatchObject({ kuredReboot: true });
+    expect(s.nodes['node-a']!.upgradePlans).toBeUndefined();
+    expect(s.nodes['node-b']).toMatchObject({ upgradePlans: ['server-plan'] });
+    expect(s.nodes['node-b']!.kuredReboot).toBeUndefined();
+
+    sim.releaseKuredLock('node-a');
+    sim.takeKuredLock('node-b', { maxOwners: 2 });
+    sim.setNodeAnnotation('node-a', 'weave.works/kured-reboot-in-progress', '2026-12-07T02:00:00Z');
+    s = await snap();
+    expect([s.nodes['node-a']!.kuredReboot, s.nodes['node-b']!.kuredReboot]).toEqual([true, true]);
+
+    sim.setNodeAnnotation('node-a', 'weave.works/kured-reboot-in-progress', null);
+    sim.releaseKuredLock('node-b');
+    sim.setPlanApplying('system-upgrade', 'server-plan', []);
+    s = await snap();
+    expect([s.nodes['node-a']!.kuredReboot, s.nodes['node-b']!.kuredReboot, s.nodes['node-b']!.upgradePlans]).toEqual([undefined, undefined, undefined]);
+  });
+
+  it('a drained pod carries disruption EvictionByEvictionAPI and terminating; its pending replacement is Unschedulable', async () => {
+    const [old] = sim.pods('nvr');
+    sim.drainNode('node-a');
+    const s = await snap();
+    const pods = s.workloads.frigate!.pods;
+    expect(pods.find((p) => p.name === old!.name)).toMatchObject({ disruption: 'EvictionByEvictionAPI', terminating: true, ready: false, node: 'node-a' });
+    const replacement = pods.find((p) => p.name !== old!.name)!;
+    expect(replacement).toMatchObject({ node: null, phase: 'Pending' });
+    expect(replacement.unschedulable).toContain('node(s) were unschedulable');
+    expect(replacement.disruption).toBeUndefined();
+    expect(replacement.terminating).toBeUndefined();
+    expect(s.nodes['node-a']).toMatchObject({ unschedulable: true });
+  });
+
+  it('no Plan CRD and kured’s DaemonSet refused by RBAC: no signal, no error, no unknown target', async () => {
+    sim.takeKuredLock('node-a');
+    sim.setRbac([
+      { verbs: ['get', 'list', 'watch'], resources: ['nodes'] },
+      { verbs: ['get', 'list', 'watch'], resources: ['pods', 'events'], namespaces: ['nvr', 'home'] },
+      { verbs: ['get', 'list', 'watch', 'patch'], apiGroups: ['apps'], resources: ['deployments', 'statefulsets'], namespaces: ['nvr', 'home'] },
+      { verbs: ['create'], apiGroups: ['authorization.k8s.io'], resources: ['selfsubjectaccessreviews'] },
+    ]);
+    const s = await snap();
+    expect(s.unknownTargets).toBeUndefined();
+    expect(Object.keys(s.workloads)).toEqual(['frigate', 'mqtt']);
+    expect(s.nodes['node-a']!.kuredReboot).toBeUndefined();
+    expect(s.sources?.every((source) => source.inSync)).toBe(true);
+    // Neither signal runs a cache (nothing out of sync to hold a heartbeat or a readiness check back).
+    expect(kube.caches().filter((c) => /daemonsets|plans/.test(c.path))).toEqual([]);
   });
 });

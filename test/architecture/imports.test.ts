@@ -28,7 +28,7 @@ function target(file: string, spec: string): string {
 
 describe('architecture', () => {
   it('reads imports at all (the rules below would pass on nothing)', () => {
-    expect(importsOf('src/runtime/app.ts')).toContain('../adapters/sqlite/store.js');
+    expect(importsOf('src/runtime/app/store.ts')).toContain('../../adapters/sqlite/store.js');
     expect(sources('src/core').length).toBeGreaterThan(10);
   });
 

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { formatIncidentList } from '../../commands/incidents.js';
 import { statusCommand } from '../../commands/status.js';
 import type { CommandContext } from '../../src/runtime/interactions/context.js';
-import type { StatusFacts } from '../../src/runtime/actions.js';
+import type { StatusFacts } from '../../src/runtime/actions/index.js';
 import { DISCORD_LIMITS } from '../../src/core/text.js';
 import { incident, node, snapshot, T0, target, workload } from '../core/fixtures.js';
 

@@ -43,6 +43,9 @@ describe('the schema', () => {
   });
 });
 
+/** kured's own defaults (kubereboot/kured cmd/kured/main.go), what `maintenance.kured` defaults to. */
+const KURED = { namespace: 'kube-system', daemonSet: 'kured', lockAnnotation: 'weave.works/kured-node-lock', rebootAnnotation: 'weave.works/kured-reboot-in-progress' };
+
 describe('loadConfig', () => {
   it('loads the SPEC example with every value in place and durations in milliseconds', () => {
     const config = loadConfig({ path: GOOD, env });
@@ -95,7 +98,7 @@ describe('loadConfig', () => {
       heartbeat: { url: `https://hc-ping.com/${env.HC_UUID}` },
       reopenWindow: 10 * MINUTE,
       retention: 180 * 24 * 60 * MINUTE,
-      maintenance: { settleAfter: 10 * MINUTE, overrunAfter: 45 * MINUTE },
+      maintenance: { kured: KURED, settleAfter: 10 * MINUTE, overrunAfter: 45 * MINUTE },
     });
   });
 
@@ -126,7 +129,7 @@ describe('loadConfig', () => {
       http: { port: 9464 },
       reopenWindow: 10 * MINUTE,
       retention: 180 * 24 * 60 * MINUTE,
-      maintenance: { settleAfter: 10 * MINUTE, overrunAfter: 45 * MINUTE },
+      maintenance: { kured: KURED, settleAfter: 10 * MINUTE, overrunAfter: 45 * MINUTE },
     });
   });
 
@@ -172,6 +175,16 @@ describe('loadConfig', () => {
       'config error: reopenWindow: must be a duration string such as 30s, 5m, 1h30m or 2d',
     ]);
     expect(error.problems).toHaveLength(2);
+  });
+
+  it('takes maintenance.kured names for a kured run with other flags, and names a bad one', () => {
+    const path = writeConfig('maintenance: { kured: { namespace: kured, lockAnnotation: example.com/reboot-lock } }\ntargets: []\n');
+    expect(loadConfig({ path, env: {} }).maintenance.kured).toEqual({ ...KURED, namespace: 'kured', lockAnnotation: 'example.com/reboot-lock' });
+    const bad = writeConfig('maintenance: { kured: { rebootAnnotation: "not a key/", daemonSet: Kured } }\ntargets: []\n');
+    expect(errorOf(() => loadConfig({ path: bad, env: {} })).message.split('\n')).toEqual([
+      'config error: maintenance.kured.daemonSet: must be a Kubernetes object name: lowercase letters, digits, "-" and "."',
+      'config error: maintenance.kured.rebootAnnotation: must be an annotation key: [prefix/]name, e.g. weave.works/kured-node-lock',
+    ]);
   });
 
   it('never echoes a bad token value', () => {

@@ -39,7 +39,7 @@ describe('the production bundle (npm run build)', () => {
 
   it('loads the doctor, the demo, the simulators, Discord and SMTP only when they are used', () => {
     const inputs = loadedAtStart();
-    expect(inputs.some((i) => i === 'src/runtime/app.ts')).toBe(true);
+    expect(inputs.some((i) => i === 'src/runtime/app/start.ts')).toBe(true);
     expect(inputs.filter((i) => /^src\/(doctor|demo|sim)\//.test(i))).toEqual([]);
     expect(inputs.filter((i) => /^node_modules\/(discord\.js|nodemailer)\//.test(i))).toEqual([]);
   });

@@ -76,8 +76,13 @@ function fakeEnv(config: unknown): NodeJS.ProcessEnv {
 }
 
 /** What the targets need (SPEC §8), plus the cluster-wide reads of rbac.watchClusterWide, derived here independently of the chart's template. */
-function expectedGrants(config: Config, watchClusterWide: boolean): string[] {
+function expectedGrants(config: Config, watchClusterWide: boolean, maintenanceSignals = true): string[] {
   const lines = ['(cluster) core/nodes get', '(cluster) core/nodes list', '(cluster) core/nodes watch'];
+  if (maintenanceSignals) {
+    // Planned maintenance: kured's one DaemonSet by name where maintenance.kured says, and the upgrade Plans.
+    const { namespace, daemonSet } = config.maintenance.kured;
+    for (const verb of ['get', 'list', 'watch']) lines.push(`${namespace} apps/daemonsets ${verb} [${daemonSet}]`, `(cluster) upgrade.cattle.io/plans ${verb}`);
+  }
   lines.push(`${RELEASE.namespace} coordination.k8s.io/leases create`);
   lines.push(`${RELEASE.namespace} coordination.k8s.io/leases get [stormguard]`, `${RELEASE.namespace} coordination.k8s.io/leases update [stormguard]`);
   const resource = { Deployment: 'deployments', StatefulSet: 'statefulsets', DaemonSet: 'daemonsets' } as const;
@@ -154,17 +159,21 @@ describe.skipIf(skip)(`charts/stormguard rendered by helm 4${skip ? ` (skipped: 
   it('renders the expected objects per values file', () => {
     const counts = Object.fromEntries(CASES.map((name) => [name, objects(name).length]));
     // 9 always (ServiceAccount, ConfigMap, Service, Deployment, ClusterRole + binding for nodes,
-    // Role + binding for the Lease, PVC unless persistence is off), + Role and RoleBinding per
-    // watched namespace, + Secret when created, + ServiceMonitor and PrometheusRule when enabled.
+    // Role + binding for the Lease, PVC unless persistence is off), + 4 for the maintenance signals
+    // unless rbac.maintenanceSignals is off (Role + binding for kured's lock, ClusterRole + binding
+    // for Plans), + Role and RoleBinding per watched namespace, + Secret when created, +
+    // ServiceMonitor and PrometheusRule when enabled.
     expect(counts).toEqual({
-      default: 9,
-      'created-secret': 10,
-      'existing-secret': 11,
-      monitoring: 13,
-      'pods-targets': 12,
-      'several-namespaces': 15,
+      default: 13,
+      'created-secret': 14,
+      'existing-secret': 15,
+      'kured-elsewhere': 15,
+      'maintenance-off': 11,
+      monitoring: 17,
+      'pods-targets': 16,
+      'several-namespaces': 19,
       // 2 namespaces, + a ClusterRole and binding for the cluster-wide reads.
-      'watch-cluster-wide': 15,
+      'watch-cluster-wide': 19,
     });
   });
 
@@ -184,7 +193,8 @@ describe.skipIf(skip)(`charts/stormguard rendered by helm 4${skip ? ` (skipped: 
   it.each(CASES)('grants exactly what the configured targets need (%s)', (name) => {
     const config = validateConfig(interpolateEnv(caseValues(name).config, fakeEnv(caseValues(name).config)), name);
     const grants = effectiveGrants(objects(name), { name: 'stormguard', namespace: RELEASE.namespace });
-    expect(describeGrants(grants)).toEqual(expectedGrants(config, (caseValues(name).rbac as { watchClusterWide?: boolean }).watchClusterWide === true));
+    const rbac = caseValues(name).rbac as { watchClusterWide?: boolean; maintenanceSignals?: boolean };
+    expect(describeGrants(grants)).toEqual(expectedGrants(config, rbac.watchClusterWide === true, rbac.maintenanceSignals !== false));
     // Nothing is granted to any other subject.
     for (const binding of objects(name).filter((o) => o.kind.endsWith('RoleBinding'))) {
       expect((binding as unknown as RoleBinding).subjects).toEqual([{ kind: 'ServiceAccount', name: 'stormguard', namespace: RELEASE.namespace }]);

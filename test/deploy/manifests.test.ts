@@ -314,10 +314,10 @@ describe.skipIf(skip)(`deploy/ rendered by kustomize${skip ? ` (skipped: ${unava
       }
     });
 
-    it('reads nodes cluster-wide and nothing else cluster-wide', () => {
+    it('reads nodes and upgrade Plans cluster-wide and nothing else cluster-wide', () => {
       const clusterWide = grants.filter((g) => g.namespace === undefined);
       expect(clusterWide.map((g) => `${g.group}/${g.resource}:${g.verb}`).sort()).toEqual(
-        ['/nodes:get', '/nodes:list', '/nodes:watch'].sort(),
+        ['/nodes:get', '/nodes:list', '/nodes:watch', 'upgrade.cattle.io/plans:get', 'upgrade.cattle.io/plans:list', 'upgrade.cattle.io/plans:watch'].sort(),
       );
       expect(grants.filter((g) => g.resource === 'nodes' && g.namespace !== undefined)).toEqual([]);
     });
@@ -383,7 +383,11 @@ describe.skipIf(skip)(`deploy/ rendered by kustomize${skip ? ` (skipped: ${unava
       for (const g of grants.filter((g) => g.resource === 'pods' && g.verb === 'delete')) {
         expect(podsTargetNamespaces.has(g.namespace ?? '*'), `pods delete in ${g.namespace}`).toBe(true);
       }
-      const namespacesGranted = new Set(grants.filter((g) => g.namespace && g.namespace !== NAMESPACE).map((g) => g.namespace));
+      // Beside the watched namespaces, only kured's lock: its one DaemonSet, read by name (rbac-maintenance.yaml).
+      expect(grants.filter((g) => g.namespace === 'kube-system').map((g) => `${g.group}/${g.resource} ${g.verb} [${(g.resourceNames ?? []).join(',')}]`).sort()).toEqual(
+        ['apps/daemonsets get [kured]', 'apps/daemonsets list [kured]', 'apps/daemonsets watch [kured]'],
+      );
+      const namespacesGranted = new Set(grants.filter((g) => g.namespace && g.namespace !== NAMESPACE && g.namespace !== 'kube-system').map((g) => g.namespace));
       expect([...namespacesGranted].sort()).toEqual(watched);
       expect(allowed('home', '', 'pods', 'delete')).toBe(false);
       expect(allowed('nvr', '', 'pods', 'delete')).toBe(true);

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { validateConfig } from '../../src/config/index.js';
 import { silentLogger } from '../../src/log.js';
-import { runApp, type Service } from '../../src/runtime/app.js';
+import { runApp, type Service } from '../../src/runtime/app/index.js';
 import type { DiscordSimulator } from '../../src/sim/discord/index.js';
 import { homelabConfig, startHomelabSimulators } from '../../src/sim/homelab.js';
 import type { KubeSimulator } from '../../src/sim/kube/index.js';

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { validateConfig } from '../../src/config/index.js';
 import { silentLogger, type Logger } from '../../src/log.js';
-import { startApp, type App } from '../../src/runtime/app.js';
+import { startApp, type App } from '../../src/runtime/app/index.js';
 import type { LoginRetry } from '../../src/runtime/discordLogin.js';
 import type { DiscordSimulator, DiscordSimulatorOptions, InteractionResult, SimMessageView } from '../../src/sim/discord/index.js';
 import { createKubeAdapter, type KubeAdapter } from '../../src/adapters/kube/index.js';

@@ -6,7 +6,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/log.js';
-import { createActions } from '../../src/runtime/actions.js';
+import { createActions } from '../../src/runtime/actions/index.js';
 import { startEngine, type Engine } from '../helpers/engine.js';
 
 let engine: Engine | undefined;

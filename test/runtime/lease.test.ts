@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { validateConfig } from '../../src/config/index.js';
 import { createKubeAdapter } from '../../src/adapters/kube/index.js';
 import { silentLogger } from '../../src/log.js';
-import { runApp, type Service } from '../../src/runtime/app.js';
+import { runApp, type Service } from '../../src/runtime/app/index.js';
 import { createDiscordSimulator, type DiscordSimulator } from '../../src/sim/discord/index.js';
 import { createKubeSimulator, type KubeSimulator } from '../../src/sim/kube/index.js';
 

@@ -127,3 +127,16 @@ export function decideWatchScope(setting: WatchScopeSetting, namespaces: number,
   if (allowed === true) return { scope: 'cluster', reason: `the targets span ${namespaces} namespaces and cluster-wide list/watch of pods and workloads is allowed` };
   return { scope: 'namespaces', reason: `the targets span ${namespaces} namespaces, but cluster-wide list/watch of pods and workloads is not allowed` };
 }
+
+/**
+ * What reading the planned-maintenance signals needs (maintenanceSignals.ts): kured's one DaemonSet in
+ * its namespace — by name, which RBAC grants with `resourceNames` because the watch selects
+ * `metadata.name` — and system-upgrade-controller's Plans in every namespace. Optional: refused, the
+ * signal is not available and nothing else changes, so the doctor warns instead of failing.
+ */
+export function maintenanceSignalAccess(kured: { namespace: string; daemonSet: string }): NeededAccess[] {
+  return [
+    ...['get', 'list', 'watch'].map((verb) => ({ verb, group: 'apps', resource: 'daemonsets', namespace: kured.namespace, name: kured.daemonSet })),
+    ...['get', 'list', 'watch'].map((verb) => ({ verb, group: 'upgrade.cattle.io', resource: 'plans' })),
+  ];
+}

@@ -156,6 +156,13 @@ export interface MaintenanceSignals {
   stop(): void;
 }
 
+/** The signals of an adapter that does not read them: none available, nothing requested. */
+export const NO_SIGNALS: MaintenanceSignals = {
+  read: () => Promise.resolve({ kuredLocked: null, plans: null }),
+  caches: () => [],
+  stop: () => undefined,
+};
+
 /** One signal's source: looked for, then watched or found unavailable. */
 interface Source {
   name: string;

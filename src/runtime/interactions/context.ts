@@ -1,7 +1,7 @@
 import type { AutocompleteInteraction, ChatInputCommandInteraction, RESTPostAPIChatInputApplicationCommandsJSONBody } from 'discord.js';
 import type { Config } from '../../config/types.js';
 import { requireConfiguredTarget } from '../../core/gate.js';
-import type { Actions } from '../actions.js';
+import type { Actions } from '../actions/index.js';
 
 /** What every command and button handler gets besides the interaction: the actions, and the configuration. */
 export interface CommandContext {

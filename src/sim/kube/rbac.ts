@@ -93,7 +93,11 @@ export function accessOf(method: string, segments: readonly string[], query: URL
                 ? 'deletecollection'
                 : 'delete'
               : method.toLowerCase();
-  return { verb, group, resource, ...(namespace !== undefined ? { namespace } : {}), ...(name !== undefined ? { name } : {}) };
+  // As the API server's RequestInfo (k8s.io/apiserver pkg/endpoints/request/requestinfo.go): a list or
+  // watch narrowed to one object by `fieldSelector=metadata.name=x` is authorized as a request for x,
+  // so a rule with `resourceNames` can grant it.
+  const named = name ?? ((verb === 'list' || verb === 'watch') ? /^metadata\.name==?([^,=]+)$/.exec(query.get('fieldSelector') ?? '')?.[1] : undefined);
+  return { verb, group, resource, ...(namespace !== undefined ? { namespace } : {}), ...(named !== undefined ? { name: named } : {}) };
 }
 
 /** The message a real API server puts in a 403 `Status` (so clients and people see the same words). */
