@@ -15,11 +15,12 @@ afterEach(async () => {
   await closeWorldChecked(w);
 });
 
-/** The homelab plus mqtt and zigbee2mqtt pinned to node-a: three targets on node-a, hass on node-b. */
+/** The homelab plus mqtt and zigbee2mqtt pinned to node-a (three targets on node-a, hass on node-b), and kured's DaemonSet. */
 function populate(kube: KubeSimulator): void {
   addHomelab(kube);
   kube.addDeployment({ namespace: 'home', name: 'mqtt', node: 'node-a' });
   kube.addDeployment({ namespace: 'home', name: 'zigbee2mqtt', node: 'node-a' });
+  kube.addDaemonSet({ namespace: 'kube-system', name: 'kured' });
 }
 
 /** Readiness is the health signal of every target here: the drained pods are what goes down. */
@@ -62,7 +63,7 @@ function restartRequests(w: World): number {
 
 describe('planned maintenance (issue 23), end to end', () => {
   it('drain + reboot + uncordon of node-a with three targets (and a restart of stormguard): 0 rings, 0 restarts, one quiet card edited per step, and the end report', async () => {
-    world = await startWorld({ targets: TARGETS, notify: { escalateAfter: '15m' } }, {}, { populate });
+    world = await startWorld({ targets: TARGETS, notify: { escalateAfter: '15m' } }, {}, { populate, maintenanceSignals: true });
     const w = world;
     await w.cycles(2);
     expect(topLevel(w)).toEqual([]);
@@ -121,8 +122,41 @@ describe('planned maintenance (issue 23), end to end', () => {
     expect(message.editCount).toBe(5);
   });
 
+  it("kured's reboot: lock, drain, reboot, uncordon, unlock — 0 rings, 0 restarts, one quiet card and the report", async () => {
+    world = await startWorld({ targets: TARGETS }, {}, { populate, maintenanceSignals: true });
+    const w = world;
+    await w.cycles(2);
+    expect(w.kube.takeKuredLock('node-a')).toBe(true);
+    await w.cycles(1);
+    // The lock alone disrupts nothing: no card yet.
+    expect(topLevel(w)).toEqual([]);
+    drain(w.kube);
+    await w.cycles(2);
+    expect(card(w)).toEqual({
+      title: 'node-a: planned maintenance — 3 services waiting',
+      description: 'node-a: planned maintenance (kured reboot · cordoned 20:02 UTC) — drained — frigate, mqtt, zigbee2mqtt waiting',
+    });
+    w.kube.setNodeReady('node-a', 'False');
+    await w.cycles(4);
+    w.kube.setNodeReady('node-a', 'True');
+    slowStart(w.kube, false);
+    w.kube.cordon('node-a', false);
+    await w.cycles(2);
+    expect(card(w).description).toBe('node-a: planned maintenance (kured reboot · cordoned 20:02 UTC) — back, still locked — frigate, mqtt, zigbee2mqtt waiting');
+    w.kube.releaseKuredLock('node-a');
+    await w.cycles(6);
+    expect(card(w).description).toBe('node-a: planned maintenance (kured reboot · cordoned 20:02 UTC) — back, uncordoned — frigate, mqtt, zigbee2mqtt waiting');
+    slowStart(w.kube, true);
+    await w.cycles(2);
+    expect(card(w).title).toBe('maintenance of node-a over — 8m; frigate, mqtt, zigbee2mqtt back');
+    expect(w.app.store.openIncidents()).toEqual([]);
+    expect(roleRings(w)).toBe(0);
+    expect(restartRequests(w)).toBe(0);
+    expect(topLevel(w)).toHaveLength(1);
+  });
+
   it('a maintenance that overruns rings exactly once, then is an ordinary incident that escalates', async () => {
-    world = await startWorld({ targets: TARGETS, notify: { escalateAfter: '15m' }, maintenance: { overrunAfter: '45m' } }, {}, { populate });
+    world = await startWorld({ targets: TARGETS, notify: { escalateAfter: '15m' }, maintenance: { overrunAfter: '45m' } }, {}, { populate, maintenanceSignals: true });
     const w = world;
     await w.cycles(1);
     drain(w.kube);
@@ -145,7 +179,7 @@ describe('planned maintenance (issue 23), end to end', () => {
   });
 
   it('a target on another node failing during the maintenance rings as usual', async () => {
-    world = await startWorld({ targets: TARGETS }, {}, { populate });
+    world = await startWorld({ targets: TARGETS }, {}, { populate, maintenanceSignals: true });
     const w = world;
     await w.cycles(1);
     drain(w.kube);
@@ -161,7 +195,7 @@ describe('planned maintenance (issue 23), end to end', () => {
   });
 
   it('another node going NotReady with no maintenance signal rings as usual', async () => {
-    world = await startWorld({ targets: TARGETS }, {}, { populate });
+    world = await startWorld({ targets: TARGETS }, {}, { populate, maintenanceSignals: true });
     const w = world;
     await w.cycles(1);
     drain(w.kube);
