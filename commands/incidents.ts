@@ -1,6 +1,7 @@
 import { SlashCommandBuilder } from 'discord.js';
 import { DISCORD_LIMITS, clip, discordMessageUrl, discordTime, fitLines, plural } from '../src/core/text.js';
 import type { Incident } from '../src/core/types.js';
+import { maintenanceLine } from '../src/core/maintenance.js';
 import type { SlashCommand } from './types.js';
 
 /** `/incidents` — the open incidents, newest first: state, age, who acknowledged, and a link to each message. */
@@ -8,9 +9,11 @@ export const incidentsCommand: SlashCommand = {
   definition: new SlashCommandBuilder().setName('incidents').setDescription('List the open incidents, newest first').toJSON(),
   operatorOnly: false,
   async execute(_interaction, ctx) {
-    const { incidents } = ctx.actions.incidentList();
+    const { incidents, maintenance } = ctx.actions.incidentList();
     const channel = ctx.config.discord;
-    return formatIncidentList(incidents.map(({ incident, messageId }) => ({ incident, url: channel && messageId ? discordMessageUrl(channel, messageId) : null })));
+    const list = formatIncidentList(incidents.map(({ incident, messageId }) => ({ incident, url: channel && messageId ? discordMessageUrl(channel, messageId) : null })));
+    // The maintenances in force first: their cards are quiet, so this is where people find them.
+    return fitLines([...maintenance.map(maintenanceLine), list], DISCORD_LIMITS.reply, (n) => `… and ${n} more`);
   },
 };
 

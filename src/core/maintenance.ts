@@ -6,7 +6,7 @@
  */
 import { elapsedSince } from './clock.js';
 import { formatDuration } from './duration.js';
-import { listWithCount } from './text.js';
+import { discordTime, listWithCount } from './text.js';
 import { nodeOfSubject } from './subject.js';
 import type { Incident, NodeFacts, WorkloadFacts } from './types.js';
 
@@ -213,6 +213,16 @@ function phase(m: Maintenance, node: NodeFacts | undefined): string {
   if (m.backAt !== null) return 'back, uncordoned';
   if (m.downAt !== null) return node.unschedulable ? 'back, still cordoned' : 'back, still locked';
   return node.unschedulable ? 'drained' : 'in progress';
+}
+
+/**
+ * One line for `/status` and `/incidents`: "🔧 node-a: planned maintenance (cordoned, kured reboot) since
+ * <t:…:R> — explains frigate, mqtt" (Discord renders the time for each reader).
+ */
+export function maintenanceLine(m: Maintenance): string {
+  const signals = m.signals.length > 0 ? ` (${m.signals.join(', ')})` : '';
+  const explains = m.targets.length > 0 ? ` — explains ${listWithCount(m.targets, 300)}` : '';
+  return `🔧 ${m.node}: planned maintenance${signals} since ${discordTime(m.since)}${m.backAt !== null ? ', node back' : ''}${explains}`;
 }
 
 /** A clock time `HH:MM UTC`, the same for everyone reading the thread. */

@@ -5,6 +5,7 @@ import {
   isQuiet,
   MAINTENANCE_DEFAULTS,
   maintenanceHold,
+  maintenanceLine,
   maintenanceOfIncident,
   maintenanceOver,
   maintenanceOverrun,
@@ -207,6 +208,12 @@ describe('what the card says', () => {
     [{}, undefined, 'not in the cluster'],
   ])('phase %j → %s', (overrides, facts, phase) => {
     expect(maintenanceSentence(record({ cordonedAt: null, signals: ['kured reboot'], ...overrides }), facts, ['frigate'])).toBe(`node-a: planned maintenance (kured reboot) — ${phase} — frigate waiting`);
+  });
+
+  it('the line /status and /incidents show: signals, since (a Discord timestamp), back, what it explains', () => {
+    const unix = Math.floor((T0 - 10 * MIN) / 1000);
+    expect(maintenanceLine(record({ signals: ['cordoned', 'kured reboot'], targets: ['frigate', 'mqtt'] }))).toBe(`🔧 node-a: planned maintenance (cordoned, kured reboot) since <t:${unix}:R> — explains frigate, mqtt`);
+    expect(maintenanceLine(record({ signals: [], targets: [], backAt: T0 }))).toBe(`🔧 node-a: planned maintenance since <t:${unix}:R>, node back`);
   });
 
   it('pads the cordon time', () => {

@@ -81,6 +81,14 @@ describe('planned maintenance (issue 23), end to end', () => {
     // A person's /restart gets the answer a NotReady node gets: no.
     const refused = await w.discord.slashCommand({ name: 'restart', options: { target: 'mqtt' }, user: OPERATOR });
     expect(answer(refused)).toBe('Not restarting mqtt: node-a is in planned maintenance (cordoned).');
+    // /status, /incidents and the metric show it.
+    const since = `<t:${Math.floor(Date.parse('2026-11-25T20:01:30Z') / 1000)}:R>`;
+    const maintenanceLine = `🔧 node-a: planned maintenance (cordoned) since ${since} — explains frigate, mqtt, zigbee2mqtt`;
+    const status = answer(await w.discord.slashCommand({ name: 'status', options: { target: 'mqtt' }, user: OPERATOR })).split('\n');
+    expect(status[0]).toBe(maintenanceLine);
+    expect(status[1]).toContain('restart now: no — node-a is in planned maintenance (cordoned)');
+    expect(answer(await w.discord.slashCommand({ name: 'incidents', user: OPERATOR })).split('\n')[0]).toBe(maintenanceLine);
+    expect(await w.app.metrics.registry.getSingleMetricAsString('stormguard_maintenance_active')).toContain('stormguard_maintenance_active{node="node-a"} 1');
 
     // stormguard itself restarts mid-maintenance: the record (cordon time, what it explains) is kept.
     await w.restartBot();

@@ -1,4 +1,5 @@
 /** The contract of people's actions: what commands and buttons call, and what the shell gives them. */
+import type { Maintenance } from '../../core/maintenance.js';
 import type { Config } from '../../config/types.js';
 import type { GateDecision } from '../../core/gate.js';
 import type { ClusterSnapshot, Incident, Silence, SilenceScope, TargetState } from '../../core/types.js';
@@ -36,6 +37,8 @@ export interface StatusFacts {
   names: Map<number, string>;
   silences: Silence[];
   gate: Map<string, GateDecision>;
+  /** The planned maintenances in force (`activeMaintenance`). */
+  maintenance: Maintenance[];
 }
 
 /** The result of a person's action: a sentence for them, and whether it happened. */
@@ -118,7 +121,7 @@ export interface Actions {
   openIncidents(): Incident[];
 
   /** What `/incidents` lists: open incidents newest first, each with its Discord message id (null before it was posted), and now. */
-  incidentList(): { now: number; incidents: Array<{ incident: Incident; messageId: string | null }> };
+  incidentList(): { now: number; incidents: Array<{ incident: Incident; messageId: string | null }>; maintenance: Maintenance[] };
 
   /** The silences in force now, soonest to end first, each with its scope in words (`/silence` without a duration lists them). */
   activeSilences(): { now: number; silences: Array<Silence & { what: string }> };

@@ -1,4 +1,5 @@
 /** What `/status`, `/incidents` and `/silence` (listing) read: answers only, nothing written. */
+import { activeMaintenance } from '../../core/maintenance.js';
 import { incidentAbout } from '../../core/cover.js';
 import { isOpen } from '../../core/lifecycle.js';
 import { scopeOfSubject } from '../../core/silence.js';
@@ -39,6 +40,7 @@ export function createReadModels(deps: ActionDeps, naming: Naming, gate: Pick<Re
         names: new Map(shown.map((i) => [i.id, i.kind === 'alert' ? naming.scopeInWords(scopeOfSubject(i.subject)) : i.subject])),
         silences: store.activeSilences(now),
         gate: gate.gateAll(targetNames, snapshot),
+        maintenance: activeMaintenance(store.loadMaintenance()),
       };
     },
 
@@ -46,7 +48,7 @@ export function createReadModels(deps: ActionDeps, naming: Naming, gate: Pick<Re
       const incidents = openIncidents()
         .sort((a, b) => b.openedAt - a.openedAt || (b.id ?? 0) - (a.id ?? 0))
         .map((incident) => ({ incident, messageId: incident.id === null ? null : (store.getDiscordRefs(incident.id)?.messageId ?? null) }));
-      return { now: deps.clock(), incidents };
+      return { now: deps.clock(), incidents, maintenance: activeMaintenance(store.loadMaintenance()) };
     },
 
     activeSilences() {
