@@ -196,8 +196,9 @@ export function maintenanceHold(
   mode: 'automatic' | 'manual',
   now: number,
 ): { node: string; message: string } | null {
-  const m = maintenance ? explainingMaintenance(target, maintenance.records) : null;
-  if (!m || !maintenance) return null;
+  if (!maintenance) return null;
+  const m = explainingMaintenance(target, maintenance.records);
+  if (!m) return null;
   const settling = m.backAt !== null;
   if (settling && (mode === 'manual' || elapsedSince(m.backAt!, now) >= maintenance.settleAfter)) return null;
   const signals = m.signals.length > 0 ? ` (${m.signals.join(', ')})` : '';

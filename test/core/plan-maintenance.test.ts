@@ -52,8 +52,8 @@ function observe(phase: Phase, hass: 'up' | 'down' = 'up'): Observation[] {
 class Timeline {
   readonly loop: Loop;
   now = T0;
-  constructor(silences: Silence[] = []) {
-    this.loop = new Loop({ config, silences });
+  constructor(silences: Silence[] = [], c: CycleInput['config'] = config) {
+    this.loop = new Loop({ config: c, silences });
   }
   run(cycles: number, phase: Phase, options: Parameters<typeof cluster>[1] = {}): void {
     for (let i = 0; i < cycles; i++) {
@@ -221,5 +221,17 @@ describe('planCycle: a maintenance that goes wrong rings once', () => {
     expect(t.rings()).toEqual([]);
     expect(t.notes()).toContain("node-a's maintenance overran: NotReady for 45m");
     expect(t.loop.audits('maintenanceOverran').map((a) => a.reason)).toEqual(['silenced']);
+  });
+
+  it('with watchNodes off, a maintenance that disrupts no target has no card; its overrun opens one and rings once', () => {
+    const t = new Timeline([], { ...config, targets: [target('hass')], watchNodes: false });
+    t.run(1, 'normal');
+    t.run(90, 'rebooting', { extra: { unschedulable: false, kuredReboot: true } }); // NotReady for 44m30s
+    expect(t.loop.incidents).toEqual([]);
+    t.run(1, 'rebooting', { extra: { unschedulable: false, kuredReboot: true } });
+    expect(t.loop.incidents).toMatchObject([{ subject: 'node:node-a', state: 'open', notifiedAt: t.now }]);
+    // Opened quietly (no mention) and rung once by the overrun.
+    expect(t.mentions()).toBe(0);
+    expect(t.rings()).toEqual(["node-a's maintenance overran: NotReady for 45m"]);
   });
 });
