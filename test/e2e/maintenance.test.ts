@@ -163,6 +163,29 @@ describe('planned maintenance (issue 23), end to end', () => {
     expect(topLevel(w)).toHaveLength(1);
   });
 
+  it('a system-upgrade-controller Plan applying to node-a: its drain and reboot ring nobody and restart nothing', async () => {
+    // A cluster that runs system-upgrade-controller has its CRD from the start.
+    const withPlans = (kube: KubeSimulator) => {
+      populate(kube);
+      kube.installPlanCrd();
+    };
+    world = await startWorld({ targets: TARGETS }, {}, { populate: withPlans, maintenanceSignals: true });
+    const w = world;
+    await w.cycles(1);
+    w.kube.addPlan({ name: 'k3s-agent', applying: ['node-a'] });
+    drain(w.kube);
+    w.kube.setNodeReady('node-a', 'False');
+    await w.cycles(4);
+    expect(card(w).description).toBe('node-a: planned maintenance (cordoned 20:01 UTC · upgrade plan k3s-agent) — NotReady — frigate, mqtt, zigbee2mqtt waiting');
+    w.kube.setNodeReady('node-a', 'True');
+    w.kube.cordon('node-a', false);
+    w.kube.setPlanApplying('system-upgrade', 'k3s-agent', []);
+    await w.cycles(4);
+    expect(card(w).title).toBe('maintenance of node-a over — 2m; frigate, mqtt, zigbee2mqtt back');
+    expect(roleRings(w)).toBe(0);
+    expect(restartRequests(w)).toBe(0);
+  });
+
   it('a maintenance that overruns rings exactly once, then is an ordinary incident that escalates', async () => {
     world = await startWorld({ targets: TARGETS, notify: { escalateAfter: '15m' }, maintenance: { overrunAfter: '45m' } }, {}, { populate, maintenanceSignals: true });
     const w = world;
