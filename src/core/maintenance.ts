@@ -242,9 +242,12 @@ export function maintenanceSentence(m: Maintenance, node: NodeFacts | undefined,
   return `${m.node}: planned maintenance (${signals.join(' · ')}) — ${phase(m, node)} — ${waiting}`;
 }
 
-/** The short title of a quiet maintenance card: "node-a: planned maintenance — 2 services waiting". */
-export function maintenanceTitle(m: Maintenance, down: number): string {
-  return `${m.node}: planned maintenance — ${down === 0 ? 'nothing waiting' : `${down} ${down === 1 ? 'service' : 'services'} waiting`}`;
+/**
+ * The title of a quiet maintenance card: "node-a: planned maintenance". It names no count: the message's
+ * first line and its thread keep the title they were posted with, and what waits changes as it goes.
+ */
+export function maintenanceTitle(m: Pick<Maintenance, 'node'>): string {
+  return `${m.node}: planned maintenance`;
 }
 
 /**

@@ -151,8 +151,7 @@ export function incidentTitle(view: IncidentView): string {
   const name = parsed && parsed.kind !== 'cluster' ? parsed.name : null;
   if (view.maintenance) {
     // A planned maintenance: quiet words while it runs, its report once it ended (the cause says it).
-    const down = view.targets.filter((t) => t.health === 'down').length;
-    return incident.state === 'resolved' ? clip(oneLine(incident.cause), 200) : maintenanceTitle(view.maintenance, down);
+    return incident.state === 'resolved' ? clip(oneLine(incident.cause), 200) : maintenanceTitle(view.maintenance);
   }
   if (incident.state === 'resolved' && incident.resolvedAt !== null) {
     const what = parsed?.kind === 'cluster' ? 'The Kubernetes API is back' : name ? `${name} is back` : `Resolved: ${incident.subject}`;

@@ -35,9 +35,10 @@ function podsOnA(phase: Phase, t: string): WorkloadFacts {
   return pods === null ? workload(t, ['node-a']) : workload(t, ['node-a'], { pods, readyReplicas: 0, desiredReplicas: 1 });
 }
 
-function cluster(phase: Phase, options: { extra?: Partial<NodeFacts>; hass?: 'up' | 'down'; nodeB?: Partial<NodeFacts> } = {}) {
+function cluster(phase: Phase, options: { extra?: Partial<NodeFacts>; hass?: 'up' | 'down'; nodeB?: Partial<NodeFacts>; nothingOnA?: boolean } = {}) {
   const hass = workload('hass', ['node-b'], options.hass === 'down' ? { pods: [{ name: 'hass-0', node: 'node-b', phase: 'Running', ready: false }], readyReplicas: 0 } : {});
-  return snapshot([nodeA(phase, options.extra), node('node-b', options.nodeB)], [...ON_A.map((t) => podsOnA(phase, t)), hass]);
+  const onA = options.nothingOnA ? [] : ON_A.map((t) => podsOnA(phase, t));
+  return snapshot([nodeA(phase, options.extra), node('node-b', options.nodeB)], [...onA, hass]);
 }
 
 /** What the checks see: node-a's targets fail unless their pods are ready; hass as told. */
@@ -226,9 +227,10 @@ describe('planCycle: a maintenance that goes wrong rings once', () => {
   it('with watchNodes off, a maintenance that disrupts no target has no card; its overrun opens one and rings once', () => {
     const t = new Timeline([], { ...config, targets: [target('hass')], watchNodes: false });
     t.run(1, 'normal');
-    t.run(90, 'rebooting', { extra: { unschedulable: false, kuredReboot: true } }); // NotReady for 44m30s
+    const kuredOnly = { extra: { unschedulable: false, kuredReboot: true }, nothingOnA: true };
+    t.run(90, 'rebooting', kuredOnly); // NotReady for 44m30s
     expect(t.loop.incidents).toEqual([]);
-    t.run(1, 'rebooting', { extra: { unschedulable: false, kuredReboot: true } });
+    t.run(1, 'rebooting', kuredOnly);
     expect(t.loop.incidents).toMatchObject([{ subject: 'node:node-a', state: 'open', notifiedAt: t.now }]);
     // Opened quietly (no mention) and rung once by the overrun.
     expect(t.mentions()).toBe(0);

@@ -317,11 +317,10 @@ describe('colours, summaries and node labels', () => {
 describe('incidentTitle: a planned maintenance (issue 23)', () => {
   const m = maintenanceRecord();
 
-  it('while it runs: quiet words and what waits; the description is its sentence', () => {
+  it('while it runs: quiet words; the description is its sentence', () => {
     const v = nodeView({ incident: incident({ subject: 'node:node-a', kind: 'node', cause: 'node-a: planned maintenance (cordoned 19:50 UTC) — NotReady — frigate waiting' }), maintenance: m });
-    expect(incidentTitle(v)).toBe('node-a: planned maintenance — 1 service waiting');
+    expect(incidentTitle(v)).toBe('node-a: planned maintenance');
     expect(renderIncident(v).description).toBe('node-a: planned maintenance (cordoned 19:50 UTC) — NotReady — frigate waiting');
-    expect(incidentTitle({ ...v, targets: [] })).toBe('node-a: planned maintenance — nothing waiting');
   });
 
   it('once over: its report', () => {

@@ -71,7 +71,7 @@ describe('planned maintenance (issue 23), end to end', () => {
     drain(w.kube);
     await w.cycles(2);
     expect(card(w)).toEqual({
-      title: 'node-a: planned maintenance — 3 services waiting',
+      title: 'node-a: planned maintenance',
       description: 'node-a: planned maintenance (cordoned 20:01 UTC) — drained — frigate, mqtt, zigbee2mqtt waiting',
     });
 
@@ -126,8 +126,9 @@ describe('planned maintenance (issue 23), end to end', () => {
       'node-a: planned maintenance (cordoned 20:01 UTC) — back, uncordoned — frigate, mqtt, zigbee2mqtt waiting',
       'Resolved: maintenance of node-a over — 5m; frigate, mqtt, zigbee2mqtt back',
     ]);
-    // One edit per change: the targets confirmed down (the Targets field), NotReady, back, uncordoned, resolved.
-    expect(message.editCount).toBe(5);
+    // One edit per change: NotReady, back, uncordoned, resolved.
+    expect(message.editCount).toBe(4);
+    expect(message.content).toBe('Incident #1: node-a: planned maintenance');
   });
 
   it("kured's reboot: lock, drain, reboot, uncordon, unlock — 0 rings, 0 restarts, one quiet card and the report", async () => {
@@ -141,7 +142,7 @@ describe('planned maintenance (issue 23), end to end', () => {
     drain(w.kube);
     await w.cycles(2);
     expect(card(w)).toEqual({
-      title: 'node-a: planned maintenance — 3 services waiting',
+      title: 'node-a: planned maintenance',
       description: 'node-a: planned maintenance (kured reboot · cordoned 20:02 UTC) — drained — frigate, mqtt, zigbee2mqtt waiting',
     });
     w.kube.setNodeReady('node-a', 'False');
