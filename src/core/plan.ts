@@ -270,8 +270,6 @@ function planMaintenance(ctx: PlanContext, input: CycleInput, name: string, targ
   // Waiting: down by its checks, or short of ready pods now (drained pods show before the checks confirm it).
   const down = m.targets.filter((t) => states.get(t)?.health === 'down' || shortOfPods(snapshot.workloads[t]));
   const current = ctx.current(subject);
-  // The card lists what waits as soon as the drain shows, before the checks confirm it down.
-  const listed = [...new Set([...targets, ...down])].sort();
   if (maintenanceOver(m, down)) {
     if (isOpen(current)) ctx.apply(subject, { type: 'recover', cause: maintenanceReport(m, current.targets, input.now) });
     ctx.setMaintenance({ ...m, endedAt: input.now });
@@ -280,13 +278,13 @@ function planMaintenance(ctx: PlanContext, input: CycleInput, name: string, targ
   const overrun = maintenanceOverrun(m, facts, down, settings, input.now);
   if (overrun !== null) {
     // Rings once, from a card that exists: opened quietly now if nothing had opened it yet.
-    if (!isOpen(current)) ctx.apply(subject, { type: 'fail', subject, kind: 'node', cause: maintenanceSentence(m, facts, down), targets: listed, diagnoses: diagnoseTargets(listed, snapshot, input.now) });
+    if (!isOpen(current)) ctx.apply(subject, { type: 'fail', subject, kind: 'node', cause: maintenanceSentence(m, facts, down), targets, diagnoses: diagnoseTargets(targets, snapshot, input.now) });
     ctx.apply(subject, { type: 'maintenanceOverran', text: overrun });
     ctx.setMaintenance({ ...m, rangAt: input.now });
     return false;
   }
-  if (input.config.watchNodes || listed.length > 0 || isOpen(current)) {
-    ctx.apply(subject, { type: 'fail', subject, kind: 'node', cause: maintenanceSentence(m, facts, down), targets: listed, diagnoses: diagnoseTargets(listed, snapshot, input.now) });
+  if (input.config.watchNodes || targets.length > 0 || isOpen(current)) {
+    ctx.apply(subject, { type: 'fail', subject, kind: 'node', cause: maintenanceSentence(m, facts, down), targets, diagnoses: diagnoseTargets(targets, snapshot, input.now) });
   }
   return true;
 }

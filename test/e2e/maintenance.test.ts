@@ -126,8 +126,8 @@ describe('planned maintenance (issue 23), end to end', () => {
       'node-a: planned maintenance (cordoned 20:01 UTC) — back, uncordoned — frigate, mqtt, zigbee2mqtt waiting',
       'Resolved: maintenance of node-a over — 5m; frigate, mqtt, zigbee2mqtt back',
     ]);
-    // One edit per change: NotReady, back, uncordoned, resolved.
-    expect(message.editCount).toBe(4);
+    // One edit per change: the targets confirmed down by their checks, NotReady, back, uncordoned, resolved.
+    expect(message.editCount).toBe(5);
     expect(message.content).toBe('Incident #1: node-a: planned maintenance');
   });
 
