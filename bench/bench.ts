@@ -7,9 +7,12 @@ import os from 'node:os';
 import type { OutageResult } from './outage.js';
 import type { ProductionOptions, ProductionResult } from './production.js';
 import type { ReactionSample } from './reaction.js';
+import type { RetentionOptions, RetentionResult } from './retention.js';
 import { PERIOD_MS, runScale, type ScaleOptions, type ScaleResult } from './scale.js';
 import { SCOPE_SWEEP, type ScopeSweepOptions, type ScopeSweepRow } from './scope.js';
 import { round } from './stats.js';
+import { DIAGNOSIS_FULL, type DiagnosisBenchOptions, type DiagnosisBenchResult } from './diagnosis.js';
+import { INCIDENT_PRUNE_BATCH } from '../src/runtime/cycle.js';
 
 /** What to run. */
 export interface BenchOptions {
@@ -22,6 +25,10 @@ export interface BenchOptions {
   production?: ProductionOptions;
   /** The namespace sweep of `kubernetes.watchScope` (the real adapter's caches against the simulator); reported in `watch.namespace_sweep`. */
   scopeSweep?: ScopeSweepOptions;
+  /** Knowing why (issue 22): reason → card, idle traffic with the Warning events watch, an event storm. */
+  diagnosis?: DiagnosisBenchOptions;
+  /** Retention: a database of many expired resolved incidents, pruned batch by batch (sizes and batch times). */
+  retention?: RetentionOptions;
   /** Called before each scenario, for progress output. */
   onPhase?: (phase: string) => void;
 }
@@ -46,6 +53,9 @@ export const FULL: BenchOptions = {
     heapSnapshot: true,
   },
   scopeSweep: SCOPE_SWEEP,
+  diagnosis: DIAGNOSIS_FULL,
+  // The issue's figure: 10,000 incidents, each with 10 audit rows (and its outbox rows and restart attempt).
+  retention: { incidents: 10_000, auditPerIncident: 10, outboxPerIncident: 4, batch: INCIDENT_PRUNE_BATCH },
 };
 
 /** One goal, as reported. */
@@ -72,6 +82,8 @@ export interface BenchResult {
    */
   watch: (ProductionResult & { namespace_sweep: ScopeSweepRow[] | null }) | null;
   outage: OutageResult[];
+  /** Retention (null when not run); `batch_ms_with_outbox_index` is the same prune with an index on outbox (incident_id). */
+  retention: (RetentionResult & { batch_ms_with_outbox_index: RetentionResult['batch_ms'] }) | null;
   reaction: {
     schedule_period_ms: number;
     /** Node NotReady in the API → the incident message (production build, real time, p50). */
@@ -93,6 +105,8 @@ export interface BenchResult {
     /** The command path on the 2-node homelab (small snapshot). */
     gate_command_small_ms: ReactionSample['gate_command_ms'];
   };
+  /** Knowing why: reason → card latency, idle traffic with and without the Warning events watch, the event storm. */
+  diagnosis: DiagnosisBenchResult | null;
   goals: Goal[];
   duration_s: number;
 }
@@ -133,6 +147,12 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
     const { runScopeSweep } = await import('./scope.js');
     sweep = await runScopeSweep(o.scopeSweep, (line) => o.onPhase?.(line));
   }
+  let diagnosis: DiagnosisBenchResult | null = null;
+  if (o.diagnosis) {
+    o.onPhase?.(`knowing why: reason → card, idle hour with Warning events, ${o.diagnosis.stormPerMinute} events/min storm for ${o.diagnosis.stormMinutes} min`);
+    const { runDiagnosisBench } = await import('./diagnosis.js');
+    diagnosis = await runDiagnosisBench(o.diagnosis);
+  }
   // Per hour at the production schedule (else the scale schedule), idle: the window's requests plus
   // the watch renewals a short window does not see; per-target polling makes 2 per target per cycle.
   const cyclesPerHour = 3_600_000 / (o.production?.periodMs ?? PERIOD_MS);
@@ -164,8 +184,42 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
     cycles_to_message: r.cycles_to_message,
     gate_command_small_ms: r.gate_command_ms,
   };
+  let retention: BenchResult['retention'] = null;
+  if (o.retention) {
+    o.onPhase?.(`retention: ${o.retention.incidents} resolved incidents past retention, pruned ${o.retention.batch} at a time`);
+    const { runRetention } = await import('./retention.js');
+    const plain = await runRetention(o.retention);
+    const indexed = await runRetention({ ...o.retention, outboxIndex: true });
+    retention = { ...plain, batch_ms_with_outbox_index: indexed.batch_ms };
+  }
   const watchOut = watch ? { ...watch, namespace_sweep: sweep } : null;
-  return { machine, scale: scaleOut, watch: watchOut, outage, reaction, goals: goals(scaleOut, watchOut, outage, reaction), duration_s: round((performance.now() - started) / 1000) };
+  return {
+    machine,
+    scale: scaleOut,
+    watch: watchOut,
+    outage,
+    retention,
+    reaction,
+    diagnosis,
+    goals: [...goals(scaleOut, watchOut, outage, reaction), ...diagnosisGoals(diagnosis)],
+    duration_s: round((performance.now() - started) / 1000),
+  };
+}
+
+/** Issue 22's goals: the reason on the card within 2 s of the API saying it, and no edit beyond one per diagnosis change in a storm. */
+export function diagnosisGoals(d: DiagnosisBenchResult | null): Goal[] {
+  if (d === null) return [];
+  const all = d.reason_to_card.flatMap((r) => r.ms);
+  const missed = d.reason_to_card.reduce((n, r) => n + r.missed, 0);
+  const max = Math.max(0, ...all);
+  return [
+    { goal: 'API reports a reason → card shows it < 2 s (open incident)', value: `max ${max} ms, ${missed} waited for the next cycle`, ok: missed === 0 && max < 2000 },
+    {
+      goal: `event storm: ≤ 1 card edit per diagnosis change`,
+      value: `${d.storm.message_edits} edits, ${d.storm.diagnosis_changes} changes (${d.storm.events} events)`,
+      ok: d.storm.message_edits <= d.storm.diagnosis_changes,
+    },
+  ];
 }
 
 /** The issue's goals, each with the value it was judged on. */

@@ -38,6 +38,8 @@ export interface HomelabOptions {
   probedTargets?: string[];
   target?: Record<string, unknown>;
   notify?: Record<string, unknown>;
+  /** Whether the adapter watches Warning events (default true, as the bot does). */
+  warningEvents?: boolean;
 }
 
 /** Starts everything; frigate's health URL is `${probe.url}/frigate`. */
@@ -78,7 +80,7 @@ export async function startHomelab(o: HomelabOptions): Promise<Homelab> {
   let app: App;
   let settle: () => Promise<void>;
   try {
-    const adapter = createKubeAdapter({ ...config.kubernetes, env: {}, backoff: SIM_RESYNC_BACKOFF });
+    const adapter = createKubeAdapter({ ...config.kubernetes, env: {}, backoff: SIM_RESYNC_BACKOFF, ...(o.warningEvents === false ? { warningEvents: false } : {}) });
     settle = () => waitForCaches(kube, () => adapter.caches());
     app = await startApp({ config, logger: silentLogger(), clock, env: {}, kube: adapter });
   } catch (err) {

@@ -44,7 +44,7 @@ export async function runOutage(hours: number): Promise<OutageResult> {
     const cycle = async () => {
       lab.advance(CYCLE_MS);
       await lab.settle();
-      await app.bot.tick();
+      await app.cycles.tick();
     };
     // A restart is what fixes frigate (the motivating story): it answers again once patched.
     kube.onAnswered((a) => {
@@ -71,7 +71,7 @@ export async function runOutage(hours: number): Promise<OutageResult> {
     }
     // A few quiet cycles more: nothing further may happen once it is over.
     for (let i = 0; i < 4; i++) await cycle();
-    await app.bot.deliver();
+    await app.cycles.deliver();
 
     return {
       hours,

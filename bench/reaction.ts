@@ -30,7 +30,7 @@ export async function runReaction(samples: number): Promise<ReactionSample> {
     const cycle = async () => {
       lab.advance(PERIOD_MS);
       await lab.settle();
-      return app.bot.tick();
+      return app.cycles.tick();
     };
     for (let i = 0; i < 2; i++) await cycle();
 

@@ -1,6 +1,7 @@
 /** The table `npm run bench` prints: every figure, then the goals with ✓/✗. */
 import type { BenchResult } from './bench.js';
 import { renderScopeSweep } from './scope.js';
+import { renderDiagnosis } from './diagnosis.js';
 
 function round1(n: number): number {
   return Math.round(n * 10) / 10;
@@ -60,11 +61,23 @@ export function renderReport(r: BenchResult): string {
     );
   }
 
+  const t = r.retention;
+  if (t) {
+    lines.push('', `retention: ${t.incidents} resolved incidents past retention, each with ${t.audit_per_incident} audit rows, ${t.outbox_per_incident} outbox rows and a restart attempt (${t.rows} rows)`);
+    row('database file before pruning', `${t.file_mb_before} MB`);
+    row('after pruning: file (SQLite keeps freed pages), pages in use', `${t.file_mb_after_prune} MB, ${t.used_mb_after_prune} MB`);
+    row(`after ${t.incidents} more incidents written into it`, `${t.file_mb_after_refill} MB (freed pages reused)`);
+    row(`one pruning batch (${t.batch_size} incidents, ~${t.rows_per_batch} rows)`, `${t.batch_ms.p50} ms p50, ${t.batch_ms.p95} p95, ${t.batch_ms.max} max (${t.batches} batches, ${t.prune_s} s)`);
+    row('  same with an index on outbox (incident_id)', `${t.batch_ms_with_outbox_index.p50} ms p50, ${t.batch_ms_with_outbox_index.p95} p95, ${t.batch_ms_with_outbox_index.max} max`);
+  }
+
   lines.push('', `reaction (schedule period ${x.schedule_period_ms / 1000} s)`);
   row('node NotReady → gate closed, command path (measured)', `${x.node_notready_to_gate_closed_ms} ms p50, ${x.node_notready_to_gate_closed_max_ms} max (${x.gate_reason}; ${s.targets} targets)`);
   row('  same on the 2-node homelab', `${x.gate_command_small_ms.p50} ms p50, ${x.gate_command_small_ms.max} max`);
   row('node NotReady → refusal, scheduler path (computed)', `${x.scheduler_node_notready_to_refusal_ms} ms avg = period/2 + cycle p50; worst ${x.scheduler_node_notready_to_refusal_worst_ms} ms (seen: ${x.scheduler_refusal_reason ?? 'none'})`);
   row('probe failure → first Discord message', `${x.probe_failure_to_first_message_ms} ms = 2 periods + delivery ${x.delivery_ms.p50} ms p50 (max ${x.delivery_ms.max}; cycles ${x.cycles_to_message.join(',')})`);
+
+  if (r.diagnosis) lines.push(...renderDiagnosis(r.diagnosis));
 
   lines.push('', 'goals');
   for (const g of r.goals) lines.push(`  ${g.ok ? '✓' : '✗'} ${g.goal.padEnd(58)} ${g.value}`);

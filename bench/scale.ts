@@ -106,7 +106,7 @@ export async function runScale(o: ScaleOptions): Promise<ScaleResult> {
     const rssBefore = process.memoryUsage().rss;
     const rss = sampleRss(50);
     app = await startApp({ config, logger: silentLogger(), clock, env: {} });
-    const bot = app.bot;
+    const bot = app.cycles;
     const tick = async () => {
       now += PERIOD_MS;
       await sim.setNow(now);
@@ -172,7 +172,7 @@ export async function runScale(o: ScaleOptions): Promise<ScaleResult> {
       schedule: SCHEDULE,
       warmup_cycles: o.warmupCycles,
       cycles: o.cycles,
-      cycle_timed: 'wall time of app.bot.tick() = runCycle + one delivery pass (log sink, outbox empty in steady state)',
+      cycle_timed: 'wall time of app.cycles.tick() = runCycle + one delivery pass (log sink, outbox empty in steady state)',
       cycle_ms: cycleMs,
       k8s_requests_per_cycle: round(perCycle, 2),
       k8s_requests_by_route: perRoute(requests.byRoute, o.cycles),

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { runBench, type BenchResult } from '../bench/bench.js';
 import { renderReport } from '../bench/report.js';
 import { runScale, type ScaleOptions } from '../bench/scale.js';
+import { runRetention } from '../bench/retention.js';
 import { runScopeSweep } from '../bench/scope.js';
 
 const TINY: ScaleOptions = { targets: 20, nodes: 5, namespaces: 3, apiLatencyMs: 1, probeDelayMs: 1, warmupCycles: 1, cycles: 3, baselineCycles: 2, gateSamples: 2 };
@@ -85,5 +86,37 @@ describe('npm run bench, at a tiny scale', () => {
     // Idle requests per hour are the watch renewals: caches × 3,600 / 2,700.
     expect(rows[2]!.requests_per_hour).toBeCloseTo((19 * 3600) / 2700, 1);
     expect(rows[2]!.polling_requests_per_hour).toBe(2 * 12 * 120);
+  }, 120_000);
+
+  it('prunes a database of expired incidents batch by batch down to almost nothing in use, and the file takes as many again without growing much', async () => {
+    const r = await runRetention({ incidents: 120, auditPerIncident: 10, outboxPerIncident: 4, batch: 25 });
+    // Per incident: itself, 10 audit rows, 4 outbox rows, 1 restart attempt.
+    expect(r.rows).toBe(120 * 16);
+    expect(r.batches).toBe(5);
+    expect(r.used_mb_after_prune).toBeLessThan(r.file_mb_before);
+    expect(r.file_mb_after_refill).toBeLessThanOrEqual(r.file_mb_before * 1.1);
+    expect(r.batch_ms).toEqual(msSummary);
+  }, 60_000);
+});
+
+describe('npm run bench: knowing why (issue 22), at a tiny scale', () => {
+  it('measures reason → card, the idle hour with and without the Warning events watch, and a storm that edits the card at most once per diagnosis change', async () => {
+    const { runDiagnosisBench, renderDiagnosis } = await import('../bench/diagnosis.js');
+    const { diagnosisGoals } = await import('../bench/bench.js');
+    const d = await runDiagnosisBench({ samples: 1, idleMinutes: 10, stormPerMinute: 200, stormMinutes: 2, reactionTimeoutMs: 5_000 });
+    expect(d.reason_to_card).toHaveLength(2);
+    for (const r of d.reason_to_card) expect(r.ms.length + r.missed).toBe(1);
+    // The caches answer every cycle: no request in the window; the events watch is one more watch per namespace.
+    const [on, off] = d.idle;
+    expect(on).toMatchObject({ warning_events: true, requests_in_window: 0 });
+    expect(off).toMatchObject({ warning_events: false, requests_in_window: 0 });
+    expect(on!.caches - off!.caches).toBe(1);
+    // The storm: 400 events, a tenth of them about frigate's own pod; the diagnosis does not change, so neither does the card.
+    expect(d.storm.events).toBe(400);
+    expect(d.storm.message_edits).toBeLessThanOrEqual(d.storm.diagnosis_changes);
+    expect(d.storm.message_edits).toBe(0);
+    expect(d.storm.thread_notes).toBe(0);
+    expect(diagnosisGoals(d).map((g) => g.goal)).toHaveLength(2);
+    expect(renderDiagnosis(d).join('\n')).toContain('event storm: 400 Warning events over 2 min');
   }, 120_000);
 });

@@ -38,7 +38,7 @@ export function formatConfig(config: Config): string {
       },
     },
     http: config.http,
-    heartbeat: config.heartbeat && { url: maskUrlPath(config.heartbeat.url) },
+    heartbeat: config.heartbeat && { ...config.heartbeat, url: maskUrlPath(config.heartbeat.url), token: maskIfSet(config.heartbeat.token) },
     reopenWindow: formatDuration(config.reopenWindow),
     retention: formatDuration(config.retention),
     alertmanager: config.alertmanager && {
@@ -46,6 +46,7 @@ export function formatConfig(config: Config): string {
       receiver: maskCredentials(config.alertmanager.receiver),
       url: config.alertmanager.url && maskUrlPassword(config.alertmanager.url),
       api: config.alertmanager.api && maskCredentials(config.alertmanager.api),
+      watchdog: config.alertmanager.watchdog && { ...config.alertmanager.watchdog, within: formatDuration(config.alertmanager.watchdog.within) },
     },
   };
   // yaml leaves out keys whose value is undefined, so optional sections simply do not appear.

@@ -8,6 +8,7 @@
 import { validateDetailed } from 'node-cron';
 import * as z from 'zod';
 import { DURATION_PATTERN, parseDuration } from '../core/duration.js';
+import { HEARTBEAT_KINDS } from '../core/heartbeat.js';
 import { DEFAULT_THRESHOLDS } from '../core/hysteresis.js';
 import { formatDuration } from '../core/duration.js';
 import { MAINTENANCE_DEFAULTS } from '../core/maintenance.js';
@@ -283,6 +284,8 @@ const alertmanager = z.strictObject({
   url: httpUrl.transform((url) => url.replace(/\/+$/, '')).optional(),
   api: credentials.optional(),
   titleLabels: z.array(nonEmpty).min(1, { error: 'must list at least one label' }).default(['alertname']),
+  // Alertmanager's always-firing alert as a dead man's switch for the alerting pipeline (SPEC §14).
+  watchdog: z.strictObject({ alertname: nonEmpty.default('Watchdog'), within: duration.prefault('10m') }).optional(),
 });
 
 /** The whole configuration file; parsing yields a {@link Config} with defaults filled in. */
@@ -321,10 +324,22 @@ export const configSchema = z.strictObject({
         .default(9464),
     })
     .prefault({}),
-  heartbeat: z.strictObject({ url: httpUrl }).optional(),
+  heartbeat: z
+    .strictObject({
+      url: httpUrl,
+      // The monitor's dialect; guessed from the URL when unset (core/heartbeat.ts).
+      kind: z.enum(HEARTBEAT_KINDS, { error: unlessMissing(`must be one of ${HEARTBEAT_KINDS.join(', ')}`) }).optional(),
+      // healthchecks.io only: ping `/start` before each cycle, so it measures the cycle's duration.
+      start: z.boolean().default(false),
+      // Gatus external endpoints want `Authorization: Bearer <token>`.
+      token: nonEmpty.optional(),
+    })
+    .optional(),
   reopenWindow: duration.prefault('10m'),
   retention: duration.prefault('180d'),
   alertmanager: alertmanager.optional(),
+  // Excerpts of the failing container's log in the thread and on demand (README "Evidence"): off, no pods/log is read.
+  diagnosis: z.strictObject({ logs: z.boolean({ error: unlessMissing('must be true or false') }).default(true) }).prefault({}),
   maintenance: z
     .strictObject({
       kured: kured.prefault({}),

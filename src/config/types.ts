@@ -1,3 +1,4 @@
+import type { HeartbeatKind } from '../core/heartbeat.js';
 /**
  * The validated configuration, as the rest of the program sees it.
  *
@@ -96,6 +97,19 @@ export interface AlertmanagerConfig {
   api?: Credentials;
   /** Labels whose values, in order, make the incident title (then the common summary). */
   titleLabels: string[];
+  /** Alertmanager's Watchdog as a dead man's switch: its absence for `within` (ms) is one incident. */
+  watchdog?: { alertname: string; within: number };
+}
+
+/** The dead man's switch for stormguard itself (SPEC §14). */
+export interface HeartbeatConfig {
+  url: string;
+  /** The monitor's dialect; unset: guessed from the URL. */
+  kind?: HeartbeatKind;
+  /** healthchecks.io: ping `/start` before each cycle. */
+  start: boolean;
+  /** Gatus: the external endpoint's bearer token. */
+  token?: string;
 }
 
 /** The whole configuration after validation and defaults. */
@@ -108,11 +122,13 @@ export interface Config {
   targets: TargetConfig[];
   notify: { escalateAfter: number; email?: EmailConfig; ntfy?: NtfyConfig };
   http: { port: number };
-  heartbeat?: { url: string };
+  heartbeat?: HeartbeatConfig;
   reopenWindow: number;
   /** How long the record of what happened is kept (ms, default 180d, SPEC §13): older audit entries are pruned. */
   retention: number;
   alertmanager?: AlertmanagerConfig;
+  /** What the diagnosis may read besides states and events: `logs` off, no container log is ever read (no `pods/log` access needed). */
+  diagnosis: { logs: boolean };
   /** Planned maintenance (issue 23): the names the cluster's signals go by, the settle and overrun times. */
   maintenance: MaintenanceConfig;
 }

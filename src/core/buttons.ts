@@ -1,14 +1,14 @@
 /**
  * The incident message's buttons as data — the one owner of their custom ids (`ack:<id>`,
- * `silence:<id>`, `restart:<id>`) and of how long the Silence button silences: render draws them from
+ * `silence:<id>`, `restart:<id>`, `logs:<id>`) and of how long the Silence button silences: render draws them from
  * here, the interaction router reads clicks back with the same rules.
  */
 import { formatDuration } from './duration.js';
 
 /** What a button on the incident message does. */
-export type IncidentButtonAction = 'ack' | 'silence' | 'restart';
+export type IncidentButtonAction = 'ack' | 'silence' | 'restart' | 'logs';
 
-const ACTIONS: readonly IncidentButtonAction[] = ['ack', 'silence', 'restart'];
+const ACTIONS: readonly IncidentButtonAction[] = ['ack', 'silence', 'restart', 'logs'];
 
 /** How long the Silence button silences: an hour, a night's nap from a phone. */
 export const SILENCE_BUTTON_MS = 3_600_000;

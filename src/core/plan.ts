@@ -5,6 +5,7 @@ import { diagnoseTargets } from './diagnosis.js';
 import { clusterThresholds, initialTargetState, observe } from './hysteresis.js';
 import { isOpen, newIncident, transition, transitionContext, withinReopenWindow, type IncidentEvent, type Transition } from './lifecycle.js';
 import { nodeOutage } from './nodes.js';
+import { WATCHDOG_SUBJECT, watchdogEvent, type WatchdogInput } from './watchdog.js';
 import { countMissing, isWorkloadMissing, nodesKnown, setupProblems, setupResolution } from './setup.js';
 import { activeSilenceFor } from './silence.js';
 import { judgeBrake } from './brake.js';
@@ -53,6 +54,8 @@ export interface CycleInput {
   clusterState?: TargetState;
   /** The nodes' maintenance records as the last cycle left them (`loadMaintenance`); absent: none. */
   maintenance?: Maintenance[];
+  /** Alertmanager's Watchdog, when `alertmanager.watchdog` is set: its `within` and when it was last heard. */
+  watchdog?: Omit<WatchdogInput, 'now' | 'open'>;
 }
 
 /** One incident's new state with the effects, restarts and audit records to commit alongside it. */
@@ -96,6 +99,8 @@ export function planCycle(input: CycleInput): CyclePlan {
         targets: [],
       });
     }
+    // The alerting pipeline is judged apart from the cluster: Alertmanager may be silent while the API is down.
+    planWatchdog(ctx, input);
     ctx.tickAll();
     // Target states stay as they are: no observation is trustworthy without the API.
     return ctx.result(input.config.targets.map((t) => ctx.stateOf(t.name)), cluster);
@@ -114,6 +119,7 @@ export function planCycle(input: CycleInput): CyclePlan {
   planTargetIncidents(ctx, input, states, assignment);
   planSetupIncidents(ctx, input, states);
   planNamedTargets(ctx, input, states, assignment);
+  planWatchdog(ctx, input);
   ctx.tickAll();
   const finalStates = planAutomaticRestarts(ctx, input, states, assignment);
   return ctx.result(finalStates, cluster);
@@ -323,6 +329,18 @@ function planTargetIncidents(ctx: PlanContext, input: CycleInput, states: Map<st
   }
 }
 
+/** Opens the Watchdog's incident when Alertmanager has been silent for `within`, and resolves it when it is heard again. */
+function planWatchdog(ctx: PlanContext, input: CycleInput): void {
+  const open = input.incidents.some((i) => i.subject === WATCHDOG_SUBJECT && isOpen(i));
+  if (!input.watchdog) {
+    // Nothing watches the pipeline any more: an incident about its silence has nothing left to wait for.
+    if (open) ctx.apply(WATCHDOG_SUBJECT, { type: 'recover', cause: 'alertmanager.watchdog is no longer configured' });
+    return;
+  }
+  const event = watchdogEvent({ ...input.watchdog, now: input.now, open });
+  if (event) ctx.apply(WATCHDOG_SUBJECT, event);
+}
+
 /** Opens, updates and resolves stormguard's own setup incidents: one per refused list, one per missing workload. */
 function planSetupIncidents(ctx: PlanContext, input: CycleInput, states: Map<string, TargetState>): void {
   const problems = setupProblems(input.snapshot, input.config.targets, states);
@@ -444,8 +462,9 @@ class PlanContext {
   apply(subject: string, event: IncidentEvent): void {
     const before = this.current(subject);
     const targets = event.type === 'fail' ? [...new Set([...(isOpen(before) ? before.targets : []), ...event.targets])] : before?.targets ?? [];
-    const probe = { ...(before ?? placeholder(subject, event)), targets };
-    const silenced = activeSilenceFor({ incident: probe }, this.input.silences, this.input.now) !== null;
+    // The incident as it will be after this event (targets included), to ask whether a silence mutes it.
+    const standIn = { ...(before ?? placeholder(subject, event)), targets };
+    const silenced = activeSilenceFor({ incident: standIn }, this.input.silences, this.input.now) !== null;
     const step = transition(before, event, transitionContext(this.input.config, { now: this.input.now, actor: SCHEDULER, silenced, maintenance: this.quiet(subject) }));
     const sofar = this.work.get(subject);
     // A fresh incident replacing a resolved one starts its own effect list.

@@ -108,6 +108,8 @@ export function renderIncident(view: IncidentView): RenderedMessage {
           { id: incidentButtonId('silence', incident.id), label: SILENCE_BUTTON_LABEL, style: 'secondary', disabled: false },
           // A setup problem is fixed in the configuration or RBAC; the gate would refuse every restart of its targets.
           { id: incidentButtonId('restart', incident.id), label: 'Restart', style: 'danger', disabled: incident.targets.length === 0 || incident.kind === 'setup' },
+          // The evidence on demand (the failing container's log, the Warning events), where there is a workload to read.
+          ...(incident.targets.length > 0 && incident.kind !== 'setup' ? [{ id: incidentButtonId('logs', incident.id), label: 'Logs', style: 'secondary' as const, disabled: false }] : []),
         ],
   };
 }

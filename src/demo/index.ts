@@ -88,7 +88,7 @@ export async function runDemo(out: NodeJS.WritableStream, options: DemoOptions =
   try {
     const adapter = createKubeAdapter({ ...config.kubernetes, env: {}, backoff: SIM_RESYNC_BACKOFF });
     app = await startApp({ config, logger: silentLogger(), clock, env: {}, kube: adapter });
-    const bot = app.bot;
+    const bot = app.cycles;
     const cycles = async (n: number) => {
       for (let i = 0; i < n; i++) {
         now += CYCLE_MS;

@@ -6,7 +6,8 @@ import type { Config } from '../config/types.js';
 import { leaseOptionsFromEnv } from '../runtime/lease.js';
 import { exitStatus, formatChecklist, warn, type Section } from './checklist.js';
 import { checkKubernetes } from './kube.js';
-import { checkEmail, checkHeartbeat, checkNtfy } from './notify.js';
+import { checkEmail, checkHeartbeat, checkNtfy, heartbeatDialect } from './notify.js';
+import { checkWatchdog } from './watchdog.js';
 
 export { formatChecklist, exitStatus, type Check, type Section } from './checklist.js';
 
@@ -41,12 +42,14 @@ export async function diagnose(options: DoctorOptions): Promise<Section[]> {
     const checks = [
       ...(email ? await checkEmail(email, { sendTest, now: now(), timeoutMs }) : []),
       ...(ntfy ? [await checkNtfy(ntfy, timeoutMs)] : []),
-      ...(config.heartbeat ? [await checkHeartbeat(config.heartbeat.url, { sendTest, timeoutMs })] : []),
+      ...(config.heartbeat ? [heartbeatDialect(config.heartbeat), await checkHeartbeat(config.heartbeat, { sendTest, timeoutMs })] : []),
     ];
     return checks.length > 0 ? { name: 'Email, push and heartbeat', checks } : null;
   })();
+  const watchdog = checkWatchdog(config, now());
+  const alertmanager: Section | null = watchdog ? { name: 'Alertmanager', checks: [watchdog] } : null;
   // Independent of one another: run side by side, print in a fixed order.
-  const sections = await Promise.all([discord, kube, notify]);
+  const sections = [...(await Promise.all([discord, kube, notify])), alertmanager];
   return sections.filter((s): s is Section => s !== null);
 }
 

@@ -4,13 +4,15 @@
  * so the answer is the cluster's own RBAC decision); every target's workload exists.
  */
 import type { V1Pod } from '@kubernetes/client-node';
-import type { Config, TargetConfig } from '../config/types.js';
+import type { Config, KuredConfig, TargetConfig } from '../config/types.js';
 import {
   accessFor,
+  maintenanceSignalAccess,
   collectionPath,
   MANY_NAMESPACES,
   namespacesOf,
   WORKLOAD_RESOURCES,
+  type AccessOptions,
   type Collection,
   type NeededAccess,
   type WatchScope,
@@ -37,8 +39,8 @@ interface NeedGroup {
  * {@link accessFor}), grouped as the RBAC in `deploy/` grants it: nodes cluster-wide, pods and
  * workloads cluster-wide (cluster scope), one Role per watched namespace, and the Lease when one is used.
  */
-export function neededAccess(targets: readonly TargetConfig[], scope: WatchScope, leaseNamespace: string | null): NeedGroup[] {
-  const access = accessFor(targets, scope);
+export function neededAccess(targets: readonly TargetConfig[], scope: WatchScope, leaseNamespace: string | null, options: AccessOptions = {}): NeedGroup[] {
+  const access = accessFor(targets, scope, options);
   const groups: NeedGroup[] = [
     {
       title: 'cluster-wide: list and watch nodes',
@@ -83,7 +85,8 @@ function describeNeeds(needs: readonly NeededAccess[]): string {
 }
 
 function resourceName(need: NeededAccess): string {
-  return need.group === '' ? need.resource : `${need.resource}.${need.group}`;
+  const resource = need.subresource === undefined ? need.resource : `${need.resource}/${need.subresource}`;
+  return need.group === '' ? resource : `${resource}.${need.group}`;
 }
 
 /** Options of {@link checkKubernetes}. */
@@ -124,17 +127,67 @@ export async function checkKubernetes(config: Config, options: KubeCheckOptions)
   const { scope, check } = await watchScopeCheck(config, request, timeoutMs);
   checks.push(...check);
   const denied = new Set<string>();
-  for (const group of neededAccess(config.targets, scope, options.leaseNamespace)) {
+  for (const group of neededAccess(config.targets, scope, options.leaseNamespace, { logs: config.diagnosis.logs })) {
     const refused: NeededAccess[] = [];
     for (const need of group.needs) {
       if (!(await isAllowed(request, need))) refused.push(need);
     }
-    for (const need of refused) denied.add(`${need.namespace ?? ''}/${need.resource}/${need.verb}`);
+    for (const need of refused) denied.add(`${need.namespace ?? ''}/${need.resource}${need.subresource === undefined ? '' : `/${need.subresource}`}/${need.verb}`);
     checks.push(refused.length === 0 ? ok(`allowed: ${group.title}`) : fail(`not allowed: ${describeRefused(refused, group)}`, group.fix));
   }
 
   checks.push(...(await checkWorkloads(config.targets, scope, request, denied, timeoutMs)));
+  checks.push(...(await checkMaintenanceSignals(config.maintenance.kured, request, timeoutMs)));
   return checks;
+}
+
+/** The fix for a maintenance signal that may not be read. */
+const MAINTENANCE_ACCESS_FIX = 'apply deploy/rbac-maintenance.yaml (the chart: rbac.maintenanceSignals: true); without it the signal is not used and nothing else changes';
+
+/**
+ * Can it read the planned-maintenance signals (README "Planned maintenance")? kured's DaemonSet and
+ * system-upgrade-controller's Plans, asked by SelfSubjectAccessReview and then read once. Optional,
+ * so a refusal warns and never fails; a kured or a Plan CRD that is not installed is simply said.
+ */
+async function checkMaintenanceSignals(kured: KuredConfig, request: KubeRequest, timeoutMs: number): Promise<Check[]> {
+  const needs = maintenanceSignalAccess(kured);
+  const refused = async (resource: string) => {
+    const out: NeededAccess[] = [];
+    for (const need of needs.filter((n) => n.resource === resource)) if (!(await isAllowed(request, need))) out.push(need);
+    return out;
+  };
+  const checks: Check[] = [];
+  const ds = `DaemonSet ${kured.namespace}/${kured.daemonSet}`;
+  const kuredRefused = await refused('daemonsets');
+  if (kuredRefused.length > 0) {
+    checks.push(warn(`kured's reboot lock: may not ${kuredRefused.map((n) => n.verb).join('/')} ${ds}, so kured reboots are not recognised as planned maintenance`, MAINTENANCE_ACCESS_FIX));
+  } else {
+    checks.push(await readOnce(request, `/apis/apps/v1/namespaces/${encodeURIComponent(kured.namespace)}/daemonsets/${encodeURIComponent(kured.daemonSet)}`, timeoutMs, {
+      found: `kured's reboot lock: ${ds} is readable`,
+      missing: `kured's reboot lock: no ${ds} (kured not installed here; set maintenance.kured if it runs under other names)`,
+    }));
+  }
+  const plansRefused = await refused('plans');
+  if (plansRefused.length > 0) {
+    checks.push(warn(`upgrade Plans: may not ${plansRefused.map((n) => n.verb).join('/')} plans.upgrade.cattle.io, so system-upgrade-controller upgrades are not recognised as planned maintenance`, MAINTENANCE_ACCESS_FIX));
+  } else {
+    checks.push(await readOnce(request, '/apis/upgrade.cattle.io/v1/plans', timeoutMs, {
+      found: 'upgrade Plans: plans.upgrade.cattle.io are readable',
+      missing: 'upgrade Plans: the CRD plans.upgrade.cattle.io is not installed (no system-upgrade-controller), nothing to read',
+    }, { limit: '1' }));
+  }
+  return checks;
+}
+
+/** One read: `found` when it answers, `missing` on a 404 (both fine), a warning with the error otherwise. */
+async function readOnce(request: KubeRequest, path: string, timeoutMs: number, say: { found: string; missing: string }, query?: Record<string, string>): Promise<Check> {
+  try {
+    await request('GET', path, query ? { query } : {});
+    return ok(say.found);
+  } catch (err) {
+    if ((err as { code?: unknown }).code === 404) return ok(say.missing);
+    return warn(`${say.found.replace(/ (is|are) readable$/, '')}: cannot be read: ${describeKubeError(err, timeoutMs)}`, MAINTENANCE_ACCESS_FIX);
+  }
 }
 
 /**

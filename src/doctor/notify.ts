@@ -1,10 +1,11 @@
 /** The doctor's checks of the other ways out: SMTP, ntfy and the heartbeat URL. */
-import type { EmailConfig, NtfyConfig } from '../config/types.js';
+import type { EmailConfig, HeartbeatConfig, NtfyConfig } from '../config/types.js';
+import { guessHeartbeatKind, heartbeatRequest, type HeartbeatKind } from '../core/heartbeat.js';
 import { classifySmtpError, smtpSecrets } from '../adapters/email/errors.js';
 import { createSmtpTransport } from '../adapters/email/transport.js';
 import { topicUrl } from '../adapters/push/ntfy.js';
 import { redactSecretPath, redactUserinfo, splitUserinfo, urlHost } from '../config/urls.js';
-import { fail, ok, type Check } from './checklist.js';
+import { fail, ok, warn, type Check } from './checklist.js';
 
 const TIMEOUT_MS = 10_000;
 
@@ -69,17 +70,23 @@ export async function checkNtfy(ntfy: NtfyConfig, timeoutMs = TIMEOUT_MS): Promi
 }
 
 /**
- * The heartbeat URL's server answers. Without `sendTest` only the origin is asked (a GET of the
- * URL itself would be a ping, telling the dead man's switch the bot runs); with it, the URL is pinged.
+ * The heartbeat URL's server answers. Without `sendTest` only the origin is asked (a request to the
+ * URL itself would be a ping, telling the dead man's switch the bot runs); with it, a success is
+ * sent in the monitor's dialect (`heartbeat.kind`, else guessed from the URL), with Gatus's token.
  */
-export async function checkHeartbeat(url: string, options: { sendTest: boolean; timeoutMs?: number }): Promise<Check> {
+export async function checkHeartbeat(heartbeat: string | Pick<HeartbeatConfig, 'url' | 'kind' | 'token'>, options: { sendTest: boolean; timeoutMs?: number }): Promise<Check> {
   const timeoutMs = options.timeoutMs ?? TIMEOUT_MS;
+  const { url, kind: configured, token } = typeof heartbeat === 'string' ? { url: heartbeat, kind: undefined, token: undefined } : heartbeat;
+  const kind = configured ?? guessHeartbeatKind(url);
   // The path is the secret that lets anyone ping the check: only the host is ever printed.
   const host = urlHost(url);
   const { url: ping, authorization } = splitUserinfo(url);
+  const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : authorization ? { authorization } : {};
+  const request = heartbeatRequest(kind, ping, { phase: 'end', verdict: { whole: true } })!;
   try {
-    const response = await fetch(options.sendTest ? ping : new URL(ping).origin, {
-      headers: authorization ? { authorization } : {},
+    const response = await fetch(options.sendTest ? request.url : new URL(ping).origin, {
+      ...(options.sendTest ? { method: request.method, ...(request.body === undefined ? {} : { body: request.body }) } : {}),
+      headers,
       signal: AbortSignal.timeout(timeoutMs),
       redirect: 'follow',
     });
@@ -87,10 +94,24 @@ export async function checkHeartbeat(url: string, options: { sendTest: boolean; 
     if (!options.sendTest) return ok(`the heartbeat server ${host} answers (not pinged; --send-test pings it)`);
     return response.ok
       ? ok(`pinged the heartbeat at ${host} (HTTP ${response.status})`)
-      : fail(`the heartbeat at ${host} refused the ping (HTTP ${response.status})`, 'check heartbeat.url (the check’s ping URL, with its UUID or slug)');
+      : fail(`the heartbeat at ${host} refused the ping (HTTP ${response.status})`, kind === 'gatus' ? 'check heartbeat.url (the external endpoint’s key) and heartbeat.token' : 'check heartbeat.url (the check’s ping URL, with its UUID or slug)');
   } catch (err) {
     return fail(`the heartbeat server ${host} does not answer: ${redactSecretPath(networkReason(err, timeoutMs), url)}`, 'check heartbeat.url and the network path to it');
   }
+}
+
+/** The dialect the heartbeat speaks and whether it was set or guessed, with what failure looks like there. */
+export function heartbeatDialect(heartbeat: Pick<HeartbeatConfig, 'url' | 'kind' | 'start' | 'token'>): Check {
+  const kind = heartbeat.kind ?? guessHeartbeatKind(heartbeat.url);
+  const how = heartbeat.kind ? 'heartbeat.kind' : 'guessed from the URL; set heartbeat.kind if that is wrong';
+  const failure: Record<HeartbeatKind, string> = {
+    healthchecks: `failures ping /fail with the reason${heartbeat.start ? ', each cycle starts with /start' : ''}`,
+    'uptime-kuma': 'failures push status=down with the reason as msg',
+    gatus: 'failures push success=false with the reason as error',
+    plain: 'a failing cycle sends nothing (a plain URL has no word for failure)',
+  };
+  if (kind === 'gatus' && !heartbeat.token) return warn(`the heartbeat speaks gatus (${how}) without heartbeat.token`, 'Gatus external endpoints want a bearer token: set heartbeat.token to the endpoint’s token');
+  return ok(`the heartbeat speaks ${kind} (${how}): ${failure[kind]}`);
 }
 
 /** Why a request failed, in a few words; a library's text may quote the URL, so its credentials are masked. */

@@ -7,10 +7,12 @@ import { createHash } from 'node:crypto';
 import type { Config } from '../config/types.js';
 import { planAlertNotification, type AlertNotification, type AlertPlan } from '../core/alertmanager.js';
 import { alertSubjectNamed } from '../core/subject.js';
+import { splitWatchdog } from '../core/watchdog.js';
 import type { ClusterSnapshot } from '../core/types.js';
 import type { Store } from '../adapters/sqlite/store.js';
 import type { Logger } from '../log.js';
 import { persistStep } from './step.js';
+import { recordWatchdog } from './watchdog.js';
 import type { Clock } from './ports.js';
 
 /** What taking Alertmanager notifications needs. */
@@ -28,7 +30,7 @@ export interface AlertIntakeDeps {
 /** Takes Alertmanager notifications into incidents. */
 export interface AlertIntake {
   /** Commits what the notification changes and returns the plan's outcome. */
-  receive(notification: AlertNotification): AlertPlan['outcome'];
+  receive(notification: AlertNotification): AlertPlan['outcome'] | 'watchdog';
 }
 
 /**
@@ -45,8 +47,17 @@ export function createAlertIntake(deps: AlertIntakeDeps): AlertIntake {
   const { config, store } = deps;
   const titleLabels = config.alertmanager?.titleLabels ?? ['alertname'];
   return {
-    receive(notification) {
+    receive(received) {
       const now = deps.clock();
+      // Alertmanager's Watchdog is a heartbeat, never a card: it is recorded, and the rest (if any) goes on.
+      const watchdog = config.alertmanager?.watchdog;
+      const split = watchdog ? splitWatchdog(received, watchdog.alertname) : { seen: false, rest: received };
+      if (split.seen) recordWatchdog(store, now);
+      const notification = split.rest;
+      if (notification === null) {
+        deps.logger.debug({ groupKey: received.groupKey, status: received.status, seen: split.seen }, 'alertmanager watchdog');
+        return 'watchdog';
+      }
       const outcome = store.transaction(() => {
         const group = store.alertGroup(notification.groupKey);
         const subject = group?.subject ?? alertGroupSubject(notification.groupKey);

@@ -11,6 +11,9 @@ import type { ClusterReader, Clock, Prober, Restarter } from './ports.js';
 import { discordUnreachableSince, settleUnreachableSince } from './reachability.js';
 import type { Metrics } from './metrics.js';
 import { carryOutRestarts, type RestartOutcome } from './restarts.js';
+import { mayOweEvidence, queueEvidence } from './evidence.js';
+import type { LogReader } from '../adapters/kube/logs.js';
+import { watchdogInput } from './watchdog.js';
 
 /** What a check cycle needs from the outside world. */
 export interface CycleDeps {
@@ -23,6 +26,8 @@ export interface CycleDeps {
   logger: Logger;
   /** Where checks, refusals, restarts and cycle durations are counted (optional: tests may omit it). */
   metrics?: Metrics;
+  /** Reads the failing container's log for the evidence note; absent or null: no note, no log read (`diagnosis.logs: false`). */
+  logs?: LogReader | null;
 }
 
 /** What one cycle saw and did, for logs, metrics and tests. */
@@ -62,6 +67,7 @@ export async function runCycle(deps: CycleDeps, trigger: CycleTrigger = 'schedul
   const restartJobs: RestartJob[] = [];
   let incidentsChanged = 0;
   const refusals: string[] = [];
+  const stepped: Array<Incident | null> = [];
   store.transaction(() => {
     const incidents = store.recentIncidents(reopenWindowStart(now, config.reopenWindow));
     const plan = planCycle({
@@ -75,6 +81,7 @@ export async function runCycle(deps: CycleDeps, trigger: CycleTrigger = 'schedul
       restarts: store.restartsFor({ incidentIds: openIncidentIds(incidents), since: restartHistorySince(config.targets, now) }),
       clusterState: loadClusterState(store),
       maintenance: store.loadMaintenance(),
+      watchdog: watchdogInput(config, store, now),
     });
     store.setMeta(CLUSTER_STATE, JSON.stringify(plan.clusterState));
     store.saveMaintenance(plan.maintenance);
@@ -85,15 +92,24 @@ export async function runCycle(deps: CycleDeps, trigger: CycleTrigger = 'schedul
       if (state.health === 'down' && state.lastGateReason) refusals.push(state.lastGateReason);
     }
     for (const incidentPlan of plan.incidents) {
-      restartJobs.push(...persistStep(store, incidentPlan, now).restartJobs);
+      const step = persistStep(store, incidentPlan, now);
+      restartJobs.push(...step.restartJobs);
+      stepped.push(step.incident);
       effectsQueued += incidentPlan.effects.length;
     }
     incidentsChanged = plan.incidents.length;
     effectsQueued += queueFallbackEmails(deps, now);
     // The record of what happened is kept for `retention`; a few hundred rows a cycle catch up on any backlog.
     store.pruneAudit(now - config.retention, AUDIT_PRUNE_BATCH);
+    // So are resolved incidents, with every row that belongs to them (never an open one).
+    store.pruneIncidents(now - config.retention, INCIDENT_PRUNE_BATCH);
   });
 
+  // Before the restarts: a rollout replaces the pods whose logs say why.
+  effectsQueued += await queueEvidence({ ...deps, logs: deps.logs ?? null }, mayOweEvidence(stepped), snapshot).catch((err: unknown) => {
+    deps.logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'the evidence note could not be queued');
+    return 0;
+  });
   const restarts = await carryOutRestarts(restartJobs, deps);
   const finishedAt = deps.clock();
   if (deps.metrics) {
@@ -108,6 +124,13 @@ export async function runCycle(deps: CycleDeps, trigger: CycleTrigger = 'schedul
 
 /** At most this many audit entries are pruned per cycle: a short write, and a year's backlog gone in hours. */
 export const AUDIT_PRUNE_BATCH = 500;
+
+/**
+ * At most this many resolved incidents (each with its audit, outbox and restart rows) are pruned per
+ * cycle: tens of milliseconds even beside 10,000 others (`npm run bench`, retention), and a backlog of
+ * 10,000 gone in under four hours of 30-second cycles.
+ */
+export const INCIDENT_PRUNE_BATCH = 25;
 
 /** Meta key holding the Kubernetes API's hysteresis (JSON), so a restart of stormguard keeps counting failed cycles. */
 export const CLUSTER_STATE = 'kubernetes.apiState';

@@ -9,19 +9,6 @@ export interface DeliveryLoop {
 }
 
 /**
- * Makes an async function single-flight: calls queue behind the one in progress, so two passes never
- * deliver the same effect at once (commands and the loop both ask for deliveries).
- */
-export function serialize<T>(fn: () => Promise<T>): () => Promise<T> {
-  let tail: Promise<unknown> = Promise.resolve();
-  return () => {
-    const run = tail.then(fn, fn);
-    tail = run.catch(() => undefined);
-    return run;
-  };
-}
-
-/**
  * Runs `deliver` in the background so a slow or failing receiver (Discord rate limits, an SMTP
  * timeout) never delays a check cycle; between passes it sleeps `pollMs` or until woken.
  */

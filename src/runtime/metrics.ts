@@ -58,7 +58,7 @@ export function createMetrics(options: { store?: Store; config?: Pick<Config, 'd
   const notifications = new Counter({ name: 'stormguard_notifications_total', help: 'Outbox deliveries by channel (discord, email, push) and outcome (delivered, retry, failed; logged for a channel that is not configured).', labelNames: ['channel', 'outcome'], registers });
   const alertmanagerNotifications = new Counter({
     name: 'stormguard_alertmanager_notifications_total',
-    help: 'Alertmanager webhook calls by outcome: opened, joined, changed, resolved, repeat, ignored, stale (older than what is known); unauthorized, tooLarge, malformed, notReady when refused.',
+    help: 'Alertmanager webhook calls by outcome: opened, joined, changed, resolved, repeat, ignored, stale (older than what is known), watchdog (the Watchdog heard, no card); unauthorized, tooLarge, malformed, notReady when refused.',
     labelNames: ['outcome'],
     registers,
   });

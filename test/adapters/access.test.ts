@@ -37,7 +37,8 @@ describe('collectionsFor and accessFor', () => {
 
   it('cluster-wide: pods and each used kind once, whatever the namespaces; writes stay namespaced', () => {
     expect(collectionsFor(targets, 'cluster').map(collectionPath)).toEqual(['/api/v1/nodes', '/api/v1/pods', '/apis/apps/v1/deployments', '/apis/apps/v1/statefulsets']);
-    expect(accessFor(targets, 'cluster').map((n) => `${n.namespace ?? '*'} ${n.verb} ${n.resource}`)).toEqual([
+    const described = (needs: ReturnType<typeof accessFor>) => needs.map((n) => `${n.namespace ?? '*'} ${n.verb} ${n.resource}${n.subresource ? `/${n.subresource}` : ''}`);
+    expect(described(accessFor(targets, 'cluster'))).toEqual([
       '* list nodes',
       '* watch nodes',
       '* list pods',
@@ -49,9 +50,13 @@ describe('collectionsFor and accessFor', () => {
       '* list statefulsets',
       '* watch statefulsets',
       'home patch statefulsets',
+      // The failing container's log (diagnosis.logs, on by default): get only, only where targets live.
+      'home get pods/log',
       'nvr patch deployments',
       'nvr delete pods',
+      'nvr get pods/log',
     ]);
+    expect(described(accessFor(targets, 'namespaces', { logs: false })).filter((n) => n.includes('log'))).toEqual([]);
     expect(clusterWideReads(targets).map((n) => `${n.verb} ${n.resource}`)).toEqual(['list pods', 'watch pods', 'list deployments', 'watch deployments', 'list statefulsets', 'watch statefulsets']);
   });
 

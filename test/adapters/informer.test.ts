@@ -162,4 +162,23 @@ describe('informers against the simulator', () => {
     sim.setPodsReady('home', { kind: 'Deployment', name: 'hass' }, false);
     await expect.poll(() => reasons).toContain('hass: no pod is ready any more');
   });
+
+  it('report a pod that is not ready saying a new reason, once per reason, not the kubelet retrying it', async () => {
+    const reasons: string[] = [];
+    kube.onChange((reason) => reasons.push(reason));
+    // Not ready, no reason the API gives: the probe's business.
+    sim.failPods('home', { kind: 'Deployment', name: 'hass' }, { kind: 'readiness' });
+    await expect.poll(() => reasons).toContain('hass: no pod is ready any more');
+    reasons.length = 0;
+    // Now the kubelet says why: OOM-killed again and again.
+    sim.failPods('home', { kind: 'Deployment', name: 'hass' }, { kind: 'crashLoop', exitCode: 137, reason: 'OOMKilled' });
+    clock += 5 * 60_000;
+    sim.pods('home');
+    await expect.poll(() => reasons.filter((r) => r.startsWith('hass: pod '))).toEqual([expect.stringMatching(/^hass: pod hass-[a-z0-9-]+ says oomKilled in main$/)]);
+    // More restarts, the same reason: no news.
+    clock += 5 * 60_000;
+    sim.pods('home');
+    await settle();
+    expect(reasons.filter((r) => r.startsWith('hass: pod '))).toHaveLength(1);
+  });
 });

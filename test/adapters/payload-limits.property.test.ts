@@ -19,6 +19,7 @@ import { baseSubject, composeEmail } from '../../src/adapters/email/compose.js';
 import { createNtfySink } from '../../src/adapters/push/ntfy.js';
 import type { DiscordRefs, PendingEffect, Store } from '../../src/adapters/sqlite/store.js';
 import { validateBody, type Operation } from '../../src/sim/discord/validate.js';
+import { evidenceText, type Evidence } from '../../src/core/evidence.js';
 import { incident as baseIncident, target, T0, MIN } from '../core/fixtures.js';
 
 const DISCORD: DiscordConfig = {
@@ -158,6 +159,32 @@ describe('every payload fits Discord whatever the incident holds', () => {
         const rendered = renderIncident(view);
         const total = rendered.title.length + rendered.description.length + rendered.fields.reduce((n, f) => n + f.name.length + f.value.length, 0);
         expect(total).toBeLessThanOrEqual(DISCORD_LIMITS.embedsTotal);
+      }),
+      { numRuns: 40 },
+    );
+  });
+
+  it('the evidence note and the /logs answer pass validation for any log and any events, unclipped by the sink or the router', async () => {
+    const evidence: fc.Arbitrary<Evidence> = fc.record({
+      target: targetName,
+      source: fc.option(fc.record({ pod: nasty(300), container: fc.option(nasty(300)), previous: fc.boolean(), restartCount: fc.nat() })),
+      log: fc.option(fc.oneof(nasty(70_000, 'max').map((text) => ({ ok: true as const, text })), nasty(5_000).map((why) => ({ ok: false as const, why })))),
+      events: fc.array(fc.record({ reason: nasty(300), message: nasty(2_000), object: nasty(300), count: fc.nat(), lastSeen: fc.integer({ min: 0, max: 4e12 }) }), { maxLength: 8 }),
+    });
+    await fc.assert(
+      fc.asyncProperty(world, evidence, async (w, e) => {
+        const incident = incidentOf(w);
+        const { sink, calls } = recordingSink(viewOf(w, incident));
+        const note = evidenceText(e, DISCORD_LIMITS.content);
+        const reply = evidenceText(e, DISCORD_LIMITS.reply);
+        // Fitted by itself: neither the sink's nor the router's last-resort clip is what keeps it valid.
+        expect(note.length).toBeLessThanOrEqual(DISCORD_LIMITS.content);
+        expect(reply.length).toBeLessThanOrEqual(DISCORD_LIMITS.reply);
+        await sink.deliver(pending({ type: 'threadNote', text: note }, 1), { incident, view: viewOf(w, incident), messageLink: null });
+        const posted = calls.filter((c) => c.operation === 'createMessage' && (c.body as { content?: string }).content === note);
+        expect(posted).toHaveLength(1);
+        for (const call of calls) expect({ operation: call.operation, issues: validateBody(call.operation, call.body) }).toEqual({ operation: call.operation, issues: [] });
+        expect(validateBody('editWebhookMessage', { content: reply, allowed_mentions: { parse: [] } })).toEqual([]);
       }),
       { numRuns: 40 },
     );

@@ -7,13 +7,29 @@ import { parse } from 'yaml';
 import { formatConfig, interpolateEnv, validateConfig } from '../../src/config/index.js';
 import { alertmanagerBinary } from '../helpers/alertmanager.js';
 
-/** The YAML blocks of the README's Alertmanager section: stormguard's, then Alertmanager's. */
-function readmeBlocks(): [string, string] {
+/**
+ * The YAML blocks of the README's Alertmanager section: stormguard's, then Alertmanager's; then the
+ * Watchdog's (stormguard's, then Alertmanager's route for it).
+ */
+function readmeBlocks(): [string, string, string, string] {
   const readme = fs.readFileSync(path.join(import.meta.dirname, '../../README.md'), 'utf8');
   const section = readme.slice(readme.indexOf('## Alertmanager'), readme.indexOf('## Operating it'));
   const blocks = [...section.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1]!);
-  expect(blocks).toHaveLength(2);
-  return [blocks[0]!, blocks[1]!];
+  expect(blocks).toHaveLength(4);
+  return [blocks[0]!, blocks[1]!, blocks[2]!, blocks[3]!];
+}
+
+/** Runs the real `amtool check-config` on `yaml`. */
+function amtoolCheck(yaml: string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stormguard-amtool-'));
+  try {
+    const file = path.join(dir, 'alertmanager.yml');
+    fs.writeFileSync(file, yaml);
+    const amtool = path.join(path.dirname(alertmanagerBinary()), 'amtool');
+    return execFileSync(amtool, ['check-config', file], { encoding: 'utf8' });
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 const ENV = { ALERTMANAGER_WEBHOOK_TOKEN: 'tok-123', AM_PASS: 'p' };
@@ -39,6 +55,16 @@ describe('the alertmanager configuration section', () => {
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it("the README's Watchdog: stormguard takes its section, amtool its route, and the route repeats inside `within`", () => {
+    const [, , ours, theirs] = readmeBlocks();
+    const config = validateConfig(interpolateEnv({ ...(parse(ours) as object), targets: [] }, ENV), 'README.md');
+    expect(config.alertmanager?.watchdog).toEqual({ alertname: 'Watchdog', within: 10 * 60_000 });
+    expect(amtoolCheck(theirs)).toMatch(/SUCCESS/);
+    const route = (parse(theirs) as { route: { routes: Array<{ matchers: string[]; repeat_interval: string }> } }).route.routes[0]!;
+    expect(route.matchers).toEqual(['alertname="Watchdog"']);
+    expect(route.repeat_interval).toBe('2m');
   });
 
   it('refuses an endpoint without credentials, half credentials, and the webhook without the HTTP server', () => {

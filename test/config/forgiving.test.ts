@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig, validateConfig } from '../../src/config/index.js';
 import { intervalToCron } from '../../src/config/schema.js';
-import { schedulePeriodMs } from '../../src/runtime/bot.js';
+import { schedulePeriodMs } from '../../src/runtime/cycleRunner.js';
 
 const GOOD = join(import.meta.dirname, '../fixtures/config/good/forgiving.yaml');
 

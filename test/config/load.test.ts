@@ -95,9 +95,10 @@ describe('loadConfig', () => {
         ntfy: { url: 'https://ntfy.sh', topic: 'homelab-alerts', token: env.NTFY_TOKEN },
       },
       http: { port: 9464 },
-      heartbeat: { url: `https://hc-ping.com/${env.HC_UUID}` },
+      heartbeat: { url: `https://hc-ping.com/${env.HC_UUID}`, start: false },
       reopenWindow: 10 * MINUTE,
       retention: 180 * 24 * 60 * MINUTE,
+      diagnosis: { logs: true },
       maintenance: { kured: KURED, settleAfter: 10 * MINUTE, overrunAfter: 45 * MINUTE },
     });
   });
@@ -129,8 +130,16 @@ describe('loadConfig', () => {
       http: { port: 9464 },
       reopenWindow: 10 * MINUTE,
       retention: 180 * 24 * 60 * MINUTE,
+      diagnosis: { logs: true },
       maintenance: { kured: KURED, settleAfter: 10 * MINUTE, overrunAfter: 45 * MINUTE },
     });
+  });
+
+  it('takes diagnosis.logs: false (no log excerpts, no pods/log access) and refuses anything but a boolean, naming the path', () => {
+    const targets = 'targets:\n  - { name: web, namespace: default, workload: { kind: Deployment, name: web } }\n';
+    expect(loadConfig({ path: writeConfig(`diagnosis: { logs: false }\n${targets}`), env: {} }).diagnosis).toEqual({ logs: false });
+    expect(() => loadConfig({ path: writeConfig(`diagnosis: { logs: sometimes }\n${targets}`), env: {} })).toThrow(/diagnosis\.logs: must be true or false/);
+    expect(() => loadConfig({ path: writeConfig(`diagnosis: { log: false }\n${targets}`), env: {} })).toThrow(/diagnosis/);
   });
 
   it('accepts an empty target list and leaves discord out when it is omitted', () => {

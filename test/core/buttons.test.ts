@@ -5,7 +5,7 @@ import { incident } from './fixtures.js';
 
 describe('incident buttons', () => {
   it('reads back every id it writes, and nothing else', () => {
-    for (const action of ['ack', 'silence', 'restart'] as const) expect(parseIncidentButton(incidentButtonId(action, 42))).toEqual({ action, incidentId: 42 });
+    for (const action of ['ack', 'silence', 'restart', 'logs'] as const) expect(parseIncidentButton(incidentButtonId(action, 42))).toEqual({ action, incidentId: 42 });
     for (const id of ['ack:', 'ack:x', 'mute:1', 'ack:1:2', 'restart:-1', ':1', 'ack 1', 'ACK:1']) expect(parseIncidentButton(id)).toBeNull();
   });
 
@@ -21,6 +21,7 @@ describe('incident buttons', () => {
       { action: 'ack', incidentId: 9 },
       { action: 'silence', incidentId: 9 },
       { action: 'restart', incidentId: 9 },
+      { action: 'logs', incidentId: 9 },
     ]);
     expect(buttons[1]!.label).toBe(SILENCE_BUTTON_LABEL);
   });

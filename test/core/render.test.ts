@@ -39,7 +39,7 @@ describe('renderIncident', () => {
     expect(fields.Targets).toContain('frigate — HTTP 503');
     expect(fields.Nodes).toBe('node-a: NotReady');
     expect(fields.Restarts).toContain('blocked: node node-a is NotReady');
-    expect(out.buttons.map((b) => b.label)).toEqual(['Acknowledge', 'Silence 1h', 'Restart']);
+    expect(out.buttons.map((b) => b.label)).toEqual(['Acknowledge', 'Silence 1h', 'Restart', 'Logs']);
   });
 
   it('is a pure function of state: rendering twice gives the same message', () => {
@@ -67,20 +67,21 @@ describe('renderIncident', () => {
 });
 
 describe('renderIncident: buttons', () => {
-  // [incident, Acknowledge disabled, Silence 1h disabled, Restart disabled]
+  // [incident, Acknowledge disabled, Silence 1h disabled, Restart disabled, Logs shown]
   it.each([
-    ['open target incident', incident(), false, false, false],
-    ['acknowledged target incident', incident({ state: 'acknowledged', acknowledgedBy: '42', acknowledgedAt: T0 }), true, false, false],
-    ['open node incident listing targets', incident({ subject: 'node:node-a', kind: 'node', targets: ['frigate'] }), false, false, false],
-    ['open node incident without targets (nothing to restart)', incident({ subject: 'node:node-a', kind: 'node', targets: [] }), false, false, true],
-    ['acknowledged cluster incident', incident({ subject: 'cluster', kind: 'cluster', targets: [], state: 'acknowledged', acknowledgedBy: '42' }), true, false, true],
-    // Its targets' restarts would all be refused: the fix is RBAC or the configuration.
-    ['open setup incident listing targets', incident({ subject: 'setup:forbidden/namespace/media', kind: 'setup', targets: ['jellyfin'] }), false, false, true],
-  ] as Array<[string, Incident, boolean, boolean, boolean]>)('%s', (_name, inc, ack, silenceButton, restartButton) => {
+    ['open target incident', incident(), false, false, false, true],
+    ['acknowledged target incident', incident({ state: 'acknowledged', acknowledgedBy: '42', acknowledgedAt: T0 }), true, false, false, true],
+    ['open node incident listing targets', incident({ subject: 'node:node-a', kind: 'node', targets: ['frigate'] }), false, false, false, true],
+    ['open node incident without targets (nothing to restart, no log to read)', incident({ subject: 'node:node-a', kind: 'node', targets: [] }), false, false, true, false],
+    ['acknowledged cluster incident', incident({ subject: 'cluster', kind: 'cluster', targets: [], state: 'acknowledged', acknowledgedBy: '42' }), true, false, true, false],
+    // Its targets' restarts would all be refused: the fix is RBAC or the configuration (and their logs cannot say so).
+    ['open setup incident listing targets', incident({ subject: 'setup:forbidden/namespace/media', kind: 'setup', targets: ['jellyfin'] }), false, false, true, false],
+  ] as Array<[string, Incident, boolean, boolean, boolean, boolean]>)('%s', (_name, inc, ack, silenceButton, restartButton, logsButton) => {
     expect(renderIncident(view({ incident: inc })).buttons).toEqual([
       { id: `ack:${inc.id}`, label: 'Acknowledge', style: 'primary', disabled: ack },
       { id: `silence:${inc.id}`, label: 'Silence 1h', style: 'secondary', disabled: silenceButton },
       { id: `restart:${inc.id}`, label: 'Restart', style: 'danger', disabled: restartButton },
+      ...(logsButton ? [{ id: `logs:${inc.id}`, label: 'Logs', style: 'secondary', disabled: false }] : []),
     ]);
   });
 

@@ -66,7 +66,7 @@ describe.skipIf(!available)('the demo page in headless Chromium', () => {
   });
 
   it('shows the buttons, with Acknowledge disabled once acknowledged', async () => {
-    expect(await moment(0).locator('button.button').allInnerTexts()).toEqual(['Acknowledge', 'Silence 1h', 'Restart']);
+    expect(await moment(0).locator('button.button').allInnerTexts()).toEqual(['Acknowledge', 'Silence 1h', 'Restart', 'Logs']);
     expect(await moment(0).locator('button', { hasText: 'Acknowledge' }).isEnabled()).toBe(true);
     expect(await moment(1).locator('button', { hasText: 'Acknowledge' }).isDisabled()).toBe(true);
     expect(await moment(1).locator('.embed').innerText()).toContain('@alice');

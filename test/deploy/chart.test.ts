@@ -90,6 +90,8 @@ function expectedGrants(config: Config, watchClusterWide: boolean, maintenanceSi
     for (const verb of ['get', 'list', 'watch']) lines.push(`${target.namespace} core/pods ${verb}`);
     // The Warning events beside the pods: why a target is down (SPEC §11).
     for (const verb of ['list', 'watch']) lines.push(`${target.namespace} core/events ${verb}`);
+    // The failing container's log, only where targets live and only with diagnosis.logs on (issue 22).
+    if (config.diagnosis.logs) lines.push(`${target.namespace} core/pods/log get`);
     if (target.workload.kind === 'Pods') lines.push(`${target.namespace} core/pods delete`);
     else for (const verb of ['get', 'list', 'watch', 'patch']) lines.push(`${target.namespace} apps/${resource[target.workload.kind]} ${verb}`);
     if (!watchClusterWide) continue;
@@ -168,6 +170,8 @@ describe.skipIf(skip)(`charts/stormguard rendered by helm 4${skip ? ` (skipped: 
       'created-secret': 14,
       'existing-secret': 15,
       'kured-elsewhere': 15,
+      // One namespace; its Role simply grants no pods/log.
+      'logs-off': 15,
       'maintenance-off': 11,
       monitoring: 17,
       'pods-targets': 16,

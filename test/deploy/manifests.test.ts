@@ -368,6 +368,9 @@ describe.skipIf(skip)(`deploy/ rendered by kustomize${skip ? ` (skipped: ${unava
         const where = `target ${target.name} in ${target.namespace}`;
         for (const verb of READ) expect(allowed(target.namespace, '', 'pods', verb), `${where}: pods ${verb}`).toBe(true);
         for (const verb of ['list', 'watch']) expect(allowed(target.namespace, '', 'events', verb), `${where}: events ${verb}`).toBe(true);
+        // With diagnosis.logs on (the example's default): the failing container's log, get only.
+        expect(config().diagnosis.logs).toBe(true);
+        expect(allowed(target.namespace, '', 'pods/log', 'get'), `${where}: pods/log get`).toBe(true);
         if (target.workload.kind === 'Pods') {
           expect(allowed(target.namespace, '', 'pods', 'delete'), `${where}: pods delete`).toBe(true);
         } else {
@@ -395,6 +398,11 @@ describe.skipIf(skip)(`deploy/ rendered by kustomize${skip ? ` (skipped: ${unava
       expect(allowed('home', 'apps', 'deployments', 'list')).toBe(false);
       expect(allowed('nvr', 'apps', 'statefulsets', 'list')).toBe(false);
       expect(allowed('nvr', 'apps', 'daemonsets', 'patch')).toBe(false);
+      // Logs are read where targets live, never listed, watched or read cluster-wide.
+      for (const g of grants.filter((g) => g.resource === 'pods/log')) {
+        expect(g.verb, 'pods/log').toBe('get');
+        expect(watched, `pods/log in ${g.namespace ?? 'every namespace'}`).toContain(g.namespace);
+      }
     });
   });
 });

@@ -22,9 +22,12 @@ const RULES: SimRbacRule[] = [
   { verbs: ['get', 'list', 'watch'], resources: ['nodes'] },
   { verbs: ['get', 'list', 'watch'], resources: ['pods'], namespaces: ['nvr', 'home'] },
   { verbs: ['list', 'watch'], resources: ['events'], namespaces: ['nvr', 'home'] },
+  { verbs: ['get'], resources: ['pods/log'], namespaces: ['nvr', 'home'] },
   { verbs: ['get', 'list', 'watch', 'patch'], apiGroups: ['apps'], resources: ['deployments', 'statefulsets'], namespaces: ['nvr', 'home'] },
   { verbs: ['get', 'update'], apiGroups: ['coordination.k8s.io'], resources: ['leases'], resourceNames: ['stormguard'], namespaces: ['stormguard'] },
   { verbs: ['create'], apiGroups: ['coordination.k8s.io'], resources: ['leases'], namespaces: ['stormguard'] },
+  { verbs: ['get', 'list', 'watch'], apiGroups: ['apps'], resources: ['daemonsets'], resourceNames: ['kured'], namespaces: ['kube-system'] },
+  { verbs: ['get', 'list', 'watch'], apiGroups: ['upgrade.cattle.io'], resources: ['plans'] },
 ];
 
 let dir: string;
@@ -113,7 +116,7 @@ describe('stormguard doctor (CLI)', () => {
     keep('healthy.txt', io.out());
     expect(io.err()).toBe('');
     expect(io.out()).not.toContain('✗');
-    expect(io.out()).toMatch(/\nall good: 16 passed, 0 warnings\n$/);
+    expect(io.out()).toMatch(/\nall good: 18 passed, 0 warnings\n$/);
     expect(status).toBe(0);
     expect(io.out()).not.toContain(TOKEN);
   });
@@ -141,7 +144,7 @@ describe('stormguard doctor (CLI)', () => {
     expect(failures).toHaveLength(3);
     expect(failures[0]).toContain('lacks Create Public Threads');
     expect(io.out()).toContain('Server Settings → Roles → stormguard)');
-    expect(failures[1]).toContain('not allowed: list/watch pods, list/watch events, list/watch/patch statefulsets.apps in namespace home');
+    expect(failures[1]).toContain('not allowed: list/watch pods, list/watch events, list/watch/patch statefulsets.apps, get pods/log in namespace home');
     expect(failures[2]).toContain('target frigate: no Deployment frigatte in namespace nvr');
     expect(io.out().match(/ {6}fix: /g)).toHaveLength(3);
     expect(io.out()).toMatch(/\n3 problems to fix, 1 warning, \d+ passed\n$/);

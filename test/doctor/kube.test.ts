@@ -22,10 +22,14 @@ const DEPLOYED: SimRbacRule[] = [
   { verbs: ['get', 'list', 'watch'], resources: ['nodes'] },
   { verbs: ['get', 'list', 'watch'], resources: ['pods'], namespaces: ['nvr', 'home'] },
   { verbs: ['list', 'watch'], resources: ['events'], namespaces: ['nvr', 'home'] },
+  { verbs: ['get'], resources: ['pods/log'], namespaces: ['nvr', 'home'] },
   { verbs: ['delete'], resources: ['pods'], namespaces: ['nvr'] },
   { verbs: ['get', 'list', 'watch', 'patch'], apiGroups: ['apps'], resources: ['deployments', 'statefulsets', 'daemonsets'], namespaces: ['nvr', 'home'] },
   { verbs: ['get', 'update'], apiGroups: ['coordination.k8s.io'], resources: ['leases'], resourceNames: ['stormguard'], namespaces: ['stormguard'] },
   { verbs: ['create'], apiGroups: ['coordination.k8s.io'], resources: ['leases'], namespaces: ['stormguard'] },
+  // rbac-maintenance.yaml: kured's DaemonSet by name, and upgrade Plans.
+  { verbs: ['get', 'list', 'watch'], apiGroups: ['apps'], resources: ['daemonsets'], resourceNames: ['kured'], namespaces: ['kube-system'] },
+  { verbs: ['get', 'list', 'watch'], apiGroups: ['upgrade.cattle.io'], resources: ['plans'] },
 ];
 
 beforeAll(async () => {
@@ -72,12 +76,14 @@ describe('doctor: Kubernetes', () => {
       expect.stringMatching(/^ok the Kubernetes API answers at http:\/\/127\.0\.0\.1:\d+ \(v1\.34\.0\+sim\)$/),
       'ok watch scope: namespaces (one watch per kind per namespace) — the targets span 2 namespaces, but cluster-wide list/watch of pods and workloads is not allowed',
       'ok allowed: cluster-wide: list and watch nodes',
-      'ok allowed: namespace home: list/watch pods, list/watch events, list/watch/patch statefulsets.apps',
-      'ok allowed: namespace nvr: list/watch pods, list/watch events, list/watch/patch deployments.apps, delete pods',
+      'ok allowed: namespace home: list/watch pods, list/watch events, list/watch/patch statefulsets.apps, get pods/log',
+      'ok allowed: namespace nvr: list/watch pods, list/watch events, list/watch/patch deployments.apps, delete pods, get pods/log',
       'ok allowed: the Lease stormguard in namespace stormguard: get, update, create',
       'ok target frigate: Deployment nvr/frigate exists',
       'ok target home-assistant: StatefulSet home/home-assistant exists',
       'ok target mqtt: 1 pod matches app=mosquitto in nvr',
+      "ok kured's reboot lock: no DaemonSet kube-system/kured (kured not installed here; set maintenance.kured if it runs under other names)",
+      'ok upgrade Plans: the CRD plans.upgrade.cattle.io is not installed (no system-upgrade-controller), nothing to read',
     ]);
   });
 
@@ -95,7 +101,7 @@ describe('doctor: Kubernetes', () => {
     const home = checks.find((c) => c.title.includes('namespace home'))!;
     expect(home).toMatchObject({
       status: 'fail',
-      title: 'not allowed: list/watch pods, list/watch events, list/watch/patch statefulsets.apps in namespace home',
+      title: 'not allowed: list/watch pods, list/watch events, list/watch/patch statefulsets.apps, get pods/log in namespace home',
       fix: expect.stringContaining('a Role and RoleBinding in home'),
     });
     expect(checks.find((c) => c.title.includes('target home-assistant'))).toMatchObject({ status: 'warn' });
@@ -128,12 +134,14 @@ describe('doctor: Kubernetes', () => {
       'ok watch scope: cluster (one watch per kind for all namespaces) — the targets span 2 namespaces and cluster-wide list/watch of pods and workloads is allowed',
       'ok allowed: cluster-wide: list and watch nodes',
       'ok allowed: cluster-wide: list/watch pods, list/watch events, list/watch deployments.apps, list/watch statefulsets.apps',
-      'ok allowed: namespace home: patch statefulsets.apps',
-      'ok allowed: namespace nvr: patch deployments.apps, delete pods',
+      'ok allowed: namespace home: patch statefulsets.apps, get pods/log',
+      'ok allowed: namespace nvr: patch deployments.apps, delete pods, get pods/log',
       'ok allowed: the Lease stormguard in namespace stormguard: get, update, create',
       'ok target frigate: Deployment nvr/frigate exists',
       'ok target home-assistant: StatefulSet home/home-assistant exists',
       'ok target mqtt: 1 pod matches app=mosquitto in nvr',
+      "ok kured's reboot lock: no DaemonSet kube-system/kured (kured not installed here; set maintenance.kured if it runs under other names)",
+      'ok upgrade Plans: the CRD plans.upgrade.cattle.io is not installed (no system-upgrade-controller), nothing to read',
     ]);
   });
 
@@ -158,6 +166,15 @@ describe('doctor: Kubernetes', () => {
     expect((await run(config(many.slice(0, 10)), null)).some((c) => c.status === 'warn' && c.title.startsWith('watch scope'))).toBe(false);
   });
 
+  it('asks for pods/log only with diagnosis.logs on, and says so when the Role lacks it', async () => {
+    kube.setRbac(DEPLOYED.filter((r) => !r.resources.includes('pods/log')));
+    const refused = await run();
+    expect(refused.find((c) => c.title.includes('namespace home'))).toMatchObject({ status: 'fail', title: 'not allowed: get pods/log in namespace home', fix: expect.stringContaining('a Role and RoleBinding in home') });
+    const off = await run(validateConfig({ kubernetes: { kubeconfig }, targets: TARGETS, diagnosis: { logs: false } }, 'test.yaml'));
+    expect(off.filter((c) => c.status === 'fail')).toEqual([]);
+    expect(lines(off).some((l) => l.includes('pods/log'))).toBe(false);
+  });
+
   it('asks for exactly what the bot does: patch only the workload kinds used, delete pods only where a Pods target is', () => {
     const groups = neededAccess(config().targets, 'namespaces', 'stormguard');
     const needs = groups.flatMap((g) => g.needs.map((n) => `${n.namespace ?? '*'} ${n.verb} ${n.resource}`));
@@ -165,5 +182,35 @@ describe('doctor: Kubernetes', () => {
     expect(needs).not.toContain('home patch deployments');
     expect(needs).not.toContain('home delete pods');
     expect(needs).toContain('nvr delete pods');
+  });
+});
+
+describe('doctor: can it read the kured DaemonSet / Plans?', () => {
+  it('says both are readable where kured and system-upgrade-controller run', async () => {
+    const sim = createKubeSimulator();
+    sim.addNode('node-a');
+    sim.addDaemonSet({ namespace: 'kube-system', name: 'kured' });
+    sim.addPlan({ name: 'server-plan', applying: ['node-a'] });
+    await sim.start();
+    const file = path.join(dir, 'kubeconfig-signals');
+    await sim.writeKubeconfig(file);
+    try {
+      sim.setRbac(DEPLOYED);
+      const checks = await checkKubernetes(validateConfig({ kubernetes: { kubeconfig: file }, targets: [] }, 'test.yaml'), { env: {}, leaseNamespace: null, timeoutMs: 2000 });
+      expect(lines(checks).slice(-2)).toEqual(["ok kured's reboot lock: DaemonSet kube-system/kured is readable", 'ok upgrade Plans: plans.upgrade.cattle.io are readable']);
+    } finally {
+      await sim.stop();
+    }
+  });
+
+  it('warns, never fails, when they may not be read, naming the verbs and the file to apply; follows maintenance.kured', async () => {
+    kube.setRbac(DEPLOYED.filter((r) => !r.namespaces?.includes('kube-system') && !r.resources.includes('plans')));
+    const c = validateConfig({ kubernetes: { kubeconfig }, targets: TARGETS, maintenance: { kured: { namespace: 'kured', daemonSet: 'kured-reboot' } } }, 'test.yaml');
+    const checks = await run(c);
+    expect(checks.slice(-2)).toEqual([
+      { status: 'warn', title: "kured's reboot lock: may not get/list/watch DaemonSet kured/kured-reboot, so kured reboots are not recognised as planned maintenance", fix: expect.stringContaining('deploy/rbac-maintenance.yaml') },
+      { status: 'warn', title: 'upgrade Plans: may not get/list/watch plans.upgrade.cattle.io, so system-upgrade-controller upgrades are not recognised as planned maintenance', fix: expect.stringContaining('rbac.maintenanceSignals') },
+    ]);
+    expect(checks.some((check) => check.status === 'fail')).toBe(false);
   });
 });

@@ -76,7 +76,8 @@ describe('stormguard doctor with user:password@ in URLs', () => {
       path: '/homelab/auth',
       headers: expect.objectContaining({ authorization: `Basic ${Buffer.from(`bot:${NTFY_PASS}`).toString('base64')}` }),
     });
-    expect(beats.at(-1)?.path).toBe(BEAT_PATH);
+    // The URL is an Uptime Kuma push URL: the test ping says "up" in its dialect.
+    expect(beats.at(-1)?.path).toBe(`${BEAT_PATH}?status=up&msg=OK`);
   });
 
   it('a refusing server is reported by host, and the fix names the URL’s credentials, not a token', async () => {

@@ -35,7 +35,7 @@ function targetsField(m: SimMessageView | undefined): string | undefined {
 
 /** Opens the CPUThrottlingHigh incident naming frigate, then lets `cover` (an ack, a silence) act on it. */
 async function alertIncidentThen(w: AlertWorld, cover: (message: SimMessageView) => Promise<void>): Promise<SimMessageView> {
-  await w.service.app()!.bot.tick();
+  await w.service.app()!.cycles.tick();
   await w.am.postAlerts([THROTTLING]);
   await expect.poll(() => topLevel(w)[0]?.components.length ?? 0, POLL).toBe(1);
   const alertMessage = topLevel(w)[0]!;
@@ -50,7 +50,7 @@ async function frigateFails(w: AlertWorld): Promise<void> {
   w.kube.setPodsReady('nvr', { kind: 'Deployment', name: 'frigate' }, false, { healAfterRestart: true });
   await expect
     .poll(async () => {
-      await w.service.app()!.bot.tick();
+      await w.service.app()!.cycles.tick();
       return w.service.store.loadTargetStates().frigate?.health;
     }, POLL)
     .toBe('down');

@@ -306,14 +306,14 @@ describe('no double incidents', () => {
     world = await startAlertWorld();
     const w = world;
     w.kube.setNodeReady('node-a', 'False');
-    await w.service.app()!.bot.tick();
-    await w.service.app()!.bot.tick();
+    await w.service.app()!.cycles.tick();
+    await w.service.app()!.cycles.tick();
     await expect.poll(() => topLevel(w).length, POLL).toBe(1);
     expect(w.service.store.openIncidents().map((i) => i.subject)).toEqual(['node:node-a']);
     // The pods' change reaches the bot by watch, after the node's: frigate must be listed before its alert comes.
     await expect
       .poll(async () => {
-        await w.service.app()!.bot.tick();
+        await w.service.app()!.cycles.tick();
         return w.service.store.openIncidents()[0]?.targets ?? [];
       }, POLL)
       .toContain('frigate');

@@ -78,7 +78,7 @@ describe('Discord conventions', () => {
     const [message] = w.discord.channel().messages;
     const rows = message!.components as Array<{ components: Array<Record<string, unknown>> }>;
     expect(rows).toHaveLength(2);
-    expect(rows[0]!.components.map((b) => b['label'])).toEqual(['Acknowledge', 'Silence 1h', 'Restart']);
+    expect(rows[0]!.components.map((b) => b['label'])).toEqual(['Acknowledge', 'Silence 1h', 'Restart', 'Logs']);
     expect(rows[1]!.components).toEqual([
       { type: 2, style: 5, label: 'Grafana', url: GRAFANA },
       { type: 2, style: 5, label: 'Runbook', url: RUNBOOK },

@@ -37,7 +37,7 @@ describe('Discord refuses', () => {
     w.discord.refuseFieldBodies(1);
     w.probe.setStatus(503, 'down');
     await w.cycles(2);
-    await w.app.bot.deliver();
+    await w.app.cycles.deliver();
 
     expect(topLevel(w)).toHaveLength(1);
     const [message] = topLevel(w);

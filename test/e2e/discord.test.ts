@@ -105,7 +105,7 @@ describe('Discord, end to end (real discord.js against the simulators)', () => {
     const ack = await w.discord.slashCommand({ name: 'ack', user: OPERATOR, channelId: frigateMessage.thread!.id });
     expect(ack.reply?.ephemeral).toBe(true);
     expect(ack.reply?.content).toContain('Acknowledged');
-    await w.app.bot.deliver();
+    await w.app.cycles.deliver();
     const after = topLevel(w).find((m) => m.id === frigateMessage.id)!;
     expect(embedText(after)).toContain(`<@${IDS.operator}>`);
     expect(threadNotes(after).some((n) => n.includes('Acknowledged by'))).toBe(true);
@@ -187,7 +187,7 @@ describe('Discord, end to end (real discord.js against the simulators)', () => {
     await w.cycles(2);
     await w.discord.slashCommand({ name: 'silence', options: { duration: '1h', target: 'hass', reason: `@here <@&${IDS.mentionRole}>` }, user: OPERATOR });
     await w.discord.slashCommand({ name: 'restart', options: { target: 'hass', reason: `@everyone <@&${IDS.mentionRole}>` }, user: OPERATOR });
-    await w.app.bot.deliver();
+    await w.app.cycles.deliver();
     const rings = w.discord.allMentions().filter((r) => !r.suppressed);
     // The opening message rings the role once; nothing else pings anyone.
     expect(rings).toEqual([expect.objectContaining({ kind: 'role', id: IDS.mentionRole })]);

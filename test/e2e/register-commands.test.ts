@@ -15,7 +15,7 @@ afterEach(async () => {
 });
 
 describe('stormguard register-commands', () => {
-  it('bulk-registers the five guild commands, operator commands hidden by default_member_permissions, with bodies valid for Discord', async () => {
+  it('bulk-registers the six guild commands, operator commands hidden by default_member_permissions, with bodies valid for Discord', async () => {
     sim = createDiscordSimulator({ guildId: '100000000000000001', channelId: '100000000000000002', botToken: 'tok' });
     const { apiUrl } = await sim.start();
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stormguard-register-'));
@@ -26,11 +26,11 @@ describe('stormguard register-commands', () => {
     );
     const io = captureIo({ DISCORD_TOKEN: 'tok' });
     expect(await main(['register-commands', '--config', config], io)).toBe(0);
-    expect(io.out()).toContain('registered 5 commands');
-    expect(sim.commands.map((c) => c.name).sort()).toEqual(['ack', 'incidents', 'restart', 'silence', 'status']);
+    expect(io.out()).toContain('registered 6 commands');
+    expect(sim.commands.map((c) => c.name).sort()).toEqual(['ack', 'incidents', 'logs', 'restart', 'silence', 'status']);
     // Discord hides the operator commands from members until an admin allows the role (Integrations).
     const permissions = Object.fromEntries(sim.commands.map((c) => [c.name, c['default_member_permissions']]));
-    expect(permissions).toEqual({ status: null, incidents: null, restart: '0', ack: '0', silence: '0' });
+    expect(permissions).toEqual({ status: null, incidents: null, restart: '0', ack: '0', silence: '0', logs: '0' });
     const restart = sim.commands.find((c) => c.name === 'restart') as unknown as { options: Array<{ name: string; required?: boolean; autocomplete?: boolean }> };
     expect(restart.options).toEqual(
       expect.arrayContaining([expect.objectContaining({ name: 'target', required: true, autocomplete: true }), expect.objectContaining({ name: 'reason' })]),

@@ -32,7 +32,7 @@ describe('a restart is decided and written in one transaction', () => {
     world = await frigateAboutToBeRestarted();
     const w = world;
     const actions = w.app.actions;
-    const results = await Promise.all([actions.restart('frigate', 'alice', null), actions.restart('frigate', 'bob', 'stuck'), w.app.bot.tick()]);
+    const results = await Promise.all([actions.restart('frigate', 'alice', null), actions.restart('frigate', 'bob', 'stuck'), w.app.cycles.tick()]);
     expect(w.kube.restarts.map((r) => `${r.namespace}/${r.name}`)).toEqual(['nvr/frigate']);
     expect(w.kube.countRequests({ method: 'PATCH', pathPrefix: '/apis/apps/v1/namespaces/nvr/deployments/frigate' })).toBe(1);
     expect(w.app.store.restartsFor({ incidentIds: [], since: 0 })).toHaveLength(1);

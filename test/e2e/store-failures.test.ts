@@ -84,8 +84,8 @@ function fillToTheBrim(file: string): void {
 async function pass(w: World): Promise<void> {
   w.clock.advance(30_000);
   await w.settle();
-  await w.app.bot.tick().catch(() => undefined);
-  await w.app.bot.deliver();
+  await w.app.cycles.tick().catch(() => undefined);
+  await w.app.cycles.deliver();
 }
 
 /**

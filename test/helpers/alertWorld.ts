@@ -36,6 +36,8 @@ export async function startAlertWorld(
     routes?: AlertmanagerOptions['routes'];
     /** How the configuration names Alertmanager's URL (e.g. with `user:password@`). */
     alertmanagerUrl?: (url: string) => string;
+    /** stormguard's clock (default real time; Alertmanager keeps real time regardless). */
+    clock?: () => number;
   } = {},
 ): Promise<AlertWorld> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stormguard-amworld-'));
@@ -56,7 +58,7 @@ export async function startAlertWorld(
     },
     'alert-world.yaml',
   );
-  const start = () => runApp({ config, logger: silentLogger(), env: {}, listen: { host: '127.0.0.1', port }, lease: false });
+  const start = () => runApp({ config, logger: silentLogger(), env: {}, listen: { host: '127.0.0.1', port }, lease: false, ...(options.clock ? { clock: options.clock } : {}) });
   const world: AlertWorld = {
     am,
     recorder,

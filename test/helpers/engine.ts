@@ -10,11 +10,11 @@ import { createStore, type Store } from '../../src/adapters/sqlite/store.js';
 import { addHomelab } from '../../src/sim/homelab.js';
 import { createKubeSimulator, SIM_RESYNC_BACKOFF, waitForCaches, type KubeSimulator } from '../../src/sim/kube/index.js';
 import { silentLogger } from '../../src/log.js';
-import { createBot, type Bot } from '../../src/runtime/bot.js';
+import { createCycleRunner, type CycleRunner } from '../../src/runtime/cycleRunner.js';
 import { everyChannel } from './sinks.js';
 import { createLogSink } from '../../src/runtime/logSink.js';
 
-/** A clock tests move by hand; the simulator and the bot both read it. */
+/** A clock tests move by hand; the simulator and the cycle runner both read it. */
 export class TestClock {
   constructor(public nowMs = Date.parse('2026-11-25T20:00:00Z')) {}
   readonly now = (): number => this.nowMs;
@@ -27,10 +27,10 @@ export class TestClock {
 export interface Engine {
   clock: TestClock;
   sim: KubeSimulator;
-  /** The real adapter (informers) the bot reads. */
+  /** The real adapter (informers) the cycle runner reads. */
   kube: KubeAdapter;
   store: Store;
-  bot: Bot;
+  runner: CycleRunner;
   config: Config;
   dir: string;
   /** Waits until the adapter's caches hold what the simulator holds now (watches are asynchronous). */
@@ -60,7 +60,7 @@ export async function startEngine(rawConfig: Record<string, unknown>, setup: (si
   const store = createStore(openDatabase(config.database.path), { now: clock.now });
   const kube = createKubeAdapter({ ...config.kubernetes, env: {}, backoff: SIM_RESYNC_BACKOFF });
   const logger = silentLogger();
-  const bot: Bot = createBot({
+  const runner: CycleRunner = createCycleRunner({
     config,
     store,
     cluster: kube,
@@ -75,7 +75,7 @@ export async function startEngine(rawConfig: Record<string, unknown>, setup: (si
     sim,
     kube,
     store,
-    bot,
+    runner,
     config,
     dir,
     settle: () => waitForCaches(sim, () => kube.caches()),
@@ -83,11 +83,11 @@ export async function startEngine(rawConfig: Record<string, unknown>, setup: (si
       for (let i = 0; i < times; i++) {
         clock.advance(stepMs);
         await waitForCaches(sim, () => kube.caches());
-        await bot.tick();
+        await runner.tick();
       }
     },
     async close() {
-      await bot.stop();
+      await runner.stop();
       await kube.close();
       store.close();
       await sim.stop();

@@ -99,7 +99,7 @@ export async function startWorld(
       for (let i = 0; i < times; i++) {
         clock.advance(stepMs);
         await waitForCaches(kube, () => adapter.caches());
-        await world.app.bot.tick();
+        await world.app.cycles.tick();
       }
     },
     async restartBot() {

@@ -89,7 +89,7 @@ describe('a cache out of sync', () => {
     e.sim.setPodsReady('nvr', { kind: 'Deployment', name: 'frigate' }, false);
     await e.cycles(10);
 
-    const snapshot = e.bot.lastSnapshot();
+    const snapshot = e.runner.lastSnapshot();
     expect(snapshot).toMatchObject({ reachable: true, unknownTargets: { hass: expect.stringMatching(/^Pod in home: HTTP 500/), mqtt: expect.any(String) } });
     // frigate, in a namespace whose cache is in sync, is judged as usual; hass and mqtt are not judged at all.
     expect(e.store.openIncidents().map((i) => i.subject).sort()).toEqual(['target:frigate', 'target:hass']);

@@ -1,14 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/log.js';
-import { serialize, startDeliveryLoop } from '../../src/runtime/deliveryLoop.js';
+import { startDeliveryLoop } from '../../src/runtime/deliveryLoop.js';
+import { oneAtATime } from '../../src/runtime/oneAtATime.js';
 
-describe('serialize', () => {
+describe('oneAtATime', () => {
   it('never runs two passes at once, and runs every requested pass in order', async () => {
     let inFlight = 0;
     let maxInFlight = 0;
     const order: number[] = [];
     let n = 0;
-    const pass = serialize(async () => {
+    const pass = oneAtATime(async () => {
       const mine = ++n;
       inFlight++;
       maxInFlight = Math.max(maxInFlight, inFlight);
@@ -25,7 +26,7 @@ describe('serialize', () => {
 
   it('keeps going after a failed pass', async () => {
     let calls = 0;
-    const pass = serialize(async () => {
+    const pass = oneAtATime(async () => {
       calls++;
       if (calls === 1) throw new Error('boom');
       return calls;

@@ -52,8 +52,18 @@ describe('heartbeat', () => {
     world = await startWorld({ heartbeat: { url: `http://kuma:s%40kr1t-pass@${host}/api/push/secret-token` } });
     await world.cycles(2);
     await expect.poll(() => receiver!.pings.length).toBe(2);
-    expect(receiver.pings).toEqual(['/api/push/secret-token', '/api/push/secret-token']);
+    // The URL's shape says Uptime Kuma: each whole cycle is pushed as "up".
+    expect(receiver.pings).toEqual(Array(2).fill('/api/push/secret-token?status=up&msg=OK'));
     expect(receiver.authorizations).toEqual(Array(2).fill(`Basic ${Buffer.from('kuma:s@kr1t-pass').toString('base64')}`));
+  });
+
+  it('healthchecks with start: true pings /start before each cycle and the check itself after it', async () => {
+    receiver = await startReceiver();
+    const uuid = '5f1c0d5e-8a7b-4c3d-9e2f-1a2b3c4d5e6f';
+    world = await startWorld({ heartbeat: { url: `${receiver.url}/ping/${uuid}`, start: true } });
+    await world.cycles(2);
+    await expect.poll(() => receiver!.pings.length).toBe(4);
+    expect([...receiver.pings].sort()).toEqual([`/ping/${uuid}`, `/ping/${uuid}`, `/ping/${uuid}/start`, `/ping/${uuid}/start`]);
   });
 
   it('a failing or unreachable receiver never breaks a cycle', async () => {
@@ -64,7 +74,7 @@ describe('heartbeat', () => {
     await expect.poll(() => receiver!.pings.length).toBe(2);
     await receiver.close();
     await world.cycles(2);
-    expect(world.app.bot.ranRecently(world.clock.now())).toBe(true);
+    expect(world.app.cycles.ranRecently(world.clock.now())).toBe(true);
     expect(world.app.store.openIncidents()).toHaveLength(1);
     expect(receiver.pings).toHaveLength(2);
   });

@@ -30,7 +30,7 @@ describe('reaction in seconds: a watched change runs a cycle at once', () => {
     const e = engine;
     await e.cycles(1);
     const probesBefore = probe.hits();
-    e.bot.start();
+    e.runner.start();
 
     e.clock.advance(5_000);
     const notReadyAt = e.clock.now();
@@ -57,17 +57,17 @@ describe('reaction in seconds: a watched change runs a cycle at once', () => {
     engine = await homelab();
     const e = engine;
     await e.cycles(1);
-    const cyclesBefore = e.bot.lastCycleAt();
-    e.bot.start();
+    const cyclesBefore = e.runner.lastCycleAt();
+    e.runner.start();
 
     e.sim.cordon('node-b');
     e.sim.addNode('node-c');
     await e.settle();
-    expect(e.bot.lastCycleAt()).toBe(cyclesBefore);
+    expect(e.runner.lastCycleAt()).toBe(cyclesBefore);
 
     e.clock.advance(1_000);
     e.sim.setPodsReady('home', { kind: 'Deployment', name: 'hass' }, false);
     await expect.poll(() => e.store.openIncidents().map((i) => i.subject)).toEqual(['target:hass']);
-    expect(e.bot.lastCycleAt()).toBe(e.clock.now());
+    expect(e.runner.lastCycleAt()).toBe(e.clock.now());
   });
 });

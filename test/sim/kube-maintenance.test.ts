@@ -319,8 +319,13 @@ describe.skipIf(kubectlUnavailableReason() !== undefined)('kube simulator: the r
     sim.addPlan({ name: 'server-plan', applying: ['node-a'] });
     sim.addPlan({ name: 'agent-plan' });
     const out = await run('get', 'plans', '-A');
-    expect(out).toMatch(/system-upgrade\s+agent-plan/);
+    expect(out.split('\n')[0]).toMatch(/^NAMESPACE\s+NAME\s+IMAGE\s+CHANNEL\s+VERSION\s+COMPLETE\s+MESSAGE\s+AGE$/);
+    expect(out).toMatch(/system-upgrade\s+agent-plan\s+rancher\/k3s-upgrade\s+v1\.31\.5\+k3s1\s+\d+s\n/);
     expect(out).toMatch(/system-upgrade\s+server-plan/);
+    // Applying is a priority-10 column of the CRD: only -o wide shows it.
+    const wide = await run('get', 'plans', '-A', '-o', 'wide');
+    expect(wide.split('\n')[0]).toContain(' APPLYING ');
+    expect(wide).toMatch(/server-plan\s+rancher\/k3s-upgrade\s+v1\.31\.5\+k3s1\s+\["node-a"\]\s+\d+s/);
     const json = JSON.parse(await run('get', 'plans.upgrade.cattle.io', '-n', 'system-upgrade', 'server-plan', '-o', 'json'));
     expect(json.status.applying).toEqual(['node-a']);
   }, 60_000);

@@ -23,6 +23,8 @@ export interface NeededAccess {
   verb: string;
   group: string;
   resource: string;
+  /** A subresource (`log` of `pods`), as RBAC rules name it `pods/log`. */
+  subresource?: string;
   /** Absent: cluster-wide. */
   namespace?: string;
   name?: string;
@@ -77,13 +79,18 @@ export function describeCollection(c: { kind: string; namespace: string | null }
   return c.namespace === null ? `${c.kind} (all namespaces)` : `${c.kind} in ${c.namespace}`;
 }
 
+/** What the configuration adds to the access: `diagnosis.logs` (default on) reads container logs. */
+export interface AccessOptions {
+  logs?: boolean;
+}
+
 /**
  * Every verb the adapter uses for `targets` with this scope, in the order of {@link collectionsFor}:
  * list and watch each cache (informers; the Warning events beside the pods), then patch each workload kind where its targets live
- * (rollout restart) and delete pods where a Pods target lives (its restart) — writes stay namespaced
- * whatever the scope.
+ * (rollout restart), delete pods where a Pods target lives (its restart) and, with logs on, get
+ * `pods/log` (the evidence) — writes and log reads stay namespaced whatever the scope.
  */
-export function accessFor(targets: readonly TargetConfig[], scope: WatchScope): NeededAccess[] {
+export function accessFor(targets: readonly TargetConfig[], scope: WatchScope, options: AccessOptions = {}): NeededAccess[] {
   const out: NeededAccess[] = [];
   for (const { kind, namespace } of collectionsFor(targets, scope)) {
     const where = namespace === null ? {} : { namespace };
@@ -96,6 +103,8 @@ export function accessFor(targets: readonly TargetConfig[], scope: WatchScope): 
     const here = targets.filter((t) => t.namespace === namespace);
     for (const kind of kindsOf(here)) out.push({ verb: 'patch', group: 'apps', resource: WORKLOAD_RESOURCES[kind], namespace });
     if (here.some((t) => t.workload.kind === 'Pods')) out.push({ verb: 'delete', group: '', resource: 'pods', namespace });
+    // Only where targets live, and only when logs are on: a log can hold what redaction misses.
+    if (options.logs ?? true) out.push({ verb: 'get', group: '', resource: 'pods', subresource: 'log', namespace });
   }
   return out;
 }

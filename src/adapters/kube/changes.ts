@@ -1,13 +1,14 @@
 /**
  * Change detection on the caches' events: what is news at once (a node's readiness, the last ready pod
- * of a watched workload going) and what changed in a workload's pod template ("what changed before it
+ * of a watched workload going, a pod that is not ready saying a new reason) and what changed in a workload's pod template ("what changed before it
  * broke").
  */
 import type { V1Node, V1Pod } from '@kubernetes/client-node';
 import type { TargetConfig } from '../../config/types.js';
 import type { TemplateChange } from '../../core/types.js';
 import type { CacheEvent, Informer } from './informer.js';
-import { isPodReady, nodeFacts, podSelectorOf, templateChange, type Workload } from './resolve.js';
+import { diagnose } from '../../core/diagnosis.js';
+import { isPodReady, nodeFacts, podFacts, podSelectorOf, templateChange, type Workload } from './resolve.js';
 import { matchesLabels } from './selector.js';
 import type { CacheListeners } from './caches.js';
 
@@ -68,7 +69,21 @@ export function createChangeDetector(s: ChangeSources): ChangeDetector {
       const was = anyReady.get(target.name);
       anyReady.set(target.name, ready);
       if (was === true && !ready) emit(`${target.name}: no pod is ready any more`);
+      // A pod already not ready that now says why (or says another why): the card should say it now,
+      // not at the next probe period. The kubelet's retries (ErrImagePull ⇄ ImagePullBackOff, a crash
+      // loop's restarts) keep the same reason and are no news.
+      else if (e.type !== 'deleted') {
+        const after = podReason(target.name, e.object, s.clock());
+        if (after !== null && after !== podReason(target.name, e.previous, s.clock())) emit(`${target.name}: pod ${e.object.metadata?.name ?? '?'} says ${after}`);
+      }
     }
+  }
+
+  /** Why this one pod is not ready as the diagnosis reads it (`reason/container`), or null when it says nothing. */
+  function podReason(target: string, pod: V1Pod | undefined, now: number): string | null {
+    if (pod === undefined) return null;
+    const found = diagnose(target, { target, found: true, pods: [podFacts(pod)], relevantNodes: [], readyReplicas: 0, desiredReplicas: 1, rolloutInProgress: false }, now);
+    return found === null ? null : `${found.reason}${found.container ? ` in ${found.container}` : ''}`;
   }
 
   function onWorkloadEvent(kind: string, e: CacheEvent<Workload>): void {

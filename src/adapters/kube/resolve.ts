@@ -85,7 +85,8 @@ function select(pods: V1Pod[], reqs: LabelRequirement[] | null): V1Pod[] {
   return reqs === null ? [] : pods.filter((p) => matchesLabels(p.metadata?.labels, reqs));
 }
 
-function podFacts(pod: V1Pod): PodFacts {
+/** What the core reads of one pod: its node, phase, readiness, container states and the scheduler's verdict. */
+export function podFacts(pod: V1Pod): PodFacts {
   const scheduled = pod.status?.conditions?.find((c) => c.type === 'PodScheduled');
   const disruption = disruptionOf(pod);
   return {

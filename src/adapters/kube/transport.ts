@@ -37,6 +37,8 @@ export interface RequestOptions {
   body?: unknown;
   /** Of the body; JSON unless said (a strategic merge patch says so). */
   contentType?: string;
+  /** The answer is plain text (a container's log): returned as read, not parsed. */
+  text?: boolean;
 }
 
 /**
@@ -51,13 +53,14 @@ export function createKubeRequest(kc: KubeConfig, timeoutMs: number, maxBodyByte
   return async <T>(method: string, path: string, options: RequestOptions = {}): Promise<T> => {
     const url = new URL(server + path);
     for (const [key, value] of Object.entries(options.query ?? {})) url.searchParams.set(key, value);
-    const opts: https.RequestOptions = { method, headers: { Accept: 'application/json' } };
+    const opts: https.RequestOptions = { method, headers: { Accept: options.text ? 'text/plain, */*' : 'application/json' } };
     // Sets the agent (TLS material, proxy) and the Authorization header from the kubeconfig's user.
     await kc.applyToHTTPSOptions(opts);
     const body = options.body === undefined ? undefined : JSON.stringify(options.body);
     if (body !== undefined) Object.assign(opts.headers!, { 'Content-Type': options.contentType ?? 'application/json', 'Content-Length': Buffer.byteLength(body) });
     const { status, text, headers } = await send(url, { ...opts, signal: AbortSignal.timeout(timeoutMs) }, body, maxBodyBytes);
     if (status < 200 || status > 299) throw new ApiException(status, `HTTP ${status} from ${method} ${url.pathname}`, text, headers);
+    if (options.text) return text as T;
     try {
       return (text === '' ? {} : JSON.parse(text)) as T;
     } catch (cause) {

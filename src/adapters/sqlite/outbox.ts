@@ -35,6 +35,11 @@ export interface OutboxRepo {
   markEffectDone(id: number, at: number): void;
   /** Records a failed attempt at `at`, to be retried `delayMs` later; throws when `id` is not pending. */
   markEffectRetry(id: number, error: string, at: number, delayMs: number): void;
+  /**
+   * Makes every pending effect of `channel` that waits for a later attempt due at `now` (a person fixed
+   * what Discord refused: the wait is pointless); returns how many. Order within a channel is kept.
+   */
+  hurryPending(channel: EffectChannel, now: number): number;
   /** Gives up on an effect for good; throws when `id` is not pending. */
   markEffectFailed(id: number, error: string, at: number): void;
   /** How many outbox rows match `filter` (all rows without one). */
@@ -83,6 +88,7 @@ export function createOutboxRepo(db: Database): OutboxRepo {
   const failed = db.prepare(`
     UPDATE outbox SET status = 'failed', attempts = attempts + 1, last_error = ?, done_at = ?
     WHERE id = ? AND status = 'pending'`);
+  const hurry = db.prepare("UPDATE outbox SET next_attempt_at = ? WHERE status = 'pending' AND channel = ? AND next_attempt_at > ?");
   type CountParams = { status: OutboxStatus | null; incident_id: number | null; type: string | null };
   const count = db.prepare<[CountParams], { n: number }>(`
     SELECT count(*) AS n FROM outbox
@@ -127,6 +133,9 @@ export function createOutboxRepo(db: Database): OutboxRepo {
     },
     markEffectRetry(id, error, at, delayMs) {
       expectOne('markEffectRetry', id, retry.run({ error, at, delay: delayMs, id }).changes);
+    },
+    hurryPending(channel, now) {
+      return hurry.run(now, channel, now).changes;
     },
     markEffectFailed(id, error, at) {
       expectOne('markEffectFailed', id, failed.run(error, at, id).changes);

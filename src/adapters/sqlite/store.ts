@@ -9,6 +9,7 @@ import { createMaintenanceRepo, type MaintenanceRepo } from './maintenance.js';
 import { createMetaRepo, type MetaRepo } from './meta.js';
 import { createOutboxRepo, type OutboxRepo } from './outbox.js';
 import { createRestartRepo, type RestartRepo } from './restarts.js';
+import { createRetentionRepo, type RetentionRepo } from './retention.js';
 import { createSilenceRepo, type SilenceRepo } from './silences.js';
 import { createTargetStateRepo, type TargetStateRepo } from './targetState.js';
 
@@ -18,10 +19,11 @@ export type { StoreHealth, StoreHealthEvent, StoreProblem } from './health.js';
 export type { DiscordRefs } from './incidents.js';
 export type { OutboxFilter, OutboxStatus, PendingEffect } from './outbox.js';
 export type { FinishedRestartStatus, RestartQuery } from './restarts.js';
+export type { PruneReport } from './retention.js';
 
 /** Every repository of the database, plus atomic grouping and shutdown. */
 export interface Store
-  extends IncidentRepo, TargetStateRepo, SilenceRepo, RestartRepo, AuditRepo, OutboxRepo, MetaRepo, AlertGroupRepo, ClockStepRepo, MaintenanceRepo {
+  extends IncidentRepo, TargetStateRepo, SilenceRepo, RestartRepo, AuditRepo, OutboxRepo, MetaRepo, AlertGroupRepo, ClockStepRepo, RetentionRepo, MaintenanceRepo {
   /**
    * Runs `fn` in one transaction: all its writes commit together or none do. `fn` must be
    * synchronous (persist, then act: never await inside); nested calls become savepoints.
@@ -64,6 +66,7 @@ export function createStore(db: Database, options: StoreOptions = {}): Store {
     ...createMetaRepo(watched),
     ...createAlertGroupRepo(watched),
     ...createClockStepRepo(watched),
+    ...createRetentionRepo(watched),
     ...createMaintenanceRepo(watched),
     transaction<T>(fn: () => T): T {
       return watched.transaction(fn)();

@@ -8,6 +8,7 @@ import type { AlertmanagerApi } from '../../adapters/alertmanager/api.js';
 import type { Logger } from '../../log.js';
 import type { Metrics } from '../metrics.js';
 import type { ClusterReader, Clock, Restarter } from '../ports.js';
+import type { IncidentListing } from './incidentList.js';
 
 /** What people's actions (commands and buttons) need from the shell. */
 export interface ActionDeps {
@@ -120,8 +121,11 @@ export interface Actions {
   /** Every incident that is not resolved, oldest first. */
   openIncidents(): Incident[];
 
-  /** What `/incidents` lists: open incidents newest first, each with its Discord message id (null before it was posted), and now. */
-  incidentList(): { now: number; incidents: Array<{ incident: Incident; messageId: string | null }>; maintenance: Maintenance[] };
+  /**
+   * What `/incidents` lists: open incidents newest first and, with `days`, those resolved in the last
+   * `days` days, most recent first; each with its Discord message id (null before it was posted), and now.
+   */
+  incidentList(days?: number): IncidentListing & { maintenance: Maintenance[] };
 
   /** The silences in force now, soonest to end first, each with its scope in words (`/silence` without a duration lists them). */
   activeSilences(): { now: number; silences: Array<Silence & { what: string }> };

@@ -5,6 +5,7 @@ import { isOpen } from '../../core/lifecycle.js';
 import { scopeOfSubject } from '../../core/silence.js';
 import type { Incident } from '../../core/types.js';
 import type { ActionDeps, Actions } from './contract.js';
+import { listIncidents } from './incidentList.js';
 import type { Naming } from './naming.js';
 import type { RestartActions } from './restart.js';
 
@@ -44,12 +45,7 @@ export function createReadModels(deps: ActionDeps, naming: Naming, gate: Pick<Re
       };
     },
 
-    incidentList() {
-      const incidents = openIncidents()
-        .sort((a, b) => b.openedAt - a.openedAt || (b.id ?? 0) - (a.id ?? 0))
-        .map((incident) => ({ incident, messageId: incident.id === null ? null : (store.getDiscordRefs(incident.id)?.messageId ?? null) }));
-      return { now: deps.clock(), incidents, maintenance: activeMaintenance(store.loadMaintenance()) };
-    },
+    incidentList: (days) => ({ ...listIncidents(store, deps.clock(), days), maintenance: activeMaintenance(store.loadMaintenance()) }),
 
     activeSilences() {
       const now = deps.clock();

@@ -10,13 +10,14 @@ import { keepLoggedIn, type LoginLoop, type LoginRetry } from '../discordLogin.j
 
 /** discord.js and the commands load only when Discord is configured: they weigh about 40 MB of memory. */
 export async function loadDiscord() {
-  const [client, router, sink, commands] = await Promise.all([
+  const [client, router, sink, commands, permissionEvents] = await Promise.all([
     import('../../adapters/discord/client.js'),
     import('../interactions/router.js'),
     import('../../adapters/discord/sink.js'),
     import('../../../commands/index.js'),
+    import('../../adapters/discord/permissionEvents.js'),
   ]);
-  return { ...client, ...router, ...sink, COMMANDS: commands.COMMANDS };
+  return { ...client, ...router, ...sink, ...permissionEvents, COMMANDS: commands.COMMANDS };
 }
 
 /** The Discord modules, once loaded. */
@@ -41,10 +42,14 @@ export async function connectGateway(o: {
   discord: NonNullable<Config['discord']>;
   config: Config;
   actions: Actions;
+  /** `/logs` and the Logs button: a target's evidence as an answer. */
+  logsOf?: (target: string) => Promise<string>;
   logger: Logger;
   countResponses: (client: REST) => void;
   stopping: () => boolean;
   retry?: LoginRetry;
+  /** Told when the gateway says a permission in the incidents channel may have changed (runtime/permissionFix.ts). */
+  onPermissionChange?: (event: string) => void;
 }): Promise<DiscordGateway> {
   const { d, discord, logger } = o;
   /** The gateway client of the current login attempt (interactions arrive here), or null between attempts. */
@@ -53,7 +58,7 @@ export async function connectGateway(o: {
   const handling = new Set<Promise<void>>();
   const router = d.createInteractionRouter({
     commands: d.COMMANDS,
-    ctx: { config: o.config, actions: o.actions },
+    ctx: { config: o.config, actions: o.actions, ...(o.logsOf ? { logsOf: o.logsOf } : {}) },
     guildId: discord.guildId,
     operatorRoleIds: discord.operatorRoleIds,
     logger,
@@ -70,6 +75,7 @@ export async function connectGateway(o: {
         handling.add(handled);
         void handled.finally(() => handling.delete(handled));
       });
+      if (o.onPermissionChange) d.onPermissionChange(client, discord, o.onPermissionChange);
       gateway = client;
       await d.loginAndWaitReady(client, discord.token);
       logger.info({ user: client.user?.id }, 'connected to Discord');

@@ -4,7 +4,7 @@ import { createAlertmanagerEndpoint } from '../../adapters/http/alertmanager.js'
 import { startHttpServer, type HttpServer } from '../../adapters/http/server.js';
 import { createKubeAdapter, type KubeAdapter } from '../../adapters/kube/index.js';
 import type { Store } from '../../adapters/sqlite/store.js';
-import { serialize } from '../deliveryLoop.js';
+import { oneAtATime } from '../oneAtATime.js';
 import { leaseOptionsFromEnv, startLeaderElection, type LeaderElection, type LeaseOptions } from '../lease.js';
 import { createMetrics, type Metrics } from '../metrics.js';
 import { databaseAnswers, readinessOf } from './readiness.js';
@@ -97,15 +97,15 @@ export async function runApp(options: RunOptions): Promise<Service> {
   async function lead(): Promise<App> {
     const next = await startApp({ ...options, clock, env, kube, store, metrics });
     // A first cycle right away, so a misconfiguration shows at once rather than at the first tick.
-    await next.bot.tick().catch((err: unknown) => logger.error({ err: err instanceof Error ? err.message : String(err) }, 'first check cycle failed'));
-    next.bot.start();
+    await next.cycles.tick().catch((err: unknown) => logger.error({ err: err instanceof Error ? err.message : String(err) }, 'first check cycle failed'));
+    next.cycles.start();
     return next;
   }
 
   // Level-triggered, like a controller: converge "running the app" to "holding the Lease", one
   // step at a time, so a Lease lost during a slow start-up still stops the app right after.
   let wantLead = false;
-  const converge = serialize(async () => {
+  const converge = oneAtATime(async () => {
     while (wantLead !== (app !== null)) {
       if (wantLead) app = await lead();
       else {

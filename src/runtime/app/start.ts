@@ -12,9 +12,11 @@ import type { EffectSink, Sinks } from '../../core/delivery.js';
 import type { Logger } from '../../log.js';
 import { createActions, type Actions } from '../actions/index.js';
 import { createAlertIntake, type AlertIntake } from '../alerts.js';
-import { createBot, type Bot } from '../bot.js';
+import { createCycleRunner, type CycleRunner } from '../cycleRunner.js';
 import type { LoginRetry } from '../discordLogin.js';
 import { createHeartbeat } from '../heartbeat.js';
+import { createCycleWatch, trackEmailHealth } from '../cycleWatch.js';
+import { createPermissionFix } from '../permissionFix.js';
 import { createLogSink } from '../logSink.js';
 import { createMetrics, discordOutcome, type Metrics } from '../metrics.js';
 import { settledWithin } from '../outbox.js';
@@ -23,6 +25,8 @@ import { trackDiscordReachability } from '../reachability.js';
 import { connectGateway, loadDiscord, type DiscordGateway } from './discord.js';
 import { databaseAnswers, readinessOf, refusedForSetup } from './readiness.js';
 import { openStore } from './store.js';
+import { evidenceLogReader, evidenceNow } from '../evidence.js';
+import type { LogReader } from '../../adapters/kube/logs.js';
 
 /** How to assemble the application; everything but the config has a production default. */
 export interface AppOptions {
@@ -38,11 +42,14 @@ export interface AppOptions {
   metrics?: Metrics;
   /** How Discord logins time out and back off (tests shorten it). */
   discordLogin?: LoginRetry;
+  /** Reads container logs for the evidence; default: one over `config.kubernetes`. Ignored (none) when `diagnosis.logs` is off. */
+  logs?: LogReader | null;
 }
 
 /** The assembled bot: store, cycle, Discord (when configured) and the actions people take. */
 export interface App {
-  bot: Bot;
+  /** The check cycles on their schedule, and the delivery after each. */
+  cycles: CycleRunner;
   store: Store;
   actions: Actions;
   /** Takes Alertmanager's notifications when `alertmanager` is configured. */
@@ -69,6 +76,7 @@ export async function startApp(options: AppOptions): Promise<App> {
   const store = options.store ?? openStore(config, logger, clock);
   const metrics = options.metrics ?? createMetrics({ store, config });
   const kube = options.kube ?? createKubeAdapter({ ...config.kubernetes, env: options.env ?? process.env, logger, clock, maintenanceSignals: { kured: config.maintenance.kured } });
+  const logs = evidenceLogReader(config, options);
   const d = config.discord ? await loadDiscord() : null;
   // Deliveries go through their own REST client, which never depends on the gateway: a login that
   // fails (discord.js then destroys its client and drops that client's token) cannot stop them.
@@ -77,7 +85,9 @@ export async function startApp(options: AppOptions): Promise<App> {
   const countResponses = (client: REST) => client.on('response', (_request, response) => metrics.discordRequests.inc({ outcome: discordOutcome(response.status) }));
   if (rest) countResponses(rest);
   let stopping = false;
-  const heartbeat = config.heartbeat ? createHeartbeat({ url: config.heartbeat.url, logger }) : null;
+  const heartbeat = config.heartbeat ? createHeartbeat({ ...config.heartbeat, logger }) : null;
+  /** The gateway once connected (the heartbeat asks whether Discord can be told). */
+  let gateway: DiscordGateway | null = null;
 
   const logSink = createLogSink(logger);
   // Each channel has its own sink; a channel that is not configured is logged instead. The delivery
@@ -87,13 +97,15 @@ export async function startApp(options: AppOptions): Promise<App> {
     const sink = d.createDiscordSink({ rest, discord: config.discord, store, logger });
     return trackDiscordReachability(sink, store, clock, logger);
   };
+  const email = config.notify.email ? trackEmailHealth(createEmailSink({ email: config.notify.email, store, clock })) : null;
   const sinks: Sinks = {
     discord: discordSink(),
-    email: config.notify.email ? createEmailSink({ email: config.notify.email, store, clock }) : logSink,
+    email: email?.sink ?? logSink,
     push: config.notify.ntfy ? createNtfySink({ ntfy: config.notify.ntfy, clock }) : logSink,
   };
 
-  const bot: Bot = createBot({
+  const cycleWatch = heartbeat ? createCycleWatch({ heartbeat, store, logger, email, discordConnected: d ? () => gateway?.connected() ?? false : null }) : null;
+  const cycles: CycleRunner = createCycleRunner({
     config,
     store,
     cluster: kube,
@@ -104,28 +116,27 @@ export async function startApp(options: AppOptions): Promise<App> {
     clock,
     logger,
     metrics,
-    // Off the critical path: a slow heartbeat receiver never delays the next cycle.
-    // Only a cycle whose writes the database took counts as alive: a full disk or a foreign lock stops the pings.
-    onCycleCompleted: heartbeat
-      ? () => {
-          if (store.health().writable) heartbeat.ping();
-        }
-      : undefined,
+    logs,
+    // Off the critical path: a slow heartbeat receiver never delays the next cycle. Only a whole cycle
+    // (caches in sync, database written, Discord or the email fallback working) is reported alive.
+    ...(cycleWatch ? { onCycleStarting: cycleWatch.starting, onCycleCompleted: cycleWatch.completed, onCycleFailed: cycleWatch.failed } : {}),
   });
   const alertmanagerApi = config.alertmanager?.url ? createAlertmanagerApi({ url: config.alertmanager.url, credentials: config.alertmanager.api }) : null;
-  const actions = createActions({ config, store, cluster: kube, restarter: kube, clock, logger, metrics, deliver: () => bot.deliver(), alertmanager: alertmanagerApi, lastSnapshot: () => bot.lastSnapshot() });
-  const alerts = config.alertmanager ? createAlertIntake({ config, store, clock, logger, lastSnapshot: () => bot.lastSnapshot(), deliver: () => bot.deliver() }) : null;
+  const actions = createActions({ config, store, cluster: kube, restarter: kube, clock, logger, metrics, deliver: () => cycles.deliver(), alertmanager: alertmanagerApi, lastSnapshot: () => cycles.lastSnapshot() });
+  const alerts = config.alertmanager ? createAlertIntake({ config, store, clock, logger, lastSnapshot: () => cycles.lastSnapshot(), deliver: () => cycles.deliver() }) : null;
 
-  const gateway: DiscordGateway | null =
+  // A fix made in Discord (overwrites, roles) is delivered at once rather than at the next retry.
+  const permissionFix = d ? createPermissionFix({ store, clock, logger, deliver: () => cycles.deliver() }) : null;
+  gateway =
     d && config.discord
-      ? await connectGateway({ d, discord: config.discord, config, actions, logger, countResponses, stopping: () => stopping, ...(options.discordLogin ? { retry: options.discordLogin } : {}) })
+      ? await connectGateway({ d, discord: config.discord, config, actions, logsOf: (target) => evidenceNow({ config, store, logs, clock, logger, cluster: kube }, target), logger, countResponses, stopping: () => stopping, ...(options.discordLogin ? { retry: options.discordLogin } : {}), ...(permissionFix ? { onPermissionChange: permissionFix.changed } : {}) })
       : null;
 
   // A crash between an Alertmanager call and its commit may have left silences behind: they follow what was committed.
   const reconciling = alertmanagerApi ? actions.reconcileAlertSilences() : Promise.resolve();
 
   return {
-    bot,
+    cycles,
     store,
     actions,
     alerts,
@@ -136,7 +147,7 @@ export async function startApp(options: AppOptions): Promise<App> {
           database: databaseAnswers(store),
           // Connected, and not refused for a setup problem (token, access, permissions, channel) until fixed.
           discord: gateway ? gateway.connected() && !refusedForSetup(store) : true,
-          scheduler: bot.ranRecently(clock()),
+          scheduler: cycles.ranRecently(clock()),
         },
         { store, now: clock(), file: config.database.path },
       ),
@@ -145,8 +156,9 @@ export async function startApp(options: AppOptions): Promise<App> {
       // are answered while Kubernetes, Discord and the database are still there — within a bound.
       stopping = true;
       if (gateway) await settledWithin(gateway.handling(), INTERACTIONS_GRACE_MS);
-      await bot.stop();
+      await cycles.stop();
       await gateway?.stop();
+      permissionFix?.stop();
       // Stop watching: a waiting instance (lost Lease) or a closed app puts no load on the API.
       await kube.close?.();
       rest?.clearHashSweeper();

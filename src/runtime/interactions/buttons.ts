@@ -28,5 +28,13 @@ export async function handleButton(interaction: ButtonInteraction, ctx: CommandC
       for (const target of targets) results.push((await ctx.actions.restart(target, by, 'Restart button')).message);
       return results.join('\n');
     }
+    case 'logs': {
+      // The evidence of the first target that is down (else the first listed); /logs names any other.
+      const [first, ...others] = ctx.actions.targetsToRestart(incident);
+      if (first === undefined) return `Incident ${ctx.actions.named(incident)} lists no target to read logs of.`;
+      if (!ctx.logsOf) return 'Logs are not available here.';
+      const more = others.length > 0 ? `\nAlso listed: ${others.slice(0, 10).join(', ')}${others.length > 10 ? ', …' : ''} — use /logs target: for them.` : '';
+      return `${await ctx.logsOf(first)}${more}`;
+    }
   }
 }

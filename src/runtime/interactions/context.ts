@@ -1,4 +1,5 @@
 import type { AutocompleteInteraction, ChatInputCommandInteraction, RESTPostAPIChatInputApplicationCommandsJSONBody } from 'discord.js';
+import type { OutgoingFile } from '../../adapters/discord/files.js';
 import type { Config } from '../../config/types.js';
 import { requireConfiguredTarget } from '../../core/gate.js';
 import type { Actions } from '../actions/index.js';
@@ -7,6 +8,8 @@ import type { Actions } from '../actions/index.js';
 export interface CommandContext {
   actions: Actions;
   config: Config;
+  /** `/logs` and the Logs button: the evidence excerpt of a configured target, as an answer (absent: not available). */
+  logsOf?: (target: string) => Promise<string>;
 }
 
 /**
@@ -14,14 +17,20 @@ export interface CommandContext {
  * and its handler. Declared here, beside the context it is called with, so the router depends on the
  * contract and `commands/` implements it — never the other way round.
  */
-export interface SlashCommand {
+export interface SlashCommand<Answer extends string | CommandAnswer = string> {
   definition: RESTPostAPIChatInputApplicationCommandsJSONBody;
   /** Whether only members with an operator role may use it. */
   operatorOnly: boolean;
-  /** Runs after the router deferred the reply; returns the ephemeral answer. */
-  execute(interaction: ChatInputCommandInteraction, ctx: CommandContext): Promise<string>;
+  /** Runs after the router deferred the reply; returns the ephemeral answer: text, or text with files (`SlashCommand<CommandAnswer>`). */
+  execute(interaction: ChatInputCommandInteraction, ctx: CommandContext): Promise<Answer>;
   /** Suggestions for a focused option (at most 25). */
   autocomplete?(interaction: AutocompleteInteraction, ctx: CommandContext): Array<{ name: string; value: string }>;
+}
+
+/** An answer with files attached (an incident export): the text, and the files within Discord's limits. */
+export interface CommandAnswer {
+  content: string;
+  files: readonly OutgoingFile[];
 }
 
 /** A precondition's answer (Sapphire style): go ahead, or a refusal with a stable id and a sentence. */

@@ -1,13 +1,13 @@
 import { MessageFlags, type ButtonInteraction, type ChatInputCommandInteraction, type Interaction } from 'discord.js';
 import { describeStoreProblem, storeProblem } from '../../adapters/sqlite/health.js';
-import { clip, DISCORD_LIMITS } from '../../core/text.js';
 import type { Logger } from '../../log.js';
-import type { CommandContext, SlashCommand } from './context.js';
+import type { CommandAnswer, CommandContext, SlashCommand } from './context.js';
+import { replyOptions } from './answer.js';
 import { handleButton, isIncidentButton } from './buttons.js';
 
 /** What the router needs: the commands, their shared context, and who may act. */
 export interface RouterDeps {
-  commands: ReadonlyMap<string, SlashCommand>;
+  commands: ReadonlyMap<string, SlashCommand<string | CommandAnswer>>;
   ctx: CommandContext;
   guildId: string;
   operatorRoleIds: string[];
@@ -57,7 +57,7 @@ export function createInteractionRouter(deps: RouterDeps): (interaction: Interac
     await interaction.deferReply({ flags: MessageFlags.Ephemeral });
     const answer = interaction.isButton() ? await handleButton(interaction, ctx) : await deps.commands.get(interaction.commandName)!.execute(interaction, ctx);
     // The action is done whatever its answer's length: a long answer is clipped, never lost to a 400.
-    await interaction.editReply({ content: clip(answer, DISCORD_LIMITS.reply), allowedMentions: { parse: [] } });
+    await interaction.editReply(replyOptions(answer));
     // The person has their answer; what the action queued (thread notes, edits) goes out now, so a
     // refusal never waits on a slow receiver (SMTP) and a note follows at once.
     await ctx.actions.deliver();

@@ -9,6 +9,9 @@ import { randomBytes } from 'node:crypto';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { DiscordModel } from './model.js';
 
+/** Gateway intents the simulator checks before dispatching (Discord's bit values). */
+export const INTENT = { guilds: 1 << 0, guildMembers: 1 << 1 } as const;
+
 const OP = { dispatch: 0, heartbeat: 1, identify: 2, resume: 6, invalidSession: 9, hello: 10, heartbeatAck: 11 } as const;
 
 /** Counters tests use to see what the client did. */
@@ -45,6 +48,8 @@ export class Gateway {
   private down = false;
   private baseUrl = '';
   private readyWaiters: Array<() => void> = [];
+  /** The intents of the last IDENTIFY: events outside them are never sent, as Discord never sends them. */
+  private intents = 0;
 
   constructor(private readonly options: GatewayOptions) {}
 
@@ -90,6 +95,18 @@ export class Gateway {
     // Discord too keeps only a bounded backlog for resuming.
     if (session.sent.length > 1000) session.sent.shift();
     if (session.socket?.readyState === 1) session.socket.send(JSON.stringify({ op: OP.dispatch, ...event }));
+  }
+
+  /**
+   * Dispatches a guild event the way Discord decides who gets it: only to an identified session, and
+   * only when its intents include `intent` (null: sent regardless, as a GUILD_MEMBER_UPDATE of the
+   * bot itself is sent without the privileged GUILD_MEMBERS intent). Returns whether it was sent.
+   */
+  dispatchGuildEvent(t: string, d: unknown, intent: number | null): boolean {
+    if (!this.session) return false;
+    if (intent !== null && (this.intents & intent) === 0) return false;
+    this.dispatch(t, d);
+    return true;
   }
 
   /** Drops the live connection: `code` closes cleanly with it, otherwise the TCP socket dies (1006). */
@@ -161,6 +178,7 @@ export class Gateway {
       return;
     }
     this.stats.identifies++;
+    this.intents = typeof d['intents'] === 'number' ? d['intents'] : 0;
     this.session?.socket?.terminate();
     const { model } = this.options;
     this.session = { id: randomBytes(16).toString('hex'), seq: 0, sent: [], socket: ws };

@@ -6,7 +6,7 @@
  * views show the channel as a person would see it, including who was actually pinged.
  */
 import type { GatewayStats } from './gateway.js';
-import { Gateway } from './gateway.js';
+import { Gateway, INTENT } from './gateway.js';
 import {
   basePayload,
   commandOptions,
@@ -25,6 +25,8 @@ import { channelView, renderChannel, type SimChannelView } from './views.js';
 export type { GatewayStats, InteractionResult, SimActor, SimCommandOptions, Ring, StoredCommand, Violation, DiscordRequestRecord };
 export type { VisibleReply, CallbackRecord } from './interactions.js';
 export type { MentionSet } from './mentions.js';
+export type { StoredAttachment, UploadedFile } from './attachments.js';
+export { MAX_ATTACHMENTS, MAX_FILE_BYTES } from './attachments.js';
 export type { SimChannelView, SimMessageView, SimThreadView, SimThreadMessageView } from './views.js';
 export type { BodyIssue, Operation } from './validate.js';
 export { renderChannel } from './views.js';
@@ -96,8 +98,15 @@ export interface DiscordSimulator {
    * `embeds.0.fields.0.value`, as if Discord enforced a limit stormguard does not know.
    */
   refuseFieldBodies(n: number): void;
-  /** Replaces a channel's permission overwrites (default: the incidents channel), e.g. to take Send Messages away and give it back. */
+  /**
+   * Replaces a channel's permission overwrites (default: the incidents channel), e.g. to take Send
+   * Messages away and give it back; a logged-in bot with the GUILDS intent gets CHANNEL_UPDATE.
+   */
   setChannelOverwrites(overwrites: Overwrite[], channelId?: string): void;
+  /** Changes a role's guild-wide permissions (the guild's id is `@everyone`); the bot gets GUILD_ROLE_UPDATE (GUILDS intent). */
+  setRolePermissions(roleId: string, permissions: bigint): void;
+  /** Sets which of the guild's roles the bot has besides its managed role; the bot gets GUILD_MEMBER_UPDATE of itself (no intent needed). */
+  setBotRoles(roleIds: string[]): void;
   /** The next `n` REST requests fail with `status` (default 500) before reaching any route. */
   failNext(n: number, status?: number): void;
   /**
@@ -262,6 +271,20 @@ export function createDiscordSimulator(options: DiscordSimulatorOptions): Discor
       const channel = model.channels.get(channelId);
       if (!channel) throw new Error(`discord simulator: no channel ${channelId}`);
       channel.overwrites = [...overwrites];
+      gateway.dispatchGuildEvent('CHANNEL_UPDATE', model.apiChannel(channel), INTENT.guilds);
+    },
+    setRolePermissions(roleId, permissions) {
+      const role = model.roles.get(roleId);
+      if (!role) throw new Error(`discord simulator: no role ${roleId}`);
+      role.permissions = permissions;
+      const apiRole = model.apiRoles().find((r) => r['id'] === roleId);
+      gateway.dispatchGuildEvent('GUILD_ROLE_UPDATE', { guild_id: options.guildId, role: apiRole }, INTENT.guilds);
+    },
+    setBotRoles(roleIds) {
+      const unknown = roleIds.filter((id) => !model.roles.has(id) || id === options.guildId || id === model.botRoleId);
+      if (unknown.length > 0) throw new Error(`discord simulator: cannot give the bot roles ${unknown.join(', ')}`);
+      model.access.botRoleIds = [...roleIds];
+      gateway.dispatchGuildEvent('GUILD_MEMBER_UPDATE', { guild_id: options.guildId, ...model.botMember() }, null);
     },
     failNext(n, status = 500) {
       faults.failNext = { count: n, status };

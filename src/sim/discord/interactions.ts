@@ -3,6 +3,7 @@
  * INTERACTION_CREATE payloads, and the record of how the bot answered each one.
  */
 import { randomBytes } from 'node:crypto';
+import { MAX_FILE_BYTES, type StoredAttachment } from './attachments.js';
 import type { ApiUser, DiscordModel, StoredChannel, StoredMessage } from './model.js';
 
 const EPHEMERAL = 64;
@@ -25,6 +26,8 @@ export interface VisibleReply {
   components: unknown[];
   ephemeral: boolean;
   editCount: number;
+  /** Files attached, bytes included (what a person could download). */
+  attachments: StoredAttachment[];
 }
 
 /** One interaction callback the bot sent (`POST /interactions/{id}/{token}/callback`). */
@@ -137,6 +140,7 @@ function visible(m: StoredMessage): VisibleReply {
     components: m.components,
     ephemeral: (m.flags & EPHEMERAL) !== 0,
     editCount: m.editCount,
+    attachments: m.attachments,
   };
 }
 
@@ -166,7 +170,8 @@ export function basePayload(
     locale: 'en-US',
     // discord.js reads both unconditionally and throws on their absence.
     entitlements: [],
-    attachment_size_limit: 10485760,
+    // The limit the simulator enforces on uploads (10 MiB, Discord's default).
+    attachment_size_limit: MAX_FILE_BYTES,
   };
   if (guildId === null) {
     const dm = { id: record.channelId, type: 1, last_message_id: null, recipients: [user], flags: 0 };

@@ -2,6 +2,7 @@
  * The simulated guild's state — channels, threads, messages, commands — and its rendering into the
  * JSON shapes Discord's REST API and gateway return. Mutations take already-validated bodies.
  */
+import { apiAttachment, type StoredAttachment } from './attachments.js';
 import { resolveMentions, type AllowedMentions, type MentionSet } from './mentions.js';
 import { PERMISSION, channelPermissions, type Overwrite } from './permissions.js';
 
@@ -39,6 +40,8 @@ export interface StoredMessage {
   webhookId: string | null;
   /** Message type: 0 default, 20 chat-input command response. */
   type: number;
+  /** Uploaded files, in the order Discord lists them. */
+  attachments: StoredAttachment[];
 }
 
 /** A channel (the incidents text channel, or a thread started from one of its messages). */
@@ -186,7 +189,7 @@ export class DiscordModel {
   }
 
   /** Adds a message; `body` is already validated. Pings are computed here, once, at creation. */
-  addMessage(channel: StoredChannel, body: MessageBody, author: ApiUser, extra: { webhookId?: string; type?: number } = {}): StoredMessage {
+  addMessage(channel: StoredChannel, body: MessageBody, author: ApiUser, extra: { webhookId?: string; type?: number; attachments?: StoredAttachment[] } = {}): StoredMessage {
     const flags = body.flags ?? 0;
     const content = body.content ?? '';
     const message: StoredMessage = {
@@ -204,6 +207,7 @@ export class DiscordModel {
       editedAt: null,
       webhookId: extra.webhookId ?? null,
       type: extra.type ?? 0,
+      attachments: extra.attachments ?? [],
     };
     this.messages.set(message.id, message);
     if ((flags & EPHEMERAL) === 0) {
@@ -230,8 +234,9 @@ export class DiscordModel {
     return channel.nonces.get(nonceKey(nonce));
   }
 
-  /** Applies an edit; fields absent from `body` stay, and an edit never pings. */
-  editMessage(message: StoredMessage, body: MessageBody): void {
+  /** Applies an edit; fields absent from `body` stay (attachments: `undefined` keeps them), and an edit never pings. */
+  editMessage(message: StoredMessage, body: MessageBody, attachments?: StoredAttachment[]): void {
+    if (attachments !== undefined) message.attachments = attachments;
     if (body.content !== undefined) message.content = body.content ?? '';
     if (body.embeds !== undefined) message.embeds = body.embeds ?? [];
     if (body.components !== undefined) message.components = body.components ?? [];
@@ -295,7 +300,7 @@ export class DiscordModel {
       mention_everyone: m.mentions.everyone,
       mentions: m.mentions.users.map((id) => ({ id, username: `user-${id}`, discriminator: '0', global_name: null, avatar: null })),
       mention_roles: m.mentions.roles,
-      attachments: [],
+      attachments: m.attachments.map((a) => apiAttachment(a, m.channelId)),
       embeds: m.embeds,
       components: m.components,
       pinned: false,

@@ -3,6 +3,7 @@
  * commands and the gateway/identity look-ups discord.js makes. Every body is validated before it
  * can change state; errors carry Discord's JSON error codes.
  */
+import { resolveAttachments, type StoredAttachment, type UploadedFile } from './attachments.js';
 import { settle, type InteractionRecord } from './interactions.js';
 import {
   CHANNEL_PUBLIC_THREAD,
@@ -28,6 +29,8 @@ export interface RestRequest {
   path: string;
   query: URLSearchParams;
   body: unknown;
+  /** The `files[n]` parts of a multipart body; empty for a JSON body. */
+  files: readonly UploadedFile[];
 }
 
 /** What to answer; a `body` of undefined means 204 No Content. */
@@ -91,6 +94,26 @@ function invalid(ctx: RestContext, req: RestRequest, operation: Operation): Rest
   return fail(400, 50035, 'Invalid Form Body', { errors: formErrors(issues) });
 }
 
+/**
+ * What a message-like body leaves attached (see `resolveAttachments`); a bad reference is recorded
+ * as a violation and answered with Discord's 50035, like any other invalid body.
+ */
+function attach(
+  ctx: RestContext,
+  req: RestRequest,
+  operation: Operation,
+  body: unknown,
+  existing: readonly StoredAttachment[],
+  prefix = '',
+): { attachments: StoredAttachment[] | undefined } | RestReply {
+  const result = resolveAttachments(body, req.files, existing, () => ctx.model.snowflake(), prefix);
+  if (result.ok) return { attachments: result.attachments };
+  ctx.violations.push({ method: req.method, path: req.path, operation, issues: result.issues });
+  return fail(400, 50035, 'Invalid Form Body', { errors: formErrors(result.issues) });
+}
+
+const refused = (r: { attachments: StoredAttachment[] | undefined } | RestReply): r is RestReply => 'status' in r;
+
 function hasEmbedFields(body: unknown): boolean {
   const embeds = isRecord(body) ? body['embeds'] : undefined;
   return Array.isArray(embeds) && embeds.some((e: unknown) => isRecord(e) && Array.isArray(e['fields']) && e['fields'].length > 0);
@@ -120,9 +143,9 @@ function messageIn(ctx: RestContext, channel: StoredChannel, id: string | undefi
   return m && m.channelId === channel.id ? m : undefined;
 }
 
-function isEmpty(body: MessageBody & Record<string, unknown>): boolean {
+function isEmpty(body: MessageBody & Record<string, unknown>, attachments: readonly StoredAttachment[] | undefined): boolean {
   const none = (v: unknown) => v === undefined || v === null || v === '' || (Array.isArray(v) && v.length === 0);
-  return none(body.content) && none(body.embeds) && none(body.components) && none(body['sticker_ids']) && none(body['poll']);
+  return none(body.content) && none(body.embeds) && none(body.components) && none(body['sticker_ids']) && none(body['poll']) && none(attachments);
 }
 
 const createMessage: Handler = (ctx, req, [channelId]) => {
@@ -134,12 +157,14 @@ const createMessage: Handler = (ctx, req, [channelId]) => {
   if (bad) return bad;
   const body = req.body as MessageBody & Record<string, unknown>;
   if (channel.archived) return archivedThread();
-  if (isEmpty(body)) return fail(400, 50006, 'Cannot send an empty message');
+  const files = attach(ctx, req, 'createMessage', body, []);
+  if (refused(files)) return files;
+  if (isEmpty(body, files.attachments)) return fail(400, 50006, 'Cannot send an empty message');
   if (body.enforce_nonce === true && body.nonce !== undefined && body.nonce !== null) {
     const first = ctx.model.byNonce(channel, body.nonce);
     if (first) return ok(ctx.model.apiMessage(first));
   }
-  return ok(ctx.model.apiMessage(ctx.model.addMessage(channel, body, ctx.model.bot)));
+  return ok(ctx.model.apiMessage(ctx.model.addMessage(channel, body, ctx.model.bot, { ...files })));
 };
 
 const listMessages: Handler = (ctx, req, [channelId]) => {
@@ -174,7 +199,9 @@ const editMessage: Handler = (ctx, req, [channelId, messageId]) => {
   if (bad) return bad;
   if (channel.archived) return archivedThread();
   if (message.author.id !== ctx.model.bot.id) return fail(403, 50005, 'Cannot edit a message authored by another user');
-  ctx.model.editMessage(message, req.body as MessageBody);
+  const files = attach(ctx, req, 'editMessage', req.body, message.attachments);
+  if (refused(files)) return files;
+  ctx.model.editMessage(message, req.body as MessageBody, files.attachments);
   return ok(ctx.model.apiMessage(message));
 };
 
@@ -253,13 +280,16 @@ const interactionCallback: Handler = (ctx, req, [id, token]) => {
     ctx.violations.push({ method: req.method, path: req.path, operation: 'interactionCallback', issues });
     return fail(400, 50035, 'Invalid Form Body', { errors: formErrors(issues) });
   }
+  // Only a message callback (4) or a message update (7) carries files.
+  const files = body.type === 4 || body.type === 7 ? attach(ctx, req, 'interactionCallback', body.data, record.sourceMessage?.attachments ?? [], 'data.') : { attachments: undefined };
+  if (refused(files)) return files;
   record.callbacks.push({ type: body.type, data: body.data ?? null });
   const data = body.data ?? {};
   const channel = ctx.model.channels.get(record.channelId) ?? dmChannel(ctx, record);
   const respond = { webhookId: ctx.model.options.applicationId, type: record.kind === 'command' ? 20 : 0 };
   switch (body.type) {
     case 4:
-      record.original = ctx.model.addMessage(channel, data, ctx.model.bot, respond);
+      record.original = ctx.model.addMessage(channel, data, ctx.model.bot, { ...respond, ...files });
       settle(record);
       break;
     case 5:
@@ -271,7 +301,7 @@ const interactionCallback: Handler = (ctx, req, [id, token]) => {
       break;
     case 7:
       record.original = record.sourceMessage;
-      if (record.original) ctx.model.editMessage(record.original, data);
+      if (record.original) ctx.model.editMessage(record.original, data, files.attachments);
       settle(record);
       break;
     case 8:
@@ -327,7 +357,9 @@ const editWebhookMessage: Handler = (ctx, req, [appId, token, messageId]) => {
   if (!message) return unknownMessage();
   const bad = invalid(ctx, req, 'editWebhookMessage');
   if (bad) return bad;
-  ctx.model.editMessage(message, req.body as MessageBody);
+  const files = attach(ctx, req, 'editWebhookMessage', req.body, message.attachments);
+  if (refused(files)) return files;
+  ctx.model.editMessage(message, req.body as MessageBody, files.attachments);
   message.flags &= ~LOADING;
   settle(record);
   return ok(ctx.model.apiMessage(message));
@@ -350,8 +382,10 @@ const executeWebhook: Handler = (ctx, req, [appId, token]) => {
   if (!record || record.callbacks.length === 0) return unknownWebhook();
   const bad = invalid(ctx, req, 'executeWebhook');
   if (bad) return bad;
+  const files = attach(ctx, req, 'executeWebhook', req.body, []);
+  if (refused(files)) return files;
   const channel = ctx.model.channels.get(record.channelId) ?? dmChannel(ctx, record);
-  const message = ctx.model.addMessage(channel, req.body as MessageBody, ctx.model.bot, { webhookId: ctx.model.options.applicationId });
+  const message = ctx.model.addMessage(channel, req.body as MessageBody, ctx.model.bot, { webhookId: ctx.model.options.applicationId, ...files });
   record.followUps.push(message);
   settle(record);
   return req.query.get('wait') === 'false' ? { status: 204 } : ok(ctx.model.apiMessage(message));

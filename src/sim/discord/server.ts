@@ -6,8 +6,10 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { parseForm, type UploadedFile } from './attachments.js';
 import type { Gateway } from './gateway.js';
 import { fail, handleRest, isTokenRoute, type RestContext, type RestReply } from './rest.js';
+import { formErrors } from './validate.js';
 
 const PREFIX = '/api/v10';
 
@@ -21,8 +23,10 @@ export interface DiscordRequestRecord {
   at: number;
   /** What the `Authorization` header held — never the token itself. */
   auth: 'bot' | 'none' | 'invalid';
-  /** The parsed JSON body, if any. */
+  /** The parsed JSON body, if any (a multipart body's `payload_json`). */
   body: unknown;
+  /** The `files[n]` parts of a multipart body (empty for JSON): what was uploaded, bytes included. */
+  files: UploadedFile[];
 }
 
 /** Fault switches, read on every request. */
@@ -86,13 +90,20 @@ export class DiscordHttpServer {
       : url.pathname;
     const header = req.headers.authorization;
     const auth = header === undefined ? 'none' : header === `Bot ${this.botToken}` ? 'bot' : 'invalid';
+    const contentType = req.headers['content-type'] ?? '';
+    const form = contentType.startsWith('multipart/form-data') ? await parseForm(raw, contentType) : null;
     let body: unknown;
-    try {
-      body = raw.length === 0 ? undefined : (JSON.parse(raw) as unknown);
-    } catch {
-      body = raw;
+    if (form?.ok) body = form.body;
+    else if (form === null) {
+      const text = raw.toString('utf8');
+      try {
+        body = text.length === 0 ? undefined : (JSON.parse(text) as unknown);
+      } catch {
+        body = text;
+      }
     }
-    const record: DiscordRequestRecord = { method, path, status: 0, at: this.ctx.model.now(), auth, body };
+    const files = form?.ok ? form.files : [];
+    const record: DiscordRequestRecord = { method, path, status: 0, at: this.ctx.model.now(), auth, body, files };
     this.log.push(record);
 
     if (this.faults.down) {
@@ -102,7 +113,8 @@ export class DiscordHttpServer {
       return;
     }
     if (this.faults.latencyMs > 0) await sleep(this.faults.latencyMs);
-    const reply = this.injected() ?? this.refusedChannel(path) ?? this.route(method, path, url, body, auth);
+    const refusedForm = form && !form.ok ? fail(form.status, form.code, form.message, form.issues ? { errors: formErrors(form.issues) } : {}) : null;
+    const reply = this.injected() ?? this.refusedChannel(path) ?? refusedForm ?? this.route(method, path, url, body, files, auth);
     record.status = reply.status;
     send(res, reply, reply.status === 429 ? rateLimitHeaders(this.faults.rateLimitNext.retryAfterSeconds, this.ctx.model.now()) : {});
     // Listeners see the request once its effect is real (crash tests kill the bot right here).
@@ -135,10 +147,10 @@ export class DiscordHttpServer {
     return fail(refusal.status, refusal.code, refusal.message);
   }
 
-  private route(method: string, path: string, url: URL, body: unknown, auth: DiscordRequestRecord['auth']): RestReply {
+  private route(method: string, path: string, url: URL, body: unknown, files: UploadedFile[], auth: DiscordRequestRecord['auth']): RestReply {
     if (!url.pathname.startsWith(`${PREFIX}/`)) return fail(404, 0, '404: Not Found');
     if (!isTokenRoute(path) && auth !== 'bot') return fail(401, 0, '401: Unauthorized');
-    return handleRest(this.ctx, { method, path, query: url.searchParams, body });
+    return handleRest(this.ctx, { method, path, query: url.searchParams, body, files });
   }
 }
 
@@ -175,8 +187,9 @@ function safeDecode(segment: string): string {
   }
 }
 
-async function readBody(req: IncomingMessage): Promise<string> {
+async function readBody(req: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
+  // Bytes, not text: an uploaded file must arrive byte for byte.
+  return Buffer.concat(chunks);
 }

@@ -48,7 +48,7 @@ export interface BodyIssue {
 }
 
 /** Discord's wording for a string or list over its limit: `content[BASE_TYPE_MAX_LENGTH]: Must be 2000 or fewer in length.` */
-function tooLong(path: string, max: number): BodyIssue {
+export function tooLong(path: string, max: number): BodyIssue {
   return { path, code: 'BASE_TYPE_MAX_LENGTH', message: `Must be ${max} or fewer in length.` };
 }
 

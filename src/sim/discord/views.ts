@@ -2,6 +2,7 @@
  * Read-only views of the simulated channel for assertions and the demo: what a person would see,
  * as data (`channelView`) or as plain text (`renderChannel`).
  */
+import type { StoredAttachment } from './attachments.js';
 import type { MentionSet } from './mentions.js';
 import type { DiscordModel, StoredChannel, StoredMessage } from './model.js';
 
@@ -13,6 +14,8 @@ export interface SimThreadMessageView {
   flags: number;
   mentions: MentionSet;
   editCount: number;
+  /** Files attached, bytes included. */
+  attachments: StoredAttachment[];
 }
 
 /** A thread started from a message. */
@@ -35,6 +38,8 @@ export interface SimMessageView {
   flags: number;
   /** Who was pinged when the message was created (edits never ping). */
   mentions: MentionSet;
+  /** Files attached, bytes included. */
+  attachments: StoredAttachment[];
   thread: SimThreadView | null;
 }
 
@@ -61,6 +66,7 @@ export function channelView(model: DiscordModel, channel: StoredChannel): SimCha
         nonce: m.nonce,
         flags: m.flags,
         mentions: m.mentions,
+        attachments: m.attachments,
         thread: thread ? threadView(thread) : null,
       };
     }),
@@ -80,6 +86,7 @@ function threadView(t: StoredChannel): SimThreadView {
       flags: m.flags,
       mentions: m.mentions,
       editCount: m.editCount,
+      attachments: m.attachments,
     })),
   };
 }
@@ -116,6 +123,7 @@ function renderMessage(m: Omit<SimMessageView, 'thread' | 'nonce'>, indent: stri
     .flatMap((row) => row.components ?? [])
     .map((b) => `[${b.label ?? '?'}${b.disabled ? ' (disabled)' : ''}]`);
   if (buttons.length) out.push(`${indent}  ${buttons.join(' ')}`);
+  for (const a of m.attachments) out.push(`${indent}  📎 ${a.filename} (${a.size} bytes)`);
   return out;
 }
 

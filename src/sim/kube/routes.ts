@@ -24,6 +24,8 @@ export interface SimRequest {
   query: URLSearchParams;
   contentType: string | null;
   body: string;
+  /** The Accept header: kubectl asks for a server-side `Table` (`as=Table;g=meta.k8s.io`), plans.ts answers one. */
+  accept?: string | null;
 }
 
 /** What the router answers. */
@@ -109,7 +111,7 @@ function dispatch(m: ClusterModel, req: SimRequest): SimResponse {
   }
 
   // Plans of system-upgrade-controller, where their CRD is installed (plans.ts).
-  const plan = routePlans(m, seg, method);
+  const plan = routePlans(m, seg, method, req.accept ?? null);
   if (plan) return plan;
 
   // /api/v1/namespaces/{ns}/pods[/name]
@@ -187,7 +189,8 @@ function selfSubjectAccessReview(m: ClusterModel, req: SimRequest): SimResponse 
   const access: SimAccess = {
     verb: text(attrs.verb),
     group: text(attrs.group),
-    resource: text(attrs.resource),
+    // A subresource is authorized as `<resource>/<subresource>`, as RBAC rules name it (`pods/log`).
+    resource: text(attrs.subresource) ? `${text(attrs.resource)}/${text(attrs.subresource)}` : text(attrs.resource),
     ...(text(attrs.namespace) ? { namespace: text(attrs.namespace) } : {}),
     ...(text(attrs.name) ? { name: text(attrs.name) } : {}),
   };

@@ -145,6 +145,7 @@ export class SimHttpServer {
       query: url.searchParams,
       contentType,
       body,
+      accept: req.headers.accept ?? null,
     });
     this.send(res, out.code, out.body);
     this.publish();

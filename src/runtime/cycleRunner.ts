@@ -5,15 +5,17 @@ import type { Store } from '../adapters/sqlite/store.js';
 import type { Logger } from '../log.js';
 import { runCycle, type CycleReport, type CycleTrigger } from './cycle.js';
 import type { Metrics } from './metrics.js';
+import type { LogReader } from '../adapters/kube/logs.js';
 import type { Sinks } from '../core/delivery.js';
 import { deliverPending, type DeliveryReport } from './outbox.js';
 import type { ClusterReader, Clock, Prober, Restarter } from './ports.js';
 import { startScheduler, type Scheduler } from './scheduler.js';
-import { serialize, startDeliveryLoop, type DeliveryLoop } from './deliveryLoop.js';
+import { startDeliveryLoop, type DeliveryLoop } from './deliveryLoop.js';
+import { oneAtATime } from './oneAtATime.js';
 import { buildIncidentView, incidentMessageLink } from './view.js';
 
-/** Everything the bot is wired from; `stormguard run`, the demo and the tests build it differently. */
-export interface BotDeps {
+/** Everything the cycle runner is wired from; `stormguard run`, the demo and the tests build it differently. */
+export interface CycleRunnerDeps {
   config: Config;
   store: Store;
   cluster: ClusterReader;
@@ -24,12 +26,18 @@ export interface BotDeps {
   clock: Clock;
   logger: Logger;
   metrics?: Metrics;
+  /** Reads the failing container's log for the evidence note; absent or null: none (`diagnosis.logs: false`). */
+  logs?: LogReader | null;
+  /** Called before each cycle (the heartbeat's `/start`); must not block, it is not awaited. */
+  onCycleStarting?: () => void;
   /** Called after each completed cycle (the heartbeat); must not block, it is not awaited. */
   onCycleCompleted?: (report: CycleReport) => void;
+  /** Called when a cycle throws (the heartbeat reports the failure); must not block. */
+  onCycleFailed?: (err: unknown) => void;
 }
 
-/** The running bot: cycles on the schedule, delivers effects after each cycle, stops gracefully. */
-export interface Bot {
+/** The cycle runner: check cycles on the schedule, delivers effects after each cycle, stops gracefully. */
+export interface CycleRunner {
   /** One check cycle followed by one delivery pass (tests and the demo drive time with this). */
   tick(): Promise<{ cycle: CycleReport; delivery: DeliveryReport }>;
   /** Delivers due effects without a cycle. */
@@ -49,11 +57,11 @@ export interface Bot {
 const REACTION_DEBOUNCE_MS = 200;
 
 /**
- * Wires a bot; at start-up, restart attempts a crash left pending are marked unknown, never re-sent.
+ * Wires the cycle runner; at start-up, restart attempts a crash left pending are marked unknown, never re-sent.
  * Once started, a cluster that reports changes (informers) gets a cycle at once — debounced, and
  * never beside another cycle: a change during a cycle runs one more right after it.
  */
-export function createBot(deps: BotDeps): Bot {
+export function createCycleRunner(deps: CycleRunnerDeps): CycleRunner {
   let snapshot: ClusterSnapshot | null = null;
   let lastCycleAt: number | null = null;
   let scheduler: Scheduler | null = null;
@@ -64,7 +72,7 @@ export function createBot(deps: BotDeps): Bot {
   let debounce: NodeJS.Timeout | null = null;
   // Delivered effects the database could not mark done: remembered here, across passes, so never sent twice.
   const unrecorded = new Set<number>();
-  const deliver = serialize(() =>
+  const deliver = oneAtATime(() =>
     deliverPending({
       ...deps,
       unrecorded,
@@ -81,7 +89,14 @@ export function createBot(deps: BotDeps): Bot {
   if (orphaned > 0) deps.logger.warn({ orphaned }, 'restart attempts interrupted by a crash are marked unknown and not repeated');
 
   async function cycle(trigger: CycleTrigger) {
-    const report = await runCycle(deps, trigger);
+    deps.onCycleStarting?.();
+    let report: CycleReport;
+    try {
+      report = await runCycle(deps, trigger);
+    } catch (err) {
+      deps.onCycleFailed?.(err);
+      throw err;
+    }
     snapshot = report.snapshot;
     lastCycleAt = report.finishedAt;
     deps.onCycleCompleted?.(report);
