@@ -256,7 +256,7 @@ function planNodeIncidents(
     if (targets.length > 0) {
       const cause = `node ${name} is Ready again; still down: ${listWithCount(targets, 500)}`;
       ctx.apply(subject, { type: 'fail', subject, kind: 'node', cause, targets, diagnoses: diagnoseTargets(targets, snapshot, input.now) });
-    } else if (isOpen(current)) {
+    } else if (isOpen(current) && !overranUnfinished(ctx.maintenance, name)) {
       ctx.apply(subject, { type: 'recover', cause: `node ${name} is Ready and everything on it is up` });
     }
   }
@@ -293,6 +293,14 @@ function planMaintenance(ctx: PlanContext, input: CycleInput, name: string, targ
     ctx.apply(subject, { type: 'fail', subject, kind: 'node', cause: maintenanceSentence(m, facts, down), targets, diagnoses: diagnoseTargets(targets, snapshot, input.now) });
   }
   return true;
+}
+
+/**
+ * Whether node `name`'s maintenance overran and the node is not back yet (still cordoned, locked or
+ * upgraded): its incident, rung for that, stays open until the node is back, even with everything up.
+ */
+function overranUnfinished(records: readonly Maintenance[], name: string): boolean {
+  return records.some((m) => m.node === name && m.rangAt !== null && m.endedAt === null && m.backAt === null);
 }
 
 /** Whether a workload has fewer ready pods than it wants (a drained one, until its pods are back). */

@@ -236,4 +236,19 @@ describe('planCycle: a maintenance that goes wrong rings once', () => {
     expect(t.mentions()).toBe(0);
     expect(t.rings()).toEqual(["node-a's maintenance overran: NotReady for 45m"]);
   });
+
+  it('the lock held for overrunAfter after the node is back with everything up: one ring, open until the lock goes', () => {
+    const t = new Timeline();
+    t.run(1, 'normal');
+    t.run(2, 'rebooting', { extra: { unschedulable: false, kuredReboot: true } });
+    t.run(89, 'healthy', { extra: { kuredReboot: true } }); // since T0 + 2 cycles: 45m at cycle 92
+    expect(t.rings()).toEqual(["node-a's maintenance overran: in maintenance for 45m"]);
+    expect(t.nodeIncident()?.state).toBe('open');
+    t.run(10, 'healthy', { extra: { kuredReboot: true } });
+    expect(t.nodeIncident()?.state).toBe('open');
+    t.run(1, 'healthy');
+    expect(t.nodeIncident()).toMatchObject({ state: 'resolved', cause: 'node node-a is Ready and everything on it is up' });
+    expect(t.rings()).toHaveLength(1);
+    expect(t.loop.maintenance).toEqual([]);
+  });
 });
