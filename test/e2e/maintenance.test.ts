@@ -210,6 +210,28 @@ describe('planned maintenance (issue 23), end to end', () => {
     expect(topLevel(w)).toHaveLength(1);
   });
 
+  it('targets still down settleAfter after the node is back ring once; then restarts go through the gate', async () => {
+    world = await startWorld({ targets: TARGETS, maintenance: { settleAfter: '10m' } }, {}, { populate, maintenanceSignals: true });
+    const w = world;
+    await w.cycles(1);
+    drain(w.kube);
+    w.kube.setNodeReady('node-a', 'False');
+    await w.cycles(2);
+    w.kube.setNodeReady('node-a', 'True');
+    slowStart(w.kube, false);
+    w.kube.cordon('node-a', false);
+    await w.cycles(19);
+    expect(roleRings(w)).toBe(0);
+    expect(restartRequests(w)).toBe(0);
+    await w.cycles(2);
+    expect(roleRings(w)).toBe(1);
+    const ring = messageOf(w, 'node:node-a')!.thread!.messages.find((m) => m.mentions.roles.length > 0)!;
+    expect(ring.content).toMatch(/^<@&\d+> frigate, mqtt, zigbee2mqtt still down 10m after node-a's maintenance ended$/);
+    // An ordinary incident now: the automatic restarts pass the gate.
+    await expect.poll(() => w.kube.restarts.map((r) => r.name).sort()).toEqual(['frigate', 'mqtt', 'zigbee2mqtt']);
+    expect(roleRings(w)).toBe(1);
+  });
+
   it('a target on another node failing during the maintenance rings as usual', async () => {
     world = await startWorld({ targets: TARGETS }, {}, { populate, maintenanceSignals: true });
     const w = world;
