@@ -2,6 +2,7 @@ import { SlashCommandBuilder } from 'discord.js';
 import { formatDuration } from '../src/core/duration.js';
 import { DISCORD_LIMITS, clip, discordMessageUrl, discordTime, fitLines, plural } from '../src/core/text.js';
 import type { Incident } from '../src/core/types.js';
+import { maintenanceLine } from '../src/core/maintenance.js';
 import type { SlashCommand } from './types.js';
 
 /** The longest look back `days:` accepts: resolved incidents are kept `retention` (default 180 days) anyway. */
@@ -17,10 +18,12 @@ export const incidentsCommand: SlashCommand = {
   operatorOnly: false,
   async execute(interaction, ctx) {
     const days = interaction.options.getInteger('days') ?? undefined;
-    const { incidents, resolved } = ctx.actions.incidentList(days);
+    const { incidents, resolved, maintenance } = ctx.actions.incidentList(days);
     const channel = ctx.config.discord;
     const withUrl = ({ incident, messageId }: { incident: Incident; messageId: string | null }) => ({ incident, url: channel && messageId ? discordMessageUrl(channel, messageId) : null });
-    return formatIncidentList(incidents.map(withUrl), days === undefined ? undefined : { days, items: resolved.map(withUrl) });
+    const list = formatIncidentList(incidents.map(withUrl), days === undefined ? undefined : { days, items: resolved.map(withUrl) });
+    // The maintenances in force first: their cards are quiet, so this is where people find them.
+    return fitLines([...maintenance.map(maintenanceLine), list], DISCORD_LIMITS.reply, (n) => `… and ${n} more`);
   },
 };
 

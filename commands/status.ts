@@ -4,6 +4,7 @@ import { unseenTarget } from '../src/core/setup.js';
 import { activeSilenceFor } from '../src/core/silence.js';
 import { describeOrigin, windowEnd, windowForTarget, windowNodes } from '../src/core/windows.js';
 import { nodeLabel } from '../src/core/render.js';
+import { maintenanceLine } from '../src/core/maintenance.js';
 import { diagnose, diagnosisLine } from '../src/core/diagnosis.js';
 import { clip, DISCORD_LIMITS, discordTime, escapeMarkdown, fitLines, oneLine } from '../src/core/text.js';
 import type { StatusFacts } from '../src/runtime/actions/index.js';
@@ -28,6 +29,7 @@ export const statusCommand: SlashCommand = {
     const facts = await ctx.actions.statusFacts(targets.map((t) => t.name));
     const lines: string[] = [];
     if (!facts.snapshot.reachable) lines.push(`⚠️ Kubernetes API unreachable: ${facts.snapshot.error}`);
+    for (const m of facts.maintenance) lines.push(maintenanceLine(m));
     for (const target of targets) lines.push(describeTarget(target.name, facts, ctx.config.targets));
     // Within Discord's 2,000 characters, saying how much was left out.
     return fitLines(lines, DISCORD_LIMITS.reply, (n) => `…and ${n} more; use /status target:<name>`);

@@ -7,9 +7,10 @@
  */
 import { validateDetailed } from 'node-cron';
 import * as z from 'zod';
-import { DURATION_PATTERN, parseDuration } from '../core/duration.js';
+import { DURATION_PATTERN, formatDuration, parseDuration } from '../core/duration.js';
 import { HEARTBEAT_KINDS } from '../core/heartbeat.js';
 import { DEFAULT_THRESHOLDS } from '../core/hysteresis.js';
+import { MAINTENANCE_DEFAULTS } from '../core/maintenance.js';
 import type { Config } from './types.js';
 import { hasUserinfo } from './urls.js';
 import { firesOnWholeMinutes, isTimeZone, shortestGap } from './windows.js';
@@ -383,7 +384,15 @@ export const configSchema = z.strictObject({
   alertmanager: alertmanager.optional(),
   // Excerpts of the failing container's log in the thread and on demand (README "Evidence"): off, no pods/log is read.
   diagnosis: z.strictObject({ logs: z.boolean({ error: unlessMissing('must be true or false') }).default(true) }).prefault({}),
-  maintenance: z.strictObject({ kured: kured.prefault({}), windows: maintenanceWindows }).prefault({}),
+  maintenance: z
+    .strictObject({
+      kured: kured.prefault({}),
+      // Planned maintenance recognised from the cluster (README "Planned maintenance").
+      settleAfter: duration.prefault(formatDuration(MAINTENANCE_DEFAULTS.settleAfter)),
+      overrunAfter: duration.prefault(formatDuration(MAINTENANCE_DEFAULTS.overrunAfter)),
+      windows: maintenanceWindows,
+    })
+    .prefault({}),
 }).transform(({ interval, schedule, ...rest }, ctx) => {
   // A recurring window names configured targets only (nodes are the cluster's: `stormguard doctor` sees them).
   const known = new Set(rest.targets.map((t) => t.name));

@@ -131,8 +131,18 @@ export interface Config {
   alertmanager?: AlertmanagerConfig;
   /** What the diagnosis may read besides states and events: `logs` off, no container log is ever read (no `pods/log` access needed). */
   diagnosis: { logs: boolean };
-  /** Planned maintenance: the names the cluster's signals go by, and recurring windows. */
-  maintenance: { kured: KuredConfig; windows: RecurringWindowConfig[] };
+  /** Planned maintenance: the names the cluster's signals go by, the settle and overrun times, recurring windows. */
+  maintenance: MaintenanceConfig;
+}
+
+/** `maintenance`: kured's names, how long drained pods get to come back, when a maintenance counts as overrun (ms), and recurring windows. */
+export interface MaintenanceConfig {
+  kured: KuredConfig;
+  /** After the node is Ready and schedulable again, automatic restarts of what it drained wait this long (default 10m). */
+  settleAfter: number;
+  /** A node NotReady or cordoned this long in a maintenance rings once (default 45m). */
+  overrunAfter: number;
+  windows: RecurringWindowConfig[];
 }
 
 /** A recurring maintenance window (`maintenance.windows[]`): its occurrences mute and hold what it covers. */

@@ -8,12 +8,14 @@ import type { ClusterSnapshot, Incident, RestartRecord, Silence } from './types.
 import { missingWorkloadSentence } from './setup.js';
 import { activeSilenceFor } from './silence.js';
 import { windowForTarget, windowRefusal, type MaintenanceWindow } from './windows.js';
+import { maintenanceHold, type MaintenanceGateInput } from './maintenance.js';
 
 /** Stable identifiers of every reason the gate can refuse a restart, in evaluation order. */
 export const GATE_REASONS = [
   'unknownTarget',
   'clusterUnreachable',
   'workloadMissing',
+  'nodeMaintenance',
   'nodeMissing',
   'nodeNotReady',
   'nodeUnknown',
@@ -76,6 +78,8 @@ export interface GateInput {
    * Only automatic restarts read it — a person's restart passes this hold.
    */
   observer?: Incident | null;
+  /** The nodes' maintenance records: a target a quiet maintenance explains waits for it (absent: none). */
+  maintenance?: MaintenanceGateInput;
   now: number;
 }
 
@@ -128,6 +132,9 @@ export function evaluateGate(input: GateInput): GateDecision {
   if (workload && !workload.found) {
     return refuse('workloadMissing', missingWorkloadSentence(target, input.targets.indexOf(target)), { target: target.name });
   }
+  // Drained pods come back by themselves: the planned maintenance that explains the target decides first.
+  const hold = maintenanceHold(target.name, input.maintenance, input.mode, now);
+  if (hold) return refuse('nodeMaintenance', hold.message, { node: hold.node });
   const relevantNodes = workload?.relevantNodes ?? [];
   for (const nodeName of relevantNodes) {
     const block = nodeBlock(nodeName, snapshot.nodes[nodeName]);

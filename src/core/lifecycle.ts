@@ -37,7 +37,10 @@ export type IncidentEvent =
   /** A maintenance window over this incident ended: its summary as a quiet note, or as the ring it held back when `ring`. */
   | { type: 'maintenanceEnded'; text: string; ring: boolean }
   /** A person's note for the timeline (`/note`): `text` as they typed it; the thread note says who. */
-  | { type: 'note'; by: string; text: string };
+  | { type: 'note'; by: string; text: string }
+
+  /** A quiet planned maintenance went wrong (core/maintenance.ts): it rings once, `text` says how. */
+  | { type: 'maintenanceOverran'; text: string };
 
 /** What a transition needs to know besides the incident and the event. */
 export interface TransitionContext {
@@ -46,6 +49,8 @@ export interface TransitionContext {
   escalateAfter: number;
   /** Whether an active silence covers this incident now (derived by the caller from `now`). */
   silenced: boolean;
+  /** Whether the incident is a quiet planned maintenance now (core/maintenance.ts): muted like a silence. */
+  maintenance?: boolean;
   /** Who causes the transition: a Discord user id or `scheduler`. */
   actor: string;
 }
@@ -66,9 +71,15 @@ export function reopenWindowStart(now: number, reopenWindow: number): number {
 /** Builds a transition's context from the configuration and the moment — the one place that does. */
 export function transitionContext(
   config: { reopenWindow: number; notify: { escalateAfter: number } },
-  at: { now: number; actor: string; silenced: boolean },
+  at: { now: number; actor: string; silenced: boolean; maintenance?: boolean },
 ): TransitionContext {
-  return { now: at.now, reopenWindow: config.reopenWindow, escalateAfter: config.notify.escalateAfter, silenced: at.silenced, actor: at.actor };
+  const context: TransitionContext = { now: at.now, reopenWindow: config.reopenWindow, escalateAfter: config.notify.escalateAfter, silenced: at.silenced, actor: at.actor };
+  return at.maintenance === true ? { ...context, maintenance: true } : context;
+}
+
+/** Whether rings are held back now: a silence, or a quiet planned maintenance. */
+function muted(ctx: TransitionContext): boolean {
+  return ctx.silenced || ctx.maintenance === true;
 }
 
 /** The next state of one incident plus the effects, restarts and audit records the shell must persist with it. */
@@ -123,6 +134,8 @@ function react(incident: Incident | null, event: IncidentEvent, ctx: TransitionC
       return onMaintenanceEnded(incident, event, ctx);
     case 'note':
       return onNote(incident, event, ctx);
+    case 'maintenanceOverran':
+      return onMaintenanceOverran(incident, event, ctx);
   }
 }
 
@@ -174,11 +187,11 @@ function ringOnOpen(incident: Incident, ctx: TransitionContext, reopen: boolean)
     effects.push({ type: 'editMessage' });
     effects.push({ type: 'threadNote', text: `Reopened: ${escapeMarkdown(incident.cause)}` });
   } else {
-    effects.push({ type: 'postMessage', mention: !ctx.silenced });
+    effects.push({ type: 'postMessage', mention: !muted(ctx) });
   }
-  if (ctx.silenced) {
+  if (muted(ctx)) {
     next = { ...next, notifiedAt: null };
-    entries.push(audit(ctx, next, 'notificationMuted', 'silenced'));
+    entries.push(audit(ctx, next, 'notificationMuted', ctx.silenced ? 'silenced' : 'maintenance'));
   } else {
     next = { ...next, notifiedAt: ctx.now };
     if (reopen) effects.push({ type: 'ring', reason: 'reopen', text: `Reopened: ${escapeMarkdown(incident.cause)}` });
@@ -200,7 +213,8 @@ function onFail(incident: Incident | null, event: Extract<IncidentEvent, { type:
     const effects: Effect[] = [{ type: 'editMessage' }];
     const entries: AuditEntry[] = [];
     if (added.length > 0) {
-      effects.push({ type: 'threadNote', text: `Also affected: ${listWithCount(added, 1500)}` });
+      // A planned maintenance's sentence names what waits for it: its cause note says it.
+      if (ctx.maintenance !== true) effects.push({ type: 'threadNote', text: `Also affected: ${listWithCount(added, 1500)}` });
       entries.push(audit(ctx, next, 'targetsAdded', null, { targets: added }));
     }
     for (const target of settled.changed) {
@@ -274,7 +288,7 @@ function onAcknowledge(incident: Incident | null, event: Extract<IncidentEvent, 
 }
 
 function onTick(incident: Incident | null, ctx: TransitionContext): Step {
-  if (!incident || incident.state !== 'open' || ctx.silenced) return unchanged(incident);
+  if (!incident || incident.state !== 'open' || muted(ctx)) return unchanged(incident);
   if (incident.notifiedAt === null) {
     // A silence held the ring back and has ended while the incident is still open: ring now.
     const next = { ...incident, notifiedAt: ctx.now };
@@ -341,7 +355,8 @@ function onRestartSkipped(
   if (!incident) return unchanged(incident);
   // Waiting out our own restart is expected; only refusals that tell people something go to the thread.
   // The observer incident's message already says that automatic restarts hold: one note per target would repeat it.
-  const noteworthy = !isWaitingReason(event.reason) && incident.kind !== 'observer';
+  // A planned maintenance's card already says that its targets wait for it.
+  const noteworthy = !isWaitingReason(event.reason) && incident.kind !== 'observer' && event.reason !== 'nodeMaintenance';
   return {
     incident,
     effects: noteworthy ? [{ type: 'threadNote', text: `Not restarting ${event.target}: ${escapeMarkdown(event.message)}` }] : [],
@@ -373,7 +388,7 @@ function onCircuitOpen(incident: Incident | null, event: Extract<IncidentEvent, 
   const next = { ...incident, needsHuman: true };
   const note: Effect = { type: 'threadNote', text: `Needs a human: ${event.message}` };
   const entry = audit(ctx, next, 'circuitOpen', 'circuitOpen', { target: event.target });
-  if (next.state === 'acknowledged' || next.escalatedAt !== null || ctx.silenced) {
+  if (next.state === 'acknowledged' || next.escalatedAt !== null || muted(ctx)) {
     return { incident: next, effects: [note, { type: 'editMessage' }], audit: [entry] };
   }
   const escalation = escalate(next, ctx, `Needs a human: ${event.message}`, 'circuitOpen');
@@ -386,6 +401,25 @@ function onSilenceChanged(incident: Incident | null, event: Extract<IncidentEven
     incident,
     effects: [{ type: 'editMessage' }, { type: 'threadNote', text: event.text }],
     audit: [audit(ctx, incident, 'silenceChanged', event.reason || null, { text: event.text, ...(event.lifted !== undefined ? { lifted: event.lifted } : {}), ...(event.until !== undefined ? { until: event.until } : {}) })],
+  };
+}
+
+/**
+ * A planned maintenance overran: the quiet card becomes an ordinary incident. It rings once now (unless
+ * a silence holds it back, which then owes it), and escalation counts from here.
+ */
+function onMaintenanceOverran(incident: Incident | null, event: Extract<IncidentEvent, { type: 'maintenanceOverran' }>, ctx: TransitionContext): Step {
+  if (!isOpen(incident)) return unchanged(incident);
+  const text = escapeMarkdown(event.text);
+  const effects: Effect[] = [{ type: 'editMessage' }];
+  if (ctx.silenced) {
+    return { incident, effects: [...effects, { type: 'threadNote', text }], audit: [audit(ctx, incident, 'maintenanceOverran', 'silenced', { text: event.text })] };
+  }
+  const next: Incident = { ...incident, notifiedAt: ctx.now };
+  return {
+    incident: next,
+    effects: [...effects, { type: 'ring', reason: 'overrun', text }, { type: 'push', reason: 'overrun' }],
+    audit: [audit(ctx, next, 'maintenanceOverran', null, { text: event.text }), audit(ctx, next, 'notified', 'overrun')],
   };
 }
 

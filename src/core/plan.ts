@@ -11,6 +11,18 @@ import { activeSilenceFor } from './silence.js';
 import { planWindowEnds, windowForIncident, windowNodes, type MaintenanceWindow, type NodesOfTargets, type WindowEndReport } from './windows.js';
 import { judgeBrake } from './brake.js';
 import { covers, coveringIncident } from './cover.js';
+import {
+  activeMaintenance,
+  explainingMaintenance,
+  MAINTENANCE_DEFAULTS,
+  maintenanceOver,
+  maintenanceOverrun,
+  maintenanceReport,
+  maintenanceSentence,
+  trackMaintenance,
+  type Maintenance,
+  type MaintenanceSettings,
+} from './maintenance.js';
 import { CLUSTER_SUBJECT, nodeOfSubject, nodeSubject, OBSERVER_SUBJECT, targetOfSubject, targetSubject } from './subject.js';
 import type {
   AuditEntry,
@@ -23,12 +35,13 @@ import type {
   RestartRequest,
   Silence,
   TargetState,
+  WorkloadFacts,
 } from './types.js';
 
 /** Everything one check cycle decides from; the shell loads it, the plan does no I/O. */
 export interface CycleInput {
   now: number;
-  config: Pick<Config, 'targets' | 'watchNodes' | 'reopenWindow' | 'notify'>;
+  config: Pick<Config, 'targets' | 'watchNodes' | 'reopenWindow' | 'notify'> & { maintenance?: MaintenanceSettings };
   snapshot: ClusterSnapshot;
   observations: Observation[];
   targetStates: Record<string, TargetState>;
@@ -40,13 +53,15 @@ export interface CycleInput {
   restarts: RestartRecord[];
   /** The Kubernetes API's own hysteresis, kept like a target's; absent: never observed (presumed answering). */
   clusterState?: TargetState;
+  /** The nodes' maintenance records as the last cycle left them (`loadMaintenance`); absent: none. */
+  maintenance?: Maintenance[];
   /** Alertmanager's Watchdog, when `alertmanager.watchdog` is set: its `within` and when it was last heard. */
   watchdog?: Omit<WatchdogInput, 'now' | 'open'>;
   /**
    * Maintenance windows: those in force (they mute what they cover and hold its automatic restarts) and
    * those ended whose report is owed; with the incidents resolved since the earliest of those began.
    */
-  maintenance?: { windows: MaintenanceWindow[]; resolved: Incident[] };
+  maintenanceWindows?: { windows: MaintenanceWindow[]; resolved: Incident[] };
 }
 
 /** One incident's new state with the effects, restarts and audit records to commit alongside it. */
@@ -66,6 +81,8 @@ export interface CyclePlan {
   incidents: IncidentPlan[];
   /** The maintenance windows whose end this cycle reported (to mark reported in the same transaction). */
   windowReports?: WindowEndReport[];
+  /** The nodes' maintenance records after this cycle, to persist in place of the previous ones. */
+  maintenance: Maintenance[];
 }
 
 const SCHEDULER = 'scheduler';
@@ -100,16 +117,18 @@ export function planCycle(input: CycleInput): CyclePlan {
 
   const states = observeAll(input);
   const snapshot = input.snapshot;
-  const assignment = assignDownTargets(input, states);
+  // Without the nodes (RBAC refused them) maintenance cannot be told either: the records stay as they are.
+  if (nodesKnown(snapshot)) ctx.maintenance = trackMaintenance({ previous: ctx.maintenance, nodes: snapshot.nodes, workloads: snapshot.workloads, rang: (n) => rang(ctx.current(nodeSubject(n))), now: input.now });
+  const assignment = assignDownTargets(input, states, ctx.maintenance);
   planObserverIncident(ctx, input, snapshot, states, assignment);
 
   // Without the nodes (RBAC refused them) a node outage cannot be told: node incidents stay as they are.
-  if (nodesKnown(snapshot)) planNodeIncidents(ctx, input, snapshot, assignment);
+  if (nodesKnown(snapshot)) planNodeIncidents(ctx, input, snapshot, assignment, states);
   planTargetIncidents(ctx, input, states, assignment);
   planSetupIncidents(ctx, input, states);
   planNamedTargets(ctx, input, states, assignment);
   planWatchdog(ctx, input);
-  const windowReports = input.maintenance ? planWindowEnds(ctx, { ...input.maintenance, nodesOf: windowNodes(snapshot), now: input.now }) : [];
+  const windowReports = input.maintenanceWindows ? planWindowEnds(ctx, { ...input.maintenanceWindows, nodesOf: windowNodes(snapshot), now: input.now }) : [];
   ctx.tickAll();
   const finalStates = planAutomaticRestarts(ctx, input, states, assignment);
   return { ...ctx.result(finalStates, cluster), ...(windowReports.length > 0 ? { windowReports } : {}) };
@@ -149,7 +168,7 @@ function observeAll(input: CycleInput): Map<string, TargetState> {
  * an Alertmanager incident that names it: a check failure rings as it would without the alert.
  * Whether the observer incident keeps a target is the brake's to judge each cycle (`planObserverIncident`).
  */
-function assignDownTargets(input: CycleInput, states: Map<string, TargetState>): Map<string, string> {
+function assignDownTargets(input: CycleInput, states: Map<string, TargetState>, maintenance: readonly Maintenance[]): Map<string, string> {
   const snapshot = input.snapshot;
   if (!snapshot.reachable) return new Map();
   const assignment = new Map<string, string>();
@@ -158,6 +177,12 @@ function assignDownTargets(input: CycleInput, states: Map<string, TargetState>):
     const covering = coveringIncident(target.name, input.incidents);
     if (covering?.kind === 'target') {
       assignment.set(target.name, covering.subject);
+      continue;
+    }
+    // Drained pods that are rescheduling are not an outage of their own: the maintenance's card has them.
+    const explained = explainingMaintenance(target.name, maintenance);
+    if (explained) {
+      assignment.set(target.name, nodeSubject(explained.node));
       continue;
     }
     const relevant = snapshot.workloads[target.name]?.relevantNodes ?? [];
@@ -216,8 +241,10 @@ function planNodeIncidents(
   input: CycleInput,
   snapshot: Extract<ClusterSnapshot, { reachable: true }>,
   assignment: Map<string, string>,
+  states: Map<string, TargetState>,
 ): void {
   const assignedTo = (subject: string) => [...assignment].filter(([, s]) => s === subject).map(([t]) => t);
+  const settings = input.config.maintenance ?? MAINTENANCE_DEFAULTS;
   const nodeNames = new Set<string>(Object.keys(snapshot.nodes));
   for (const subject of assignment.values()) addNode(nodeNames, subject);
   for (const incident of input.incidents) if (isOpen(incident)) addNode(nodeNames, incident.subject);
@@ -227,6 +254,7 @@ function planNodeIncidents(
     const problem = nodeOutage(name, snapshot.nodes[name])?.message ?? null;
     const targets = assignedTo(subject);
     const current = ctx.current(subject);
+    if (planMaintenance(ctx, input, name, targets, states, settings)) continue;
     if (problem) {
       if (input.config.watchNodes || targets.length > 0 || isOpen(current)) {
         ctx.apply(subject, { type: 'fail', subject, kind: 'node', cause: problem, targets, diagnoses: diagnoseTargets(targets, snapshot, input.now) });
@@ -237,10 +265,61 @@ function planNodeIncidents(
     if (targets.length > 0) {
       const cause = `node ${name} is Ready again; still down: ${listWithCount(targets, 500)}`;
       ctx.apply(subject, { type: 'fail', subject, kind: 'node', cause, targets, diagnoses: diagnoseTargets(targets, snapshot, input.now) });
-    } else if (isOpen(current)) {
+    } else if (isOpen(current) && !overranUnfinished(ctx.maintenance, name)) {
       ctx.apply(subject, { type: 'recover', cause: `node ${name} is Ready and everything on it is up` });
     }
   }
+}
+
+/**
+ * The node's incident while a quiet maintenance runs on it (returns true: nothing else to plan for the
+ * node): the quiet card with its sentence, the end report that resolves it, or — when it overran — the one
+ * ring, after which the node's incident is planned as an ordinary one (returns false).
+ */
+function planMaintenance(ctx: PlanContext, input: CycleInput, name: string, targets: string[], states: Map<string, TargetState>, settings: MaintenanceSettings): boolean {
+  const m = ctx.maintenance.find((r) => r.node === name);
+  if (!m || activeMaintenance([m]).length === 0) return false;
+  const snapshot = input.snapshot as Extract<ClusterSnapshot, { reachable: true }>;
+  const subject = nodeSubject(name);
+  const facts = snapshot.nodes[name];
+  // Waiting: down by its checks, or short of ready pods now (drained pods show before the checks confirm it).
+  const down = m.targets.filter((t) => states.get(t)?.health === 'down' || shortOfPods(snapshot.workloads[t]));
+  const current = ctx.current(subject);
+  if (maintenanceOver(m, down)) {
+    if (isOpen(current)) ctx.apply(subject, { type: 'recover', cause: maintenanceReport(m, current.targets, input.now) });
+    ctx.setMaintenance({ ...m, endedAt: input.now });
+    return true;
+  }
+  const overrun = maintenanceOverrun(m, facts, down, settings, input.now);
+  if (overrun !== null) {
+    // Rings once, from a card that exists: opened quietly now if nothing had opened it yet.
+    if (!isOpen(current)) ctx.apply(subject, { type: 'fail', subject, kind: 'node', cause: maintenanceSentence(m, facts, down), targets, diagnoses: diagnoseTargets(targets, snapshot, input.now) });
+    ctx.apply(subject, { type: 'maintenanceOverran', text: overrun });
+    ctx.setMaintenance({ ...m, rangAt: input.now });
+    return false;
+  }
+  if (input.config.watchNodes || targets.length > 0 || isOpen(current)) {
+    ctx.apply(subject, { type: 'fail', subject, kind: 'node', cause: maintenanceSentence(m, facts, down), targets, diagnoses: diagnoseTargets(targets, snapshot, input.now) });
+  }
+  return true;
+}
+
+/**
+ * Whether node `name`'s maintenance overran and the node is not back yet (still cordoned, locked or
+ * upgraded): its incident, rung for that, stays open until the node is back, even with everything up.
+ */
+function overranUnfinished(records: readonly Maintenance[], name: string): boolean {
+  return records.some((m) => m.node === name && m.rangAt !== null && m.endedAt === null && m.backAt === null);
+}
+
+/** Whether a workload has fewer ready pods than it wants (a drained one, until its pods are back). */
+function shortOfPods(workload: WorkloadFacts | undefined): boolean {
+  return workload !== undefined && workload.found && workload.readyReplicas < workload.desiredReplicas;
+}
+
+/** Whether an incident is open and has rung (a maintenance seen only after that was not planned). */
+function rang(incident: Incident | null): boolean {
+  return isOpen(incident) && incident.notifiedAt !== null;
 }
 
 /** Adds the node a subject names, if it names one. */
@@ -342,8 +421,9 @@ function planAutomaticRestarts(
       restarts,
       incident,
       silences: input.silences,
-      windows: input.maintenance?.windows ?? [],
+      windows: input.maintenanceWindows?.windows ?? [],
       observer: ctx.current(OBSERVER_SUBJECT),
+      maintenance: { records: ctx.maintenance, settleAfter: (input.config.maintenance ?? MAINTENANCE_DEFAULTS).settleAfter },
       now: input.now,
     });
     if (decision.allowed) {
@@ -368,9 +448,12 @@ class PlanContext {
   private readonly work = new Map<string, Transition>();
   /** Where each target runs (what a maintenance window over a node covers), read once per cycle. */
   private readonly windowNodes: NodesOfTargets;
+  /** The nodes' maintenance records as this cycle has left them so far. */
+  maintenance: Maintenance[];
 
   constructor(private readonly input: CycleInput) {
     this.windowNodes = windowNodes(input.snapshot);
+    this.maintenance = input.maintenance ?? [];
     for (const incident of input.incidents) {
       const seen = this.latest.get(incident.subject);
       if (!seen || incident.openedAt >= seen.openedAt) this.latest.set(incident.subject, incident);
@@ -386,6 +469,17 @@ class PlanContext {
     return this.input.targetStates[target] ?? initialTargetState(target);
   }
 
+  /** Replaces the record of `m.node`. */
+  setMaintenance(m: Maintenance): void {
+    this.maintenance = this.maintenance.map((r) => (r.node === m.node ? m : r));
+  }
+
+  /** Whether `subject` is the incident of a node in quiet planned maintenance. */
+  private quiet(subject: string): boolean {
+    const node = nodeOfSubject(subject);
+    return node !== null && activeMaintenance(this.maintenance).some((m) => m.node === node);
+  }
+
   apply(subject: string, event: IncidentEvent): void {
     const before = this.current(subject);
     const targets = event.type === 'fail' ? [...new Set([...(isOpen(before) ? before.targets : []), ...event.targets])] : before?.targets ?? [];
@@ -393,8 +487,8 @@ class PlanContext {
     const standIn = { ...(before ?? placeholder(subject, event)), targets };
     const silenced =
       activeSilenceFor({ incident: standIn }, this.input.silences, this.input.now) !== null ||
-      windowForIncident(standIn, this.input.maintenance?.windows ?? [], this.windowNodes, this.input.now) !== null;
-    const step = transition(before, event, transitionContext(this.input.config, { now: this.input.now, actor: SCHEDULER, silenced }));
+      windowForIncident(standIn, this.input.maintenanceWindows?.windows ?? [], this.windowNodes, this.input.now) !== null;
+    const step = transition(before, event, transitionContext(this.input.config, { now: this.input.now, actor: SCHEDULER, silenced, maintenance: this.quiet(subject) }));
     const sofar = this.work.get(subject);
     // A fresh incident replacing a resolved one starts its own effect list.
     const carry = sofar && sofar.incident?.id === step.incident?.id ? sofar : { incident: null, effects: [], audit: [], restarts: [] };
@@ -435,7 +529,7 @@ class PlanContext {
         incidents.push({ incident: step.incident, effects: step.effects, audit: step.audit, restarts });
       }
     }
-    return { targetStates, clusterState, incidents };
+    return { targetStates, clusterState, incidents, maintenance: this.maintenance };
   }
 }
 

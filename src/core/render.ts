@@ -4,6 +4,7 @@ import { parseSubject } from './subject.js';
 import { clip, discordTime, DISCORD_LIMITS, escapeMarkdown, fitLines, oneLine, plural } from './text.js';
 import type { AlertGroup } from './alertmanager.js';
 import { alertDescription, alertmanagerLinks, joinedAlertsField } from './renderAlerts.js';
+import { maintenanceTitle, type Maintenance } from './maintenance.js';
 import type { Incident, IncidentState, NodeReadiness, Silence } from './types.js';
 
 /** Everything shown on an incident's message; gathered by the shell from the store and the last snapshot. */
@@ -12,7 +13,7 @@ export interface IncidentView {
   /** The active silence covering the incident, if any. */
   silence: Silence | null;
   /** The maintenance window in force over the incident: its end and why, by whom (absent: none). */
-  maintenance?: { until: number; origin: string } | null;
+  window?: { until: number; origin: string } | null;
   targets: Array<{ name: string; health: 'up' | 'down' | 'unknown'; detail: string }>;
   nodes: Array<{ name: string; ready: NodeReadiness | 'missing'; unschedulable: boolean }>;
   /** What the gate says about the next restart, in words (null when nothing to say). */
@@ -21,6 +22,8 @@ export interface IncidentView {
   links?: Array<{ label: string; url: string }>;
   /** The Alertmanager groups of this incident: its own group (an `alert` incident) or the groups that joined it. */
   alertGroups?: AlertGroup[];
+  /** The planned maintenance a node incident is (`maintenanceOfIncident`); absent or null: none. */
+  maintenance?: Maintenance | null;
 }
 
 /** One embed field. */
@@ -87,8 +90,8 @@ export function renderIncident(view: IncidentView): RenderedMessage {
   if (silence && incident.state !== 'resolved') {
     fields.push({ name: 'Silenced until', value: `${discordTime(silence.endsAt, 'f')} by <@${silence.createdBy}>`, inline: true });
   }
-  if (view.maintenance && incident.state !== 'resolved') {
-    fields.push({ name: 'In maintenance until', value: clip(`${discordTime(view.maintenance.until, 'f')} — ${view.maintenance.origin}`, DISCORD_LIMITS.fieldValue), inline: true });
+  if (view.window && incident.state !== 'resolved') {
+    fields.push({ name: 'In maintenance until', value: clip(`${discordTime(view.window.until, 'f')} — ${view.window.origin}`, DISCORD_LIMITS.fieldValue), inline: true });
   }
   if (incident.resolvedAt !== null && incident.state === 'resolved') {
     fields.push({ name: 'Resolved', value: discordTime(incident.resolvedAt), inline: true });
@@ -154,6 +157,10 @@ export function incidentTitle(view: IncidentView): string {
     return incident.state === 'resolved' && incident.resolvedAt !== null ? `Resolved after ${lasted(incident.resolvedAt - incident.openedAt)}: ${cause}` : cause;
   }
   const name = parsed && parsed.kind !== 'cluster' ? parsed.name : null;
+  if (view.maintenance) {
+    // A planned maintenance: quiet words while it runs, its report once it ended (the cause says it).
+    return incident.state === 'resolved' ? clip(oneLine(incident.cause), 200) : maintenanceTitle(view.maintenance);
+  }
   if (incident.state === 'resolved' && incident.resolvedAt !== null) {
     const what = parsed?.kind === 'cluster' ? 'The Kubernetes API is back' : name ? `${name} is back` : `Resolved: ${incident.subject}`;
     return `${what} — down for ${lasted(incident.resolvedAt - incident.openedAt)}`;

@@ -227,7 +227,7 @@ export interface RestartRecord {
 }
 
 /** Why a ring (a message that mentions the role) is sent. */
-export type RingReason = 'open' | 'reopen' | 'unmuted' | 'escalation';
+export type RingReason = 'open' | 'reopen' | 'unmuted' | 'escalation' | 'overrun';
 
 /** The effects Discord carries: the incident message, its thread, its notes and rings. */
 export type DiscordEffect =

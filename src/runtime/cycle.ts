@@ -11,7 +11,7 @@ import type { ClusterReader, Clock, Prober, Restarter } from './ports.js';
 import { discordUnreachableSince, settleUnreachableSince } from './reachability.js';
 import type { Metrics } from './metrics.js';
 import { carryOutRestarts, type RestartOutcome } from './restarts.js';
-import { loadMaintenance, recordWindowReports } from './windows.js';
+import { loadMaintenanceWindows, recordWindowReports } from './windows.js';
 import { mayOweEvidence, queueEvidence } from './evidence.js';
 import type { LogReader } from '../adapters/kube/logs.js';
 import { watchdogInput } from './watchdog.js';
@@ -82,11 +82,13 @@ export async function runCycle(deps: CycleDeps, trigger: CycleTrigger = 'schedul
       silences: store.activeSilences(now),
       restarts: store.restartsFor({ incidentIds: openIncidentIds(incidents), since: restartHistorySince(config.targets, now) }),
       clusterState: loadClusterState(store),
+      maintenance: store.loadMaintenance(),
       watchdog: watchdogInput(config, store, now),
-      maintenance: loadMaintenance(store, config, now),
+      maintenanceWindows: loadMaintenanceWindows(store, config, now),
     });
     recordWindowReports(store, plan.windowReports ?? [], now, deps.logger);
     store.setMeta(CLUSTER_STATE, JSON.stringify(plan.clusterState));
+    store.saveMaintenance(plan.maintenance);
     for (const state of plan.targetStates) {
       store.saveTargetState(state);
       // The plan keeps the gate's reason on every down target it refused, also when the refusal

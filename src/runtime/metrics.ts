@@ -1,5 +1,6 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { isRetryableStatus } from '../core/delivery.js';
+import { activeMaintenance } from '../core/maintenance.js';
 import { discordSetupProblem } from './reachability.js';
 import type { IncidentFigureOf } from './step.js';
 import type { Observation } from '../core/types.js';
@@ -92,6 +93,21 @@ export function createMetrics(options: { store?: Store; config?: Pick<Config, 'd
   const leader = new Gauge({ name: 'stormguard_leader', help: '1 while this instance holds the single-instance Lease (or runs without one), else 0.', registers });
   leader.set(0);
   const store = options.store;
+  new Gauge({
+    name: 'stormguard_maintenance_active',
+    help: 'Nodes in quiet planned maintenance (cordoned, kured reboot, upgrade plan) that disrupted something: 1 per node.',
+    labelNames: ['node'],
+    registers,
+    collect() {
+      this.reset();
+      if (!store) return;
+      try {
+        for (const m of activeMaintenance(store.loadMaintenance())) this.set({ node: m.node }, 1);
+      } catch {
+        return; // the database is closed (shutting down)
+      }
+    },
+  });
   new Gauge({
     name: 'stormguard_incidents_open',
     help: 'Incidents not resolved, by state (open, acknowledged).',

@@ -2,6 +2,8 @@ import type { Config } from '../config/types.js';
 import { evaluateGate, isWaitingReason, restartHistorySince } from '../core/gate.js';
 import type { IncidentView } from '../core/render.js';
 import { activeSilenceFor } from '../core/silence.js';
+import { maintenanceOfIncident } from '../core/maintenance.js';
+import { gateMaintenance } from './maintenance.js';
 import { unseenTarget } from '../core/setup.js';
 import { nodeOfSubject } from '../core/subject.js';
 import { DISCORD_LIMITS, clip, discordMessageUrl, type DiscordChannelRef } from '../core/text.js';
@@ -42,15 +44,17 @@ export function buildIncidentView(incident: Incident, store: Store, config: Conf
       restarts: store.restartsFor({ incidentIds: incident.id === null ? [] : [incident.id], since: restartHistorySince(config.targets, now) }),
       incident,
       silences,
+      maintenance: gateMaintenance(store, config),
       now,
     });
     if (!decision.allowed && !isWaitingReason(decision.reason)) nextRestart = `blocked: ${decision.message}`;
   }
   // An Alertmanager silence that ran out is not shown (Alertmanager expired it by itself).
   const alertGroups = (incident.id === null ? [] : store.alertGroupsForIncident(incident.id)).map((g) => (g.silence && g.silence.endsAt <= now ? { ...g, silence: null } : g));
-  const window = snapshot ? windowForIncident(incident, store.unreportedWindows(), windowNodes(snapshot), now) : null;
-  const maintenance = window ? { until: windowEnd(window), origin: describeOrigin(window) } : null;
-  return { incident, silence: activeSilenceFor({ incident }, silences, now), maintenance, targets, nodes, nextRestart, links: linksOf(incident, config), alertGroups };
+  const inWindow = snapshot ? windowForIncident(incident, store.unreportedWindows(), windowNodes(snapshot), now) : null;
+  const window = inWindow ? { until: windowEnd(inWindow), origin: describeOrigin(inWindow) } : null;
+  const maintenance = ownNode === null ? null : maintenanceOfIncident(incident, store.loadMaintenance());
+  return { incident, silence: activeSilenceFor({ incident }, silences, now), window, targets, nodes, nextRestart, links: linksOf(incident, config), alertGroups, maintenance };
 }
 
 /** The link to an incident's Discord message (email, push and Alertmanager silences point at it), or null before it was posted or without Discord. */

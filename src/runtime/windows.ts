@@ -56,7 +56,7 @@ export function beginOccurrences(store: Store, config: Pick<Config, 'maintenance
  * What a cycle plans maintenance from: the windows in force or owing their report, and the incidents
  * resolved since the earliest window to report began (what came back during it). Call in the cycle's transaction.
  */
-export function loadMaintenance(store: Store, config: Pick<Config, 'maintenance'>, now: number): { windows: MaintenanceWindow[]; resolved: Incident[] } {
+export function loadMaintenanceWindows(store: Store, config: Pick<Config, 'maintenance'>, now: number): { windows: MaintenanceWindow[]; resolved: Incident[] } {
   beginOccurrences(store, config, now);
   const windows = store.unreportedWindows();
   const due = windowsToReport(windows, now);

@@ -44,6 +44,7 @@ describe('replies within Discord’s 2,000 characters', () => {
       names: new Map(),
       silences: [],
       gate: new Map(names.map((n) => [n, { allowed: true } as never])),
+      maintenance: [],
     };
     const ctx = { config: { targets: names.map((n) => target(n)) }, actions: { statusFacts: async () => facts } } as unknown as CommandContext;
     const interaction = { options: { getString: () => null } } as unknown as ChatInputCommandInteraction;

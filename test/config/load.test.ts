@@ -100,7 +100,7 @@ describe('loadConfig', () => {
       reopenWindow: 10 * MINUTE,
       retention: 180 * 24 * 60 * MINUTE,
       diagnosis: { logs: true },
-      maintenance: { kured: KURED, windows: [] },
+      maintenance: { kured: KURED, settleAfter: 10 * MINUTE, overrunAfter: 45 * MINUTE, windows: [] },
     });
   });
 
@@ -133,7 +133,7 @@ describe('loadConfig', () => {
       reopenWindow: 10 * MINUTE,
       retention: 180 * 24 * 60 * MINUTE,
       diagnosis: { logs: true },
-      maintenance: { kured: KURED, windows: [] },
+      maintenance: { kured: KURED, settleAfter: 10 * MINUTE, overrunAfter: 45 * MINUTE, windows: [] },
     });
   });
 

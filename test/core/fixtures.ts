@@ -1,5 +1,6 @@
 import type { TargetConfig } from '../../src/config/types.js';
 import type { GateInput } from '../../src/core/gate.js';
+import type { Maintenance } from '../../src/core/maintenance.js';
 import type { ClusterSnapshot, ContainerFacts, Incident, NodeFacts, PodFacts, RestartRecord, Silence, WorkloadFacts } from '../../src/core/types.js';
 
 export const T0 = Date.parse('2026-11-25T20:00:00Z');
@@ -121,6 +122,24 @@ export function gateInput(overrides: Partial<GateInput> = {}): GateInput {
     incident: incident(),
     silences: [],
     now: T0,
+    ...overrides,
+  };
+}
+
+/** Node-a's maintenance: cordoned at T0 - 10m, frigate drained, the node NotReady since T0 - 5m (quiet, not back). */
+export function maintenanceRecord(overrides: Partial<Maintenance> = {}): Maintenance {
+  return {
+    node: 'node-a',
+    since: T0 - 10 * MIN,
+    cordonedAt: T0 - 10 * MIN,
+    signals: ['cordoned'],
+    targets: ['frigate'],
+    disruptedAt: T0 - 10 * MIN,
+    downAt: T0 - 5 * MIN,
+    notReadySince: T0 - 5 * MIN,
+    backAt: null,
+    rangAt: null,
+    endedAt: null,
     ...overrides,
   };
 }

@@ -3,7 +3,7 @@ import type { TargetConfig } from '../../src/config/types.js';
 import { evaluateGate, GATE_REASONS, isWaitingReason, restartHistorySince, type GateInput, type GateReason } from '../../src/core/gate.js';
 import type { Silence } from '../../src/core/types.js';
 import type { MaintenanceWindow } from '../../src/core/windows.js';
-import { container, failingPod, failingWorkload, gateInput as passing, HOUR, incident, MIN, node, restart, SEC, silence, snapshot, T0, target, workload } from './fixtures.js';
+import { container, failingPod, failingWorkload, gateInput as passing, HOUR, incident, maintenanceRecord, MIN, node, restart, SEC, silence, snapshot, T0, target, workload } from './fixtures.js';
 
 // `passing()` passes every check; each case below breaks exactly one precondition.
 
@@ -55,6 +55,12 @@ const cases: Array<{ reason: GateReason; input: GateInput; mentions: string[] }>
       snapshot: snapshot([node('node-a')], [workload('frigate', [], { found: false, pods: [], readyReplicas: 0, desiredReplicas: 0 })]),
     }),
     mentions: ['Deployment nvr/frigate not found — check targets[3].workload'],
+  },
+  {
+    // Before the node's own state: the maintenance explains also a drained pod rescheduling elsewhere.
+    reason: 'nodeMaintenance',
+    input: passing({ snapshot: snapshot([node('node-a', { ready: 'False', unschedulable: true })], [workload('frigate', ['node-a'])]), maintenance: { records: [maintenanceRecord({ signals: ['cordoned', 'kured reboot'] })], settleAfter: 10 * MIN } }),
+    mentions: ['node-a is in planned maintenance (cordoned, kured reboot)'],
   },
   { reason: 'nodeMissing', input: passing({ snapshot: snapshot([], [workload('frigate', ['node-a'])]) }), mentions: ['node-a'] },
   {

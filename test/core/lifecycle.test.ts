@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Diagnosis } from '../../src/core/diagnosis.js';
-import { isOpen, newIncident, reopenWindowStart, transition, withinReopenWindow, type IncidentEvent, type TransitionContext } from '../../src/core/lifecycle.js';
+import { isOpen, newIncident, reopenWindowStart, transition, transitionContext, withinReopenWindow, type IncidentEvent, type TransitionContext } from '../../src/core/lifecycle.js';
 import type { Incident } from '../../src/core/types.js';
 import { HOUR, incident, MIN, T0 } from './fixtures.js';
 
@@ -542,5 +542,85 @@ describe('the circuit breaker', () => {
     expect(out.incident).toEqual({ ...before, needsHuman: true });
     expect(out.effects).toEqual([{ type: 'threadNote', text: 'Needs a human: 3 automatic restarts did not help' }, { type: 'editMessage' }]);
     expect(out.audit.map((a) => a.action)).toEqual(['circuitOpen']);
+  });
+});
+
+describe('a quiet planned maintenance (issue 23)', () => {
+  const quiet: TransitionContext = { ...ctx, maintenance: true };
+  const maintenanceFail = nodeFail('node-a: planned maintenance (cordoned 02:04 UTC) — drained — frigate waiting', ['frigate']);
+
+  it('opens without a mention, push or ring; the ring is owed, audited as muted by the maintenance', () => {
+    const out = transition(null, maintenanceFail, quiet);
+    expect(out.effects).toEqual([{ type: 'postMessage', mention: false }]);
+    expect(out.incident?.notifiedAt).toBeNull();
+    expect(out.audit.map((a) => [a.action, a.reason])).toEqual([
+      ['opened', null],
+      ['notificationMuted', 'maintenance'],
+    ]);
+  });
+
+  it('a silence names itself as the reason when both hold', () => {
+    expect(transition(null, maintenanceFail, { ...quiet, silenced: true }).audit.map((a) => a.reason)).toEqual([null, 'silenced']);
+  });
+
+  it('reopens quietly too', () => {
+    const out = transition({ ...nodeIncident, state: 'resolved', resolvedAt: T0 - MIN }, maintenanceFail, quiet);
+    expect(out.effects.map((e) => e.type)).toEqual(['editMessage', 'threadNote']);
+  });
+
+  it('a tick neither rings the owed ring nor escalates while it holds', () => {
+    expect(transition({ ...nodeIncident, notifiedAt: null }, { type: 'tick' }, quiet).effects).toEqual([]);
+    expect(transition({ ...nodeIncident, notifiedAt: T0 - HOUR }, { type: 'tick' }, quiet).effects).toEqual([]);
+  });
+
+  it('targets joining are edited in without an "Also affected" note (the sentence names them); the sentence change is one note', () => {
+    const out = transition({ ...nodeIncident, targets: [], cause: 'a' }, nodeFail('b', ['frigate']), quiet);
+    expect(out.effects).toEqual([{ type: 'editMessage' }, { type: 'threadNote', text: 'b' }]);
+    expect(out.audit.map((a) => a.action)).toEqual(['targetsAdded', 'causeChanged']);
+    expect(transition({ ...nodeIncident, targets: [], cause: 'b' }, nodeFail('b', ['frigate']), ctx).effects).toContainEqual({ type: 'threadNote', text: 'Also affected: frigate' });
+  });
+
+  it('the circuit breaker does not escalate while it holds', () => {
+    const out = transition(nodeIncident, { type: 'circuitOpen', target: 'frigate', message: 'x' }, quiet);
+    expect(out.effects.map((e) => e.type)).toEqual(['threadNote', 'editMessage']);
+  });
+
+  it('a refusal because of the maintenance is audited without a note', () => {
+    const out = transition(nodeIncident, { type: 'restartSkipped', target: 'frigate', reason: 'nodeMaintenance', message: 'node-a is in planned maintenance' }, ctx);
+    expect(out.effects).toEqual([]);
+    expect(out.audit.map((a) => a.reason)).toEqual(['nodeMaintenance']);
+  });
+
+  it('an overrun rings once with its sentence and a push, and counts as notified from now', () => {
+    const out = transition({ ...nodeIncident, notifiedAt: null }, { type: 'maintenanceOverran', text: "node-a's maintenance overran: NotReady for 47m" }, quiet);
+    expect(out.effects).toEqual([
+      { type: 'editMessage' },
+      { type: 'ring', reason: 'overrun', text: "node-a's maintenance overran: NotReady for 47m" },
+      { type: 'push', reason: 'overrun' },
+    ]);
+    expect(out.incident?.notifiedAt).toBe(T0);
+    expect(out.audit.map((a) => [a.action, a.reason])).toEqual([
+      ['maintenanceOverran', null],
+      ['notified', 'overrun'],
+    ]);
+  });
+
+  it('an overrun under a silence is a quiet note; the ring stays owed', () => {
+    const out = transition({ ...nodeIncident, notifiedAt: null }, { type: 'maintenanceOverran', text: 'x_y' }, { ...ctx, silenced: true });
+    expect(out.effects).toEqual([{ type: 'editMessage' }, { type: 'threadNote', text: 'x\\_y' }]);
+    expect(out.incident?.notifiedAt).toBeNull();
+  });
+
+  it('an overrun of a resolved or missing incident changes nothing', () => {
+    const event: IncidentEvent = { type: 'maintenanceOverran', text: 'x' };
+    expect(transition(null, event, ctx)).toEqual({ incident: null, effects: [], audit: [], restarts: [] });
+    expect(transition({ ...nodeIncident, state: 'resolved', resolvedAt: T0 }, event, ctx).effects).toEqual([]);
+  });
+
+  it('transitionContext carries the maintenance only when it holds', () => {
+    const config = { reopenWindow: MIN, notify: { escalateAfter: MIN } };
+    expect(transitionContext(config, { now: T0, actor: 'a', silenced: false, maintenance: true }).maintenance).toBe(true);
+    expect('maintenance' in transitionContext(config, { now: T0, actor: 'a', silenced: false, maintenance: false })).toBe(false);
+    expect('maintenance' in transitionContext(config, { now: T0, actor: 'a', silenced: false })).toBe(false);
   });
 });

@@ -1,4 +1,5 @@
 import { planCycle, type CycleInput, type CyclePlan } from '../../src/core/plan.js';
+import type { Maintenance } from '../../src/core/maintenance.js';
 import type { Incident, Observation, RestartRecord, TargetState } from '../../src/core/types.js';
 
 /**
@@ -10,14 +11,17 @@ export class Loop {
   states: Record<string, TargetState> = {};
   clusterState: TargetState | undefined;
   restarts: RestartRecord[] = [];
+  /** The nodes' maintenance records, fed back as the store would keep them. */
+  maintenance: Maintenance[] = [];
   plans: CyclePlan[] = [];
   private nextId = 1;
 
-  constructor(private readonly base: Omit<CycleInput, 'now' | 'observations' | 'targetStates' | 'incidents' | 'restarts' | 'snapshot' | 'clusterState'>) {}
+  constructor(private readonly base: Omit<CycleInput, 'now' | 'observations' | 'targetStates' | 'incidents' | 'restarts' | 'snapshot' | 'clusterState' | 'maintenance'>) {}
 
   cycle(now: number, snap: CycleInput['snapshot'], observations: Observation[]): CyclePlan {
-    const plan = planCycle({ ...this.base, now, snapshot: snap, observations, targetStates: this.states, incidents: this.incidents, restarts: this.restarts, clusterState: this.clusterState });
+    const plan = planCycle({ ...this.base, now, snapshot: snap, observations, targetStates: this.states, incidents: this.incidents, restarts: this.restarts, clusterState: this.clusterState, maintenance: this.maintenance });
     for (const s of plan.targetStates) this.states[s.target] = s;
+    this.maintenance = plan.maintenance;
     this.clusterState = plan.clusterState;
     for (const p of plan.incidents) {
       const inc = p.incident.id === null ? { ...p.incident, id: this.nextId++ } : p.incident;

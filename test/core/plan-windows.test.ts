@@ -15,8 +15,8 @@ function window(overrides: Partial<MaintenanceWindow> = {}): MaintenanceWindow {
 
 /** A loop whose windows are marked reported as a store would, after each cycle that reported them. */
 function loopWith(windows: MaintenanceWindow[]) {
-  const maintenance: NonNullable<CycleInput['maintenance']> = { windows, resolved: [] };
-  const loop = new Loop({ config: { targets: [target('frigate'), target('mqtt'), target('hass')], watchNodes: true, reopenWindow: 10 * MIN, notify: { escalateAfter: 15 * MIN } }, silences: [], maintenance });
+  const maintenance: NonNullable<CycleInput['maintenanceWindows']> = { windows, resolved: [] };
+  const loop = new Loop({ config: { targets: [target('frigate'), target('mqtt'), target('hass')], watchNodes: true, reopenWindow: 10 * MIN, notify: { escalateAfter: 15 * MIN } }, silences: [], maintenanceWindows: maintenance });
   const cycle = (now: number, observations: Observation[]) => {
     const plan = loop.cycle(now, snap, observations);
     const reported = new Set((plan.windowReports ?? []).map((r) => r.window.id));

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Diagnosis } from '../../src/core/diagnosis.js';
 import { incidentTitle, nodeLabel, renderIncident, STATE_COLORS, summarize, type IncidentView, type RenderedMessage } from '../../src/core/render.js';
 import type { Incident } from '../../src/core/types.js';
-import { HOUR, incident, MIN, SEC, silence, T0 } from './fixtures.js';
+import { HOUR, incident, maintenanceRecord, MIN, SEC, silence, T0 } from './fixtures.js';
 
 const unix = (ms: number) => Math.floor(ms / 1000);
 
@@ -178,10 +178,10 @@ describe('renderIncident: fields', () => {
   });
 
   it('shows the maintenance window over it until it is resolved', () => {
-    const maintenance = { until: T0 + HOUR, origin: 'NAS firmware, by <@77>' };
-    expect(fields(renderIncident(view({ maintenance })))['In maintenance until']).toEqual({ value: `<t:${unix(T0 + HOUR)}:f> — NAS firmware, by <@77>`, inline: true });
-    expect(fields(renderIncident(view({ maintenance, incident: incident({ state: 'resolved', resolvedAt: T0 }) })))['In maintenance until']).toBeUndefined();
-    expect(fields(renderIncident(view({ maintenance: null })))['In maintenance until']).toBeUndefined();
+    const window = { until: T0 + HOUR, origin: 'NAS firmware, by <@77>' };
+    expect(fields(renderIncident(view({ window })))['In maintenance until']).toEqual({ value: `<t:${unix(T0 + HOUR)}:f> — NAS firmware, by <@77>`, inline: true });
+    expect(fields(renderIncident(view({ window, incident: incident({ state: 'resolved', resolvedAt: T0 }) })))['In maintenance until']).toBeUndefined();
+    expect(fields(renderIncident(view({ window: null })))['In maintenance until']).toBeUndefined();
   });
 
   it('counts reopenings in the state', () => {
@@ -322,5 +322,24 @@ describe('colours, summaries and node labels', () => {
 
   it('nodeLabel marks cordoned nodes', () => {
     expect(nodeLabel({ name: 'n', ready: 'False', unschedulable: true })).toBe('NotReady, cordoned');
+  });
+});
+
+describe('incidentTitle: a planned maintenance (issue 23)', () => {
+  const m = maintenanceRecord();
+
+  it('while it runs: quiet words; the description is its sentence', () => {
+    const v = nodeView({ incident: incident({ subject: 'node:node-a', kind: 'node', cause: 'node-a: planned maintenance (cordoned 19:50 UTC) — NotReady — frigate waiting' }), maintenance: m });
+    expect(incidentTitle(v)).toBe('node-a: planned maintenance');
+    expect(renderIncident(v).description).toBe('node-a: planned maintenance (cordoned 19:50 UTC) — NotReady — frigate waiting');
+  });
+
+  it('once over: its report', () => {
+    const v = nodeView({ incident: incident({ subject: 'node:node-a', kind: 'node', ...resolvedAfter(23 * MIN), cause: 'maintenance of node-a over — 23m; frigate back' }), maintenance: { ...m, endedAt: T0 + 23 * MIN } });
+    expect(incidentTitle(v)).toBe('maintenance of node-a over — 23m; frigate back');
+  });
+
+  it('without one, the node incident keeps its usual title', () => {
+    expect(incidentTitle(nodeView({ maintenance: null }))).toBe('node-a is NotReady — 1 service affected');
   });
 });

@@ -58,6 +58,8 @@ export async function startWorld(
     discordLogin?: LoginRetry;
     /** Fills the Kubernetes simulator before it starts (default: the homelab's nodes and workloads). */
     populate?: (kube: KubeSimulator) => void;
+    /** Read the planned-maintenance signals (kured's lock, Plans) as `stormguard run` does (default: not). */
+    maintenanceSignals?: boolean;
   } = {},
 ): Promise<World> {
   const clock = new TestClock();
@@ -74,7 +76,13 @@ export async function startWorld(
     { ...homelab, discord: { ...homelab.discord, ...discordOverrides }, ...overrides, kubernetes: { ...homelab.kubernetes, ...(overrides.kubernetes as Record<string, unknown> | undefined) } },
     'world.yaml',
   );
-  const adapter = createKubeAdapter({ ...config.kubernetes, env: {}, backoff: SIM_RESYNC_BACKOFF, clock: clock.now });
+  const adapter = createKubeAdapter({
+    ...config.kubernetes,
+    env: {},
+    backoff: SIM_RESYNC_BACKOFF,
+    clock: clock.now,
+    ...(options.maintenanceSignals ? { maintenanceSignals: { kured: config.maintenance.kured } } : {}),
+  });
   options.beforeStart?.(discord, kube);
   const start = () =>
     startApp({ config, logger: options.logger ?? silentLogger(), clock: clock.now, env: {}, kube: adapter, ...(options.discordLogin ? { discordLogin: options.discordLogin } : {}) });

@@ -68,4 +68,24 @@ describe('metrics', () => {
   it('says which version runs', async () => {
     expect(await values(createMetrics(), 'stormguard_build_info')).toEqual([{ labels: { version: '0.1.0' }, value: 1 }]);
   });
+
+  it('stormguard_maintenance_active{node} is 1 per node in quiet planned maintenance, read from the store', async () => {
+    const config = validateConfig({ targets: TARGETS }, 'test.yaml');
+    const store = createStore(openDatabase(':memory:'));
+    const metrics = createMetrics({ store, config });
+    const base = { since: 1, cordonedAt: 1, signals: ['cordoned'], targets: ['frigate'], disruptedAt: 2, downAt: 2, notReadySince: 2, backAt: null, rangAt: null, endedAt: null };
+    store.saveMaintenance([
+      { ...base, node: 'node-a' },
+      { ...base, node: 'node-b', disruptedAt: null },
+      { ...base, node: 'node-c', rangAt: 3 },
+      { ...base, node: 'node-d', endedAt: 3 },
+    ]);
+    expect(store.loadMaintenance().map((m) => m.node)).toEqual(['node-a', 'node-b', 'node-c', 'node-d']);
+    expect(store.loadMaintenance()[0]).toEqual({ ...base, node: 'node-a' });
+    expect(await values(metrics, 'stormguard_maintenance_active')).toEqual([{ labels: { node: 'node-a' }, value: 1 }]);
+    store.saveMaintenance([]);
+    expect(await values(metrics, 'stormguard_maintenance_active')).toEqual([]);
+    store.close();
+    expect(await values(metrics, 'stormguard_maintenance_active')).toEqual([]);
+  });
 });

@@ -31,6 +31,7 @@ const SUBJECT_LABELS: Record<EmailReason, string> = {
   reopen: 'REOPENED: ',
   unmuted: 'SILENCE ENDED: ',
   escalation: 'ESCALATION: ',
+  overrun: 'MAINTENANCE OVERRAN: ',
 };
 
 /** The first line of the body: why this email arrives now. */
@@ -40,6 +41,7 @@ const INTROS: Record<EmailReason, string> = {
   reopen: 'The incident opened again.',
   unmuted: 'The silence ended and the incident is still not resolved.',
   escalation: 'Escalation: the incident is still open and nobody has acknowledged it.',
+  overrun: 'A planned maintenance went wrong: it overran, or what it stopped did not come back.',
 };
 
 /** The subject every email of this incident shares: its title, fixed at the thread's first email (the title may change later). */

@@ -22,10 +22,10 @@ export interface NtfySinkDeps {
 type PushReason = Extract<Effect, { type: 'push' }>['reason'];
 
 /** ntfy priorities: a ring is `high`; the ring owed after a silence is news, not an emergency. */
-const PRIORITIES: Record<PushReason, string> = { open: 'high', reopen: 'high', escalation: 'high', unmuted: 'default' };
+const PRIORITIES: Record<PushReason, string> = { open: 'high', reopen: 'high', escalation: 'high', unmuted: 'default', overrun: 'high' };
 /** ntfy turns tags that name an emoji into that emoji. */
-const TAGS: Record<PushReason, string> = { open: 'rotating_light', reopen: 'rotating_light', escalation: 'sos', unmuted: 'bell' };
-const LABELS: Record<PushReason, string> = { open: '', reopen: 'Reopened: ', escalation: 'Escalation: ', unmuted: 'Silence ended: ' };
+const TAGS: Record<PushReason, string> = { open: 'rotating_light', reopen: 'rotating_light', escalation: 'sos', unmuted: 'bell', overrun: 'warning' };
+const LABELS: Record<PushReason, string> = { open: '', reopen: 'Reopened: ', escalation: 'Escalation: ', unmuted: 'Silence ended: ', overrun: 'Maintenance overran: ' };
 
 /**
  * Delivers `push` effects as one ntfy publish each (`POST {url}/{topic}`); resolves once ntfy

@@ -30,7 +30,8 @@ export function createClockStepRepo(db: Database): ClockStepRepo {
       SELECT max(requested_at, coalesce(finished_at, 0)) AS t FROM restart_attempts
       UNION ALL SELECT max(opened_at, coalesce(resolved_at, 0), coalesce(acknowledged_at, 0), coalesce(notified_at, 0), coalesce(escalated_at, 0)) FROM incidents
       UNION ALL SELECT max(starts_at, coalesce(lifted_at, 0)) FROM silences
-      UNION ALL SELECT max(starts_at, coalesce(ended_at, 0), coalesce(reported_at, 0)) FROM maintenance_windows)`);
+      UNION ALL SELECT max(starts_at, coalesce(ended_at, 0), coalesce(reported_at, 0)) FROM maintenance_windows
+      UNION ALL SELECT max(since, coalesce(cordoned_at, 0), coalesce(disrupted_at, 0), coalesce(down_at, 0), coalesce(not_ready_since, 0), coalesce(back_at, 0), coalesce(rang_at, 0), coalesce(ended_at, 0)) FROM node_maintenance)`);
   const redate = [
     'UPDATE restart_attempts SET requested_at = min(requested_at, @now), finished_at = min(finished_at, @now) WHERE requested_at > @now OR finished_at > @now',
     `UPDATE incidents SET opened_at = min(opened_at, @now), resolved_at = min(resolved_at, @now), acknowledged_at = min(acknowledged_at, @now),
@@ -43,6 +44,10 @@ export function createClockStepRepo(db: Database): ClockStepRepo {
     // A maintenance window likewise: in force for its own length from now, never stretched by the step.
     'UPDATE maintenance_windows SET ends_at = @now + (ends_at - starts_at), starts_at = @now WHERE starts_at > @now',
     'UPDATE maintenance_windows SET ended_at = min(ended_at, @now), reported_at = min(reported_at, @now) WHERE ended_at > @now OR reported_at > @now',
+    // A maintenance's settle and overrun waits count from these: none may outlast its length from now.
+    `UPDATE node_maintenance SET since = min(since, @now), cordoned_at = min(cordoned_at, @now), disrupted_at = min(disrupted_at, @now),
+       down_at = min(down_at, @now), not_ready_since = min(not_ready_since, @now), back_at = min(back_at, @now), rang_at = min(rang_at, @now), ended_at = min(ended_at, @now)
+     WHERE since > @now OR cordoned_at > @now OR disrupted_at > @now OR down_at > @now OR not_ready_since > @now OR back_at > @now OR rang_at > @now OR ended_at > @now`,
   ].map((sql) => db.prepare<[{ now: number }]>(sql));
 
   return {

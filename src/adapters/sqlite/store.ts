@@ -5,6 +5,7 @@ import { createAuditRepo, type AuditRepo } from './audit.js';
 import { createWriteHealth, watchWrites, type StoreHealth, type StoreHealthEvent } from './health.js';
 import { createClockStepRepo, type ClockStepRepo } from './clockStep.js';
 import { createIncidentRepo, type IncidentRepo } from './incidents.js';
+import { createMaintenanceRepo, type MaintenanceRepo } from './maintenance.js';
 import { createMetaRepo, type MetaRepo } from './meta.js';
 import { createOutboxRepo, type OutboxRepo } from './outbox.js';
 import { createRestartRepo, type RestartRepo } from './restarts.js';
@@ -23,7 +24,7 @@ export type { PruneReport } from './retention.js';
 
 /** Every repository of the database, plus atomic grouping and shutdown. */
 export interface Store
-  extends IncidentRepo, TargetStateRepo, SilenceRepo, RestartRepo, AuditRepo, OutboxRepo, MetaRepo, AlertGroupRepo, ClockStepRepo, RetentionRepo, WindowRepo {
+  extends IncidentRepo, TargetStateRepo, SilenceRepo, RestartRepo, AuditRepo, OutboxRepo, MetaRepo, AlertGroupRepo, ClockStepRepo, RetentionRepo, WindowRepo, MaintenanceRepo {
   /**
    * Runs `fn` in one transaction: all its writes commit together or none do. `fn` must be
    * synchronous (persist, then act: never await inside); nested calls become savepoints.
@@ -68,6 +69,7 @@ export function createStore(db: Database, options: StoreOptions = {}): Store {
     ...createClockStepRepo(watched),
     ...createWindowRepo(watched),
     ...createRetentionRepo(watched),
+    ...createMaintenanceRepo(watched),
     transaction<T>(fn: () => T): T {
       return watched.transaction(fn)();
     },

@@ -1,5 +1,6 @@
 /** The contract of people's actions: what commands and buttons call, and what the shell gives them. */
 import type { ExportFormat } from '../../core/export.js';
+import type { Maintenance } from '../../core/maintenance.js';
 import type { Config } from '../../config/types.js';
 import type { GateDecision } from '../../core/gate.js';
 import type { ClusterSnapshot, Incident, Silence, SilenceScope, TargetState } from '../../core/types.js';
@@ -42,6 +43,8 @@ export interface StatusFacts {
   gate: Map<string, GateDecision>;
   /** The maintenance windows in force (absent: none known). */
   windows?: MaintenanceWindow[];
+  /** The planned maintenances in force (`activeMaintenance`). */
+  maintenance: Maintenance[];
 }
 
 /** The result of a person's action: a sentence for them, and whether it happened. */
@@ -133,7 +136,7 @@ export interface Actions extends MaintenanceActions {
    * What `/incidents` lists: open incidents newest first and, with `days`, those resolved in the last
    * `days` days, most recent first; each with its Discord message id (null before it was posted), and now.
    */
-  incidentList(days?: number): IncidentListing;
+  incidentList(days?: number): IncidentListing & { maintenance: Maintenance[] };
 
   /** The silences in force now, soonest to end first, each with its scope in words (`/silence` without a duration lists them). */
   activeSilences(): { now: number; silences: Array<Silence & { what: string }> };

@@ -1,5 +1,6 @@
 /** What `/status`, `/incidents` and `/silence` (listing) read: answers only, nothing written. */
 import { windowInForce } from '../../core/windows.js';
+import { activeMaintenance } from '../../core/maintenance.js';
 import { incidentAbout } from '../../core/cover.js';
 import { isOpen } from '../../core/lifecycle.js';
 import { scopeOfSubject } from '../../core/silence.js';
@@ -42,10 +43,11 @@ export function createReadModels(deps: ActionDeps, naming: Naming, gate: Pick<Re
         silences: store.activeSilences(now),
         gate: gate.gateAll(targetNames, snapshot),
         windows: store.unreportedWindows().filter((w) => windowInForce(w, now)),
+        maintenance: activeMaintenance(store.loadMaintenance()),
       };
     },
 
-    incidentList: (days) => listIncidents(store, deps.clock(), days),
+    incidentList: (days) => ({ ...listIncidents(store, deps.clock(), days), maintenance: activeMaintenance(store.loadMaintenance()) }),
 
     activeSilences() {
       const now = deps.clock();

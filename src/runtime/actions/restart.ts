@@ -5,6 +5,7 @@ import { openIncidentIds } from '../../core/lifecycle.js';
 import { targetSubject } from '../../core/subject.js';
 import { escapeMarkdown } from '../../core/text.js';
 import type { ClusterSnapshot, Incident } from '../../core/types.js';
+import { gateMaintenance } from '../maintenance.js';
 import { carryOutRestarts } from '../restarts.js';
 import type { ActionDeps, Actions } from './contract.js';
 import { applyByPerson, auditAction } from './record.js';
@@ -21,7 +22,7 @@ export function createRestartActions(deps: ActionDeps): RestartActions {
     const open = store.openIncidents();
     const restarts = store.restartsFor({ incidentIds: openIncidentIds(open), since: restartHistorySince(config.targets, now) });
     const silences = store.activeSilences(now);
-    const input = { mode: 'manual' as const, targets: config.targets, snapshot, restarts, silences, now };
+    const input = { mode: 'manual' as const, targets: config.targets, snapshot, restarts, silences, maintenance: gateMaintenance(store, config), now };
     return new Map(targetNames.map((targetName) => [targetName, evaluateGate({ ...input, targetName, incident: coveringIncident(targetName, open) })]));
   }
 

@@ -419,6 +419,23 @@ describe('after the wall clock stepped back (settleClockStep)', () => {
     expect(store.settleClockStep(T0 - 1)).toEqual({ rows: 3, aheadMs: 1 });
   });
 
+  it("re-dates a maintenance's times that lie after now, so its settle and overrun waits count from now at most", () => {
+    const base = { since: T0 - HOUR, cordonedAt: T0 - HOUR, signals: ['cordoned'], targets: ['frigate'], disruptedAt: T0 - HOUR, downAt: T0 - HOUR, notReadySince: null, backAt: null, rangAt: null, endedAt: null };
+    store.saveMaintenance([
+      { ...base, node: 'node-a', notReadySince: T0 + AHEAD, backAt: null },
+      { ...base, node: 'node-b', backAt: T0 + AHEAD, rangAt: T0 + AHEAD, endedAt: T0 + AHEAD },
+      { ...base, node: 'node-c', since: T0 + AHEAD, cordonedAt: T0 + AHEAD, disruptedAt: T0 + AHEAD, downAt: T0 + AHEAD },
+      { ...base, node: 'node-d' },
+    ]);
+    expect(store.settleClockStep(T0)).toEqual({ rows: 3, aheadMs: AHEAD });
+    expect(store.loadMaintenance()).toEqual([
+      { ...base, node: 'node-a', notReadySince: T0 },
+      { ...base, node: 'node-b', backAt: T0, rangAt: T0, endedAt: T0 },
+      { ...base, node: 'node-c', since: T0, cordonedAt: T0, disruptedAt: T0, downAt: T0 },
+      { ...base, node: 'node-d' },
+    ]);
+  });
+
   it('keeps a lift that lies after now a lift (at now)', () => {
     const s = store.addSilence(silence({ startsAt: T0 - HOUR, endsAt: T0 + 2 * HOUR }));
     store.liftSilences([s.id], T0 + MINUTE, 'u1');
