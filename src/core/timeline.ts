@@ -90,14 +90,24 @@ const SAME_NAME = new Set<string>([
 ]);
 
 /** The actions that change what the incident covers or shows, read as `changed`. */
-const CHANGES = new Set(['targetsAdded', 'causeChanged', 'alertsChanged', 'namedTargetsChanged', 'circuitOpen']);
+const CHANGES = new Set(['targetsAdded', 'causeChanged', 'alertsChanged', 'namedTargetsChanged', 'circuitOpen', 'maintenanceOverran']);
+
+/** A maintenance window declared (over an incident, or on its own). */
+const MAINTENANCE_STARTS = new Set(['maintenanceChanged', 'maintenanceDeclared']);
+
+/** A maintenance window over (its end reported, or ended early by a person). */
+const MAINTENANCE_ENDS = new Set(['maintenanceWindowEnded', 'maintenanceEndedEarly']);
 
 /**
  * The timeline kind of an audit record, or null for bookkeeping that is not history. The one owner of
  * the mapping: the store writes it beside each record and migration 011 backfilled older records with it.
  */
 export function timelineKind(action: string, reason: string | null, detail: Record<string, unknown>): TimelineKind | null {
+  // An incident opened quietly because its node is in planned maintenance: that is when the maintenance began for it.
+  if (action === 'notificationMuted' && reason === 'maintenance') return 'maintenanceStarted';
   if (NOT_IN_TIMELINE.has(action)) return null;
+  if (MAINTENANCE_STARTS.has(action)) return 'maintenanceStarted';
+  if (MAINTENANCE_ENDS.has(action)) return 'maintenanceEnded';
   if (SAME_NAME.has(action)) return action as TimelineKind;
   if (action === 'opened') return 'detected';
   if (action === 'posted') return 'opened';
@@ -205,7 +215,7 @@ function entryText(record: StoredAudit, kind: TimelineKind): string {
     case 'silenceLifted':
       return record.action === 'silenceChanged' && typeof d.lifted !== 'boolean' ? (str(d.text) ?? 'Silence lifted') : 'Silence lifted';
     case 'maintenanceStarted':
-      return str(d.text) ?? 'Maintenance started';
+      return str(d.text) ?? (record.action === 'notificationMuted' ? 'Planned maintenance: nobody is rung while it lasts' : 'Maintenance started');
     case 'maintenanceEnded':
       return str(d.text) ?? 'Maintenance ended';
     case 'restartRequested':
