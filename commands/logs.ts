@@ -2,14 +2,15 @@ import { SlashCommandBuilder } from 'discord.js';
 import { configuredTarget } from '../src/runtime/interactions/context.js';
 import { targetChoices } from './options.js';
 import { OPERATORS_ONLY } from './permissions.js';
-import type { SlashCommand } from './types.js';
+import type { CommandAnswer, SlashCommand } from './types.js';
 
 /**
  * `/logs target:<name>` — the evidence of a target: its failing container's last log lines (the previous
- * container once it restarted) and its newest Warning events, redacted, as an ephemeral answer.
+ * container once it restarted) and its newest Warning events, redacted, as an ephemeral answer — the whole
+ * excerpt as a `.txt` file when the message had to clip it.
  * Operators only, as /restart: a log can hold secrets redaction does not recognise (README "Evidence").
  */
-export const logsCommand: SlashCommand = {
+export const logsCommand: SlashCommand<string | CommandAnswer> = {
   definition: new SlashCommandBuilder()
     .setName('logs')
     .setDefaultMemberPermissions(OPERATORS_ONLY)

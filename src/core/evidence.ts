@@ -111,6 +111,28 @@ export function evidenceText(evidence: Evidence, max: number): string {
   return `${prefix}\n\`\`\`\n${shown.join('\n')}\n\`\`\`${tail}`;
 }
 
+/** A plain-text file people download (the `.txt` beside an ephemeral answer). */
+export interface EvidenceFile {
+  name: string;
+  text: string;
+}
+
+/**
+ * The whole excerpt as a `.txt` file, for an answer whose message had to clip the log (`/logs`, the Logs
+ * button): every line read and the Warning events, redacted like the message, in plain text. Null when the
+ * message at `max` characters shows everything there is, or there is no log.
+ */
+export function evidenceFile(evidence: Evidence, max: number): EvidenceFile | null {
+  const { log, source, target } = evidence;
+  if (log === null || !log.ok || source === null) return null;
+  if (evidenceText(evidence, max) === evidenceText(evidence, Number.MAX_SAFE_INTEGER)) return null;
+  const container = `${source.previous ? 'the previous container' : 'container'} ${source.container ?? '(its only one)'}`;
+  const lines = cleanLog(log.text).replace(/\n+$/, '');
+  const events = evidence.events.map((e) => `${e.reason}${e.count > 1 ? ` x${e.count}` : ''} on ${e.object} at ${new Date(e.lastSeen).toISOString()}: ${oneLine(redactSecrets(e.message))}`);
+  const text = [`${target}: last ${LOG_TAIL_LINES} lines of ${container} (pod ${source.pod})`, '', lines, ...(events.length > 0 ? ['', 'Warning events:', ...events] : [])].join('\n');
+  return { name: `logs-${target}.txt`, text: `${text}\n` };
+}
+
 /** What was read, in words: "Evidence for frigate — last 50 lines of the previous container frigate (pod …, restarted 5 times)". */
 function headLine({ target, source, log }: Evidence): string {
   const who = `**Evidence for ${escapeMarkdown(target)}**`;
@@ -125,9 +147,8 @@ function headLine({ target, source, log }: Evidence): string {
 
 /** The log as lines fit for a code block: secrets out, terminal colours and control characters gone, no fence can form. */
 export function logLines(text: string): string[] {
-  const lines = redactSecrets(text)
-    .replace(/\x1b\[[0-9;?]*[ -/]*[@-~]/g, '')
-    .split(/\r?\n/)
+  const lines = cleanLog(text)
+    .split('\n')
     .map((line) => clip(codeSafe(line), MAX_LOG_LINE));
   while (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
   return lines;
@@ -135,10 +156,19 @@ export function logLines(text: string): string[] {
 
 const ZERO_WIDTH_SPACE = '\u200b';
 
-/** A line that cannot close (or open) a code fence: no two backticks touch, no control characters. */
+/** A log as text safe to show anywhere: secrets out, terminal colours and control characters (a CR too) gone, newlines kept. */
+function cleanLog(text: string): string {
+  return (
+    redactSecrets(text)
+      .replace(/\x1b\[[0-9;?]*[ -/]*[@-~]/g, '')
+      // eslint-disable-next-line no-control-regex
+      .replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, '')
+  );
+}
+
+/** A line that cannot close (or open) a code fence: no two backticks touch. */
 function codeSafe(line: string): string {
-  // eslint-disable-next-line no-control-regex
-  return line.replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, '').replace(/`(?=`)/g, `\`${ZERO_WIDTH_SPACE}`);
+  return line.replace(/`(?=`)/g, `\`${ZERO_WIDTH_SPACE}`);
 }
 
 /** The Warning events, newest first, one line each: reason, count, object, when, and the API's words. */

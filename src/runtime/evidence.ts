@@ -9,13 +9,14 @@
 import type { Config } from '../config/types.js';
 import type { Diagnosis } from '../core/diagnosis.js';
 import { redactSecrets } from '../core/redact.js';
-import { evidenceText, logSource, type Evidence, type LogRead, type LogSource } from '../core/evidence.js';
+import { evidenceFile, evidenceText, logSource, type Evidence, type LogRead, type LogSource } from '../core/evidence.js';
 import { DISCORD_LIMITS } from '../core/text.js';
 import type { ClusterSnapshot, Incident } from '../core/types.js';
 import { createLogReader, type LogReader } from '../adapters/kube/logs.js';
 import type { Store } from '../adapters/sqlite/store.js';
 import type { Logger } from '../log.js';
 import type { ClusterReader, Clock } from './ports.js';
+import type { CommandAnswer } from './interactions/context.js';
 
 /** The audit action that records an incident's evidence note for one target (and makes it once). */
 export const EVIDENCE_QUEUED = 'evidenceQueued';
@@ -74,17 +75,21 @@ export async function queueEvidence(deps: EvidenceDeps, incidentIds: readonly nu
 
 /**
  * `/logs` and the Logs button: the same excerpt for one configured target, from a fresh snapshot, as an
- * ephemeral answer. With logs off it says so and shows the Warning events only.
+ * ephemeral answer, with the whole excerpt as a `.txt` file when the message had to clip it. With logs off
+ * it says so and shows the Warning events only.
  */
-export async function evidenceNow(deps: EvidenceDeps & { cluster: ClusterReader }, targetName: string): Promise<string> {
+export async function evidenceNow(deps: EvidenceDeps & { cluster: ClusterReader }, targetName: string): Promise<CommandAnswer> {
   const target = deps.config.targets.find((t) => t.name === targetName);
-  if (!target) return `${targetName} is not a configured target.`;
+  if (!target) return { content: `${targetName} is not a configured target.`, files: [] };
   const snapshot = await deps.cluster.snapshot(deps.config.targets, deps.clock());
-  if (!snapshot.reachable) return `The Kubernetes API does not answer (${snapshot.error}), so there is no log to show.`;
+  if (!snapshot.reachable) return { content: `The Kubernetes API does not answer (${snapshot.error}), so there is no log to show.`, files: [] };
   const diagnosis = deps.store.openIncidents().find((i) => i.diagnoses?.[targetName])?.diagnoses?.[targetName] ?? null;
   const evidence = await gather(deps, snapshot, targetName, diagnosis, true);
   const off = deps.logs === null ? '\n(log excerpts are off: diagnosis.logs is false)' : '';
-  return evidenceText(evidence, DISCORD_LIMITS.reply - off.length) + off;
+  const max = DISCORD_LIMITS.reply - off.length;
+  // What the message had to clip goes whole beside it, as Discord shows a long paste: a .txt file.
+  const file = evidenceFile(evidence, max);
+  return { content: evidenceText(evidence, max) + off, files: file ? [{ name: file.name, data: file.text, description: `Log excerpt of ${targetName}, redacted` }] : [] };
 }
 
 /**

@@ -4,7 +4,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { evidenceText, logLines, logSource, LOG_TAIL_LINES, type Evidence } from '../../src/core/evidence.js';
+import { evidenceFile, evidenceText, logLines, logSource, LOG_TAIL_LINES, type Evidence } from '../../src/core/evidence.js';
 import { DISCORD_LIMITS } from '../../src/core/text.js';
 import type { WorkloadFacts } from '../../src/core/types.js';
 
@@ -96,5 +96,45 @@ describe('logSource', () => {
     const w = workload([{ name: 'p', node: 'n', phase: 'Pending', ready: false, containers: [container('setup', 0, true), container('app', 0)] }]);
     expect(logSource(w, { container: 'init:setup' } as Parameters<typeof logSource>[1])).toEqual({ pod: 'p', container: 'setup', previous: false, restartCount: 0 });
     expect(logSource(workload([]), null)).toBeNull();
+  });
+});
+
+describe('evidenceFile: the whole excerpt beside an answer that clipped it', () => {
+  const source = { pod: 'frigate-1', container: 'frigate', previous: true, restartCount: 4 };
+  const long = Array.from({ length: LOG_TAIL_LINES }, (_, i) => `line ${i} ${'x'.repeat(60)}`).join('\n');
+
+  it('holds every line the message dropped, and the events, in plain text named after the target', () => {
+    const events = [{ reason: 'BackOff', message: 'Back-off restarting failed container', object: 'Pod/frigate-1', count: 3, lastSeen: Date.UTC(2026, 11, 7, 2, 0) }];
+    const file = evidenceFile({ target: 'frigate', source, log: { ok: true, text: `\x1b[31m${long}\r\n\n` }, events }, 2000)!;
+    expect(file.name).toBe('logs-frigate.txt');
+    expect(file.text.split('\n')).toEqual([
+      `frigate: last ${LOG_TAIL_LINES} lines of the previous container frigate (pod frigate-1)`,
+      '',
+      ...long.split('\n'),
+      '',
+      'Warning events:',
+      'BackOff x3 on Pod/frigate-1 at 2026-12-07T02:00:00.000Z: Back-off restarting failed container',
+      '',
+    ]);
+  });
+
+  it('is not made when the message shows everything, nor without a log read', () => {
+    expect(evidenceFile({ target: 'frigate', source, log: { ok: true, text: 'one line' }, events: [] }, 2000)).toBeNull();
+    expect(evidenceFile({ target: 'frigate', source, log: { ok: false, why: 'HTTP 403' }, events: [] }, 10)).toBeNull();
+    expect(evidenceFile({ target: 'frigate', source, log: null, events: [] }, 10)).toBeNull();
+    expect(evidenceFile({ target: 'frigate', source: null, log: { ok: true, text: long }, events: [] }, 10)).toBeNull();
+  });
+
+  it('leaves no planted secret and no control character in the file, for any log', () => {
+    fc.assert(
+      fc.property(logText, (text) => {
+        const file = evidenceFile({ target: 'frigate', source, log: { ok: true, text: `${long}\n${text}` }, events: [] }, 500);
+        expect(file).not.toBeNull();
+        expect(file!.text).not.toContain('hunter2');
+        // eslint-disable-next-line no-control-regex
+        expect(file!.text).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f]/);
+      }),
+      { numRuns: 200 },
+    );
   });
 });

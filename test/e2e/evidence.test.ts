@@ -143,6 +143,8 @@ describe('logs on demand', () => {
     expect(answer(slash)).toContain('FATAL exiting with code 1');
     expect(answer(slash)).toContain('password=[redacted]');
     expect(answer(slash).length).toBeLessThanOrEqual(2000);
+    // Everything fitted: no file beside it.
+    expect(slash.reply!.attachments).toEqual([]);
 
     const refused = await w.discord.slashCommand({ name: 'logs', options: { target: 'frigate' }, user: BYSTANDER });
     expect(answer(refused)).toBe('You need an operator role to do that.');
@@ -151,6 +153,31 @@ describe('logs on demand', () => {
     for (const secret of SECRETS) expect(everythingDiscordGot(w)).not.toContain(secret);
     // The note, the button and the command: three reads, each of the previous container.
     expect(logRequests(w).map((r) => r.query.previous)).toEqual(['true', 'true', 'true']);
+  });
+  it('a log longer than the message goes whole beside it as logs-<target>.txt, redacted, from the button and /logs alike', async () => {
+    world = await startWorld({ notify: { escalateAfter: '3h' } });
+    const w = world;
+    // 49 lines and the secret: the 50 the API returns for tailLines=50.
+    const long = Array.from({ length: 49 }, (_, i) => `2026-12-07T10:00:${String(i).padStart(2, '0')}Z INFO line ${i} ${'x'.repeat(80)}`);
+    w.kube.failPods('nvr', FRIGATE, { kind: 'crashLoop', exitCode: 1 });
+    w.kube.setLogs('nvr', FRIGATE, 'main', [...long.slice(0, 10), 'DEBUG password=hunter2', ...long.slice(10)], { previous: true });
+    w.probe.setStatus(503);
+    await w.cycles(2);
+
+    const slash = await w.discord.slashCommand({ name: 'logs', options: { target: 'frigate' }, user: OPERATOR });
+    expect(answer(slash)).toMatch(/\(clipped; \d+ more lines\)/);
+    expect(answer(slash)).not.toContain('INFO line 0 ');
+    expect(slash.reply!.attachments.map((a) => a.filename)).toEqual(['logs-frigate.txt']);
+    const file = slash.reply!.attachments[0]!.bytes.toString('utf8');
+    for (const line of long) expect(file).toContain(line);
+    expect(file).toContain('password=[redacted]');
+    expect(file).not.toContain('hunter2');
+
+    const message = messageOf(w, 'target:frigate')!;
+    const click = await w.discord.clickButton({ customId: buttonId(message, 'Logs'), messageId: message.id, user: OPERATOR });
+    const clicked = click.followUps[0] ?? click.reply!;
+    expect(clicked.attachments.map((a) => a.filename)).toEqual(['logs-frigate.txt']);
+    expect(clicked.attachments[0]!.bytes.toString('utf8')).toBe(file);
   });
 });
 

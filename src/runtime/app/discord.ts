@@ -7,6 +7,7 @@ import type { Config } from '../../config/types.js';
 import type { Logger } from '../../log.js';
 import type { Actions } from '../actions/index.js';
 import { keepLoggedIn, type LoginLoop, type LoginRetry } from '../discordLogin.js';
+import type { CommandAnswer } from '../interactions/context.js';
 
 /** discord.js and the commands load only when Discord is configured: they weigh about 40 MB of memory. */
 export async function loadDiscord() {
@@ -43,7 +44,7 @@ export async function connectGateway(o: {
   config: Config;
   actions: Actions;
   /** `/logs` and the Logs button: a target's evidence as an answer. */
-  logsOf?: (target: string) => Promise<string>;
+  logsOf?: (target: string) => Promise<CommandAnswer>;
   logger: Logger;
   countResponses: (client: REST) => void;
   stopping: () => boolean;

@@ -37,7 +37,8 @@ export async function handleButton(interaction: ButtonInteraction, ctx: CommandC
       if (first === undefined) return `Incident ${ctx.actions.named(incident)} lists no target to read logs of.`;
       if (!ctx.logsOf) return 'Logs are not available here.';
       const more = others.length > 0 ? `\nAlso listed: ${others.slice(0, 10).join(', ')}${others.length > 10 ? ', …' : ''} — use /logs target: for them.` : '';
-      return `${await ctx.logsOf(first)}${more}`;
+      const evidence = await ctx.logsOf(first);
+      return { ...evidence, content: `${evidence.content}${more}` };
     }
   }
 }

@@ -9,7 +9,7 @@ export interface CommandContext {
   actions: Actions;
   config: Config;
   /** `/logs` and the Logs button: the evidence excerpt of a configured target, as an answer (absent: not available). */
-  logsOf?: (target: string) => Promise<string>;
+  logsOf?: (target: string) => Promise<CommandAnswer>;
 }
 
 /**
