@@ -70,24 +70,11 @@ export interface TimelineEntry {
 /** Audit actions that are bookkeeping, not history: the ring decision (the delivered ring is its own record) and a queued email (its sending is). */
 const NOT_IN_TIMELINE = new Set(['notified', 'notificationMuted', 'fallbackEmailQueued']);
 
+/** The kinds read from actions of another name (`opened` → detected, `posted` → opened…); every other kind is its action's own name. */
+const RENAMED: ReadonlySet<TimelineKind> = new Set<TimelineKind>(['detected', 'opened', 'emailFallbackSent', 'changed', 'refused']);
+
 /** The actions whose kind is the action's own name. */
-const SAME_NAME = new Set<string>([
-  'rung',
-  'acknowledged',
-  'silenced',
-  'silenceLifted',
-  'maintenanceStarted',
-  'maintenanceEnded',
-  'restartRequested',
-  'restartRefused',
-  'restartSucceeded',
-  'restartFailed',
-  'diagnosisChanged',
-  'escalated',
-  'reopened',
-  'resolved',
-  'note',
-]);
+const SAME_NAME: ReadonlySet<string> = new Set(TIMELINE_KINDS.filter((kind) => !RENAMED.has(kind)));
 
 /** The actions that change what the incident covers or shows, read as `changed`. */
 const CHANGES = new Set(['targetsAdded', 'causeChanged', 'alertsChanged', 'namedTargetsChanged', 'circuitOpen', 'maintenanceOverran']);
