@@ -79,12 +79,7 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
     try {
       return exportCommand(load(parsed.values.config, io), request, io);
     } catch (err) {
-      if (err instanceof ConfigError) {
-        io.stderr.write(`${err.message}\n`);
-        return 2;
-      }
-      io.stderr.write(`error: ${describe(err)}\n`);
-      return 1;
+      return failed(err, io);
     }
   }
   if (!command || rest.length > 0) {
@@ -120,13 +115,18 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
         return 2;
     }
   } catch (err) {
-    if (err instanceof ConfigError) {
-      io.stderr.write(`${err.message}\n`);
-      return 2;
-    }
-    io.stderr.write(`error: ${describe(err)}\n`);
-    return 1;
+    return failed(err, io);
   }
+}
+
+/** Says why a command failed and gives its exit status: 2 for a configuration error, 1 for anything else. */
+function failed(err: unknown, io: Pick<CliIo, 'stderr'>): number {
+  if (err instanceof ConfigError) {
+    io.stderr.write(`${err.message}\n`);
+    return 2;
+  }
+  io.stderr.write(`error: ${describe(err)}\n`);
+  return 1;
 }
 
 /** Loads the configuration; what loading noticed goes to `onNotice`, by default one `note:` line on stderr (stdout may be YAML). */

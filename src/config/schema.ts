@@ -10,7 +10,7 @@ import * as z from 'zod';
 import { DURATION_PATTERN, formatDuration, parseDuration } from '../core/duration.js';
 import { HEARTBEAT_KINDS } from '../core/heartbeat.js';
 import { DEFAULT_THRESHOLDS } from '../core/hysteresis.js';
-import { MAINTENANCE_DEFAULTS } from '../core/maintenance.js';
+import { KURED_DEFAULTS, MAINTENANCE_DEFAULTS } from '../core/maintenance.js';
 import type { Config } from './types.js';
 import { hasUserinfo } from './urls.js';
 import { firesOnWholeMinutes, isTimeZone, shortestGap } from './windows.js';
@@ -96,13 +96,12 @@ const annotationKey = z
     error: 'must be an annotation key: [prefix/]name, e.g. weave.works/kured-node-lock',
   });
 
-// Where kured keeps its reboot lock and how it marks a node it reboots: kured's own defaults
-// (kubereboot/kured cmd/kured/main.go `--ds-namespace`, `--ds-name`, `--lock-annotation`).
+// Where kured keeps its reboot lock and how it marks a node it reboots: kured's own defaults.
 const kured = z.strictObject({
-  namespace: dnsLabel.default('kube-system'),
-  daemonSet: objectName.default('kured'),
-  lockAnnotation: annotationKey.default('weave.works/kured-node-lock'),
-  rebootAnnotation: annotationKey.default('weave.works/kured-reboot-in-progress'),
+  namespace: dnsLabel.default(KURED_DEFAULTS.namespace),
+  daemonSet: objectName.default(KURED_DEFAULTS.daemonSet),
+  lockAnnotation: annotationKey.default(KURED_DEFAULTS.lockAnnotation),
+  rebootAnnotation: annotationKey.default(KURED_DEFAULTS.rebootAnnotation),
 });
 
 const email = z.email({ error: unlessMissing('must be an email address') });

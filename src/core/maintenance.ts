@@ -18,6 +18,14 @@ export interface MaintenanceSettings {
   overrunAfter: number;
 }
 
+/** kured's own defaults (kubereboot/kured cmd/kured/main.go: `--ds-namespace`, `--ds-name`, `--lock-annotation`, the reboot annotation): the configuration's defaults. */
+export const KURED_DEFAULTS = {
+  namespace: 'kube-system',
+  daemonSet: 'kured',
+  lockAnnotation: 'weave.works/kured-node-lock',
+  rebootAnnotation: 'weave.works/kured-reboot-in-progress',
+} as const;
+
 /** The defaults of `maintenance.settleAfter` (10m) and `maintenance.overrunAfter` (45m); the schema fills them from here. */
 export const MAINTENANCE_DEFAULTS: Readonly<MaintenanceSettings> = { settleAfter: 10 * 60_000, overrunAfter: 45 * 60_000 };
 

@@ -15,6 +15,7 @@
  * - system-upgrade-controller (rancher/system-upgrade-controller pkg/apis/upgrade.cattle.io/v1/types.go):
  *   `Plan.status.applying` lists the nodes being upgraded now.
  */
+import { KURED_DEFAULTS } from '../../core/maintenance.js';
 import type { V1Node, V1Pod } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { NodeFacts } from '../../core/types.js';
@@ -31,13 +32,8 @@ export interface KuredSettings {
   rebootAnnotation: string;
 }
 
-/** kured's defaults (cmd/kured/main.go: `--ds-namespace`, `--ds-name`, `--lock-annotation`, the reboot annotation). */
-export const KURED_DEFAULTS: KuredSettings = {
-  namespace: 'kube-system',
-  daemonSet: 'kured',
-  lockAnnotation: 'weave.works/kured-node-lock',
-  rebootAnnotation: 'weave.works/kured-reboot-in-progress',
-};
+/** kured's defaults: one owner, the core (the configuration's defaults are the same). */
+export { KURED_DEFAULTS };
 
 /** The collection of Plans in every namespace (cluster-wide: a Plan may live in any namespace). */
 export const PLANS_PATH = '/apis/upgrade.cattle.io/v1/plans';
